@@ -1,0 +1,267 @@
+"""Stage 4, analyze: activity, value kinds, and what the backward sweep must record.
+
+Receives a normalized function (see normalize.py for its statement forms).
+Guarantees:
+- `activity(fn, wrt, resolve)` -> the set of *active* names: those that depend on
+  a `wrt` parameter through differentiable operations (varied) AND reach the
+  returned value (useful).  Only active names get adjoints.
+- `kinds(fn, arg_kinds, resolve)` -> name -> "scalar" (a Python number),
+  "numeric" (number or array: `+` accumulates) or "unknown" (containers, ...).
+- `plan_restores(body, effects)` -> the statements before which an overwritten
+  value must be pushed on the tape, because the backward sweep reads it later
+  (the to-be-recorded analysis), and the names that may be unbound there.
+
+All three are flow-insensitive over names (activity, kinds) or a forward dataflow
+over the structured statements with loop fixpoints (restores); none mutates.
+"""
+
+import gast
+
+from . import nodes as n
+
+DIFF_ATTRIBUTES = {"T", "real", "imag", "mT"}
+_SCALAR, _NUMERIC, _UNKNOWN = "scalar", "numeric", "unknown"
+_ORDER = {_SCALAR: 0, _NUMERIC: 1, _UNKNOWN: 2}
+
+
+def _join(*kinds):
+    return max(kinds, key=_ORDER.__getitem__) if kinds else _SCALAR
+
+
+# -- the effects of simple statements ----------------------------------------
+
+
+def simple_statements(stmts):
+    """Every statement that is not a compound (If/For/While), in order."""
+    for s in stmts:
+        if isinstance(s, gast.If):
+            yield from simple_statements(s.body)
+            yield from simple_statements(s.orelse)
+        elif isinstance(s, (gast.For, gast.While)):
+            yield from simple_statements(s.body)
+        else:
+            yield s
+
+
+def target_and_value(s):
+    """(assigned name, value expression) of an assignment-like statement, else (None, None)."""
+    if isinstance(s, gast.Assign):
+        target = s.targets[0]
+        if isinstance(target, gast.Name):
+            return target.id, s.value
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            return target.value.id, s.value
+    if isinstance(s, gast.Expr) and is_append(s):
+        return s.value.func.value.id, s.value.args[0]
+    if isinstance(s, gast.Return) and s.value is not None:
+        return None, s.value
+    return None, None
+
+
+def is_append(s):
+    v = s.value if isinstance(s, gast.Expr) else None
+    return (isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute)
+            and v.func.attr == "append" and isinstance(v.func.value, gast.Name)
+            and len(v.args) == 1)
+
+
+def diff_reads(e, resolve):
+    """Names whose value flows into `e` through differentiable operations."""
+    if isinstance(e, gast.Name):
+        return {e.id}
+    if isinstance(e, gast.BinOp):
+        if isinstance(e.op, gast.FloorDiv):
+            return set()
+        return diff_reads(e.left, resolve) | diff_reads(e.right, resolve)
+    if isinstance(e, gast.UnaryOp):
+        return set() if isinstance(e.op, gast.Not) else diff_reads(e.operand, resolve)
+    if isinstance(e, gast.Call):
+        rule = resolve(e.func)
+        if rule is not None and rule.nondifferentiable:
+            return set()
+        out = set()
+        for a in list(e.args) + [k.value for k in e.keywords]:
+            out |= diff_reads(a, resolve)
+        if rule is None and isinstance(e.func, gast.Attribute):
+            out |= diff_reads(e.func.value, resolve)
+        return out
+    if isinstance(e, gast.Subscript):
+        return diff_reads(e.value, resolve)
+    if isinstance(e, gast.Attribute):
+        return diff_reads(e.value, resolve) if e.attr in DIFF_ATTRIBUTES else set()
+    if isinstance(e, (gast.Tuple, gast.List)):
+        return set().union(*(diff_reads(x, resolve) for x in e.elts)) if e.elts else set()
+    if isinstance(e, gast.Dict):
+        return set().union(*(diff_reads(x, resolve) for x in e.values)) if e.values else set()
+    return set()
+
+
+def activity(fn, wrt, resolve):
+    """Names that depend on `wrt` and reach the return value."""
+    edges = []          # (target, reads) for every assignment-like statement
+    returns = set()
+    for s in simple_statements(fn.body):
+        target, value = target_and_value(s)
+        if value is None:
+            continue
+        reads = diff_reads(value, resolve)
+        if target is None:
+            returns |= reads
+        else:
+            edges.append((target, reads))
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for target, reads in edges:
+            if target not in varied and reads & varied:
+                varied.add(target)
+                changed = True
+    useful = set(returns)
+    changed = True
+    while changed:
+        changed = False
+        for target, reads in edges:
+            if target in useful and not reads <= useful:
+                useful |= reads
+                changed = True
+    return varied & useful
+
+
+# -- kinds -------------------------------------------------------------------------
+
+
+def kinds(fn, arg_kinds, resolve):
+    """Flow-insensitive kind of every name (see module docstring)."""
+    kind = {p: {"scalar": _SCALAR, "array": _NUMERIC}.get(k, _UNKNOWN)
+            for p, k in arg_kinds.items()}
+    assignments = []
+    for s in simple_statements(fn.body):
+        target, value = target_and_value(s)
+        if target is None:
+            continue
+        whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+        assignments.append((target, value if whole else None))
+    for_targets = [s.target.id for s in _loops(fn.body) if isinstance(s, gast.For)]
+    for name_ in for_targets:
+        kind.setdefault(name_, _SCALAR)
+    changed = True
+    while changed:
+        changed = False
+        for target, value in assignments:
+            new = _UNKNOWN if value is None else expression_kind(value, kind, resolve)
+            old = kind.get(target)
+            joined = new if old is None else _join(old, new)
+            if joined != old:
+                kind[target] = joined
+                changed = True
+    return kind
+
+
+def _loops(stmts):
+    for s in stmts:
+        if isinstance(s, (gast.For, gast.While)):
+            yield s
+            yield from _loops(s.body)
+        elif isinstance(s, gast.If):
+            yield from _loops(s.body)
+            yield from _loops(s.orelse)
+
+
+def expression_kind(e, kind, resolve):
+    if isinstance(e, gast.Constant):
+        return _SCALAR if isinstance(e.value, (int, float, complex)) else _UNKNOWN
+    if isinstance(e, gast.Name):
+        return kind.get(e.id, _SCALAR)
+    if isinstance(e, gast.BinOp):
+        joined = _join(expression_kind(e.left, kind, resolve),
+                       expression_kind(e.right, kind, resolve))
+        return _join(joined, _NUMERIC) if isinstance(e.op, gast.MatMult) else joined
+    if isinstance(e, gast.UnaryOp):
+        return expression_kind(e.operand, kind, resolve)
+    if isinstance(e, (gast.Compare, gast.BoolOp)):
+        return _SCALAR
+    if isinstance(e, gast.Call):
+        rule = resolve(e.func)
+        if rule is None:
+            return _UNKNOWN
+        args = [expression_kind(a, kind, resolve) for a in e.args]
+        if rule.scalar and all(a == _SCALAR for a in args):
+            return _SCALAR
+        module = getattr(rule.callable, "__module__", None) or ""
+        if module.startswith("numpy") or type(rule.callable).__name__ == "ufunc":
+            return _NUMERIC
+        return _UNKNOWN
+    if isinstance(e, gast.Subscript):
+        base = expression_kind(e.value, kind, resolve)
+        return _NUMERIC if base in (_NUMERIC, _SCALAR) else _UNKNOWN
+    if isinstance(e, gast.Attribute) and e.attr in DIFF_ATTRIBUTES:
+        return expression_kind(e.value, kind, resolve)
+    return _UNKNOWN
+
+
+# -- what must be recorded ---------------------------------------------------------
+
+
+class Effects:
+    """What the backward sweep of one simple statement touches.
+
+    assigns: names the statement (over)writes.
+    reads_before: names whose value *before* the statement its adjoint reads.
+    reads_after: names whose value *after* the statement its adjoint reads.
+    """
+
+    __slots__ = ("assigns", "reads_before", "reads_after")
+
+    def __init__(self, assigns=(), reads_before=(), reads_after=()):
+        self.assigns = set(assigns)
+        self.reads_before = set(reads_before)
+        self.reads_after = set(reads_after)
+
+
+def plan_restores(body, effects, loop_effects, params):
+    """Decide which overwritten names to push before each statement.
+
+    effects: id(simple stmt) -> Effects.  loop_effects: id(loop) -> Effects of the
+    loop header itself (the names its backward version reads, its target).
+    Returns (restores: id(stmt or loop) -> set of names, maybe_unbound: set of
+    names pushed where they may not have a value yet).
+    """
+    restores = {}
+    unbound = set()
+
+    def visit(stmts, needed, defined, record):
+        for s in stmts:
+            if isinstance(s, gast.If):
+                n1, d1 = visit(s.body, needed, defined, record)
+                n2, d2 = visit(s.orelse, needed, defined, record)
+                needed, defined = n1 | n2, d1 & d2
+            elif isinstance(s, (gast.For, gast.While)):
+                head = loop_effects.get(id(s), Effects())
+                if record and head.assigns & needed:
+                    restores[id(s)] = head.assigns & needed
+                    unbound.update(restores[id(s)] - defined)
+                inner = set(needed) - head.assigns
+                inner_defined = defined | head.assigns
+                while True:
+                    out, _ = visit(s.body, inner, inner_defined, False)
+                    grown = inner | (out - head.assigns)
+                    if grown == inner:
+                        break
+                    inner = grown
+                out, body_defined = visit(s.body, inner, inner_defined, record)
+                needed = needed | out | head.reads_after
+            else:
+                e = effects.get(id(s))
+                if e is None:
+                    continue
+                restore = e.assigns & (needed | e.reads_before)
+                if record and restore:
+                    restores[id(s)] = restore
+                    unbound.update(restore - defined)
+                needed = (needed - e.assigns) | e.reads_after | (e.reads_before - e.assigns)
+                defined = defined | e.assigns
+        return needed, defined
+
+    visit(body, set(), set(params), True)
+    return restores, unbound

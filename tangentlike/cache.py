@@ -1,0 +1,238 @@
+"""Stage 8, compile+cache: generated source -> a file on disk -> a live function.
+
+Receives a cache key (from `make_key`) and the generated source text.  Guarantees
+that every entry is one file `<cache_dir>/tl_<first 24 hex of key>.py` whose first
+line is a header naming its key and the sha256 of the body, written atomically
+(temp file + `os.replace`), so readers see a whole old file or a whole new one.
+`read_entry` returns a body only if its header, key, checksum and syntax are all
+right; anything else reads as a miss and the bad file is deleted.  Functions are
+compiled from exactly the text on disk under the file's name, so `inspect`, `pdb`
+and tracebacks show the generated lines.  An unwritable cache directory falls back
+to a per-process temp directory instead of failing.
+"""
+
+import atexit
+import functools
+import hashlib
+import linecache
+import os
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+
+_HEADER = "# tangentlike generated code; key={key} sha256={sha}; do not edit\n"
+_HEADER_RE = re.compile(
+    r"# tangentlike generated code; key=(\S+) sha256=([0-9a-f]{64}); do not edit")
+_KEY_RE = re.compile(r"[0-9a-f]{24,}")
+_ENTRY_RE = re.compile(r"tl_[0-9a-f]{24}\.py")
+_TEMP_PREFIX, _TEMP_SUFFIX = ".tl_", ".tmp"
+
+_CODE = {}  # (file name, sha256 of file text) -> code object; the one in-memory memo
+
+
+def _sha(text):
+    """Hex sha256 of `text` encoded as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _user_cache_root():
+    """The platform's per-user cache directory (XDG on Linux and other Unixes)."""
+    home = pathlib.Path.home()
+    if sys.platform == "win32":
+        return pathlib.Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return pathlib.Path(xdg) if os.path.isabs(xdg) else home / ".cache"  # spec: ignore relative
+
+
+def cache_dir():
+    """$TANGENTLIKE_CACHE_DIR, else `<user cache dir>/tangentlike`; created if possible."""
+    override = os.environ.get("TANGENTLIKE_CACHE_DIR")
+    path = pathlib.Path(override).expanduser() if override else _user_cache_root() / "tangentlike"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # unwritable: write_entry falls back to a temp directory
+    return path
+
+
+@functools.cache
+def _fallback_dir():
+    """A private temp directory for this process, removed at exit."""
+    path = pathlib.Path(tempfile.mkdtemp(prefix="tangentlike-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+def _directories():
+    """The cache directory, then the fallback directory if this process made one."""
+    return [cache_dir()] + ([_fallback_dir()] if _fallback_dir.cache_info().currsize else [])
+
+
+def _unlink(path):
+    """Remove `path` if possible; True if it was removed."""
+    try:
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+
+
+def _stable_repr(part):
+    """A repr of `part` that is the same in every process (sets and dicts sorted)."""
+    if part is None or isinstance(part, (str, bytes, bool, int, float)):
+        return repr(part)
+    if isinstance(part, (tuple, list)):
+        inner = ",".join(map(_stable_repr, part))
+        return f"({inner},)" if isinstance(part, tuple) else f"[{inner}]"
+    if isinstance(part, (set, frozenset)):
+        return "set{" + ",".join(sorted(map(_stable_repr, part))) + "}"
+    if isinstance(part, dict):
+        items = sorted(f"{_stable_repr(k)}:{_stable_repr(v)}" for k, v in part.items())
+        return "dict{" + ",".join(items) + "}"
+    raise TypeError(
+        f"make_key: a {type(part).__name__} has no stable text form; pass str, bytes, "
+        "int, float, bool, None, or tuples/lists/sets/dicts of them")
+
+
+def make_key(*parts):
+    """Hex sha256 of the parts, identical across processes and hash seeds."""
+    return _sha(_stable_repr(parts))
+
+
+def entry_path(key):
+    """Where the entry for `key` lives in the cache directory."""
+    if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+        raise ValueError(f"not a cache key (want 24+ lowercase hex digits; see make_key): {key!r}")
+    return cache_dir() / f"tl_{key[:24]}.py"
+
+
+def _split(text):
+    """(header line, body) of a cache file's text."""
+    header, _, body = text.partition("\n")
+    return header, body
+
+
+def _compile(text, filename):
+    """The code object of `text` under `filename`, compiled once per process."""
+    memo_key = (filename, _sha(text))
+    code = _CODE.get(memo_key)
+    if code is None:
+        code = _CODE[memo_key] = compile(text, filename, "exec", dont_inherit=True)
+    return code
+
+
+def _valid_body(key, data, filename):
+    """The body of a cache file's bytes if header, key, checksum and syntax hold, else None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header, body = _split(text)
+    match = _HEADER_RE.fullmatch(header)
+    if not match or match.group(1) != key or match.group(2) != _sha(body):
+        return None
+    try:
+        _compile(text, filename)  # the header is a comment: text compiles iff body does
+    except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, ...
+        return None
+    return body
+
+
+def read_entry(key):
+    """The source stored under `key`, or None if missing, unreadable or corrupt."""
+    name = entry_path(key).name
+    for directory in _directories():
+        path = directory / name
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        body = _valid_body(key, data, str(path))
+        if body is not None:
+            return body
+        _unlink(path)  # corrupt: remove it so the caller's rewrite starts clean
+    return None
+
+
+def _write_atomic(path, data):
+    """Write `data` to `path` via a temp file in the same directory and os.replace."""
+    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)  # no fsync: a torn file after a crash fails its checksum
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def write_entry(key, source):
+    """Store `source` under `key` atomically and return the file's path."""
+    path = entry_path(key)
+    data = (_HEADER.format(key=key, sha=_sha(source)) + source).encode("utf-8")
+    try:
+        _write_atomic(path, data)
+    except OSError:
+        path = _fallback_dir() / path.name
+        _write_atomic(path, data)
+    linecache.cache.pop(str(path), None)  # stronger than checkcache: mtime may not change
+    return path
+
+
+def load_function(path, source, name, namespace):
+    """Compile the file at `path` (whose body is `source`) and return its `name`."""
+    filename = str(path)
+    try:
+        text = pathlib.Path(path).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if text is None or _split(text)[1] != source:
+        # Removed or replaced since it was written (e.g. another process ran clear()):
+        # serve the same layout from linecache so line numbers and getsource still work.
+        key = pathlib.Path(path).stem.removeprefix("tl_")
+        text = _HEADER.format(key=key, sha=_sha(source)) + source
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    else:
+        linecache.cache.pop(filename, None)  # reread lazily; drops a stale served copy too
+    scope = dict(namespace)
+    scope["__name__"] = "tangentlike_generated"
+    scope["__file__"] = filename
+    exec(_compile(text, filename), scope)
+    try:
+        return scope[name]
+    except KeyError:
+        raise KeyError(f"the generated code in {filename} defines no {name!r}") from None
+
+
+def _entries(directory):
+    """The cache files in `directory` (only names this module writes)."""
+    try:
+        return [p for p in directory.iterdir() if _ENTRY_RE.fullmatch(p.name)]
+    except OSError:
+        return []
+
+
+def info():
+    """{"directory", "entries", "bytes"} of the cache directory."""
+    directory = cache_dir()
+    sizes = []
+    for path in _entries(directory):
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            pass
+    return {"directory": str(directory), "entries": len(sizes), "bytes": sum(sizes)}
+
+
+def clear():
+    """Delete every cache entry (and stale temp files); return how many entries went."""
+    removed = 0
+    for directory in _directories():
+        removed += sum(_unlink(path) for path in _entries(directory))
+        for path in directory.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
+            _unlink(path)
+    return removed

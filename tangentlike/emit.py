@@ -1,0 +1,45 @@
+"""Stage 7, emit: gast -> Python source text a person can read.
+
+Receives the generated FunctionDef, the module imports it needs and a module
+docstring.  Guarantees deterministic text (same tree, same text): the imports,
+then the function, with comment markers (nodes.comment) turned into `# ...`
+lines, a blank line before each commented block, and nothing else changed.
+"""
+
+import re
+
+import astor
+import gast
+
+from . import nodes as n
+
+_MARK = "__tangentlike_c%d__"
+_MARK_LINE = re.compile(r"^(\s*)(?P<q>['\"]{1,3})__tangentlike_c(\d+)__(?P=q)\s*$")
+
+
+def emit(fn, imports, docstring):
+    """The source text of a module holding `fn`."""
+    texts = []
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Expr) and n.is_comment(node):
+            texts.append(node.value.value[len(n.COMMENT_PREFIX):])
+            node.value = n.const(_MARK % (len(texts) - 1))
+    module = gast.Module(body=[fn], type_ignores=[])
+    code = astor.to_source(gast.gast_to_ast(module))
+    lines = []
+    for line in code.splitlines():
+        match = _MARK_LINE.match(line)
+        if match:
+            indent, k = match.group(1), int(match.group(3))
+            if lines and not lines[-1].rstrip().endswith(":"):
+                lines.append("")
+            lines.append(f"{indent}# {texts[k]}")
+        else:
+            lines.append(line)
+    header = [f'"""{docstring}"""']
+    for alias, module_name in sorted(imports.items()):
+        if alias == module_name:
+            header.append(f"import {module_name}")
+        else:
+            header.append(f"import {module_name} as {alias}")
+    return "\n".join(header) + "\n\n\n" + "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""Every error tangentlike raises on purpose.
+
+Receives: nothing (leaf module).  Guarantees: one hierarchy under
+`TangentlikeError`; located errors carry file, line, column and the user's line.
+"""
+
+
+class TangentlikeError(Exception):
+    """Base class of every error tangentlike raises on purpose."""
+
+
+def _where(filename, line, column=None):
+    if filename is None:
+        return ""
+    if line is None:
+        return f"{filename}"
+    return f"{filename}:{line}" + (f":{column}" if column is not None else "")
+
+
+class UnsupportedSyntaxError(TangentlikeError):
+    """A construct tangentlike cannot differentiate, located in the user's file."""
+
+    def __init__(self, construct, hint, *, filename=None, line=None, column=None,
+                 source_line=None):
+        self.construct = construct
+        self.hint = hint
+        self.filename = filename
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+        parts = [f"{_where(filename, line, column)}: {construct} is not supported"]
+        if source_line:
+            parts.append(f"    {source_line.strip()}")
+        if hint:
+            parts.append(f"hint: {hint}")
+        super().__init__("\n".join(parts))
+
+
+class NoDerivativeError(TangentlikeError):
+    """A call to a callable with no derivative rule and no Python source."""
+
+    def __init__(self, callee, *, filename=None, line=None, source_line=None, reason=None):
+        self.callee = callee
+        self.filename = filename
+        self.line = line
+        where = _where(filename, line)
+        head = f"{where}: " if where else ""
+        why = f" ({reason})" if reason else ""
+        snippet = (
+            "    import tangentlike as tl\n"
+            f"    @tl.register_adjoint({callee})\n"
+            "    def _(g, ans, x):\n"
+            "        return g * <derivative of the callee at x>"
+        )
+        lines = [f"{head}no derivative rule for {callee}{why}"]
+        if source_line:
+            lines.append(f"    {source_line.strip()}")
+        lines.append("hint: register one, e.g.\n" + snippet)
+        super().__init__("\n".join(lines))
+
+
+class SourceUnavailableError(TangentlikeError):
+    """The function's source code cannot be retrieved (REPL, exec, builtin)."""
+
+
+class NonScalarOutputError(TangentlikeError):
+    """`grad` was asked for the gradient of a function whose output is not a scalar."""
+
+
+class NonDifferentiableArgumentError(TangentlikeError):
+    """A gradient was requested with respect to an int, bool or str argument."""
+
+
+class RuleError(TangentlikeError):
+    """A derivative rule (template) is malformed; raised at registration."""

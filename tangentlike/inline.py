@@ -1,0 +1,203 @@
+"""Template inlining: a rule template's body, specialized to one call site.
+
+Receives a parsed `Template` (rules/registry.py), the call's argument
+expressions and the placeholder expressions (`g`, `ans`, tangents).  Guarantees
+straight-line statements and one expression per wanted parameter, with
+parameters and placeholders substituted, template locals renamed by the namer,
+`if p is None:` resolved, modules referred to by names valid in the generated
+module (recorded in `ModuleNames` so emit can import them), expressions used
+more than once bound to temporaries, and trivial arithmetic folded
+(`x ** 1` -> `x`, `2 - 1` -> `1`).
+"""
+
+import copy
+import math
+
+import gast
+import numpy
+
+from . import nodes as n
+from . import runtime
+from .rules.registry import XP
+
+_CONVENTIONAL = {"numpy": "np", "math": "math", "tangentlike.runtime": "_tl"}
+
+
+class ModuleNames:
+    """Names by which generated code refers to modules, and the imports they need."""
+
+    def __init__(self, namespace, taken):
+        self.namespace = namespace
+        self.taken = set(taken)
+        self.imports = {}          # alias -> module name
+
+    def name_for(self, module):
+        conventional = _CONVENTIONAL.get(module.__name__, module.__name__.rpartition(".")[2])
+        if self.namespace.get(conventional) is module and conventional not in self.taken:
+            return conventional
+        for alias, value in sorted(self.namespace.items()):
+            if value is module and alias not in self.taken and not alias.startswith("__"):
+                return alias
+        for alias, mod_name in self.imports.items():
+            if mod_name == module.__name__:
+                return alias
+        alias, k = conventional, 1
+        while alias in self.namespace or alias in self.taken:
+            k += 1
+            alias = f"_tl_{conventional}" if k == 2 else f"_tl_{conventional}{k}"
+        self.imports[alias] = module.__name__
+        return alias
+
+
+class Inliner:
+    """Specializes templates into generated statements."""
+
+    def __init__(self, namer, modules):
+        self.namer = namer
+        self.modules = modules
+
+    def need_runtime(self):
+        return self.modules.name_for(runtime)
+
+    def inline(self, template, bound, placeholders, wanted, scalar, bindings):
+        """(statements, outputs by parameter index) for `wanted` parameters.
+
+        bound: parameter -> argument expression; placeholders: name -> expression.
+        Expressions that must be evaluated once are bound to temporaries appended
+        to `bindings`.
+        """
+        body = _resolve_static_ifs(copy.deepcopy(template.body), bound)
+        ret = body.pop().value
+        results = list(ret.elts) if isinstance(ret, gast.Tuple) else [ret]
+        outputs = [None] * len(template.params)
+        kept = []
+        for k, expr in enumerate(results):
+            if template.params[k] in wanted:
+                outputs[k] = expr
+                kept.append(expr)
+        uses = _count_uses(body + [gast.Expr(value=e) for e in kept])
+        substitution = {}
+        for p in template.params:
+            if p in bound:
+                substitution[p] = bound[p]
+            else:
+                substitution[p] = _literal(template.defaults.get(p))
+        substitution.update(placeholders)
+        for key, expr in list(substitution.items()):
+            if uses.get(key, 0) > 1 and not _is_atomic(expr):
+                temp = self.namer.temp("_b")
+                bindings.append(n.assign(temp, copy.deepcopy(expr)))
+                substitution[key] = n.name(temp)
+        for stmt in body:
+            for target in (t for t in gast.walk(stmt)
+                           if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)):
+                if target.id not in substitution:
+                    substitution[target.id] = n.name(self.namer.temp("_t"))
+        for mod_name, module in template.globals.items():
+            substitution[mod_name] = n.name(self.modules.name_for(module))
+        substitution[XP] = n.name(self.modules.name_for(math if scalar else numpy))
+        statements = [_fold(_substitute(s, substitution)) for s in body]
+        outputs = [None if o is None else _fold(_substitute(o, substitution)) for o in outputs]
+        return statements, outputs
+
+
+def _literal(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return n.const(value)
+    raise TypeError(f"template default {value!r} is not a literal")
+
+
+def _is_atomic(expr):
+    return isinstance(expr, (gast.Name, gast.Constant))
+
+
+def _count_uses(stmts):
+    uses = {}
+    for stmt in stmts:
+        for sub in gast.walk(stmt):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
+                uses[sub.id] = uses.get(sub.id, 0) + 1
+    return uses
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        if node.id in self.mapping:
+            replacement = copy.deepcopy(self.mapping[node.id])
+            if isinstance(node.ctx, gast.Store):
+                replacement.ctx = gast.Store()
+            return replacement
+        return node
+
+
+def _substitute(node, mapping):
+    return _Substitute(mapping).visit(copy.deepcopy(node))
+
+
+def _resolve_static_ifs(stmts, bound):
+    """Replace `if p is None:` / `if p is not None:` by the branch that applies."""
+    out = []
+    for s in stmts:
+        if isinstance(s, gast.If):
+            decided = _static_test(s.test, bound)
+            if decided is not None:
+                out.extend(_resolve_static_ifs(s.body if decided else s.orelse, bound))
+                if out and isinstance(out[-1], gast.Return):
+                    return out
+                continue
+        out.append(s)
+        if isinstance(s, gast.Return):
+            return out
+    return out
+
+
+def _static_test(test, bound):
+    if (isinstance(test, gast.Compare) and len(test.ops) == 1
+            and isinstance(test.left, gast.Name) and n.is_const(test.comparators[0])
+            and test.comparators[0].value is None
+            and isinstance(test.ops[0], (gast.Is, gast.IsNot))):
+        arg = bound.get(test.left.id)
+        is_none = arg is None or (isinstance(arg, gast.Constant) and arg.value is None)
+        return is_none if isinstance(test.ops[0], gast.Is) else not is_none
+    return None
+
+
+def _number(node):
+    return (isinstance(node, gast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool))
+
+
+class _Fold(gast.NodeTransformer):
+    """Fold arithmetic that the substitution made trivial."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        if _number(left) and _number(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
+            value = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+                     gast.Mult: lambda a, b: a * b}[type(op)](left.value, right.value)
+            return n.const(value)
+        if isinstance(op, gast.Pow) and _number(right) and right.value == 1:
+            return left
+        if isinstance(op, gast.Mult) and _number(right) and right.value == 1 \
+                and isinstance(right.value, int):
+            return left
+        if isinstance(op, gast.Mult) and _number(left) and left.value == 1 \
+                and isinstance(left.value, int):
+            return right
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.UnaryOp) \
+                and isinstance(node.operand.op, gast.USub):
+            return node.operand.operand
+        return node
+
+
+def _fold(node):
+    return _Fold().visit(node)
+

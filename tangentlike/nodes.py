@@ -1,0 +1,152 @@
+"""Small builders and queries for gast nodes, shared by every stage.
+
+Receives nothing; guarantees only pure helper functions (no AST is mutated
+except the one passed to `set_line`).
+"""
+
+import copy
+
+import gast
+
+
+def name(id_, store=False):
+    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(),
+                     annotation=None, type_comment=None)
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target, value, line=None):
+    if isinstance(target, str):
+        target = name(target, store=True)
+    node = gast.Assign(targets=[target], value=value, type_comment=None)
+    return set_line(node, line)
+
+
+def call(func, *args, **keywords):
+    if isinstance(func, str):
+        func = dotted(func)
+    kws = [gast.keyword(arg=k, value=v) for k, v in keywords.items()]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def dotted(path):
+    """`a.b.c` as a Load expression."""
+    parts = path.split(".")
+    node = name(parts[0])
+    for attr in parts[1:]:
+        node = gast.Attribute(value=node, attr=attr, ctx=gast.Load())
+    return node
+
+
+def subscript(value, index, store=False):
+    if isinstance(value, str):
+        value = name(value)
+    return gast.Subscript(value=value, slice=index,
+                          ctx=gast.Store() if store else gast.Load())
+
+
+def binop(left, op, right):
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def not_(operand):
+    return gast.UnaryOp(op=gast.Not(), operand=operand)
+
+
+def if_(test, body, orelse=(), line=None):
+    return set_line(gast.If(test=test, body=list(body), orelse=list(orelse)), line)
+
+
+def for_(target, iter_, body, line=None):
+    if isinstance(target, str):
+        target = name(target, store=True)
+    node = gast.For(target=target, iter=iter_, body=list(body), orelse=[], type_comment=None)
+    return set_line(node, line)
+
+
+def expr_stmt(value, line=None):
+    return set_line(gast.Expr(value=value), line)
+
+
+def set_line(node, line):
+    if line is not None:
+        node.lineno = line
+        node.col_offset = getattr(node, "col_offset", 0) or 0
+    return node
+
+
+def line_of(node):
+    return getattr(node, "lineno", None)
+
+
+def load(node):
+    """A Load-context copy of a Name/Subscript/Attribute target."""
+    node = copy.deepcopy(node)
+    for sub in gast.walk(node):
+        if hasattr(sub, "ctx") and isinstance(sub.ctx, (gast.Store, gast.Del)):
+            sub.ctx = gast.Load()
+    return node
+
+
+def store(node):
+    node = copy.deepcopy(node)
+    node.ctx = gast.Store()
+    return node
+
+
+def loaded_names(node):
+    """Names read by an expression (Load context), in order of appearance."""
+    seen = []
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and sub.id not in seen:
+            seen.append(sub.id)
+    return seen
+
+
+MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+                    "update", "setdefault", "popitem", "fill", "resize", "put", "itemset"}
+
+
+def stored_names(stmts):
+    """Names assigned (or mutated through item assignment / append) anywhere in `stmts`."""
+    out = set()
+    for stmt in stmts:
+        for sub in gast.walk(stmt):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
+                out.add(sub.id)
+            elif isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
+                base = sub.value
+                while isinstance(base, gast.Subscript):
+                    base = base.value
+                if isinstance(base, gast.Name):
+                    out.add(base.id)
+            elif (isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute)
+                  and isinstance(sub.func.value, gast.Name)
+                  and sub.func.attr in MUTATING_METHODS):
+                out.add(sub.func.value.id)      # xs.append(v) changes xs
+    return out
+
+
+def is_name(node, id_=None):
+    return isinstance(node, gast.Name) and (id_ is None or node.id == id_)
+
+
+def is_const(node, value=None):
+    return isinstance(node, gast.Constant) and (value is None or node.value == value)
+
+
+COMMENT_PREFIX = "__tangentlike_comment__:"
+
+
+def comment(text):
+    """A statement that emit turns into the line `# text`."""
+    return gast.Expr(value=const(COMMENT_PREFIX + text))
+
+
+def is_comment(stmt):
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
+            and isinstance(stmt.value.value, str)
+            and stmt.value.value.startswith(COMMENT_PREFIX))

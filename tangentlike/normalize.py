@@ -1,0 +1,464 @@
+"""Stage 3, normalize: desugar the checked function into a small core language.
+
+Receives a checked `ParsedFunction`.  Returns a new gast `FunctionDef` (the
+original is not touched) whose body uses only these statement forms:
+
+- `x = E` where `x` is a Name and E is an *expression tree*: arithmetic
+  (BinOp/UnaryOp) over Names, Constants, `name[index]` subscripts, attributes,
+  Tuple/List/Dict literals, comparisons and boolean tests; at most one Call,
+  and only at the top of E (nested calls are hoisted into temporaries `_t1`...);
+- `x[index] = E` (item assignment on a Name) and `x.append(E)`;
+- `if TEST:` / `else:` (elif is a nested If), `while TEST:`,
+  `for NAME in range(...):` whose bounds are not modified by the loop body;
+- a loop ends with `if FLAG: break` only when the user's loop had a break or a
+  return inside: `break`, `continue` and early `return` become boolean flags
+  (`_break`, `_continue`, `_returned`) guarding the statements that follow;
+- exactly one `return`, the last statement (when the user wrote several);
+- `raise`, `assert` and expression statements, kept for the primal only.
+
+Desugared forms: augmented assignment, annotated and chained assignment, tuple
+unpacking and swaps, `a if c else b`, `and`/`or` used as values, list
+comprehensions and generator expressions, `for` over lists, tuples, arrays,
+`enumerate` and `zip`.  Every statement keeps the line number of the user's
+statement it came from.
+"""
+
+import builtins
+import copy
+
+import gast
+
+from . import nodes as n
+
+_PURE_BUILTINS = {"len", "int", "min", "max", "abs", "round"}
+
+
+def normalize(parsed, namer):
+    """The normalized copy of `parsed.node`."""
+    fn = copy.deepcopy(parsed.node)
+    body = fn.body
+    if body and isinstance(body[0], gast.Expr) and n.is_const(body[0].value) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]                       # drop the docstring
+    desugar = _Desugar(parsed, namer)
+    body = desugar.block(body)
+    body = _Jumps(namer).function_body(body)
+    fn.body = body or [gast.Pass()]
+    fn.returns = None
+    return fn
+
+
+class _Desugar:
+    """Statement-by-statement rewriting into the core forms (before jumps)."""
+
+    def __init__(self, parsed, namer):
+        self.parsed = parsed
+        self.namer = namer
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            out.extend(self.stmt(stmt))
+        return out
+
+    def stmt(self, s):
+        line = n.line_of(s)
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            return [s]
+        result = method(s, line)
+        for node in result:
+            if n.line_of(node) is None:
+                n.set_line(node, line)
+        return result
+
+    # -- assignments ---------------------------------------------------------
+    def stmt_AugAssign(self, s, line):
+        value = n.binop(n.load(s.target), s.op, s.value)
+        return self.assign_to(s.target, value, line)
+
+    def stmt_AnnAssign(self, s, line):
+        if s.value is None:
+            return []
+        return self.assign_to(s.target, s.value, line)
+
+    def stmt_Assign(self, s, line):
+        if len(s.targets) == 1:
+            return self.assign_to(s.targets[0], s.value, line)
+        # a = b = e  ->  b = e; a = b
+        last = s.targets[-1]
+        out = self.assign_to(last, s.value, line)
+        for target in reversed(s.targets[:-1]):
+            out += self.assign_to(target, n.load(last), line)
+        return out
+
+    def assign_to(self, target, value, line):
+        out = []
+        if isinstance(target, (gast.Tuple, gast.List)):
+            return self.unpack(target, value, line)
+        if isinstance(target, gast.Subscript):
+            base, index = self.subscript_parts(target, out, line)
+            target = gast.Subscript(value=base, slice=index, ctx=gast.Store())
+        if isinstance(value, gast.IfExp) and isinstance(target, gast.Name):
+            out.append(self.if_exp_to_if(target.id, value, line))
+            return out
+        value = self.expr(value, out, line, top=True)
+        out.append(n.assign(target, value, line))
+        return out
+
+    def unpack(self, target, value, line):
+        """`a, b = e`: element-wise when e is a literal of the same length."""
+        out = []
+        elts = target.elts
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
+            written = n.stored_names([n.assign(t, n.const(0)) for t in elts])
+            read_later = [set(n.loaded_names(v)) for v in value.elts]
+            if any(written & r for r in read_later[1:]):
+                temps = []
+                for v in value.elts:       # swaps: evaluate every right side first
+                    temp = self.namer.temp()
+                    out += self.assign_to(n.name(temp, store=True), v, line)
+                    temps.append(temp)
+                for t, temp in zip(elts, temps):
+                    out += self.assign_to(t, n.name(temp), line)
+                return out
+            for t, v in zip(elts, value.elts):
+                out += self.assign_to(t, v, line)
+            return out
+        if isinstance(value, gast.Name):
+            source = value.id
+        else:
+            source = self.namer.temp()
+            out += self.assign_to(n.name(source, store=True), value, line)
+        for k, t in enumerate(elts):
+            out += self.assign_to(t, n.subscript(source, n.const(k)), line)
+        return out
+
+    def if_exp_to_if(self, target, node, line):
+        body, orelse = [], []
+        body += self.assign_to(n.name(target, store=True), node.body, line)
+        orelse += self.assign_to(n.name(target, store=True), node.orelse, line)
+        return n.if_(node.test, body, orelse, line)
+
+    # -- expressions ---------------------------------------------------------
+    def expr(self, e, out, line, top=False):
+        """`e` with nested calls, conditionals and comprehensions hoisted into `out`."""
+        if isinstance(e, gast.Call):
+            e.args = [self.expr(a, out, line) for a in e.args]
+            for kw in e.keywords:
+                kw.value = self.expr(kw.value, out, line)
+            return e if top else self.hoist(e, out, line)
+        if isinstance(e, gast.IfExp):
+            temp = self.namer.temp()
+            out.append(self.if_exp_to_if(temp, e, line))
+            return n.name(temp)
+        if isinstance(e, gast.BoolOp) and not _is_boolean(e):
+            return self.expr(self.bool_op_as_if_exp(e, out, line), out, line, top)
+        if isinstance(e, (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension(e, out, line)
+        if isinstance(e, gast.Subscript):
+            base, index = self.subscript_parts(e, out, line)
+            return gast.Subscript(value=base, slice=index, ctx=gast.Load())
+        if isinstance(e, (gast.BinOp,)):
+            e.left = self.expr(e.left, out, line)
+            e.right = self.expr(e.right, out, line)
+        elif isinstance(e, gast.UnaryOp):
+            e.operand = self.expr(e.operand, out, line)
+        elif isinstance(e, (gast.Tuple, gast.List)):
+            e.elts = [self.expr(x, out, line) for x in e.elts]
+        elif isinstance(e, gast.Dict):
+            e.values = [self.expr(x, out, line) for x in e.values]
+        return e
+
+    def hoist(self, e, out, line):
+        temp = self.namer.temp()
+        out.append(n.assign(temp, e, line))
+        return n.name(temp)
+
+    def subscript_parts(self, e, out, line):
+        base = self.expr(e.value, out, line)
+        if not isinstance(base, gast.Name):
+            base = self.hoist(base, out, line)
+        index = e.slice
+        if any(isinstance(x, gast.Call) for x in gast.walk(index)):
+            index = self.hoist(self.expr(index, out, line, top=True), out, line)
+        return base, index
+
+    def bool_op_as_if_exp(self, e, out, line):
+        """`a or b` -> `a if a else b`; `a and b` -> `b if a else a` (right-nested)."""
+        first = self.expr(e.values[0], out, line)
+        if not isinstance(first, (gast.Name, gast.Constant)):
+            first = self.hoist(first, out, line)
+        rest = e.values[1] if len(e.values) == 2 else gast.BoolOp(op=e.op, values=e.values[1:])
+        if isinstance(e.op, gast.Or):
+            return gast.IfExp(test=n.load(first), body=n.load(first), orelse=rest)
+        return gast.IfExp(test=n.load(first), body=rest, orelse=n.load(first))
+
+    def comprehension(self, e, out, line):
+        """`[elt for x in xs if c]` -> a loop appending to a fresh list."""
+        result = self.namer.temp()
+        out.append(n.assign(result, gast.List(elts=[], ctx=gast.Load()), line))
+        renames = {}
+        for gen in e.generators:
+            for target_name in n.stored_names([n.assign(gen.target, n.const(0))]):
+                renames[target_name] = self.namer.fresh("_" + target_name)
+        e = _rename(e, renames)
+        inner = [n.expr_stmt(n.call(gast.Attribute(value=n.name(result), attr="append",
+                                                   ctx=gast.Load()), e.elt), line)]
+        for gen in reversed(e.generators):
+            for cond in reversed(gen.ifs):
+                inner = [n.if_(cond, inner, line=line)]
+            inner = [gast.For(target=gen.target, iter=gen.iter, body=inner, orelse=[],
+                              type_comment=None)]
+        out.extend(self.block(inner))
+        return n.name(result)
+
+    # -- control flow --------------------------------------------------------
+    def stmt_If(self, s, line):
+        s.body = self.block(s.body)
+        s.orelse = self.block(s.orelse)
+        return [s]
+
+    def stmt_While(self, s, line):
+        s.body = self.block(s.body)
+        return [s]
+
+    def stmt_For(self, s, line):
+        it = s.iter
+        callee = self.builtin_callee(it)
+        out = []
+        if callee == "range":
+            body = s.body
+            assigned = n.stored_names(body) | n.stored_names([n.assign(s.target, n.const(0))])
+            args = []
+            for a in it.args:
+                if not self.stable(a, assigned):
+                    a = self.hoist(self.expr(a, out, line, top=True), out, line)
+                args.append(a)
+            it.args = args
+            if isinstance(s.target, gast.Name):
+                s.body = self.block(body)
+                out.append(s)
+                return out
+            index = self.namer.fresh("_i")
+            head = self.assign_to(s.target, n.name(index), line)
+            out.append(n.for_(index, it, head + self.block(body), line))
+            return out
+        index = self.namer.fresh("_i")
+        if callee == "enumerate" and isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2:
+            seq = self.sequence(it.args[0], out, line)
+            counter, item = s.target.elts
+            if len(it.args) > 1:
+                head = self.assign_to(counter, n.binop(n.name(index), gast.Add(), it.args[1]), line)
+            elif isinstance(counter, gast.Name):
+                index = counter.id
+                head = []
+            else:
+                head = self.assign_to(counter, n.name(index), line)
+            head += self.assign_to(item, n.subscript(seq, n.name(index)), line)
+            length = n.call("len", n.name(seq))
+        elif callee == "zip" and isinstance(s.target, gast.Tuple) \
+                and len(s.target.elts) == len(it.args) and it.args:
+            seqs = [self.sequence(a, out, line) for a in it.args]
+            head = []
+            for target, seq in zip(s.target.elts, seqs):
+                head += self.assign_to(target, n.subscript(seq, n.name(index)), line)
+            lengths = [n.call("len", n.name(seq)) for seq in seqs]
+            length = lengths[0] if len(lengths) == 1 else n.call("min", *lengths)
+        else:
+            seq = self.sequence(it, out, line)
+            head = self.assign_to(s.target, n.subscript(seq, n.name(index)), line)
+            length = n.call("len", n.name(seq))
+        for stmt in head:
+            n.set_line(stmt, line)
+        out.append(n.for_(index, n.call("range", length), head + self.block(s.body), line))
+        return out
+
+    def sequence(self, e, out, line):
+        """A Name holding the iterated sequence (hoisted unless already a Name)."""
+        e = self.expr(e, out, line, top=True)
+        if isinstance(e, gast.Name):
+            return e.id
+        return self.hoist(e, out, line).id
+
+    def builtin_callee(self, e):
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Name):
+            try:
+                obj = self.parsed.resolve(e.func.id)
+            except (KeyError, AttributeError):
+                return None
+            for candidate in ("range", "enumerate", "zip"):
+                if obj is getattr(builtins, candidate):
+                    return candidate
+        return None
+
+    def stable(self, e, assigned):
+        """True when `e` reads nothing the loop writes and calls only pure builtins."""
+        for sub in gast.walk(e):
+            if isinstance(sub, gast.Call):
+                if not (isinstance(sub.func, gast.Name) and sub.func.id in _PURE_BUILTINS):
+                    return False
+            if isinstance(sub, gast.Name) and sub.id in assigned:
+                return False
+        return True
+
+
+def _is_boolean(e):
+    """A test made only of comparisons, `not` and boolean operators."""
+    if isinstance(e, gast.BoolOp):
+        return all(_is_boolean(v) for v in e.values)
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.Not):
+        return True
+    return isinstance(e, gast.Compare) or (isinstance(e, gast.Constant)
+                                           and isinstance(e.value, bool))
+
+
+def _rename(node, renames):
+    node = copy.deepcopy(node)
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and sub.id in renames:
+            sub.id = renames[sub.id]
+    return node
+
+
+class _Jumps:
+    """`break`, `continue` and early `return` lowered to flags and guards."""
+
+    def __init__(self, namer):
+        self.namer = namer
+        self.returned = None      # flag name, created on first early return
+        self.result = None
+        self.flags_read = set()
+
+    def function_body(self, body):
+        returns = [s for stmt in body for s in gast.walk(stmt) if isinstance(s, gast.Return)]
+        tail_only = (len(returns) == 1 and body and body[-1] is returns[0])
+        if not returns or tail_only:
+            return self.block(body, loop=None, lower_returns=False)
+        self.returned = self.namer.fresh("_returned")
+        self.result = self.namer.fresh("_result")
+        new = self.block(body, loop=None, lower_returns=True)
+        new = _drop_unread_flag(new, self.returned, self.flags_read)
+        prologue = []
+        if self.returned in self.flags_read:
+            prologue.append(n.assign(self.returned, n.const(False), n.line_of(body[0])))
+        if not _definitely_assigns(new, self.result):
+            prologue.append(n.assign(self.result, n.const(None), n.line_of(body[0])))
+        return prologue + new + [n.set_line(gast.Return(value=n.name(self.result)),
+                                            n.line_of(returns[-1]))]
+
+    def block(self, stmts, loop, lower_returns):
+        out = []
+        for k, s in enumerate(stmts):
+            out.extend(self.stmt(s, loop, lower_returns))
+            rest = stmts[k + 1:]
+            if not rest:
+                break
+            if isinstance(s, (gast.Break, gast.Continue, gast.Return, gast.Raise)):
+                break                                 # the rest is unreachable
+            flags = self.may_set(s, loop, lower_returns)
+            if flags:
+                self.flags_read.update(flags)
+                test = _any_flag(sorted(flags))
+                guarded = self.block(rest, loop, lower_returns)
+                if guarded:
+                    out.append(n.if_(n.not_(test), guarded, line=n.line_of(rest[0])))
+                break
+        return out
+
+    def may_set(self, s, loop, lower_returns):
+        flags = set()
+        for sub in _walk_same_function(s, into_loops=False):
+            if isinstance(sub, gast.Break) and loop:
+                flags.add(loop["break"])
+            elif isinstance(sub, gast.Continue) and loop:
+                flags.add(loop["continue"])
+        if lower_returns and any(isinstance(x, gast.Return) for x in gast.walk(s)):
+            flags.add(self.returned)
+        return flags
+
+    def stmt(self, s, loop, lower_returns):
+        line = n.line_of(s)
+        if isinstance(s, gast.Break):
+            return [n.assign(loop["break"], n.const(True), line)]
+        if isinstance(s, gast.Continue):
+            return [n.assign(loop["continue"], n.const(True), line)]
+        if isinstance(s, gast.Return) and lower_returns:
+            value = s.value if s.value is not None else n.const(None)
+            return [n.assign(self.result, value, line),
+                    n.assign(self.returned, n.const(True), line)]
+        if isinstance(s, gast.If):
+            s.body = self.block(s.body, loop, lower_returns) or [gast.Pass()]
+            s.orelse = self.block(s.orelse, loop, lower_returns)
+            return [s]
+        if isinstance(s, (gast.For, gast.While)):
+            return self.loop(s, lower_returns)
+        return [s]
+
+    def loop(self, s, lower_returns):
+        own = list(_walk_same_function(s, into_loops=False, skip_root=True))
+        has_break = any(isinstance(x, gast.Break) for x in own)
+        has_continue = any(isinstance(x, gast.Continue) for x in own)
+        has_return = lower_returns and any(isinstance(x, gast.Return) for x in gast.walk(s))
+        line = n.line_of(s)
+        ctx = {"break": self.namer.fresh("_break") if has_break else None,
+               "continue": self.namer.fresh("_continue") if has_continue else None}
+        body = self.block(s.body, ctx, lower_returns)
+        before = []
+        if has_continue:
+            body.insert(0, n.assign(ctx["continue"], n.const(False), line))
+        exit_flags = [f for f in (ctx["break"], self.returned if has_return else None) if f]
+        if exit_flags:
+            self.flags_read.update(exit_flags)
+            body.append(n.if_(_any_flag(exit_flags), [gast.Break()], line=line))
+        if has_break:
+            before.append(n.assign(ctx["break"], n.const(False), line))
+        s.body = body
+        return before + [s]
+
+
+def _any_flag(flags):
+    if len(flags) == 1:
+        return n.name(flags[0])
+    return gast.BoolOp(op=gast.Or(), values=[n.name(f) for f in flags])
+
+
+def _walk_same_function(node, into_loops, skip_root=False):
+    """Walk `node`, not descending into nested loops unless `into_loops`."""
+    stack = [node]
+    first = True
+    while stack:
+        cur = stack.pop()
+        if not first or not skip_root:
+            yield cur
+        is_loop = isinstance(cur, (gast.For, gast.While))
+        if is_loop and not into_loops and not first:
+            continue
+        first = False
+        stack.extend(reversed(list(gast.iter_child_nodes(cur))))
+
+
+def _drop_unread_flag(stmts, flag, read):
+    if flag in read:
+        return stmts
+    out = []
+    for s in stmts:
+        if isinstance(s, gast.Assign) and n.is_name(s.targets[0], flag):
+            continue
+        for field in ("body", "orelse"):
+            if hasattr(s, field):
+                setattr(s, field, _drop_unread_flag(getattr(s, field), flag, read))
+        if isinstance(s, gast.If) and not s.body:
+            s.body = [gast.Pass()]
+        out.append(s)
+    return out
+
+
+def _definitely_assigns(stmts, name_):
+    for s in stmts:
+        if isinstance(s, gast.Assign) and n.is_name(s.targets[0], name_):
+            return True
+        if isinstance(s, gast.If) and _definitely_assigns(s.body, name_) \
+                and _definitely_assigns(s.orelse, name_):
+            return True
+    return False

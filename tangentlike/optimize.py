@@ -1,0 +1,179 @@
+"""Stage 6, optimize: clean the backward sweep the reverse stage produced.
+
+Receives the backward statements (adjoint initializations, adjoint blocks,
+comment markers) and the names the function returns.  Guarantees, without
+changing what is computed:
+- a first accumulation into an adjoint known to be zero is an assignment
+  (`bx = bx + e` -> `bx = e`), across branches and loops (forward dataflow
+  with loop fixpoints);
+- dead stores to generated names are removed (backward liveness with loop
+  fixpoints), including zero initializations nobody reads; statements with
+  effects (tape pops, container updates) are always kept;
+- a comment marker with no statement left under it is dropped.
+"""
+
+import gast
+
+from . import nodes as n
+
+_IMPURE_CALLS = {"_pop", "_tl.extract", "_tl.pop_last"}
+
+
+def optimize_backward(stmts, live_out, removable):
+    """Optimized copy of `stmts`; `removable` are the names DCE may delete stores to."""
+    stmts, _ = _zero_pass(stmts, frozenset(), rewrite=True)
+    stmts, _ = _dce(stmts, set(live_out), removable, rewrite=True)
+    return _drop_orphan_comments(stmts)
+
+
+# -- known-zero adjoints --------------------------------------------------------------
+
+
+def _is_zero(e):
+    return isinstance(e, gast.Constant) and e.value == 0.0 and not isinstance(e.value, bool) \
+        and isinstance(e.value, (int, float))
+
+
+def _zero_pass(stmts, zeros, rewrite):
+    out = []
+    zeros = set(zeros)
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            target = s.targets[0].id
+            value = s.value
+            if _is_zero(value):
+                zeros.add(target)
+            else:
+                if target in zeros:
+                    value = _drop_zero_term(value, target)
+                    if rewrite and value is not s.value:
+                        s = n.set_line(n.assign(target, value), n.line_of(s))
+                zeros.discard(target)
+        elif isinstance(s, gast.If):
+            body, z1 = _zero_pass(s.body, zeros, rewrite)
+            orelse, z2 = _zero_pass(s.orelse, zeros, rewrite)
+            if rewrite:
+                s.body, s.orelse = body, orelse
+            zeros = z1 & z2
+        elif isinstance(s, (gast.For, gast.While)):
+            head = set(zeros)
+            if isinstance(s, gast.For):
+                head -= set(n.stored_names([n.assign(s.target, n.const(0))]))
+            while True:
+                _, end = _zero_pass(s.body, head, rewrite=False)
+                new_head = head & end
+                if new_head == head:
+                    break
+                head = new_head
+            if rewrite:
+                s.body, _ = _zero_pass(s.body, head, rewrite=True)
+            zeros = head
+        else:
+            zeros -= n.stored_names([s])
+        out.append(s)
+    return out, zeros
+
+
+def _drop_zero_term(value, target):
+    """`target + e` -> `e`, `target - e` -> `-e`, `_tl.add(target, e)` -> `e`."""
+    if isinstance(value, gast.BinOp) and n.is_name(value.left, target) \
+            and target not in n.loaded_names(value.right):
+        if isinstance(value.op, gast.Add):
+            return value.right
+        if isinstance(value.op, gast.Sub):
+            return gast.UnaryOp(op=gast.USub(), operand=value.right)
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) \
+            and isinstance(value.left, gast.BinOp):
+        inner = _drop_zero_term(value.left, target)
+        if inner is not value.left:
+            return n.binop(inner, value.op, value.right)
+    if isinstance(value, gast.Call) and _call_name(value) == "_tl.add" \
+            and value.args and n.is_name(value.args[0], target):
+        rest = value.args[1]
+        if target not in n.loaded_names(rest):
+            return rest
+    if isinstance(value, gast.Call) and _call_name(value) == "_tl.add" \
+            and value.args and isinstance(value.args[0], gast.Call):
+        inner = _drop_zero_term(value.args[0], target)
+        if inner is not value.args[0]:
+            return n.call("_tl.add", inner, value.args[1])
+    return value
+
+
+def _call_name(call):
+    parts = []
+    func = call.func
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, gast.Name):
+        parts.append(func.id)
+    return ".".join(reversed(parts))
+
+
+# -- dead stores --------------------------------------------------------------------
+
+
+def _reads(node):
+    return {x.id for x in gast.walk(node) if isinstance(x, gast.Name)
+            and isinstance(x.ctx, gast.Load)}
+
+
+def _pure(expr):
+    for sub in gast.walk(expr):
+        if isinstance(sub, gast.Call):
+            name_ = _call_name(sub)
+            if name_ in _IMPURE_CALLS or name_.endswith(".pop"):
+                return False
+    return True
+
+
+def _dce(stmts, live, removable, rewrite):
+    """(statements, live-in) of `stmts` given the names live after them."""
+    live = set(live)
+    out = []
+    for s in reversed(stmts):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            target = s.targets[0].id
+            if target not in live and target in removable and _pure(s.value):
+                continue
+            live.discard(target)
+            live |= _reads(s.value)
+        elif isinstance(s, gast.If):
+            body, l1 = _dce(s.body, live, removable, rewrite)
+            orelse, l2 = _dce(s.orelse, live, removable, rewrite)
+            if rewrite:
+                s.body, s.orelse = body or [gast.Pass()], orelse
+            live = l1 | l2 | _reads(s.test)
+        elif isinstance(s, (gast.For, gast.While)):
+            header = s.iter if isinstance(s, gast.For) else s.test
+            loop_live = set(live)
+            while True:
+                _, inner = _dce(s.body, loop_live, removable, rewrite=False)
+                grown = loop_live | inner | _reads(header)
+                if grown == loop_live:
+                    break
+                loop_live = grown
+            if rewrite:
+                body, _ = _dce(s.body, loop_live, removable, rewrite=True)
+                s.body = body or [gast.Pass()]
+            live = loop_live
+        else:
+            live |= _reads(s)
+        out.append(s)
+    out.reverse()
+    return out, live
+
+
+def _drop_orphan_comments(stmts):
+    out = []
+    for k, s in enumerate(stmts):
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
+                setattr(s, field, _drop_orphan_comments(getattr(s, field)))
+        if n.is_comment(s):
+            following = stmts[k + 1] if k + 1 < len(stmts) else None
+            if following is None or n.is_comment(following):
+                continue
+        out.append(s)
+    return out

@@ -1,0 +1,92 @@
+"""Stage 1, parse: a Python function -> its gast tree plus where it came from.
+
+Receives a plain Python function.  Guarantees a `ParsedFunction` whose `node` is
+the gast `FunctionDef` (decorators stripped), whose line numbers are relative to
+the dedented source, and whose `location(node)` maps any node back to the user's
+file, line, column and source line.  `namespace` resolves every global and
+closure name the function can see.
+"""
+
+import builtins
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import SourceUnavailableError
+
+
+@dataclass
+class ParsedFunction:
+    fn: object
+    node: gast.FunctionDef
+    filename: str
+    line_offset: int          # file line = node.lineno + line_offset
+    source_lines: list        # the dedented source, one entry per line
+    source: str               # the dedented source text
+    namespace: dict = field(repr=False, default_factory=dict)
+
+    def location(self, node):
+        """(filename, file line, column, source line) of `node`."""
+        lineno = getattr(node, "lineno", None) or self.node.lineno
+        column = getattr(node, "col_offset", None)
+        text = self.source_lines[lineno - 1] if 0 < lineno <= len(self.source_lines) else ""
+        return self.filename, lineno + self.line_offset, column, text
+
+    def file_line(self, node):
+        return self.location(node)[1]
+
+    def resolve(self, name):
+        """The object `name` refers to inside the function, or KeyError."""
+        if name in self.namespace:
+            return self.namespace[name]
+        return getattr(builtins, name)
+
+
+def function_namespace(fn):
+    """Globals, closure cells and nothing else, as one dict (a snapshot)."""
+    namespace = dict(fn.__globals__)
+    if fn.__closure__:
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+            try:
+                namespace[name] = cell.cell_contents
+            except ValueError:      # empty cell: defined later
+                pass
+    return namespace
+
+
+def parse_function(fn):
+    """Parse `fn` into a `ParsedFunction`; raise SourceUnavailableError if impossible."""
+    fn = inspect.unwrap(fn)
+    name = getattr(fn, "__name__", repr(fn))
+    if not inspect.isfunction(fn):
+        raise SourceUnavailableError(
+            f"{name!r} is not a Python function (got {type(fn).__name__}); "
+            "tangentlike differentiates functions defined with `def`")
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"cannot read the source of {name!r} ({exc}); functions typed at the "
+            "interactive prompt or created by exec() have no source file. Define it "
+            "in a .py file (or a notebook cell) and import it.") from None
+    source = textwrap.dedent("".join(lines))
+    try:
+        module = gast.parse(source)
+    except SyntaxError as exc:
+        raise SourceUnavailableError(
+            f"the source of {name!r} in {filename} could not be parsed on its own "
+            f"({exc.msg}); is it a lambda or part of a larger expression?") from None
+    defs = [n for n in module.body if isinstance(n, gast.FunctionDef)]
+    if not defs:
+        raise SourceUnavailableError(
+            f"{name!r} in {filename} is not defined with `def` (lambdas are not supported "
+            "at the top level); write it as a def")
+    node = defs[0]
+    node.decorator_list = []
+    return ParsedFunction(
+        fn=fn, node=node, filename=filename, line_offset=first_line - 1,
+        source_lines=source.splitlines(), source=source,
+        namespace=function_namespace(fn))

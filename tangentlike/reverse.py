@@ -1,0 +1,461 @@
+"""Stage 5, reverse: a normalized function -> its adjoint function (gast).
+
+Receives a normalized FunctionDef (normalize.py), the `wrt` parameter names and
+the kinds of the call's arguments.  Guarantees one gast FunctionDef
+
+    def <name>(<params>, b<out>=1.0):
+        <primal sweep: the user's statements, plus tape pushes only where a value
+         is overwritten and the backward sweep needs it, and branch decisions>
+        # backward sweep
+        <adjoint blocks in reverse order, each preceded by a `grad of:` comment>
+        return <value>, <adjoint of wrt (a tuple when wrt is a tuple)>
+
+The tape is a plain local list used through bound `append`/`pop` (`_push`/`_pop`);
+a `for` loop over `range` is replayed from its (unchanged) bounds, a `while` loop
+records one trip count.  Adjoints are accumulated with `+` (`runtime.add` for
+containers); the optimize stage turns first accumulations into assignments and
+removes what is dead.  All calculus comes from the rule registry.
+"""
+
+import copy
+import operator as _op
+
+import gast
+
+from . import analyze
+from . import nodes as n
+from .nodes import comment
+from .errors import NoDerivativeError
+from .inline import Inliner
+from .rules import display_name, lookup
+
+TAPE, PUSH, POP = "_tape", "_push", "_pop"
+ZERO = 0.0
+
+
+class Contribution:
+    __slots__ = ("name", "value", "index")
+
+    def __init__(self, name_, value, index=None):
+        self.name, self.value, self.index = name_, value, index
+
+
+class ReverseTransformer:
+    """Builds the adjoint of one normalized function."""
+
+    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules):
+        self.parsed = parsed
+        self.fn = fn
+        self.wrt = list(wrt)
+        self.namer = namer
+        self.params = [a.id for a in fn.args.args]
+        self.locals = self.params + sorted(n.stored_names(fn.body))
+        self.active = analyze.activity(fn, self.wrt, self.rule_of)
+        self.kind = analyze.kinds(fn, arg_kinds, self.rule_of)
+        self.inliner = Inliner(namer, modules)
+        self.uses_tape = False
+        self.blocks = {}
+        self.loop_effects = {}
+
+    # -- callee resolution -------------------------------------------------------
+    def callee(self, func):
+        """The object a call's `func` expression names, or None (a local's method)."""
+        path = []
+        while isinstance(func, gast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        if not isinstance(func, gast.Name) or func.id in self.locals:
+            return None
+        try:
+            obj = self.parsed.resolve(func.id)
+            for attr in reversed(path):
+                obj = getattr(obj, attr)
+        except (KeyError, AttributeError):
+            return None
+        return obj
+
+    def rule_of(self, func):
+        obj = self.callee(func)
+        return None if obj is None else lookup(obj)
+
+    # -- entry point ----------------------------------------------------------------
+    def transform(self, name_):
+        body = list(self.fn.body)
+        ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
+        value_node = ret.value if ret is not None and ret.value is not None else n.const(None)
+        line = n.line_of(ret) if ret is not None else n.line_of(self.fn)
+        if isinstance(value_node, gast.Name):
+            out_name = value_node.id
+        else:
+            out_name = self.namer.fresh("result")
+            body.append(n.assign(out_name, value_node, line))
+            if analyze.diff_reads(value_node, self.rule_of) & self.active:
+                self.active.add(out_name)
+                self.kind[out_name] = analyze.expression_kind(value_node, self.kind, self.rule_of)
+        self.out_name = out_name
+        seed = self.namer.adjoint(out_name)
+        self.collect(body)
+        self.restores, unbound = analyze.plan_restores(
+            body, {k: b[1] for k, b in self.blocks.items()}, self.loop_effects, self.params)
+        primal, backward = self.build(body)
+        prologue = [n.assign(v, n.const(None), line) for v in sorted(unbound)]
+        if self.uses_tape:
+            prologue = [n.assign(TAPE, gast.List(elts=[], ctx=gast.Load())),
+                        n.assign(PUSH, gast.Attribute(value=n.name(TAPE), attr="append",
+                                                      ctx=gast.Load())),
+                        n.assign(POP, gast.Attribute(value=n.name(TAPE), attr="pop",
+                                                     ctx=gast.Load()))] + prologue
+        inits = [n.assign(self.namer.adjoint(v), n.const(ZERO))
+                 for v in sorted(self.active) if v != out_name]
+        grads = [n.name(self.namer.adjoint(w)) if w in self.active else n.const(ZERO)
+                 for w in self.wrt]
+        result = gast.Tuple(elts=[n.name(out_name),
+                                  grads[0] if len(grads) == 1 else
+                                  gast.Tuple(elts=grads, ctx=gast.Load())], ctx=gast.Load())
+        args = copy.deepcopy(self.fn.args)
+        args.args.append(n.name(seed, store=False))
+        args.args[-1].ctx = gast.Param()
+        args.defaults = list(args.defaults) + [n.const(1.0)]
+        new_body = (prologue + primal + [comment("backward sweep")] + inits + backward
+                    + [gast.Return(value=result)])
+        return gast.FunctionDef(name=name_, args=args, body=new_body, decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+
+    # -- per-statement adjoint blocks ---------------------------------------------
+    def collect(self, stmts):
+        for s in stmts:
+            if isinstance(s, gast.If):
+                self.collect(s.body)
+                self.collect(s.orelse)
+            elif isinstance(s, gast.For):
+                reads = set(n.loaded_names(s.iter))
+                self.loop_effects[id(s)] = analyze.Effects(
+                    assigns={s.target.id}, reads_after=reads)
+                self.collect(s.body)
+            elif isinstance(s, gast.While):
+                self.collect(s.body)
+            else:
+                self.blocks[id(s)] = self.adjoint_block(s)
+
+    def adjoint_block(self, s):
+        """(backward statements, Effects, restore_first) for one simple statement."""
+        target, value = analyze.target_and_value(s)
+        if target is None:
+            return [], analyze.Effects(), False
+        whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+        append = isinstance(s, gast.Expr)
+        index = None if whole or append else s.targets[0].slice
+        stmts = []
+        if target in self.active:
+            stmts = self.adjoint_statements(target, value, index, append, s)
+        reads = set()
+        for stmt in stmts:
+            for sub in gast.walk(stmt):
+                if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
+                    reads.add(sub.id)
+        reads &= set(self.locals)
+        if index is not None:
+            reads |= set(n.loaded_names(index))
+        restore_first = target in set(n.loaded_names(value)) or index is not None
+        if restore_first:
+            effects = analyze.Effects(assigns={target}, reads_before=reads)
+        else:
+            effects = analyze.Effects(assigns={target}, reads_after=reads)
+        return stmts, effects, restore_first
+
+    def adjoint_statements(self, target, value, index, append, s):
+        badj = self.namer.adjoint(target)
+        stmts = []
+        if append:
+            g = n.name(self.namer.temp("_b"))
+            stmts.append(n.assign(g.id, n.call("_tl.pop_last", n.name(badj))))
+            self.inliner.need_runtime()
+        elif index is not None:
+            g = n.name(self.namer.temp("_b"))
+            stmts.append(n.assign(g.id, n.call("_tl.extract", n.name(badj), copy.deepcopy(index))))
+            self.inliner.need_runtime()
+        else:
+            g = n.name(badj)
+        reads_target = target in n.loaded_names(value)
+        ans = n.name(target) if not reads_target and index is None and not append else None
+        contributions = []
+        self.propagate(value, g, ans, stmts, contributions, s)
+        own = [c for c in contributions if c.name == target and c.index is None
+               and index is None and not append]
+        others = [c for c in contributions if c not in own]
+        stmts += self.accumulate(others)
+        if own:
+            total = own[0].value
+            for c in own[1:]:
+                total = _plus(total, c.value)
+            stmts.append(n.assign(badj, total))
+        elif index is None and not append:
+            stmts.append(n.assign(badj, n.const(ZERO)))
+        return stmts
+
+    def accumulate(self, contributions):
+        out = []
+        order = []
+        for c in contributions:
+            key = (c.name, None if c.index is None else id(c.index))
+            if key not in order:
+                order.append(key)
+        for key in order:
+            group = [c for c in contributions if (c.name, None if c.index is None
+                                                  else id(c.index)) == key]
+            badj = self.namer.adjoint(key[0])
+            if group[0].index is not None:
+                total = group[0].value
+                for c in group[1:]:
+                    total = _plus(total, c.value)
+                self.inliner.need_runtime()
+                out.append(n.assign(badj, n.call("_tl.add_at", n.name(badj), n.name(key[0]),
+                                                 copy.deepcopy(group[0].index), total)))
+                continue
+            if self.kind.get(key[0]) in ("scalar", "numeric"):
+                total = n.name(badj)
+                for c in group:
+                    total = _plus(total, c.value)
+            else:
+                self.inliner.need_runtime()
+                total = n.name(badj)
+                for c in group:
+                    total = n.call("_tl.add", total, c.value)
+            out.append(n.assign(badj, total))
+        return out
+
+    def propagate(self, e, g, ans, stmts, out, s):
+        """Append to `out` the contributions of adjoint `g` of expression `e`."""
+        if not (analyze.diff_reads(e, self.rule_of) & self.active):
+            return
+        if isinstance(e, gast.Name):
+            out.append(Contribution(e.id, g))
+        elif isinstance(e, gast.Subscript):
+            out.append(Contribution(e.value.id, g, e.slice))
+        elif isinstance(e, (gast.Tuple, gast.List)):
+            g = self.bind(g, stmts, uses=len(e.elts))
+            self.inliner.need_runtime()
+            for k, elt in enumerate(e.elts):
+                self.propagate(elt, n.call("_tl.item", g, n.const(k)), None, stmts, out, s)
+        elif isinstance(e, gast.Dict):
+            g = self.bind(g, stmts, uses=len(e.keys))
+            self.inliner.need_runtime()
+            for key, v in zip(e.keys, e.values):
+                self.propagate(v, n.call("_tl.item", g, copy.deepcopy(key)), None, stmts, out, s)
+        elif isinstance(e, gast.BinOp):
+            self.apply_rule(lookup(_OPERATORS[type(e.op)]), [e.left, e.right], {}, e, g, ans,
+                            stmts, out, s)
+        elif isinstance(e, gast.UnaryOp):
+            self.apply_rule(lookup(_OPERATORS[type(e.op)]), [e.operand], {}, e, g, ans,
+                            stmts, out, s)
+        elif isinstance(e, gast.Call):
+            obj = self.callee(e.func)
+            rule = lookup(obj) if obj is not None else None
+            if rule is None or not rule.adjoints:
+                raise self.no_rule(e, obj, s)
+            self.apply_rule(rule, list(e.args), {k.arg: k.value for k in e.keywords}, e, g,
+                            ans, stmts, out, s)
+        elif isinstance(e, gast.Attribute) and e.attr == "T":
+            self.propagate(e.value, gast.Attribute(value=g, attr="T", ctx=gast.Load()),
+                           None, stmts, out, s)
+        else:
+            raise self.no_rule(e, None, s)
+
+    def apply_rule(self, rule, args, keywords, e, g, ans, stmts, out, s):
+        template = rule.adjoint_for(len(args), list(keywords))
+        if template is None:
+            filename, line, _, text = self.parsed.location(s)
+            raise NoDerivativeError(
+                rule.name, filename=filename, line=line, source_line=text,
+                reason=f"no rule accepts {len(args)} positional argument(s)"
+                       + (f" and keywords {', '.join(keywords)}" if keywords else ""))
+        bound = dict(zip(template.params, args))
+        bound.update(keywords)
+        active_params = [p for p in template.params[:template.returns]
+                         if p in bound and analyze.diff_reads(bound[p], self.rule_of)
+                         & self.active]
+        kinds = [analyze.expression_kind(a, self.kind, self.rule_of) for a in bound.values()]
+        scalar = all(k == "scalar" for k in kinds)
+        if ans is None:
+            ans = e
+        template_stmts, outputs = self.inliner.inline(
+            template, bound, {"g": g, "ans": ans}, active_params, scalar, stmts)
+        stmts.extend(template_stmts)
+        for p in active_params:
+            contribution = outputs[template.params.index(p)]
+            if rule.broadcasts and self.may_broadcast(p, bound):
+                self.inliner.need_runtime()
+                contribution = n.call("_tl.unbroadcast", contribution, copy.deepcopy(bound[p]))
+            self.propagate(bound[p], contribution, None, stmts, out, s)
+
+    def may_broadcast(self, param, bound):
+        others = [a for p, a in bound.items() if p != param]
+        return not all(analyze.expression_kind(a, self.kind, self.rule_of) == "scalar"
+                       for a in others)
+
+    def bind(self, expr, stmts, uses):
+        if uses <= 1 or isinstance(expr, (gast.Name, gast.Constant)):
+            return expr
+        temp = self.namer.temp("_b")
+        stmts.append(n.assign(temp, expr))
+        return n.name(temp)
+
+    def no_rule(self, e, obj, s):
+        filename, line, _, text = self.parsed.location(s)
+        if isinstance(e, gast.Call):
+            label = _describe_callee(e.func, obj)
+            if obj is not None and hasattr(obj, "__code__"):
+                reason = ("it is a Python function; differentiating through calls to "
+                          "other Python functions is not supported yet")
+            elif obj is None:
+                reason = "methods of values computed inside the function have no rules"
+            else:
+                reason = None
+            return NoDerivativeError(label, filename=filename, line=line, source_line=text,
+                                     reason=reason)
+        label = type(e).__name__
+        return NoDerivativeError(label, filename=filename, line=line, source_line=text,
+                                 reason="this expression is not differentiable")
+
+    # -- assembling primal and backward sweeps ---------------------------------------
+    def build(self, stmts):
+        primal, backward = [], []
+        for s in stmts:
+            p, b = self.build_stmt(s)
+            primal.extend(p)
+            backward[:0] = b
+        return primal, backward
+
+    def build_stmt(self, s):
+        if isinstance(s, gast.If):
+            return self.build_if(s)
+        if isinstance(s, gast.For):
+            return self.build_for(s)
+        if isinstance(s, gast.While):
+            return self.build_while(s)
+        if id(s) not in self.blocks:
+            return [s], []
+        stmts, effects, restore_first = self.blocks[id(s)]
+        restore = self.restores.get(id(s), set())
+        primal, pops = [], []
+        if restore:
+            self.uses_tape = True
+            target = s.targets[0] if isinstance(s, gast.Assign) else None
+            if isinstance(target, gast.Subscript):
+                self.inliner.need_runtime()
+                primal.append(n.expr_stmt(n.call(PUSH, n.call("_tl.snapshot", n.load(target)))))
+                pops.append(n.assign(n.store(target), n.call(POP)))
+            elif isinstance(target, gast.Name):
+                primal.append(n.expr_stmt(n.call(PUSH, n.name(target.id))))
+                pops.append(n.assign(target.id, n.call(POP)))
+            else:       # xs.append(v) is undone by xs.pop()
+                pops.append(n.expr_stmt(n.call(gast.Attribute(
+                    value=n.name(s.value.func.value.id), attr="pop", ctx=gast.Load()))))
+        primal.append(s)
+        if not stmts and not pops:
+            return primal, []
+        body = pops + stmts if restore_first else stmts + pops
+        return primal, [self.comment_for(s)] + body
+
+    def comment_for(self, s):
+        filename, line, _, text = self.parsed.location(s)
+        return comment(f"grad of: {text.strip()}  (line {line})")
+
+    def build_if(self, s):
+        pb, bb = self.build(s.body)
+        po, bo = self.build(s.orelse)
+        if not bb and not bo:
+            return [n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))], []
+        self.uses_tape = True
+        pb = pb + [n.expr_stmt(n.call(PUSH, n.const(True)))]
+        po = po + [n.expr_stmt(n.call(PUSH, n.const(False)))]
+        primal = n.if_(s.test, pb, po, n.line_of(s))
+        if bb:
+            backward = n.if_(n.call(POP), bb, bo)
+        else:
+            backward = n.if_(n.not_(n.call(POP)), bo)
+        return [primal], [backward]
+
+    def build_for(self, s):
+        pb, bb = self.build(s.body)
+        loop = n.for_(s.target.id, s.iter, pb, n.line_of(s))
+        if not bb:
+            return [loop], []
+        primal, after = [], []
+        restore = self.restores.get(id(s), set())
+        if restore:
+            self.uses_tape = True
+            primal.append(n.expr_stmt(n.call(PUSH, n.name(s.target.id))))
+            after.append(n.assign(s.target.id, n.call(POP)))
+        counted = _has_break(s.body)
+        reads_target = any(isinstance(x, gast.Name) and x.id == s.target.id
+                           for b in bb for x in gast.walk(b))
+        iter_ = copy.deepcopy(s.iter)
+        if counted:
+            self.uses_tape = True
+            count = self.namer.fresh("_count")
+            primal.append(n.assign(count, n.const(0), n.line_of(s)))
+            loop.body.insert(0, gast.AugAssign(target=n.name(count, store=True), op=gast.Add(),
+                                               value=n.const(1)))
+            primal.append(loop)
+            primal.append(n.expr_stmt(n.call(PUSH, n.name(count))))
+            iter_ = n.subscript(iter_, gast.Slice(lower=None, upper=n.call(POP), step=None))
+            target = s.target.id if reads_target else "_"
+            backward = n.for_(target, n.call("reversed", iter_), bb)
+        else:
+            primal.append(loop)
+            if not reads_target and len(iter_.args) == 1:
+                backward = n.for_("_", iter_, bb)
+            else:
+                target = s.target.id if reads_target else "_"
+                backward = n.for_(target, n.call("reversed", iter_), bb)
+        return primal, [backward] + after
+
+    def build_while(self, s):
+        pb, bb = self.build(s.body)
+        loop = gast.While(test=s.test, body=pb, orelse=[])
+        n.set_line(loop, n.line_of(s))
+        if not bb:
+            return [loop], []
+        self.uses_tape = True
+        count = self.namer.fresh("_count")
+        loop.body.insert(0, gast.AugAssign(target=n.name(count, store=True), op=gast.Add(),
+                                           value=n.const(1)))
+        primal = [n.assign(count, n.const(0), n.line_of(s)), loop,
+                  n.expr_stmt(n.call(PUSH, n.name(count)))]
+        return primal, [n.for_("_", n.call("range", n.call(POP)), bb)]
+
+
+def _has_break(stmts):
+    for s in stmts:
+        if isinstance(s, gast.Break):
+            return True
+        if isinstance(s, gast.If) and (_has_break(s.body) or _has_break(s.orelse)):
+            return True
+    return False
+
+
+def _plus(a, b):
+    """`a + b`, written `a - c` when b is `-c`."""
+    if isinstance(b, gast.UnaryOp) and isinstance(b.op, gast.USub):
+        return n.binop(a, gast.Sub(), b.operand)
+    return n.binop(a, gast.Add(), b)
+
+
+def _describe_callee(func, obj):
+    if obj is not None:
+        return display_name(obj)
+    parts = []
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, gast.Name):
+        parts.append(func.id)
+    return ".".join(reversed(parts)) + "()"
+
+
+_OPERATORS = {
+    gast.Add: _op.add, gast.Sub: _op.sub, gast.Mult: _op.mul, gast.Div: _op.truediv,
+    gast.Pow: _op.pow, gast.Mod: _op.mod, gast.FloorDiv: _op.floordiv,
+    gast.MatMult: _op.matmul, gast.USub: _op.neg, gast.UAdd: _op.pos, gast.Not: _op.not_,
+}

@@ -1,0 +1,8 @@
+"""Derivative rules: one registry (registry.py) filled by the rule tables."""
+
+from . import numpy as _numpy_rules  # noqa: F401  (registers)
+from . import python as _python_rules  # noqa: F401  (registers)
+from .registry import Rule, Template, adjoint, all_rules, display_name, lookup, nondifferentiable
+
+__all__ = ["Rule", "Template", "adjoint", "all_rules", "display_name", "lookup",
+           "nondifferentiable"]

@@ -1,0 +1,196 @@
+"""The one registry of derivative rules, shared by reverse and forward mode.
+
+Receives rule registrations: templates written as plain Python functions.
+Guarantees one `Rule` record per callable, holding its adjoint templates (one
+per call arity), its tangent template and its flags; templates are parsed and
+validated when they are registered, so a wrong placeholder fails at import time
+naming the template, never later while transforming.
+
+An adjoint template reads like the math:
+
+    @adjoint(math.sin)
+    def sin(g, ans, x):
+        return g * math.cos(x)
+
+`g` is the adjoint of the result, `ans` the result, and the remaining parameters
+mirror the callable's (defaults included).  The body may assign locals and ends
+with `return`: one expression per differentiable parameter, in order (a tuple
+when there are several).  `if p is None:` on a parameter is resolved when the
+template is inlined.  Names other than parameters and locals must be modules;
+`xp` stands for `math` when every input is a Python scalar and for `numpy`
+otherwise.
+"""
+
+import inspect
+import textwrap
+import types
+from dataclasses import dataclass, field
+
+import gast
+
+from ..errors import RuleError
+
+XP = "xp"
+
+
+@dataclass
+class Template:
+    """A parsed rule template."""
+    fn: object
+    params: list          # parameter names after the placeholders
+    defaults: dict        # parameter -> default value
+    placeholders: tuple   # ("g", "ans") for adjoints, ("ans",) + d-names for tangents
+    body: list            # gast statements
+    globals: dict         # module-name -> module referenced by the body
+    returns: int          # how many expressions the final return gives
+
+    def signature(self):
+        return inspect.Signature([
+            inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              default=self.defaults.get(p, inspect.Parameter.empty))
+            for p in self.params])
+
+    def bind(self, n_args, keywords):
+        """Map a call's positional count and keyword names onto parameters, or None."""
+        if n_args > len(self.params) or any(k not in self.params for k in keywords):
+            return None
+        positional = self.params[:n_args]
+        if any(k in positional for k in keywords):
+            return None
+        given = set(positional) | set(keywords)
+        missing = [p for p in self.params if p not in given and p not in self.defaults]
+        return None if missing else positional
+
+
+@dataclass
+class Rule:
+    """Everything tangentlike knows about differentiating one callable."""
+    callable: object
+    name: str
+    adjoints: list = field(default_factory=list)   # Templates, tried in order
+    tangent: object = None
+    nondifferentiable: bool = False
+    broadcasts: bool = False      # elementwise with NumPy broadcasting
+    scalar: bool = False          # Python scalars in -> Python scalar out
+
+    def adjoint_for(self, n_args, keywords):
+        for template in self.adjoints:
+            if template.bind(n_args, keywords) is not None:
+                return template
+        return None
+
+
+_RULES = {}
+
+
+def _key(fn):
+    try:
+        hash(fn)
+        return fn
+    except TypeError:
+        return id(fn)
+
+
+def display_name(fn):
+    module = getattr(fn, "__module__", None) or ""
+    qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    if isinstance(fn, type(abs)) and module == "builtins":
+        return qual
+    if module in ("numpy", "numpy.core.umath", "numpy._core.umath") or \
+            module.startswith("numpy"):
+        return f"numpy.{qual}"
+    return f"{module}.{qual}" if module and module != "builtins" else qual
+
+
+def lookup(fn):
+    """The Rule for `fn`, or None."""
+    try:
+        return _RULES.get(_key(fn))
+    except TypeError:
+        return None
+
+
+def _record(fn):
+    rule = lookup(fn)
+    if rule is None:
+        rule = Rule(callable=fn, name=display_name(fn))
+        _RULES[_key(fn)] = rule
+    return rule
+
+
+def all_rules():
+    return list(_RULES.values())
+
+
+def parse_template(fn, placeholders):
+    """Parse and validate a template function; raise RuleError naming it."""
+    label = f"template {fn.__module__}.{fn.__qualname__}"
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError) as exc:
+        raise RuleError(f"{label}: its source cannot be read ({exc})") from None
+    node = gast.parse(source).body[0]
+    if not isinstance(node, gast.FunctionDef):
+        raise RuleError(f"{label}: a template must be written with `def`")
+    sig = inspect.signature(fn)
+    names = list(sig.parameters)
+    if names[:len(placeholders)] != list(placeholders):
+        raise RuleError(
+            f"{label}: its first parameters must be {', '.join(placeholders)} "
+            f"(got {', '.join(names[:len(placeholders)]) or 'none'})")
+    for p in sig.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise RuleError(f"{label}: *args/**kwargs are not allowed in templates")
+    params = names[len(placeholders):]
+    defaults = {p: v.default for p, v in sig.parameters.items()
+                if v.default is not inspect.Parameter.empty}
+    body = node.body
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+        body = body[1:]
+    if not body or not isinstance(body[-1], gast.Return) or body[-1].value is None:
+        raise RuleError(f"{label}: the body must end with `return <expression(s)>`")
+    ret = body[-1].value
+    returns = len(ret.elts) if isinstance(ret, gast.Tuple) else 1
+    locals_ = {t.id for s in body for t in gast.walk(s)
+               if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)}
+    module_globals = {}
+    for sub in (x for stmt in body for x in gast.walk(stmt)):
+        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
+            ident = sub.id
+            if ident in names or ident in locals_ or ident in ("None", "True", "False"):
+                continue
+            if ident == XP:
+                continue
+            value = fn.__globals__.get(ident)
+            if not isinstance(value, types.ModuleType):
+                raise RuleError(
+                    f"{label}: `{ident}` is neither a placeholder, a parameter, a local "
+                    f"nor a module; templates may only use their parameters and modules "
+                    f"(math, numpy, tangentlike.runtime as _tl)")
+            module_globals[ident] = value
+    return Template(fn=fn, params=params, defaults=defaults, placeholders=tuple(placeholders),
+                    body=body, globals=module_globals, returns=returns)
+
+
+def adjoint(fn, *, broadcasts=False, scalar=False):
+    """Decorator registering an adjoint template for `fn` (another arity may follow)."""
+    def register(template_fn):
+        template = parse_template(template_fn, ("g", "ans"))
+        if template.returns > len(template.params):
+            raise RuleError(
+                f"template {template_fn.__qualname__}: returns {template.returns} "
+                f"expressions but has only {len(template.params)} input parameters")
+        rule = _record(fn)
+        rule.adjoints.append(template)
+        rule.broadcasts = rule.broadcasts or broadcasts
+        rule.scalar = rule.scalar or scalar
+        return template_fn
+    return register
+
+
+def nondifferentiable(*fns, scalar=False):
+    """Declare callables whose results carry no derivative (len, floor, comparisons)."""
+    for fn in fns:
+        rule = _record(fn)
+        rule.nondifferentiable = True
+        rule.scalar = rule.scalar or scalar

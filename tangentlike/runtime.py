@@ -1,0 +1,205 @@
+"""Runtime: the few helpers generated code calls.  Not user API.
+
+Receives values from generated code.  Guarantees small functions with no AST
+imports, using only operations NumPy dispatches on the argument's type (array
+methods, `numpy.zeros_like`, `sum(axis=...)`), never `np.asarray` on user values,
+so the same derivative code runs on NumPy, CuPy and Dask arrays.
+
+Adjoints start as the scalar zero `0.0` (the "zero sentinel") whatever the shape
+of their primal; helpers that need a container or an array build one on demand.
+"""
+
+import math
+
+import numpy as np
+
+
+def _is_array(x):
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (float, int))
+
+
+def _is_zero(b):
+    return isinstance(b, (int, float)) and b == 0.0
+
+
+def unbroadcast(g, x):
+    """Sum `g` down to the shape of `x` (undoing NumPy broadcasting)."""
+    if not _is_array(g):
+        return g
+    if not _is_array(x):
+        return g.sum() if g.ndim else g
+    shape = x.shape
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, (gs, xs) in enumerate(zip(g.shape, shape)) if xs == 1 and gs != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+def zeros_like(x):
+    """A zero with the structure of `x` (containers are rebuilt, arrays zeroed)."""
+    if isinstance(x, list):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, tuple):
+        return [zeros_like(v) for v in x]          # tuple adjoints are built as lists
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if _is_array(x):
+        return np.zeros_like(x)
+    return 0.0
+
+
+def add(a, b):
+    """Accumulate two adjoints of any structure."""
+    if _is_zero(a):
+        return b
+    if _is_zero(b):
+        return a
+    if isinstance(a, list) and isinstance(b, (list, tuple)):
+        return [add(x, y) for x, y in zip(a, b)]
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = add(out[k], v) if k in out else v
+        return out
+    return a + b
+
+
+def add_at(b, x, index, g):
+    """`b` (adjoint of container `x`) with `g` accumulated at `x[index]`."""
+    if _is_zero(g):
+        return b
+    if _is_zero(b):
+        b = zeros_like(x)
+    if _is_array(b):
+        if isinstance(index, (list, tuple)) or _is_array(index):
+            np.add.at(b, index, g)
+        else:
+            b[index] += g
+        return b
+    b[index] = add(b[index], g)
+    return b
+
+
+def item(b, index):
+    """`b[index]` where `b` may be the zero sentinel."""
+    if _is_zero(b):
+        return 0.0
+    if isinstance(b, dict):
+        return b.get(index, 0.0)
+    return b[index]
+
+
+def extract(b, index):
+    """`b[index]`, leaving zero in its place (reversing `x[index] = value`)."""
+    if _is_zero(b):
+        return 0.0
+    value = b[index]
+    if _is_array(value):
+        value = value.copy()
+    if isinstance(b, dict):
+        b[index] = zeros_like(value)
+    else:
+        b[index] = zeros_like(value) if not _is_array(b) else 0
+    return value
+
+
+def pop_last(b):
+    """The adjoint of the last element of a list adjoint, removed (reversing append)."""
+    if isinstance(b, list) and b:
+        return b.pop()
+    return 0.0
+
+
+def snapshot(v):
+    """A copy of an array element/slice about to be overwritten (scalars as they are)."""
+    return v.copy() if _is_array(v) else v
+
+
+def fill_like(g, xs):
+    """The adjoint of `sum(xs)`: `g` for every element of `xs`."""
+    if _is_array(xs):
+        return np.zeros_like(xs) + g
+    return [g] * len(xs)
+
+
+def select_first(g, xs, chosen):
+    """The adjoint of `max(xs)`/`min(xs)`: `g` at the first element equal to `chosen`."""
+    b = zeros_like(list(xs) if not _is_array(xs) else xs)
+    for k, v in enumerate(xs):
+        if v == chosen:
+            b[k] = g
+            break
+    return b
+
+
+def sign(x):
+    """-1, 0 or 1 (0 at 0: the convention for |x| at 0)."""
+    if _is_array(x):
+        return np.sign(x)
+    return (x > 0) - (x < 0)
+
+
+def unreduce(g, a, axis=None, keepdims=False):
+    """Broadcast the adjoint of a reduction of `a` back to `a`'s shape."""
+    if not _is_array(a):
+        return g
+    if axis is not None and not keepdims and _is_array(g):
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        for ax in sorted(ax % a.ndim for ax in axes):
+            g = np.expand_dims(g, ax)
+    return np.zeros_like(a) + g
+
+
+def matmul_adjoint_a(g, a, b):
+    """The adjoint of `a` in `a @ b` (1-D and stacked operands included)."""
+    if not _is_array(b) or b.ndim == 0:
+        return g * b
+    if b.ndim == 1:
+        if not _is_array(a) or a.ndim == 1:
+            return g * b
+        return np.expand_dims(g, -1) * b
+    if not _is_array(a) or a.ndim == 1:
+        return unbroadcast((b @ np.expand_dims(g, -1))[..., 0], a)
+    return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
+
+
+def matmul_adjoint_b(g, a, b):
+    """The adjoint of `b` in `a @ b`."""
+    if not _is_array(a) or a.ndim == 0:
+        return g * a
+    if a.ndim == 1:
+        if not _is_array(b) or b.ndim == 1:
+            return g * a
+        return np.expand_dims(a, -1) * np.expand_dims(g, -2)
+    if not _is_array(b) or b.ndim == 1:
+        return unbroadcast((np.swapaxes(a, -1, -2) @ np.expand_dims(g, -1))[..., 0], b)
+    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+
+
+def grad_like(b, x):
+    """The adjoint `b` in the type and shape of its primal `x`."""
+    if isinstance(x, (list, tuple)):
+        parts = [grad_like(item(b, k), v) for k, v in enumerate(x)]
+        return parts if isinstance(x, list) else tuple(parts)
+    if isinstance(x, dict):
+        return {k: grad_like(item(b, k), v) for k, v in x.items()}
+    if _is_array(x):
+        if not _is_array(b):
+            return np.zeros_like(x) + b
+        if b.dtype != x.dtype and np.issubdtype(x.dtype, np.floating):
+            b = b.astype(x.dtype)
+        return b
+    if isinstance(x, float):
+        return float(b)
+    if isinstance(x, complex):
+        return complex(b)
+    return b
+
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
