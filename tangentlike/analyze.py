@@ -6,7 +6,8 @@ Guarantees:
   a `wrt` parameter through differentiable operations (varied) AND reach the
   returned value (useful).  Only active names get adjoints.
 - `kinds(fn, arg_kinds, resolve)` -> name -> "scalar" (a Python number),
-  "numeric" (number or array: `+` accumulates) or "unknown" (containers, ...).
+  "numeric" (number or array: `+` accumulates), "sequence" (a list or tuple of
+  Python numbers) or "unknown" (other containers, ...).
 - `plan_restores(body, effects)` -> the statements before which an overwritten
   value must be pushed on the tape, because the backward sweep reads it later
   (the to-be-recorded analysis), and the names that may be unbound there.
@@ -20,12 +21,15 @@ import gast
 from . import nodes as n
 
 DIFF_ATTRIBUTES = {"T", "real", "imag", "mT"}
-_SCALAR, _NUMERIC, _UNKNOWN = "scalar", "numeric", "unknown"
-_ORDER = {_SCALAR: 0, _NUMERIC: 1, _UNKNOWN: 2}
+_SCALAR, _NUMERIC, _SEQUENCE, _UNKNOWN = "scalar", "numeric", "sequence", "unknown"
 
 
-def _join(*kinds):
-    return max(kinds, key=_ORDER.__getitem__) if kinds else _SCALAR
+def _join(a, b):
+    if a == b:
+        return a
+    if {a, b} == {_SCALAR, _NUMERIC}:
+        return _NUMERIC
+    return _UNKNOWN
 
 
 # -- the effects of simple statements ----------------------------------------
@@ -133,7 +137,7 @@ def activity(fn, wrt, resolve):
 
 def kinds(fn, arg_kinds, resolve):
     """Flow-insensitive kind of every name (see module docstring)."""
-    kind = {p: {"scalar": _SCALAR, "array": _NUMERIC}.get(k, _UNKNOWN)
+    kind = {p: {"scalar": _SCALAR, "array": _NUMERIC, "scalars": _SEQUENCE}.get(k, _UNKNOWN)
             for p, k in arg_kinds.items()}
     assignments = []
     for s in simple_statements(fn.body):
@@ -194,6 +198,8 @@ def expression_kind(e, kind, resolve):
         return _UNKNOWN
     if isinstance(e, gast.Subscript):
         base = expression_kind(e.value, kind, resolve)
+        if base == _SEQUENCE and not isinstance(e.slice, gast.Slice):
+            return _SCALAR
         return _NUMERIC if base in (_NUMERIC, _SCALAR) else _UNKNOWN
     if isinstance(e, gast.Attribute) and e.attr in DIFF_ATTRIBUTES:
         return expression_kind(e.value, kind, resolve)

@@ -9,6 +9,7 @@ transform again.
 
 import functools
 import inspect
+import pathlib
 
 import gast
 
@@ -34,13 +35,16 @@ _stats = {"transforms": 0}    # how often the pipeline actually ran (tests read 
 
 
 def arg_kind(value):
-    """'scalar', 'array' or 'other': the specialization key of one argument."""
+    """'scalar', 'array', 'scalars' (list/tuple of numbers) or 'other': the specialization key."""
     if isinstance(value, bool):
         return "other"
     if isinstance(value, (int, float)):
         return "scalar"
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return "array"
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return "scalars"
     return "other"
 
 
@@ -104,6 +108,13 @@ def _rules_fingerprint():
                         for r in all_rules()))
 
 
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint():
+    """A hash of tangentlike's own source, so a changed transformer never reuses old code."""
+    package = pathlib.Path(__file__).parent
+    return cache.make_key(*(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py"))))
+
+
 def generate_source(fn, wrt, kinds, optimize=True):
     """(module source text, generated function name) of the adjoint of `fn`."""
     parsed = parse_function(fn)
@@ -125,7 +136,8 @@ def generate_source(fn, wrt, kinds, optimize=True):
     return emit(generated, modules.imports, doc), name_
 
 
-_KIND_WORDS = {"scalar": "Python number", "array": "array", "other": "other value"}
+_KIND_WORDS = {"scalar": "Python number", "array": "array", "scalars": "list of numbers",
+               "other": "other value"}
 
 
 def _optimize(generated, transformer):
@@ -153,7 +165,7 @@ def _compiled(fn, wrt, kinds):
     parsed_source = inspect.getsource(fn) if _has_source(fn) else None
     disk_key = cache.make_key("reverse", __version__, getattr(fn, "__module__", ""),
                               fn.__qualname__, parsed_source or "", wrt, key[2],
-                              _rules_fingerprint())
+                              _rules_fingerprint(), _code_fingerprint())
     text = cache.read_entry(disk_key)
     if text is None:
         source, name_ = _transform(fn, wrt, kinds)
@@ -218,9 +230,10 @@ def _value_and_grad_call(fn, wrt, single, args, kwargs, require_scalar):
         raise
     if require_scalar:
         _require_scalar(fn, value)
-    if single:
-        return value, grad_like(grads, arguments[wrt[0]])
-    return value, tuple(grad_like(g, arguments[w]) for g, w in zip(grads, wrt))
+    if len(wrt) == 1:
+        grads = (grads,)
+    result = tuple(grad_like(g, arguments[w]) for g, w in zip(grads, wrt))
+    return value, result[0] if single else result
 
 
 def _require_scalar(fn, value):

@@ -140,6 +140,18 @@ class _Desugar:
         orelse += self.assign_to(n.name(target, store=True), node.orelse, line)
         return n.if_(node.test, body, orelse, line)
 
+    def stmt_Return(self, s, line):
+        out = []
+        if s.value is not None:
+            s.value = self.expr(s.value, out, line, top=True)
+        return out + [s]
+
+    def stmt_Expr(self, s, line):
+        out = []
+        if isinstance(s.value, gast.Call):
+            s.value = self.expr(s.value, out, line, top=True)
+        return out + [s]
+
     # -- expressions ---------------------------------------------------------
     def expr(self, e, out, line, top=False):
         """`e` with nested calls, conditionals and comprehensions hoisted into `out`."""
@@ -244,35 +256,41 @@ class _Desugar:
             head = self.assign_to(s.target, n.name(index), line)
             out.append(n.for_(index, it, head + self.block(body), line))
             return out
-        index = self.namer.fresh("_i")
-        if callee == "enumerate" and isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2:
-            seq = self.sequence(it.args[0], out, line)
-            counter, item = s.target.elts
-            if len(it.args) > 1:
-                head = self.assign_to(counter, n.binop(n.name(index), gast.Add(), it.args[1]), line)
-            elif isinstance(counter, gast.Name):
-                index = counter.id
-                head = []
-            else:
-                head = self.assign_to(counter, n.name(index), line)
-            head += self.assign_to(item, n.subscript(seq, n.name(index)), line)
-            length = n.call("len", n.name(seq))
-        elif callee == "zip" and isinstance(s.target, gast.Tuple) \
-                and len(s.target.elts) == len(it.args) and it.args:
-            seqs = [self.sequence(a, out, line) for a in it.args]
-            head = []
-            for target, seq in zip(s.target.elts, seqs):
-                head += self.assign_to(target, n.subscript(seq, n.name(index)), line)
-            lengths = [n.call("len", n.name(seq)) for seq in seqs]
-            length = lengths[0] if len(lengths) == 1 else n.call("min", *lengths)
+        index = None
+        if callee == "enumerate" and len(it.args) == 1 and not it.keywords \
+                and isinstance(s.target, gast.Tuple) and isinstance(s.target.elts[0], gast.Name):
+            index = s.target.elts[0].id          # `for i, x in enumerate(xs)` indexes with i
+            length, item = self.indexed(it.args[0], out, line)
+            head = self.assign_to(s.target.elts[1], item(index), line)
         else:
-            seq = self.sequence(it, out, line)
-            head = self.assign_to(s.target, n.subscript(seq, n.name(index)), line)
-            length = n.call("len", n.name(seq))
+            index = self.namer.fresh("_i")
+            length, item = self.indexed(it, out, line)
+            head = self.assign_to(s.target, item(index), line)
         for stmt in head:
             n.set_line(stmt, line)
         out.append(n.for_(index, n.call("range", length), head + self.block(s.body), line))
         return out
+
+    def indexed(self, it, out, line):
+        """(length expression, index name -> item expression) to iterate `it` by index."""
+        callee = self.builtin_callee(it)
+        if callee == "enumerate" and it.args and not it.keywords:
+            length, item = self.indexed(it.args[0], out, line)
+            start = it.args[1] if len(it.args) > 1 else None
+
+            def counted(index):
+                counter = n.name(index) if start is None else \
+                    n.binop(n.name(index), gast.Add(), copy.deepcopy(start))
+                return gast.Tuple(elts=[counter, item(index)], ctx=gast.Load())
+            return length, counted
+        if callee == "zip" and it.args and not it.keywords:
+            parts = [self.indexed(a, out, line) for a in it.args]
+            lengths = [p[0] for p in parts]
+            length = lengths[0] if len(lengths) == 1 else n.call("min", *lengths)
+            return length, lambda index: gast.Tuple(elts=[p[1](index) for p in parts],
+                                                    ctx=gast.Load())
+        seq = self.sequence(it, out, line)
+        return n.call("len", n.name(seq)), lambda index: n.subscript(seq, n.name(index))
 
     def sequence(self, e, out, line):
         """A Name holding the iterated sequence (hoisted unless already a Name)."""
@@ -350,13 +368,12 @@ class _Jumps:
     def block(self, stmts, loop, lower_returns):
         out = []
         for k, s in enumerate(stmts):
+            flags = self.may_set(s, loop, lower_returns)
+            jumps = isinstance(s, (gast.Break, gast.Continue, gast.Return, gast.Raise))
             out.extend(self.stmt(s, loop, lower_returns))
             rest = stmts[k + 1:]
-            if not rest:
-                break
-            if isinstance(s, (gast.Break, gast.Continue, gast.Return, gast.Raise)):
-                break                                 # the rest is unreachable
-            flags = self.may_set(s, loop, lower_returns)
+            if not rest or jumps:
+                break                                 # after a jump, the rest is unreachable
             if flags:
                 self.flags_read.update(flags)
                 test = _any_flag(sorted(flags))

@@ -98,6 +98,10 @@ class ReverseTransformer:
         self.restores, unbound = analyze.plan_restores(
             body, {k: b[1] for k, b in self.blocks.items()}, self.loop_effects, self.params)
         primal, backward = self.build(body)
+        value_name = out_name
+        if any(out_name in names for names in self.restores.values()):
+            value_name = self.namer.fresh("value")     # the backward sweep restores out_name
+            primal.append(n.assign(value_name, n.name(out_name), line))
         prologue = [n.assign(v, n.const(None), line) for v in sorted(unbound)]
         if self.uses_tape:
             prologue = [n.assign(TAPE, gast.List(elts=[], ctx=gast.Load())),
@@ -109,7 +113,7 @@ class ReverseTransformer:
                  for v in sorted(self.active) if v != out_name]
         grads = [n.name(self.namer.adjoint(w)) if w in self.active else n.const(ZERO)
                  for w in self.wrt]
-        result = gast.Tuple(elts=[n.name(out_name),
+        result = gast.Tuple(elts=[n.name(value_name),
                                   grads[0] if len(grads) == 1 else
                                   gast.Tuple(elts=grads, ctx=gast.Load())], ctx=gast.Load())
         args = copy.deepcopy(self.fn.args)
@@ -188,7 +192,8 @@ class ReverseTransformer:
             total = own[0].value
             for c in own[1:]:
                 total = _plus(total, c.value)
-            stmts.append(n.assign(badj, total))
+            if not n.is_name(total, badj):
+                stmts.append(n.assign(badj, total))
         elif index is None and not append:
             stmts.append(n.assign(badj, n.const(ZERO)))
         return stmts
@@ -323,6 +328,9 @@ class ReverseTransformer:
         for s in stmts:
             p, b = self.build_stmt(s)
             primal.extend(p)
+            if b and backward and n.is_comment(b[0]) and n.is_comment(backward[0]) \
+                    and b[0].value.value == backward[0].value.value:
+                backward.pop(0)          # one comment for consecutive blocks of one line
             backward[:0] = b
         return primal, backward
 
@@ -341,10 +349,17 @@ class ReverseTransformer:
         if restore:
             self.uses_tape = True
             target = s.targets[0] if isinstance(s, gast.Assign) else None
-            if isinstance(target, gast.Subscript):
+            if isinstance(target, gast.Subscript) and self.kind.get(target.value.id) == "numeric":
                 self.inliner.need_runtime()
                 primal.append(n.expr_stmt(n.call(PUSH, n.call("_tl.snapshot", n.load(target)))))
                 pops.append(n.assign(n.store(target), n.call(POP)))
+            elif isinstance(target, gast.Subscript):
+                self.inliner.need_runtime()
+                container, index = n.load(target.value), copy.deepcopy(target.slice)
+                primal.append(n.expr_stmt(n.call(PUSH, n.call("_tl.item_before", container,
+                                                              index))))
+                pops.append(n.expr_stmt(n.call("_tl.restore_item", copy.deepcopy(container),
+                                               copy.deepcopy(index), n.call(POP))))
             elif isinstance(target, gast.Name):
                 primal.append(n.expr_stmt(n.call(PUSH, n.name(target.id))))
                 pops.append(n.assign(target.id, n.call(POP)))

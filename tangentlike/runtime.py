@@ -120,6 +120,31 @@ def snapshot(v):
     return v.copy() if _is_array(v) else v
 
 
+class _Missing:
+    """Marks a dict key that did not exist before an item assignment."""
+
+    def __repr__(self):
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
+def item_before(container, index):
+    """The value at `container[index]` about to be overwritten, or MISSING for a new key."""
+    if isinstance(container, dict) and index not in container:
+        return MISSING
+    return snapshot(container[index])
+
+
+def restore_item(container, index, value):
+    """Undo `container[index] = ...` with what `item_before` returned."""
+    if value is MISSING:
+        del container[index]
+    else:
+        container[index] = value
+
+
 def fill_like(g, xs):
     """The adjoint of `sum(xs)`: `g` for every element of `xs`."""
     if _is_array(xs):
@@ -153,6 +178,15 @@ def unreduce(g, a, axis=None, keepdims=False):
         for ax in sorted(ax % a.ndim for ax in axes):
             g = np.expand_dims(g, ax)
     return np.zeros_like(a) + g
+
+
+def select_extremes(g, a, ans, axis=None, keepdims=False):
+    """The adjoint of `max`/`min` of `a`: `g` shared equally among the tied extremes."""
+    if not _is_array(a):
+        return g
+    chosen = a == unreduce(ans, a, axis, keepdims)
+    share = unreduce(g, a, axis, keepdims) / chosen.sum(axis=axis, keepdims=True)
+    return share * chosen
 
 
 def matmul_adjoint_a(g, a, b):
@@ -189,8 +223,10 @@ def grad_like(b, x):
     if isinstance(x, dict):
         return {k: grad_like(item(b, k), v) for k, v in x.items()}
     if _is_array(x):
-        if not _is_array(b):
-            return np.zeros_like(x) + b
+        if not _is_array(b) or b.shape != x.shape:
+            out = np.zeros_like(x)
+            out[...] = b
+            return out
         if b.dtype != x.dtype and np.issubdtype(x.dtype, np.floating):
             b = b.astype(x.dtype)
         return b

@@ -51,11 +51,6 @@ def tuple_pack_unpack(x, y):
     return a * b + c + triple[2]
 
 
-def star_unpack(x, y):
-    first, *middle, last = (x, x * y, y * y, y)
-    return first * last + sum(middle) + len(middle)
-
-
 def swap_simple(a, b):
     a, b = b, a
     return a * a + 3.0 * b
@@ -961,7 +956,6 @@ CASES = [
     Case("assign_chain", assign_chain, (1.3, 0.7)),
     Case("assign_chain_wrt_y", assign_chain, (1.3, 0.7), 1),
     Case("tuple_pack_unpack", tuple_pack_unpack, (1.1, 0.4), (0, 1)),
-    Case("star_unpack", star_unpack, (0.6, 1.3), (0, 1)),
     Case("swap_simple", swap_simple, (0.8, 1.9), (0, 1)),
     Case("swap_fibonacci", swap_fibonacci, (0.3, 0.9, 6), ("x", "y")),
     Case("rotate_three", rotate_three, (0.5, -0.4, 1.2), (0, 1, 2)),

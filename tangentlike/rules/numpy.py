@@ -105,6 +105,16 @@ def mean(g, ans, a, axis=None, keepdims=False):
     return _tl.unreduce(g, a, axis, keepdims) * (np.size(ans) / np.size(a))
 
 
+@adjoint(np.max)
+def max_(g, ans, a, axis=None, keepdims=False):
+    return _tl.select_extremes(g, a, ans, axis, keepdims)
+
+
+@adjoint(np.min)
+def min_(g, ans, a, axis=None, keepdims=False):
+    return _tl.select_extremes(g, a, ans, axis, keepdims)
+
+
 @adjoint(np.dot)
 def dot(g, ans, a, b):
     return _tl.matmul_adjoint_a(g, a, b), _tl.matmul_adjoint_b(g, a, b)

@@ -92,6 +92,12 @@ def max_(g, ans, x, y):
     return (g if x == ans else 0.0), (g if x != ans else 0.0)
 
 
+@adjoint(builtins.max, scalar=True)
+def max3(g, ans, x, y, z):
+    return ((g if x == ans else 0.0), (g if x != ans and y == ans else 0.0),
+            (g if x != ans and y != ans else 0.0))
+
+
 @adjoint(builtins.min, scalar=True)
 def min_of(g, ans, iterable):
     return _tl.select_first(g, iterable, ans)
@@ -100,6 +106,22 @@ def min_of(g, ans, iterable):
 @adjoint(builtins.min, scalar=True)
 def min_(g, ans, x, y):
     return (g if x == ans else 0.0), (g if x != ans else 0.0)
+
+
+@adjoint(builtins.min, scalar=True)
+def min3(g, ans, x, y, z):
+    return ((g if x == ans else 0.0), (g if x != ans and y == ans else 0.0),
+            (g if x != ans and y != ans else 0.0))
+
+
+@adjoint(builtins.list)
+def list_(g, ans, iterable):
+    return g
+
+
+@adjoint(builtins.tuple)
+def tuple_(g, ans, iterable):
+    return g
 
 
 @adjoint(builtins.sum)
