@@ -215,21 +215,23 @@ class Effects:
     assigns: names the statement (over)writes.
     reads_before: names whose value *before* the statement its adjoint reads.
     reads_after: names whose value *after* the statement its adjoint reads.
+    force: assigned names to restore even if nothing else needs them.
     """
 
-    __slots__ = ("assigns", "reads_before", "reads_after")
+    __slots__ = ("assigns", "reads_before", "reads_after", "force")
 
-    def __init__(self, assigns=(), reads_before=(), reads_after=()):
+    def __init__(self, assigns=(), reads_before=(), reads_after=(), force=()):
         self.assigns = set(assigns)
         self.reads_before = set(reads_before)
         self.reads_after = set(reads_after)
+        self.force = set(force)
 
 
-def plan_restores(body, effects, loop_effects, params):
+def plan_restores(body, effects, header_effects, params):
     """Decide which overwritten names to push before each statement.
 
-    effects: id(simple stmt) -> Effects.  loop_effects: id(loop) -> Effects of the
-    loop header itself (the names its backward version reads, its target).
+    effects: id(simple stmt) -> Effects.  header_effects: id(loop or if) -> Effects
+    of the header itself (the names its backward version reads, a loop's target).
     Returns (restores: id(stmt or loop) -> set of names, maybe_unbound: set of
     names pushed where they may not have a value yet).
     """
@@ -242,8 +244,11 @@ def plan_restores(body, effects, loop_effects, params):
                 n1, d1 = visit(s.body, needed, defined, record)
                 n2, d2 = visit(s.orelse, needed, defined, record)
                 needed, defined = n1 | n2, d1 & d2
+                head = header_effects.get(id(s))
+                if head is not None:
+                    needed = needed | head.reads_after
             elif isinstance(s, (gast.For, gast.While)):
-                head = loop_effects.get(id(s), Effects())
+                head = header_effects.get(id(s), Effects())
                 if record and head.assigns & needed:
                     restores[id(s)] = head.assigns & needed
                     unbound.update(restores[id(s)] - defined)
@@ -261,7 +266,7 @@ def plan_restores(body, effects, loop_effects, params):
                 e = effects.get(id(s))
                 if e is None:
                     continue
-                restore = e.assigns & (needed | e.reads_before)
+                restore = e.assigns & (needed | e.reads_before | e.force)
                 if record and restore:
                     restores[id(s)] = restore
                     unbound.update(restore - defined)

@@ -36,6 +36,8 @@ _stats = {"transforms": 0}    # how often the pipeline actually ran (tests read 
 
 def arg_kind(value):
     """'scalar', 'array', 'scalars' (list/tuple of numbers) or 'other': the specialization key."""
+    if value.__class__ is float:
+        return "scalar"
     if isinstance(value, bool):
         return "other"
     if isinstance(value, (int, float)):
@@ -217,23 +219,55 @@ def _unwrap(f):
     return f.fn if isinstance(f, Differentiable) else f
 
 
-def _value_and_grad_call(fn, wrt, single, args, kwargs, require_scalar):
-    arguments = _bind(fn, args, kwargs)
-    _check_differentiable(fn, arguments, wrt)
-    kinds = {k: arg_kind(v) for k, v in arguments.items()}
-    compiled = _compiled(fn, wrt, kinds)
-    try:
-        value, grads = compiled(*arguments.values())
-    except Exception:
-        if require_scalar:
-            _require_scalar(fn, fn(*args, **kwargs))
-        raise
-    if require_scalar:
-        _require_scalar(fn, value)
-    if len(wrt) == 1:
-        grads = (grads,)
-    result = tuple(grad_like(g, arguments[w]) for g, w in zip(grads, wrt))
-    return value, result[0] if single else result
+class _Gradient:
+    """Calls the generated adjoint of `fn`, specialized on argument kinds.
+
+    The fast path (positional arguments only) costs a tuple of kinds and a dict
+    lookup; anything else goes through `inspect.Signature.bind` first.
+    """
+
+    def __init__(self, fn, wrt, single):
+        self.fn, self.wrt, self.single = fn, wrt, single
+        self.signature = _signature(fn)
+        self.params = list(self.signature.parameters)
+        self.positions = [self.params.index(w) for w in wrt]
+        self.specialized = {}       # kinds -> generated function
+        self.last_kinds = None
+
+    def arguments(self, args, kwargs):
+        if kwargs or len(args) != len(self.params):
+            bound = self.signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            args = tuple(bound.arguments.values())
+        return args
+
+    def generated(self, args):
+        kinds = tuple(map(arg_kind, args))
+        compiled = self.specialized.get(kinds)
+        if compiled is None:
+            for k in self.positions:
+                _check_differentiable(self.fn, {self.params[k]: args[k]}, [self.params[k]])
+            compiled = _compiled(self.fn, self.wrt, dict(zip(self.params, kinds)))
+            self.specialized[kinds] = compiled
+        self.last_kinds = kinds
+        return compiled
+
+    def value_and_grad(self, args, kwargs, seed=None):
+        args = self.arguments(args, kwargs)
+        compiled = self.generated(args)
+        try:
+            value, grads = compiled(*args) if seed is None else compiled(*args, seed)
+        except Exception:
+            if seed is None:
+                _require_scalar(self.fn, self.fn(*args))
+            raise
+        if seed is None and value.__class__ is not float:
+            _require_scalar(self.fn, value)
+        positions = self.positions
+        if len(positions) == 1:
+            result = grad_like(grads, args[positions[0]])
+            return value, result if self.single else (result,)
+        return value, tuple([grad_like(g, args[k]) for g, k in zip(grads, positions)])
 
 
 def _require_scalar(fn, value):
@@ -255,13 +289,15 @@ def value_and_grad(f, wrt=0):
     >>> import math, tangentlike as tl
     >>> def f(x):
     ...     return x * math.sin(x)
+    >>> tl.value_and_grad(f)(0.0)
+    (0.0, 0.0)
     """
     fn = _unwrap(f)
-    names, single = wrt_names(fn, wrt)
+    gradient = _Gradient(fn, *wrt_names(fn, wrt))
 
     @functools.wraps(fn)
     def value_and_grad_fn(*args, **kwargs):
-        return _value_and_grad_call(fn, names, single, args, kwargs, True)
+        return gradient.value_and_grad(args, kwargs)
     return value_and_grad_fn
 
 
@@ -271,38 +307,48 @@ def grad(f, wrt=0):
     `wrt` is a parameter position, a parameter name, or a tuple of them (then
     the gradient is a tuple in the same order).  Each gradient has the type
     and shape of its argument.
+
+    >>> import math, tangentlike as tl
+    >>> def f(a, b):
+    ...     return a * math.log(b)
+    >>> tl.grad(f, wrt=(0, "b"))(2.0, 1.0)
+    (0.0, 2.0)
     """
     fn = _unwrap(f)
-    names, single = wrt_names(fn, wrt)
+    gradient = _Gradient(fn, *wrt_names(fn, wrt))
 
     @functools.wraps(fn)
     def grad_fn(*args, **kwargs):
-        return _value_and_grad_call(fn, names, single, args, kwargs, True)[1]
+        return gradient.value_and_grad(args, kwargs)[1]
     return grad_fn
 
 
 def vjp(f, *primals):
     """`(f(*primals), pullback)`; `pullback(cotangent)` gives one adjoint per primal.
 
-    Primals that are ints, bools or strings get `None`.
+    Primals that are ints, bools, strings or None get `None`.
+
+    >>> import tangentlike as tl
+    >>> def f(x, y):
+    ...     return [x * y, x + y]
+    >>> out, pullback = tl.vjp(f, 2.0, 3.0)
+    >>> out, pullback([1.0, 0.0])
+    ([6.0, 5.0], (3.0, 2.0))
     """
     fn = _unwrap(f)
     out = fn(*primals)
     params = list(_signature(fn).parameters)
-    names = tuple(params[k] for k, v in enumerate(primals)
-                  if not isinstance(v, (bool, int, str)) and v is not None)
+    positions = [k for k, v in enumerate(primals)
+                 if not isinstance(v, (bool, int, str)) and v is not None]
+    gradient = _Gradient(fn, tuple(params[k] for k in positions), False) if positions else None
 
     def pullback(cotangent):
-        if not names:
-            return tuple(None for _ in primals)
-        arguments = _bind(fn, primals, {})
-        kinds = {k: arg_kind(v) for k, v in arguments.items()}
-        compiled = _compiled(fn, names, kinds)
-        _, grads = compiled(*arguments.values(), cotangent)
-        grads = grads if len(names) > 1 else (grads,)
-        by_name = dict(zip(names, grads))
-        return tuple(grad_like(by_name[p], v) if p in by_name else None
-                     for p, v in zip(params, primals))
+        adjoints = [None] * len(primals)
+        if gradient is not None:
+            _, grads = gradient.value_and_grad(primals, {}, seed=cotangent)
+            for k, g in zip(positions, grads):
+                adjoints[k] = g
+        return tuple(adjoints)
     return out, pullback
 
 
@@ -327,21 +373,27 @@ class Differentiable:
     def __init__(self, fn, wrt=0):
         self.fn = fn
         self.wrt = wrt
-        self.names, self.single = wrt_names(fn, wrt)
-        self.last_kinds = None
+        self._gradient = _Gradient(fn, *wrt_names(fn, wrt))
         functools.update_wrapper(self, fn)
+
+    @property
+    def last_kinds(self):
+        kinds = self._gradient.last_kinds
+        return None if kinds is None else dict(zip(self._gradient.params, kinds))
 
     def __call__(self, *args, **kwargs):
         return self.fn(*args, **kwargs)
 
     def value_and_grad(self, *args, **kwargs):
-        self.last_kinds = {k: arg_kind(v) for k, v in _bind(self.fn, args, kwargs).items()}
-        return _value_and_grad_call(self.fn, self.names, self.single, args, kwargs, True)
+        """`(self(*args), gradient)` with respect to the decorator's `wrt`."""
+        return self._gradient.value_and_grad(args, kwargs)
 
     def grad(self, *args, **kwargs):
-        return self.value_and_grad(*args, **kwargs)[1]
+        """The gradient with respect to the decorator's `wrt`."""
+        return self._gradient.value_and_grad(args, kwargs)[1]
 
     def source(self, mode="reverse"):
+        """The generated derivative source (for the argument kinds of the last call)."""
         return source(self, mode=mode, wrt=self.wrt)
 
     def __repr__(self):

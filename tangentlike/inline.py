@@ -94,8 +94,10 @@ class Inliner:
                 if target.id not in substitution:
                     substitution[target.id] = n.name(self.namer.temp("_t"))
         for mod_name, module in template.globals.items():
-            substitution[mod_name] = n.name(self.modules.name_for(module))
-        substitution[XP] = n.name(self.modules.name_for(math if scalar else numpy))
+            if uses.get(mod_name):
+                substitution[mod_name] = n.name(self.modules.name_for(module))
+        if uses.get(XP):
+            substitution[XP] = n.name(self.modules.name_for(math if scalar else numpy))
         statements = [_fold(_substitute(s, substitution)) for s in body]
         outputs = [None if o is None else _fold(_substitute(o, substitution)) for o in outputs]
         return statements, outputs

@@ -23,7 +23,61 @@ def optimize_backward(stmts, live_out, removable):
     """Optimized copy of `stmts`; `removable` are the names DCE may delete stores to."""
     stmts, _ = _zero_pass(stmts, frozenset(), rewrite=True)
     stmts, _ = _dce(stmts, set(live_out), removable, rewrite=True)
+    stmts = _inline_single_use(stmts, _load_counts(stmts), removable)
     return _drop_orphan_comments(stmts)
+
+
+# -- single-use temporaries ------------------------------------------------------------
+
+
+def _load_counts(stmts):
+    counts = {}
+    for s in stmts:
+        for x in gast.walk(s):
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
+                counts[x.id] = counts.get(x.id, 0) + 1
+    return counts
+
+
+def _inline_single_use(stmts, counts, removable):
+    """`t = e; ... y = f(t)` -> `... y = f(e)` for a temporary read exactly once."""
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
+                setattr(s, field, _inline_single_use(getattr(s, field), counts, removable))
+        out.append(s)
+    k = 0
+    while k < len(out):
+        s = out[k]
+        if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in removable and counts.get(s.targets[0].id) == 1
+                and _pure(s.value)):
+            temp, reads = s.targets[0].id, _reads(s.value)
+            for j in range(k + 1, len(out)):
+                later = out[j]
+                simple = isinstance(later, (gast.Assign, gast.Expr))
+                if simple and temp in _reads(later.value if simple else later):
+                    later.value = _replace_name(later.value, temp, s.value)
+                    del out[k]
+                    k -= 1
+                    break
+                if not simple or n.stored_names([later]) & (reads | {temp}):
+                    break
+        k += 1
+    return out
+
+
+class _Replace(gast.NodeTransformer):
+    def __init__(self, name_, expr):
+        self.name_, self.expr = name_, expr
+
+    def visit_Name(self, node):
+        return self.expr if node.id == self.name_ and isinstance(node.ctx, gast.Load) else node
+
+
+def _replace_name(node, name_, expr):
+    return _Replace(name_, expr).visit(node)
 
 
 # -- known-zero adjoints --------------------------------------------------------------

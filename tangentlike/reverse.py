@@ -55,7 +55,9 @@ class ReverseTransformer:
         self.inliner = Inliner(namer, modules)
         self.uses_tape = False
         self.blocks = {}
-        self.loop_effects = {}
+        self.header_effects = {}
+        self.if_plans = {}          # id(If) -> (name restored before its test, writers)
+        self.hoisted = set()        # ids of statements whose restore the If does
 
     # -- callee resolution -------------------------------------------------------
     def callee(self, func):
@@ -96,7 +98,7 @@ class ReverseTransformer:
         seed = self.namer.adjoint(out_name)
         self.collect(body)
         self.restores, unbound = analyze.plan_restores(
-            body, {k: b[1] for k, b in self.blocks.items()}, self.loop_effects, self.params)
+            body, {k: b[1] for k, b in self.blocks.items()}, self.header_effects, self.params)
         primal, backward = self.build(body)
         value_name = out_name
         if any(out_name in names for names in self.restores.values()):
@@ -131,15 +133,48 @@ class ReverseTransformer:
             if isinstance(s, gast.If):
                 self.collect(s.body)
                 self.collect(s.orelse)
+                self.plan_if(s)
             elif isinstance(s, gast.For):
                 reads = set(n.loaded_names(s.iter))
-                self.loop_effects[id(s)] = analyze.Effects(
+                self.header_effects[id(s)] = analyze.Effects(
                     assigns={s.target.id}, reads_after=reads)
                 self.collect(s.body)
             elif isinstance(s, gast.While):
                 self.collect(s.body)
             else:
                 self.blocks[id(s)] = self.adjoint_block(s)
+
+    def plan_if(self, s):
+        """Replay the branch by re-evaluating the test instead of recording it, when the
+        test is pure and at most one name it reads is written, by each branch's last
+        statement (whose restore then doubles as the test's input)."""
+        if not all(isinstance(x, _PURE_TEST_NODES) for x in gast.walk(s.test)):
+            return
+        reads = set(n.loaded_names(s.test))
+        written = reads & n.stored_names(s.body + s.orelse)
+        if len(written) > 1:
+            return
+        name_ = next(iter(written), None)
+        writers = []
+        for branch in (s.body, s.orelse):
+            found = [x for x in branch if name_ in n.stored_names([x])]
+            if not found:
+                writers.append(None)
+                continue
+            last = found[0]
+            if len(found) > 1 or last is not branch[-1] or not isinstance(last, gast.Assign) \
+                    or not n.is_name(last.targets[0], name_):
+                return
+            _, effects, restore_first = self.blocks[id(last)]
+            if not restore_first and name_ in effects.reads_after:
+                return
+            writers.append(last)
+        for last in writers:
+            if last is not None:
+                self.blocks[id(last)][1].force.add(name_)
+                self.hoisted.add(id(last))
+        self.header_effects[id(s)] = analyze.Effects(reads_after=reads - written)
+        self.if_plans[id(s)] = (name_, writers)
 
     def adjoint_block(self, s):
         """(backward statements, Effects, restore_first) for one simple statement."""
@@ -189,9 +224,7 @@ class ReverseTransformer:
         others = [c for c in contributions if c not in own]
         stmts += self.accumulate(others)
         if own:
-            total = own[0].value
-            for c in own[1:]:
-                total = _plus(total, c.value)
+            total = _factored_sum([c.value for c in own])
             if not n.is_name(total, badj):
                 stmts.append(n.assign(badj, total))
         elif index is None and not append:
@@ -210,17 +243,13 @@ class ReverseTransformer:
                                                   else id(c.index)) == key]
             badj = self.namer.adjoint(key[0])
             if group[0].index is not None:
-                total = group[0].value
-                for c in group[1:]:
-                    total = _plus(total, c.value)
+                total = _factored_sum([c.value for c in group])
                 self.inliner.need_runtime()
                 out.append(n.assign(badj, n.call("_tl.add_at", n.name(badj), n.name(key[0]),
                                                  copy.deepcopy(group[0].index), total)))
                 continue
             if self.kind.get(key[0]) in ("scalar", "numeric"):
-                total = n.name(badj)
-                for c in group:
-                    total = _plus(total, c.value)
+                total = _plus(n.name(badj), _factored_sum([c.value for c in group]))
             else:
                 self.inliner.need_runtime()
                 total = n.name(badj)
@@ -367,6 +396,8 @@ class ReverseTransformer:
                 pops.append(n.expr_stmt(n.call(gast.Attribute(
                     value=n.name(s.value.func.value.id), attr="pop", ctx=gast.Load()))))
         primal.append(s)
+        if id(s) in self.hoisted:
+            pops = []                    # the enclosing If pops it before its test
         if not stmts and not pops:
             return primal, []
         body = pops + stmts if restore_first else stmts + pops
@@ -381,6 +412,8 @@ class ReverseTransformer:
         po, bo = self.build(s.orelse)
         if not bb and not bo:
             return [n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))], []
+        if id(s) in self.if_plans:
+            return self.build_replayed_if(s, pb, bb, po, bo)
         self.uses_tape = True
         pb = pb + [n.expr_stmt(n.call(PUSH, n.const(True)))]
         po = po + [n.expr_stmt(n.call(PUSH, n.const(False)))]
@@ -390,6 +423,25 @@ class ReverseTransformer:
         else:
             backward = n.if_(n.not_(n.call(POP)), bo)
         return [primal], [backward]
+
+    def build_replayed_if(self, s, pb, bb, po, bo):
+        """Backward re-evaluates the test; the one input it changes is restored first."""
+        name_, writers = self.if_plans[id(s)]
+        before = []
+        if name_ is not None:
+            self.uses_tape = True
+            if writers[0] is None:
+                pb = pb + [n.expr_stmt(n.call(PUSH, n.name(name_)))]
+            if writers[1] is None:
+                po = po + [n.expr_stmt(n.call(PUSH, n.name(name_)))]
+            before.append(n.assign(name_, n.call(POP)))
+        primal = n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))
+        test = copy.deepcopy(s.test)
+        if bb:
+            backward = n.if_(test, bb, bo)
+        else:
+            backward = n.if_(n.not_(test), bo)
+        return [primal], before + [backward]
 
     def build_for(self, s):
         pb, bb = self.build(s.body)
@@ -414,17 +466,33 @@ class ReverseTransformer:
                                                value=n.const(1)))
             primal.append(loop)
             primal.append(n.expr_stmt(n.call(PUSH, n.name(count))))
-            iter_ = n.subscript(iter_, gast.Slice(lower=None, upper=n.call(POP), step=None))
-            target = s.target.id if reads_target else "_"
-            backward = n.for_(target, n.call("reversed", iter_), bb)
+            if reads_target:
+                iter_ = n.subscript(iter_, gast.Slice(lower=None, upper=n.call(POP), step=None))
+                backward = n.for_(s.target.id, n.call("reversed", iter_), bb)
+            else:
+                backward = self.replay(n.call(POP), bb)
         else:
             primal.append(loop)
-            if not reads_target and len(iter_.args) == 1:
-                backward = n.for_("_", iter_, bb)
+            if reads_target:
+                backward = n.for_(s.target.id, n.call("reversed", iter_), bb)
             else:
-                target = s.target.id if reads_target else "_"
-                backward = n.for_(target, n.call("reversed", iter_), bb)
+                trips = iter_.args[0] if len(iter_.args) == 1 else n.call("len", iter_)
+                backward = self.replay(trips, bb)
         return primal, [backward] + after
+
+    def replay(self, trips, bb):
+        """`for _ in range(trips)` over `bb`, or, when each pass begins by popping one
+        value and pops nothing else, a loop over those values taken off the tape at once."""
+        first = next(k for k, x in enumerate(bb) if not n.is_comment(x))
+        head = bb[first]
+        pops = sum(1 for b in bb for x in gast.walk(b)
+                   if isinstance(x, gast.Call) and n.is_name(x.func, POP))
+        if pops == 1 and isinstance(head, gast.Assign) and isinstance(head.targets[0], gast.Name) \
+                and isinstance(head.value, gast.Call) and n.is_name(head.value.func, POP):
+            self.inliner.need_runtime()
+            return n.for_(head.targets[0].id, n.call("_tl.popped", n.name(TAPE), trips),
+                          bb[:first] + bb[first + 1:])
+        return n.for_("_", n.call("range", trips), bb)
 
     def build_while(self, s):
         pb, bb = self.build(s.body)
@@ -433,12 +501,46 @@ class ReverseTransformer:
         if not bb:
             return [loop], []
         self.uses_tape = True
+        stride = _pushes_per_pass(pb)
+        if stride:       # every pass pushes `stride` values: the tape measures the trip count
+            size = self.namer.fresh("_tape_size")
+            grown = n.binop(n.call("len", n.name(TAPE)), gast.Sub(), n.name(size))
+            if stride > 1:
+                grown = n.binop(grown, gast.FloorDiv(), n.const(stride))
+            primal = [n.assign(size, n.call("len", n.name(TAPE)), n.line_of(s)), loop,
+                      n.expr_stmt(n.call(PUSH, grown))]
+            return primal, [self.replay(n.call(POP), bb)]
         count = self.namer.fresh("_count")
         loop.body.insert(0, gast.AugAssign(target=n.name(count, store=True), op=gast.Add(),
                                            value=n.const(1)))
         primal = [n.assign(count, n.const(0), n.line_of(s)), loop,
                   n.expr_stmt(n.call(PUSH, n.name(count)))]
-        return primal, [n.for_("_", n.call("range", n.call(POP)), bb)]
+        return primal, [self.replay(n.call(POP), bb)]
+
+
+_PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
+                    gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
+                    gast.expr_context)
+
+
+def _pushes_per_pass(stmts):
+    """How many tape pushes one pass through `stmts` makes, or None if it varies."""
+    total = 0
+    for s in stmts:
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+                and n.is_name(s.value.func, PUSH):
+            total += 1
+        elif isinstance(s, gast.If):
+            body, orelse = _pushes_per_pass(s.body), _pushes_per_pass(s.orelse)
+            if body is None or body != orelse:
+                return None
+            total += body
+        elif isinstance(s, (gast.For, gast.While)):
+            if _pushes_per_pass(s.body) != 0:
+                return None
+        elif isinstance(s, gast.Break):
+            return None
+    return total
 
 
 def _has_break(stmts):
@@ -455,6 +557,43 @@ def _plus(a, b):
     if isinstance(b, gast.UnaryOp) and isinstance(b.op, gast.USub):
         return n.binop(a, gast.Sub(), b.operand)
     return n.binop(a, gast.Add(), b)
+
+
+def _factored_sum(terms):
+    """`t1 + t2 + ...`, written `f * (u1 + u2 + ...)` when every term is `f * ui`."""
+    factor = _leading_factor(terms[0]) if len(terms) > 1 else None
+    if factor is not None and all(_leading_factor(t) == factor for t in terms[1:]):
+        stripped = [_strip_leading(t, factor) for t in terms]
+        if all(x is not None for x in stripped):
+            return n.binop(n.name(factor), gast.Mult(), _factored_sum(stripped))
+    total = terms[0]
+    for term in terms[1:]:
+        total = _plus(total, term)
+    return total
+
+
+def _leading_factor(e):
+    """The name `f` when `e` is a product `f * ...` (possibly negated or divided)."""
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        return _leading_factor(e.operand)
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        if isinstance(e.op, gast.Mult) and isinstance(e.left, gast.Name):
+            return e.left.id
+        return _leading_factor(e.left)
+    return None
+
+
+def _strip_leading(e, factor):
+    """`e` with its leading factor removed, or None if nothing would remain."""
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        inner = _strip_leading(e.operand, factor)
+        return None if inner is None else gast.UnaryOp(op=gast.USub(), operand=inner)
+    if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult) and n.is_name(e.left, factor):
+        return e.right
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        inner = _strip_leading(e.left, factor)
+        return None if inner is None else n.binop(inner, e.op, e.right)
+    return None
 
 
 def _describe_callee(func, obj):

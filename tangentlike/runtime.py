@@ -108,6 +108,15 @@ def extract(b, index):
     return value
 
 
+def popped(tape, count):
+    """The last `count` values of `tape`, removed from it, most recent first."""
+    start = len(tape) - count
+    tail = tape[start:]
+    del tape[start:]
+    tail.reverse()
+    return tail
+
+
 def pop_last(b):
     """The adjoint of the last element of a list adjoint, removed (reversing append)."""
     if isinstance(b, list) and b:
@@ -217,6 +226,8 @@ def matmul_adjoint_b(g, a, b):
 
 def grad_like(b, x):
     """The adjoint `b` in the type and shape of its primal `x`."""
+    if x.__class__ is float:
+        return b if b.__class__ is float else float(b)
     if isinstance(x, (list, tuple)):
         parts = [grad_like(item(b, k), v) for k, v in enumerate(x)]
         return parts if isinstance(x, list) else tuple(parts)
