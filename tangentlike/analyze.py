@@ -6,8 +6,8 @@ Guarantees:
   a `wrt` parameter through differentiable operations (varied) AND reach the
   returned value (useful).  Only active names get adjoints.
 - `kinds(fn, arg_kinds, resolve)` -> name -> "scalar" (a Python number),
-  "numeric" (number or array: `+` accumulates), "sequence" (a list or tuple of
-  Python numbers) or "unknown" (other containers, ...).
+  "numeric" (number or array: `+` accumulates), "sequence" (a list, tuple or
+  dict of Python numbers) or "unknown" (other containers, ...).
 - `plan_restores(body, effects)` -> the statements before which an overwritten
   value must be pushed on the tape, because the backward sweep reads it later
   (the to-be-recorded analysis), and the names that may be unbound there.
@@ -145,7 +145,7 @@ def kinds(fn, arg_kinds, resolve):
         if target is None:
             continue
         whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-        assignments.append((target, value if whole else None))
+        assignments.append((target, value if whole else _ElementWrite(value)))
     for_targets = [s.target.id for s in _loops(fn.body) if isinstance(s, gast.For)]
     for name_ in for_targets:
         kind.setdefault(name_, _SCALAR)
@@ -153,13 +153,24 @@ def kinds(fn, arg_kinds, resolve):
     while changed:
         changed = False
         for target, value in assignments:
-            new = _UNKNOWN if value is None else expression_kind(value, kind, resolve)
+            if isinstance(value, _ElementWrite):
+                element = expression_kind(value.value, kind, resolve)
+                new = _SEQUENCE if element == _SCALAR else _UNKNOWN
+            else:
+                new = expression_kind(value, kind, resolve)
             old = kind.get(target)
             joined = new if old is None else _join(old, new)
             if joined != old:
                 kind[target] = joined
                 changed = True
     return kind
+
+
+class _ElementWrite:
+    """`x[i] = value` or `x.append(value)`: x stays a sequence of numbers if value is one."""
+
+    def __init__(self, value):
+        self.value = value
 
 
 def _loops(stmts):
@@ -178,18 +189,33 @@ def expression_kind(e, kind, resolve):
     if isinstance(e, gast.Name):
         return kind.get(e.id, _SCALAR)
     if isinstance(e, gast.BinOp):
-        joined = _join(expression_kind(e.left, kind, resolve),
-                       expression_kind(e.right, kind, resolve))
+        left = expression_kind(e.left, kind, resolve)
+        right = expression_kind(e.right, kind, resolve)
+        if _SEQUENCE in (left, right):      # list repetition and concatenation
+            pair = {left, right}
+            if isinstance(e.op, gast.Mult) and pair <= {_SEQUENCE, _SCALAR} \
+                    or isinstance(e.op, gast.Add) and pair == {_SEQUENCE}:
+                return _SEQUENCE
+            return _UNKNOWN
+        joined = _join(left, right)
         return _join(joined, _NUMERIC) if isinstance(e.op, gast.MatMult) else joined
     if isinstance(e, gast.UnaryOp):
         return expression_kind(e.operand, kind, resolve)
     if isinstance(e, (gast.Compare, gast.BoolOp)):
         return _SCALAR
+    if isinstance(e, (gast.List, gast.Tuple)):
+        elements = {expression_kind(x, kind, resolve) for x in e.elts}
+        return _SEQUENCE if elements <= {_SCALAR} else _UNKNOWN
+    if isinstance(e, gast.Dict):
+        values = {expression_kind(x, kind, resolve) for x in e.values}
+        return _SEQUENCE if values <= {_SCALAR} else _UNKNOWN
     if isinstance(e, gast.Call):
         rule = resolve(e.func)
         if rule is None:
             return _UNKNOWN
         args = [expression_kind(a, kind, resolve) for a in e.args]
+        if rule.callable in (list, tuple) and args == [_SEQUENCE]:
+            return _SEQUENCE
         if rule.scalar and all(a == _SCALAR for a in args):
             return _SCALAR
         module = getattr(rule.callable, "__module__", None) or ""

@@ -3,10 +3,11 @@
 Receives a checked `ParsedFunction`.  Returns a new gast `FunctionDef` (the
 original is not touched) whose body uses only these statement forms:
 
-- `x = E` where `x` is a Name and E is an *expression tree*: arithmetic
-  (BinOp/UnaryOp) over Names, Constants, `name[index]` subscripts, attributes,
-  Tuple/List/Dict literals, comparisons and boolean tests; at most one Call,
-  and only at the top of E (nested calls are hoisted into temporaries `_t1`...);
+- `x = E` where `x` is a Name and E is an *expression tree*: elementwise
+  arithmetic (BinOp/UnaryOp) over Names, Constants, `name[index]` subscripts,
+  attributes, Tuple/List/Dict literals, comparisons and boolean tests; at most
+  one Call or `@`, and only at the top of E (nested ones are hoisted into
+  temporaries `_t1`, `_t2`, ...);
 - `x[index] = E` (item assignment on a Name) and `x.append(E)`;
 - `if TEST:` / `else:` (elif is a nested If), `while TEST:`,
   `for NAME in range(...):` whose bounds are not modified by the loop body;
@@ -171,9 +172,11 @@ class _Desugar:
         if isinstance(e, gast.Subscript):
             base, index = self.subscript_parts(e, out, line)
             return gast.Subscript(value=base, slice=index, ctx=gast.Load())
-        if isinstance(e, (gast.BinOp,)):
+        if isinstance(e, gast.BinOp):
             e.left = self.expr(e.left, out, line)
             e.right = self.expr(e.right, out, line)
+            if isinstance(e.op, gast.MatMult) and not top:
+                return self.hoist(e, out, line)    # only elementwise operations nest
         elif isinstance(e, gast.UnaryOp):
             e.operand = self.expr(e.operand, out, line)
         elif isinstance(e, (gast.Tuple, gast.List)):

@@ -317,7 +317,9 @@ class ReverseTransformer:
         stmts.extend(template_stmts)
         for p in active_params:
             contribution = outputs[template.params.index(p)]
-            if rule.broadcasts and self.may_broadcast(p, bound):
+            if rule.broadcasts and _is_leaf(bound[p]) and self.may_broadcast(p, bound):
+                # reduced at the leaves only: the elementwise operations in between
+                # commute with broadcasting, so one reduction per leaf suffices
                 self.inliner.need_runtime()
                 contribution = n.call("_tl.unbroadcast", contribution, copy.deepcopy(bound[p]))
             self.propagate(bound[p], contribution, None, stmts, out, s)
@@ -521,6 +523,10 @@ class ReverseTransformer:
 _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
                     gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                     gast.expr_context)
+
+
+def _is_leaf(e):
+    return isinstance(e, (gast.Name, gast.Subscript, gast.Attribute, gast.Constant))
 
 
 def _pushes_per_pass(stmts):
