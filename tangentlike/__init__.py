@@ -9,7 +9,15 @@
 
 __version__ = "0.1.0"
 
-from .api import differentiate, grad, source, value_and_grad, vjp  # noqa: E402
+from .api import (  # noqa: E402
+    differentiate,
+    grad,
+    register_adjoint,
+    register_nondifferentiable,
+    source,
+    value_and_grad,
+    vjp,
+)
 from .errors import (  # noqa: E402
     NoDerivativeError,
     NonDifferentiableArgumentError,
@@ -22,6 +30,7 @@ from .errors import (  # noqa: E402
 
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "source",
+    "register_adjoint", "register_nondifferentiable",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",
     "RuleError", "__version__",

@@ -259,7 +259,7 @@ def plan_restores(body, effects, header_effects, params):
     effects: id(simple stmt) -> Effects.  header_effects: id(loop or if) -> Effects
     of the header itself (the names its backward version reads, a loop's target).
     Returns (restores: id(stmt or loop) -> set of names, maybe_unbound: set of
-    names pushed where they may not have a value yet).
+    names pushed where they may not have a value yet, names surely bound at the end).
     """
     restores = {}
     unbound = set()
@@ -300,5 +300,5 @@ def plan_restores(body, effects, header_effects, params):
                 defined = defined | e.assigns
         return needed, defined
 
-    visit(body, set(), set(params), True)
-    return restores, unbound
+    _, defined = visit(body, set(), set(params), True)
+    return restores, unbound, defined

@@ -185,6 +185,16 @@ def write_entry(key, source):
 
 def load_function(path, source, name, namespace):
     """Compile the file at `path` (whose body is `source`) and return its `name`."""
+    scope = dict(namespace)
+    load_module(path, source, scope)
+    try:
+        return scope[name]
+    except KeyError:
+        raise KeyError(f"the generated code in {path} defines no {name!r}") from None
+
+
+def load_module(path, source, scope):
+    """Execute the file at `path` (whose body is `source`) in the dict `scope`."""
     filename = str(path)
     try:
         text = pathlib.Path(path).read_bytes().decode("utf-8")
@@ -198,14 +208,10 @@ def load_function(path, source, name, namespace):
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     else:
         linecache.cache.pop(filename, None)  # reread lazily; drops a stale served copy too
-    scope = dict(namespace)
     scope["__name__"] = "tangentlike_generated"
     scope["__file__"] = filename
     exec(_compile(text, filename), scope)
-    try:
-        return scope[name]
-    except KeyError:
-        raise KeyError(f"the generated code in {filename} defines no {name!r}") from None
+    return scope
 
 
 def _entries(directory):

@@ -17,26 +17,28 @@ _MARK = "__tangentlike_c%d__"
 _MARK_LINE = re.compile(r"^(\s*)(?P<q>['\"]{1,3})__tangentlike_c(\d+)__(?P=q)\s*$")
 
 
-def emit(fn, imports, docstring):
-    """The source text of a module holding `fn`."""
+def emit(functions, imports, docstring, trailer=()):
+    """The source text of a module holding `functions`, then `trailer` statements."""
+    module = gast.Module(body=list(functions) + list(trailer), type_ignores=[])
     texts = []
-    for node in gast.walk(fn):
+    for node in gast.walk(module):
         if isinstance(node, gast.Expr) and n.is_comment(node):
             texts.append(node.value.value[len(n.COMMENT_PREFIX):])
             node.value = n.const(_MARK % (len(texts) - 1))
-    module = gast.Module(body=[fn], type_ignores=[])
     code = astor.to_source(gast.gast_to_ast(module))
     lines = []
     for line in code.splitlines():
         match = _MARK_LINE.match(line)
         if match:
             indent, k = match.group(1), int(match.group(3))
-            if lines and not lines[-1].rstrip().endswith(":"):
+            if lines and lines[-1].strip() and not lines[-1].rstrip().endswith(":"):
                 lines.append("")
             lines.append(f"{indent}# {texts[k]}")
         else:
             lines.append(line)
     header = [f'"""{docstring}"""']
+    if imports:
+        header.append("")
     for alias, module_name in sorted(imports.items()):
         if alias == module_name:
             header.append(f"import {module_name}")

@@ -39,23 +39,24 @@ class UnsupportedSyntaxError(TangentlikeError):
 class NoDerivativeError(TangentlikeError):
     """A call to a callable with no derivative rule and no Python source."""
 
-    def __init__(self, callee, *, filename=None, line=None, source_line=None, reason=None):
+    def __init__(self, callee, *, filename=None, line=None, source_line=None, reason=None,
+                 hint=None):
         self.callee = callee
         self.filename = filename
         self.line = line
         where = _where(filename, line)
         head = f"{where}: " if where else ""
         why = f" ({reason})" if reason else ""
-        snippet = (
-            "    import tangentlike as tl\n"
-            f"    @tl.register_adjoint({callee})\n"
-            "    def _(g, ans, x):\n"
-            "        return g * <derivative of the callee at x>"
-        )
+        if hint is None:
+            hint = ("register one before differentiating, e.g.\n"
+                    "    import tangentlike as tl\n"
+                    f"    @tl.register_adjoint({callee})\n"
+                    "    def adjoint(g, ans, x):\n"
+                    f"        return g * ...  # d {callee}(x) / dx, times g")
         lines = [f"{head}no derivative rule for {callee}{why}"]
         if source_line:
             lines.append(f"    {source_line.strip()}")
-        lines.append("hint: register one, e.g.\n" + snippet)
+        lines.append(f"hint: {hint}")
         super().__init__("\n".join(lines))
 
 

@@ -350,37 +350,44 @@ class _Jumps:
         self.returned = None      # flag name, created on first early return
         self.result = None
         self.flags_read = set()
+        self.created = set()
 
     def function_body(self, body):
+        body = _nest_after_jumps(body)
         returns = [s for stmt in body for s in gast.walk(stmt) if isinstance(s, gast.Return)]
         tail_only = (len(returns) == 1 and body and body[-1] is returns[0])
         if not returns or tail_only:
-            return self.block(body, loop=None, lower_returns=False)
+            return self.without_unread_flags(self.block(body, loop=None, lower_returns=False))
         self.returned = self.namer.fresh("_returned")
         self.result = self.namer.fresh("_result")
-        new = self.block(body, loop=None, lower_returns=True)
-        new = _drop_unread_flag(new, self.returned, self.flags_read)
+        self.created.add(self.returned)
+        new = self.block(body, loop=None, lower_returns=True, tail=True)
         prologue = []
         if self.returned in self.flags_read:
             prologue.append(n.assign(self.returned, n.const(False), n.line_of(body[0])))
         if not _definitely_assigns(new, self.result):
             prologue.append(n.assign(self.result, n.const(None), n.line_of(body[0])))
-        return prologue + new + [n.set_line(gast.Return(value=n.name(self.result)),
-                                            n.line_of(returns[-1]))]
+        new = self.without_unread_flags(prologue + new)
+        return new + [n.set_line(gast.Return(value=n.name(self.result)),
+                                 n.line_of(returns[-1]))]
 
-    def block(self, stmts, loop, lower_returns):
+    def without_unread_flags(self, stmts):
+        return _drop_unread_flags(stmts, self.created - self.flags_read)
+
+    def block(self, stmts, loop, lower_returns, tail=False):
+        """`tail`: nothing runs after this block but the function's return."""
         out = []
         for k, s in enumerate(stmts):
             flags = self.may_set(s, loop, lower_returns)
             jumps = isinstance(s, (gast.Break, gast.Continue, gast.Return, gast.Raise))
-            out.extend(self.stmt(s, loop, lower_returns))
+            out.extend(self.stmt(s, loop, lower_returns, tail and k == len(stmts) - 1))
             rest = stmts[k + 1:]
             if not rest or jumps:
                 break                                 # after a jump, the rest is unreachable
             if flags:
                 self.flags_read.update(flags)
                 test = _any_flag(sorted(flags))
-                guarded = self.block(rest, loop, lower_returns)
+                guarded = self.block(rest, loop, lower_returns, tail)
                 if guarded:
                     out.append(n.if_(n.not_(test), guarded, line=n.line_of(rest[0])))
                 break
@@ -397,7 +404,7 @@ class _Jumps:
             flags.add(self.returned)
         return flags
 
-    def stmt(self, s, loop, lower_returns):
+    def stmt(self, s, loop, lower_returns, tail=False):
         line = n.line_of(s)
         if isinstance(s, gast.Break):
             return [n.assign(loop["break"], n.const(True), line)]
@@ -405,11 +412,11 @@ class _Jumps:
             return [n.assign(loop["continue"], n.const(True), line)]
         if isinstance(s, gast.Return) and lower_returns:
             value = s.value if s.value is not None else n.const(None)
-            return [n.assign(self.result, value, line),
-                    n.assign(self.returned, n.const(True), line)]
+            result = [n.assign(self.result, value, line)]
+            return result if tail else result + [n.assign(self.returned, n.const(True), line)]
         if isinstance(s, gast.If):
-            s.body = self.block(s.body, loop, lower_returns) or [gast.Pass()]
-            s.orelse = self.block(s.orelse, loop, lower_returns)
+            s.body = self.block(s.body, loop, lower_returns, tail) or [gast.Pass()]
+            s.orelse = self.block(s.orelse, loop, lower_returns, tail)
             return [s]
         if isinstance(s, (gast.For, gast.While)):
             return self.loop(s, lower_returns)
@@ -423,6 +430,7 @@ class _Jumps:
         line = n.line_of(s)
         ctx = {"break": self.namer.fresh("_break") if has_break else None,
                "continue": self.namer.fresh("_continue") if has_continue else None}
+        self.created.update(f for f in ctx.values() if f)
         body = self.block(s.body, ctx, lower_returns)
         before = []
         if has_continue:
@@ -458,18 +466,55 @@ def _walk_same_function(node, into_loops, skip_root=False):
         stack.extend(reversed(list(gast.iter_child_nodes(cur))))
 
 
-def _drop_unread_flag(stmts, flag, read):
-    if flag in read:
-        return stmts
+def _drop_unread_flags(stmts, unread):
+    """Remove assignments to flags no guard reads (and ifs left with nothing to do)."""
     out = []
     for s in stmts:
-        if isinstance(s, gast.Assign) and n.is_name(s.targets[0], flag):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id in unread:
             continue
         for field in ("body", "orelse"):
-            if hasattr(s, field):
-                setattr(s, field, _drop_unread_flag(getattr(s, field), flag, read))
-        if isinstance(s, gast.If) and not s.body:
-            s.body = [gast.Pass()]
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                setattr(s, field, _drop_unread_flags(getattr(s, field), unread))
+        if isinstance(s, gast.If):
+            s.body = [x for x in s.body if not isinstance(x, gast.Pass)]
+            if not s.body and not s.orelse and not any(
+                    isinstance(x, gast.Call) for x in gast.walk(s.test)):
+                continue
+            if not s.body and s.orelse:
+                s.test, s.body, s.orelse = n.not_(s.test), s.orelse, []
+            s.body = s.body or [gast.Pass()]
+        out.append(s)
+    return out
+
+
+def _always_jumps(stmts):
+    """True when every path through `stmts` ends in return, raise, break or continue."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (gast.Return, gast.Raise, gast.Break, gast.Continue)):
+        return True
+    return isinstance(last, gast.If) and _always_jumps(last.body) and _always_jumps(last.orelse)
+
+
+def _nest_after_jumps(stmts):
+    """`if c: ...return` followed by S  ->  `if c: ...return else: S` (no flag needed)."""
+    out = []
+    for k, s in enumerate(stmts):
+        if isinstance(s, (gast.For, gast.While)):
+            s.body = _nest_after_jumps(s.body)
+        elif isinstance(s, gast.If):
+            s.body, s.orelse = _nest_after_jumps(s.body), _nest_after_jumps(s.orelse)
+            rest = stmts[k + 1:]
+            if rest and _always_jumps(s.body) and not _always_jumps(s.orelse):
+                s.orelse = _nest_after_jumps(s.orelse + rest)
+                out.append(s)
+                return out
+            if rest and s.orelse and _always_jumps(s.orelse) and not _always_jumps(s.body):
+                s.body = _nest_after_jumps(s.body + rest)
+                out.append(s)
+                return out
         out.append(s)
     return out
 

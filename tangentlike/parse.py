@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .errors import SourceUnavailableError
+from .errors import SourceUnavailableError, UnsupportedSyntaxError
 
 
 @dataclass
@@ -26,11 +26,14 @@ class ParsedFunction:
     source_lines: list        # the dedented source, one entry per line
     source: str               # the dedented source text
     namespace: dict = field(repr=False, default_factory=dict)
+    column_offset: int = 0    # file column = node.col_offset + column_offset
 
     def location(self, node):
         """(filename, file line, column, source line) of `node`."""
         lineno = getattr(node, "lineno", None) or self.node.lineno
         column = getattr(node, "col_offset", None)
+        if column is not None:
+            column += self.column_offset
         text = self.source_lines[lineno - 1] if 0 < lineno <= len(self.source_lines) else ""
         return self.filename, lineno + self.line_offset, column, text
 
@@ -58,7 +61,6 @@ def function_namespace(fn):
 
 def parse_function(fn):
     """Parse `fn` into a `ParsedFunction`; raise SourceUnavailableError if impossible."""
-    fn = inspect.unwrap(fn)
     name = getattr(fn, "__name__", repr(fn))
     if not inspect.isfunction(fn):
         raise SourceUnavailableError(
@@ -73,6 +75,8 @@ def parse_function(fn):
             "interactive prompt or created by exec() have no source file. Define it "
             "in a .py file (or a notebook cell) and import it.") from None
     source = textwrap.dedent("".join(lines))
+    indent = len(lines[0]) - len(lines[0].lstrip()) - (
+        len(source.splitlines()[0]) - len(source.splitlines()[0].lstrip()))
     try:
         module = gast.parse(source)
     except SyntaxError as exc:
@@ -80,6 +84,12 @@ def parse_function(fn):
             f"the source of {name!r} in {filename} could not be parsed on its own "
             f"({exc.msg}); is it a lambda or part of a larger expression?") from None
     defs = [n for n in module.body if isinstance(n, gast.FunctionDef)]
+    if module.body and isinstance(module.body[0], gast.AsyncFunctionDef):
+        text = source.splitlines()[module.body[0].lineno - 1]
+        raise UnsupportedSyntaxError(
+            "async def", "differentiate a plain `def` function and run the async code "
+            "outside it", filename=filename, line=first_line + module.body[0].lineno - 1,
+            column=module.body[0].col_offset, source_line=text)
     if not defs:
         raise SourceUnavailableError(
             f"{name!r} in {filename} is not defined with `def` (lambdas are not supported "
@@ -87,6 +97,6 @@ def parse_function(fn):
     node = defs[0]
     node.decorator_list = []
     return ParsedFunction(
-        fn=fn, node=node, filename=filename, line_offset=first_line - 1,
+        fn=fn, node=node, filename=filename, line_offset=first_line - 1, column_offset=indent,
         source_lines=source.splitlines(), source=source,
         namespace=function_namespace(fn))

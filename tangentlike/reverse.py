@@ -18,6 +18,7 @@ removes what is dead.  All calculus comes from the rule registry.
 """
 
 import copy
+import inspect
 import operator as _op
 
 import gast
@@ -25,12 +26,38 @@ import gast
 from . import analyze
 from . import nodes as n
 from .nodes import comment
-from .errors import NoDerivativeError
+from .errors import NoDerivativeError, TangentlikeError
 from .inline import Inliner
 from .rules import display_name, lookup
 
 TAPE, PUSH, POP = "_tape", "_push", "_pop"
 ZERO = 0.0
+
+
+class Block:
+    """The backward side of one simple statement.
+
+    head: statements that must run before the statement's restore (a callee's
+    backward sweep, whose tape entries lie above the restore's); primal: the
+    statement to run in the primal sweep instead of the user's (a call to a
+    callee's forward sweep), or None.
+    """
+
+    __slots__ = ("stmts", "effects", "restore_first", "head", "primal")
+
+    def __init__(self, stmts, effects, restore_first, head=(), primal=None):
+        self.stmts, self.effects, self.restore_first = stmts, effects, restore_first
+        self.head, self.primal = list(head), primal
+
+
+class Callee:
+    """A user function called with differentiated arguments, and its split pair's names."""
+
+    __slots__ = ("forward", "backward", "function", "func_expr", "wrt", "kinds")
+
+    def __init__(self, forward, backward, function, func_expr, wrt, kinds):
+        self.forward, self.backward, self.function = forward, backward, function
+        self.func_expr, self.wrt, self.kinds = func_expr, wrt, kinds
 
 
 class Contribution:
@@ -58,6 +85,9 @@ class ReverseTransformer:
         self.header_effects = {}
         self.if_plans = {}          # id(If) -> (name restored before its test, writers)
         self.hoisted = set()        # ids of statements whose restore the If does
+        self.callees = {}           # (callee, wrt, kinds) -> Callee
+        self.own_key = None         # (function, wrt, kinds) when building a split pair
+        self.own_names = None
 
     # -- callee resolution -------------------------------------------------------
     def callee(self, func):
@@ -80,8 +110,9 @@ class ReverseTransformer:
         obj = self.callee(func)
         return None if obj is None else lookup(obj)
 
-    # -- entry point ----------------------------------------------------------------
-    def transform(self, name_):
+    # -- entry points -------------------------------------------------------------
+    def sweeps(self):
+        """Build the primal and backward sweeps (before assembling them into functions)."""
         body = list(self.fn.body)
         ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
         value_node = ret.value if ret is not None and ret.value is not None else n.const(None)
@@ -94,38 +125,85 @@ class ReverseTransformer:
             if analyze.diff_reads(value_node, self.rule_of) & self.active:
                 self.active.add(out_name)
                 self.kind[out_name] = analyze.expression_kind(value_node, self.kind, self.rule_of)
-        self.out_name = out_name
-        seed = self.namer.adjoint(out_name)
+        self.out_name, self.line = out_name, line
+        self.seed = self.namer.adjoint(out_name)
         self.collect(body)
-        self.restores, unbound = analyze.plan_restores(
-            body, {k: b[1] for k, b in self.blocks.items()}, self.header_effects, self.params)
-        primal, backward = self.build(body)
-        value_name = out_name
-        if any(out_name in names for names in self.restores.values()):
+        self.restores, unbound, self.bound_at_end = analyze.plan_restores(
+            body, {k: b.effects for k, b in self.blocks.items()}, self.header_effects,
+            self.params)
+        self.primal, self.backward = self.build(body)
+        self.unbound = sorted(unbound)
+        self.inits = [n.assign(self.namer.adjoint(v), n.const(ZERO))
+                      for v in sorted(self.active) if v != out_name]
+        self.grads = [n.name(self.namer.adjoint(w)) if w in self.active else n.const(ZERO)
+                      for w in self.wrt]
+
+    def joint(self, name_, optimize):
+        """`def name(<params>, b<out>=1.0)`: primal, backward, `return value, grads`."""
+        primal = list(self.primal)
+        value_name = self.out_name
+        if any(self.out_name in names for names in self.restores.values()):
             value_name = self.namer.fresh("value")     # the backward sweep restores out_name
-            primal.append(n.assign(value_name, n.name(out_name), line))
-        prologue = [n.assign(v, n.const(None), line) for v in sorted(unbound)]
-        if self.uses_tape:
-            prologue = [n.assign(TAPE, gast.List(elts=[], ctx=gast.Load())),
-                        n.assign(PUSH, gast.Attribute(value=n.name(TAPE), attr="append",
-                                                      ctx=gast.Load())),
-                        n.assign(POP, gast.Attribute(value=n.name(TAPE), attr="pop",
-                                                     ctx=gast.Load()))] + prologue
-        inits = [n.assign(self.namer.adjoint(v), n.const(ZERO))
-                 for v in sorted(self.active) if v != out_name]
-        grads = [n.name(self.namer.adjoint(w)) if w in self.active else n.const(ZERO)
-                 for w in self.wrt]
-        result = gast.Tuple(elts=[n.name(value_name),
-                                  grads[0] if len(grads) == 1 else
-                                  gast.Tuple(elts=grads, ctx=gast.Load())], ctx=gast.Load())
+            primal.append(n.assign(value_name, n.name(self.out_name), self.line))
+        grads = self.grads[0] if len(self.grads) == 1 else \
+            gast.Tuple(elts=self.grads, ctx=gast.Load())
+        result = gast.Tuple(elts=[n.name(value_name), grads], ctx=gast.Load())
+        backward = optimize(self.inits + self.backward, self.grads)
+        prologue = self.tape_setup(push=True, pop=True, own=True) + self.none_inits()
+        body = prologue + primal + [comment("backward sweep")] + backward + \
+            [gast.Return(value=result)]
         args = copy.deepcopy(self.fn.args)
-        args.args.append(n.name(seed, store=False))
+        args.args.append(n.name(self.seed))
         args.args[-1].ctx = gast.Param()
         args.defaults = list(args.defaults) + [n.const(1.0)]
-        new_body = (prologue + primal + [comment("backward sweep")] + inits + backward
-                    + [gast.Return(value=result)])
-        return gast.FunctionDef(name=name_, args=args, body=new_body, decorator_list=[],
-                                returns=None, type_comment=None, type_params=[])
+        return _function(name_, args, body)
+
+    def split(self, forward_name, backward_name, optimize):
+        """`forward(<params>, *, _tape) -> value` and `backward(b<out>, _tape) -> grads`."""
+        backward = optimize(self.inits + self.backward, self.grads)
+        primal_names = set(self.locals)
+        saved = sorted({x.id for stmt in backward for x in gast.walk(stmt)
+                        if isinstance(x, gast.Name) and x.id in primal_names})
+        saved_tuple = gast.Tuple(elts=[n.name(v) for v in saved], ctx=gast.Load())
+        self.unbound = sorted(set(self.unbound) | (set(saved) - self.bound_at_end))
+        primal = list(self.primal)
+        if saved:
+            primal.append(n.expr_stmt(n.call(PUSH, saved_tuple)))
+        forward_body = (self.tape_setup(push=_calls(primal, PUSH), pop=False, own=False)
+                        + self.none_inits() + primal
+                        + [gast.Return(value=n.name(self.out_name))])
+        args = copy.deepcopy(self.fn.args)
+        args.kwonlyargs = list(args.kwonlyargs) + [n.name(TAPE)]
+        args.kwonlyargs[-1].ctx = gast.Param()
+        args.kw_defaults = list(args.kw_defaults) + [None]
+        forward = _function(forward_name, args, forward_body)
+        restore = []
+        if saved:
+            target = gast.Tuple(elts=[n.name(v, store=True) for v in saved], ctx=gast.Store())
+            restore = [n.assign(target, n.call(POP))]
+        backward_body = self.tape_setup(push=False, pop=True, own=False) + restore + backward
+        backward_body.append(gast.Return(value=gast.Tuple(elts=self.grads, ctx=gast.Load())))
+        params = [n.name(self.seed), n.name(TAPE)]
+        for p in params:
+            p.ctx = gast.Param()
+        bargs = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=[],
+                               kw_defaults=[], kwarg=None, defaults=[])
+        return forward, _function(backward_name, bargs, backward_body)
+
+    def tape_setup(self, push, pop, own):
+        if not self.uses_tape and own:
+            return []
+        out = [n.assign(TAPE, gast.List(elts=[], ctx=gast.Load()))] if own else []
+        if push:
+            out.append(n.assign(PUSH, gast.Attribute(value=n.name(TAPE), attr="append",
+                                                     ctx=gast.Load())))
+        if pop:
+            out.append(n.assign(POP, gast.Attribute(value=n.name(TAPE), attr="pop",
+                                                    ctx=gast.Load())))
+        return out
+
+    def none_inits(self):
+        return [n.assign(v, n.const(None), self.line) for v in self.unbound]
 
     # -- per-statement adjoint blocks ---------------------------------------------
     def collect(self, stmts):
@@ -150,6 +228,9 @@ class ReverseTransformer:
         statement (whose restore then doubles as the test's input)."""
         if not all(isinstance(x, _PURE_TEST_NODES) for x in gast.walk(s.test)):
             return
+        inner = analyze.simple_statements(s.body + s.orelse)
+        if not any(self.blocks[id(x)].stmts or self.blocks[id(x)].head for x in inner):
+            return                   # nothing to replay: the test's inputs need not be kept
         reads = set(n.loaded_names(s.test))
         written = reads & n.stored_names(s.body + s.orelse)
         if len(written) > 1:
@@ -165,30 +246,35 @@ class ReverseTransformer:
             if len(found) > 1 or last is not branch[-1] or not isinstance(last, gast.Assign) \
                     or not n.is_name(last.targets[0], name_):
                 return
-            _, effects, restore_first = self.blocks[id(last)]
-            if not restore_first and name_ in effects.reads_after:
+            block = self.blocks[id(last)]
+            if block.head or (not block.restore_first and name_ in block.effects.reads_after):
                 return
             writers.append(last)
         for last in writers:
             if last is not None:
-                self.blocks[id(last)][1].force.add(name_)
+                self.blocks[id(last)].effects.force.add(name_)
                 self.hoisted.add(id(last))
         self.header_effects[id(s)] = analyze.Effects(reads_after=reads - written)
         self.if_plans[id(s)] = (name_, writers)
 
     def adjoint_block(self, s):
-        """(backward statements, Effects, restore_first) for one simple statement."""
+        """The Block of one simple statement."""
         target, value = analyze.target_and_value(s)
         if target is None:
-            return [], analyze.Effects(), False
+            return Block([], analyze.Effects(), False)
         whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
         append = isinstance(s, gast.Expr)
         index = None if whole or append else s.targets[0].slice
-        stmts = []
+        stmts, head, primal = [], [], None
         if target in self.active:
-            stmts = self.adjoint_statements(target, value, index, append, s)
+            if whole and self.user_callee(value) is not None:
+                head, primal, bindings, contributions = self.user_call(s, target, value)
+                stmts = bindings + self.adjoint_statements(target, n.const(0.0), None, False, s,
+                                                           contributions)
+            else:
+                stmts = self.adjoint_statements(target, value, index, append, s)
         reads = set()
-        for stmt in stmts:
+        for stmt in head + stmts:
             for sub in gast.walk(stmt):
                 if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
                     reads.add(sub.id)
@@ -200,9 +286,9 @@ class ReverseTransformer:
             effects = analyze.Effects(assigns={target}, reads_before=reads)
         else:
             effects = analyze.Effects(assigns={target}, reads_after=reads)
-        return stmts, effects, restore_first
+        return Block(stmts, effects, restore_first, head, primal)
 
-    def adjoint_statements(self, target, value, index, append, s):
+    def adjoint_statements(self, target, value, index, append, s, contributions=None):
         badj = self.namer.adjoint(target)
         stmts = []
         if append:
@@ -217,7 +303,7 @@ class ReverseTransformer:
             g = n.name(badj)
         reads_target = target in n.loaded_names(value)
         ans = n.name(target) if not reads_target and index is None and not append else None
-        contributions = []
+        contributions = list(contributions or [])
         self.propagate(value, g, ans, stmts, contributions, s)
         own = [c for c in contributions if c.name == target and c.index is None
                and index is None and not append]
@@ -230,6 +316,66 @@ class ReverseTransformer:
         elif index is None and not append:
             stmts.append(n.assign(badj, n.const(ZERO)))
         return stmts
+
+    def user_callee(self, value):
+        """The user function `value` calls (one without a rule), or None."""
+        if not isinstance(value, gast.Call):
+            return None
+        obj = self.callee(value.func)
+        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj):
+            return None
+        if not analyze.diff_reads(value, self.rule_of) & self.active:
+            return None
+        return obj
+
+    def user_call(self, s, target, value):
+        """`target = h(args)` through h's forward/backward pair (split motion): (head,
+        primal, bindings, contributions of the callee's adjoints to the arguments)."""
+        obj = self.user_callee(value)
+        try:
+            bound = inspect.signature(obj).bind(*value.args,
+                                                **{k.arg: k.value for k in value.keywords})
+        except TypeError as exc:
+            filename, line, _, text = self.parsed.location(s)
+            raise NoDerivativeError(f"{obj.__qualname__}", filename=filename, line=line,
+                                    source_line=text, reason=f"the call does not match its "
+                                                             f"signature: {exc}") from None
+        params = list(inspect.signature(obj).parameters)
+        active = [p for p in params if p in bound.arguments
+                  and analyze.diff_reads(bound.arguments[p], self.rule_of) & self.active]
+        kinds = []
+        for p in params:
+            if p in bound.arguments:
+                kind = analyze.expression_kind(bound.arguments[p], self.kind, self.rule_of)
+                kinds.append({"scalar": "scalar", "sequence": "scalars"}.get(kind, "other"))
+            else:
+                from .api import arg_kind
+                kinds.append(arg_kind(inspect.signature(obj).parameters[p].default))
+        callee = self.callee_pair(obj, value.func, tuple(active), tuple(kinds))
+        self.uses_tape = True
+        call = copy.deepcopy(value)
+        call.func = n.name(callee.forward)
+        call.keywords = list(call.keywords) + [gast.keyword(arg=TAPE, value=n.name(TAPE))]
+        primal = n.set_line(n.assign(target, call), n.line_of(s))
+        temps = [self.namer.temp("_b") for _ in active]
+        backward_call = n.call(callee.backward, n.name(self.namer.adjoint(target)), n.name(TAPE))
+        head = [n.assign(gast.Tuple(elts=[n.name(t, store=True) for t in temps],
+                                    ctx=gast.Store()), backward_call)]
+        bindings, contributions = [], []
+        for p, temp in zip(active, temps):
+            self.propagate(bound.arguments[p], n.name(temp), None, bindings, contributions, s)
+        return head, primal, bindings, contributions
+
+    def callee_pair(self, obj, func_expr, wrt, kinds):
+        key = (obj, wrt, kinds)
+        if key == self.own_key:
+            return Callee(*self.own_names, obj, func_expr, wrt, kinds)
+        if key not in self.callees:
+            base = obj.__name__
+            self.callees[key] = Callee(self.namer.fresh(f"forward_{base}"),
+                                       self.namer.fresh(f"backward_{base}"),
+                                       obj, copy.deepcopy(func_expr), wrt, kinds)
+        return self.callees[key]
 
     def accumulate(self, contributions):
         out = []
@@ -338,20 +484,32 @@ class ReverseTransformer:
 
     def no_rule(self, e, obj, s):
         filename, line, _, text = self.parsed.location(s)
-        if isinstance(e, gast.Call):
-            label = _describe_callee(e.func, obj)
-            if obj is not None and hasattr(obj, "__code__"):
-                reason = ("it is a Python function; differentiating through calls to "
-                          "other Python functions is not supported yet")
-            elif obj is None:
-                reason = "methods of values computed inside the function have no rules"
-            else:
-                reason = None
-            return NoDerivativeError(label, filename=filename, line=line, source_line=text,
-                                     reason=reason)
-        label = type(e).__name__
-        return NoDerivativeError(label, filename=filename, line=line, source_line=text,
-                                 reason="this expression is not differentiable")
+        where = dict(filename=filename, line=line, source_line=text)
+        if not isinstance(e, gast.Call):
+            return NoDerivativeError(type(e).__name__, reason="this expression is not "
+                                     "differentiable", hint="rewrite it with arithmetic or "
+                                     "functions that have rules", **where)
+        written = _dotted_text(e.func)
+        root = e.func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if obj is None and isinstance(root, gast.Name) and root.id not in self.locals:
+            try:
+                self.parsed.resolve(root.id)
+            except (KeyError, AttributeError):
+                return TangentlikeError(f"{filename}:{line}: name {root.id!r} is not defined\n"
+                                        f"    {text.strip()}")
+        if obj is None:
+            return NoDerivativeError(
+                f"{written}()", reason="a method of a value computed inside the function",
+                hint="call the function form instead (e.g. numpy.sum(x) for x.sum()), "
+                     "whose rule is registered, or move the call out of the function", **where)
+        if inspect.isfunction(obj):
+            reason = ("a Python function called with a construct tangentlike cannot pass "
+                      "through")
+        else:
+            reason = f"{display_name(obj)}, a {type(obj).__name__} without Python source"
+        return NoDerivativeError(written, reason=reason, **where)
 
     # -- assembling primal and backward sweeps ---------------------------------------
     def build(self, stmts):
@@ -374,7 +532,8 @@ class ReverseTransformer:
             return self.build_while(s)
         if id(s) not in self.blocks:
             return [s], []
-        stmts, effects, restore_first = self.blocks[id(s)]
+        block = self.blocks[id(s)]
+        stmts, restore_first = block.stmts, block.restore_first
         restore = self.restores.get(id(s), set())
         primal, pops = [], []
         if restore:
@@ -397,12 +556,12 @@ class ReverseTransformer:
             else:       # xs.append(v) is undone by xs.pop()
                 pops.append(n.expr_stmt(n.call(gast.Attribute(
                     value=n.name(s.value.func.value.id), attr="pop", ctx=gast.Load()))))
-        primal.append(s)
+        primal.append(block.primal or s)
         if id(s) in self.hoisted:
             pops = []                    # the enclosing If pops it before its test
-        if not stmts and not pops:
+        if not stmts and not pops and not block.head:
             return primal, []
-        body = pops + stmts if restore_first else stmts + pops
+        body = block.head + (pops + stmts if restore_first else stmts + pops)
         return primal, [self.comment_for(s)] + body
 
     def comment_for(self, s):
@@ -488,7 +647,7 @@ class ReverseTransformer:
         first = next(k for k, x in enumerate(bb) if not n.is_comment(x))
         head = bb[first]
         pops = sum(1 for b in bb for x in gast.walk(b)
-                   if isinstance(x, gast.Call) and n.is_name(x.func, POP))
+                   if isinstance(x, gast.Call) and (n.is_name(x.func, POP) or _takes_tape(x)))
         if pops == 1 and isinstance(head, gast.Assign) and isinstance(head.targets[0], gast.Name) \
                 and isinstance(head.value, gast.Call) and n.is_name(head.value.func, POP):
             self.inliner.need_runtime()
@@ -525,14 +684,32 @@ _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Com
                     gast.expr_context)
 
 
+def _function(name_, args, body):
+    return gast.FunctionDef(name=name_, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+
+
+def _calls(stmts, func_name):
+    return any(isinstance(x, gast.Call) and n.is_name(x.func, func_name)
+               for s in stmts for x in gast.walk(s))
+
+
 def _is_leaf(e):
     return isinstance(e, (gast.Name, gast.Subscript, gast.Attribute, gast.Constant))
+
+
+def _takes_tape(call):
+    """A call handing the tape to a callee (whose pushes or pops we cannot count)."""
+    return any(n.is_name(a, TAPE) for a in call.args) or \
+        any(n.is_name(k.value, TAPE) for k in call.keywords)
 
 
 def _pushes_per_pass(stmts):
     """How many tape pushes one pass through `stmts` makes, or None if it varies."""
     total = 0
     for s in stmts:
+        if any(isinstance(x, gast.Call) and _takes_tape(x) for x in gast.walk(s)):
+            return None
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
                 and n.is_name(s.value.func, PUSH):
             total += 1
@@ -602,16 +779,14 @@ def _strip_leading(e, factor):
     return None
 
 
-def _describe_callee(func, obj):
-    if obj is not None:
-        return display_name(obj)
+def _dotted_text(func):
+    """`math.gamma` for the call target as the user wrote it."""
     parts = []
     while isinstance(func, gast.Attribute):
         parts.append(func.attr)
         func = func.value
-    if isinstance(func, gast.Name):
-        parts.append(func.id)
-    return ".".join(reversed(parts)) + "()"
+    parts.append(func.id if isinstance(func, gast.Name) else "(...)")
+    return ".".join(reversed(parts))
 
 
 _OPERATORS = {

@@ -248,5 +248,11 @@ def grad_like(b, x):
     return b
 
 
+def split(function, wrt, kinds):
+    """The forward and backward sweeps of `function` (generated on first use)."""
+    from .api import split_pair
+    return split_pair(function, wrt, kinds)
+
+
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)

@@ -1,0 +1,27 @@
+"""Shared fixtures: every test gets its own tangentlike cache, on disk and in memory."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def tl_cache_dir(tmp_path_factory, monkeypatch):
+    """A fresh, empty TANGENTLIKE_CACHE_DIR and an empty in-memory memo for each test.
+
+    The directory is made outside the test's own `tmp_path`, so tests that list
+    `tmp_path` see only their own files.  Returns the directory's path.
+    """
+    path = tmp_path_factory.mktemp("tangentlike_cache")
+    monkeypatch.setenv("TANGENTLIKE_CACHE_DIR", str(path))
+    _clear_memo()
+    yield path
+    _clear_memo()
+
+
+def _clear_memo():
+    # Imported here: a tangentlike that fails to import must fail its own tests
+    # (test_reverse_table reports it per test), not every test through this fixture.
+    try:
+        from tangentlike import api
+    except Exception:  # noqa: BLE001
+        return
+    api._memo.clear()
