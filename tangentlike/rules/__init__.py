@@ -2,7 +2,8 @@
 
 from . import numpy as _numpy_rules  # noqa: F401  (registers)
 from . import python as _python_rules  # noqa: F401  (registers)
-from .registry import Rule, Template, adjoint, all_rules, display_name, lookup, nondifferentiable
+from .registry import (Rule, Template, adjoint, all_rules, display_name, linear, lookup,
+                       nondifferentiable, tangent)
 
-__all__ = ["Rule", "Template", "adjoint", "all_rules", "display_name", "lookup",
-           "nondifferentiable"]
+__all__ = ["Rule", "Template", "adjoint", "all_rules", "display_name", "linear", "lookup",
+           "nondifferentiable", "tangent"]

@@ -6,6 +6,10 @@ per call arity), its tangent template and its flags; templates are parsed and
 validated when they are registered, so a wrong placeholder fails at import time
 naming the template, never later while transforming.
 
+Linear callables (`linear`) declare only the adjoint; their tangent is the
+callable applied to the tangents.  Tangent templates (`tangent`) take `ans`, the
+callee's parameters and `d<param>` for each differentiable one.
+
 An adjoint template reads like the math:
 
     @adjoint(math.sin)
@@ -43,6 +47,7 @@ class Template:
     body: list            # gast statements
     globals: dict         # module-name -> module referenced by the body
     returns: int          # how many expressions the final return gives
+    tangent_params: list = field(default_factory=list)   # d<param> names (tangent templates)
 
     def signature(self):
         return inspect.Signature([
@@ -70,6 +75,7 @@ class Rule:
     adjoints: list = field(default_factory=list)   # Templates, tried in order
     tangent: object = None
     nondifferentiable: bool = False
+    linear: bool = False          # tangent = the callable applied to the tangents
     broadcasts: bool = False      # elementwise with NumPy broadcasting
     scalar: bool = False          # Python scalars in -> Python scalar out
 
@@ -184,6 +190,53 @@ def adjoint(fn, *, broadcasts=False, scalar=False):
         rule.adjoints.append(template)
         rule.broadcasts = rule.broadcasts or broadcasts
         rule.scalar = rule.scalar or scalar
+        return template_fn
+    return register
+
+
+def tangent(fn, *, broadcasts=False, scalar=False):
+    """Decorator registering the tangent (forward-mode) template of `fn`.
+
+        @tangent(math.sin)
+        def sin(ans, x, dx):
+            return dx * math.cos(x)
+
+    Parameters: `ans`, the callee's parameters, then `d<p>` for each
+    differentiable parameter `p` (in order); a tangent that is not flowing is
+    substituted by zero and folded away.
+    """
+    def register(template_fn):
+        template = parse_template(template_fn, ("ans",))
+        primal = [p for p in template.params if not _is_tangent_of(p, template.params)]
+        tangents = [p for p in template.params if p not in primal]
+        if not tangents or tangents != ["d" + p for p in primal[:len(tangents)]]:
+            raise RuleError(
+                f"template {template_fn.__qualname__}: after `ans` and the callee's "
+                f"parameters it must list d<param> for each differentiable parameter, in "
+                f"order (e.g. `def sin(ans, x, dx)`)")
+        if template.returns != 1:
+            raise RuleError(f"template {template_fn.__qualname__}: a tangent template returns "
+                            f"one expression, the tangent of the result")
+        template.params = primal
+        template.tangent_params = tangents
+        rule = _record(fn)
+        rule.tangent = template
+        rule.broadcasts = rule.broadcasts or broadcasts
+        rule.scalar = rule.scalar or scalar
+        return template_fn
+    return register
+
+
+def _is_tangent_of(name_, params):
+    return name_.startswith("d") and name_[1:] in params
+
+
+def linear(fn, *, broadcasts=False, scalar=False):
+    """Decorator for a function linear in its differentiable parameters: register its
+    adjoint (transpose) template; the tangent is `fn` itself applied to the tangents."""
+    def register(template_fn):
+        adjoint(fn, broadcasts=broadcasts, scalar=scalar)(template_fn)
+        _record(fn).linear = True
         return template_fn
     return register
 
