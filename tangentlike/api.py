@@ -23,7 +23,7 @@ from .inline import ModuleNames
 from .naming import Namer, names_in
 from .nodes import comment, stored_names
 from .normalize import normalize
-from .optimize import optimize_backward
+from .optimize import optimize_backward, optimize_primal
 from .parse import parse_function
 from .reverse import ReverseTransformer
 from .rules import all_rules, registry
@@ -141,7 +141,7 @@ def generate_source(fn, wrt, kinds, optimize=True, split=False):
     else:
         names = (namer.fresh(f"value_and_grad_{base}"),)
     transformer.sweeps()
-    run_optimizer = _optimizer(transformer) if optimize else (lambda stmts, grads: stmts)
+    run_optimizer = _optimizer(transformer, namer) if optimize else _no_optimizer
     if split:
         functions = list(transformer.split(*names, run_optimizer))
     else:
@@ -159,14 +159,22 @@ _KIND_WORDS = {"scalar": "Python number", "array": "array", "scalars": "list of 
                "other": "other value"}
 
 
-def _optimizer(transformer):
-    """The optimize stage, applied to one backward sweep of `transformer`'s function."""
+def _optimizer(transformer, namer):
+    """The optimize stage: `run(backward, grads)`, and `run.primal(primal, backward)`."""
     def run(stmts, grads):
         live = {x.id for g in grads for x in gast.walk(g) if isinstance(x, gast.Name)}
         assigned = {x.id for s in stmts for x in gast.walk(s)
                     if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
         return optimize_backward(stmts, live, assigned - set(transformer.locals))
+    run.primal = lambda primal, backward: optimize_primal(primal, namer.temporaries, backward)
     return run
+
+
+def _no_optimizer(stmts, grads):
+    return stmts
+
+
+_no_optimizer.primal = lambda primal, backward: primal
 
 
 def _callee_bindings(transformer, modules):
@@ -341,8 +349,9 @@ class _Gradient:
         try:
             value, grads = compiled(*args) if seed is None else compiled(*args, seed)
         except Exception as exc:
-            if seed is None and _raised_in_backward_sweep(exc):
-                self.explain_backward_failure(args)
+            frame = _backward_frame(exc) if seed is None else None
+            if frame is not None:
+                _explain_backward_failure(self.fn, frame)
             raise
         if seed is None and value.__class__ is not float:
             _require_scalar(self.fn, value)
@@ -353,33 +362,37 @@ class _Gradient:
         return value, tuple([grad_like(g, args[k]) for g, k in zip(grads, positions)])
 
 
-    def explain_backward_failure(self, args):
-        """Raise NonScalarOutputError if the failure came from seeding a non-scalar output."""
-        try:
-            value = self.fn(*args)
-        except Exception:
-            return
-        try:
-            _require_scalar(self.fn, value)
-        except NonScalarOutputError as error:
-            raise error from None
 
 
-def _raised_in_backward_sweep(exc):
-    """True when the innermost generated frame of `exc` is past its `# backward sweep`."""
+def _backward_frame(exc):
+    """The generated frame `exc` was raised in, if that was in its backward sweep."""
     tb, frame = exc.__traceback__, None
     while tb is not None:
         if tb.tb_frame.f_globals.get("__name__") == "tangentlike_generated":
             frame = tb
         tb = tb.tb_next
     if frame is None:
-        return False
+        return None
     lines = linecache.getlines(frame.tb_frame.f_code.co_filename)
     start = frame.tb_frame.f_code.co_firstlineno
     for number in range(start, min(frame.tb_lineno, len(lines) + 1)):
         if lines[number - 1].strip() == "# backward sweep":
-            return True
-    return False
+            return frame.tb_frame
+    return None
+
+
+def _explain_backward_failure(fn, frame):
+    """Raise NonScalarOutputError when a backward sweep failed because the output (the
+    value the generated function returns first) is not a scalar."""
+    lines = linecache.getlines(frame.f_code.co_filename)
+    returns = [line.strip() for line in lines[frame.f_code.co_firstlineno - 1:]
+               if line.strip().startswith("return ")]
+    value_name = returns[0][len("return "):].split(",")[0].strip() if returns else None
+    if value_name in frame.f_locals:
+        try:
+            _require_scalar(fn, frame.f_locals[value_name])
+        except NonScalarOutputError as error:
+            raise error from None
 
 
 def _require_scalar(fn, value):

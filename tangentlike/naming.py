@@ -21,6 +21,7 @@ class Namer:
         self._taken = set(taken)
         self._adjoints = {}
         self._counters = {}
+        self.temporaries = set()      # every name temp() handed out
 
     def reserve(self, name):
         self._taken.add(name)
@@ -48,6 +49,7 @@ class Namer:
             if candidate not in self._taken:
                 self._counters[base] = k
                 self._taken.add(candidate)
+                self.temporaries.add(candidate)
                 return candidate
 
     def _derived(self, prefix, name):

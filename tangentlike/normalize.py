@@ -396,9 +396,11 @@ class _Jumps:
     def may_set(self, s, loop, lower_returns):
         flags = set()
         for sub in _walk_same_function(s, into_loops=False):
-            if isinstance(sub, gast.Break) and loop:
+            if not loop or id(sub) in loop["tails"]:
+                continue
+            if isinstance(sub, gast.Break):
                 flags.add(loop["break"])
-            elif isinstance(sub, gast.Continue) and loop:
+            elif isinstance(sub, gast.Continue):
                 flags.add(loop["continue"])
         if lower_returns and any(isinstance(x, gast.Return) for x in gast.walk(s)):
             flags.add(self.returned)
@@ -407,8 +409,12 @@ class _Jumps:
     def stmt(self, s, loop, lower_returns, tail=False):
         line = n.line_of(s)
         if isinstance(s, gast.Break):
+            if id(s) in loop["tails"]:
+                return [s]
             return [n.assign(loop["break"], n.const(True), line)]
         if isinstance(s, gast.Continue):
+            if id(s) in loop["tails"]:
+                return []
             return [n.assign(loop["continue"], n.const(True), line)]
         if isinstance(s, gast.Return) and lower_returns:
             value = s.value if s.value is not None else n.const(None)
@@ -424,13 +430,15 @@ class _Jumps:
 
     def loop(self, s, lower_returns):
         own = list(_walk_same_function(s, into_loops=False, skip_root=True))
-        has_break = any(isinstance(x, gast.Break) for x in own)
-        has_continue = any(isinstance(x, gast.Continue) for x in own)
+        tails = _tail_jumps(s.body)          # a break/continue that ends the body stays as is
+        has_break = any(isinstance(x, gast.Break) and id(x) not in tails for x in own)
+        has_continue = any(isinstance(x, gast.Continue) and id(x) not in tails for x in own)
         has_return = lower_returns and any(isinstance(x, gast.Return) for x in gast.walk(s))
         line = n.line_of(s)
         ctx = {"break": self.namer.fresh("_break") if has_break else None,
-               "continue": self.namer.fresh("_continue") if has_continue else None}
-        self.created.update(f for f in ctx.values() if f)
+               "continue": self.namer.fresh("_continue") if has_continue else None,
+               "tails": tails}
+        self.created.update(ctx[k] for k in ("break", "continue") if ctx[k])
         body = self.block(s.body, ctx, lower_returns)
         before = []
         if has_continue:
@@ -443,6 +451,18 @@ class _Jumps:
             before.append(n.assign(ctx["break"], n.const(False), line))
         s.body = body
         return before + [s]
+
+
+def _tail_jumps(stmts):
+    """ids of the break/continue statements that end `stmts` (through trailing ifs)."""
+    if not stmts:
+        return set()
+    last = stmts[-1]
+    if isinstance(last, (gast.Break, gast.Continue)):
+        return {id(last)}
+    if isinstance(last, gast.If):
+        return _tail_jumps(last.body) | _tail_jumps(last.orelse)
+    return set()
 
 
 def _any_flag(flags):

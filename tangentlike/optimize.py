@@ -9,7 +9,9 @@ changing what is computed:
 - dead stores to generated names are removed (backward liveness with loop
   fixpoints), including zero initializations nobody reads; statements with
   effects (tape pops, container updates) are always kept;
-- a comment marker with no statement left under it is dropped.
+- a comment marker with no statement left under it is dropped;
+- in the primal sweep, a temporary that normalize hoisted and the backward sweep
+  does not read is folded back into the expression it came from.
 """
 
 import gast
@@ -27,6 +29,15 @@ def optimize_backward(stmts, live_out, removable):
     return _drop_orphan_comments(stmts)
 
 
+def optimize_primal(stmts, temporaries, backward):
+    """Fold back into their single use the temporaries normalize hoisted out of an
+    expression when the backward sweep does not read them (`_t1 = sin(p); s = s + _t1`
+    becomes `s = s + sin(p)` again)."""
+    needed = {x.id for s in backward for x in gast.walk(s) if isinstance(x, gast.Name)}
+    return _inline_single_use(stmts, _load_counts(stmts), set(temporaries) - needed,
+                              adjacent_only=True)     # user calls keep their order
+
+
 # -- single-use temporaries ------------------------------------------------------------
 
 
@@ -39,13 +50,14 @@ def _load_counts(stmts):
     return counts
 
 
-def _inline_single_use(stmts, counts, removable):
+def _inline_single_use(stmts, counts, removable, adjacent_only=False):
     """`t = e; ... y = f(t)` -> `... y = f(e)` for a temporary read exactly once."""
     out = []
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
-                setattr(s, field, _inline_single_use(getattr(s, field), counts, removable))
+                setattr(s, field, _inline_single_use(getattr(s, field), counts, removable,
+                                                     adjacent_only))
         out.append(s)
     k = 0
     while k < len(out):
@@ -62,7 +74,7 @@ def _inline_single_use(stmts, counts, removable):
                     del out[k]
                     k -= 1
                     break
-                if not simple or n.stored_names([later]) & (reads | {temp}):
+                if not simple or n.stored_names([later]) & (reads | {temp}) or adjacent_only:
                     break
         k += 1
     return out

@@ -149,6 +149,7 @@ class ReverseTransformer:
             gast.Tuple(elts=self.grads, ctx=gast.Load())
         result = gast.Tuple(elts=[n.name(value_name), grads], ctx=gast.Load())
         backward = optimize(self.inits + self.backward, self.grads)
+        primal = optimize.primal(primal, backward)
         prologue = self.tape_setup(push=True, pop=True, own=True) + self.none_inits()
         body = prologue + primal + [comment("backward sweep")] + backward + \
             [gast.Return(value=result)]
@@ -161,6 +162,7 @@ class ReverseTransformer:
     def split(self, forward_name, backward_name, optimize):
         """`forward(<params>, *, _tape) -> value` and `backward(b<out>, _tape) -> grads`."""
         backward = optimize(self.inits + self.backward, self.grads)
+        self.primal = optimize.primal(self.primal, backward)
         primal_names = set(self.locals)
         saved = sorted({x.id for stmt in backward for x in gast.walk(stmt)
                         if isinstance(x, gast.Name) and x.id in primal_names})
@@ -226,7 +228,7 @@ class ReverseTransformer:
         """Replay the branch by re-evaluating the test instead of recording it, when the
         test is pure and at most one name it reads is written, by each branch's last
         statement (whose restore then doubles as the test's input)."""
-        if not all(isinstance(x, _PURE_TEST_NODES) for x in gast.walk(s.test)):
+        if not self.pure(s.test):
             return
         inner = analyze.simple_statements(s.body + s.orelse)
         if not any(self.blocks[id(x)].stmts or self.blocks[id(x)].head for x in inner):
@@ -256,6 +258,16 @@ class ReverseTransformer:
                 self.hoisted.add(id(last))
         self.header_effects[id(s)] = analyze.Effects(reads_after=reads - written)
         self.if_plans[id(s)] = (name_, writers)
+
+    def pure(self, e):
+        """True for expressions of names, constants, operators and calls with rules."""
+        for x in gast.walk(e):
+            if isinstance(x, gast.Call):
+                if self.rule_of(x.func) is None:
+                    return False
+            elif not isinstance(x, _PURE_TEST_NODES + (gast.Attribute, gast.keyword)):
+                return False
+        return True
 
     def adjoint_block(self, s):
         """The Block of one simple statement."""
@@ -592,9 +604,9 @@ class ReverseTransformer:
         if name_ is not None:
             self.uses_tape = True
             if writers[0] is None:
-                pb = pb + [n.expr_stmt(n.call(PUSH, n.name(name_)))]
+                pb = _before_break(pb, n.expr_stmt(n.call(PUSH, n.name(name_))))
             if writers[1] is None:
-                po = po + [n.expr_stmt(n.call(PUSH, n.name(name_)))]
+                po = _before_break(po, n.expr_stmt(n.call(PUSH, n.name(name_))))
             before.append(n.assign(name_, n.call(POP)))
         primal = n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))
         test = copy.deepcopy(s.test)
@@ -698,6 +710,13 @@ def _is_leaf(e):
     return isinstance(e, (gast.Name, gast.Subscript, gast.Attribute, gast.Constant))
 
 
+def _before_break(stmts, stmt):
+    """`stmts` + [stmt], placed before a final `break`."""
+    if stmts and isinstance(stmts[-1], gast.Break):
+        return stmts[:-1] + [stmt, stmts[-1]]
+    return stmts + [stmt]
+
+
 def _takes_tape(call):
     """A call handing the tape to a callee (whose pushes or pops we cannot count)."""
     return any(n.is_name(a, TAPE) for a in call.args) or \
@@ -736,10 +755,22 @@ def _has_break(stmts):
 
 
 def _plus(a, b):
-    """`a + b`, written `a - c` when b is `-c`."""
-    if isinstance(b, gast.UnaryOp) and isinstance(b.op, gast.USub):
-        return n.binop(a, gast.Sub(), b.operand)
+    """`a + b`, written `a - c` when b is `-c` (or a product starting with a negation)."""
+    positive = _without_negation(b)
+    if positive is not None:
+        return n.binop(a, gast.Sub(), positive)
     return n.binop(a, gast.Add(), b)
+
+
+def _without_negation(e):
+    """`c` when `e` is `-c` or `-c1 * c2 ...` (a product led by a negation), else None."""
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        return e.operand
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        inner = _without_negation(e.left)
+        if inner is not None:
+            return n.binop(inner, e.op, e.right)
+    return None
 
 
 def _factored_sum(terms):

@@ -313,6 +313,18 @@ def test_error_in_primal_sweep_runs_user_code_once():
     assert calls == [-1.0]
 
 
+def test_error_in_backward_sweep_runs_user_code_once():
+    """Explaining a failed backward sweep must not run the user's statements again."""
+    calls = []
+
+    def counted_sqrt(x):
+        calls.append(x)
+        return math.sqrt(x)
+    with pytest.raises(ZeroDivisionError):
+        tl.grad(counted_sqrt)(0.0)
+    assert calls == [0.0]
+
+
 def test_error_in_backward_sweep_shows_adjoint_line(tl_cache_dir):
     with pytest.raises(ZeroDivisionError) as info:
         tl.grad(sqrt_of)(0.0)

@@ -7,21 +7,19 @@ def value_and_grad_newton_sqrt(a, bx=1.0):
     _tape = []
     _push = _tape.append
     _pop = _tape.pop
+    nxt = None
     x = a
-    _break = False
     _count = 0
     while True:
         _count += 1
+        _push(nxt)
         nxt = 0.5 * (x + a / x)
         if abs(nxt - x) < 1e-12:
-            _break = True
-            _push(True)
+            _push(x)
+            break
         else:
             _push(x)
             x = nxt
-            _push(False)
-        if _break:
-            break
     _push(_count)
     value = x
 
@@ -29,17 +27,18 @@ def value_and_grad_newton_sqrt(a, bx=1.0):
     ba = 0.0
     bnxt = 0.0
     for _ in range(_pop()):
-        if not _pop():
+        x = _pop()
+        if not abs(nxt - x) < 1e-12:
             # grad of: x = nxt  (line 36)
             bnxt = bx
             bx = 0.0
-            x = _pop()
 
         # grad of: nxt = 0.5 * (x + a / x)  (line 33)
         _b1 = bnxt * 0.5
-        bx = bx + (_b1 + -_b1 * a / (x * x))
+        bx = bx + (_b1 - _b1 * a / (x * x))
         ba = ba + _b1 / x
         bnxt = 0.0
+        nxt = _pop()
 
     # grad of: x = a  (line 31)
     ba = ba + bx

@@ -12,8 +12,7 @@ def value_and_grad_power_sum(x, n, bs=1.0):
     for i in range(n):
         _push(p)
         p = p * x
-        _t1 = math.sin(p)
-        s = s + _t1
+        s = s + math.sin(p)
 
     # backward sweep
     bp = 0.0
