@@ -129,7 +129,8 @@ def generate_source(fn, wrt, kinds, optimize=True, split=False):
     check(parsed)
     taken = names_in(parsed.node) | set(parsed.namespace)
     namer = Namer(taken)
-    normalized = normalize(parsed, namer)
+    arrays = any(kind not in ("scalar", "scalars") for kind in kinds.values())
+    normalized = normalize(parsed, namer, arrays)
     local_names = {a.id for a in normalized.args.args} | stored_names(normalized.body)
     modules = ModuleNames(parsed.namespace, local_names)
     base = parsed.node.name

@@ -150,3 +150,16 @@ def is_comment(stmt):
     return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
             and isinstance(stmt.value.value, str)
             and stmt.value.value.startswith(COMMENT_PREFIX))
+
+
+def index_value(index):
+    """A subscript's index as an expression (`1:n` becomes `slice(1, n)`)."""
+    index = copy.deepcopy(index)
+    if isinstance(index, gast.Slice):
+        parts = [index.lower, index.upper, index.step]
+        if parts[2] is None:
+            parts.pop()              # slice(a, b); never slice(b), which means slice(None, b)
+        return call("slice", *[const(None) if p is None else p for p in parts])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[index_value(x) for x in index.elts], ctx=gast.Load())
+    return index

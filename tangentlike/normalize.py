@@ -34,14 +34,20 @@ from . import nodes as n
 _PURE_BUILTINS = {"len", "int", "min", "max", "abs", "round"}
 
 
-def normalize(parsed, namer):
-    """The normalized copy of `parsed.node`."""
+def normalize(parsed, namer, arrays=False):
+    """The normalized copy of `parsed.node`.
+
+    `arrays`: the function handles arrays, so an operand a nonlinear operation must
+    keep (operands of `* / ** @`, arguments of calls) gets a name of its own unless
+    it already is a name, constant or subscript: the backward sweep then reuses the
+    array instead of recomputing it.
+    """
     fn = copy.deepcopy(parsed.node)
     body = fn.body
     if body and isinstance(body[0], gast.Expr) and n.is_const(body[0].value) \
             and isinstance(body[0].value.value, str):
         body = body[1:]                       # drop the docstring
-    desugar = _Desugar(parsed, namer)
+    desugar = _Desugar(parsed, namer, arrays)
     body = desugar.block(body)
     body = _Jumps(namer).function_body(body)
     fn.body = body or [gast.Pass()]
@@ -52,9 +58,10 @@ def normalize(parsed, namer):
 class _Desugar:
     """Statement-by-statement rewriting into the core forms (before jumps)."""
 
-    def __init__(self, parsed, namer):
+    def __init__(self, parsed, namer, arrays):
         self.parsed = parsed
         self.namer = namer
+        self.arrays = arrays
 
     def block(self, stmts):
         out = []
@@ -157,9 +164,9 @@ class _Desugar:
     def expr(self, e, out, line, top=False):
         """`e` with nested calls, conditionals and comprehensions hoisted into `out`."""
         if isinstance(e, gast.Call):
-            e.args = [self.expr(a, out, line) for a in e.args]
+            e.args = [self.kept(self.expr(a, out, line), out, line) for a in e.args]
             for kw in e.keywords:
-                kw.value = self.expr(kw.value, out, line)
+                kw.value = self.kept(self.expr(kw.value, out, line), out, line)
             return e if top else self.hoist(e, out, line)
         if isinstance(e, gast.IfExp):
             temp = self.namer.temp()
@@ -175,6 +182,8 @@ class _Desugar:
         if isinstance(e, gast.BinOp):
             e.left = self.expr(e.left, out, line)
             e.right = self.expr(e.right, out, line)
+            if isinstance(e.op, _NONLINEAR):
+                e.left, e.right = self.kept(e.left, out, line), self.kept(e.right, out, line)
             if isinstance(e.op, gast.MatMult) and not top:
                 return self.hoist(e, out, line)    # only elementwise operations nest
         elif isinstance(e, gast.UnaryOp):
@@ -183,6 +192,12 @@ class _Desugar:
             e.elts = [self.expr(x, out, line) for x in e.elts]
         elif isinstance(e, gast.Dict):
             e.values = [self.expr(x, out, line) for x in e.values]
+        return e
+
+    def kept(self, e, out, line):
+        """`e`, named by a temporary when arrays are about and it is a compound value."""
+        if self.arrays and isinstance(e, (gast.BinOp, gast.UnaryOp)):
+            return self.hoist(e, out, line)
         return e
 
     def hoist(self, e, out, line):
@@ -322,6 +337,9 @@ class _Desugar:
             if isinstance(sub, gast.Name) and sub.id in assigned:
                 return False
         return True
+
+
+_NONLINEAR = (gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.Mod)
 
 
 def _is_boolean(e):

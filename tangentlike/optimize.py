@@ -35,7 +35,7 @@ def optimize_primal(stmts, temporaries, backward):
     becomes `s = s + sin(p)` again)."""
     needed = {x.id for s in backward for x in gast.walk(s) if isinstance(x, gast.Name)}
     return _inline_single_use(stmts, _load_counts(stmts), set(temporaries) - needed,
-                              adjacent_only=True)     # user calls keep their order
+                              adjacent_only=True)     # calls keep their order
 
 
 # -- single-use temporaries ------------------------------------------------------------
@@ -74,7 +74,9 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False):
                     del out[k]
                     k -= 1
                     break
-                if not simple or n.stored_names([later]) & (reads | {temp}) or adjacent_only:
+                if not simple or n.stored_names([later]) & (reads | {temp}):
+                    break
+                if adjacent_only and any(isinstance(x, gast.Call) for x in gast.walk(s.value)):
                     break
         k += 1
     return out

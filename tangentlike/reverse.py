@@ -309,7 +309,7 @@ class ReverseTransformer:
             self.inliner.need_runtime()
         elif index is not None:
             g = n.name(self.namer.temp("_b"))
-            stmts.append(n.assign(g.id, n.call("_tl.extract", n.name(badj), copy.deepcopy(index))))
+            stmts.append(n.assign(g.id, n.call("_tl.extract", n.name(badj), n.index_value(index))))
             self.inliner.need_runtime()
         else:
             g = n.name(badj)
@@ -404,7 +404,7 @@ class ReverseTransformer:
                 total = _factored_sum([c.value for c in group])
                 self.inliner.need_runtime()
                 out.append(n.assign(badj, n.call("_tl.add_at", n.name(badj), n.name(key[0]),
-                                                 copy.deepcopy(group[0].index), total)))
+                                                 n.index_value(group[0].index), total)))
                 continue
             if self.kind.get(key[0]) in ("scalar", "numeric"):
                 total = _plus(n.name(badj), _factored_sum([c.value for c in group]))
@@ -557,7 +557,7 @@ class ReverseTransformer:
                 pops.append(n.assign(n.store(target), n.call(POP)))
             elif isinstance(target, gast.Subscript):
                 self.inliner.need_runtime()
-                container, index = n.load(target.value), copy.deepcopy(target.slice)
+                container, index = n.load(target.value), n.index_value(target.slice)
                 primal.append(n.expr_stmt(n.call(PUSH, n.call("_tl.item_before", container,
                                                               index))))
                 pops.append(n.expr_stmt(n.call("_tl.restore_item", copy.deepcopy(container),
