@@ -86,7 +86,7 @@ def diff_reads(e, resolve):
         out = set()
         for a in list(e.args) + [k.value for k in e.keywords]:
             out |= diff_reads(a, resolve)
-        if rule is None and isinstance(e.func, gast.Attribute):
+        if isinstance(e.func, gast.Attribute):          # x.sum(): x flows in
             out |= diff_reads(e.func.value, resolve)
         return out
     if isinstance(e, gast.Subscript):

@@ -164,6 +164,8 @@ class _Desugar:
     def expr(self, e, out, line, top=False):
         """`e` with nested calls, conditionals and comprehensions hoisted into `out`."""
         if isinstance(e, gast.Call):
+            if isinstance(e.func, gast.Attribute):     # the value a method is called on
+                e.func.value = self.expr(e.func.value, out, line)
             e.args = [self.kept(self.expr(a, out, line), out, line) for a in e.args]
             for kw in e.keywords:
                 kw.value = self.kept(self.expr(kw.value, out, line), out, line)

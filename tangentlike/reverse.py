@@ -29,6 +29,7 @@ from .nodes import comment
 from .errors import NoDerivativeError, TangentlikeError
 from .inline import Inliner
 from .rules import display_name, lookup
+from .rules.methods import PACKED, method_callable
 
 TAPE, PUSH, POP = "_tape", "_push", "_pop"
 ZERO = 0.0
@@ -108,7 +109,14 @@ class ReverseTransformer:
 
     def rule_of(self, func):
         obj = self.callee(func)
+        if obj is None and self.is_method_of_value(func):
+            obj = method_callable(func.attr)
         return None if obj is None else lookup(obj)
+
+    def is_method_of_value(self, func):
+        """`x.sum` where x is a value computed in the function (not a module)."""
+        return isinstance(func, gast.Attribute) and self.callee(func) is None \
+            and not (isinstance(func.value, gast.Name) and func.value.id not in self.locals)
 
     # -- entry points -------------------------------------------------------------
     def sweeps(self):
@@ -442,10 +450,17 @@ class ReverseTransformer:
                             stmts, out, s)
         elif isinstance(e, gast.Call):
             obj = self.callee(e.func)
+            args = list(e.args)
+            if obj is None and self.is_method_of_value(e.func) \
+                    and method_callable(e.func.attr) is not None:
+                obj = method_callable(e.func.attr)      # x.sum(...) is numpy.sum(x, ...)
+                if e.func.attr in PACKED and len(args) > 1:
+                    args = [gast.Tuple(elts=args, ctx=gast.Load())]
+                args = [e.func.value] + args
             rule = lookup(obj) if obj is not None else None
             if rule is None or not rule.adjoints:
                 raise self.no_rule(e, obj, s)
-            self.apply_rule(rule, list(e.args), {k.arg: k.value for k in e.keywords}, e, g,
+            self.apply_rule(rule, args, {k.arg: k.value for k in e.keywords}, e, g,
                             ans, stmts, out, s)
         elif isinstance(e, gast.Attribute) and e.attr == "T":
             self.propagate(e.value, gast.Attribute(value=g, attr="T", ctx=gast.Load()),
