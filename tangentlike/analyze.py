@@ -155,7 +155,10 @@ def kinds(fn, arg_kinds, resolve):
         for target, value in assignments:
             if isinstance(value, _ElementWrite):
                 element = expression_kind(value.value, kind, resolve)
-                new = _SEQUENCE if element == _SCALAR else _UNKNOWN
+                if kind.get(target) == _NUMERIC and element in (_SCALAR, _NUMERIC):
+                    new = _NUMERIC                     # writing into an array
+                else:
+                    new = _SEQUENCE if element == _SCALAR else _UNKNOWN
             else:
                 new = expression_kind(value, kind, resolve)
             old = kind.get(target)

@@ -111,6 +111,9 @@ class _Desugar:
             out.append(self.if_exp_to_if(target.id, value, line))
             return out
         value = self.expr(value, out, line, top=True)
+        if isinstance(target, gast.Subscript) and self.arrays \
+                and not isinstance(value, (gast.Name, gast.Constant, gast.Subscript)):
+            value = self.hoist(value, out, line)      # its adjoint is reduced to its shape
         out.append(n.assign(target, value, line))
         return out
 

@@ -159,6 +159,11 @@ class ReverseTransformer:
         backward = optimize(self.inits + self.backward, self.grads)
         primal = optimize.primal(primal, backward)
         prologue = self.tape_setup(push=True, pop=True, own=True) + self.none_inits()
+        mutated = [p for p in self.params if p in n.stored_names(self.fn.body)]
+        if mutated:
+            self.inliner.need_runtime()
+            prologue.append(comment("the function writes into its arguments: work on copies"))
+            prologue += [n.assign(p, n.call("_tl.copy", n.name(p))) for p in mutated]
         body = prologue + primal + [comment("backward sweep")] + backward + \
             [gast.Return(value=result)]
         args = copy.deepcopy(self.fn.args)
@@ -317,7 +322,11 @@ class ReverseTransformer:
             self.inliner.need_runtime()
         elif index is not None:
             g = n.name(self.namer.temp("_b"))
-            stmts.append(n.assign(g.id, n.call("_tl.extract", n.name(badj), n.index_value(index))))
+            extracted = n.call("_tl.extract", n.name(badj), n.index_value(index))
+            if self.kind.get(target) != "sequence" and _is_leaf(value):
+                # `y[a:b] = v` may broadcast v into the slice: reduce back to v's shape
+                extracted = n.call("_tl.unbroadcast", extracted, copy.deepcopy(value))
+            stmts.append(n.assign(g.id, extracted))
             self.inliner.need_runtime()
         else:
             g = n.name(badj)

@@ -124,6 +124,15 @@ def pop_last(b):
     return 0.0
 
 
+def copy(x):
+    """A shallow copy of a list, dict or array argument the function writes into."""
+    if isinstance(x, list):
+        return list(x)
+    if isinstance(x, dict):
+        return dict(x)
+    return x.copy() if _is_array(x) else x
+
+
 def snapshot(v):
     """A copy of an array element/slice about to be overwritten (scalars as they are)."""
     return v.copy() if _is_array(v) else v
