@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 from .api import (  # noqa: E402
     differentiate,
     grad,
+    jvp,
     register_adjoint,
     register_nondifferentiable,
     source,
@@ -29,7 +30,7 @@ from .errors import (  # noqa: E402
 )
 
 __all__ = [
-    "differentiate", "grad", "value_and_grad", "vjp", "source",
+    "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",
     "register_adjoint", "register_nondifferentiable",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",

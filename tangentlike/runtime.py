@@ -180,6 +180,14 @@ def select_first(g, xs, chosen):
     return b
 
 
+def select_tangent(d, xs, chosen):
+    """The tangent of `max(xs)`/`min(xs)`: that of the first element equal to `chosen`."""
+    for k, v in enumerate(xs):
+        if v == chosen:
+            return item(d, k)
+    return 0.0
+
+
 def sign(x):
     """-1, 0 or 1 (0 at 0: the convention for |x| at 0)."""
     if _is_array(x):
@@ -255,6 +263,38 @@ def grad_like(b, x):
     if isinstance(x, complex):
         return complex(b)
     return b
+
+
+def broadcast_like(t, x):
+    """The tangent `t` spread to the shape of its primal `x` (after broadcasting)."""
+    if _is_array(x) and (not _is_array(t) or t.shape != x.shape):
+        return np.zeros_like(x) + t
+    return t
+
+
+def set_tangent_at(d, x, index, t):
+    """`d` (tangent of container `x`) with `d[index] = t` (after `x[index] = v`)."""
+    if _is_zero(d):
+        d = zeros_like(x)
+    if _is_array(d):
+        d[index] = t
+    elif isinstance(d, dict) or index != len(d):
+        d[index] = t
+    return d
+
+
+def append_tangent(d, x, t):
+    """The tangent of list `x` after `x.append(v)`, `t` being the tangent of v."""
+    if _is_zero(d):
+        d = zeros_like(x[:-1])
+    d.append(t)
+    return d
+
+
+def jvp_function(function, wrt, kinds):
+    """The forward-mode derivative of `function` (generated on first use)."""
+    from .api import jvp_pair
+    return jvp_pair(function, wrt, kinds)
 
 
 def split(function, wrt, kinds):

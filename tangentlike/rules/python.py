@@ -12,17 +12,17 @@ import math
 import operator
 
 from .. import runtime as _tl
-from .registry import adjoint, nondifferentiable
+from .registry import adjoint, linear, nondifferentiable, tangent
 
 # -- operators (BinOp / UnaryOp) --------------------------------------------
 
 
-@adjoint(operator.add, broadcasts=True, scalar=True)
+@linear(operator.add, broadcasts=True, scalar=True)
 def add(g, ans, x, y):
     return g, g
 
 
-@adjoint(operator.sub, broadcasts=True, scalar=True)
+@linear(operator.sub, broadcasts=True, scalar=True)
 def sub(g, ans, x, y):
     return g, -g
 
@@ -32,9 +32,19 @@ def mul(g, ans, x, y):
     return g * y, g * x
 
 
+@tangent(operator.mul)
+def mul_tangent(ans, x, y, dx, dy):
+    return dx * y + x * dy
+
+
 @adjoint(operator.truediv, broadcasts=True, scalar=True)
 def truediv(g, ans, x, y):
     return g / y, -g * x / (y * y)
+
+
+@tangent(operator.truediv)
+def truediv_tangent(ans, x, y, dx, dy):
+    return dx / y - ans * dy / y
 
 
 @adjoint(operator.pow, broadcasts=True, scalar=True)
@@ -42,9 +52,19 @@ def pow_(g, ans, x, y):
     return g * y * x ** (y - 1), g * ans * xp.log(x)
 
 
+@tangent(operator.pow)
+def pow_tangent(ans, x, y, dx, dy):
+    return dx * y * x ** (y - 1) + dy * ans * xp.log(x)
+
+
 @adjoint(operator.mod, broadcasts=True, scalar=True)
 def mod(g, ans, x, y):
     return g, -g * xp.floor(x / y)
+
+
+@tangent(operator.mod)
+def mod_tangent(ans, x, y, dx, dy):
+    return dx - dy * xp.floor(x / y)
 
 
 @adjoint(operator.matmul)
@@ -52,12 +72,17 @@ def matmul(g, ans, x, y):
     return _tl.matmul_adjoint_a(g, x, y), _tl.matmul_adjoint_b(g, x, y)
 
 
-@adjoint(operator.neg, scalar=True)
+@tangent(operator.matmul)
+def matmul_tangent(ans, x, y, dx, dy):
+    return dx @ y + x @ dy
+
+
+@linear(operator.neg, scalar=True)
 def neg(g, ans, x):
     return -g
 
 
-@adjoint(operator.pos, scalar=True)
+@linear(operator.pos, scalar=True)
 def pos(g, ans, x):
     return g
 
@@ -72,7 +97,12 @@ def abs_(g, ans, x):
     return g * _tl.sign(x)
 
 
-@adjoint(builtins.float, scalar=True)
+@tangent(builtins.abs)
+def abs_tangent(ans, x, dx):
+    return dx * _tl.sign(x)
+
+
+@linear(builtins.float, scalar=True)
 def float_(g, ans, x):
     return g
 
@@ -80,6 +110,11 @@ def float_(g, ans, x):
 @adjoint(builtins.pow, broadcasts=True, scalar=True)
 def pow_builtin(g, ans, base, exp):
     return g * exp * base ** (exp - 1), g * ans * xp.log(base)
+
+
+@tangent(builtins.pow)
+def pow_builtin_tangent(ans, base, exp, dbase, dexp):
+    return dbase * exp * base ** (exp - 1) + dexp * ans * xp.log(base)
 
 
 @adjoint(builtins.max, scalar=True)
@@ -98,6 +133,21 @@ def max3(g, ans, x, y, z):
             (g if x != ans and y != ans else 0.0))
 
 
+@tangent(builtins.max)
+def max_of_tangent(ans, iterable, diterable):
+    return _tl.select_tangent(diterable, iterable, ans)
+
+
+@tangent(builtins.max)
+def max_tangent(ans, x, y, dx, dy):
+    return dx if x == ans else dy
+
+
+@tangent(builtins.max)
+def max3_tangent(ans, x, y, z, dx, dy, dz):
+    return dx if x == ans else (dy if y == ans else dz)
+
+
 @adjoint(builtins.min, scalar=True)
 def min_of(g, ans, iterable):
     return _tl.select_first(g, iterable, ans)
@@ -114,17 +164,32 @@ def min3(g, ans, x, y, z):
             (g if x != ans and y != ans else 0.0))
 
 
-@adjoint(builtins.list)
+@tangent(builtins.min)
+def min_of_tangent(ans, iterable, diterable):
+    return _tl.select_tangent(diterable, iterable, ans)
+
+
+@tangent(builtins.min)
+def min_tangent(ans, x, y, dx, dy):
+    return dx if x == ans else dy
+
+
+@tangent(builtins.min)
+def min3_tangent(ans, x, y, z, dx, dy, dz):
+    return dx if x == ans else (dy if y == ans else dz)
+
+
+@linear(builtins.list)
 def list_(g, ans, iterable):
     return g
 
 
-@adjoint(builtins.tuple)
+@linear(builtins.tuple)
 def tuple_(g, ans, iterable):
     return g
 
 
-@adjoint(builtins.sum)
+@linear(builtins.sum)
 def sum_(g, ans, iterable, start=0):
     return _tl.fill_like(g, iterable), g
 
@@ -276,3 +341,143 @@ def radians(g, ans, x):
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
                   math.isfinite, math.copysign, scalar=True)
+
+
+# -- tangents of the math functions (d/dx f(x) * dx) ------------------------------
+
+
+@tangent(math.exp)
+def exp_t(ans, x, dx):
+    return dx * ans
+
+
+@tangent(math.expm1)
+def expm1_t(ans, x, dx):
+    return dx * (ans + 1.0)
+
+
+@tangent(math.log)
+def log_t(ans, x, base=None, dx=None, dbase=None):
+    if base is None:
+        return dx / x
+    return dx / (x * math.log(base)) - dbase * ans / (base * math.log(base))
+
+
+@tangent(math.log1p)
+def log1p_t(ans, x, dx):
+    return dx / (1.0 + x)
+
+
+@tangent(math.log2)
+def log2_t(ans, x, dx):
+    return dx / (x * _tl.LN2)
+
+
+@tangent(math.log10)
+def log10_t(ans, x, dx):
+    return dx / (x * _tl.LN10)
+
+
+@tangent(math.sqrt)
+def sqrt_t(ans, x, dx):
+    return dx * 0.5 / ans
+
+
+@tangent(math.sin)
+def sin_t(ans, x, dx):
+    return dx * math.cos(x)
+
+
+@tangent(math.cos)
+def cos_t(ans, x, dx):
+    return -dx * math.sin(x)
+
+
+@tangent(math.tan)
+def tan_t(ans, x, dx):
+    return dx * (1.0 + ans * ans)
+
+
+@tangent(math.asin)
+def asin_t(ans, x, dx):
+    return dx / math.sqrt(1.0 - x * x)
+
+
+@tangent(math.acos)
+def acos_t(ans, x, dx):
+    return -dx / math.sqrt(1.0 - x * x)
+
+
+@tangent(math.atan)
+def atan_t(ans, x, dx):
+    return dx / (1.0 + x * x)
+
+
+@tangent(math.atan2)
+def atan2_t(ans, y, x, dy, dx):
+    return (dy * x - dx * y) / (x * x + y * y)
+
+
+@tangent(math.sinh)
+def sinh_t(ans, x, dx):
+    return dx * math.cosh(x)
+
+
+@tangent(math.cosh)
+def cosh_t(ans, x, dx):
+    return dx * math.sinh(x)
+
+
+@tangent(math.tanh)
+def tanh_t(ans, x, dx):
+    return dx * (1.0 - ans * ans)
+
+
+@tangent(math.asinh)
+def asinh_t(ans, x, dx):
+    return dx / math.sqrt(x * x + 1.0)
+
+
+@tangent(math.acosh)
+def acosh_t(ans, x, dx):
+    return dx / math.sqrt(x * x - 1.0)
+
+
+@tangent(math.atanh)
+def atanh_t(ans, x, dx):
+    return dx / (1.0 - x * x)
+
+
+@tangent(math.erf)
+def erf_t(ans, x, dx):
+    return dx * 1.1283791670955126 * math.exp(-x * x)
+
+
+@tangent(math.erfc)
+def erfc_t(ans, x, dx):
+    return -dx * 1.1283791670955126 * math.exp(-x * x)
+
+
+@tangent(math.hypot)
+def hypot_t(ans, x, y, dx, dy):
+    return (dx * x + dy * y) / ans
+
+
+@tangent(math.pow)
+def pow_math_t(ans, x, y, dx, dy):
+    return dx * y * math.pow(x, y - 1.0) + dy * ans * math.log(x)
+
+
+@tangent(math.fabs)
+def fabs_t(ans, x, dx):
+    return dx * _tl.sign(x)
+
+
+@tangent(math.degrees)
+def degrees_t(ans, x, dx):
+    return dx * 57.29577951308232
+
+
+@tangent(math.radians)
+def radians_t(ans, x, dx):
+    return dx * 0.017453292519943295

@@ -73,17 +73,29 @@ class Rule:
     callable: object
     name: str
     adjoints: list = field(default_factory=list)   # Templates, tried in order
-    tangent: object = None
+    tangents: list = field(default_factory=list)   # Templates, tried in order
     nondifferentiable: bool = False
     linear: bool = False          # tangent = the callable applied to the tangents
     broadcasts: bool = False      # elementwise with NumPy broadcasting
     scalar: bool = False          # Python scalars in -> Python scalar out
 
+    @property
+    def tangent(self):
+        """The first tangent template, or None."""
+        return self.tangents[0] if self.tangents else None
+
     def adjoint_for(self, n_args, keywords):
-        for template in self.adjoints:
-            if template.bind(n_args, keywords) is not None:
-                return template
-        return None
+        return _first_accepting(self.adjoints, n_args, keywords)
+
+    def tangent_for(self, n_args, keywords):
+        return _first_accepting(self.tangents, n_args, keywords)
+
+
+def _first_accepting(templates, n_args, keywords):
+    for template in templates:
+        if template.bind(n_args, keywords) is not None:
+            return template
+    return None
 
 
 _RULES = {}
@@ -220,7 +232,7 @@ def tangent(fn, *, broadcasts=False, scalar=False):
         template.params = primal
         template.tangent_params = tangents
         rule = _record(fn)
-        rule.tangent = template
+        rule.tangents.append(template)
         rule.broadcasts = rule.broadcasts or broadcasts
         rule.scalar = rule.scalar or scalar
         return template_fn

@@ -1,0 +1,374 @@
+"""Stage 5', forward: a normalized function -> its tangent (JVP) function (gast).
+
+Receives a normalized FunctionDef (normalize.py), the `wrt` parameter names and
+the kinds of the call's arguments.  Guarantees one gast FunctionDef
+
+    def jvp_<f>(<params>, d<p> for p in wrt):
+        <the user's statements, each active assignment beside its tangent statement>
+        return <value>, <tangent of value>
+
+with the same control flow as the user's code (no tape).  `dx` is the tangent
+of `x`; a tangent known to be zero is never computed.  Calculus comes from the
+rule registry: tangent templates, linear rules (the callable applied to the
+tangents), and calls to user functions go through their own `jvp_<h>`.
+"""
+
+import copy
+import inspect
+
+import gast
+
+from . import analyze
+from . import nodes as n
+from .inline import Inliner
+from .reverse import _OPERATORS, _dotted_text, _is_leaf
+from .errors import NoDerivativeError
+from .rules import lookup
+from .rules.methods import PACKED, method_callable
+
+ZERO = "__tangentlike_zero__"
+
+
+class ForwardTransformer:
+    """Builds the tangent function of one normalized function."""
+
+    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules):
+        self.parsed, self.fn, self.namer = parsed, fn, namer
+        self.wrt = list(wrt)
+        self.params = [a.id for a in fn.args.args]
+        self.locals = self.params + sorted(n.stored_names(fn.body))
+        self.rule_of = _RuleResolver(self).rule_of
+        self.active = analyze.activity(fn, self.wrt, self.rule_of)
+        self.kind = analyze.kinds(fn, arg_kinds, self.rule_of)
+        self.inliner = Inliner(namer, modules)
+        self.callees = {}            # (function, wrt, kinds) -> jvp name
+        self.own_key = None
+        self.own_name = None
+
+    def d(self, name_):
+        return self.namer.tangent(name_)
+
+    # -- the function -----------------------------------------------------------------
+    def function(self, name_):
+        body = self.block(self.fn.body)
+        args = copy.deepcopy(self.fn.args)
+        for w in self.wrt:
+            param = n.name(self.d(w))
+            param.ctx = gast.Param()
+            args.args.append(param)
+        if args.defaults:                      # tangents follow the defaulted primals
+            args.defaults = list(args.defaults) + [n.const(0.0)] * len(self.wrt)
+        return gast.FunctionDef(name=name_, args=args, body=body, decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s):
+        if isinstance(s, gast.If):
+            return [n.if_(s.test, self.block(s.body) or [gast.Pass()], self.block(s.orelse),
+                          n.line_of(s))]
+        if isinstance(s, gast.For):
+            return [n.for_(s.target, s.iter, self.block(s.body), n.line_of(s))]
+        if isinstance(s, gast.While):
+            return [n.set_line(gast.While(test=s.test, body=self.block(s.body), orelse=[]),
+                               n.line_of(s))]
+        if isinstance(s, gast.Return):
+            value = s.value if s.value is not None else n.const(None)
+            stmts = []
+            tangent = self.tangent(value, None, stmts, s)
+            if tangent is None:
+                tangent = n.call("_tl.zeros_like", copy.deepcopy(value))
+                self.inliner.need_runtime()
+            if isinstance(value, gast.Name) or not stmts:
+                result = gast.Tuple(elts=[value, tangent], ctx=gast.Load())
+                return stmts + [n.set_line(gast.Return(value=result), n.line_of(s))]
+            out = self.namer.fresh("result")
+            return [n.assign(out, value, n.line_of(s))] + stmts + [n.set_line(gast.Return(
+                value=gast.Tuple(elts=[n.name(out), tangent], ctx=gast.Load())), n.line_of(s))]
+        target, value = analyze.target_and_value(s)
+        if target is None or target not in self.active:
+            return [s]
+        return self.assignment(s, target, value)
+
+    def assignment(self, s, target, value):
+        line = n.line_of(s)
+        stmts = []
+        dtarget = self.d(target)
+        if isinstance(s, gast.Expr):                          # xs.append(v)
+            tangent = self.tangent(value, None, stmts, s)
+            self.inliner.need_runtime()
+            update = n.call("_tl.append_tangent", n.name(dtarget), n.name(target),
+                            _or_zero(tangent, value, self))
+            return [s] + stmts + [n.assign(dtarget, update, line)]
+        subscript = isinstance(s.targets[0], gast.Subscript)
+        if subscript:
+            tangent = self.tangent(value, None, stmts, s)
+            self.inliner.need_runtime()
+            update = n.call("_tl.set_tangent_at", n.name(dtarget), n.name(target),
+                            n.index_value(s.targets[0].slice), _or_zero(tangent, value, self))
+            return stmts + [s, n.assign(dtarget, update, line)]
+        primal = self.primal_call(s, target, value, stmts)
+        if primal is not None:
+            return stmts + primal
+        overwrites = target in n.loaded_names(value)
+        ans = None if overwrites else n.name(target)
+        tangent = self.tangent(value, ans, stmts, s)
+        if tangent is None:
+            tangent = n.const(0.0)
+        elif self.kind.get(target) != "scalar" and not _is_leaf(value):
+            self.inliner.need_runtime()               # broadcasting may have grown the value
+            tangent = n.call("_tl.broadcast_like", tangent, n.name(target))
+        assign = n.assign(dtarget, tangent, line)
+        if overwrites:
+            return stmts + [assign, s]
+        return [s] + stmts + [assign]
+
+    # -- calls to user functions --------------------------------------------------------
+    def primal_call(self, s, target, value, stmts):
+        """`x, dx = jvp_h(args, dargs)` for a call into a user function, else None."""
+        if not isinstance(value, gast.Call):
+            return None
+        obj = self.callee(value.func)
+        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj):
+            return None
+        signature = inspect.signature(obj)
+        try:
+            bound = signature.bind(*value.args, **{k.arg: k.value for k in value.keywords})
+        except TypeError as exc:
+            filename, line, _, text = self.parsed.location(s)
+            raise NoDerivativeError(obj.__qualname__, filename=filename, line=line,
+                                    source_line=text, reason=f"the call does not match its "
+                                                             f"signature: {exc}") from None
+        params = list(signature.parameters)
+        active = [p for p in params if p in bound.arguments
+                  and analyze.diff_reads(bound.arguments[p], self.rule_of) & self.active]
+        kinds = []
+        for p in params:
+            if p in bound.arguments:
+                kind = analyze.expression_kind(bound.arguments[p], self.kind, self.rule_of)
+                kinds.append({"scalar": "scalar", "sequence": "scalars"}.get(kind, "other"))
+            else:
+                from .api import arg_kind
+                kinds.append(arg_kind(signature.parameters[p].default))
+        key = (obj, tuple(active), tuple(kinds))
+        if key == self.own_key:
+            name_ = self.own_name
+        else:
+            if key not in self.callees:
+                self.callees[key] = (self.namer.fresh(f"jvp_{obj.__name__}"),
+                                     copy.deepcopy(value.func), obj, tuple(active), tuple(kinds))
+            name_ = self.callees[key][0]
+        tangents = [_or_zero(self.tangent(bound.arguments[p], None, stmts, s),
+                             bound.arguments[p], self) for p in active]
+        call = gast.Call(func=n.name(name_), args=list(value.args) + tangents,
+                         keywords=list(value.keywords))
+        if value.keywords:            # tangents after keywords: pass them by name
+            call.args = list(value.args)
+            call.keywords = list(value.keywords) + [
+                gast.keyword(arg=self.d_param(obj, p), value=t) for p, t in zip(active, tangents)]
+        pair = gast.Tuple(elts=[n.name(target, store=True), n.name(self.d(target), store=True)],
+                          ctx=gast.Store())
+        return [n.set_line(gast.Assign(targets=[pair], value=call, type_comment=None),
+                           n.line_of(s))]
+
+    def d_param(self, obj, param):
+        return "d" + param
+
+    def callee(self, func):
+        path = []
+        while isinstance(func, gast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        if not isinstance(func, gast.Name) or func.id in self.locals:
+            return None
+        try:
+            obj = self.parsed.resolve(func.id)
+            for attr in reversed(path):
+                obj = getattr(obj, attr)
+        except (KeyError, AttributeError):
+            return None
+        return obj
+
+    # -- expressions ------------------------------------------------------------------------
+    def tangent(self, e, ans, stmts, s):
+        """The tangent of expression `e` (None when it is zero)."""
+        if not (analyze.diff_reads(e, self.rule_of) & self.active):
+            return None
+        if isinstance(e, gast.Name):
+            return n.name(self.d(e.id))
+        if isinstance(e, gast.Subscript):
+            self.inliner.need_runtime()
+            return n.call("_tl.item", n.name(self.d(e.value.id)), n.index_value(e.slice))
+        if isinstance(e, (gast.Tuple, gast.List)):
+            elts = [_or_zero(self.tangent(x, None, stmts, s), x, self) for x in e.elts]
+            return type(e)(elts=elts, ctx=gast.Load())
+        if isinstance(e, gast.Dict):
+            values = [_or_zero(self.tangent(x, None, stmts, s), x, self) for x in e.values]
+            return gast.Dict(keys=copy.deepcopy(e.keys), values=values)
+        if isinstance(e, gast.Attribute) and e.attr == "T":
+            inner = self.tangent(e.value, None, stmts, s)
+            return None if inner is None else gast.Attribute(value=inner, attr="T",
+                                                             ctx=gast.Load())
+        if isinstance(e, gast.BinOp):
+            return self.apply(lookup(_OPERATORS[type(e.op)]), [e.left, e.right], {}, e, ans,
+                              stmts, s)
+        if isinstance(e, gast.UnaryOp):
+            return self.apply(lookup(_OPERATORS[type(e.op)]), [e.operand], {}, e, ans, stmts, s)
+        if isinstance(e, gast.Call):
+            obj = self.callee(e.func)
+            args = list(e.args)
+            if obj is None and isinstance(e.func, gast.Attribute) \
+                    and method_callable(e.func.attr) is not None:
+                obj = method_callable(e.func.attr)
+                if e.func.attr in PACKED and len(args) > 1:
+                    args = [gast.Tuple(elts=args, ctx=gast.Load())]
+                args = [e.func.value] + args
+            rule = lookup(obj) if obj is not None else None
+            if rule is None or not (rule.tangent_for(len(args), list(e.keywords and
+                                    [k.arg for k in e.keywords])) or rule.linear):
+                filename, line, _, text = self.parsed.location(s)
+                raise NoDerivativeError(_dotted_text(e.func), filename=filename, line=line,
+                                        source_line=text, reason="no tangent (forward-mode) "
+                                        "rule", hint="register one with tl.register_tangent")
+            return self.apply(rule, args, {k.arg: k.value for k in e.keywords}, e, ans,
+                              stmts, s)
+        filename, line, _, text = self.parsed.location(s)
+        raise NoDerivativeError(type(e).__name__, filename=filename, line=line,
+                                source_line=text, reason="not differentiable in forward mode")
+
+    def apply(self, rule, args, keywords, e, ans, stmts, s):
+        if rule.linear:
+            return self.apply_linear(rule, args, keywords, e, stmts, s)
+        template = rule.tangent_for(len(args), list(keywords))
+        bound = dict(zip(template.params, args))
+        bound.update(keywords)
+        placeholders = {"ans": ans if ans is not None else e}
+        for p, dp in zip(template.params, template.tangent_params):
+            tangent = self.tangent(bound[p], None, stmts, s) if p in bound else None
+            placeholders[dp] = tangent if tangent is not None else n.name(ZERO)
+        if all(n.is_name(placeholders[dp], ZERO) for dp in template.tangent_params):
+            return None
+        kinds = [analyze.expression_kind(a, self.kind, self.rule_of) for a in bound.values()]
+        body, outputs = self.inliner.inline(template, bound, placeholders, {template.params[0]},
+                                            all(k == "scalar" for k in kinds), stmts)
+        stmts.extend(body)
+        return _without_zeros(outputs[0])
+
+    def apply_linear(self, rule, args, keywords, e, stmts, s):
+        template = rule.adjoints[0]
+        linear = template.params[:template.returns]
+        bound = dict(zip(template.params, args))
+        bound.update(keywords)
+        tangents = {p: self.tangent(bound[p], None, stmts, s) for p in linear if p in bound}
+        if all(t is None for t in tangents.values()):
+            return None
+        if rule.callable in _OPERATOR_SYNTAX:
+            return _operator_tangent(rule.callable, [tangents.get(p) for p in linear])
+        new_args = []
+        for k, a in enumerate(args):
+            p = template.params[k] if k < len(template.params) else None
+            new_args.append(_or_zero(tangents.get(p), a, self) if p in tangents else a)
+        new_keywords = [gast.keyword(arg=k, value=_or_zero(tangents.get(k), v, self)
+                                     if k in tangents else v) for k, v in keywords.items()]
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) \
+                and self.callee(e.func) is None:                # a method: x.sum() -> dx.sum()
+            receiver = new_args[0]
+            return gast.Call(func=gast.Attribute(value=receiver, attr=e.func.attr,
+                                                 ctx=gast.Load()),
+                             args=list(e.args), keywords=new_keywords)
+        return gast.Call(func=copy.deepcopy(e.func), args=new_args, keywords=new_keywords)
+
+
+class _RuleResolver:
+    def __init__(self, transformer):
+        self.t = transformer
+
+    def rule_of(self, func):
+        obj = self.t.callee(func)
+        if obj is None and isinstance(func, gast.Attribute) \
+                and not (isinstance(func.value, gast.Name) and func.value.id not in self.t.locals):
+            obj = method_callable(func.attr)
+        return None if obj is None else lookup(obj)
+
+
+import operator as _op  # noqa: E402
+
+_OPERATOR_SYNTAX = {_op.add: gast.Add, _op.sub: gast.Sub, _op.neg: gast.USub,
+                    _op.pos: gast.UAdd}
+
+
+def _operator_tangent(fn, tangents):
+    if fn in (_op.neg, _op.pos):
+        t = tangents[0]
+        return gast.UnaryOp(op=_OPERATOR_SYNTAX[fn](), operand=t) if fn is _op.neg else t
+    left, right = tangents
+    if right is None:
+        return left
+    if left is None:
+        return right if fn is _op.add else gast.UnaryOp(op=gast.USub(), operand=right)
+    return n.binop(left, _OPERATOR_SYNTAX[fn](), right)
+
+
+def _or_zero(tangent, primal, transformer):
+    """`tangent`, or a zero with the structure of `primal` where it carries none."""
+    if tangent is not None:
+        return tangent
+    transformer.inliner.need_runtime()
+    return n.call("_tl.zeros_like", copy.deepcopy(primal))
+
+
+def _is_zero(e):
+    return isinstance(e, gast.Name) and e.id == ZERO
+
+
+class _DropZeros(gast.NodeTransformer):
+    """Fold the zero marker: 0 * a = 0, a + 0 = a, -0 = 0, ..."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = _is_zero(node.left), _is_zero(node.right)
+        if isinstance(node.op, (gast.Mult, gast.MatMult)) and (left or right):
+            return n.name(ZERO)
+        if isinstance(node.op, gast.Div) and left:
+            return n.name(ZERO)
+        if isinstance(node.op, gast.Add):
+            if left:
+                return node.right
+            if right:
+                return node.left
+        if isinstance(node.op, gast.Sub):
+            if right:
+                return node.left
+            if left:
+                return gast.UnaryOp(op=gast.USub(), operand=node.right)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return node.operand if _is_zero(node.operand) else node
+
+    def visit_Name(self, node):
+        return node
+
+
+def _without_zeros(e):
+    e = _DropZeros().visit(e)
+    if _is_zero(e):
+        return None
+    for sub in gast.walk(e):                     # left inside calls: a literal zero
+        if isinstance(sub, gast.Name) and sub.id == ZERO:
+            sub.id = "0.0"
+    return _literal_zeros(e)
+
+
+class _LiteralZeros(gast.NodeTransformer):
+    def visit_Name(self, node):
+        return n.const(0.0) if node.id == "0.0" else node
+
+
+def _literal_zeros(e):
+    return _LiteralZeros().visit(e)

@@ -1,0 +1,971 @@
+"""Helpers that the NumPy rule templates (rules/numpy.py) call.  Not user API.
+
+Receives values from generated code: primal arrays, results and adjoints, where
+an adjoint may be the zero sentinel `0.0` (and the adjoint of a tuple result a
+list whose items may be `0.0`).  Guarantees the same contract as runtime.py:
+small functions, no AST imports, only operations NumPy dispatches on the
+argument's type (array methods, `zeros_like`, `sum(axis=...)`, `np.add.at`,
+`like=` when building a constant array), never `np.asarray`/`np.array` on user
+values, and results that keep the inputs' floating dtype (float32 stays
+float32).  Integer arguments (axes, shapes, repeats) are plain Python data and
+may be converted freely.
+
+The conventions at non-differentiable points are documented in
+docs/conventions.md: ties share the adjoint equally, |x| has slope 0 at 0,
+sorting follows the stable order.
+"""
+
+import numpy as np
+
+
+def _is_array(x):
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (float, int))
+
+
+def is_zero(b):
+    """Whether `b` is the zero sentinel (a Python number equal to 0)."""
+    return isinstance(b, (int, float)) and b == 0
+
+
+def item(b, k):
+    """`b[k]` for the adjoint of a tuple result, where `b` or `b[k]` may be zero."""
+    return 0.0 if is_zero(b) else b[k]
+
+
+def _dense(b, like):
+    """`b`, or zeros shaped like `like` when `b` is the zero sentinel."""
+    return np.zeros_like(like) if is_zero(b) else b
+
+
+def _T(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _ndim(a):
+    return a.ndim if _is_array(a) else np.ndim(a)
+
+
+def _shape(a):
+    return a.shape if _is_array(a) else np.shape(a)
+
+
+def _dtype(a):
+    return a.dtype if _is_array(a) and a.dtype.kind in "fc" else np.dtype(float)
+
+
+# -- reductions ------------------------------------------------------------------------
+
+def axes_of(axis, ndim):
+    """`axis` (None, an int or a sequence) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(int(ax) % ndim for ax in axis))
+    return (int(axis) % ndim,)
+
+
+def count(a, axis=None):
+    """How many elements of `a` each result of a reduction over `axis` combines."""
+    shape = _shape(a)
+    n = 1
+    for ax in axes_of(axis, len(shape)):
+        n *= shape[ax]
+    return n
+
+
+def expand(g, a, axis=None, keepdims=False):
+    """`g`, the adjoint of a reduction of `a`, with the reduced axes back as size 1."""
+    if not _is_array(g) or keepdims:
+        return g
+    ndim = _ndim(a)
+    if axis is None:
+        return np.reshape(g, (1,) * ndim)
+    return np.expand_dims(g, axes_of(axis, ndim))
+
+
+def unreduce(g, a, axis=None, keepdims=False):
+    """`g` broadcast back over `a` (a fresh, writable array; scalars stay scalars)."""
+    if not _is_array(a) and not isinstance(a, (list, tuple)):
+        return g
+    return np.zeros_like(a) + expand(g, a, axis, keepdims)
+
+
+def sum_like(g, x):
+    """Sum `g` down to the shape of `x`, undoing broadcasting."""
+    if not _is_array(g):
+        return g
+    if not _is_array(x):
+        return g.sum()
+    if g.shape == x.shape:
+        return g
+    extra = g.ndim - x.ndim
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(k for k, (gs, xs) in enumerate(zip(g.shape, x.shape)) if xs == 1 and gs != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def extreme_weights(a, ans, axis=None, keepdims=False):
+    """Weights of the elements of `a` equal to their group's extreme `ans`: ties share."""
+    if not _is_array(a) and not isinstance(a, (list, tuple)):
+        return 1.0
+    chosen = (a == expand(ans, a, axis, keepdims)).astype(_dtype(a))
+    return chosen / chosen.sum(axis=axis, keepdims=True)
+
+
+def prod_others(a, axis=None):
+    """For each element of `a`, the product of the other elements of its group."""
+    if not _is_array(a):
+        return 1.0
+    if axis is None:
+        return np.reshape(_exclusive_products(np.reshape(a, (-1,))), a.shape)
+    axes = axes_of(axis, a.ndim)
+    ends = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.moveaxis(a, axes, ends)
+    merged = np.reshape(moved, moved.shape[:a.ndim - len(axes)] + (-1,))
+    out = np.reshape(_exclusive_products(merged), moved.shape)
+    return np.moveaxis(out, ends, axes)
+
+
+def _exclusive_products(x):
+    """Along the last axis: the product of all elements but the one in place (no division)."""
+    ones = np.ones_like(x[..., :1])
+    left = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    flipped = np.flip(x, -1)
+    right = np.cumprod(np.concatenate([ones, flipped[..., :-1]], axis=-1), axis=-1)
+    return left * np.flip(right, -1)
+
+
+def reverse_cumsum(g, a, axis=None):
+    """The adjoint of `np.cumsum(a, axis)`: sums of `g` from each position to the end."""
+    if axis is None:
+        return np.reshape(np.flip(np.cumsum(np.flip(np.reshape(g, (-1,))))), _shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def cumulative_sum_adjoint(g, x, axis=None, include_initial=False):
+    """The adjoint of `np.cumulative_sum`."""
+    if axis is None:
+        axis = 0
+    out = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+    if include_initial:
+        index = [slice(None)] * out.ndim
+        index[axis] = slice(1, None)
+        out = out[tuple(index)]
+    return out
+
+
+def centered(a, axis=None):
+    """`a` minus its mean over `axis` (the mean kept broadcastable)."""
+    return a - np.mean(a, axis=axis, keepdims=True)
+
+
+def nonzero(x):
+    """`x` with zeros replaced by ones: a divisor for slopes that are 0 at a kink."""
+    if _is_array(x):
+        return np.where(x == 0, 1, x).astype(x.dtype, copy=False)
+    return x if x != 0 else 1.0
+
+
+def not_nan(a):
+    """1 where `a` is a number, 0 where it is NaN, in `a`'s dtype."""
+    return (a == a).astype(_dtype(a))
+
+
+def average_weights(a, axis, weights):
+    """`weights` shaped to broadcast against `a` (1-D weights lie along `axis`)."""
+    if _ndim(weights) == _ndim(a) or axis is None:
+        return weights
+    shape = [1] * _ndim(a)
+    shape[axes_of(axis, _ndim(a))[0]] = -1
+    return np.reshape(weights, shape)
+
+
+def average_adjoint(g, ans, a, axis, weights, keepdims):
+    """The adjoint of `a` in `np.average(a, axis, weights)`."""
+    w = average_weights(a, axis, weights)
+    return np.zeros_like(a) + expand(g, a, axis, keepdims) * w / w.sum(axis=axis, keepdims=True)
+
+
+def average_weights_adjoint(g, ans, a, axis, weights, keepdims):
+    """The adjoint of `weights` in `np.average(a, axis, weights)`."""
+    w = average_weights(a, axis, weights)
+    share = expand(g, a, axis, keepdims) / w.sum(axis=axis, keepdims=True)
+    full = np.zeros_like(a) + share * (a - expand(ans, a, axis, keepdims))
+    return np.reshape(sum_like(full, w), _shape(weights))
+
+
+def average_tangent(ans, a, axis, weights, keepdims, da, dweights):
+    """The tangent of `np.average(a, axis, weights)`."""
+    w = average_weights(a, axis, weights)
+    dw = average_weights(a, axis, dweights) if _is_array(dweights) else dweights
+    total = w.sum(axis=axis, keepdims=True)
+    out = ((da * w).sum(axis=axis, keepdims=True)
+           + (dw * (a - expand(ans, a, axis, keepdims))).sum(axis=axis, keepdims=True)) / total
+    return out if keepdims else np.squeeze(out, axis=axes_of(axis, _ndim(a)))
+
+
+# -- norms -----------------------------------------------------------------------------
+
+def _vector_direction(x, ansx, ord, axes):
+    """d|x|_ord / dx for vector norms over `axes` (`ansx` broadcastable to x)."""
+    if ord is None or ord == 2:
+        return x / nonzero(ansx)
+    if ord == np.inf or ord == -np.inf:
+        mag = abs(x)
+        chosen = (mag == ansx).astype(x.dtype)
+        return np.sign(x) * chosen / chosen.sum(axis=axes, keepdims=True)
+    if ord == 0:
+        return np.zeros_like(x)
+    if ord == 1:
+        return np.sign(x)
+    return np.sign(x) * (abs(x) / nonzero(ansx)) ** (ord - 1)
+
+
+def _matrix_direction(x, ans, ord):
+    """d|x|_ord / dx for matrix norms over the last two axes (`ans` has two more dims)."""
+    if ord is None or ord == "fro":
+        return x / nonzero(ans)
+    if ord in ("nuc", 2, -2):
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        if ord == "nuc":
+            return u @ vh
+        pick = slice(0, 1) if ord == 2 else slice(-1, None)
+        return u[..., :, pick] @ vh[..., pick, :]
+    if ord in (1, -1):           # extreme column sum of |x|
+        sums = abs(x).sum(axis=-2, keepdims=True)
+        chosen = (sums == ans).astype(x.dtype)
+        return np.sign(x) * chosen / chosen.sum(axis=-1, keepdims=True)
+    if ord in (np.inf, -np.inf):  # extreme row sum of |x|
+        sums = abs(x).sum(axis=-1, keepdims=True)
+        chosen = (sums == ans).astype(x.dtype)
+        return np.sign(x) * chosen / chosen.sum(axis=-2, keepdims=True)
+    raise ValueError(f"no derivative for matrix norm order {ord!r}")
+
+
+def _norm_direction(x, ans, ord, axis, keepdims, kind):
+    """(direction d norm / dx shaped like x, reduced axes)."""
+    ndim = x.ndim
+    matrix = (kind == "matrix" or (kind == "norm" and (
+        (axis is None and ord is not None and ndim == 2)
+        or (isinstance(axis, (tuple, list)) and len(axis) == 2))))
+    if not matrix:
+        axes = axes_of(axis, ndim)
+        ansx = expand(ans, x, axis, keepdims)
+        if kind == "norm" and axis is None and ord is None:
+            ord = 2
+        return _vector_direction(x, ansx, ord, axes), axes
+    if kind == "matrix" or axis is None:
+        axis = (-2, -1)
+    axes = axes_of(axis, ndim)
+    ansx = expand(ans, x, axes, keepdims)
+    moved = np.moveaxis(x, axis, (-2, -1))
+    direction = _matrix_direction(moved, np.moveaxis(ansx, axis, (-2, -1)), ord)
+    return np.moveaxis(direction, (-2, -1), axis), axes
+
+
+def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False, kind="norm"):
+    """The adjoint of `x` in np.linalg.norm / vector_norm / matrix_norm."""
+    if not _is_array(x):
+        return g * np.sign(x)
+    direction, axes = _norm_direction(x, ans, ord, axis, keepdims, kind)
+    return expand(g, x, axes, keepdims) * direction
+
+
+def norm_tangent(dx, x, ans, ord=None, axis=None, keepdims=False, kind="norm"):
+    """The tangent of np.linalg.norm / vector_norm / matrix_norm."""
+    if not _is_array(x):
+        return dx * np.sign(x)
+    direction, axes = _norm_direction(x, ans, ord, axis, keepdims, kind)
+    return (dx * direction).sum(axis=axes, keepdims=keepdims)
+
+
+# -- shape and layout --------------------------------------------------------------------
+
+def reshape_like(g, a):
+    """`g` reshaped to the shape of `a` (a Python scalar `a` keeps `g` as it is)."""
+    if not _is_array(g):
+        return g
+    return np.reshape(g, _shape(a))
+
+
+def untranspose(g, axes):
+    """The adjoint of `np.transpose(a, axes)`."""
+    order = [int(ax) % len(axes) for ax in axes]
+    return np.transpose(g, tuple(int(k) for k in np.argsort(order)))
+
+
+def unrollaxis(g, a, axis, start=0):
+    """The adjoint of `np.rollaxis(a, axis, start)`."""
+    ndim = _ndim(a)
+    axis = axis % ndim
+    start = start + ndim if start < 0 else start
+    order = list(range(ndim))
+    order.remove(axis)
+    order.insert(start - 1 if axis < start else start, axis)
+    return untranspose(g, order)
+
+
+def negated(shift):
+    """`-shift` for an int or a sequence of ints."""
+    if isinstance(shift, (tuple, list)):
+        return tuple(-s for s in shift)
+    return -shift
+
+
+def unpack(g, obj):
+    """The adjoint of `np.array(obj)`: `g` in the structure of `obj` (lists of adjoints)."""
+    if isinstance(obj, (list, tuple)):
+        if is_zero(g):
+            return [unpack(0.0, part) for part in obj]
+        return [unpack(g[k], part) for k, part in enumerate(obj)]
+    if _is_array(obj):
+        return np.zeros_like(obj) if is_zero(g) else np.reshape(g, obj.shape)
+    return g
+
+
+def _split_at(g, sizes, axis):
+    bounds, total = [], 0
+    for size in sizes[:-1]:
+        total += size
+        bounds.append(total)
+    return np.split(g, bounds, axis=axis)
+
+
+def unconcatenate(g, arrays, axis=0):
+    """The adjoint of `np.concatenate(arrays, axis)`: one piece per array, as a list."""
+    if axis is None:
+        pieces = _split_at(np.reshape(g, (-1,)), [int(np.prod(_shape(x))) for x in arrays], 0)
+        return [np.reshape(p, _shape(x)) for p, x in zip(pieces, arrays)]
+    return _split_at(g, [_shape(x)[axis] for x in arrays], axis)
+
+
+def unstack(g, arrays, axis=0):
+    """The adjoint of `np.stack(arrays, axis)`."""
+    axis = axis % g.ndim
+    return [g[(slice(None),) * axis + (k,)] for k in range(len(arrays))]
+
+
+def _promoted(shape, ndmin, where):
+    """The shape `np.atleast_{ndmin}d` (`where` = how 1-D/2-D inputs are padded) gives."""
+    shape = tuple(shape)
+    if len(shape) >= ndmin:
+        return shape
+    return where[len(shape)](shape)
+
+
+_AS_ROWS = {0: lambda s: (1, 1), 1: lambda s: (1,) + s}
+_AS_COLUMNS = {0: lambda s: (1, 1), 1: lambda s: s + (1,)}
+_AS_3D = {0: lambda s: (1, 1, 1), 1: lambda s: (1,) + s + (1,), 2: lambda s: s + (1,)}
+
+
+def unstack_promoted(g, tup, how):
+    """The adjoint of vstack / hstack / dstack / column_stack: pieces in `tup`'s shapes."""
+    shapes = [_shape(x) for x in tup]
+    if how == "vstack":
+        axis, promoted = 0, [_promoted(s, 2, _AS_ROWS) for s in shapes]
+    elif how == "hstack":
+        axis = 0 if len(shapes[0]) <= 1 else 1
+        promoted = [s if len(s) else (1,) for s in shapes]
+    elif how == "dstack":
+        axis, promoted = 2, [_promoted(s, 3, _AS_3D) for s in shapes]
+    else:
+        axis, promoted = 1, [_promoted(s, 2, _AS_COLUMNS) for s in shapes]
+    pieces = _split_at(g, [p[axis] for p in promoted], axis)
+    return [np.reshape(p, s) for p, s in zip(pieces, shapes)]
+
+
+def unsplit(g, ans, axis=0):
+    """The adjoint of np.split / array_split (and friends): the pieces' adjoints joined."""
+    if is_zero(g):
+        g = [0.0] * len(ans)
+    return np.concatenate([_dense(gk, part) for gk, part in zip(g, ans)], axis=axis)
+
+
+def split_axis(ary, how):
+    """The axis np.hsplit / vsplit / dsplit split along."""
+    return {"h": 1 if _ndim(ary) > 1 else 0, "v": 0, "d": 2}[how]
+
+
+def untile(g, A, reps):
+    """The adjoint of `np.tile(A, reps)`."""
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    shape = tuple(_shape(A))
+    d = max(len(shape), len(reps))
+    shape = (1,) * (d - len(shape)) + shape
+    reps = (1,) * (d - len(reps)) + reps
+    interleaved = [n for pair in zip(reps, shape) for n in pair]
+    g = np.reshape(g, interleaved).sum(axis=tuple(range(0, 2 * d, 2)))
+    return np.reshape(g, _shape(A))
+
+
+def _scatter_add(g, index, n, axis):
+    """Zeros of length `n` along `axis` with `g`'s slices added at positions `index`."""
+    moved = np.moveaxis(g, axis, 0)
+    out = np.zeros_like(moved, shape=(n,) + moved.shape[1:])
+    np.add.at(out, index, moved)
+    return np.moveaxis(out, 0, axis)
+
+
+def unrepeat(g, a, repeats, axis=None):
+    """The adjoint of `np.repeat(a, repeats, axis)`."""
+    shape = _shape(a)
+    if axis is None:
+        flat_shape, axis = (int(np.prod(shape)),), 0
+    else:
+        axis = axis % len(shape)
+        flat_shape = shape
+    n = flat_shape[axis]
+    if isinstance(repeats, int) or np.ndim(repeats) == 0 or len(repeats) == 1:
+        r = int(np.reshape(repeats, -1)[0]) if np.ndim(repeats) else int(repeats)
+        split = flat_shape[:axis] + (n, r) + flat_shape[axis + 1:]
+        out = np.reshape(g, split).sum(axis=axis + 1)
+    else:
+        out = _scatter_add(g, np.repeat(np.arange(n), repeats), n, axis)
+    return np.reshape(out, shape)
+
+
+def _pad_widths(pad_width, ndim):
+    widths = np.broadcast_to(np.array(pad_width, dtype=int).reshape(-1, 2)
+                             if np.ndim(pad_width) else np.array([[pad_width] * 2]), (ndim, 2))
+    return [(int(b), int(a)) for b, a in widths]
+
+
+_GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def unpad(g, array, pad_width, mode="constant"):
+    """The adjoint of `np.pad(array, pad_width, mode)` for constant and gathering modes."""
+    shape = _shape(array)
+    widths = _pad_widths(pad_width, len(shape))
+    if mode == "constant":
+        return g[tuple(slice(b, b + n) for (b, _), n in zip(widths, shape))]
+    if mode not in _GATHER_MODES:
+        raise NotImplementedError(f"no derivative rule for np.pad mode {mode!r}; "
+                                  f"supported: 'constant', {', '.join(map(repr, _GATHER_MODES))}")
+    for axis in reversed(range(len(shape))):
+        index = np.pad(np.arange(shape[axis]), widths[axis], mode=mode)
+        g = _scatter_add(g, index, shape[axis], axis)
+    return g
+
+
+def _diagonal_embed(g, a, offset, axis1, axis2):
+    """Zeros like `a` with `g` (the shape of np.diagonal's result) on that diagonal."""
+    shape = _shape(a)
+    n, m = shape[axis1], shape[axis2]
+    eye = np.eye(n, m, k=offset, dtype=_dtype(a), like=a)
+    if _is_array(g):
+        first_row = max(0, -offset)
+        pads = [(0, 0)] * (g.ndim - 1) + [(first_row, n - first_row - g.shape[-1])]
+        g = np.pad(g, pads)[..., :, None]
+    out = g * eye
+    if out.ndim < len(shape):
+        out = np.zeros_like(np.moveaxis(a, (axis1, axis2), (-2, -1))) + out
+    return np.moveaxis(out, (-2, -1), (axis1, axis2))
+
+
+def undiagonal(g, a, offset=0, axis1=0, axis2=1):
+    """The adjoint of `np.diagonal(a, offset, axis1, axis2)`."""
+    return _diagonal_embed(g, a, offset, axis1, axis2)
+
+
+def untrace(g, a, offset=0, axis1=0, axis2=1):
+    """The adjoint of `np.trace(a, offset, axis1, axis2)`."""
+    shape = _shape(a)
+    eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=_dtype(a), like=a)
+    out = lift(g, 2) * eye
+    if out.ndim < len(shape):
+        out = np.zeros_like(np.moveaxis(a, (axis1, axis2), (-2, -1))) + out
+    return np.moveaxis(out, (-2, -1), (axis1, axis2))
+
+
+def undiag(g, v, k=0):
+    """The adjoint of `np.diag(v, k)` (builds a matrix from a vector, or extracts one)."""
+    if _ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return _diagonal_embed(g, v, k, 0, 1)
+
+
+# -- selection and sorting -----------------------------------------------------------------
+
+def _stable_order(a, axis):
+    return np.argsort(a, axis=axis, kind="stable")
+
+
+def unsort(g, a, axis=-1):
+    """The adjoint of `np.sort(a, axis)`: `g` sent back through the (stable) permutation."""
+    if axis is None:
+        order = _stable_order(np.reshape(a, (-1,)), 0)
+        return np.reshape(np.take_along_axis(g, np.argsort(order), 0), _shape(a))
+    order = _stable_order(a, axis)
+    return np.take_along_axis(g, np.argsort(order, axis=axis), axis)
+
+
+def sort_tangent(da, a, axis=-1):
+    """The tangent of `np.sort(a, axis)`."""
+    if axis is None:
+        return np.reshape(da, (-1,))[_stable_order(np.reshape(a, (-1,)), 0)]
+    return np.take_along_axis(da, _stable_order(a, axis), axis)
+
+
+def untake(g, a, indices, axis=None, mode="raise"):
+    """The adjoint of `np.take(a, indices, axis, mode=mode)` (repeated indices add up)."""
+    shape = _shape(a)
+    n = int(np.prod(shape)) if axis is None else shape[axis]
+    if mode != "raise":
+        indices = np.take(np.arange(n), indices, mode=mode)
+    if axis is None:
+        out = np.zeros_like(a, shape=(n,))
+        np.add.at(out, indices, g)
+        return np.reshape(out, shape)
+    out = np.zeros_like(a)
+    np.add.at(out, (slice(None),) * (axis % len(shape)) + (indices,), g)
+    return out
+
+
+def untake_along_axis(g, arr, indices, axis=-1):
+    """The adjoint of `np.take_along_axis(arr, indices, axis)` (repeated indices add up)."""
+    shape = _shape(arr)
+    if axis is None:
+        out = np.zeros_like(arr, shape=(int(np.prod(shape)),))
+        np.add.at(out, indices, g)
+        return np.reshape(out, shape)
+    axis = axis % len(shape)
+    index = []
+    for d in range(len(shape)):
+        if d == axis:
+            index.append(indices)
+        else:
+            view = [1] * len(shape)
+            view[d] = indices.shape[d]
+            index.append(np.arange(indices.shape[d]).reshape(view))
+    out = np.zeros_like(arr)
+    np.add.at(out, tuple(index), g)
+    return out
+
+
+# -- products -------------------------------------------------------------------------------
+
+def _dot_axes(a, b):
+    """np.dot(a, b) contracts a's last axis with this axis of b."""
+    return max(_ndim(b) - 2, 0)
+
+
+def dot_adjoint_a(g, a, b):
+    """The adjoint of `a` in `np.dot(a, b)`."""
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return sum_like(g * b, a) if _ndim(a) == 0 else g * b
+    k = _dot_axes(a, b)
+    b_free = [d for d in range(_ndim(b)) if d != k]
+    g_b_part = list(range(_ndim(a) - 1, _ndim(g)))
+    return np.tensordot(g, b, axes=(g_b_part, b_free))
+
+
+def dot_adjoint_b(g, a, b):
+    """The adjoint of `b` in `np.dot(a, b)`."""
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return sum_like(g * a, b) if _ndim(b) == 0 else g * a
+    k = _dot_axes(a, b)
+    lead = _ndim(a) - 1
+    out = np.tensordot(a, g, axes=(list(range(lead)), list(range(lead))))
+    return np.moveaxis(out, 0, k)
+
+
+def inner_adjoint_a(g, a, b):
+    """The adjoint of `a` in `np.inner(a, b)`."""
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return sum_like(g * b, a)
+    nb = _ndim(b) - 1
+    g_b_part = list(range(_ndim(g) - nb, _ndim(g)))
+    return np.tensordot(g, b, axes=(g_b_part, list(range(nb))))
+
+
+def inner_adjoint_b(g, a, b):
+    """The adjoint of `b` in `np.inner(a, b)`."""
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return sum_like(g * a, b)
+    na = _ndim(a) - 1
+    g_a_part = list(range(na))
+    out = np.tensordot(g, a, axes=(g_a_part, list(range(na))))
+    return out
+
+
+def _tensordot_axes(a, b, axes):
+    if isinstance(axes, int):
+        na = _ndim(a)
+        return list(range(na - axes, na)), list(range(axes))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    return [x % _ndim(a) for x in axes_a], [x % _ndim(b) for x in axes_b]
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """The adjoint of `a` in `np.tensordot(a, b, axes)`."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [d for d in range(_ndim(a)) if d not in axes_a]
+    free_b = [d for d in range(_ndim(b)) if d not in axes_b]
+    g_b_part = list(range(len(free_a), len(free_a) + len(free_b)))
+    out = np.tensordot(g, b, axes=(g_b_part, free_b))      # free_a + axes_a
+    return np.transpose(out, tuple(int(k) for k in np.argsort(free_a + axes_a)))
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    """The adjoint of `b` in `np.tensordot(a, b, axes)`."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [d for d in range(_ndim(a)) if d not in axes_a]
+    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))   # axes_b + free_b
+    free_b = [d for d in range(_ndim(b)) if d not in axes_b]
+    return np.transpose(out, tuple(int(k) for k in np.argsort(axes_b + free_b)))
+
+
+def kron_adjoint(g, a, b, which):
+    """The adjoint of `a` (which=0) or `b` (which=1) in `np.kron(a, b)`."""
+    sa, sb = tuple(_shape(a)), tuple(_shape(b))
+    d = max(len(sa), len(sb))
+    pa, pb = (1,) * (d - len(sa)) + sa, (1,) * (d - len(sb)) + sb
+    gi = np.reshape(g, [n for pair in zip(pa, pb) for n in pair])
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    sub_a = letters[:d]
+    sub_b = letters[d:2 * d]
+    sub_g = "".join(x + y for x, y in zip(sub_a, sub_b))
+    if which == 0:
+        out = np.einsum(f"{sub_g},{sub_b}->{sub_a}", gi, np.reshape(b, pb))
+        return np.reshape(out, sa)
+    out = np.einsum(f"{sub_g},{sub_a}->{sub_b}", gi, np.reshape(a, pa))
+    return np.reshape(out, sb)
+
+
+def lift(g, k):
+    """`g` with `k` trailing axes of size 1 (scalars as they are)."""
+    if not _is_array(g):
+        return g
+    return np.reshape(g, g.shape + (1,) * k)
+
+
+def vecdot_adjoint(g, other, axis=-1):
+    """The adjoint of one operand of `vecdot(x1, x2, axis)` (before unbroadcasting)."""
+    return np.expand_dims(g, axis) * other if _is_array(g) else g * other
+
+
+def matvec_adjoint_matrix(g, v):
+    """The adjoint of the matrix in `matvec(A, v)`; also of `vecmat(v, A)` when transposed."""
+    return lift(g, 1) * np.expand_dims(v, -2)
+
+
+# -- einsum --------------------------------------------------------------------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _parse_einsum(subscripts, operands):
+    """(input subscripts, output subscript) with '...' spelled out as letters."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        inputs, output = subscripts.split("->")
+    else:
+        inputs, output = subscripts, None
+    inputs = inputs.split(",")
+    used = set(subscripts) - set(".,->")
+    spare = [c for c in _LETTERS if c not in used]
+    ellipsis_dims = max((_ndim(op) - len(s.replace("...", "")) for s, op in
+                         zip(inputs, operands) if "..." in s), default=0)
+    fill = "".join(spare[:ellipsis_dims])
+    expanded = []
+    for s, op in zip(inputs, operands):
+        if "..." in s:
+            n = _ndim(op) - len(s.replace("...", ""))
+            s = s.replace("...", fill[ellipsis_dims - n:])
+        expanded.append(s)
+    if output is None:
+        letters = "".join(expanded)
+        output = fill + "".join(sorted(c for c in set(letters) - set(fill)
+                                       if letters.count(c) == 1))
+    else:
+        output = output.replace("...", fill)
+    return expanded, output
+
+
+def einsum_adjoint(g, subscripts, operands, k):
+    """The adjoint of operand `k` in `np.einsum(subscripts, *operands)`."""
+    inputs, output = _parse_einsum(subscripts, operands)
+    target = inputs[k]
+    op = operands[k]
+    shape = _shape(op)
+    size = {c: n for c, n in zip(target, shape)}
+    terms = [output] + [s for j, s in enumerate(inputs) if j != k]
+    values = [g] + [x for j, x in enumerate(operands) if j != k]
+    # repeated letters in the target (a diagonal): a fresh letter tied by an identity
+    spare = iter(c for c in _LETTERS if c not in "".join(inputs) + output)
+    written = ""
+    for c in target:
+        if c in written:
+            fresh = next(spare)
+            terms.append(c + fresh)
+            values.append(np.eye(size[c], dtype=_dtype(op), like=op))
+            written += fresh
+        else:
+            written += c
+    scale = 1.0
+    if not _is_array(g):             # a scalar result: scale at the end, keep the dtype
+        scale, terms, values = g, terms[1:], values[1:]
+    available = set("".join(terms))
+    kept = "".join(c for c in written if c in available)
+    out = np.einsum(",".join(terms) + "->" + kept, *values) * scale
+    if kept != written:          # letters summed away in the primal come back broadcast
+        out = np.expand_dims(out, tuple(i for i, c in enumerate(written) if c not in available))
+        out = np.zeros_like(op) + out
+    return out
+
+
+# -- linear algebra ------------------------------------------------------------------------
+
+def solve_adjoint_a(gb, x, b):
+    """The adjoint of `a` in `x = solve(a, b)` given the adjoint `gb` of `b`."""
+    if _ndim(b) == 1:
+        return -(gb[..., :, None] * x[..., None, :])
+    return -(gb @ _T(x))
+
+
+def triangle_gradient(s, lower=True):
+    """The gradient with respect to the triangle NumPy reads, from a symmetric one `s`."""
+    return np.tril(s) + np.tril(s, -1) if lower else np.triu(s) + np.triu(s, 1)
+
+
+def symmetric_from_triangle(da, lower=True):
+    """The symmetric matrix NumPy sees when it reads one triangle of `da`."""
+    if lower:
+        return np.tril(da) + _T(np.tril(da, -1))
+    return np.triu(da) + _T(np.triu(da, 1))
+
+
+def _phi(x):
+    """The lower triangle of `x` with its diagonal halved."""
+    return (np.tril(x) + np.tril(x, -1)) * 0.5
+
+
+def cholesky_adjoint(g, L, upper=False):
+    """The adjoint of `a` in `np.linalg.cholesky(a, upper=upper)` (Murray 2016)."""
+    if upper:
+        L, g = _T(L), _T(g)
+    lt = _T(L)
+    p = _phi(lt @ g)
+    s = np.linalg.solve(lt, _T(np.linalg.solve(lt, _T(p))))      # L^-T p L^-1
+    return triangle_gradient((s + _T(s)) * 0.5, lower=not upper)
+
+
+def cholesky_tangent(L, da, upper=False):
+    """The tangent of `np.linalg.cholesky(a, upper=upper)`."""
+    sym = symmetric_from_triangle(da, lower=not upper)
+    if upper:
+        L = _T(L)
+    inner = np.linalg.solve(L, _T(np.linalg.solve(L, sym)))          # L^-1 sym L^-T
+    dl = L @ _phi(inner)
+    return _T(dl) if upper else dl
+
+
+def _gap_inverse(w):
+    """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it."""
+    n = w.shape[-1]
+    eye = np.eye(n, dtype=w.dtype, like=w)
+    return (1 - eye) / (w[..., None, :] - w[..., :, None] + eye)
+
+
+def eigh_adjoint(g, ans, UPLO="L"):
+    """The adjoint of `a` in `w, v = np.linalg.eigh(a, UPLO)` (distinct eigenvalues)."""
+    w, v = ans[0], ans[1]
+    gw, gv = item(g, 0), item(g, 1)
+    inner = 0.0
+    if not is_zero(gw):
+        inner = gw[..., :, None] * np.eye(w.shape[-1], dtype=w.dtype, like=w)
+    if not is_zero(gv):
+        inner = inner + _gap_inverse(w) * (_T(v) @ gv)
+    s = v @ inner @ _T(v) if _is_array(inner) else np.zeros_like(v)
+    return triangle_gradient((s + _T(s)) * 0.5, lower=UPLO.upper() == "L")
+
+
+def eigh_tangent(ans, da, UPLO="L"):
+    """The tangent `(dw, dv)` of `np.linalg.eigh(a, UPLO)`."""
+    w, v = ans[0], ans[1]
+    p = _T(v) @ symmetric_from_triangle(da, lower=UPLO.upper() == "L") @ v
+    return np.diagonal(p, axis1=-2, axis2=-1).copy(), v @ (_gap_inverse(w) * p)
+
+
+def eigvalsh_adjoint(g, a, UPLO="L"):
+    """The adjoint of `a` in `np.linalg.eigvalsh(a, UPLO)`."""
+    w, v = np.linalg.eigh(a, UPLO)
+    return eigh_adjoint([g, 0.0], (w, v), UPLO)
+
+
+def eigvalsh_tangent(a, da, UPLO="L"):
+    """The tangent of `np.linalg.eigvalsh(a, UPLO)`."""
+    return eigh_tangent(np.linalg.eigh(a, UPLO), da, UPLO)[0]
+
+
+def _right_solve_transposed(x, r):
+    """x @ inv(r).T."""
+    return _T(np.linalg.solve(r, _T(x)))
+
+
+def qr_adjoint(g, ans, a, mode="reduced"):
+    """The adjoint of `a` in `np.linalg.qr(a, mode)`, for a with at least as many rows."""
+    if mode == "r":
+        q, r = np.linalg.qr(a)
+        gq, gr = np.zeros_like(q), _dense(g, r)
+    else:
+        q, r = ans[0], ans[1]
+        gq, gr = _dense(item(g, 0), q), _dense(item(g, 1), r)
+    n = a.shape[-1]
+    if a.shape[-2] < n:
+        raise NotImplementedError("the derivative of np.linalg.qr is implemented for "
+                                  "matrices with at least as many rows as columns")
+    q, r, gq, gr = q[..., :, :n], r[..., :n, :], gq[..., :, :n], gr[..., :n, :]
+    m = gr @ _T(r) - _T(q) @ gq
+    sym = np.triu(m) + _T(np.triu(m, 1))
+    return _right_solve_transposed(gq + q @ sym, r)
+
+
+def qr_tangent(ans, a, da, mode="reduced"):
+    """The tangent of `np.linalg.qr(a, mode)` (`(dq, dr)`, or `dr` for mode 'r')."""
+    q, r = np.linalg.qr(a) if mode == "r" else (ans[0], ans[1])
+    n = a.shape[-1]
+    q, r = q[..., :, :n], r[..., :n, :]
+    c = _T(np.linalg.solve(_T(r), _T(_T(q) @ da)))       # q^T da r^-1
+    lower = np.tril(c, -1)
+    u = c - lower + _T(lower)
+    dr = u @ r
+    if mode == "r":
+        return dr
+    dq = _T(np.linalg.solve(_T(r), _T(da))) - q @ u
+    if mode == "complete" and ans[0].shape[-1] > n:
+        dq = np.concatenate([dq, np.zeros_like(ans[0][..., :, n:])], axis=-1)
+        dr = np.concatenate([dr, np.zeros_like(ans[1][..., n:, :])], axis=-2)
+    return dq, dr
+
+
+def _svd_parts(ans, a, full_matrices, compute_uv):
+    if not compute_uv:
+        return np.linalg.svd(a, full_matrices=False)
+    u, s, vh = ans[0], ans[1], ans[2]
+    k = s.shape[-1]
+    return u[..., :, :k], s, vh[..., :k, :]
+
+
+def svd_adjoint(g, ans, a, full_matrices=True, compute_uv=True):
+    """The adjoint of `a` in `np.linalg.svd` (distinct nonzero singular values)."""
+    u, s, vh = _svd_parts(ans, a, full_matrices, compute_uv)
+    if not compute_uv:
+        return (u * g[..., None, :]) @ vh
+    k = s.shape[-1]
+    gu, gs, gvh = (_dense(item(g, 0), ans[0])[..., :, :k], _dense(item(g, 1), s),
+                   _dense(item(g, 2), ans[2])[..., :k, :])
+    v, gv = _T(vh), _T(gvh)
+    f = _gap_inverse(s * s)
+    utgu, vtgv = _T(u) @ gu, _T(v) @ gv
+    inner = (f * (utgu - _T(utgu))) * s[..., None, :]
+    inner = inner + gs[..., :, None] * np.eye(k, dtype=s.dtype, like=s)
+    inner = inner + s[..., :, None] * (f * (vtgv - _T(vtgv)))
+    out = u @ inner @ vh
+    m, n = a.shape[-2], a.shape[-1]
+    if m > k:
+        out = out + (gu - u @ utgu) @ (vh / s[..., :, None])
+    if n > k:
+        out = out + (u / s[..., None, :]) @ _T(gv - v @ vtgv)
+    return out
+
+
+def svd_tangent(ans, a, da, full_matrices=True, compute_uv=True):
+    """The tangent of `np.linalg.svd`: `(du, ds, dvh)`, or `ds` without compute_uv."""
+    u, s, vh = _svd_parts(ans, a, full_matrices, compute_uv)
+    v = _T(vh)
+    p = _T(u) @ da @ v
+    ds = np.diagonal(p, axis1=-2, axis2=-1).copy()
+    if not compute_uv:
+        return ds
+    f = _gap_inverse(s * s)
+    sp, ps = s[..., :, None] * p, p * s[..., None, :]
+    du = u @ (f * (ps + _T(ps)))
+    dv = v @ (f * (sp + _T(sp)))
+    m, n, k = a.shape[-2], a.shape[-1], s.shape[-1]
+    if m > k:
+        du = du + (da @ v - u @ p) / s[..., None, :]
+    if n > k:
+        dv = dv + (_T(da) @ u - v @ _T(p)) / s[..., None, :]
+    if ans[0].shape[-1] > k:
+        du = np.concatenate([du, np.zeros_like(ans[0][..., :, k:])], axis=-1)
+    if ans[2].shape[-2] > k:
+        dv = np.concatenate([dv, np.zeros_like(_T(ans[2][..., k:, :]))], axis=-1)
+    return du, ds, _T(dv)
+
+
+def matrix_power_adjoint(g, a, n):
+    """The adjoint of `a` in `np.linalg.matrix_power(a, n)`."""
+    if n < 0:
+        inv = np.linalg.inv(a)
+        gi = matrix_power_adjoint(g, inv, -n)
+        return -(_T(inv) @ gi @ _T(inv))
+    at = _T(a)
+    powers = [None] * max(n, 1)
+    if n == 0:
+        return np.zeros_like(a)
+    powers[0] = np.broadcast_to(np.eye(a.shape[-1], dtype=_dtype(a), like=a), a.shape)
+    for k in range(1, n):
+        powers[k] = powers[k - 1] @ at
+    out = np.zeros_like(a)
+    for k in range(n):
+        out = out + powers[k] @ g @ powers[n - 1 - k]
+    return out
+
+
+def matrix_power_tangent(a, da, n):
+    """The tangent of `np.linalg.matrix_power(a, n)`."""
+    if n < 0:
+        inv = np.linalg.inv(a)
+        return matrix_power_tangent(inv, -(inv @ da @ inv), -n)
+    if n == 0:
+        return np.zeros_like(a)
+    out = da
+    power = a
+    for _ in range(1, n):
+        out = out @ a + power @ da
+        power = power @ a
+    return out
+
+
+def slogdet_tangent(ans, a, da):
+    """The tangent `(dsign, dlogabsdet)` of `np.linalg.slogdet(a)`."""
+    return np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+# -- elementwise -------------------------------------------------------------------------------
+
+def sinc_slope(x, ans):
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at 0."""
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / nonzero(x))
+
+
+def imag_adjoint(g, x):
+    """The adjoint of `x` in `np.imag(x)`: zero for real `x`."""
+    if np.iscomplexobj(x):
+        return -1j * g
+    return np.zeros_like(x) if _is_array(x) else 0.0
+
+
+def linspace_weights(start, stop, num=50, endpoint=True, axis=0):
+    """t with `linspace(start, stop) = start * (1 - t) + stop * t`, shaped like the result."""
+    like = stop if _is_array(stop) else start
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint, dtype=_dtype(like))
+    ndim = max(_ndim(start), _ndim(stop))
+    if ndim:
+        shape = [1] * (ndim + 1)
+        shape[axis % (ndim + 1)] = num
+        t = np.reshape(t, shape)
+    return t
+
+
+def linspace_adjoint(g, x, t, axis=0):
+    """The adjoint of `start` (with `t` = 1 - weights) or `stop` in np.linspace."""
+    total = g * t
+    if _ndim(x) == 0:
+        return total.sum()
+    return sum_like(total.sum(axis=axis), x)
