@@ -19,6 +19,7 @@ from .api import (  # noqa: E402
     value_and_grad,
     vjp,
 )
+from .higher import curl, derivative, divergence, hessian, hvp, jacobian, laplacian  # noqa: E402,I001
 from .errors import (  # noqa: E402
     NoDerivativeError,
     NonDifferentiableArgumentError,
@@ -32,6 +33,7 @@ from .errors import (  # noqa: E402
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",
     "register_adjoint", "register_nondifferentiable",
+    "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",
     "RuleError", "__version__",

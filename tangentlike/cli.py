@@ -32,6 +32,7 @@ import tangentlike as tl
 from . import api, cache
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13             # as if killed by SIGPIPE, like other Unix tools
 
 # `check`: the step of the central difference (f(x + h) - f(x - h)) / 2h is
 # h = STEP * max(1, |x|), the cube root of float64 epsilon, which balances truncation
@@ -49,8 +50,8 @@ class CommandError(Exception):
 def main(argv=None):
     """Run the `tangentlike` command line `argv` (default `sys.argv[1:]`); return the exit status.
 
-    >>> main(["cache", "info"])  # doctest: +ELLIPSIS
-    directory: ...
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    tangentlike ...
     0
     """
     try:
@@ -65,7 +66,7 @@ def main(argv=None):
     except BrokenPipeError:                    # `tangentlike show ... | head`: the reader left
         with contextlib.suppress(OSError, ValueError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_MISMATCH
+        return EXIT_BROKEN_PIPE
 
 
 # -- the command line -------------------------------------------------------------------
@@ -94,7 +95,8 @@ def _parser():
         return sub
 
     show = function_command("show", "print the generated derivative source", _show)
-    show.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
+    show.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+                      help="reverse mode (the gradient; default) or forward mode")
     show.add_argument("--no-optimize", action="store_true",
                       help="show the code before the optimize stage")
     show.add_argument("--include-callees", action="store_true",
@@ -126,19 +128,32 @@ def _with_function(options, command):
     path = pathlib.Path(file_name)
     if not path.is_file():
         raise CommandError(f"{file_name}: no such file")
-    directory = str(path.resolve().parent)
+    directory = path.resolve().parent
     modules_before = set(sys.modules)
-    sys.path.insert(0, directory)
+    sys.path.insert(0, str(directory))
     try:
         module = _import(path.resolve(), file_name)
         return command(options, _lookup(module, qualname, file_name))
     finally:
         with contextlib.suppress(ValueError):
-            sys.path.remove(directory)
-        for name in set(sys.modules) - modules_before:    # the file and its siblings
-            module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(directory + os.sep):
-                del sys.modules[name]
+            sys.path.remove(str(directory))
+        _forget_modules(set(sys.modules) - modules_before, directory)
+
+
+def _forget_modules(new, directory):
+    """Drop the newly imported modules that live in `directory` (the file, its sibling
+    modules and packages), so a later command may load other files of the same names.
+    Modules from elsewhere (say numpy's, imported lazily) stay: reloading those is unsafe."""
+    local = set()
+    for name in new:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file and "." not in name:
+            place = pathlib.Path(file).resolve().parent
+            if directory in (place, place.parent if place.name == name else None):
+                local.add(name)
+    for name in new:
+        if name.partition(".")[0] in local:
+            del sys.modules[name]
 
 
 def _import(path, shown):
@@ -218,7 +233,11 @@ def _arguments(fn, options, lenient=False):
         if name in given:
             raise CommandError(f"--at: {name} is given twice")
         given[name] = _value(f"--at {name}={text.strip()}", text.strip())
-    parameters = [p for p in inspect.signature(fn).parameters.values()
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise CommandError(f"{_name(fn)} is not a Python function (no signature)") from None
+    parameters = [p for p in signature.parameters.values()
                   if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if any(p.kind is p.KEYWORD_ONLY for p in parameters):
         raise CommandError(f"{_name(fn)} has keyword-only parameters; the command line "
@@ -515,8 +534,8 @@ def _debug(options, fn):
 
 
 def _generated_function(fn, wrt, args):
-    """The compiled generated function `value_and_grad_<f>(*args, seed=1.0)` for these
-    argument kinds.  The one place the command line reaches into tangentlike's internals."""
+    """The compiled `value_and_grad_<f>(*args) -> (value, gradient)`, specialized on the
+    kinds of `args`.  The one place the command line reaches into tangentlike's internals."""
     return api._Gradient(api._unwrap(fn), wrt, len(wrt) == 1).generated(args)
 
 

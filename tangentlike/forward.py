@@ -36,6 +36,8 @@ class ForwardTransformer:
         self.parsed, self.fn, self.namer = parsed, fn, namer
         self.wrt = list(wrt)
         self.params = [a.id for a in fn.args.args]
+        if _uses_tape(fn.body):
+            fn.body = _tape_as_list(fn.body)       # differentiating generated code
         self.locals = self.params + sorted(n.stored_names(fn.body))
         self.rule_of = _RuleResolver(self).rule_of
         self.active = analyze.activity(fn, self.wrt, self.rule_of)
@@ -51,6 +53,8 @@ class ForwardTransformer:
     # -- the function -----------------------------------------------------------------
     def function(self, name_):
         body = self.block(self.fn.body)
+        constant_params = [p for p in self.params if p in self.active and p not in self.wrt]
+        body = [n.assign(self.d(p), n.const(0.0)) for p in constant_params] + body
         args = copy.deepcopy(self.fn.args)
         for w in self.wrt:
             param = n.name(self.d(w))
@@ -68,9 +72,15 @@ class ForwardTransformer:
         return out
 
     def stmt(self, s):
+        mirrored = self.mirrored_pops(s)
         if isinstance(s, gast.If):
-            return [n.if_(s.test, self.block(s.body) or [gast.Pass()], self.block(s.orelse),
-                          n.line_of(s))]
+            return mirrored + [n.if_(s.test, self.block(s.body) or [gast.Pass()],
+                                     self.block(s.orelse), n.line_of(s))]
+        if mirrored:                # pops whose values carry no tangent still pop theirs
+            return [s] + mirrored
+        restore = self.restored_tangent(s)
+        if restore is not None:
+            return [s, restore]
         if isinstance(s, gast.For):
             return [n.for_(s.target, s.iter, self.block(s.body), n.line_of(s))]
         if isinstance(s, gast.While):
@@ -126,6 +136,39 @@ class ForwardTransformer:
         if overwrites:
             return stmts + [assign, s]
         return [s] + stmts + [assign]
+
+    # -- lists used as stacks (the tape of generated reverse-mode code) ------------------
+    def mirrored_pops(self, s):
+        """`dxs.pop()` for each `xs.pop()` in `s` whose value gets no tangent of its own."""
+        if isinstance(s, (gast.For, gast.While)):
+            return []
+        target, _ = analyze.target_and_value(s)
+        if target in self.active and not isinstance(s, gast.If):
+            return []
+        part = s.test if isinstance(s, gast.If) else s
+        out = []
+        for call in (x for x in gast.walk(part) if isinstance(x, gast.Call)):
+            stack = _popped_stack(call)
+            if stack is not None and stack in self.active:
+                mirror = copy.deepcopy(call)
+                if isinstance(mirror.func, gast.Attribute) and mirror.func.attr == "pop":
+                    mirror.func.value = n.name(self.d(stack))
+                else:
+                    mirror.args[0] = n.name(self.d(stack))
+                out.append(n.expr_stmt(mirror, n.line_of(s)))
+        return out
+
+    def restored_tangent(self, s):
+        """`_tl.restore_item(dx, i, dv)` beside `_tl.restore_item(x, i, v)`."""
+        if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
+                and _dotted_text(s.value.func).endswith("restore_item")
+                and n.is_name(s.value.args[0]) and s.value.args[0].id in self.active):
+            return None
+        container, index, value = s.value.args
+        tangent = _or_zero(self.tangent(value, None, [], s), value, self)
+        call = copy.deepcopy(s.value)
+        call.args = [n.name(self.d(container.id)), copy.deepcopy(index), tangent]
+        return n.expr_stmt(call, n.line_of(s))
 
     # -- calls to user functions --------------------------------------------------------
     def primal_call(self, s, target, value, stmts):
@@ -218,6 +261,11 @@ class ForwardTransformer:
                               stmts, s)
         if isinstance(e, gast.UnaryOp):
             return self.apply(lookup(_OPERATORS[type(e.op)]), [e.operand], {}, e, ans, stmts, s)
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) \
+                and e.func.attr == "pop" and not e.args and n.is_name(e.func.value) \
+                and e.func.value.id in self.active:                  # xs.pop() -> dxs.pop()
+            return n.call(gast.Attribute(value=n.name(self.d(e.func.value.id)), attr="pop",
+                                         ctx=gast.Load()))
         if isinstance(e, gast.Call):
             obj = self.callee(e.func)
             args = list(e.args)
@@ -247,7 +295,8 @@ class ForwardTransformer:
         bound = dict(zip(template.params, args))
         bound.update(keywords)
         placeholders = {"ans": ans if ans is not None else e}
-        for p, dp in zip(template.params, template.tangent_params):
+        for dp in template.tangent_params:
+            p = dp[1:]
             tangent = self.tangent(bound[p], None, stmts, s) if p in bound else None
             placeholders[dp] = tangent if tangent is not None else n.name(ZERO)
         if all(n.is_name(placeholders[dp], ZERO) for dp in template.tangent_params):
@@ -281,6 +330,40 @@ class ForwardTransformer:
                                                  ctx=gast.Load()),
                              args=list(e.args), keywords=new_keywords)
         return gast.Call(func=copy.deepcopy(e.func), args=new_args, keywords=new_keywords)
+
+
+def _uses_tape(body):
+    from .reverse import TAPE
+    return any(isinstance(s, gast.Assign) and n.is_name(s.targets[0], TAPE) for s in body)
+
+
+def _tape_as_list(body):
+    """`_push(v)` -> `_tape.append(v)`, `_pop()` -> `_tape.pop()`: the tape of generated
+    code becomes an ordinary list, whose tangent is kept in a list beside it."""
+    from .reverse import POP, PUSH, TAPE
+
+    class Rewrite(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if n.is_name(node.func, PUSH) or n.is_name(node.func, POP):
+                method = "append" if node.func.id == PUSH else "pop"
+                node.func = gast.Attribute(value=n.name(TAPE), attr=method, ctx=gast.Load())
+            return node
+
+    kept = [s for s in body if not (isinstance(s, gast.Assign)
+                                    and isinstance(s.targets[0], gast.Name)
+                                    and s.targets[0].id in (PUSH, POP))]
+    return [Rewrite().visit(s) for s in kept]
+
+
+def _popped_stack(call):
+    """The list a call pops from (`xs.pop()`, `_tl.popped(xs, n)`), or None."""
+    if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and not call.args \
+            and n.is_name(call.func.value):
+        return call.func.value.id
+    if _dotted_text(call.func).endswith("popped") and call.args and n.is_name(call.args[0]):
+        return call.args[0].id
+    return None
 
 
 class _RuleResolver:

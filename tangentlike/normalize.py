@@ -306,6 +306,13 @@ class _Desugar:
                     n.binop(n.name(index), gast.Add(), copy.deepcopy(start))
                 return gast.Tuple(elts=[counter, item(index)], ctx=gast.Load())
             return length, counted
+        if callee == "reversed" and len(it.args) == 1 and not it.keywords:
+            seq = self.sequence(it.args[0], out, line)
+
+            def backwards(index):
+                last = n.binop(n.call("len", n.name(seq)), gast.Sub(), n.const(1))
+                return n.subscript(seq, n.binop(last, gast.Sub(), n.name(index)))
+            return n.call("len", n.name(seq)), backwards
         if callee == "zip" and it.args and not it.keywords:
             parts = [self.indexed(a, out, line) for a in it.args]
             lengths = [p[0] for p in parts]
@@ -328,7 +335,7 @@ class _Desugar:
                 obj = self.parsed.resolve(e.func.id)
             except (KeyError, AttributeError):
                 return None
-            for candidate in ("range", "enumerate", "zip"):
+            for candidate in ("range", "enumerate", "zip", "reversed"):
                 if obj is getattr(builtins, candidate):
                     return candidate
         return None

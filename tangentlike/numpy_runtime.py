@@ -382,6 +382,13 @@ def unsplit(g, ans, axis=0):
     return np.concatenate([_dense(gk, part) for gk, part in zip(g, ans)], axis=axis)
 
 
+def restack(g, ans, axis=0):
+    """The adjoint of np.unstack: the pieces' adjoints stacked."""
+    if is_zero(g):
+        g = [0.0] * len(ans)
+    return np.stack([_dense(gk, part) for gk, part in zip(g, ans)], axis=axis)
+
+
 def split_axis(ary, how):
     """The axis np.hsplit / vsplit / dsplit split along."""
     return {"h": 1 if _ndim(ary) > 1 else 0, "v": 0, "d": 2}[how]
@@ -969,3 +976,14 @@ def linspace_adjoint(g, x, t, axis=0):
     if _ndim(x) == 0:
         return total.sum()
     return sum_like(total.sum(axis=axis), x)
+
+
+def linspace_tangent(start, stop, num, endpoint, axis, dstart, dstop):
+    """The tangent of `np.linspace(start, stop, num, endpoint, axis=axis)`."""
+    t = linspace_weights(start, stop, num, endpoint, axis)
+    ndim = t.ndim
+
+    def along(d):
+        return np.expand_dims(d, axis % ndim) if _ndim(d) else d
+
+    return (1.0 - t) * along(dstart) + t * along(dstop)

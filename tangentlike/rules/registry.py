@@ -221,7 +221,8 @@ def tangent(fn, *, broadcasts=False, scalar=False):
         template = parse_template(template_fn, ("ans",))
         primal = [p for p in template.params if not _is_tangent_of(p, template.params)]
         tangents = [p for p in template.params if p not in primal]
-        if not tangents or tangents != ["d" + p for p in primal[:len(tangents)]]:
+        if not tangents or tangents != ["d" + p for p in primal if "d" + p in tangents] \
+                or template.params != primal + tangents:
             raise RuleError(
                 f"template {template_fn.__qualname__}: after `ans` and the callee's "
                 f"parameters it must list d<param> for each differentiable parameter, in "

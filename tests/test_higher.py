@@ -1,0 +1,87 @@
+"""Higher-order derivatives: forward over reverse, forward over forward.
+
+Every value is checked against autograd (an independent AD) or a closed form.
+"""
+
+import math
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+import higher_functions as hf
+import tangentlike as tl
+
+
+def test_hvp_of_two_arguments_against_closed_form():
+    x, y = 0.7, 1.3
+    hxx = 2 * y - y * y * math.sin(x * y)
+    hxy = 2 * x + math.cos(x * y) - x * y * math.sin(x * y)
+    hyy = -x * x * math.sin(x * y)
+    vx, vy = 0.4, -1.1
+    out = tl.hvp(hf.mixed, (x, y), (vx, vy))
+    np.testing.assert_allclose(out, (hxx * vx + hxy * vy, hxy * vx + hyy * vy), rtol=1e-12)
+
+
+@pytest.mark.parametrize("order,expected", [(1, 4.0 * 1.5 ** 3), (2, 12.0 * 1.5 ** 2),
+                                            (3, 24.0 * 1.5), (4, 24.0)])
+def test_nth_derivative_of_a_polynomial(order, expected):
+    assert tl.derivative(hf.quartic, order=order)(1.5) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_nth_derivative_through_a_loop(order):
+    x = 0.3
+    expected = sum((i + 1) ** order * math.sin(x * (i + 1) + order * math.pi / 2)
+                   for i in range(3))
+    assert tl.derivative(hf.sines, order=order)(x) == pytest.approx(expected, rel=1e-10)
+
+
+def test_second_derivative_through_while_and_branches():
+    def reference(x):
+        y = x
+        for _ in range(5):
+            y = y * 0.5 if y > 1.0 else y * y + 0.7
+        return y
+    second = autograd.grad(autograd.grad(reference))(0.9)
+    assert tl.derivative(hf.branchy, order=2)(0.9) == pytest.approx(second, rel=1e-10)
+
+
+def test_hessian_of_a_scalar_function():
+    assert tl.hessian(hf.quartic)(2.0) == pytest.approx(48.0)
+
+
+def test_hessian_of_a_quadratic_form_is_its_matrix():
+    a = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 4.0]])
+    np.testing.assert_allclose(tl.hessian(hf.quadratic_form)(np.array([0.3, -1.0, 2.0])), a,
+                               rtol=1e-12)
+
+
+def test_hessian_and_hvp_against_autograd():
+    x = np.array([0.5, -0.3, 0.8, 1.2])
+    v = np.array([1.0, 2.0, -1.0, 0.5])
+    reference = autograd.hessian(lambda z: anp.sum(z * z * z) + anp.sum(anp.sin(z)))(x)
+    np.testing.assert_allclose(tl.hessian(hf.cubic_sum)(x), reference, rtol=1e-10)
+    np.testing.assert_allclose(tl.hvp(hf.cubic_sum, (x,), (v,)), reference @ v, rtol=1e-10)
+
+
+def test_laplacian():
+    x = np.array([0.5, -0.3, 0.8])
+    expected = np.sum(6 * x - np.sin(x))
+    assert tl.laplacian(hf.cubic_sum)(x) == pytest.approx(expected, rel=1e-10)
+
+
+def test_jacobian_forward_and_reverse_agree_with_autograd():
+    p = np.array([0.4, -1.2, 2.0])
+    reference = autograd.jacobian(lambda q: anp.array([q[1] * q[2], q[0] * q[0] * q[2],
+                                                       anp.sin(q[0]) + q[1]]))(p)
+    np.testing.assert_allclose(tl.jacobian(hf.field)(p), reference, rtol=1e-12)
+    np.testing.assert_allclose(tl.jacobian(hf.squares)(p), np.diag(2 * p), rtol=1e-12)
+
+
+def test_divergence_and_curl():
+    p = np.array([0.4, -1.2, 2.0])
+    assert tl.divergence(hf.field)(p) == pytest.approx(0.0 + 0.0 + 0.0)
+    expected_curl = np.array([1.0 - p[0] ** 2, p[1] - math.cos(p[0]), 2 * p[0] * p[2] - p[2]])
+    np.testing.assert_allclose(tl.curl(hf.field)(p), expected_curl, rtol=1e-12)
