@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                  # all workloads, Markdown table on stdout
     python benchmarks/run.py --only W1 --quick
+    python benchmarks/run.py --only W4 --quick    # W4-100, W4-10k and W4-1M
     python benchmarks/run.py --write-docs     # also update docs/performance.md
 
 For each workload the gradients are first checked against the hand-written one
@@ -10,6 +11,11 @@ calls per repeat is calibrated once so that a repeat lasts at least --min-time
 seconds, repeats of all columns are interleaved (so drift on a noisy machine hits
 every column alike), and the median time per call is reported with its ratio to
 the hand-written gradient (= 1.00).
+
+Workloads with NumPy array arguments also get the peak extra memory of one call
+of the hand-written gradient and of tangentlike's, measured with `tracemalloc`
+(NumPy reports its array buffers to it); tangentlike's cell adds the difference in
+units of the largest array argument (issue 3's target: at most +1.00).
 """
 import argparse
 import datetime
@@ -20,8 +26,15 @@ import platform
 import statistics
 import sys
 import time
+import tracemalloc
 
-import numpy as np
+# One BLAS thread unless the caller says otherwise: on a shared machine a
+# multithreaded BLAS makes matrix workloads (W5, W6) vary 10-100x between runs.
+# Set before NumPy is imported, which is when OpenBLAS/MKL read it.
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -33,7 +46,10 @@ from workloads import WORKLOADS  # noqa: E402
 DOCS = os.path.join(ROOT, "docs", "performance.md")
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 RTOL = 1e-9
-COLUMNS = ("primal", "hand-written", "tangentlike", "autograd")
+TIME_COLUMNS = ("primal", "hand-written", "tangentlike", "autograd")
+MEMORY_COLUMNS = ("memory: hand-written", "memory: tangentlike")
+COLUMNS = TIME_COLUMNS + MEMORY_COLUMNS
+RECURSION_LIMIT = 10_000      # W2 recurses 200 deep, and a gradient call nests deeper
 
 try:
     import autograd
@@ -62,7 +78,12 @@ def autograd_grad(w):
 # --- checking --------------------------------------------------------------
 
 def agree(a, b):
-    """True when gradients `a` and `b` have the same structure and agree to RTOL."""
+    """True when gradients `a` and `b` have the same structure and agree to RTOL.
+
+    Arrays agree elementwise to RTOL relative to the largest magnitude in `b`, so
+    an entry that is a near-cancelling sum (a weight's gradient summed over a
+    batch) is not held to a tighter bound than the array's own rounding.
+    """
     if isinstance(a, (tuple, list)):
         return (type(a) is type(b) and len(a) == len(b)
                 and all(agree(x, y) for x, y in zip(a, b)))
@@ -70,8 +91,9 @@ def agree(a, b):
         return (isinstance(b, dict) and a.keys() == b.keys()
                 and all(agree(a[k], b[k]) for k in a))
     try:
+        scale = float(np.max(np.abs(b), initial=0.0))
         return (np.shape(a) == np.shape(b)
-                and bool(np.allclose(a, b, rtol=RTOL, atol=0.0)))
+                and bool(np.allclose(a, b, rtol=RTOL, atol=RTOL * scale)))
     except TypeError:
         return False
 
@@ -117,6 +139,32 @@ def time_columns(fns, args, repeats, min_time):
         for key, fn in fns.items():
             samples[key].append(run_calls(fn, args, counts[key]) / counts[key])
     return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def peak_memory(fn, args):
+    """Bytes allocated at the peak of one call `fn(*args)`, beyond what was allocated before."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def array_unit(args):
+    """nbytes of the largest NumPy array argument, or None when there is none."""
+    sizes = [a.nbytes for a in args if isinstance(a, np.ndarray)]
+    return max(sizes) if sizes else None
+
+
+def fmt_bytes(n):
+    for unit, scale in (("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} B"
 
 
 def fmt_time(seconds):
@@ -165,7 +213,26 @@ def bench(w, repeats, min_time, log):
     for column, seconds in medians.items():
         cell = f"{fmt_time(seconds)} ({seconds / base:.2f})"
         cells[column] = cell + (" **WRONG**" if column in wrong else "")
+    cells.update(memory_cells(w, fns, wrong, log))
     return cells, warnings
+
+
+def memory_cells(w, fns, wrong, log):
+    """The memory columns: peak extra bytes of one gradient call (NumPy workloads only)."""
+    unit = array_unit(w.args)
+    if unit is None:
+        return dict.fromkeys(MEMORY_COLUMNS, "—")
+    log(f"memory {w.name}: hand-written, tangentlike")
+    base = peak_memory(fns["hand-written"], w.args)
+    cells = {"memory: hand-written": fmt_bytes(base)}
+    if "tangentlike" not in fns:
+        cells["memory: tangentlike"] = "error"
+    else:
+        peak = peak_memory(fns["tangentlike"], w.args)
+        cells["memory: tangentlike"] = (
+            f"{fmt_bytes(peak)} ({(peak - base) / unit:+.2f})"
+            + (" **WRONG**" if "tangentlike" in wrong else ""))
+    return cells
 
 
 def table(results):
@@ -175,9 +242,16 @@ def table(results):
         lines.append(f"| {w.name}: {w.description} | "
                      + " | ".join(cells[c] for c in COLUMNS) + " |")
         for line in warnings:
-            lines.append(f"| **⚠ WARNING {w.name}** | {line} |"
+            lines.append(f"| **⚠ WARNING {w.name}** | {table_cell(line)} |"
                          + " |" * (len(COLUMNS) - 1))
     return "\n".join(lines)
+
+
+def table_cell(text):
+    """`text` as one Markdown table cell: its first line (the rest went to stderr), `|` escaped."""
+    lines = text.splitlines() or [""]
+    first = lines[0] + (" …" if len(lines) > 1 else "")
+    return first.replace("|", "\\|")
 
 
 def stamp(repeats, min_time):
@@ -192,8 +266,10 @@ def stamp(repeats, min_time):
             f"with `benchmarks/run.py --repeats {repeats}` (≥ {min_time * 1e3:.0f} ms "
             f"per repeat): Python {platform.python_version()}, NumPy {np.__version__}, "
             f"tangentlike {tl_version}, autograd {ag}; "
-            f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}. "
-            f"Median time per call (ratio to hand-written).")
+            f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+            f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}. "
+            f"Median time per call (ratio to hand-written); peak extra memory of "
+            f"one gradient call (tangentlike's difference in largest-array-argument units).")
 
 
 def write_docs(text):
@@ -207,6 +283,11 @@ def write_docs(text):
         fh.write(f"{head}{START}\n{text}\n{END}{tail}")
 
 
+def selects(name, w):
+    """`--only` NAME picks the workload of that name, or all its sizes ("W4": W4-100, ...)."""
+    return w.name == name or w.name.startswith(name + "-")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7,
@@ -215,7 +296,8 @@ def main(argv=None):
     parser.add_argument("--min-time", type=float, default=0.05,
                         help="seconds one repeat lasts at least (default 0.05)")
     parser.add_argument("--only", action="append", metavar="NAME",
-                        help="run only this workload (repeatable, or W1,W3)")
+                        help="run only this workload (repeatable, or W1,W3; "
+                             "W4 selects W4-100, W4-10k and W4-1M)")
     parser.add_argument("--write-docs", action="store_true",
                         help=f"replace the table in {os.path.relpath(DOCS, ROOT)}")
     args = parser.parse_args(argv)
@@ -226,16 +308,18 @@ def main(argv=None):
     workloads = WORKLOADS
     if args.only:
         names = {n.strip() for item in args.only for n in item.split(",") if n.strip()}
-        unknown = names - {w.name for w in WORKLOADS}
+        unknown = {n for n in names if not any(selects(n, w) for w in WORKLOADS)}
         if unknown:
             parser.error(f"unknown workload(s) {sorted(unknown)}; "
                          f"known: {[w.name for w in WORKLOADS]}")
-        workloads = [w for w in WORKLOADS if w.name in names]
+        workloads = [w for w in WORKLOADS if any(selects(n, w) for n in names)]
         if args.write_docs:
             parser.error("--write-docs needs all workloads (drop --only)")
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
     results = []
     for w in workloads:

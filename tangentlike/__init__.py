@@ -15,7 +15,9 @@ from .api import (  # noqa: E402
     jvp,
     register_adjoint,
     register_nondifferentiable,
+    register_tangent,
     source,
+    stop_gradient,
     value_and_grad,
     vjp,
 )
@@ -32,7 +34,7 @@ from .errors import (  # noqa: E402
 
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",
-    "register_adjoint", "register_nondifferentiable",
+    "register_adjoint", "register_nondifferentiable", "register_tangent", "stop_gradient",
     "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",

@@ -5,9 +5,10 @@ Guarantees:
 - `activity(fn, wrt, resolve)` -> the set of *active* names: those that depend on
   a `wrt` parameter through differentiable operations (varied) AND reach the
   returned value (useful).  Only active names get adjoints.
-- `kinds(fn, arg_kinds, resolve)` -> name -> "scalar" (a Python number),
+- `kinds(fn, arg_kinds, resolve, call_kind)` -> name -> "scalar" (a Python number),
   "numeric" (number or array: `+` accumulates), "sequence" (a list, tuple or
-  dict of Python numbers) or "unknown" (other containers, ...).
+  dict of Python numbers) or "unknown" (other containers, ...); `call_kind(call,
+  kinds)` may tell the kind of what a call into a user function returns.
 - `plan_restores(body, effects)` -> the statements before which an overwritten
   value must be pushed on the tape, because the backward sweep reads it later
   (the to-be-recorded analysis), and the names that may be unbound there.
@@ -135,7 +136,7 @@ def activity(fn, wrt, resolve):
 # -- kinds -------------------------------------------------------------------------
 
 
-def kinds(fn, arg_kinds, resolve):
+def kinds(fn, arg_kinds, resolve, call_kind=None):
     """Flow-insensitive kind of every name (see module docstring)."""
     kind = {p: {"scalar": _SCALAR, "array": _NUMERIC, "scalars": _SEQUENCE}.get(k, _UNKNOWN)
             for p, k in arg_kinds.items()}
@@ -154,13 +155,13 @@ def kinds(fn, arg_kinds, resolve):
         changed = False
         for target, value in assignments:
             if isinstance(value, _ElementWrite):
-                element = expression_kind(value.value, kind, resolve)
+                element = expression_kind(value.value, kind, resolve, call_kind)
                 if kind.get(target) == _NUMERIC and element in (_SCALAR, _NUMERIC):
                     new = _NUMERIC                     # writing into an array
                 else:
                     new = _SEQUENCE if element == _SCALAR else _UNKNOWN
             else:
-                new = expression_kind(value, kind, resolve)
+                new = expression_kind(value, kind, resolve, call_kind)
             old = kind.get(target)
             joined = new if old is None else _join(old, new)
             if joined != old:
@@ -186,14 +187,14 @@ def _loops(stmts):
             yield from _loops(s.orelse)
 
 
-def expression_kind(e, kind, resolve):
+def expression_kind(e, kind, resolve, call_kind=None):
     if isinstance(e, gast.Constant):
         return _SCALAR if isinstance(e.value, (int, float, complex)) else _UNKNOWN
     if isinstance(e, gast.Name):
         return kind.get(e.id, _SCALAR)
     if isinstance(e, gast.BinOp):
-        left = expression_kind(e.left, kind, resolve)
-        right = expression_kind(e.right, kind, resolve)
+        left = expression_kind(e.left, kind, resolve, call_kind)
+        right = expression_kind(e.right, kind, resolve, call_kind)
         if _SEQUENCE in (left, right):      # list repetition and concatenation
             pair = {left, right}
             if isinstance(e.op, gast.Mult) and pair <= {_SEQUENCE, _SCALAR} \
@@ -203,20 +204,21 @@ def expression_kind(e, kind, resolve):
         joined = _join(left, right)
         return _join(joined, _NUMERIC) if isinstance(e.op, gast.MatMult) else joined
     if isinstance(e, gast.UnaryOp):
-        return expression_kind(e.operand, kind, resolve)
+        return expression_kind(e.operand, kind, resolve, call_kind)
     if isinstance(e, (gast.Compare, gast.BoolOp)):
         return _SCALAR
     if isinstance(e, (gast.List, gast.Tuple)):
-        elements = {expression_kind(x, kind, resolve) for x in e.elts}
+        elements = {expression_kind(x, kind, resolve, call_kind) for x in e.elts}
         return _SEQUENCE if elements <= {_SCALAR} else _UNKNOWN
     if isinstance(e, gast.Dict):
-        values = {expression_kind(x, kind, resolve) for x in e.values}
+        values = {expression_kind(x, kind, resolve, call_kind) for x in e.values}
         return _SEQUENCE if values <= {_SCALAR} else _UNKNOWN
     if isinstance(e, gast.Call):
         rule = resolve(e.func)
         if rule is None:
-            return _UNKNOWN
-        args = [expression_kind(a, kind, resolve) for a in e.args]
+            inferred = call_kind(e, kind) if call_kind is not None else None
+            return inferred or _UNKNOWN
+        args = [expression_kind(a, kind, resolve, call_kind) for a in e.args]
         if rule.callable in (list, tuple) and args == [_SEQUENCE]:
             return _SEQUENCE
         if rule.scalar and all(a == _SCALAR for a in args):
@@ -226,13 +228,50 @@ def expression_kind(e, kind, resolve):
             return _NUMERIC
         return _UNKNOWN
     if isinstance(e, gast.Subscript):
-        base = expression_kind(e.value, kind, resolve)
+        base = expression_kind(e.value, kind, resolve, call_kind)
         if base == _SEQUENCE and not isinstance(e.slice, gast.Slice):
             return _SCALAR
         return _NUMERIC if base in (_NUMERIC, _SCALAR) else _UNKNOWN
     if isinstance(e, gast.Attribute) and e.attr in DIFF_ATTRIBUTES:
-        return expression_kind(e.value, kind, resolve)
+        return expression_kind(e.value, kind, resolve, call_kind)
     return _UNKNOWN
+
+
+def arg_kind(value):
+    """'scalar', 'array', 'scalars' (list/tuple of numbers) or 'other': how a value
+    passed to a function specializes its generated code."""
+    if value.__class__ is float:
+        return "scalar"
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, (int, float)):
+        return "scalar"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return "array"
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return "scalars"
+    return "other"
+
+
+_AS_ARGUMENT = {_SCALAR: "scalar", _SEQUENCE: "scalars", _NUMERIC: "array"}
+_AS_RESULT = {"scalar": _SCALAR, "scalars": _SEQUENCE, "array": _NUMERIC}
+
+
+def callee_kinds(signature, bound, expr_kind):
+    """The argument kinds (arg_kind's words) a call passes to a user function."""
+    out = []
+    for p, param in signature.parameters.items():
+        if p in bound:
+            out.append(_AS_ARGUMENT.get(expr_kind(bound[p]), "other"))
+        else:
+            out.append(arg_kind(param.default))
+    return tuple(out)
+
+
+def as_kind(word):
+    """An arg_kind word as the kind of an expression."""
+    return _AS_RESULT.get(word, _UNKNOWN)
 
 
 # -- what must be recorded ---------------------------------------------------------

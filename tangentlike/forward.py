@@ -32,7 +32,7 @@ ZERO = "__tangentlike_zero__"
 class ForwardTransformer:
     """Builds the tangent function of one normalized function."""
 
-    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules):
+    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None):
         self.parsed, self.fn, self.namer = parsed, fn, namer
         self.wrt = list(wrt)
         self.params = [a.id for a in fn.args.args]
@@ -41,7 +41,8 @@ class ForwardTransformer:
         self.locals = self.params + sorted(n.stored_names(fn.body))
         self.rule_of = _RuleResolver(self).rule_of
         self.active = analyze.activity(fn, self.wrt, self.rule_of)
-        self.kind = analyze.kinds(fn, arg_kinds, self.rule_of)
+        self.result_kind = result_kind
+        self.kind = analyze.kinds(fn, arg_kinds, self.rule_of, self.call_kind)
         self.inliner = Inliner(namer, modules)
         self.callees = {}            # (function, wrt, kinds) -> jvp name
         self.own_key = None
@@ -189,14 +190,7 @@ class ForwardTransformer:
         params = list(signature.parameters)
         active = [p for p in params if p in bound.arguments
                   and analyze.diff_reads(bound.arguments[p], self.rule_of) & self.active]
-        kinds = []
-        for p in params:
-            if p in bound.arguments:
-                kind = analyze.expression_kind(bound.arguments[p], self.kind, self.rule_of)
-                kinds.append({"scalar": "scalar", "sequence": "scalars"}.get(kind, "other"))
-            else:
-                from .api import arg_kind
-                kinds.append(arg_kind(signature.parameters[p].default))
+        kinds = analyze.callee_kinds(signature, bound.arguments, self.expr_kind)
         key = (obj, tuple(active), tuple(kinds))
         if key == self.own_key:
             name_ = self.own_name
@@ -220,6 +214,24 @@ class ForwardTransformer:
 
     def d_param(self, obj, param):
         return "d" + param
+
+    def expr_kind(self, e):
+        return analyze.expression_kind(e, self.kind, self.rule_of, self.call_kind)
+
+    def call_kind(self, call, kind):
+        """The kind of what a call into a user function returns (None if unknown)."""
+        obj = self.callee(call.func)
+        if self.result_kind is None or not inspect.isfunction(obj) or lookup(obj) is not None:
+            return None
+        signature = inspect.signature(obj)
+        try:
+            bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError:
+            return None
+        kinds = analyze.callee_kinds(
+            signature, bound.arguments,
+            lambda e: analyze.expression_kind(e, kind, self.rule_of, self.call_kind))
+        return analyze.as_kind(self.result_kind(obj, kinds))
 
     def callee(self, func):
         path = []
@@ -301,7 +313,7 @@ class ForwardTransformer:
             placeholders[dp] = tangent if tangent is not None else n.name(ZERO)
         if all(n.is_name(placeholders[dp], ZERO) for dp in template.tangent_params):
             return None
-        kinds = [analyze.expression_kind(a, self.kind, self.rule_of) for a in bound.values()]
+        kinds = [self.expr_kind(a) for a in bound.values()]
         body, outputs = self.inliner.inline(template, bound, placeholders, {template.params[0]},
                                             all(k == "scalar" for k in kinds), stmts)
         stmts.extend(body)

@@ -201,7 +201,8 @@ class _Desugar:
 
     def kept(self, e, out, line):
         """`e`, named by a temporary when arrays are about and it is a compound value."""
-        if self.arrays and isinstance(e, (gast.BinOp, gast.UnaryOp)):
+        if self.arrays and isinstance(e, (gast.BinOp, gast.UnaryOp)) \
+                and any(isinstance(x, gast.Name) for x in gast.walk(e)):
             return self.hoist(e, out, line)
         return e
 

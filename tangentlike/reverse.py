@@ -71,7 +71,7 @@ class Contribution:
 class ReverseTransformer:
     """Builds the adjoint of one normalized function."""
 
-    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules):
+    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None):
         self.parsed = parsed
         self.fn = fn
         self.wrt = list(wrt)
@@ -79,7 +79,8 @@ class ReverseTransformer:
         self.params = [a.id for a in fn.args.args]
         self.locals = self.params + sorted(n.stored_names(fn.body))
         self.active = analyze.activity(fn, self.wrt, self.rule_of)
-        self.kind = analyze.kinds(fn, arg_kinds, self.rule_of)
+        self.result_kind = result_kind
+        self.kind = analyze.kinds(fn, arg_kinds, self.rule_of, self.call_kind)
         self.inliner = Inliner(namer, modules)
         self.uses_tape = False
         self.blocks = {}
@@ -91,6 +92,24 @@ class ReverseTransformer:
         self.own_names = None
 
     # -- callee resolution -------------------------------------------------------
+    def expr_kind(self, e):
+        return analyze.expression_kind(e, self.kind, self.rule_of, self.call_kind)
+
+    def call_kind(self, call, kind):
+        """The kind of what a call into a user function returns (None if unknown)."""
+        obj = self.callee(call.func)
+        if self.result_kind is None or not inspect.isfunction(obj) or lookup(obj) is not None:
+            return None
+        signature = inspect.signature(obj)
+        try:
+            bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError:
+            return None
+        kinds = analyze.callee_kinds(
+            signature, bound.arguments,
+            lambda e: analyze.expression_kind(e, kind, self.rule_of, self.call_kind))
+        return analyze.as_kind(self.result_kind(obj, kinds))
+
     def callee(self, func):
         """The object a call's `func` expression names, or None (a local's method)."""
         path = []
@@ -132,7 +151,7 @@ class ReverseTransformer:
             body.append(n.assign(out_name, value_node, line))
             if analyze.diff_reads(value_node, self.rule_of) & self.active:
                 self.active.add(out_name)
-                self.kind[out_name] = analyze.expression_kind(value_node, self.kind, self.rule_of)
+                self.kind[out_name] = self.expr_kind(value_node)
         self.out_name, self.line = out_name, line
         self.seed = self.namer.adjoint(out_name)
         self.collect(body)
@@ -372,14 +391,7 @@ class ReverseTransformer:
         params = list(inspect.signature(obj).parameters)
         active = [p for p in params if p in bound.arguments
                   and analyze.diff_reads(bound.arguments[p], self.rule_of) & self.active]
-        kinds = []
-        for p in params:
-            if p in bound.arguments:
-                kind = analyze.expression_kind(bound.arguments[p], self.kind, self.rule_of)
-                kinds.append({"scalar": "scalar", "sequence": "scalars"}.get(kind, "other"))
-            else:
-                from .api import arg_kind
-                kinds.append(arg_kind(inspect.signature(obj).parameters[p].default))
+        kinds = analyze.callee_kinds(inspect.signature(obj), bound.arguments, self.expr_kind)
         callee = self.callee_pair(obj, value.func, tuple(active), tuple(kinds))
         self.uses_tape = True
         call = copy.deepcopy(value)
@@ -409,13 +421,13 @@ class ReverseTransformer:
     def accumulate(self, contributions):
         out = []
         order = []
+        def key_of(c):      # contributions at the same index are summed first
+            return c.name, None if c.index is None else gast.dump(c.index)
         for c in contributions:
-            key = (c.name, None if c.index is None else id(c.index))
-            if key not in order:
-                order.append(key)
+            if key_of(c) not in order:
+                order.append(key_of(c))
         for key in order:
-            group = [c for c in contributions if (c.name, None if c.index is None
-                                                  else id(c.index)) == key]
+            group = [c for c in contributions if key_of(c) == key]
             badj = self.namer.adjoint(key[0])
             if group[0].index is not None:
                 total = _factored_sum([c.value for c in group])
@@ -490,7 +502,7 @@ class ReverseTransformer:
         active_params = [p for p in template.params[:template.returns]
                          if p in bound and analyze.diff_reads(bound[p], self.rule_of)
                          & self.active]
-        kinds = [analyze.expression_kind(a, self.kind, self.rule_of) for a in bound.values()]
+        kinds = [self.expr_kind(a) for a in bound.values()]
         scalar = all(k == "scalar" for k in kinds)
         if ans is None:
             ans = e
@@ -508,7 +520,7 @@ class ReverseTransformer:
 
     def may_broadcast(self, param, bound):
         others = [a for p, a in bound.items() if p != param]
-        return not all(analyze.expression_kind(a, self.kind, self.rule_of) == "scalar"
+        return not all(self.expr_kind(a) == "scalar"
                        for a in others)
 
     def bind(self, expr, stmts, uses):
@@ -538,8 +550,9 @@ class ReverseTransformer:
         if obj is None:
             return NoDerivativeError(
                 f"{written}()", reason="a method of a value computed inside the function",
-                hint="call the function form instead (e.g. numpy.sum(x) for x.sum()), "
-                     "whose rule is registered, or move the call out of the function", **where)
+                hint="call a function instead (e.g. numpy.sum(x) for x.sum()) whose rule is "
+                     "registered, or register a rule for one with tl.register_adjoint",
+                **where)
         if inspect.isfunction(obj):
             reason = ("a Python function called with a construct tangentlike cannot pass "
                       "through")

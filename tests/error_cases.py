@@ -176,16 +176,16 @@ def calls_frompyfunc(x):
 
 def calls_method_of_local(x):
     y = x * 3.0
-    z = y.conjugate()  # BAD
+    z = y.__rmul__(2.0)  # BAD
     return z * x
 
 
-def calls_np_arctan(x):
-    return np.sum(np.arctan(x))  # BAD
+def calls_np_i0(x):
+    return np.sum(np.i0(x))  # BAD
 
 
-def calls_np_cumsum(x):
-    return np.sum(np.cumsum(x) * x)  # BAD
+def calls_np_unwrap(x):
+    return np.sum(np.unwrap(x) * x)  # BAD
 
 
 class Scaler:

@@ -1,0 +1,128 @@
+"""The benchmark workloads (benchmarks/workloads.py) at small sizes.
+
+Keeps the benchmark honest: every hand-written gradient is checked against
+central differences on a few coordinates and against autograd, and tangentlike's
+gradient against the hand-written one (rtol 1e-9, as benchmarks/run.py does).
+"""
+
+import importlib.util
+import inspect
+import math
+import pathlib
+import sys
+
+import autograd
+import numpy as np
+import pytest
+
+import tangentlike as tl
+
+WORKLOADS_PY = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "workloads.py"
+RTOL = 1e-9
+
+
+def load_workloads():
+    """benchmarks/workloads.py as the module `benchmark_workloads` (it is not a package)."""
+    name = "benchmark_workloads"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, WORKLOADS_PY)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+SMALL = [w.small() for w in load_workloads().WORKLOADS]
+
+# W1 iterates a chaotic map 1000 times (its derivative is about -3e160): central
+# differences mean nothing there, so its hand-written gradient is checked
+# against autograd only.
+CHAOTIC = {"W1"}
+
+
+def by_name(workloads):
+    return pytest.mark.parametrize("w", workloads, ids=[w.name for w in workloads])
+
+
+def wrt_positions(w):
+    """Positions of the differentiated parameters, in `wrt` order."""
+    params = list(inspect.signature(w.primal).parameters)
+    wrt = w.wrt if isinstance(w.wrt, tuple) else (w.wrt,)
+    return [params.index(k) if isinstance(k, str) else k for k in wrt]
+
+
+def as_tuple(w, gradient):
+    """One gradient per `wrt` entry."""
+    return gradient if isinstance(w.wrt, tuple) else (gradient,)
+
+
+def assert_same_gradient(w, got, expected):
+    """Same structure, and each gradient within RTOL of the largest entry of the expected one."""
+    if isinstance(w.wrt, tuple):
+        assert type(got) is tuple and len(got) == len(expected), \
+            f"expected a tuple of {len(expected)} gradients, got {type(got).__name__}"
+    for name, g, e in zip(wrt_positions(w), as_tuple(w, got), as_tuple(w, expected)):
+        assert np.shape(g) == np.shape(e), f"argument {name}: shape {np.shape(g)} != {np.shape(e)}"
+        scale = float(np.max(np.abs(e), initial=0.0))
+        np.testing.assert_allclose(g, e, rtol=RTOL, atol=RTOL * scale,
+                                   err_msg=f"{w.name}, gradient of argument {name}")
+
+
+def shifted(args, position, index, step):
+    """A copy of `args` with `args[position][index]` (or the scalar itself) moved by `step`."""
+    args = list(args)
+    value = args[position]
+    if isinstance(value, np.ndarray):
+        value = value.copy()
+        value[index] += step
+    else:
+        value = value + step
+    args[position] = value
+    return args
+
+
+def coordinates(value):
+    """A few coordinates of an argument: first, middle and last entry (or the scalar)."""
+    if not isinstance(value, np.ndarray):
+        return [()]
+    flat = sorted({0, value.size // 2, value.size - 1})
+    return [np.unravel_index(i, value.shape) for i in flat]
+
+
+@by_name([w for w in SMALL if w.name not in CHAOTIC])
+def test_handwritten_matches_central_differences(w):
+    f0 = float(w.primal(*w.args))
+    gradients = as_tuple(w, w.handwritten(*w.args))
+    for position, gradient in zip(wrt_positions(w), gradients):
+        scale = float(np.max(np.abs(gradient)))
+        for index in coordinates(w.args[position]):
+            x = float(np.asarray(w.args[position])[index])
+            h = 1e-6 * max(1.0, abs(x))
+            fd = (w.primal(*shifted(w.args, position, index, h))
+                  - w.primal(*shifted(w.args, position, index, -h))) / (2 * h)
+            noise = 10 * np.finfo(float).eps * max(1.0, abs(f0)) / h
+            analytic = float(np.asarray(gradient)[index])
+            assert abs(fd - analytic) <= 1e-6 * (abs(analytic) + scale) + noise, \
+                (f"{w.name}: argument {position} at {index}: hand-written {analytic!r}, "
+                 f"central difference {fd!r}")
+
+
+@by_name(SMALL)
+def test_handwritten_matches_autograd(w):
+    fun = w.autograd_primal or w.primal
+    positions = wrt_positions(w)
+    argnum = tuple(positions) if isinstance(w.wrt, tuple) else positions[0]
+    expected = autograd.grad(fun, argnum)(*w.args)
+    assert_same_gradient(w, w.handwritten(*w.args), expected)
+
+
+@by_name([w for w in SMALL if w.autograd_primal is not None])
+def test_autograd_variant_computes_the_primal(w):
+    assert math.isclose(float(w.autograd_primal(*w.args)), float(w.primal(*w.args)),
+                        rel_tol=1e-12)
+
+
+@by_name(SMALL)
+def test_tangentlike_matches_handwritten(w):
+    got = tl.grad(w.primal, wrt=w.wrt)(*w.args)
+    assert_same_gradient(w, got, w.handwritten(*w.args))
