@@ -115,16 +115,30 @@ def recurse(x, n):
     return x if n == 0 else math.sin(recurse(x, n - 1)) * 0.9 + x
 
 
-def recurse_value_and_grad(x, n):
-    """(recurse(x, n), its derivative in x), by the same recursion."""
+def recurse_forward(x, n, saved):
+    """recurse(x, n), keeping each level's inner value for the backward recursion."""
     if n == 0:
-        return x, 1.0
-    v, dv = recurse_value_and_grad(x, n - 1)
-    return math.sin(v) * 0.9 + x, math.cos(v) * 0.9 * dv + 1.0
+        return x
+    v = recurse_forward(x, n - 1, saved)
+    saved.append(v)
+    return math.sin(v) * 0.9 + x
+
+
+def recurse_backward(n, saved, b):
+    """The adjoint of x, given the adjoint b of recurse(x, n)."""
+    if n == 0:
+        return b
+    v = saved.pop()
+    return b + recurse_backward(n - 1, saved, b * 0.9 * math.cos(v))
 
 
 def recurse_grad(x, n):
-    return recurse_value_and_grad(x, n)[1]
+    """Reverse mode by hand, recursing like the function: the fair comparison for
+    tangentlike's forward/backward pair (a forward-mode recursion carrying the
+    derivative along is about 1.7x faster still, and is not reverse mode)."""
+    saved = []
+    recurse_forward(x, n, saved)
+    return recurse_backward(n, saved, 1.0)
 
 
 def recurse_ag(x, n):

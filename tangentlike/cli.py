@@ -80,9 +80,11 @@ def _parser():
     parser.add_argument("--version", action="version", version=f"tangentlike {tl.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def function_command(name, summary, run):
-        sub = commands.add_parser(name, help=summary, description=summary)
-        sub.add_argument("target", metavar="FILE.py:FUNC",
+    def function_command(name, summary, run, extra=""):
+        usage = f"tangentlike {name} FILE.py:FUNC [--at NAME=VALUE ...] [--wrt NAME ...]"
+        usage += f"\n{' ' * len(f'usage: tangentlike {name} ')}{extra}" if extra else ""
+        sub = commands.add_parser(name, help=summary, description=summary, usage=usage)
+        sub.add_argument("target", metavar="FILE.py:FUNC", nargs="?",
                          help="the function: a Python file and a function defined in it")
         sub.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
                          help="argument values as Python literals: numbers (ints stay ints, "
@@ -94,7 +96,8 @@ def _parser():
         sub.set_defaults(run=lambda options: _with_function(options, run))
         return sub
 
-    show = function_command("show", "print the generated derivative source", _show)
+    show = function_command("show", "print the generated derivative source", _show,
+                            "[--mode {reverse,forward}] [--no-optimize] [--include-callees]")
     show.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                       help="reverse mode (the gradient; default) or forward mode")
     show.add_argument("--no-optimize", action="store_true",
@@ -102,8 +105,8 @@ def _parser():
     show.add_argument("--include-callees", action="store_true",
                       help="also show the derivatives of the user functions it calls")
     function_command("grad", "print the value and the gradient", _grad)
-    check = function_command(
-        "check", "compare the gradient with central finite differences", _check)
+    check = function_command("check", "compare the gradient with central finite differences",
+                             _check, "[--rtol RTOL] [--atol ATOL]")
     check.add_argument("--rtol", type=float, default=RTOL,
                        help=f"relative tolerance (default {RTOL:g})")
     check.add_argument("--atol", type=float, default=ATOL,
@@ -122,7 +125,7 @@ def _parser():
 
 def _with_function(options, command):
     """Import the target, run `command(options, fn)`, then undo the import's side effects."""
-    file_name, sep, qualname = options.target.rpartition(":")
+    file_name, sep, qualname = _target(options).rpartition(":")
     if not sep or not file_name or not qualname:
         raise CommandError(f"expected FILE.py:FUNC (e.g. model.py:loss), got {options.target!r}")
     path = pathlib.Path(file_name)
@@ -138,6 +141,19 @@ def _with_function(options, command):
         with contextlib.suppress(ValueError):
             sys.path.remove(str(directory))
         _forget_modules(set(sys.modules) - modules_before, directory)
+
+
+def _target(options):
+    """FILE.py:FUNC, also when written after --at or --wrt (whose value lists swallow it)."""
+    if options.target is None:
+        for values in (options.at, options.wrt):
+            if values and ":" in values[-1] and "=" not in values[-1]:
+                options.target = values.pop()
+                break
+        else:
+            raise CommandError(f"which function? e.g. tangentlike {options.command} "
+                               f"model.py:loss --at x=0.3")
+    return options.target
 
 
 def _forget_modules(new, directory):
@@ -411,10 +427,6 @@ def _check(options, fn):
     original = _evaluate(fn, lambda: call(None, None))
     rtol, atol = options.rtol, options.atol
     print(f"{_call_text(fn, values)} = {_format(value)}")
-    value_failed = not _close(_scalar(value), original, rtol, atol)
-    if value_failed:
-        print(f"MISMATCH: the derivative code computes the value {_scalar(value)!r}, "
-              f"the function itself {original!r}")
     rows, count, failed = [], 0, 0
     for name, gradient in zip(wrt, grads):
         ad = np.asarray(gradient, dtype=np.float64)
@@ -428,10 +440,14 @@ def _check(options, fn):
         rows += _rows(name, np.ndim(values[name]), ad, fd, abs_error, rel_error, ok)
     _print_table(["input", "AD", "finite difference", "abs error", "rel error", ""], rows)
     criterion = f"|AD - FD| <= {atol:g} + {rtol:g} * |FD|"
+    value_ok = _close(_scalar(value), original, rtol, atol)
     if failed:
         print(f"MISMATCH: {failed} of {count} partial derivatives differ from central "
               f"differences ({criterion} fails)")
-    if failed or value_failed:
+    if not value_ok:
+        print(f"MISMATCH: the derivative code computes the value {_scalar(value)!r}, "
+              f"the function itself {original!r}")
+    if failed or not value_ok:
         return EXIT_MISMATCH
     print(f"OK: the value and {count} partial derivative{'s' * (count != 1)} agree with "
           f"central differences ({criterion})")

@@ -188,10 +188,13 @@ def _reads(node):
 
 
 def _pure(expr):
+    """No tape access or in-place update: safe to move, drop or evaluate later."""
     for sub in gast.walk(expr):
         if isinstance(sub, gast.Call):
             name_ = _call_name(sub)
-            if name_ in _IMPURE_CALLS or name_.endswith(".pop"):
+            if name_ in _IMPURE_CALLS or name_.endswith(".pop") or any(
+                    isinstance(a, gast.Name) and a.id == "_tape"
+                    for a in list(sub.args) + [k.value for k in sub.keywords]):
                 return False
     return True
 

@@ -192,7 +192,8 @@ class ReverseTransformer:
         return _function(name_, args, body)
 
     def split(self, forward_name, backward_name, optimize):
-        """`forward(<params>, *, _tape) -> value` and `backward(b<out>, _tape) -> grads`."""
+        """`forward(<params>, *, _tape) -> value` and `backward(b<out>, _tape) -> grads`
+        (one adjoint, or a tuple of them when there are several)."""
         backward = optimize(self.inits + self.backward, self.grads)
         self.primal = optimize.primal(self.primal, backward)
         primal_names = set(self.locals)
@@ -216,7 +217,9 @@ class ReverseTransformer:
             target = gast.Tuple(elts=[n.name(v, store=True) for v in saved], ctx=gast.Store())
             restore = [n.assign(target, n.call(POP))]
         backward_body = self.tape_setup(push=False, pop=True, own=False) + restore + backward
-        backward_body.append(gast.Return(value=gast.Tuple(elts=self.grads, ctx=gast.Load())))
+        grads = self.grads[0] if len(self.grads) == 1 else \
+            gast.Tuple(elts=self.grads, ctx=gast.Load())
+        backward_body.append(gast.Return(value=grads))
         params = [n.name(self.seed), n.name(TAPE)]
         for p in params:
             p.ctx = gast.Param()
@@ -400,7 +403,8 @@ class ReverseTransformer:
         primal = n.set_line(n.assign(target, call), n.line_of(s))
         temps = [self.namer.temp("_b") for _ in active]
         backward_call = n.call(callee.backward, n.name(self.namer.adjoint(target)), n.name(TAPE))
-        head = [n.assign(gast.Tuple(elts=[n.name(t, store=True) for t in temps],
+        head = [n.assign(temps[0] if len(temps) == 1 else
+                         gast.Tuple(elts=[n.name(t, store=True) for t in temps],
                                     ctx=gast.Store()), backward_call)]
         bindings, contributions = [], []
         for p, temp in zip(active, temps):

@@ -1,0 +1,5 @@
+"""A sibling module imported by demo.py."""
+
+
+def square(x):
+    return x * x
