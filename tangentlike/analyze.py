@@ -138,8 +138,7 @@ def activity(fn, wrt, resolve):
 
 def kinds(fn, arg_kinds, resolve, call_kind=None):
     """Flow-insensitive kind of every name (see module docstring)."""
-    kind = {p: {"scalar": _SCALAR, "array": _NUMERIC, "scalars": _SEQUENCE}.get(k, _UNKNOWN)
-            for p, k in arg_kinds.items()}
+    kind = {p: as_kind(k) for p, k in arg_kinds.items()}
     assignments = []
     for s in simple_statements(fn.body):
         target, value = target_and_value(s)
@@ -251,6 +250,10 @@ def arg_kind(value):
     if isinstance(value, (list, tuple)) and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         return "scalars"
+    cls = type(value)
+    if getattr(cls, "__module__", "builtins") not in ("builtins", "numpy") \
+            and hasattr(value, "__dict__") and not isinstance(value, type):
+        return f"object:{cls.__module__}.{cls.__qualname__}"   # its methods can be resolved
     return "other"
 
 

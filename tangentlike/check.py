@@ -28,7 +28,8 @@ SUPPORTED = "supported"
 
 _HINT_RULE = "or register a rule for the function with tl.register_adjoint"
 _HINT_ASYNC = "differentiate a synchronous function; run the async code outside it"
-_HINT_NESTED = "define it at module level with `def` and call it"
+_HINT_NESTED = ("bind it to a name (square = lambda t: t * t) or write a nested def, "
+                "and call it by that name")
 _HINT_LOOP_ELSE = "use a flag variable set before `break` and an `if` after the loop"
 _HINT_LOOP_TARGET = ("loop over a plain name (or a tuple of names) and assign "
                      "inside the loop body")
@@ -60,7 +61,7 @@ NODES = {
     gast.AsyncWith: ("async with", _HINT_ASYNC),
     gast.AsyncFor: ("async for", _HINT_ASYNC),
     gast.AsyncFunctionDef: ("async def (async function)", _HINT_ASYNC),
-    gast.FunctionDef: ("nested function definitions / lambdas", _HINT_NESTED),
+    gast.FunctionDef: SUPPORTED,       # nested: checked like the function (see _problems)
     gast.ClassDef: ("class definition inside the function",
                     "define the class at module level"),
     gast.Global: ("writes through global/nonlocal",
@@ -95,7 +96,8 @@ NODES = {
     gast.FormattedValue: SUPPORTED,
     gast.Starred: ("* unpacking", "pass the arguments explicitly, "
                    "or concatenate sequences with +"),
-    gast.Lambda: ("nested function definitions / lambdas", _HINT_NESTED),
+    gast.Lambda: ("lambda not bound to a name (nested function definitions / lambdas)",
+                  _HINT_NESTED),
     gast.Yield: ("yield (generator)", "build and return a list instead of yielding"),
     gast.YieldFrom: ("yield from (generator)",
                      "build and return a list instead of yielding"),
@@ -144,6 +146,12 @@ def _position(problem):
     return getattr(node, "lineno", 0) or 0, getattr(node, "col_offset", 0) or 0
 
 
+def _lambda_as_def(node):
+    return gast.FunctionDef(name="<lambda>", args=node.args, body=[node.body],
+                            decorator_list=[], returns=None, type_comment=None,
+                            type_params=[])
+
+
 def _function_problems(fn):
     """Problems in the signature and body of the function being differentiated."""
     args = fn.args
@@ -160,6 +168,13 @@ def _function_problems(fn):
 
 def _problems(node):
     """Yield (node, construct, hint) for each unsupported construct in `node`."""
+    if isinstance(node, gast.FunctionDef):          # a nested def: checked like its parent
+        yield from _function_problems(node)
+        return
+    if isinstance(node, gast.Assign) and isinstance(node.value, gast.Lambda) \
+            and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name):
+        yield from _function_problems(_lambda_as_def(node.value))   # square = lambda t: ...
+        return
     kind = type(node)
     if isinstance(node, _PASS_THROUGH):
         entry = SUPPORTED

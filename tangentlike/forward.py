@@ -42,7 +42,8 @@ class ForwardTransformer:
         self.rule_of = _RuleResolver(self).rule_of
         self.active = analyze.activity(fn, self.wrt, self.rule_of)
         self.result_kind = result_kind
-        self.kind = analyze.kinds(fn, arg_kinds, self.rule_of, self.call_kind)
+        self.kind = analyze.kinds(fn, self.with_globals(arg_kinds), self.rule_of,
+                                  self.call_kind)
         self.inliner = Inliner(namer, modules)
         self.callees = {}            # (function, wrt, kinds) -> jvp name
         self.own_key = None
@@ -214,6 +215,14 @@ class ForwardTransformer:
 
     def d_param(self, obj, param):
         return "d" + param
+
+    def with_globals(self, arg_kinds):
+        """Argument kinds plus the kinds of the module-level values the function reads."""
+        kinds = dict(arg_kinds)
+        for name_ in sorted(n.names_read(self.fn) - set(self.locals)):
+            if name_ in self.parsed.namespace:
+                kinds[name_] = analyze.arg_kind(self.parsed.namespace[name_])
+        return kinds
 
     def expr_kind(self, e):
         return analyze.expression_kind(e, self.kind, self.rule_of, self.call_kind)

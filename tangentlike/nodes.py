@@ -163,3 +163,8 @@ def index_value(index):
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[index_value(x) for x in index.elts], ctx=gast.Load())
     return index
+
+
+def names_read(node):
+    """Every name loaded anywhere in `node`."""
+    return {x.id for x in gast.walk(node) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}

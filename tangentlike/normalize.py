@@ -26,17 +26,21 @@ statement it came from.
 
 import builtins
 import copy
+import inspect
 
 import gast
 
 from . import nodes as n
+from .errors import UnsupportedSyntaxError
 
 _PURE_BUILTINS = {"len", "int", "min", "max", "abs", "round"}
 
 
-def normalize(parsed, namer, arrays=False):
+def normalize(parsed, namer, arrays=False, kinds=None):
     """The normalized copy of `parsed.node`.
 
+    `kinds` (argument kinds) name the classes of object arguments, whose method calls
+    `obj.m(x)` become `Class.m(obj, x)`, calls of a plain function.
     `arrays`: the function handles arrays, so an operand a nonlinear operation must
     keep (operands of `* / ** @`, arguments of calls) gets a name of its own unless
     it already is a name, constant or subscript: the backward sweep then reuses the
@@ -47,8 +51,11 @@ def normalize(parsed, namer, arrays=False):
     if body and isinstance(body[0], gast.Expr) and n.is_const(body[0].value) \
             and isinstance(body[0].value.value, str):
         body = body[1:]                       # drop the docstring
+    body = _devirtualize(body, parsed, kinds or {})
     desugar = _Desugar(parsed, namer, arrays)
+    desugar.nested = _nested_functions(body)
     body = desugar.block(body)
+    _reject_escaping(body, desugar.nested, parsed)
     body = _Jumps(namer).function_body(body)
     fn.body = body or [gast.Pass()]
     fn.returns = None
@@ -62,6 +69,8 @@ class _Desugar:
         self.parsed = parsed
         self.namer = namer
         self.arrays = arrays
+        self.nested = {}        # nested function name -> its FunctionDef (lambdas too)
+        self.inlining = []      # names of the nested functions being inlined
 
     def block(self, stmts):
         out = []
@@ -166,6 +175,9 @@ class _Desugar:
     # -- expressions ---------------------------------------------------------
     def expr(self, e, out, line, top=False):
         """`e` with nested calls, conditionals and comprehensions hoisted into `out`."""
+        if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) \
+                and e.func.id in self.nested:
+            return self.inline(e, out, line)
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute):     # the value a method is called on
                 e.func.value = self.expr(e.func.value, out, line)
@@ -198,6 +210,35 @@ class _Desugar:
         elif isinstance(e, gast.Dict):
             e.values = [self.expr(x, out, line) for x in e.values]
         return e
+
+    def inline(self, call, out, line):
+        """A call to a nested function or lambda, written out in place: its parameters
+        and locals get fresh names, the names it reads from the enclosing function
+        stay, so adjoints flow back to captured variables."""
+        name_ = call.func.id
+        if name_ in self.inlining:
+            filename, file_line, column, text = self.parsed.location(call)
+            raise UnsupportedSyntaxError(
+                f"recursive nested function {name_!r}", "define it at module level to "
+                "recurse", filename=filename, line=file_line, column=column, source_line=text)
+        fdef = copy.deepcopy(self.nested[name_])
+        args = [self.expr(a, out, line) for a in call.args]
+        keywords = {k.arg: self.expr(k.value, out, line) for k in call.keywords}
+        params = [a.id for a in fdef.args.args]
+        defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
+        self.inlining.append(name_)
+        body = _Jumps(self.namer).function_body(self.block(fdef.body))
+        self.inlining.pop()
+        local = set(params) | n.stored_names(body)
+        renames = {v: self.namer.fresh(f"{name_}_{v.lstrip('_')}") for v in sorted(local)}
+        for k, p in enumerate(params):
+            value = args[k] if k < len(args) else keywords.get(p, defaults.get(p))
+            out.append(n.assign(renames[p], value, line))
+        ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
+        out.extend(_rename(s, renames) for s in body)
+        if ret is None or ret.value is None:
+            return n.const(None)
+        return _rename(ret.value, renames)
 
     def kept(self, e, out, line):
         """`e`, named by a temporary when arrays are about and it is a compound value."""
@@ -355,6 +396,82 @@ class _Desugar:
 _NONLINEAR = (gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.Mod)
 
 
+def _devirtualize(body, parsed, kinds):
+    """`obj.method(args)` -> `Class.method(obj, args)` when obj's class is known (an
+    argument specialized on its class, or a module-level instance) and is reachable
+    by a name in the function's namespace."""
+    classes = {}
+    for param, kind in kinds.items():
+        if isinstance(kind, str) and kind.startswith("object:"):
+            classes[param] = kind[len("object:"):]
+    by_qualname = {}
+    for name_, value in parsed.namespace.items():
+        if isinstance(value, type):
+            by_qualname.setdefault(f"{value.__module__}.{value.__qualname__}", name_)
+
+    class Rewrite(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)):
+                return node
+            receiver = func.value.id
+            if receiver in classes:
+                qualname = classes[receiver]
+            else:
+                value = parsed.namespace.get(receiver)
+                method = getattr(value, func.attr, None) if value is not None else None
+                if not (inspect.ismethod(method) and inspect.isfunction(method.__func__)) \
+                        or isinstance(value, type):
+                    return node
+                qualname = f"{type(value).__module__}.{type(value).__qualname__}"
+            class_name = by_qualname.get(qualname)
+            if class_name is None:
+                return node
+            node.func = gast.Attribute(value=n.name(class_name), attr=func.attr,
+                                       ctx=gast.Load())
+            node.args = [n.name(receiver)] + list(node.args)
+            return node
+
+    return [Rewrite().visit(s) for s in body]
+
+
+def _nested_functions(body):
+    """name -> FunctionDef of the functions defined (or lambdas bound) in `body`."""
+    out = {}
+    for s in body:
+        if isinstance(s, gast.FunctionDef):
+            out[s.name] = s
+        elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda):
+            lam = s.value
+            out[s.targets[0].id] = gast.FunctionDef(
+                name=s.targets[0].id, args=lam.args,
+                body=[n.set_line(gast.Return(value=lam.body), n.line_of(s))],
+                decorator_list=[], returns=None, type_comment=None, type_params=[])
+    return out
+
+
+def _reject_escaping(body, nested, parsed):
+    """A nested function used other than by calling it (passed on, stored) is an error."""
+    called = set()
+    for node in (x for s in body for x in gast.walk(s)):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+            called.add(id(node.func))
+    for s in body:
+        if isinstance(s, gast.FunctionDef) or (isinstance(s, gast.Assign)
+                                                and isinstance(s.value, gast.Lambda)):
+            continue
+        for node in gast.walk(s):
+            if isinstance(node, gast.Name) and node.id in nested and id(node) not in called \
+                    and isinstance(node.ctx, gast.Load):
+                filename, line, column, text = parsed.location(node)
+                raise UnsupportedSyntaxError(
+                    f"passing the nested function {node.id!r} as a value",
+                    "call it directly where it is needed (its derivative is taken by "
+                    "writing the call out), or define it at module level",
+                    filename=filename, line=line, column=column, source_line=text)
+
+
 def _is_boolean(e):
     """A test made only of comparisons, `not` and boolean operators."""
     if isinstance(e, gast.BoolOp):
@@ -385,7 +502,7 @@ class _Jumps:
 
     def function_body(self, body):
         body = _nest_after_jumps(body)
-        returns = [s for stmt in body for s in gast.walk(stmt) if isinstance(s, gast.Return)]
+        returns = [s for stmt in body for s in _own_nodes(stmt) if isinstance(s, gast.Return)]
         tail_only = (len(returns) == 1 and body and body[-1] is returns[0])
         if not returns or tail_only:
             return self.without_unread_flags(self.block(body, loop=None, lower_returns=False))
@@ -433,7 +550,7 @@ class _Jumps:
                 flags.add(loop["break"])
             elif isinstance(sub, gast.Continue):
                 flags.add(loop["continue"])
-        if lower_returns and any(isinstance(x, gast.Return) for x in gast.walk(s)):
+        if lower_returns and any(isinstance(x, gast.Return) for x in _own_nodes(s)):
             flags.add(self.returned)
         return flags
 
@@ -464,7 +581,7 @@ class _Jumps:
         tails = _tail_jumps(s.body)          # a break/continue that ends the body stays as is
         has_break = any(isinstance(x, gast.Break) and id(x) not in tails for x in own)
         has_continue = any(isinstance(x, gast.Continue) and id(x) not in tails for x in own)
-        has_return = lower_returns and any(isinstance(x, gast.Return) for x in gast.walk(s))
+        has_return = lower_returns and any(isinstance(x, gast.Return) for x in _own_nodes(s))
         line = n.line_of(s)
         ctx = {"break": self.namer.fresh("_break") if has_break else None,
                "continue": self.namer.fresh("_continue") if has_continue else None,
@@ -502,6 +619,17 @@ def _any_flag(flags):
     return gast.BoolOp(op=gast.Or(), values=[n.name(f) for f in flags])
 
 
+def _own_nodes(node):
+    """Walk `node` without entering nested function definitions and lambdas."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        yield cur
+        if isinstance(cur, (gast.FunctionDef, gast.Lambda)):
+            continue
+        stack.extend(gast.iter_child_nodes(cur))
+
+
 def _walk_same_function(node, into_loops, skip_root=False):
     """Walk `node`, not descending into nested loops unless `into_loops`."""
     stack = [node]
@@ -512,6 +640,8 @@ def _walk_same_function(node, into_loops, skip_root=False):
             yield cur
         is_loop = isinstance(cur, (gast.For, gast.While))
         if is_loop and not into_loops and not first:
+            continue
+        if isinstance(cur, (gast.FunctionDef, gast.Lambda)):
             continue
         first = False
         stack.extend(reversed(list(gast.iter_child_nodes(cur))))

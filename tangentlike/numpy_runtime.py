@@ -15,6 +15,8 @@ docs/conventions.md: ties share the adjoint equally, |x| has slope 0 at 0,
 sorting follows the stable order.
 """
 
+import math
+
 import numpy as np
 
 
@@ -32,12 +34,13 @@ def item(b, k):
     return 0.0 if is_zero(b) else b[k]
 
 
-def _dense(b, like):
+def dense(b, like):
     """`b`, or zeros shaped like `like` when `b` is the zero sentinel."""
     return np.zeros_like(like) if is_zero(b) else b
 
 
-def _T(x):
+def mT(x):
+    """x with its last two axes swapped (the matrix transpose of a stack)."""
     return np.swapaxes(x, -1, -2)
 
 
@@ -111,6 +114,24 @@ def extreme_weights(a, ans, axis=None, keepdims=False):
         return 1.0
     chosen = (a == expand(ans, a, axis, keepdims)).astype(_dtype(a))
     return chosen / chosen.sum(axis=axis, keepdims=True)
+
+
+def prod_others_tangent(a, t, axis=None):
+    """The tangent along `t` of `prod_others(a, axis)`, exact where `a` has zeros."""
+    if not _is_array(a):
+        return 0.0
+    keep = dict(axis=axis, keepdims=True)
+    zero = a == 0
+    safe = np.where(zero, 1, a).astype(a.dtype, copy=False)
+    zeros = zero.sum(**keep)
+    product = safe.prod(**keep)                       # of the non-zero entries
+    ratio = np.where(zero, 0, t / safe)
+    total = ratio.sum(**keep)                         # sum of t / a over non-zeros
+    at_zeros = np.where(zero, t, 0).sum(**keep)       # sum of t over zeros
+    off = (zeros == 0) * (product / safe) * (total - ratio) + (zeros == 1) * at_zeros \
+        * product / safe
+    on = (zeros == 1) * product * total + (zeros == 2) * (at_zeros - t) * product
+    return np.where(zero, on, off)
 
 
 def prod_others(a, axis=None):
@@ -195,6 +216,35 @@ def average_weights_adjoint(g, ans, a, axis, weights, keepdims):
     return np.reshape(sum_like(full, w), _shape(weights))
 
 
+def average_adjoint_tangent(g, a, axis, weights, keepdims, tg, tweights):
+    """The tangent of `average_adjoint` (it depends on g and the weights)."""
+    w = average_weights(a, axis, weights)
+    total = w.sum(axis=axis, keepdims=True)
+    out = 0.0 if is_zero(tg) else expand(tg, a, axis, keepdims) * w / total
+    if not is_zero(tweights):
+        tw = average_weights(a, axis, tweights)
+        tw_total = tw.sum(axis=axis, keepdims=True)
+        out = out + expand(g, a, axis, keepdims) * (tw - w * tw_total / total) / total
+    return np.zeros_like(a) + out
+
+
+def average_weights_adjoint_tangent(g, ans, a, axis, weights, keepdims, tg, tans, ta,
+                                    tweights):
+    """The tangent of `average_weights_adjoint` (it depends on g, ans, a and the weights)."""
+    w = average_weights(a, axis, weights)
+    total = w.sum(axis=axis, keepdims=True)
+    share = expand(g, a, axis, keepdims) / total
+    tshare = 0.0 if is_zero(tg) else expand(tg, a, axis, keepdims) / total
+    if not is_zero(tweights):
+        tshare = tshare - share * average_weights(a, axis, tweights).sum(
+            axis=axis, keepdims=True) / total
+    spread = a - expand(ans, a, axis, keepdims)
+    tspread = (0.0 if is_zero(ta) else ta) - (0.0 if is_zero(tans) else
+                                               expand(tans, a, axis, keepdims))
+    full = np.zeros_like(a) + tshare * spread + share * tspread
+    return np.reshape(sum_like(full, w), _shape(weights))
+
+
 def average_tangent(ans, a, axis, weights, keepdims, da, dweights):
     """The tangent of `np.average(a, axis, weights)`."""
     w = average_weights(a, axis, weights)
@@ -264,20 +314,40 @@ def _norm_direction(x, ans, ord, axis, keepdims, kind):
     return np.moveaxis(direction, (-2, -1), axis), axes
 
 
-def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False, kind="norm"):
-    """The adjoint of `x` in np.linalg.norm / vector_norm / matrix_norm."""
+def norm_adjoint(g, x, norm, ord=None, axis=None, keepdims=False, kind="norm"):
+    """The adjoint of `x` in np.linalg.norm / vector_norm / matrix_norm (`norm` its value)."""
     if not _is_array(x):
         return g * np.sign(x)
-    direction, axes = _norm_direction(x, ans, ord, axis, keepdims, kind)
+    direction, axes = _norm_direction(x, norm, ord, axis, keepdims, kind)
     return expand(g, x, axes, keepdims) * direction
 
 
-def norm_tangent(dx, x, ans, ord=None, axis=None, keepdims=False, kind="norm"):
-    """The tangent of np.linalg.norm / vector_norm / matrix_norm."""
+def norm_tangent(t, x, norm, ord=None, axis=None, keepdims=False, kind="norm"):
+    """The tangent along `t` of np.linalg.norm / vector_norm / matrix_norm."""
     if not _is_array(x):
-        return dx * np.sign(x)
-    direction, axes = _norm_direction(x, ans, ord, axis, keepdims, kind)
-    return (dx * direction).sum(axis=axes, keepdims=keepdims)
+        return t * np.sign(x)
+    direction, axes = _norm_direction(x, norm, ord, axis, keepdims, kind)
+    return (t * direction).sum(axis=axes, keepdims=keepdims)
+
+
+def norm_adjoint_tangent(g, x, norm, ord, axis, keepdims, kind, tg, tx, tnorm):
+    """The tangent of `norm_adjoint` for the Euclidean / Frobenius norm."""
+    euclidean = ord is None or ord == "fro" or (ord == 2 and (kind == "vector" or (
+        kind == "norm" and not isinstance(axis, (tuple, list)) and not (
+            axis is None and _ndim(x) == 2))))
+    if not euclidean or not _is_array(x):
+        raise NotImplementedError(f"no second derivative of the {ord!r}-norm yet")
+    if kind == "matrix":
+        axis = (-2, -1)
+    axes = axes_of(axis, x.ndim)
+    scale = nonzero(expand(norm, x, axes, keepdims))
+    out = 0.0
+    if not is_zero(tg):
+        out = expand(tg, x, axes, keepdims) * x / scale
+    if not is_zero(tx) or not is_zero(tnorm):
+        g = expand(g, x, axes, keepdims)
+        out = out + g * (tx - x * expand(tnorm, x, axes, keepdims) / scale) / scale
+    return out
 
 
 # -- shape and layout --------------------------------------------------------------------
@@ -375,18 +445,18 @@ def unstack_promoted(g, tup, how):
     return [np.reshape(p, s) for p, s in zip(pieces, shapes)]
 
 
-def unsplit(g, ans, axis=0):
+def unsplit(g, parts, axis=0):
     """The adjoint of np.split / array_split (and friends): the pieces' adjoints joined."""
     if is_zero(g):
-        g = [0.0] * len(ans)
-    return np.concatenate([_dense(gk, part) for gk, part in zip(g, ans)], axis=axis)
+        g = [0.0] * len(parts)
+    return np.concatenate([dense(gk, part) for gk, part in zip(g, parts)], axis=axis)
 
 
-def restack(g, ans, axis=0):
+def restack(g, parts, axis=0):
     """The adjoint of np.unstack: the pieces' adjoints stacked."""
     if is_zero(g):
-        g = [0.0] * len(ans)
-    return np.stack([_dense(gk, part) for gk, part in zip(g, ans)], axis=axis)
+        g = [0.0] * len(parts)
+    return np.stack([dense(gk, part) for gk, part in zip(g, parts)], axis=axis)
 
 
 def split_axis(ary, how):
@@ -508,11 +578,11 @@ def unsort(g, a, axis=-1):
     return np.take_along_axis(g, np.argsort(order, axis=axis), axis)
 
 
-def sort_tangent(da, a, axis=-1):
-    """The tangent of `np.sort(a, axis)`."""
+def sort_tangent(t, a, axis=-1):
+    """The tangent of `np.sort(a, axis)` along `t`."""
     if axis is None:
-        return np.reshape(da, (-1,))[_stable_order(np.reshape(a, (-1,)), 0)]
-    return np.take_along_axis(da, _stable_order(a, axis), axis)
+        return np.reshape(t, (-1,))[_stable_order(np.reshape(a, (-1,)), 0)]
+    return np.take_along_axis(t, _stable_order(a, axis), axis)
 
 
 def untake(g, a, indices, axis=None, mode="raise"):
@@ -613,17 +683,21 @@ def tensordot_adjoint_a(g, a, b, axes=2):
     free_a = [d for d in range(_ndim(a)) if d not in axes_a]
     free_b = [d for d in range(_ndim(b)) if d not in axes_b]
     g_b_part = list(range(len(free_a), len(free_a) + len(free_b)))
-    out = np.tensordot(g, b, axes=(g_b_part, free_b))      # free_a + axes_a
-    return np.transpose(out, tuple(int(k) for k in np.argsort(free_a + axes_a)))
+    out = np.tensordot(g, b, axes=(g_b_part, free_b))
+    # out's axes: a's free axes, then b's contracted axes in b's order
+    layout = free_a + [axes_a[axes_b.index(d)] for d in sorted(axes_b)]
+    return np.transpose(out, tuple(int(k) for k in np.argsort(layout)))
 
 
 def tensordot_adjoint_b(g, a, b, axes=2):
     """The adjoint of `b` in `np.tensordot(a, b, axes)`."""
     axes_a, axes_b = _tensordot_axes(a, b, axes)
     free_a = [d for d in range(_ndim(a)) if d not in axes_a]
-    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))   # axes_b + free_b
     free_b = [d for d in range(_ndim(b)) if d not in axes_b]
-    return np.transpose(out, tuple(int(k) for k in np.argsort(axes_b + free_b)))
+    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    # out's axes: a's contracted axes in a's order, then b's free axes
+    layout = [axes_b[axes_a.index(d)] for d in sorted(axes_a)] + free_b
+    return np.transpose(out, tuple(int(k) for k in np.argsort(layout)))
 
 
 def kron_adjoint(g, a, b, which):
@@ -641,6 +715,37 @@ def kron_adjoint(g, a, b, which):
         return np.reshape(out, sa)
     out = np.einsum(f"{sub_g},{sub_a}->{sub_b}", gi, np.reshape(a, pa))
     return np.reshape(out, sb)
+
+
+def product_rule(fn, args, tangents, **kwargs):
+    """The tangent of `fn(*args, **kwargs)` for `fn` linear in each argument separately:
+    the sum over the non-zero `tangents` of `fn` with that argument replaced by its tangent
+    (`None` marks an argument that has none; forward mode passes `0.0` for a zero one)."""
+    total = 0.0
+    for k, t in enumerate(tangents):
+        if t is None or is_zero(t):
+            continue
+        term = fn(*args[:k], t, *args[k + 1:], **kwargs)
+        total = term if is_zero(total) else total + term
+    return total
+
+
+def kron_adjoint_tangent(g, a, b, which, tg, ta, tb):
+    """The tangent of `kron_adjoint(g, a, b, which)`: linear in g and in the other factor."""
+    tangents = (tg, None, tb) if which == 0 else (tg, ta, None)
+    return product_rule(kron_adjoint, (g, a, b, which), tangents + (None,))
+
+
+def einsum_adjoint_tangent(g, subscripts, operands, k, tg, toperands):
+    """The tangent of `einsum_adjoint(g, subscripts, operands, k)`."""
+    out = 0.0 if is_zero(tg) else einsum_adjoint(tg, subscripts, operands, k)
+    for j, t in enumerate(toperands):
+        if j != k and not is_zero(t):
+            replaced = list(operands)
+            replaced[j] = t
+            term = einsum_adjoint(g, subscripts, replaced, k)
+            out = term if is_zero(out) else out + term
+    return out
 
 
 def lift(g, k):
@@ -731,7 +836,7 @@ def solve_adjoint_a(gb, x, b):
     """The adjoint of `a` in `x = solve(a, b)` given the adjoint `gb` of `b`."""
     if _ndim(b) == 1:
         return -(gb[..., :, None] * x[..., None, :])
-    return -(gb @ _T(x))
+    return -(gb @ mT(x))
 
 
 def triangle_gradient(s, lower=True):
@@ -742,11 +847,11 @@ def triangle_gradient(s, lower=True):
 def symmetric_from_triangle(da, lower=True):
     """The symmetric matrix NumPy sees when it reads one triangle of `da`."""
     if lower:
-        return np.tril(da) + _T(np.tril(da, -1))
-    return np.triu(da) + _T(np.triu(da, 1))
+        return np.tril(da) + mT(np.tril(da, -1))
+    return np.triu(da) + mT(np.triu(da, 1))
 
 
-def _phi(x):
+def phi(x):
     """The lower triangle of `x` with its diagonal halved."""
     return (np.tril(x) + np.tril(x, -1)) * 0.5
 
@@ -754,24 +859,24 @@ def _phi(x):
 def cholesky_adjoint(g, L, upper=False):
     """The adjoint of `a` in `np.linalg.cholesky(a, upper=upper)` (Murray 2016)."""
     if upper:
-        L, g = _T(L), _T(g)
-    lt = _T(L)
-    p = _phi(lt @ g)
-    s = np.linalg.solve(lt, _T(np.linalg.solve(lt, _T(p))))      # L^-T p L^-1
-    return triangle_gradient((s + _T(s)) * 0.5, lower=not upper)
+        L, g = mT(L), mT(g)
+    lt = mT(L)
+    p = phi(lt @ g)
+    s = np.linalg.solve(lt, mT(np.linalg.solve(lt, mT(p))))      # L^-T p L^-1
+    return triangle_gradient((s + mT(s)) * 0.5, lower=not upper)
 
 
 def cholesky_tangent(L, da, upper=False):
     """The tangent of `np.linalg.cholesky(a, upper=upper)`."""
     sym = symmetric_from_triangle(da, lower=not upper)
     if upper:
-        L = _T(L)
-    inner = np.linalg.solve(L, _T(np.linalg.solve(L, sym)))          # L^-1 sym L^-T
-    dl = L @ _phi(inner)
-    return _T(dl) if upper else dl
+        L = mT(L)
+    inner = np.linalg.solve(L, mT(np.linalg.solve(L, sym)))          # L^-1 sym L^-T
+    dl = L @ phi(inner)
+    return mT(dl) if upper else dl
 
 
-def _gap_inverse(w):
+def gap_inverse(w):
     """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it."""
     n = w.shape[-1]
     eye = np.eye(n, dtype=w.dtype, like=w)
@@ -786,16 +891,16 @@ def eigh_adjoint(g, ans, UPLO="L"):
     if not is_zero(gw):
         inner = gw[..., :, None] * np.eye(w.shape[-1], dtype=w.dtype, like=w)
     if not is_zero(gv):
-        inner = inner + _gap_inverse(w) * (_T(v) @ gv)
-    s = v @ inner @ _T(v) if _is_array(inner) else np.zeros_like(v)
-    return triangle_gradient((s + _T(s)) * 0.5, lower=UPLO.upper() == "L")
+        inner = inner + gap_inverse(w) * (mT(v) @ gv)
+    s = v @ inner @ mT(v) if _is_array(inner) else np.zeros_like(v)
+    return triangle_gradient((s + mT(s)) * 0.5, lower=UPLO.upper() == "L")
 
 
 def eigh_tangent(ans, da, UPLO="L"):
     """The tangent `(dw, dv)` of `np.linalg.eigh(a, UPLO)`."""
     w, v = ans[0], ans[1]
-    p = _T(v) @ symmetric_from_triangle(da, lower=UPLO.upper() == "L") @ v
-    return np.diagonal(p, axis1=-2, axis2=-1).copy(), v @ (_gap_inverse(w) * p)
+    p = mT(v) @ symmetric_from_triangle(da, lower=UPLO.upper() == "L") @ v
+    return np.diagonal(p, axis1=-2, axis2=-1).copy(), v @ (gap_inverse(w) * p)
 
 
 def eigvalsh_adjoint(g, a, UPLO="L"):
@@ -809,27 +914,35 @@ def eigvalsh_tangent(a, da, UPLO="L"):
     return eigh_tangent(np.linalg.eigh(a, UPLO), da, UPLO)[0]
 
 
-def _right_solve_transposed(x, r):
+def right_solve_transposed(x, r):
     """x @ inv(r).T."""
-    return _T(np.linalg.solve(r, _T(x)))
+    return mT(np.linalg.solve(r, mT(x)))
+
+
+def right_solve_transposed_tangent(x, r, y, tx, tr):
+    """The tangent of `y = right_solve_transposed(x, r)`: (tx - y tr^T) r^-T."""
+    t = 0.0 if is_zero(tx) else tx
+    if not is_zero(tr):
+        t = t - y @ mT(tr)
+    return right_solve_transposed(t, r)
 
 
 def qr_adjoint(g, ans, a, mode="reduced"):
     """The adjoint of `a` in `np.linalg.qr(a, mode)`, for a with at least as many rows."""
     if mode == "r":
         q, r = np.linalg.qr(a)
-        gq, gr = np.zeros_like(q), _dense(g, r)
+        gq, gr = np.zeros_like(q), dense(g, r)
     else:
         q, r = ans[0], ans[1]
-        gq, gr = _dense(item(g, 0), q), _dense(item(g, 1), r)
+        gq, gr = dense(item(g, 0), q), dense(item(g, 1), r)
     n = a.shape[-1]
     if a.shape[-2] < n:
         raise NotImplementedError("the derivative of np.linalg.qr is implemented for "
                                   "matrices with at least as many rows as columns")
     q, r, gq, gr = q[..., :, :n], r[..., :n, :], gq[..., :, :n], gr[..., :n, :]
-    m = gr @ _T(r) - _T(q) @ gq
-    sym = np.triu(m) + _T(np.triu(m, 1))
-    return _right_solve_transposed(gq + q @ sym, r)
+    m = gr @ mT(r) - mT(q) @ gq
+    sym = np.triu(m) + mT(np.triu(m, 1))
+    return right_solve_transposed(gq + q @ sym, r)
 
 
 def qr_tangent(ans, a, da, mode="reduced"):
@@ -837,13 +950,13 @@ def qr_tangent(ans, a, da, mode="reduced"):
     q, r = np.linalg.qr(a) if mode == "r" else (ans[0], ans[1])
     n = a.shape[-1]
     q, r = q[..., :, :n], r[..., :n, :]
-    c = _T(np.linalg.solve(_T(r), _T(_T(q) @ da)))       # q^T da r^-1
+    c = mT(np.linalg.solve(mT(r), mT(mT(q) @ da)))       # q^T da r^-1
     lower = np.tril(c, -1)
-    u = c - lower + _T(lower)
+    u = c - lower + mT(lower)
     dr = u @ r
     if mode == "r":
         return dr
-    dq = _T(np.linalg.solve(_T(r), _T(da))) - q @ u
+    dq = mT(np.linalg.solve(mT(r), mT(da))) - q @ u
     if mode == "complete" and ans[0].shape[-1] > n:
         dq = np.concatenate([dq, np.zeros_like(ans[0][..., :, n:])], axis=-1)
         dr = np.concatenate([dr, np.zeros_like(ans[1][..., n:, :])], axis=-2)
@@ -864,45 +977,45 @@ def svd_adjoint(g, ans, a, full_matrices=True, compute_uv=True):
     if not compute_uv:
         return (u * g[..., None, :]) @ vh
     k = s.shape[-1]
-    gu, gs, gvh = (_dense(item(g, 0), ans[0])[..., :, :k], _dense(item(g, 1), s),
-                   _dense(item(g, 2), ans[2])[..., :k, :])
-    v, gv = _T(vh), _T(gvh)
-    f = _gap_inverse(s * s)
-    utgu, vtgv = _T(u) @ gu, _T(v) @ gv
-    inner = (f * (utgu - _T(utgu))) * s[..., None, :]
+    gu, gs, gvh = (dense(item(g, 0), ans[0])[..., :, :k], dense(item(g, 1), s),
+                   dense(item(g, 2), ans[2])[..., :k, :])
+    v, gv = mT(vh), mT(gvh)
+    f = gap_inverse(s * s)
+    utgu, vtgv = mT(u) @ gu, mT(v) @ gv
+    inner = (f * (utgu - mT(utgu))) * s[..., None, :]
     inner = inner + gs[..., :, None] * np.eye(k, dtype=s.dtype, like=s)
-    inner = inner + s[..., :, None] * (f * (vtgv - _T(vtgv)))
+    inner = inner + s[..., :, None] * (f * (vtgv - mT(vtgv)))
     out = u @ inner @ vh
     m, n = a.shape[-2], a.shape[-1]
     if m > k:
         out = out + (gu - u @ utgu) @ (vh / s[..., :, None])
     if n > k:
-        out = out + (u / s[..., None, :]) @ _T(gv - v @ vtgv)
+        out = out + (u / s[..., None, :]) @ mT(gv - v @ vtgv)
     return out
 
 
 def svd_tangent(ans, a, da, full_matrices=True, compute_uv=True):
     """The tangent of `np.linalg.svd`: `(du, ds, dvh)`, or `ds` without compute_uv."""
     u, s, vh = _svd_parts(ans, a, full_matrices, compute_uv)
-    v = _T(vh)
-    p = _T(u) @ da @ v
+    v = mT(vh)
+    p = mT(u) @ da @ v
     ds = np.diagonal(p, axis1=-2, axis2=-1).copy()
     if not compute_uv:
         return ds
-    f = _gap_inverse(s * s)
+    f = gap_inverse(s * s)
     sp, ps = s[..., :, None] * p, p * s[..., None, :]
-    du = u @ (f * (ps + _T(ps)))
-    dv = v @ (f * (sp + _T(sp)))
+    du = u @ (f * (ps + mT(ps)))
+    dv = v @ (f * (sp + mT(sp)))
     m, n, k = a.shape[-2], a.shape[-1], s.shape[-1]
     if m > k:
         du = du + (da @ v - u @ p) / s[..., None, :]
     if n > k:
-        dv = dv + (_T(da) @ u - v @ _T(p)) / s[..., None, :]
+        dv = dv + (mT(da) @ u - v @ mT(p)) / s[..., None, :]
     if ans[0].shape[-1] > k:
         du = np.concatenate([du, np.zeros_like(ans[0][..., :, k:])], axis=-1)
     if ans[2].shape[-2] > k:
-        dv = np.concatenate([dv, np.zeros_like(_T(ans[2][..., k:, :]))], axis=-1)
-    return du, ds, _T(dv)
+        dv = np.concatenate([dv, np.zeros_like(mT(ans[2][..., k:, :]))], axis=-1)
+    return du, ds, mT(dv)
 
 
 def matrix_power_adjoint(g, a, n):
@@ -910,8 +1023,8 @@ def matrix_power_adjoint(g, a, n):
     if n < 0:
         inv = np.linalg.inv(a)
         gi = matrix_power_adjoint(g, inv, -n)
-        return -(_T(inv) @ gi @ _T(inv))
-    at = _T(a)
+        return -(mT(inv) @ gi @ mT(inv))
+    at = mT(a)
     powers = [None] * max(n, 1)
     if n == 0:
         return np.zeros_like(a)
@@ -946,9 +1059,22 @@ def slogdet_tangent(ans, a, da):
 
 # -- elementwise -------------------------------------------------------------------------------
 
-def sinc_slope(x, ans):
-    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at 0."""
-    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / nonzero(x))
+def log_base(x):
+    """log(x) where x > 0, and 0 elsewhere: d(x ** y)/dy = x ** y * log_base(x)."""
+    if _is_array(x):
+        return np.log(np.where(x > 0, x, 1).astype(x.dtype, copy=False))
+    return math.log(x) if x > 0 else 0.0
+
+
+def sinc_slope(x, y):
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at 0 (`y` is sinc(x))."""
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - y) / nonzero(x))
+
+
+def sinc_slope_tangent(x, y, slope, tx, ty):
+    """The tangent of `sinc_slope(x, y)` (-pi**2 / 3 times tx at 0)."""
+    inner = (-np.pi * np.sin(np.pi * x) * tx - ty - slope * tx) / nonzero(x)
+    return np.where(x == 0, (-np.pi ** 2 / 3) * tx, inner)
 
 
 def imag_adjoint(g, x):
@@ -978,7 +1104,7 @@ def linspace_adjoint(g, x, t, axis=0):
     return sum_like(total.sum(axis=axis), x)
 
 
-def linspace_tangent(start, stop, num, endpoint, axis, dstart, dstop):
+def linspace_tangent(start, stop, num, endpoint, axis, tstart, tstop):
     """The tangent of `np.linspace(start, stop, num, endpoint, axis=axis)`."""
     t = linspace_weights(start, stop, num, endpoint, axis)
     ndim = t.ndim
@@ -986,4 +1112,4 @@ def linspace_tangent(start, stop, num, endpoint, axis, dstart, dstop):
     def along(d):
         return np.expand_dims(d, axis % ndim) if _ndim(d) else d
 
-    return (1.0 - t) * along(dstart) + t * along(dstop)
+    return (1.0 - t) * along(tstart) + t * along(tstop)

@@ -80,7 +80,8 @@ class ReverseTransformer:
         self.locals = self.params + sorted(n.stored_names(fn.body))
         self.active = analyze.activity(fn, self.wrt, self.rule_of)
         self.result_kind = result_kind
-        self.kind = analyze.kinds(fn, arg_kinds, self.rule_of, self.call_kind)
+        self.kind = analyze.kinds(fn, self.with_globals(arg_kinds), self.rule_of,
+                                  self.call_kind)
         self.inliner = Inliner(namer, modules)
         self.uses_tape = False
         self.blocks = {}
@@ -92,6 +93,14 @@ class ReverseTransformer:
         self.own_names = None
 
     # -- callee resolution -------------------------------------------------------
+    def with_globals(self, arg_kinds):
+        """Argument kinds plus the kinds of the module-level values the function reads."""
+        kinds = dict(arg_kinds)
+        for name_ in sorted(n.names_read(self.fn) - set(self.locals)):
+            if name_ in self.parsed.namespace:
+                kinds[name_] = analyze.arg_kind(self.parsed.namespace[name_])
+        return kinds
+
     def expr_kind(self, e):
         return analyze.expression_kind(e, self.kind, self.rule_of, self.call_kind)
 
@@ -148,6 +157,7 @@ class ReverseTransformer:
             out_name = value_node.id
         else:
             out_name = self.namer.fresh("result")
+            self.locals.append(out_name)
             body.append(n.assign(out_name, value_node, line))
             if analyze.diff_reads(value_node, self.rule_of) & self.active:
                 self.active.add(out_name)
@@ -314,7 +324,11 @@ class ReverseTransformer:
         index = None if whole or append else s.targets[0].slice
         stmts, head, primal = [], [], None
         if target in self.active:
-            if whole and self.user_callee(value) is not None:
+            if whole and self.dynamic_method(value):
+                head, primal, bindings, contributions = self.method_call(s, target, value)
+                stmts = bindings + self.adjoint_statements(target, n.const(0.0), None, False, s,
+                                                           contributions)
+            elif whole and self.user_callee(value) is not None:
                 head, primal, bindings, contributions = self.user_call(s, target, value)
                 stmts = bindings + self.adjoint_statements(target, n.const(0.0), None, False, s,
                                                            contributions)
@@ -329,10 +343,11 @@ class ReverseTransformer:
         if index is not None:
             reads |= set(n.loaded_names(index))
         restore_first = target in set(n.loaded_names(value)) or index is not None
+        assigns = {target} | (stored_by(primal) if isinstance(primal, list) else set())
         if restore_first:
-            effects = analyze.Effects(assigns={target}, reads_before=reads)
+            effects = analyze.Effects(assigns=assigns, reads_before=reads)
         else:
-            effects = analyze.Effects(assigns={target}, reads_after=reads)
+            effects = analyze.Effects(assigns=assigns, reads_after=reads)
         return Block(stmts, effects, restore_first, head, primal)
 
     def adjoint_statements(self, target, value, index, append, s, contributions=None):
@@ -409,6 +424,52 @@ class ReverseTransformer:
         bindings, contributions = [], []
         for p, temp in zip(active, temps):
             self.propagate(bound.arguments[p], n.name(temp), None, bindings, contributions, s)
+        return head, primal, bindings, contributions
+
+    def dynamic_method(self, value):
+        """`obj.m(args)` with differentiated arguments, obj's class unknown until run time."""
+        func = value.func if isinstance(value, gast.Call) else None
+        if not isinstance(func, gast.Attribute) or self.callee(func) is not None \
+                or method_callable(func.attr) is not None or value.keywords:
+            return False
+        root = func.value
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        return isinstance(root, gast.Name) and root.id in self.locals \
+            and bool(analyze.diff_reads(gast.Tuple(elts=list(value.args), ctx=gast.Load()),
+                                        self.rule_of) & self.active)
+
+    def method_call(self, s, target, value):
+        """`target = obj.m(args)` through the pair of `type(obj).m`, found at run time."""
+        line = n.line_of(s)
+        active = [k for k, a in enumerate(value.args)
+                  if analyze.diff_reads(a, self.rule_of) & self.active]
+        kinds = ("other",) + tuple(analyze.callee_kinds(
+            inspect.Signature([inspect.Parameter(f"a{k}", inspect.Parameter.POSITIONAL_ONLY)
+                               for k in range(len(value.args))]),
+            {f"a{k}": a for k, a in enumerate(value.args)}, self.expr_kind))
+        forward = self.namer.fresh(f"forward_{value.func.attr}")
+        backward = self.namer.fresh(f"backward_{value.func.attr}")
+        self.locals += [forward, backward]
+        self.uses_tape = True
+        self.inliner.need_runtime()
+        pair = gast.Tuple(elts=[n.name(forward, store=True), n.name(backward, store=True)],
+                          ctx=gast.Store())
+        lookup_pair = n.call("_tl.split_method", copy.deepcopy(value.func),
+                             gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
+                             gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
+        call = n.call(forward, copy.deepcopy(value.func.value), *copy.deepcopy(value.args))
+        call.keywords = [gast.keyword(arg=TAPE, value=n.name(TAPE))]
+        primal = [n.set_line(gast.Assign(targets=[pair], value=lookup_pair, type_comment=None),
+                             line), n.assign(target, call, line)]
+        temps = [self.namer.temp("_b") for _ in active]
+        backward_call = n.call(backward, n.name(self.namer.adjoint(target)), n.name(TAPE))
+        head = [n.assign(temps[0] if len(temps) == 1 else
+                         gast.Tuple(elts=[n.name(t, store=True) for t in temps],
+                                    ctx=gast.Store()), backward_call)]
+        bindings, contributions = [], []
+        for k, temp in zip(active, temps):
+            self.propagate(value.args[k], n.name(temp), None, bindings, contributions, s)
         return head, primal, bindings, contributions
 
     def callee_pair(self, obj, func_expr, wrt, kinds):
@@ -609,7 +670,10 @@ class ReverseTransformer:
             else:       # xs.append(v) is undone by xs.pop()
                 pops.append(n.expr_stmt(n.call(gast.Attribute(
                     value=n.name(s.value.func.value.id), attr="pop", ctx=gast.Load()))))
-        primal.append(block.primal or s)
+        if isinstance(block.primal, list):
+            primal.extend(block.primal)
+        else:
+            primal.append(block.primal or s)
         if id(s) in self.hoisted:
             pops = []                    # the enclosing If pops it before its test
         if not stmts and not pops and not block.head:
@@ -735,6 +799,10 @@ class ReverseTransformer:
 _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
                     gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                     gast.expr_context)
+
+
+def stored_by(stmts):
+    return n.stored_names(stmts)
 
 
 def _function(name_, args, body):

@@ -297,6 +297,18 @@ def jvp_function(function, wrt, kinds):
     return jvp_pair(function, wrt, kinds)
 
 
+def split_method(method, positions, kinds):
+    """The forward and backward sweeps of a bound method's function (self first),
+    differentiated at argument `positions`."""
+    import inspect
+    from .analyze import arg_kind
+    from .api import split_pair
+    function = method.__func__
+    params = list(inspect.signature(function).parameters.values())
+    kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
+    return split_pair(function, tuple(params[k].name for k in positions), kinds)
+
+
 def split(function, wrt, kinds):
     """The forward and backward sweeps of `function` (generated on first use)."""
     from .api import split_pair

@@ -90,14 +90,11 @@ def bad_import_from(x):
 
 
 def bad_nested_def(x):
-    def square(t):  # BAD
-        return t * t
-    return square(x)
+    return (lambda t: t * t)(x)  # BAD
 
 
-def bad_lambda(x):
-    square = lambda t: t * t  # BAD
-    return square(x)
+def bad_lambda(xs):
+    return sum(map(lambda t: t * t, xs))  # BAD
 
 
 def bad_walrus(x):

@@ -80,14 +80,14 @@ def uses_class(x):
 
 
 def uses_nested_def(x):
-    def square(t):  # BAD
+    def square(t):
         return t * t
-    return square(x)
+    return sum(map(square, [x, 1.0]))  # BAD
 
 
 def uses_lambda(x):
-    square = lambda t: t * t  # BAD
-    return square(x)
+    square = lambda t: t * t
+    return max(square, key=abs)(x)  # BAD
 
 
 def uses_walrus(x):

@@ -31,7 +31,7 @@ BAD = [
     (bad.bad_del, "del"),
     (bad.bad_import, "import"),
     (bad.bad_import_from, "import"),
-    (bad.bad_nested_def, "nested function definitions"),
+    (bad.bad_nested_def, "lambda not bound to a name"),
     (bad.bad_lambda, "lambdas"),
     (bad.bad_walrus, ":="),
     (bad.bad_match, "match"),

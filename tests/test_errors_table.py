@@ -118,7 +118,7 @@ ROWS = [
     syntax("del", ec.uses_del, "del", 2.0),
     syntax("class-def", ec.uses_class, "class", 2.0),
     syntax("nested-def", ec.uses_nested_def, "nested function", 2.0),
-    syntax("lambda", ec.uses_lambda, "lambda", 2.0),
+    syntax("lambda", ec.uses_lambda, "nested function", 2.0),
     syntax("walrus", ec.uses_walrus, ":=", 2.0),
     syntax("match", ec.uses_match, "match", 2.0, "double"),
     syntax("set-comprehension", ec.uses_set_comp, "set comprehension", [1.0, 2.0]),
