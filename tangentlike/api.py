@@ -88,8 +88,9 @@ def _check_differentiable(fn, arguments, names):
                 f"cannot differentiate {fn.__name__} with respect to {name_!r}: it is "
                 f"{value!r}, a {kind}; integer, bool and str arguments are "
                 f"non-differentiable{hint}")
-        if arg_kind(value) == "other" and not isinstance(value, (list, tuple, dict, float,
-                                                                  complex)):
+        kind = arg_kind(value)
+        if (kind == "other" or kind.startswith("object:")) \
+                and not isinstance(value, (list, tuple, dict, float, complex)):
             raise NonDifferentiableArgumentError(
                 f"cannot differentiate {fn.__name__} with respect to {name_!r}: it is a "
                 f"{type(value).__name__} object; tangentlike differentiates with respect to "
@@ -131,9 +132,10 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     namer = Namer(taken)
     arrays = any(kind not in ("scalar", "scalars") for kind in kinds.values())
     normalized = normalize(parsed, namer, arrays, kinds)
-    local_names = {a.id for a in normalized.args.args} | stored_names(normalized.body)
+    local_names = {a.id for a in normalized.args.posonlyargs + normalized.args.args
+                   + normalized.args.kwonlyargs} | stored_names(normalized.body)
     modules = ModuleNames(parsed.namespace, local_names)
-    base = parsed.node.name
+    base = parsed.node.name if parsed.node.name.isidentifier() else "lambda_"
     own_key = (fn, tuple(wrt), tuple(kinds.values()))
     if form == "jvp":
         transformer = ForwardTransformer(parsed, normalized, wrt, kinds, namer, modules,

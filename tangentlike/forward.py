@@ -35,7 +35,7 @@ class ForwardTransformer:
     def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None):
         self.parsed, self.fn, self.namer = parsed, fn, namer
         self.wrt = list(wrt)
-        self.params = [a.id for a in fn.args.args]
+        self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
         if _uses_tape(fn.body):
             fn.body = _tape_as_list(fn.body)       # differentiating generated code
         self.locals = self.params + sorted(n.stored_names(fn.body))
@@ -54,6 +54,8 @@ class ForwardTransformer:
 
     # -- the function -----------------------------------------------------------------
     def function(self, name_):
+        for w in self.wrt:                 # tangents of parameters are named first
+            self.d(w)
         body = self.block(self.fn.body)
         constant_params = [p for p in self.params if p in self.active and p not in self.wrt]
         body = [n.assign(self.d(p), n.const(0.0)) for p in constant_params] + body
@@ -90,6 +92,14 @@ class ForwardTransformer:
                                n.line_of(s))]
         if isinstance(s, gast.Return):
             value = s.value if s.value is not None else n.const(None)
+            if isinstance(value, gast.Call) and (self.dynamic_method(value) or
+                                                 self.user_function(value) is not None):
+                out = self.namer.fresh("result")              # return h(x): name it first
+                self.active.add(out)
+                call = n.assign(out, value, n.line_of(s))
+                result = gast.Tuple(elts=[n.name(out), n.name(self.d(out))], ctx=gast.Load())
+                return self.assignment(call, out, value) + [
+                    n.set_line(gast.Return(value=result), n.line_of(s))]
             stmts = []
             tangent = self.tangent(value, None, stmts, s)
             if tangent is None:
@@ -173,12 +183,57 @@ class ForwardTransformer:
         return n.expr_stmt(call, n.line_of(s))
 
     # -- calls to user functions --------------------------------------------------------
+    def user_function(self, value):
+        obj = self.callee(value.func)
+        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj):
+            return None
+        return obj
+
+    def dynamic_method(self, value):
+        """`obj.m(args)` with differentiated arguments, obj's class unknown until run time."""
+        func = value.func
+        if not isinstance(func, gast.Attribute) or self.callee(func) is not None \
+                or method_callable(func.attr) is not None or value.keywords:
+            return False
+        root = func.value
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        return isinstance(root, gast.Name) and root.id in self.locals \
+            and bool(analyze.diff_reads(gast.Tuple(elts=list(value.args), ctx=gast.Load()),
+                                        self.rule_of) & self.active)
+
+    def method_call(self, s, target, value, stmts):
+        """`x, dx = jvp_m(obj, args, _tangents=...)`, jvp_m found at run time."""
+        active = [k for k, a in enumerate(value.args)
+                  if analyze.diff_reads(a, self.rule_of) & self.active]
+        kinds = ("other",) + tuple(analyze.callee_kinds(
+            inspect.Signature([inspect.Parameter(f"a{k}", inspect.Parameter.POSITIONAL_ONLY)
+                               for k in range(len(value.args))]),
+            {f"a{k}": a for k, a in enumerate(value.args)}, self.expr_kind))
+        name_ = self.namer.fresh(f"jvp_{value.func.attr}")
+        self.inliner.need_runtime()
+        lookup_fn = n.call("_tl.jvp_method", copy.deepcopy(value.func),
+                           gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
+                           gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
+        tangents = gast.Tuple(elts=[_or_zero(self.tangent(value.args[k], None, stmts, s),
+                                             value.args[k], self) for k in active],
+                              ctx=gast.Load())
+        call = n.call(name_, copy.deepcopy(value.func.value), *copy.deepcopy(value.args))
+        call.keywords = [gast.keyword(arg="_tangents", value=tangents)]
+        pair = gast.Tuple(elts=[n.name(target, store=True), n.name(self.d(target), store=True)],
+                          ctx=gast.Store())
+        line = n.line_of(s)
+        return [n.assign(name_, lookup_fn, line),
+                n.set_line(gast.Assign(targets=[pair], value=call, type_comment=None), line)]
+
     def primal_call(self, s, target, value, stmts):
         """`x, dx = jvp_h(args, dargs)` for a call into a user function, else None."""
         if not isinstance(value, gast.Call):
             return None
-        obj = self.callee(value.func)
-        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj):
+        if self.dynamic_method(value):
+            return self.method_call(s, target, value, stmts)
+        obj = self.user_function(value)
+        if obj is None:
             return None
         signature = inspect.signature(obj)
         try:
@@ -197,24 +252,20 @@ class ForwardTransformer:
             name_ = self.own_name
         else:
             if key not in self.callees:
-                self.callees[key] = (self.namer.fresh(f"jvp_{obj.__name__}"),
+                self.callees[key] = (self.namer.fresh(f"jvp_{_identifier(obj)}"),
                                      copy.deepcopy(value.func), obj, tuple(active), tuple(kinds))
             name_ = self.callees[key][0]
         tangents = [_or_zero(self.tangent(bound.arguments[p], None, stmts, s),
                              bound.arguments[p], self) for p in active]
-        call = gast.Call(func=n.name(name_), args=list(value.args) + tangents,
-                         keywords=list(value.keywords))
-        if value.keywords:            # tangents after keywords: pass them by name
-            call.args = list(value.args)
-            call.keywords = list(value.keywords) + [
-                gast.keyword(arg=self.d_param(obj, p), value=t) for p, t in zip(active, tangents)]
+        call = gast.Call(func=n.name(name_), args=list(value.args),       # tangents by name
+                         keywords=list(value.keywords) + [
+                             gast.keyword(arg=d, value=t)
+                             for d, t in zip(tangent_names(obj, active), tangents)])
         pair = gast.Tuple(elts=[n.name(target, store=True), n.name(self.d(target), store=True)],
                           ctx=gast.Store())
         return [n.set_line(gast.Assign(targets=[pair], value=call, type_comment=None),
                            n.line_of(s))]
 
-    def d_param(self, obj, param):
-        return "d" + param
 
     def with_globals(self, arg_kinds):
         """Argument kinds plus the kinds of the module-level values the function reads."""
@@ -351,6 +402,20 @@ class ForwardTransformer:
                                                  ctx=gast.Load()),
                              args=list(e.args), keywords=new_keywords)
         return gast.Call(func=copy.deepcopy(e.func), args=new_args, keywords=new_keywords)
+
+
+def _identifier(fn):
+    return fn.__name__ if fn.__name__.isidentifier() else "lambda_"
+
+
+def tangent_names(fn, wrt):
+    """The names `jvp_<fn>` gives the tangents of its parameters `wrt` (`dx` for `x`,
+    unless the function already uses that name): what its callers pass them as."""
+    from .naming import Namer, names_in
+    from .parse import parse_function
+    parsed = parse_function(fn)
+    namer = Namer(names_in(parsed.node) | set(parsed.namespace))
+    return [namer.tangent(w) for w in wrt]
 
 
 def _uses_tape(body):

@@ -222,6 +222,15 @@ class _Desugar:
                 f"recursive nested function {name_!r}", "define it at module level to "
                 "recurse", filename=filename, line=file_line, column=column, source_line=text)
         fdef = copy.deepcopy(self.nested[name_])
+        enclosing = self.nested
+        self.nested = {**enclosing, **_nested_functions(fdef.body)}   # its own nested defs
+        try:
+            return self.inline_body(call, fdef, out, line)
+        finally:
+            self.nested = enclosing
+
+    def inline_body(self, call, fdef, out, line):
+        name_ = fdef.name
         args = [self.expr(a, out, line) for a in call.args]
         keywords = {k.arg: self.expr(k.value, out, line) for k in call.keywords}
         params = [a.id for a in fdef.args.args]
@@ -413,6 +422,8 @@ def _devirtualize(body, parsed, kinds):
         def visit_Call(self, node):
             self.generic_visit(node)
             func = node.func
+            if isinstance(func, gast.Name) and func.id in classes:      # model(x)
+                func = node.func = gast.Attribute(value=func, attr="__call__", ctx=gast.Load())
             if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)):
                 return node
             receiver = func.value.id

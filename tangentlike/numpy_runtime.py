@@ -331,23 +331,25 @@ def norm_tangent(t, x, norm, ord=None, axis=None, keepdims=False, kind="norm"):
 
 
 def norm_adjoint_tangent(g, x, norm, ord, axis, keepdims, kind, tg, tx, tnorm):
-    """The tangent of `norm_adjoint` for the Euclidean / Frobenius norm."""
-    euclidean = ord is None or ord == "fro" or (ord == 2 and (kind == "vector" or (
-        kind == "norm" and not isinstance(axis, (tuple, list)) and not (
-            axis is None and _ndim(x) == 2))))
-    if not euclidean or not _is_array(x):
-        raise NotImplementedError(f"no second derivative of the {ord!r}-norm yet")
-    if kind == "matrix":
-        axis = (-2, -1)
-    axes = axes_of(axis, x.ndim)
-    scale = nonzero(expand(norm, x, axes, keepdims))
-    out = 0.0
-    if not is_zero(tg):
-        out = expand(tg, x, axes, keepdims) * x / scale
-    if not is_zero(tx) or not is_zero(tnorm):
-        g = expand(g, x, axes, keepdims)
-        out = out + g * (tx - x * expand(tnorm, x, axes, keepdims) / scale) / scale
-    return out
+    """The tangent of `norm_adjoint(g, x, norm, ...)`: d(g * D) with D = d norm / d x."""
+    if not _is_array(x):
+        return (0.0 if is_zero(tg) else tg * np.sign(x))
+    direction, axes = _norm_direction(x, norm, ord, axis, keepdims, kind)
+    out = 0.0 if is_zero(tg) else expand(tg, x, axes, keepdims) * direction
+    if is_zero(tx) and is_zero(tnorm):
+        return out
+    matrix = len(axes) == 2 and kind != "vector" and not (kind == "norm" and ord is None)
+    if matrix and ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"no second derivative of the {ord!r}-norm of a matrix yet")
+    if ord in (np.inf, -np.inf, 0, 1, -1) or (matrix and ord not in (None, "fro")):
+        return out                                   # D is piecewise constant
+    p = 2 if ord in (None, "fro") else ord
+    n = nonzero(expand(norm, x, axes, keepdims))
+    tn = 0.0 if is_zero(tnorm) else expand(tnorm, x, axes, keepdims)
+    t = 0.0 if is_zero(tx) else tx
+    mag = abs(x)
+    dd = (p - 1) * (mag / n) ** (p - 2) * (t - x * tn / n) / n
+    return out + expand(g, x, axes, keepdims) * dd
 
 
 # -- shape and layout --------------------------------------------------------------------
@@ -498,7 +500,7 @@ def unrepeat(g, a, repeats, axis=None):
         split = flat_shape[:axis] + (n, r) + flat_shape[axis + 1:]
         out = np.reshape(g, split).sum(axis=axis + 1)
     else:
-        out = _scatter_add(g, np.repeat(np.arange(n), repeats), n, axis)
+        out = _scatter_add(g, np.repeat(np.arange(n, like=g), repeats), n, axis)
     return np.reshape(out, shape)
 
 
@@ -521,7 +523,7 @@ def unpad(g, array, pad_width, mode="constant"):
         raise NotImplementedError(f"no derivative rule for np.pad mode {mode!r}; "
                                   f"supported: 'constant', {', '.join(map(repr, _GATHER_MODES))}")
     for axis in reversed(range(len(shape))):
-        index = np.pad(np.arange(shape[axis]), widths[axis], mode=mode)
+        index = np.pad(np.arange(shape[axis], like=g), widths[axis], mode=mode)
         g = _scatter_add(g, index, shape[axis], axis)
     return g
 
@@ -590,7 +592,7 @@ def untake(g, a, indices, axis=None, mode="raise"):
     shape = _shape(a)
     n = int(np.prod(shape)) if axis is None else shape[axis]
     if mode != "raise":
-        indices = np.take(np.arange(n), indices, mode=mode)
+        indices = np.take(np.arange(n, like=a), indices, mode=mode)
     if axis is None:
         out = np.zeros_like(a, shape=(n,))
         np.add.at(out, indices, g)
@@ -615,7 +617,7 @@ def untake_along_axis(g, arr, indices, axis=-1):
         else:
             view = [1] * len(shape)
             view[d] = indices.shape[d]
-            index.append(np.arange(indices.shape[d]).reshape(view))
+            index.append(np.arange(indices.shape[d], like=indices).reshape(view))
     out = np.zeros_like(arr)
     np.add.at(out, tuple(index), g)
     return out
@@ -901,12 +903,6 @@ def eigh_tangent(ans, da, UPLO="L"):
     w, v = ans[0], ans[1]
     p = mT(v) @ symmetric_from_triangle(da, lower=UPLO.upper() == "L") @ v
     return np.diagonal(p, axis1=-2, axis2=-1).copy(), v @ (gap_inverse(w) * p)
-
-
-def eigvalsh_adjoint(g, a, UPLO="L"):
-    """The adjoint of `a` in `np.linalg.eigvalsh(a, UPLO)`."""
-    w, v = np.linalg.eigh(a, UPLO)
-    return eigh_adjoint([g, 0.0], (w, v), UPLO)
 
 
 def eigvalsh_tangent(a, da, UPLO="L"):

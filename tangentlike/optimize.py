@@ -246,5 +246,7 @@ def _drop_orphan_comments(stmts):
             following = stmts[k + 1] if k + 1 < len(stmts) else None
             if following is None or n.is_comment(following):
                 continue
+        if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
+            s.body = [gast.Pass()]
         out.append(s)
     return out

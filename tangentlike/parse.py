@@ -59,6 +59,24 @@ def function_namespace(fn):
     return namespace
 
 
+def _lambda_in(module, fn):
+    """The lambda `fn` was made from, as a FunctionDef (when its line holds just one)."""
+    lambdas = [x for x in gast.walk(module) if isinstance(x, gast.Lambda)]
+    if len(lambdas) != 1:
+        return None
+    lam = lambdas[0]
+    name = fn.__name__ if fn.__name__.isidentifier() else "lambda_"
+    for node in gast.walk(module):
+        if isinstance(node, gast.Assign) and node.value is lam \
+                and isinstance(node.targets[0], gast.Name):
+            name = node.targets[0].id
+    body = gast.Return(value=lam.body)
+    gast.copy_location(body, lam)
+    fdef = gast.FunctionDef(name=name, args=lam.args, body=[body], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(fdef, lam)
+
+
 def parse_function(fn):
     """Parse `fn` into a `ParsedFunction`; raise SourceUnavailableError if impossible."""
     name = getattr(fn, "__name__", repr(fn))
@@ -84,6 +102,10 @@ def parse_function(fn):
             f"the source of {name!r} in {filename} could not be parsed on its own "
             f"({exc.msg}); is it a lambda or part of a larger expression?") from None
     defs = [n for n in module.body if isinstance(n, gast.FunctionDef)]
+    if not defs:
+        lam = _lambda_in(module, fn)
+        if lam is not None:                       # square = lambda t: t * t
+            defs = [lam]
     if module.body and isinstance(module.body[0], gast.AsyncFunctionDef):
         text = source.splitlines()[module.body[0].lineno - 1]
         raise UnsupportedSyntaxError(

@@ -22,6 +22,7 @@ import inspect
 import operator as _op
 
 import gast
+import numpy
 
 from . import analyze
 from . import nodes as n
@@ -76,7 +77,7 @@ class ReverseTransformer:
         self.fn = fn
         self.wrt = list(wrt)
         self.namer = namer
-        self.params = [a.id for a in fn.args.args]
+        self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
         self.locals = self.params + sorted(n.stored_names(fn.body))
         self.active = analyze.activity(fn, self.wrt, self.rule_of)
         self.result_kind = result_kind
@@ -165,6 +166,7 @@ class ReverseTransformer:
         self.out_name, self.line = out_name, line
         self.seed = self.namer.adjoint(out_name)
         self.collect(body)
+        self.keep_shapes_only(body)
         self.restores, unbound, self.bound_at_end = analyze.plan_restores(
             body, {k: b.effects for k, b in self.blocks.items()}, self.header_effects,
             self.params)
@@ -268,6 +270,51 @@ class ReverseTransformer:
                 self.collect(s.body)
             else:
                 self.blocks[id(s)] = self.adjoint_block(s)
+
+    def keep_shapes_only(self, body):
+        """A value the backward sweep reads only for its shape (the reference of an
+        `unbroadcast`) is replaced there by `np.shape(value)`, computed in the primal
+        sweep: the tape then keeps a small tuple instead of an array."""
+        blocks = [b for b in self.blocks.values()]
+        loads, shape_refs = {}, {}
+        for b in blocks:
+            for stmt in b.head + b.stmts:
+                for x in gast.walk(stmt):
+                    if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
+                        loads[x.id] = loads.get(x.id, 0) + 1
+                    if isinstance(x, gast.Call) and _dotted_text(x.func).endswith(
+                            "_tl.unbroadcast") and len(x.args) == 2 and n.is_name(x.args[1]):
+                        shape_refs.setdefault(x.args[1].id, []).append(x)
+        writers = {}
+        for s in analyze.simple_statements(body):
+            target, _ = analyze.target_and_value(s)
+            if target is not None:
+                writers.setdefault(target, []).append(s)
+        in_loop = n.stored_names([x for x in body if isinstance(x, (gast.For, gast.While))])
+        for name_, calls in sorted(shape_refs.items()):
+            plain = all(isinstance(w, gast.Assign) and n.is_name(w.targets[0], name_)
+                        for w in writers.get(name_, [None]))
+            if loads.get(name_) != len(calls) or name_ in self.params or not plain \
+                    or (name_ not in in_loop and self.own_key is None):
+                continue            # (a joint function's locals live to its end anyway)
+            shape = self.namer.fresh(f"{name_.lstrip('_')}_shape")
+            numpy_name = self.inliner.modules.name_for(numpy)
+            for call in calls:
+                call.args[1] = n.name(shape)
+            for writer in writers[name_]:
+                block = self.blocks[id(writer)]
+                measure = n.assign(shape, n.call(f"{numpy_name}.shape", n.name(name_)),
+                                   n.line_of(writer))
+                primal = block.primal if isinstance(block.primal, list) else \
+                    [block.primal or writer]
+                block.primal = primal + [measure]
+                block.effects.assigns.add(shape)
+            for b in blocks:
+                for effects_reads in (b.effects.reads_before, b.effects.reads_after):
+                    if name_ in effects_reads:
+                        effects_reads.discard(name_)
+                        effects_reads.add(shape)
+            self.locals.append(shape)
 
     def plan_if(self, s):
         """Replay the branch by re-evaluating the test instead of recording it, when the
@@ -477,7 +524,7 @@ class ReverseTransformer:
         if key == self.own_key:
             return Callee(*self.own_names, obj, func_expr, wrt, kinds)
         if key not in self.callees:
-            base = obj.__name__
+            base = obj.__name__ if obj.__name__.isidentifier() else "lambda_"
             self.callees[key] = Callee(self.namer.fresh(f"forward_{base}"),
                                        self.namer.fresh(f"backward_{base}"),
                                        obj, copy.deepcopy(func_expr), wrt, kinds)
@@ -650,9 +697,14 @@ class ReverseTransformer:
         stmts, restore_first = block.stmts, block.restore_first
         restore = self.restores.get(id(s), set())
         primal, pops = [], []
-        if restore:
+        target = s.targets[0] if isinstance(s, gast.Assign) else None
+        for name_ in sorted(restore - {_base_name(target)} if target is not None else ()):
+            # other names the statement's primal code sets (forward/backward pairs, shapes)
             self.uses_tape = True
-            target = s.targets[0] if isinstance(s, gast.Assign) else None
+            primal.append(n.expr_stmt(n.call(PUSH, n.name(name_))))
+            pops.insert(0, n.assign(name_, n.call(POP)))
+        if restore and (target is None or _base_name(target) in restore):
+            self.uses_tape = True
             if isinstance(target, gast.Subscript) and self.kind.get(target.value.id) == "numeric":
                 self.inliner.need_runtime()
                 primal.append(n.expr_stmt(n.call(PUSH, n.call("_tl.snapshot", n.load(target)))))
@@ -666,7 +718,7 @@ class ReverseTransformer:
                                                copy.deepcopy(index), n.call(POP))))
             elif isinstance(target, gast.Name):
                 primal.append(n.expr_stmt(n.call(PUSH, n.name(target.id))))
-                pops.append(n.assign(target.id, n.call(POP)))
+                pops.insert(0, n.assign(target.id, n.call(POP)))
             else:       # xs.append(v) is undone by xs.pop()
                 pops.append(n.expr_stmt(n.call(gast.Attribute(
                     value=n.name(s.value.func.value.id), attr="pop", ctx=gast.Load()))))
@@ -799,6 +851,13 @@ class ReverseTransformer:
 _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
                     gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                     gast.expr_context)
+
+
+def _base_name(target):
+    """`x` for the targets `x` and `x[i]`."""
+    while isinstance(target, gast.Subscript):
+        target = target.value
+    return target.id if isinstance(target, gast.Name) else None
 
 
 def stored_by(stmts):

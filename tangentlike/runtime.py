@@ -23,12 +23,18 @@ def _is_zero(b):
 
 
 def unbroadcast(g, x):
-    """Sum `g` down to the shape of `x` (undoing NumPy broadcasting)."""
+    """Sum `g` down to the shape of `x`, or to the shape `x` when it is a tuple
+    (undoing NumPy broadcasting)."""
     if not _is_array(g):
         return g
-    if not _is_array(x):
+    if isinstance(x, tuple):
+        shape = x
+        if not shape:
+            return g.sum() if g.ndim else g
+    elif not _is_array(x):
         return g.sum() if g.ndim else g
-    shape = x.shape
+    else:
+        shape = x.shape
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)
@@ -307,6 +313,24 @@ def split_method(method, positions, kinds):
     params = list(inspect.signature(function).parameters.values())
     kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
     return split_pair(function, tuple(params[k].name for k in positions), kinds)
+
+
+def jvp_method(method, positions, kinds):
+    """The forward-mode derivative of a bound method's function (self first), as a
+    function of (self, *args, _tangents=tangents of the args at `positions`)."""
+    import inspect
+    from .analyze import arg_kind
+    from .api import jvp_pair
+    from .forward import tangent_names
+    function = method.__func__
+    params = list(inspect.signature(function).parameters.values())
+    kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
+    wrt = tuple(params[k].name for k in positions)
+    jvp_fn, names = jvp_pair(function, wrt, kinds), tangent_names(function, wrt)
+
+    def call(*args, _tangents):
+        return jvp_fn(*args, **dict(zip(names, _tangents)))
+    return call
 
 
 def split(function, wrt, kinds):
