@@ -381,8 +381,10 @@ def _unwrap(f):
     return f
 
 
-def _mark(derivative):
-    derivative.__tangentlike_derivative__ = True
+def _mark(derivative, kind, fn, names, single):
+    """Tag a derivative tangentlike returns with what it is the derivative of, so code
+    that calls it can itself be differentiated (through Hessian-vector products)."""
+    derivative.__tangentlike_derivative__ = (kind, fn, names, single)
     return derivative
 
 
@@ -493,12 +495,13 @@ def value_and_grad(f, wrt=0):
     (0.0, 0.0)
     """
     fn = _unwrap(f)
-    gradient = _Gradient(fn, *wrt_names(fn, wrt))
+    names, single = wrt_names(fn, wrt)
+    gradient = _Gradient(fn, names, single)
 
     @functools.wraps(fn)
     def value_and_grad_fn(*args, **kwargs):
         return gradient.value_and_grad(args, kwargs)
-    return _mark(value_and_grad_fn)
+    return _mark(value_and_grad_fn, "value_and_grad", fn, names, single)
 
 
 def grad(f, wrt=0):
@@ -515,12 +518,13 @@ def grad(f, wrt=0):
     (0.0, 2.0)
     """
     fn = _unwrap(f)
-    gradient = _Gradient(fn, *wrt_names(fn, wrt))
+    names, single = wrt_names(fn, wrt)
+    gradient = _Gradient(fn, names, single)
 
     @functools.wraps(fn)
     def grad_fn(*args, **kwargs):
         return gradient.value_and_grad(args, kwargs)[1]
-    return _mark(grad_fn)
+    return _mark(grad_fn, "grad", fn, names, single)
 
 
 def vjp(f, *primals):
@@ -729,7 +733,7 @@ def stop_gradient(x):
     return x
 
 
-registry.nondifferentiable(stop_gradient)
+registry.nondifferentiable(stop_gradient, grad, value_and_grad)
 
 
 def differentiate(fn=None, *, wrt=0):

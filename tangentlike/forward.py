@@ -46,6 +46,8 @@ class ForwardTransformer:
                                   self.call_kind)
         self.inliner = Inliner(namer, modules)
         self.callees = {}            # (function, wrt, kinds) -> jvp name
+        from .reverse import _derivative_locals
+        self.derivatives = _derivative_locals(fn.body, self.callee)
         self.own_key = None
         self.own_name = None
 
@@ -185,9 +187,16 @@ class ForwardTransformer:
     # -- calls to user functions --------------------------------------------------------
     def user_function(self, value):
         obj = self.callee(value.func)
-        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj):
+        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj) \
+                or hasattr(obj, "__tangentlike_derivative__"):
             return None
         return obj
+
+    def calls_derivative(self, call):
+        obj = self.callee(call.func)
+        if obj is not None:
+            return hasattr(obj, "__tangentlike_derivative__")
+        return isinstance(call.func, gast.Name) and call.func.id in self.derivatives
 
     def dynamic_method(self, value):
         """`obj.m(args)` with differentiated arguments, obj's class unknown until run time."""
@@ -281,7 +290,8 @@ class ForwardTransformer:
     def call_kind(self, call, kind):
         """The kind of what a call into a user function returns (None if unknown)."""
         obj = self.callee(call.func)
-        if self.result_kind is None or not inspect.isfunction(obj) or lookup(obj) is not None:
+        if self.result_kind is None or not inspect.isfunction(obj) or lookup(obj) is not None \
+                or hasattr(obj, "__tangentlike_derivative__"):
             return None
         signature = inspect.signature(obj)
         try:
@@ -333,6 +343,13 @@ class ForwardTransformer:
                               stmts, s)
         if isinstance(e, gast.UnaryOp):
             return self.apply(lookup(_OPERATORS[type(e.op)]), [e.operand], {}, e, ans, stmts, s)
+        if isinstance(e, gast.Call) and self.calls_derivative(e):
+            # a tangentlike gradient called here: its tangent is a Hessian-vector product
+            self.inliner.need_runtime()
+            tangents = [_or_zero(self.tangent(a, None, stmts, s), a, self) for a in e.args]
+            return n.call("_tl.grad_call_tangent", copy.deepcopy(e.func),
+                          gast.Tuple(elts=copy.deepcopy(e.args), ctx=gast.Load()),
+                          gast.Tuple(elts=tangents, ctx=gast.Load()))
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) \
                 and e.func.attr == "pop" and not e.args and n.is_name(e.func.value) \
                 and e.func.value.id in self.active:                  # xs.pop() -> dxs.pop()

@@ -181,6 +181,8 @@ class _Desugar:
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute):     # the value a method is called on
                 e.func.value = self.expr(e.func.value, out, line)
+            elif isinstance(e.func, gast.Call):        # tl.grad(f)(x): name the function
+                e.func = self.hoist(self.expr(e.func, out, line, top=True), out, line)
             e.args = [self.kept(self.expr(a, out, line), out, line) for a in e.args]
             for kw in e.keywords:
                 kw.value = self.kept(self.expr(kw.value, out, line), out, line)

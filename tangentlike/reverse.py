@@ -90,6 +90,7 @@ class ReverseTransformer:
         self.if_plans = {}          # id(If) -> (name restored before its test, writers)
         self.hoisted = set()        # ids of statements whose restore the If does
         self.callees = {}           # (callee, wrt, kinds) -> Callee
+        self.derivatives = _derivative_locals(fn.body, self.callee)
         self.own_key = None         # (function, wrt, kinds) when building a split pair
         self.own_names = None
 
@@ -108,7 +109,8 @@ class ReverseTransformer:
     def call_kind(self, call, kind):
         """The kind of what a call into a user function returns (None if unknown)."""
         obj = self.callee(call.func)
-        if self.result_kind is None or not inspect.isfunction(obj) or lookup(obj) is not None:
+        if self.result_kind is None or not inspect.isfunction(obj) or lookup(obj) is not None \
+                or hasattr(obj, "__tangentlike_derivative__"):
             return None
         signature = inspect.signature(obj)
         try:
@@ -430,12 +432,21 @@ class ReverseTransformer:
             stmts.append(n.assign(badj, n.const(ZERO)))
         return stmts
 
+    def calls_derivative(self, call):
+        """True for a call to a gradient made by tangentlike (`tl.grad(f)` at module
+        level, or assigned to a local in this function)."""
+        obj = self.callee(call.func)
+        if obj is not None:
+            return hasattr(obj, "__tangentlike_derivative__")
+        return isinstance(call.func, gast.Name) and call.func.id in self.derivatives
+
     def user_callee(self, value):
         """The user function `value` calls (one without a rule), or None."""
         if not isinstance(value, gast.Call):
             return None
         obj = self.callee(value.func)
-        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj):
+        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj) \
+                or hasattr(obj, "__tangentlike_derivative__"):
             return None
         if not analyze.diff_reads(value, self.rule_of) & self.active:
             return None
@@ -581,6 +592,15 @@ class ReverseTransformer:
         elif isinstance(e, gast.UnaryOp):
             self.apply_rule(lookup(_OPERATORS[type(e.op)]), [e.operand], {}, e, g, ans,
                             stmts, out, s)
+        elif isinstance(e, gast.Call) and self.calls_derivative(e):
+            # a tangentlike gradient called here: its adjoint is a Hessian-vector product
+            self.inliner.need_runtime()
+            products = n.name(self.namer.temp("_b"))
+            stmts.append(n.assign(products.id, n.call(
+                "_tl.grad_call_adjoint", copy.deepcopy(e.func),
+                gast.Tuple(elts=copy.deepcopy(e.args), ctx=gast.Load()), g)))
+            for k, a in enumerate(e.args):
+                self.propagate(a, n.subscript(products.id, n.const(k)), None, stmts, out, s)
         elif isinstance(e, gast.Call):
             obj = self.callee(e.func)
             args = list(e.args)
@@ -851,6 +871,17 @@ class ReverseTransformer:
 _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
                     gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                     gast.expr_context)
+
+
+def _derivative_locals(body, callee):
+    """Names assigned a gradient function made by tangentlike (`g = tl.grad(f)`)."""
+    from . import api
+    out = set()
+    for s in analyze.simple_statements(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and isinstance(s.value, gast.Call) and callee(s.value.func) is api.grad:
+            out.add(s.targets[0].id)
+    return out
 
 
 def _base_name(target):

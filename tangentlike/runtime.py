@@ -315,6 +315,53 @@ def split_method(method, positions, kinds):
     return split_pair(function, tuple(params[k].name for k in positions), kinds)
 
 
+def _hvp_parts(derivative, args, direction):
+    """Hessian-vector products of the function `derivative` is the gradient of, at
+    `args`, in the direction `direction` (shaped like the gradient): one entry per
+    argument (None for non-differentiable ones)."""
+    from .higher import hvp
+    kind, fn, names, single = derivative.__tangentlike_derivative__
+    if kind != "grad":
+        from .errors import TangentlikeError
+        raise TangentlikeError("differentiating through value_and_grad is not supported; "
+                               "call tl.grad inside the function instead")
+    import inspect
+    params = list(inspect.signature(fn).parameters)
+    directions = (direction,) if single else tuple(direction)
+    vectors = [zeros_like(a) for a in args]
+    for name, d in zip(names, directions):
+        vectors[params.index(name)] = d
+    differentiable = [k for k, a in enumerate(args)
+                      if not isinstance(a, (bool, int, str)) and a is not None]
+    products = hvp(fn, args, vectors)
+    products = products if len(differentiable) > 1 else (products,)
+    out = [None] * len(args)
+    for k, p in zip(differentiable, products):
+        out[k] = p
+    return tuple(out)
+
+
+def grad_call_adjoint(derivative, args, g):
+    """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian
+    of the underlying function applied to `g` (the Hessian is symmetric)."""
+    return _hvp_parts(derivative, args, g)
+
+
+def grad_call_tangent(derivative, args, tangents):
+    """The tangent of a call to a tangentlike gradient: Hessian times the tangents."""
+    from .higher import hvp
+    kind, fn, names, single = derivative.__tangentlike_derivative__
+    products = hvp(fn, args, tangents)
+    import inspect
+    params = list(inspect.signature(fn).parameters)
+    differentiable = [params[k] for k, a in enumerate(args)
+                      if not isinstance(a, (bool, int, str)) and a is not None]
+    products = products if len(differentiable) > 1 else (products,)
+    by_name = dict(zip(differentiable, products))
+    parts = tuple(by_name[name] for name in names)
+    return parts[0] if single else parts
+
+
 def jvp_method(method, positions, kinds):
     """The forward-mode derivative of a bound method's function (self first), as a
     function of (self, *args, _tangents=tangents of the args at `positions`)."""

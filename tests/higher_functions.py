@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+import tangentlike as tl
+
 
 def quartic(x):
     return x ** 4
@@ -46,3 +48,29 @@ def field(p):
 
 def squares(x):
     return x * x
+
+
+# -- nesting: tangentlike gradients called inside differentiated code ------------
+
+
+def add(x, y):
+    return x + y
+
+
+def x_times_inner_derivative(x):
+    # d/dx [x * (d/dy (x + y) at y = 1)] = 1 (the classic perturbation-confusion test)
+    return x * tl.grad(add, wrt=1)(x, 1.0)
+
+
+def loss(w):
+    return (w - 3.0) ** 2 + w * w * w * 0.1
+
+
+def loss_after_descent(lr):
+    w = 0.5
+    step = tl.grad(loss)
+    for _ in range(4):
+        w = w - lr * step(w)
+    return loss(w)
+
+

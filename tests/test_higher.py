@@ -85,3 +85,19 @@ def test_divergence_and_curl():
     assert tl.divergence(hf.field)(p) == pytest.approx(0.0 + 0.0 + 0.0)
     expected_curl = np.array([1.0 - p[0] ** 2, p[1] - math.cos(p[0]), 2 * p[0] * p[2] - p[2]])
     np.testing.assert_allclose(tl.curl(hf.field)(p), expected_curl, rtol=1e-12)
+
+
+def test_no_perturbation_confusion():
+    assert tl.grad(hf.x_times_inner_derivative)(1.0) == 1.0
+    assert tl.jvp(hf.x_times_inner_derivative, (1.0,), (1.0,))[1] == 1.0
+
+
+def test_hypergradient_through_gradient_descent():
+    def reference(lr):
+        w = 0.5
+        for _ in range(4):
+            w = w - lr * (2 * (w - 3.0) + 0.3 * w * w)
+        return (w - 3.0) ** 2 + w * w * w * 0.1
+    expected = autograd.grad(reference)(0.05)
+    assert tl.grad(hf.loss_after_descent)(0.05) == pytest.approx(expected, rel=1e-10)
+    assert tl.jvp(hf.loss_after_descent, (0.05,), (1.0,))[1] == pytest.approx(expected, rel=1e-10)
