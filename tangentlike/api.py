@@ -14,7 +14,7 @@ import pathlib
 
 import gast
 
-from . import __version__, cache
+from . import __version__, cache, calls
 from .analyze import arg_kind
 from .check import check
 from .emit import emit
@@ -132,8 +132,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     namer = Namer(taken)
     arrays = any(kind not in ("scalar", "scalars") for kind in kinds.values())
     normalized = normalize(parsed, namer, arrays, kinds)
-    local_names = {a.id for a in normalized.args.posonlyargs + normalized.args.args
-                   + normalized.args.kwonlyargs} | stored_names(normalized.body)
+    params = [a.id for a in normalized.args.posonlyargs + normalized.args.args
+              + normalized.args.kwonlyargs]
+    local_names = set(params) | calls.local_names(normalized.body, params, parsed.namespace)
     modules = ModuleNames(parsed.namespace, local_names)
     base = parsed.node.name if parsed.node.name.isidentifier() else "lambda_"
     own_key = (fn, tuple(wrt), tuple(kinds.values()))

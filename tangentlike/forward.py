@@ -20,6 +20,7 @@ import gast
 
 from . import analyze
 from . import nodes as n
+from .calls import FunctionView
 from .inline import Inliner
 from .reverse import _OPERATORS, _dotted_text, _is_leaf
 from .errors import NoDerivativeError
@@ -29,25 +30,16 @@ from .rules.methods import PACKED, method_callable
 ZERO = "__tangentlike_zero__"
 
 
-class ForwardTransformer:
+class ForwardTransformer(FunctionView):
     """Builds the tangent function of one normalized function."""
 
     def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None):
-        self.parsed, self.fn, self.namer = parsed, fn, namer
-        self.wrt = list(wrt)
-        self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
         if _uses_tape(fn.body):
             fn.body = _tape_as_list(fn.body)       # differentiating generated code
-        self.locals = self.params + sorted(n.stored_names(fn.body))
-        self.rule_of = _RuleResolver(self).rule_of
-        self.active = analyze.activity(fn, self.wrt, self.rule_of)
-        self.result_kind = result_kind
-        self.kind = analyze.kinds(fn, self.with_globals(arg_kinds), self.rule_of,
-                                  self.call_kind)
+        super().__init__(parsed, fn, wrt, arg_kinds, result_kind)
+        self.namer = namer
         self.inliner = Inliner(namer, modules)
         self.callees = {}            # (function, wrt, kinds) -> jvp name
-        from .reverse import _derivative_locals
-        self.derivatives = _derivative_locals(fn.body, self.callee)
         self.own_key = None
         self.own_name = None
 
@@ -60,7 +52,14 @@ class ForwardTransformer:
             self.d(w)
         body = self.block(self.fn.body)
         constant_params = [p for p in self.params if p in self.active and p not in self.wrt]
-        body = [n.assign(self.d(p), n.const(0.0)) for p in constant_params] + body
+        inits = []
+        for p in constant_params:                  # parameters held constant: zero tangents
+            zero = n.const(0.0)
+            if self.kind.get(p) not in ("scalar", "sequence"):
+                self.inliner.need_runtime()
+                zero = n.call("_tl.zeros_like", n.name(p))
+            inits.append(n.assign(self.d(p), zero))
+        body = inits + body
         args = copy.deepcopy(self.fn.args)
         for w in self.wrt:
             param = n.name(self.d(w))
@@ -141,8 +140,11 @@ class ForwardTransformer:
         overwrites = target in n.loaded_names(value)
         ans = None if overwrites else n.name(target)
         tangent = self.tangent(value, ans, stmts, s)
-        if tangent is None:
+        if tangent is None and self.kind.get(target) in ("scalar", "sequence"):
             tangent = n.const(0.0)
+        elif tangent is None:                      # a zero shaped like the new value
+            self.inliner.need_runtime()
+            tangent, overwrites = n.call("_tl.zeros_like", n.name(target)), False
         elif self.kind.get(target) != "scalar" and not _is_leaf(value):
             self.inliner.need_runtime()               # broadcasting may have grown the value
             tangent = n.call("_tl.broadcast_like", tangent, n.name(target))
@@ -185,40 +187,11 @@ class ForwardTransformer:
         return n.expr_stmt(call, n.line_of(s))
 
     # -- calls to user functions --------------------------------------------------------
-    def user_function(self, value):
-        obj = self.callee(value.func)
-        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj) \
-                or hasattr(obj, "__tangentlike_derivative__"):
-            return None
-        return obj
-
-    def calls_derivative(self, call):
-        obj = self.callee(call.func)
-        if obj is not None:
-            return hasattr(obj, "__tangentlike_derivative__")
-        return isinstance(call.func, gast.Name) and call.func.id in self.derivatives
-
-    def dynamic_method(self, value):
-        """`obj.m(args)` with differentiated arguments, obj's class unknown until run time."""
-        func = value.func
-        if not isinstance(func, gast.Attribute) or self.callee(func) is not None \
-                or method_callable(func.attr) is not None or value.keywords:
-            return False
-        root = func.value
-        while isinstance(root, gast.Attribute):
-            root = root.value
-        return isinstance(root, gast.Name) and root.id in self.locals \
-            and bool(analyze.diff_reads(gast.Tuple(elts=list(value.args), ctx=gast.Load()),
-                                        self.rule_of) & self.active)
-
     def method_call(self, s, target, value, stmts):
         """`x, dx = jvp_m(obj, args, _tangents=...)`, jvp_m found at run time."""
         active = [k for k, a in enumerate(value.args)
                   if analyze.diff_reads(a, self.rule_of) & self.active]
-        kinds = ("other",) + tuple(analyze.callee_kinds(
-            inspect.Signature([inspect.Parameter(f"a{k}", inspect.Parameter.POSITIONAL_ONLY)
-                               for k in range(len(value.args))]),
-            {f"a{k}": a for k, a in enumerate(value.args)}, self.expr_kind))
+        kinds = self.method_kinds(value)
         name_ = self.namer.fresh(f"jvp_{value.func.attr}")
         self.inliner.need_runtime()
         lookup_fn = n.call("_tl.jvp_method", copy.deepcopy(value.func),
@@ -275,48 +248,6 @@ class ForwardTransformer:
         return [n.set_line(gast.Assign(targets=[pair], value=call, type_comment=None),
                            n.line_of(s))]
 
-
-    def with_globals(self, arg_kinds):
-        """Argument kinds plus the kinds of the module-level values the function reads."""
-        kinds = dict(arg_kinds)
-        for name_ in sorted(n.names_read(self.fn) - set(self.locals)):
-            if name_ in self.parsed.namespace:
-                kinds[name_] = analyze.arg_kind(self.parsed.namespace[name_])
-        return kinds
-
-    def expr_kind(self, e):
-        return analyze.expression_kind(e, self.kind, self.rule_of, self.call_kind)
-
-    def call_kind(self, call, kind):
-        """The kind of what a call into a user function returns (None if unknown)."""
-        obj = self.callee(call.func)
-        if self.result_kind is None or not inspect.isfunction(obj) or lookup(obj) is not None \
-                or hasattr(obj, "__tangentlike_derivative__"):
-            return None
-        signature = inspect.signature(obj)
-        try:
-            bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
-        except TypeError:
-            return None
-        kinds = analyze.callee_kinds(
-            signature, bound.arguments,
-            lambda e: analyze.expression_kind(e, kind, self.rule_of, self.call_kind))
-        return analyze.as_kind(self.result_kind(obj, kinds))
-
-    def callee(self, func):
-        path = []
-        while isinstance(func, gast.Attribute):
-            path.append(func.attr)
-            func = func.value
-        if not isinstance(func, gast.Name) or func.id in self.locals:
-            return None
-        try:
-            obj = self.parsed.resolve(func.id)
-            for attr in reversed(path):
-                obj = getattr(obj, attr)
-        except (KeyError, AttributeError):
-            return None
-        return obj
 
     # -- expressions ------------------------------------------------------------------------
     def tangent(self, e, ans, stmts, s):
@@ -467,18 +398,6 @@ def _popped_stack(call):
     if _dotted_text(call.func).endswith("popped") and call.args and n.is_name(call.args[0]):
         return call.args[0].id
     return None
-
-
-class _RuleResolver:
-    def __init__(self, transformer):
-        self.t = transformer
-
-    def rule_of(self, func):
-        obj = self.t.callee(func)
-        if obj is None and isinstance(func, gast.Attribute) \
-                and not (isinstance(func.value, gast.Name) and func.value.id not in self.t.locals):
-            obj = method_callable(func.attr)
-        return None if obj is None else lookup(obj)
 
 
 import operator as _op  # noqa: E402

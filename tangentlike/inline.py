@@ -20,7 +20,8 @@ from . import nodes as n
 from . import runtime
 from .rules.registry import XP
 
-_CONVENTIONAL = {"numpy": "np", "math": "math", "tangentlike.runtime": "_tl"}
+_CONVENTIONAL = {"numpy": "np", "math": "math", "tangentlike.runtime": "_tl",
+                 "tangentlike.numpy_runtime": "_ntl"}
 
 
 class ModuleNames:

@@ -28,6 +28,7 @@ from . import analyze
 from . import nodes as n
 from .nodes import comment
 from .errors import NoDerivativeError, TangentlikeError
+from .calls import FunctionView
 from .inline import Inliner
 from .rules import display_name, lookup
 from .rules.methods import PACKED, method_callable
@@ -69,20 +70,12 @@ class Contribution:
         self.name, self.value, self.index = name_, value, index
 
 
-class ReverseTransformer:
+class ReverseTransformer(FunctionView):
     """Builds the adjoint of one normalized function."""
 
     def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None):
-        self.parsed = parsed
-        self.fn = fn
-        self.wrt = list(wrt)
+        super().__init__(parsed, fn, wrt, arg_kinds, result_kind)
         self.namer = namer
-        self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
-        self.locals = self.params + sorted(n.stored_names(fn.body))
-        self.active = analyze.activity(fn, self.wrt, self.rule_of)
-        self.result_kind = result_kind
-        self.kind = analyze.kinds(fn, self.with_globals(arg_kinds), self.rule_of,
-                                  self.call_kind)
         self.inliner = Inliner(namer, modules)
         self.uses_tape = False
         self.blocks = {}
@@ -90,64 +83,8 @@ class ReverseTransformer:
         self.if_plans = {}          # id(If) -> (name restored before its test, writers)
         self.hoisted = set()        # ids of statements whose restore the If does
         self.callees = {}           # (callee, wrt, kinds) -> Callee
-        self.derivatives = _derivative_locals(fn.body, self.callee)
         self.own_key = None         # (function, wrt, kinds) when building a split pair
         self.own_names = None
-
-    # -- callee resolution -------------------------------------------------------
-    def with_globals(self, arg_kinds):
-        """Argument kinds plus the kinds of the module-level values the function reads."""
-        kinds = dict(arg_kinds)
-        for name_ in sorted(n.names_read(self.fn) - set(self.locals)):
-            if name_ in self.parsed.namespace:
-                kinds[name_] = analyze.arg_kind(self.parsed.namespace[name_])
-        return kinds
-
-    def expr_kind(self, e):
-        return analyze.expression_kind(e, self.kind, self.rule_of, self.call_kind)
-
-    def call_kind(self, call, kind):
-        """The kind of what a call into a user function returns (None if unknown)."""
-        obj = self.callee(call.func)
-        if self.result_kind is None or not inspect.isfunction(obj) or lookup(obj) is not None \
-                or hasattr(obj, "__tangentlike_derivative__"):
-            return None
-        signature = inspect.signature(obj)
-        try:
-            bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
-        except TypeError:
-            return None
-        kinds = analyze.callee_kinds(
-            signature, bound.arguments,
-            lambda e: analyze.expression_kind(e, kind, self.rule_of, self.call_kind))
-        return analyze.as_kind(self.result_kind(obj, kinds))
-
-    def callee(self, func):
-        """The object a call's `func` expression names, or None (a local's method)."""
-        path = []
-        while isinstance(func, gast.Attribute):
-            path.append(func.attr)
-            func = func.value
-        if not isinstance(func, gast.Name) or func.id in self.locals:
-            return None
-        try:
-            obj = self.parsed.resolve(func.id)
-            for attr in reversed(path):
-                obj = getattr(obj, attr)
-        except (KeyError, AttributeError):
-            return None
-        return obj
-
-    def rule_of(self, func):
-        obj = self.callee(func)
-        if obj is None and self.is_method_of_value(func):
-            obj = method_callable(func.attr)
-        return None if obj is None else lookup(obj)
-
-    def is_method_of_value(self, func):
-        """`x.sum` where x is a value computed in the function (not a module)."""
-        return isinstance(func, gast.Attribute) and self.callee(func) is None \
-            and not (isinstance(func.value, gast.Name) and func.value.id not in self.locals)
 
     # -- entry points -------------------------------------------------------------
     def sweeps(self):
@@ -432,23 +369,10 @@ class ReverseTransformer:
             stmts.append(n.assign(badj, n.const(ZERO)))
         return stmts
 
-    def calls_derivative(self, call):
-        """True for a call to a gradient made by tangentlike (`tl.grad(f)` at module
-        level, or assigned to a local in this function)."""
-        obj = self.callee(call.func)
-        if obj is not None:
-            return hasattr(obj, "__tangentlike_derivative__")
-        return isinstance(call.func, gast.Name) and call.func.id in self.derivatives
-
     def user_callee(self, value):
-        """The user function `value` calls (one without a rule), or None."""
-        if not isinstance(value, gast.Call):
-            return None
-        obj = self.callee(value.func)
-        if obj is None or lookup(obj) is not None or not inspect.isfunction(obj) \
-                or hasattr(obj, "__tangentlike_derivative__"):
-            return None
-        if not analyze.diff_reads(value, self.rule_of) & self.active:
+        """The user function `value` calls with differentiated arguments, or None."""
+        obj = self.user_function(value)
+        if obj is None or not analyze.diff_reads(value, self.rule_of) & self.active:
             return None
         return obj
 
@@ -484,28 +408,12 @@ class ReverseTransformer:
             self.propagate(bound.arguments[p], n.name(temp), None, bindings, contributions, s)
         return head, primal, bindings, contributions
 
-    def dynamic_method(self, value):
-        """`obj.m(args)` with differentiated arguments, obj's class unknown until run time."""
-        func = value.func if isinstance(value, gast.Call) else None
-        if not isinstance(func, gast.Attribute) or self.callee(func) is not None \
-                or method_callable(func.attr) is not None or value.keywords:
-            return False
-        root = func.value
-        while isinstance(root, gast.Attribute):
-            root = root.value
-        return isinstance(root, gast.Name) and root.id in self.locals \
-            and bool(analyze.diff_reads(gast.Tuple(elts=list(value.args), ctx=gast.Load()),
-                                        self.rule_of) & self.active)
-
     def method_call(self, s, target, value):
         """`target = obj.m(args)` through the pair of `type(obj).m`, found at run time."""
         line = n.line_of(s)
         active = [k for k, a in enumerate(value.args)
                   if analyze.diff_reads(a, self.rule_of) & self.active]
-        kinds = ("other",) + tuple(analyze.callee_kinds(
-            inspect.Signature([inspect.Parameter(f"a{k}", inspect.Parameter.POSITIONAL_ONLY)
-                               for k in range(len(value.args))]),
-            {f"a{k}": a for k, a in enumerate(value.args)}, self.expr_kind))
+        kinds = self.method_kinds(value)
         forward = self.namer.fresh(f"forward_{value.func.attr}")
         backward = self.namer.fresh(f"backward_{value.func.attr}")
         self.locals += [forward, backward]
@@ -568,8 +476,11 @@ class ReverseTransformer:
             out.append(n.assign(badj, total))
         return out
 
-    def propagate(self, e, g, ans, stmts, out, s):
-        """Append to `out` the contributions of adjoint `g` of expression `e`."""
+    def propagate(self, e, g, ans, stmts, out, s, wide=False):
+        """Append to `out` the contributions of adjoint `g` of expression `e`.
+
+        `wide`: g may be broadcast beyond e's shape (by an enclosing elementwise
+        operation whose reduction was left to the leaves)."""
         if not (analyze.diff_reads(e, self.rule_of) & self.active):
             return
         if isinstance(e, gast.Name):
@@ -588,10 +499,10 @@ class ReverseTransformer:
                 self.propagate(v, n.call("_tl.item", g, copy.deepcopy(key)), None, stmts, out, s)
         elif isinstance(e, gast.BinOp):
             self.apply_rule(lookup(_OPERATORS[type(e.op)]), [e.left, e.right], {}, e, g, ans,
-                            stmts, out, s)
+                            stmts, out, s, wide)
         elif isinstance(e, gast.UnaryOp):
             self.apply_rule(lookup(_OPERATORS[type(e.op)]), [e.operand], {}, e, g, ans,
-                            stmts, out, s)
+                            stmts, out, s, wide)
         elif isinstance(e, gast.Call) and self.calls_derivative(e):
             # a tangentlike gradient called here: its adjoint is a Hessian-vector product
             self.inliner.need_runtime()
@@ -621,7 +532,7 @@ class ReverseTransformer:
         else:
             raise self.no_rule(e, None, s)
 
-    def apply_rule(self, rule, args, keywords, e, g, ans, stmts, out, s):
+    def apply_rule(self, rule, args, keywords, e, g, ans, stmts, out, s, wide=False):
         template = rule.adjoint_for(len(args), list(keywords))
         if template is None:
             filename, line, _, text = self.parsed.location(s)
@@ -643,12 +554,14 @@ class ReverseTransformer:
         stmts.extend(template_stmts)
         for p in active_params:
             contribution = outputs[template.params.index(p)]
-            if rule.broadcasts and _is_leaf(bound[p]) and self.may_broadcast(p, bound):
+            broadcast = wide or (rule.broadcasts and self.may_broadcast(p, bound))
+            if broadcast and _is_leaf(bound[p]):
                 # reduced at the leaves only: the elementwise operations in between
                 # commute with broadcasting, so one reduction per leaf suffices
                 self.inliner.need_runtime()
                 contribution = n.call("_tl.unbroadcast", contribution, copy.deepcopy(bound[p]))
-            self.propagate(bound[p], contribution, None, stmts, out, s)
+            self.propagate(bound[p], contribution, None, stmts, out, s,
+                           wide=broadcast and not _is_leaf(bound[p]))
 
     def may_broadcast(self, param, bound):
         others = [a for p, a in bound.items() if p != param]
@@ -871,17 +784,6 @@ class ReverseTransformer:
 _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
                     gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                     gast.expr_context)
-
-
-def _derivative_locals(body, callee):
-    """Names assigned a gradient function made by tangentlike (`g = tl.grad(f)`)."""
-    from . import api
-    out = set()
-    for s in analyze.simple_statements(body):
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                and isinstance(s.value, gast.Call) and callee(s.value.func) is api.grad:
-            out.add(s.targets[0].id)
-    return out
 
 
 def _base_name(target):

@@ -77,10 +77,10 @@ def add(a, b):
 
 def add_at(b, x, index, g):
     """`b` (adjoint of container `x`) with `g` accumulated at `x[index]`."""
+    if _is_zero(b):
+        b = zeros_like(x)           # (materialized even for a zero g: callers index it)
     if _is_zero(g):
         return b
-    if _is_zero(b):
-        b = zeros_like(x)
     if _is_array(b):
         if isinstance(index, (list, tuple)) or _is_array(index):
             np.add.at(b, index, g)

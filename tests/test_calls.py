@@ -1,0 +1,307 @@
+"""Reverse mode through calls, recursion, closures, user rules and methods (issue 4).
+
+`call_cases.CASES` (function x inputs x wrt) is checked against the references
+each case names: central differences, autograd run on the same source, and a
+gradient worked out by hand (`expected`).  `test_oracles_agree` checks the two
+oracles against each other, which shows the inputs lie in a differentiable
+region.  `call_cases.ERRORS` must raise the named error with a useful message.
+The tests after the tables pin what the tables cannot see: the generated code
+calls the callee's forward/backward pair (or the user's rule instead of the
+body), callees are transformed once per pattern of differentiated arguments,
+rules are validated when registered, and errors are located.
+"""
+
+import copy
+import inspect
+import math
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import call_cases
+import tangentlike as tl
+from call_cases import CASES, ERRORS, recursion_limit
+from oracles import assert_grad_close, autograd_failure, autograd_grad, central_difference
+from tangentlike import api
+
+RTOL, ATOL = 1e-5, 1e-7
+
+IDS = [case.name for case in CASES]
+FD_CASES = [case for case in CASES if "fd" in case.oracles]
+AUTOGRAD_CASES = [case for case in CASES if "autograd" in case.oracles]
+BOTH_CASES = [case for case in FD_CASES if "autograd" in case.oracles]
+EXPECTED_CASES = [case for case in CASES if case.expected is not None]
+
+
+def _ids(cases):
+    return [case.name for case in cases]
+
+
+def _make(make, case):
+    return make(case.fn) if case.wrt is None else make(case.fn, wrt=case.wrt)
+
+
+_FD = {}
+
+
+def _finite_differences(case):
+    if case.name not in _FD:
+        with recursion_limit(case):
+            _FD[case.name] = central_difference(case.fn, copy.deepcopy(case.args), case.wrt)
+    return _FD[case.name]
+
+
+def _autograd(case):
+    with recursion_limit(case):
+        expected = autograd_grad(case.fn, copy.deepcopy(case.args), case.wrt)
+    assert expected is not None, f"autograd failed: {autograd_failure(case.fn)}"
+    return expected
+
+
+def _grad(case, make=tl.grad):
+    with recursion_limit(case):
+        return _make(make, case)(*copy.deepcopy(case.args))
+
+
+def test_table_is_large_and_named_uniquely():
+    assert len(IDS) == len(set(IDS))
+    assert len(CASES) + len(ERRORS) >= 60
+
+
+# ------------------------------------------------------------------- oracles
+
+@pytest.mark.parametrize("case", FD_CASES, ids=_ids(FD_CASES))
+def test_finite_differences_are_step_stable(case):
+    with recursion_limit(case):
+        coarse = central_difference(case.fn, copy.deepcopy(case.args), case.wrt, eps=1e-5)
+    assert_grad_close(coarse, _finite_differences(case), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("case", BOTH_CASES, ids=_ids(BOTH_CASES))
+def test_oracles_agree(case):
+    assert_grad_close(_autograd(case), _finite_differences(case), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("case", [c for c in EXPECTED_CASES if "fd" in c.oracles],
+                         ids=_ids([c for c in EXPECTED_CASES if "fd" in c.oracles]))
+def test_hand_worked_gradients_agree_with_finite_differences(case):
+    assert_grad_close(case.expected, _finite_differences(case), rtol=RTOL, atol=ATOL)
+
+
+# ------------------------------------------------------------------- the table
+
+@pytest.mark.parametrize("case", FD_CASES, ids=_ids(FD_CASES))
+def test_reverse_matches_finite_differences(case):
+    assert_grad_close(_grad(case), _finite_differences(case), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("case", AUTOGRAD_CASES, ids=_ids(AUTOGRAD_CASES))
+def test_reverse_matches_autograd(case):
+    assert_grad_close(_grad(case), _autograd(case), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("case", EXPECTED_CASES, ids=_ids(EXPECTED_CASES))
+def test_reverse_matches_hand_worked_gradient(case):
+    assert_grad_close(_grad(case), case.expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_value_and_grad_returns_primal(case):
+    with recursion_limit(case):
+        expected_value = case.fn(*copy.deepcopy(case.args))
+    value, gradient = _grad(case, tl.value_and_grad)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-12, atol=1e-15)
+    assert_grad_close(gradient, _grad(case), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_decorator_gives_the_same_gradient(case):
+    wrapped = tl.differentiate(case.fn, wrt=0 if case.wrt is None else case.wrt)
+    with recursion_limit(case):
+        assert_grad_close(wrapped.grad(*copy.deepcopy(case.args)), _grad(case),
+                          rtol=1e-12, atol=1e-15)
+        assert wrapped(*copy.deepcopy(case.args)) == case.fn(*copy.deepcopy(case.args))
+
+
+# -------------------------------------------------------------------- errors
+
+@pytest.mark.parametrize("case", ERRORS, ids=[e.name for e in ERRORS])
+def test_error_is_raised_and_explained(case):
+    error = getattr(tl, case.error)
+    wrt = 0 if case.wrt is None else case.wrt
+    with pytest.raises(error) as info:
+        tl.grad(case.fn, wrt=wrt)(*copy.deepcopy(case.args))
+    message = str(info.value)
+    for text in case.says:
+        assert text in message, f"{text!r} not in the message:\n{message}"
+
+
+def _file_line(fn, text):
+    """The file line inside `fn` that contains `text`."""
+    lines, first = inspect.getsourcelines(fn)
+    (offset,) = [k for k, line in enumerate(lines) if text in line]
+    return first + offset
+
+
+@pytest.mark.parametrize("fn, where", [
+    (call_cases.calls_gamma, call_cases.calls_gamma),
+    (call_cases.calls_gamma_through_helper, call_cases._gamma_helper),
+], ids=["direct", "in_callee"])
+def test_missing_rule_names_callee_file_and_line(fn, where):
+    with pytest.raises(tl.NoDerivativeError) as info:
+        tl.grad(fn)(2.5)
+    error = info.value
+    line = _file_line(where, "math.gamma(")
+    assert error.filename == inspect.getsourcefile(where)
+    assert error.line == line
+    message = str(error)
+    assert "math.gamma" in message
+    assert f"call_cases.py:{line}" in message
+    assert "@tl.register_adjoint(math.gamma)" in message
+
+
+def test_error_for_nested_function_passed_as_value_is_located():
+    with pytest.raises(tl.UnsupportedSyntaxError) as info:
+        tl.grad(call_cases.nested_passed_as_value)(0.5)
+    error = info.value
+    assert error.filename == inspect.getsourcefile(call_cases.nested_passed_as_value)
+    assert error.line == _file_line(call_cases.nested_passed_as_value, "_apply_twice(g, x)")
+    assert "_apply_twice(g, x)" in str(error)
+
+
+# ----------------------------------------------------- generated code and caching
+
+def test_callees_are_called_through_forward_backward_pairs():
+    text = tl.source(call_cases.same_module_call, include_callees=True)
+    assert re.search(r"def forward_\w*smoothstep\w*\(", text)
+    assert re.search(r"def backward_\w*smoothstep\w*\(", text)
+    head = tl.source(call_cases.same_module_call)
+    assert "def forward_" not in head, "callees are shown only with include_callees=True"
+
+
+def test_one_pair_per_pattern_of_differentiated_arguments():
+    text = tl.source(call_cases.same_helper_active_patterns, wrt=(0, 1))
+    bindings = re.findall(r"= _tl\.split\(_weighted, (\([^)]*\))", text)
+    assert sorted(bindings) == sorted(["('u',)", "('w',)", "('u', 'w')"])
+    assert "forward__weighted(1.0, 3.0" not in text   # no active argument: a plain call
+    once = tl.source(call_cases.nested_calls)
+    assert len(re.findall(r"_tl\.split\(_smoothstep,", once)) == 1
+
+
+def test_callee_transformed_once_per_pattern_across_callers():
+    tl.grad(call_cases.same_module_call)(0.7)
+    before = api._stats["transforms"]
+    tl.grad(call_cases.nested_calls)(0.35)      # _smoothstep: same pattern, already made
+    assert api._stats["transforms"] - before == 1
+
+
+def test_recursive_source_calls_its_own_sweeps():
+    text = tl.source(call_cases.power_rec, args=(3.0, 2), include_callees=True)
+    forward = text[text.index("def forward_power_rec("):]
+    forward = forward[:forward.index("\ndef ", 1)]
+    backward = text[text.index("def backward_power_rec("):]
+    assert "forward_power_rec(a * a, b - 1" in forward
+    assert "backward_power_rec(" in backward[len("def backward_power_rec("):]
+
+
+def test_user_rule_replaces_the_body():
+    reverse = tl.source(call_cases.softplus_loss, wrt=(0, 1))
+    assert "math.tanh" in reverse, reverse
+    assert "log1pexp" in reverse                      # the primal call stays
+    assert "forward_log1pexp" not in reverse and "split(log1pexp" not in reverse
+    assert "log1p(" not in reverse and "abs(" not in reverse
+
+
+def test_user_rule_is_stable_where_the_naive_formula_overflows():
+    g = tl.grad(call_cases.log1pexp)
+    assert g(800.0) == pytest.approx(1.0)
+    assert g(-800.0) == pytest.approx(0.0, abs=1e-300)
+
+
+def test_stop_gradient_is_identity_in_value():
+    value, gradient = tl.value_and_grad(call_cases.stop_gradient_product)(3.0)
+    assert value == 9.0 and gradient == 3.0
+
+
+def test_nondifferentiable_user_function_not_differentiated():
+    text = tl.source(call_cases.declared_constant)
+    assert "forward_norm_scale" not in text and "split(norm_scale" not in text
+
+
+# ------------------------------------------------------------ rule registration
+
+def _target(x):
+    return x * x
+
+
+def _adjoint_wrong_order(x, g, ans):
+    return g * 2.0 * x
+
+
+def _adjoint_missing_ans(g, x):
+    return g * 2.0 * x
+
+
+def _adjoint_uses_a_function(g, ans, x):
+    return g * _target(x)
+
+
+def _adjoint_too_many_returns(g, ans, x):
+    return g, g
+
+
+def _tangent_without_dx(ans, x):
+    return 2.0 * x
+
+
+def _tangent_misnamed(ans, x, dy):
+    return dy * 2.0 * x
+
+
+@pytest.mark.parametrize("register, template", [
+    (tl.register_adjoint, _adjoint_wrong_order),
+    (tl.register_adjoint, _adjoint_missing_ans),
+    (tl.register_adjoint, _adjoint_uses_a_function),
+    (tl.register_adjoint, _adjoint_too_many_returns),
+    (tl.register_tangent, _tangent_without_dx),
+    (tl.register_tangent, _tangent_misnamed),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_template_with_wrong_placeholders_is_rejected_at_registration(register, template):
+    with pytest.raises(tl.RuleError, match=template.__name__):
+        register(_target)(template)
+    assert tl.grad(_target)(1.5) == 3.0            # nothing half-registered
+
+
+def test_registered_rule_applies_to_later_calls_and_is_used_by_grad():
+    def passthrough(x):
+        return x * 1.0
+
+    def caller(x):
+        return passthrough(x) * 2.0
+
+    assert tl.grad(caller)(1.0) == 2.0
+
+    @tl.register_adjoint(passthrough)
+    def passthrough_adjoint(g, ans, x):
+        return g * 0.5
+
+    assert tl.grad(caller)(1.0) == 1.0, "registering a rule must invalidate cached code"
+
+
+# ------------------------------------------------------------- deep recursion
+
+def test_deep_recursion_restores_the_recursion_limit():
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    try:
+        g = tl.grad(call_cases.deep_rec)(0.8, 1000)
+    finally:
+        sys.setrecursionlimit(old)
+    assert sys.getrecursionlimit() == old
+    x, slope = 0.8, 1.0
+    for _ in range(1000):
+        slope *= 1.0 + 0.001 * math.cos(x)
+        x = x + 0.001 * math.sin(x)
+    assert g == pytest.approx(slope, rel=1e-12)

@@ -1,0 +1,137 @@
+"""Forward mode over the call table (tests/call_cases.py), checked two ways.
+
+For every case and a random direction v (zero for the arguments not in `wrt`,
+None for objects, ignored for ints), the tangent from `tl.jvp` must equal
+(a) the reference gradient dotted with v: the hand-worked gradient when the case
+has one, else central differences; and (b) `tl.grad` dotted with v, as in
+test_forward_table.py.  (a) makes a forward-mode failure visible on its own, not
+only as a disagreement with reverse mode.  The primal value must be the
+function's.  A few tests pin the generated forward code: user tangent rules
+replace the callee's body, and callees get their own `jvp_<h>`.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+import call_cases
+import tangentlike as tl
+from call_cases import CASES, recursion_limit
+from oracles import central_difference
+
+IDS = [case.name for case in CASES]
+
+
+def _wrt_positions(case):
+    names = list(case.fn.__code__.co_varnames[:case.fn.__code__.co_argcount])
+    wrt = case.wrt if case.wrt is not None else 0
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    return [w if isinstance(w, int) else names.index(w) for w in items]
+
+
+def _random_like(value, rng):
+    if isinstance(value, np.ndarray):
+        return rng.standard_normal(value.shape)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_random_like(v, rng) for v in value)
+    if isinstance(value, dict):
+        return {k: _random_like(v, rng) for k, v in value.items()}
+    return float(rng.standard_normal())
+
+
+def _zero_like(value):
+    if isinstance(value, np.ndarray):
+        return np.zeros_like(value, dtype=float)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_zero_like(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _zero_like(v) for k, v in value.items()}
+    return 0.0
+
+
+def _dot(a, b):
+    if isinstance(a, (list, tuple)):
+        return sum(_dot(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return sum(_dot(a[k], b[k]) for k in a)
+    return float(np.sum(np.asarray(a) * np.asarray(b)))
+
+
+def _tangents(case):
+    rng = np.random.default_rng(sum(map(ord, case.name)))
+    positions = _wrt_positions(case)
+    tangents = []
+    for k, value in enumerate(case.args):
+        if isinstance(value, (bool, int, str)):
+            tangents.append(0)                       # ignored by jvp
+        elif isinstance(value, (float, np.ndarray, list, tuple, dict)):
+            tangents.append(_random_like(value, rng) if k in positions else _zero_like(value))
+        else:
+            tangents.append(None)                    # an object: no tangent
+    return positions, tangents
+
+
+def _as_tuple(gradient, positions):
+    return gradient if len(positions) > 1 else (gradient,)
+
+
+def _jvp(case, tangents):
+    with recursion_limit(case):
+        return tl.jvp(case.fn, copy.deepcopy(case.args), tangents)
+
+
+def _reference_gradient(case):
+    if case.expected is not None:
+        return case.expected
+    with recursion_limit(case):
+        return central_difference(case.fn, copy.deepcopy(case.args), case.wrt)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_forward_matches_reference(case):
+    positions, tangents = _tangents(case)
+    value, out_tangent = _jvp(case, tangents)
+    with recursion_limit(case):
+        np.testing.assert_allclose(value, case.fn(*copy.deepcopy(case.args)), rtol=1e-12)
+    gradients = _as_tuple(_reference_gradient(case), positions)
+    expected = sum(_dot(g, tangents[k]) for g, k in zip(gradients, positions))
+    np.testing.assert_allclose(float(np.sum(out_tangent)), expected, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_forward_matches_reverse(case):
+    positions, tangents = _tangents(case)
+    _, out_tangent = _jvp(case, tangents)
+    wrt = tuple(positions) if len(positions) > 1 else positions[0]
+    with recursion_limit(case):
+        gradient = tl.grad(case.fn, wrt=wrt)(*copy.deepcopy(case.args))
+    gradients = _as_tuple(gradient, positions)
+    expected = sum(_dot(g, tangents[k]) for g, k in zip(gradients, positions))
+    np.testing.assert_allclose(float(np.sum(out_tangent)), expected, rtol=1e-7, atol=1e-9)
+
+
+def test_forward_tangent_rule_replaces_the_body():
+    text = tl.source(call_cases.softplus_loss, mode="forward", wrt=(0, 1))
+    assert "math.tanh" in text, text
+    assert "jvp_log1pexp" not in text and "log1p(" not in text
+
+
+def test_forward_callees_get_their_own_tangent_function():
+    text = tl.source(call_cases.same_module_call, mode="forward", include_callees=True)
+    assert "def jvp__smoothstep(" in text or "def jvp_smoothstep(" in text, text
+
+
+def test_forward_straight_through_uses_the_tangent_rule():
+    _, tangent = tl.jvp(call_cases.straight_through, (1.3,), (1.0,))
+    assert tangent == pytest.approx(3.0 + 2.6)
+
+
+def test_forward_stop_gradient_blocks_the_tangent():
+    value, tangent = tl.jvp(call_cases.stop_gradient_product, (3.0,), (1.0,))
+    assert (value, tangent) == (9.0, 3.0)
+
+
+def test_forward_recursion_torch_style():
+    value, tangent = tl.jvp(call_cases.power_rec, (3.0, 2), (1.0, 0))
+    assert (value, tangent) == (81.0, 108.0)
