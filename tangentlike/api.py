@@ -431,6 +431,7 @@ class _Gradient:
             frame = _backward_frame(exc) if seed is None else None
             if frame is not None:
                 _explain_backward_failure(self.fn, frame)
+            _note_original_line(exc)
             raise
         if seed is None and value.__class__ is not float:
             _require_scalar(self.fn, value)
@@ -458,6 +459,35 @@ def _backward_frame(exc):
         if lines[number - 1].strip() == "# backward sweep":
             return frame.tb_frame
     return None
+
+
+def _note_original_line(exc):
+    """Add to an exception raised in generated code the user's line it comes from (the
+    `# grad of:` comment above the generated line) and the generated line itself."""
+    tb, last = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") == "tangentlike_generated":
+            last = tb
+        tb = tb.tb_next
+    if last is None:
+        return
+    lines = linecache.getlines(last.tb_frame.f_code.co_filename)
+    number = last.tb_lineno
+    generated = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    origin = None
+    for k in range(number - 1, last.tb_frame.f_code.co_firstlineno - 1, -1):
+        text = lines[k - 1].strip() if k - 1 < len(lines) else ""
+        if text.startswith("# grad of:"):
+            origin = text[len("# grad of:"):].strip()
+            break
+        if text == "# backward sweep":
+            break
+    where = f"{last.tb_frame.f_code.co_filename}:{number}"
+    if origin:
+        exc.add_note(f"tangentlike: raised in the backward sweep, by the derivative of "
+                     f"{origin}\n  generated line ({where}): {generated}")
+    else:
+        exc.add_note(f"tangentlike: raised in generated code ({where}): {generated}")
 
 
 def _explain_backward_failure(fn, frame):

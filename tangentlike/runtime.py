@@ -75,10 +75,19 @@ def add(a, b):
     return a + b
 
 
+def writable(b):
+    """`b`, or a copy of it when it is a read-only array (a broadcast view)."""
+    flags = getattr(b, "flags", None)
+    if flags is not None and getattr(flags, "writeable", True) is False:
+        return b.copy()
+    return b
+
+
 def add_at(b, x, index, g):
     """`b` (adjoint of container `x`) with `g` accumulated at `x[index]`."""
     if _is_zero(b):
         b = zeros_like(x)           # (materialized even for a zero g: callers index it)
+    b = writable(b)
     if _is_zero(g):
         return b
     if _is_array(b):
@@ -261,6 +270,7 @@ def grad_like(b, x):
             out = np.zeros_like(x)
             out[...] = b
             return out
+        b = writable(b)                  # the caller may update its gradient in place
         if b.dtype != x.dtype and np.issubdtype(x.dtype, np.floating):
             b = b.astype(x.dtype)
         return b

@@ -1,0 +1,22 @@
+"""An exception raised inside generated code names the user's line it comes from."""
+
+import pytest
+
+import debug_functions as df
+import tangentlike as tl
+
+
+def test_backward_failure_names_the_original_line():
+    with pytest.raises(ZeroDivisionError) as info:
+        tl.grad(df.sqrt_at_zero)(0.0)
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "backward sweep" in notes
+    assert "y = math.sqrt(x)  (line 7)" in notes
+    assert "generated line" in notes and "/ y" in notes
+
+
+def test_primal_failure_points_at_the_generated_line():
+    with pytest.raises(ValueError) as info:
+        tl.grad(df.log_of_negative)(-1.0)
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "raised in generated code" in notes and "math.log(x)" in notes
