@@ -368,8 +368,9 @@ def _unwrap(f):
         return f.fn
     if getattr(f, "__tangentlike_derivative__", False):
         raise TangentlikeError(
-            f"{getattr(f, '__name__', f)!r} is a derivative made by tangentlike; "
-            f"differentiating it again (grad of grad) is not supported in this version")
+            f"{getattr(f, '__name__', f)!r} is a derivative made by tangentlike; only the "
+            f"gradient of a tl.grad function can be taken again (for higher orders of a "
+            f"scalar function use tl.derivative(f, order=n), for Hessians tl.hessian)")
     if not inspect.isfunction(f):
         kind = type(f).__name__
         raise SourceUnavailableError(
@@ -547,7 +548,14 @@ def grad(f, wrt=0):
     ...     return a * math.log(b)
     >>> tl.grad(f, wrt=(0, "b"))(2.0, 1.0)
     (0.0, 2.0)
+
+    The gradient of a gradient of a function of floats works too (second
+    derivatives, through Hessian-vector products): `tl.grad(tl.grad(f))`.
     """
+    derivative = getattr(f, "__tangentlike_derivative__", None)
+    if derivative is not None and derivative[0] == "grad":
+        from .higher import grad_of_gradient
+        return grad_of_gradient(f, wrt)
     fn = _unwrap(f)
     names, single = wrt_names(fn, wrt)
     gradient = _Gradient(fn, names, single)
@@ -656,7 +664,7 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     form = "jvp" if mode == "forward" else "joint"
     text, _, callees = _generate(fn, names, kinds, optimize, form)
     if not include_callees:
-        return text
+        return GeneratedSource(text)
     parts, seen = [text], {(fn, tuple(names), tuple(kinds.values()), form)}
     while callees:
         callee, callee_wrt, callee_kinds, callee_form = callees.pop(0)
@@ -669,7 +677,21 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
                                        optimize, callee_form)
         parts.append(more_text)
         callees.extend(more)
-    return ("\n\n" + "#" * 79 + "\n\n").join(parts)
+    return GeneratedSource(("\n\n" + "#" * 79 + "\n\n").join(parts))
+
+
+class GeneratedSource(str):
+    """Generated code: a plain `str` that Jupyter shows highlighted (with pygments)."""
+
+    def _repr_html_(self):
+        try:
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+            from pygments.lexers import PythonLexer
+        except ImportError:
+            import html
+            return f"<pre>{html.escape(str(self))}</pre>"
+        return highlight(str(self), PythonLexer(), HtmlFormatter(noclasses=True))
 
 
 class Differentiable:

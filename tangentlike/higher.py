@@ -10,7 +10,7 @@ it.  No finite differences anywhere.
 
 import numpy as np
 
-from .api import _Gradient, _load, _signature, _unwrap, arg_kind, jvp, vjp, wrt_names
+from .api import _Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp, vjp, wrt_names
 from .errors import TangentlikeError
 from .runtime import grad_like
 
@@ -216,3 +216,31 @@ def _square(j, what):
         raise TangentlikeError(f"{what} needs a field whose Jacobian is square, "
                                f"got shape {np.shape(j)}")
     return j
+
+
+def grad_of_gradient(derivative, wrt=0):
+    """`tl.grad(tl.grad(f, wrt=x), wrt=y)`: the derivative of ∂f/∂x (a scalar: x is a
+    float) with respect to y, a column of the Hessian, by one Hessian-vector product."""
+    kind, fn, names, single = derivative.__tangentlike_derivative__
+    params = list(_signature(fn).parameters)
+    if not single or len(names) != 1:
+        raise TangentlikeError("the gradient of a gradient needs the inner gradient to be "
+                               "with respect to one argument (a float)")
+    outer, outer_single = wrt_names(fn, wrt)
+    inner = params.index(names[0])
+
+    def grad_of_grad_fn(*args):
+        if not isinstance(args[inner], float):
+            raise TangentlikeError(
+                f"the gradient of a gradient needs {names[0]!r} to be a float (the inner "
+                f"gradient must be a scalar); for arrays use tl.hessian or tl.hvp")
+        vectors = [0.0 if isinstance(a, float) else (np.zeros_like(a) if hasattr(a, "shape")
+                                                     else None) for a in args]
+        vectors[inner] = 1.0
+        products = hvp(fn, args, vectors)
+        differentiable = [params[k] for k in _differentiable(args)]
+        products = products if len(differentiable) > 1 else (products,)
+        by_name = dict(zip(differentiable, products))
+        result = tuple(by_name[name] for name in outer)
+        return result[0] if outer_single else result
+    return _mark(grad_of_grad_fn, "grad of grad", fn, outer, outer_single)

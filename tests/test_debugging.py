@@ -20,3 +20,10 @@ def test_primal_failure_points_at_the_generated_line():
         tl.grad(df.log_of_negative)(-1.0)
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "raised in generated code" in notes and "math.log(x)" in notes
+
+
+def test_source_is_a_string_with_an_html_view_for_notebooks():
+    text = tl.source(df.sqrt_at_zero)
+    assert isinstance(text, str) and "def value_and_grad_sqrt_at_zero" in text
+    html = text._repr_html_()
+    assert "<" in html and "value_and_grad_sqrt_at_zero" in html

@@ -101,3 +101,12 @@ def test_hypergradient_through_gradient_descent():
     expected = autograd.grad(reference)(0.05)
     assert tl.grad(hf.loss_after_descent)(0.05) == pytest.approx(expected, rel=1e-10)
     assert tl.jvp(hf.loss_after_descent, (0.05,), (1.0,))[1] == pytest.approx(expected, rel=1e-10)
+
+
+def test_grad_of_grad():
+    d2 = tl.grad(tl.grad(hf.quartic))
+    assert d2(1.5) == pytest.approx(12.0 * 1.5 ** 2, rel=1e-12)
+    mixed = tl.grad(tl.grad(hf.mixed, wrt=0), wrt=1)(0.7, 1.3)
+    assert mixed == pytest.approx(2 * 0.7 + math.cos(0.91) - 0.91 * math.sin(0.91), rel=1e-12)
+    with pytest.raises(tl.TangentlikeError, match="derivative"):
+        tl.grad(d2)(1.5)
