@@ -144,6 +144,11 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
         names = (namer.fresh(f"jvp_{base}"),)
         transformer.own_key, transformer.own_name = own_key, names[0]
         functions = [transformer.function(names[0])]
+        if optimize:
+            temporaries = namer.temporaries | {namer.tangent(t) for t in namer.temporaries}
+            functions[0].body = optimize_primal(functions[0].body, temporaries, [],
+                                                lambda call: transformer.rule_of(call.func)
+                                                is not None)
         trailer = _jvp_bindings(transformer)
         what = "forward mode (Jacobian-vector product)"
         callees = [(obj, w, k, "jvp") for _, _, obj, w, k in transformer.callees.values()]
@@ -224,7 +229,9 @@ def _optimizer(transformer, namer):
         assigned = {x.id for s in stmts for x in gast.walk(s)
                     if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
         return optimize_backward(stmts, live, assigned - set(transformer.locals))
-    run.primal = lambda primal, backward: optimize_primal(primal, namer.temporaries, backward)
+    run.primal = lambda primal, backward: optimize_primal(
+        primal, namer.temporaries, backward,
+        lambda call: transformer.rule_of(call.func) is not None)
     return run
 
 

@@ -29,13 +29,14 @@ def optimize_backward(stmts, live_out, removable):
     return _drop_orphan_comments(stmts)
 
 
-def optimize_primal(stmts, temporaries, backward):
+def optimize_primal(stmts, temporaries, backward, pure_call=None):
     """Fold back into their single use the temporaries normalize hoisted out of an
     expression when the backward sweep does not read them (`_t1 = sin(p); s = s + _t1`
-    becomes `s = s + sin(p)` again)."""
+    becomes `s = s + sin(p)` again).  A call moves only past statements it cannot
+    observe: next to its use, or anywhere when `pure_call(call)` says it is pure."""
     needed = {x.id for s in backward for x in gast.walk(s) if isinstance(x, gast.Name)}
     return _inline_single_use(stmts, _load_counts(stmts), set(temporaries) - needed,
-                              adjacent_only=True)     # calls keep their order
+                              adjacent_only=True, pure_call=pure_call)
 
 
 # -- single-use temporaries ------------------------------------------------------------
@@ -50,14 +51,14 @@ def _load_counts(stmts):
     return counts
 
 
-def _inline_single_use(stmts, counts, removable, adjacent_only=False):
+def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=None):
     """`t = e; ... y = f(t)` -> `... y = f(e)` for a temporary read exactly once."""
     out = []
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
                 setattr(s, field, _inline_single_use(getattr(s, field), counts, removable,
-                                                     adjacent_only))
+                                                     adjacent_only, pure_call))
         out.append(s)
     k = 0
     while k < len(out):
@@ -76,7 +77,8 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False):
                     break
                 if not simple or n.stored_names([later]) & (reads | {temp}):
                     break
-                if adjacent_only and any(isinstance(x, gast.Call) for x in gast.walk(s.value)):
+                if adjacent_only and any(isinstance(x, gast.Call) and not (
+                        pure_call and pure_call(x)) for x in gast.walk(s.value)):
                     break
         k += 1
     return out
