@@ -155,19 +155,25 @@ class ReverseTransformer(FunctionView):
         primal = list(self.primal)
         if saved:
             primal.append(n.expr_stmt(n.call(PUSH, saved_tuple)))
-        forward_body = (self.tape_setup(push=_calls(primal, PUSH), pop=False, own=False)
+        primal, bind_push = _direct_tape_use(primal, PUSH, "append")
+        forward_body = (self.tape_setup(push=bind_push, pop=False, own=False)
                         + self.none_inits() + primal
                         + [gast.Return(value=n.name(self.out_name))])
         args = copy.deepcopy(self.fn.args)
-        args.kwonlyargs = list(args.kwonlyargs) + [n.name(TAPE)]
-        args.kwonlyargs[-1].ctx = gast.Param()
-        args.kw_defaults = list(args.kw_defaults) + [None]
+        tape = n.name(TAPE)
+        tape.ctx = gast.Param()
+        if takes_tape_positionally(args):
+            args.args = list(args.args) + [tape]
+        else:
+            args.kwonlyargs = list(args.kwonlyargs) + [tape]
+            args.kw_defaults = list(args.kw_defaults) + [None]
         forward = _function(forward_name, args, forward_body)
         restore = []
         if saved:
             target = gast.Tuple(elts=[n.name(v, store=True) for v in saved], ctx=gast.Store())
             restore = [n.assign(target, n.call(POP))]
-        backward_body = self.tape_setup(push=False, pop=True, own=False) + restore + backward
+        backward, bind_pop = _direct_tape_use(restore + backward, POP, "pop")
+        backward_body = self.tape_setup(push=False, pop=bind_pop, own=False) + backward
         grads = self.grads[0] if len(self.grads) == 1 else \
             gast.Tuple(elts=self.grads, ctx=gast.Load())
         backward_body.append(gast.Return(value=grads))
@@ -396,7 +402,13 @@ class ReverseTransformer(FunctionView):
         self.uses_tape = True
         call = copy.deepcopy(value)
         call.func = n.name(callee.forward)
-        call.keywords = list(call.keywords) + [gast.keyword(arg=TAPE, value=n.name(TAPE))]
+        signature = inspect.signature(obj)
+        if not call.keywords and len(call.args) == len(signature.parameters) and all(
+                p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty
+                for p in signature.parameters.values()):
+            call.args = list(call.args) + [n.name(TAPE)]        # forward_h(x, n, _tape)
+        else:
+            call.keywords = list(call.keywords) + [gast.keyword(arg=TAPE, value=n.name(TAPE))]
         primal = n.set_line(n.assign(target, call), n.line_of(s))
         temps = [self.namer.temp("_b") for _ in active]
         backward_call = n.call(callee.backward, n.name(self.namer.adjoint(target)), n.name(TAPE))
@@ -784,6 +796,25 @@ class ReverseTransformer(FunctionView):
 _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
                     gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                     gast.expr_context)
+
+
+def takes_tape_positionally(args):
+    """A forward sweep takes the tape as its last positional parameter when the
+    function has only plain positional parameters, else as a keyword-only one."""
+    return not (args.defaults or args.kwonlyargs or args.vararg or args.kwarg
+                or args.posonlyargs)
+
+
+def _direct_tape_use(stmts, alias, method):
+    """`_tape.append(v)` instead of binding `_push` when it is called once, outside loops."""
+    calls = [x for s in stmts for x in gast.walk(s)
+             if isinstance(x, gast.Call) and n.is_name(x.func, alias)]
+    in_loops = [x for s in stmts if isinstance(s, (gast.For, gast.While))
+                for x in gast.walk(s) if isinstance(x, gast.Call) and n.is_name(x.func, alias)]
+    if len(calls) != 1 or in_loops:
+        return stmts, bool(calls)
+    calls[0].func = gast.Attribute(value=n.name(TAPE), attr=method, ctx=gast.Load())
+    return stmts, False
 
 
 def _base_name(target):
