@@ -24,6 +24,7 @@ from .api import (  # noqa: E402
 from .higher import curl, derivative, divergence, hessian, hvp, jacobian, laplacian  # noqa: E402,I001
 from .errors import (  # noqa: E402
     NoDerivativeError,
+    NonFiniteError,
     NonDifferentiableArgumentError,
     NonScalarOutputError,
     RuleError,
@@ -36,7 +37,7 @@ __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",
     "register_adjoint", "register_nondifferentiable", "register_tangent", "stop_gradient",
     "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
-    "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError",
+    "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError", "NonFiniteError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",
     "RuleError", "__version__",
 ]

@@ -155,6 +155,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     else:
         transformer = ReverseTransformer(parsed, normalized, wrt, kinds, namer, modules,
                                          result_kind)
+        transformer.check_nans = form == "joint-checked"
+        form = "joint" if form == "joint-checked" else form
         if form == "split":
             names = (namer.fresh(f"forward_{base}"), namer.fresh(f"backward_{base}"))
             transformer.own_key, transformer.own_names = own_key, names
@@ -320,9 +322,9 @@ def _load(fn, wrt, kinds, form):
     return functions
 
 
-def _compiled(fn, wrt, kinds):
-    """The joint generated function `value_and_grad_<f>`."""
-    return _load(fn, wrt, kinds, "joint")[0]
+def _compiled(fn, wrt, kinds, check_nans=False):
+    """The joint generated function `value_and_grad_<f>` (with finiteness checks)."""
+    return _load(fn, wrt, kinds, "joint-checked" if check_nans else "joint")[0]
 
 
 def split_pair(fn, wrt, kinds):
@@ -404,8 +406,9 @@ class _Gradient:
     lookup; anything else goes through `inspect.Signature.bind` first.
     """
 
-    def __init__(self, fn, wrt, single):
+    def __init__(self, fn, wrt, single, check_nans=False):
         self.fn, self.wrt, self.single = fn, wrt, single
+        self.check_nans = check_nans
         self.signature = _signature(fn)
         self.params = list(self.signature.parameters)
         self.positions = [self.params.index(w) for w in wrt]
@@ -425,7 +428,8 @@ class _Gradient:
         if compiled is None:
             for k in self.positions:
                 _check_differentiable(self.fn, {self.params[k]: args[k]}, [self.params[k]])
-            compiled = _compiled(self.fn, self.wrt, dict(zip(self.params, kinds)))
+            compiled = _compiled(self.fn, self.wrt, dict(zip(self.params, kinds)),
+                                 self.check_nans)
             self.specialized[kinds] = compiled
         self.last_kinds = kinds
         return compiled
@@ -524,7 +528,7 @@ def _require_scalar(fn, value):
         f"For non-scalar outputs use tl.vjp(f, *args), a vector-Jacobian product.")
 
 
-def value_and_grad(f, wrt=0):
+def value_and_grad(f, wrt=0, check_nans=False):
     """A function returning `(f(*args), gradient of f with respect to wrt)`.
 
     >>> import math, tangentlike as tl
@@ -535,7 +539,7 @@ def value_and_grad(f, wrt=0):
     """
     fn = _unwrap(f)
     names, single = wrt_names(fn, wrt)
-    gradient = _Gradient(fn, names, single)
+    gradient = _Gradient(fn, names, single, check_nans)
 
     @functools.wraps(fn)
     def value_and_grad_fn(*args, **kwargs):
@@ -543,7 +547,7 @@ def value_and_grad(f, wrt=0):
     return _mark(value_and_grad_fn, "value_and_grad", fn, names, single)
 
 
-def grad(f, wrt=0):
+def grad(f, wrt=0, check_nans=False):
     """A function returning the gradient of scalar-valued `f` with respect to `wrt`.
 
     `wrt` is a parameter position, a parameter name, or a tuple of them (then
@@ -558,6 +562,8 @@ def grad(f, wrt=0):
 
     The gradient of a gradient of a function of floats works too (second
     derivatives, through Hessian-vector products): `tl.grad(tl.grad(f))`.
+    With `check_nans=True` every adjoint block of the backward sweep is checked:
+    a NaN or an infinity raises NonFiniteError naming the user's line.
     """
     derivative = getattr(f, "__tangentlike_derivative__", None)
     if derivative is not None and derivative[0] == "grad":
@@ -565,7 +571,7 @@ def grad(f, wrt=0):
         return grad_of_gradient(f, wrt)
     fn = _unwrap(f)
     names, single = wrt_names(fn, wrt)
-    gradient = _Gradient(fn, names, single)
+    gradient = _Gradient(fn, names, single, check_nans)
 
     @functools.wraps(fn)
     def grad_fn(*args, **kwargs):

@@ -74,3 +74,7 @@ class NonDifferentiableArgumentError(TangentlikeError):
 
 class RuleError(TangentlikeError):
     """A derivative rule (template) is malformed; raised at registration."""
+
+
+class NonFiniteError(TangentlikeError, FloatingPointError):
+    """With check_nans=True: a NaN or an infinity appeared in a derivative."""

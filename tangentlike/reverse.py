@@ -85,6 +85,7 @@ class ReverseTransformer(FunctionView):
         self.callees = {}           # (callee, wrt, kinds) -> Callee
         self.own_key = None         # (function, wrt, kinds) when building a split pair
         self.own_names = None
+        self.check_nans = False     # check every adjoint block for NaN and infinity
 
     # -- entry points -------------------------------------------------------------
     def sweeps(self):
@@ -676,7 +677,22 @@ class ReverseTransformer(FunctionView):
         if not stmts and not pops and not block.head:
             return primal, []
         body = block.head + (pops + stmts if restore_first else stmts + pops)
+        if self.check_nans:
+            body += self.finiteness_check(stmts, s)
         return primal, [self.comment_for(s)] + body
+
+    def finiteness_check(self, stmts, s):
+        """`_tl.check_finite(...)` of the adjoints a block assigns (check_nans=True)."""
+        adjoints = {self.namer.adjoint(v) for v in self.active}
+        assigned = sorted({t.id for st in stmts if isinstance(st, gast.Assign)
+                           for t in st.targets if isinstance(t, gast.Name) and t.id in adjoints})
+        if not assigned:
+            return []
+        self.inliner.need_runtime()
+        filename, line, _, text = self.parsed.location(s)
+        values = gast.Tuple(elts=[n.name(a) for a in assigned], ctx=gast.Load())
+        return [n.expr_stmt(n.call("_tl.check_finite", values,
+                                   n.const(f"{text.strip()}  ({filename}:{line})")))]
 
     def comment_for(self, s):
         filename, line, _, text = self.parsed.location(s)

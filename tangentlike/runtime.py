@@ -313,6 +313,26 @@ def jvp_function(function, wrt, kinds):
     return jvp_pair(function, wrt, kinds)
 
 
+def check_finite(values, origin):
+    """Raise NonFiniteError if an adjoint holds a NaN or an infinity (check_nans=True)."""
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            check_finite(v, origin)
+        elif isinstance(v, dict):
+            check_finite(list(v.values()), origin)
+        elif _is_array(v):
+            if not np.isfinite(v).all():
+                _non_finite(origin)
+        elif isinstance(v, (int, float, complex)) and not math.isfinite(abs(v)):
+            _non_finite(origin)
+
+
+def _non_finite(origin):
+    from .errors import NonFiniteError
+    raise NonFiniteError(f"a NaN or an infinity appeared in the backward sweep, in the "
+                         f"derivative of: {origin}")
+
+
 def split_method(method, positions, kinds):
     """The forward and backward sweeps of a bound method's function (self first),
     differentiated at argument `positions`."""

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 
 def sqrt_at_zero(x):
     y = math.sqrt(x)
@@ -10,3 +12,13 @@ def sqrt_at_zero(x):
 
 def log_of_negative(x):
     return math.log(x) * 3.0
+
+
+def sqrt_then_scale(x):
+    y = math.sqrt(x)
+    z = y * 3.0
+    return z
+
+
+def np_sqrt_sum(x):
+    return np.sum(np.sqrt(x))

@@ -1,5 +1,6 @@
 """An exception raised inside generated code names the user's line it comes from."""
 
+import numpy as np
 import pytest
 
 import debug_functions as df
@@ -11,7 +12,7 @@ def test_backward_failure_names_the_original_line():
         tl.grad(df.sqrt_at_zero)(0.0)
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "backward sweep" in notes
-    assert "y = math.sqrt(x)  (line 7)" in notes
+    assert "y = math.sqrt(x)  (line 9)" in notes
     assert "generated line" in notes and "/ y" in notes
 
 
@@ -27,3 +28,15 @@ def test_source_is_a_string_with_an_html_view_for_notebooks():
     assert isinstance(text, str) and "def value_and_grad_sqrt_at_zero" in text
     html = text._repr_html_()
     assert "<" in html and "value_and_grad_sqrt_at_zero" in html
+
+
+def test_check_nans_names_the_line_whose_derivative_is_not_finite():
+    f = tl.grad(df.sqrt_then_scale, check_nans=True)
+    assert f(4.0) == 0.75
+    with pytest.raises(tl.NonFiniteError) as info:
+        tl.grad(df.np_sqrt_sum, check_nans=True)(np.array([1.0, 0.0]))
+    assert "np.sqrt(x)" in str(info.value) and "debug_functions.py:" in str(info.value)
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "generated line" in notes and "check_finite" in notes
+    # without the option the same call just returns an infinite gradient
+    assert np.isinf(tl.grad(df.np_sqrt_sum)(np.array([1.0, 0.0]))[1])
