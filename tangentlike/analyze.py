@@ -19,7 +19,6 @@ over the structured statements with loop fixpoints (restores); none mutates.
 
 import gast
 
-from . import nodes as n
 
 DIFF_ATTRIBUTES = {"T", "real", "imag", "mT"}
 _SCALAR, _NUMERIC, _SEQUENCE, _UNKNOWN = "scalar", "numeric", "sequence", "unknown"

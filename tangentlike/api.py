@@ -22,7 +22,7 @@ from .errors import (NonDifferentiableArgumentError, NonScalarOutputError, Sourc
                      TangentlikeError)
 from .inline import ModuleNames
 from .naming import Namer, names_in
-from .nodes import comment, stored_names
+from .nodes import comment
 from .normalize import normalize
 from .optimize import optimize_backward, optimize_primal
 from .parse import parse_function

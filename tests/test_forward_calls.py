@@ -17,56 +17,30 @@ import pytest
 
 import call_cases
 import tangentlike as tl
+from directions import dot, random_like, wrt_positions, zero_like
 from call_cases import CASES, recursion_limit
 from oracles import central_difference
 
 IDS = [case.name for case in CASES]
 
 
-def _wrt_positions(case):
-    names = list(case.fn.__code__.co_varnames[:case.fn.__code__.co_argcount])
-    wrt = case.wrt if case.wrt is not None else 0
-    items = wrt if isinstance(wrt, tuple) else (wrt,)
-    return [w if isinstance(w, int) else names.index(w) for w in items]
 
 
-def _random_like(value, rng):
-    if isinstance(value, np.ndarray):
-        return rng.standard_normal(value.shape)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_random_like(v, rng) for v in value)
-    if isinstance(value, dict):
-        return {k: _random_like(v, rng) for k, v in value.items()}
-    return float(rng.standard_normal())
 
 
-def _zero_like(value):
-    if isinstance(value, np.ndarray):
-        return np.zeros_like(value, dtype=float)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_zero_like(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _zero_like(v) for k, v in value.items()}
-    return 0.0
 
 
-def _dot(a, b):
-    if isinstance(a, (list, tuple)):
-        return sum(_dot(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return sum(_dot(a[k], b[k]) for k in a)
-    return float(np.sum(np.asarray(a) * np.asarray(b)))
 
 
 def _tangents(case):
     rng = np.random.default_rng(sum(map(ord, case.name)))
-    positions = _wrt_positions(case)
+    positions = wrt_positions(case)
     tangents = []
     for k, value in enumerate(case.args):
         if isinstance(value, (bool, int, str)):
             tangents.append(0)                       # ignored by jvp
         elif isinstance(value, (float, np.ndarray, list, tuple, dict)):
-            tangents.append(_random_like(value, rng) if k in positions else _zero_like(value))
+            tangents.append(random_like(value, rng) if k in positions else zero_like(value))
         else:
             tangents.append(None)                    # an object: no tangent
     return positions, tangents
@@ -95,7 +69,7 @@ def test_forward_matches_reference(case):
     with recursion_limit(case):
         np.testing.assert_allclose(value, case.fn(*copy.deepcopy(case.args)), rtol=1e-12)
     gradients = _as_tuple(_reference_gradient(case), positions)
-    expected = sum(_dot(g, tangents[k]) for g, k in zip(gradients, positions))
+    expected = sum(dot(g, tangents[k]) for g, k in zip(gradients, positions))
     np.testing.assert_allclose(float(np.sum(out_tangent)), expected, rtol=1e-5, atol=1e-7)
 
 
@@ -107,7 +81,7 @@ def test_forward_matches_reverse(case):
     with recursion_limit(case):
         gradient = tl.grad(case.fn, wrt=wrt)(*copy.deepcopy(case.args))
     gradients = _as_tuple(gradient, positions)
-    expected = sum(_dot(g, tangents[k]) for g, k in zip(gradients, positions))
+    expected = sum(dot(g, tangents[k]) for g, k in zip(gradients, positions))
     np.testing.assert_allclose(float(np.sum(out_tangent)), expected, rtol=1e-7, atol=1e-9)
 
 
