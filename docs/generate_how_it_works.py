@@ -245,7 +245,10 @@ SUPPORTED_NOTES = {
     gast.Pass: "",
     gast.FunctionDef: "nested `def` (checked like the function itself), called by name; it "
                       "may read the enclosing function's variables, differentiated ones "
-                      "included; a lambda bound to a name (`sq = lambda t: t * t`) is one too",
+                      "included; a lambda bound to a name (`sq = lambda t: t * t`) is one too. "
+                      "Lambdas, nested and module-level functions can be passed to user "
+                      "functions (`integrate(lambda t: t * x, 0.0, 1.0)`): the callee is "
+                      "then written out at the call",
     gast.Raise: "runs in the primal sweep",
     gast.Assert: "runs in the primal sweep",
     gast.BoolOp: "`and`, `or`, in conditions and as values",
@@ -284,7 +287,7 @@ REJECTED_EXAMPLES = {
     gast.AsyncWith: "async with lock: ...",
     gast.AsyncFor: "async for x in xs: ...",
     gast.AsyncFunctionDef: "async def g(): ...",
-    gast.Lambda: "h(lambda y: y * x)",
+    gast.Lambda: "(lambda y: y * x)(2.0)",
     gast.ClassDef: "class C: ...",
     gast.Global: "global counter",
     gast.Nonlocal: "nonlocal total",
@@ -318,7 +321,7 @@ REJECTED_SNIPPETS = {
     gast.AsyncWith: "def f(x, lock):\n    async with lock:\n        y = x\n    return y\n",
     gast.AsyncFor: "def f(x, xs):\n    async for y in xs:\n        x = x + y\n    return x\n",
     gast.AsyncFunctionDef: "def f(x):\n    async def g():\n        return x\n    return x\n",
-    gast.Lambda: "def f(x, h):\n    return h(lambda y: y * x)\n",
+    gast.Lambda: "def f(x):\n    return (lambda y: y * x)(2.0)\n",
     gast.ClassDef: "def f(x):\n    class C:\n        pass\n    return x\n",
     gast.Global: "def f(x):\n    global counter\n    return x\n",
     gast.Nonlocal: "def f(x):\n    nonlocal total\n    return x\n",

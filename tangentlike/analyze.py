@@ -232,7 +232,18 @@ def expression_kind(e, kind, resolve, call_kind=None):
         return _NUMERIC if base in (_NUMERIC, _SCALAR) else _UNKNOWN
     if isinstance(e, gast.Attribute) and e.attr in DIFF_ATTRIBUTES:
         return expression_kind(e.value, kind, resolve, call_kind)
+    if isinstance(e, gast.Attribute) and dotted_name(e) in kind:    # module.constant
+        return kind[dotted_name(e)]
     return _UNKNOWN
+
+
+def dotted_name(e):
+    """'a.b.c' for the expression a.b.c, None for anything else."""
+    path = []
+    while isinstance(e, gast.Attribute):
+        path.append(e.attr)
+        e = e.value
+    return ".".join([e.id] + path[::-1]) if isinstance(e, gast.Name) and path else None
 
 
 def arg_kind(value):

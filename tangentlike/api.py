@@ -21,9 +21,9 @@ from .emit import emit
 from .errors import (NonDifferentiableArgumentError, NonScalarOutputError, SourceUnavailableError,
                      TangentlikeError)
 from .inline import ModuleNames
-from .naming import Namer, names_in
+from .naming import Namer, assigned_names, names_in
 from .nodes import comment
-from .normalize import normalize
+from .normalize import normalize, written_out_callees
 from .optimize import optimize_backward, optimize_primal
 from .parse import parse_function
 from .forward import ForwardTransformer
@@ -131,11 +131,11 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     taken = names_in(parsed.node) | set(parsed.namespace)
     namer = Namer(taken)
     arrays = any(kind not in ("scalar", "scalars") for kind in kinds.values())
-    normalized = normalize(parsed, namer, arrays, kinds)
+    modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
+    normalized = normalize(parsed, namer, arrays, kinds, modules)
     params = [a.id for a in normalized.args.posonlyargs + normalized.args.args
               + normalized.args.kwonlyargs]
-    local_names = set(params) | calls.local_names(normalized.body, params, parsed.namespace)
-    modules = ModuleNames(parsed.namespace, local_names)
+    modules.taken |= set(params) | calls.local_names(normalized.body, params, parsed.namespace)
     base = parsed.node.name if parsed.node.name.isidentifier() else "lambda_"
     own_key = (fn, tuple(wrt), tuple(kinds.values()))
     if form == "jvp":
@@ -209,10 +209,11 @@ def _infer_result_kind(fn, kinds):
     namer = Namer(names_in(parsed.node) | set(parsed.namespace))
     params = list(_signature(fn).parameters)
     arg_kinds = dict(zip(params, kinds))
+    modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
     normalized = normalize(parsed, namer, any(k not in ("scalar", "scalars") for k in kinds),
-                           arg_kinds)
-    transformer = ReverseTransformer(parsed, normalized, [], arg_kinds, namer,
-                                     ModuleNames(parsed.namespace, set()), result_kind)
+                           arg_kinds, modules)
+    transformer = ReverseTransformer(parsed, normalized, [], arg_kinds, namer, modules,
+                                     result_kind)
     returns = [s.value for s in gast.walk(normalized) if isinstance(s, gast.Return)
                and s.value is not None]
     words = {{"scalar": "scalar", "sequence": "scalars", "numeric": "array"}.get(
@@ -299,7 +300,8 @@ def _load(fn, wrt, kinds, form):
         if isinstance(hit, _Loading):
             return hit.functions()
         return hit if isinstance(hit, tuple) else (hit,)
-    source_text = _source_text(fn)
+    source_text = _source_text(fn) + "".join(
+        _source_text(callee) for callee in _written_out_callees(fn))
     disk_key = cache.make_key(form, __version__,
                               getattr(fn, "__module__", "") or "", fn.__qualname__, source_text,
                               tuple(wrt), key[3], _rules_fingerprint(), _code_fingerprint())
@@ -354,6 +356,13 @@ def _source_text(fn):
         return inspect.getsource(fn)
     except (OSError, TypeError):
         return parse_function(fn).source      # raises SourceUnavailableError
+
+
+def _written_out_callees(fn):
+    try:
+        return written_out_callees(parse_function(fn))
+    except (TangentlikeError, RecursionError):     # reported by the transform itself
+        return []
 
 
 def _generated_names(text):

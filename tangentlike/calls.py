@@ -40,6 +40,13 @@ class FunctionView:
         for name_ in sorted(n.names_read(self.fn) - set(self.locals)):
             if name_ in self.parsed.namespace:
                 kinds[name_] = analyze.arg_kind(self.parsed.namespace[name_])
+        for node in gast.walk(self.fn):          # module.constant (a written-out helper's)
+            dotted = analyze.dotted_name(node) if isinstance(node, gast.Attribute) else None
+            if dotted and dotted.partition(".")[0] not in self.locals \
+                    and inspect.ismodule(self.callee(node.value)):
+                value = self.callee(node)
+                if isinstance(value, (int, float)) or hasattr(value, "shape"):
+                    kinds[dotted] = analyze.arg_kind(value)
         return kinds
 
     def expr_kind(self, e):

@@ -14,7 +14,8 @@ The subset later stages may rely on:
   of a name or of a subscript; several targets), AugAssign with + - * / ** // % @
   on a name or such a subscript, AnnAssign with a value and a name target, If,
   For (target a name or tuple of names) and While, both without `else:`, Break,
-  Continue, Return, Expr, Pass, Raise, Assert.
+  Continue, Return, Expr, Pass, Raise, Assert; nested FunctionDef and a Lambda
+  assigned to a name or passed as a call's argument (their bodies checked alike).
 - expressions: BoolOp, BinOp, UnaryOp, Compare, Call (no `*` / `**` arguments),
   IfExp, Name, Constant, Attribute (load only), Subscript, Slice, Tuple, List,
   Dict (no `**`), ListComp and GeneratorExp (not async), JoinedStr, FormattedValue.
@@ -96,8 +97,8 @@ NODES = {
     gast.FormattedValue: SUPPORTED,
     gast.Starred: ("* unpacking", "pass the arguments explicitly, "
                    "or concatenate sequences with +"),
-    gast.Lambda: ("lambda not bound to a name (nested function definitions / lambdas)",
-                  _HINT_NESTED),
+    gast.Lambda: ("lambda neither bound to a name nor passed as an argument "
+                  "(nested function definitions / lambdas)", _HINT_NESTED),
     gast.Yield: ("yield (generator)", "build and return a list instead of yielding"),
     gast.YieldFrom: ("yield from (generator)",
                      "build and return a list instead of yielding"),
@@ -188,7 +189,15 @@ def _problems(node):
     if condition is not None:
         yield from condition(node)
     for child in gast.iter_child_nodes(node):
-        yield from _problems(child)
+        if _is_lambda_argument(node, child):      # g(lambda t: t * x, x): checked as a def
+            yield from _function_problems(_lambda_as_def(child))
+        else:
+            yield from _problems(child)
+
+
+def _is_lambda_argument(parent, child):
+    return isinstance(child, gast.Lambda) and isinstance(parent, (gast.Call, gast.keyword)) \
+        and child is not getattr(parent, "func", None)
 
 
 # Conditions on the parts of supported nodes -------------------------------------

@@ -14,6 +14,12 @@ def names_in(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
+def assigned_names(node):
+    """The identifiers `node` assigns or takes as parameters."""
+    return {n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+
+
 class Namer:
     """Hands out fresh names that never collide with the user's or each other."""
 

@@ -31,12 +31,16 @@ import inspect
 import gast
 
 from . import nodes as n
-from .errors import UnsupportedSyntaxError
+from .calls import is_user_function
+from .check import check
+from .errors import TangentlikeError, UnsupportedSyntaxError
+from .naming import assigned_names
+from .parse import parse_function
 
 _PURE_BUILTINS = {"len", "int", "min", "max", "abs", "round"}
 
 
-def normalize(parsed, namer, arrays=False, kinds=None):
+def normalize(parsed, namer, arrays=False, kinds=None, modules=None):
     """The normalized copy of `parsed.node`.
 
     `kinds` (argument kinds) name the classes of object arguments, whose method calls
@@ -45,6 +49,9 @@ def normalize(parsed, namer, arrays=False, kinds=None):
     keep (operands of `* / ** @`, arguments of calls) gets a name of its own unless
     it already is a name, constant or subscript: the backward sweep then reuses the
     array instead of recomputing it.
+    A user function given a nested function or lambda (`apply(lambda t: t * x, x)`)
+    is written out at the call, like a nested function; the names it reads from its
+    own module are reached through that module, named by `modules` (ModuleNames).
     """
     fn = copy.deepcopy(parsed.node)
     body = fn.body
@@ -52,10 +59,11 @@ def normalize(parsed, namer, arrays=False, kinds=None):
             and isinstance(body[0].value.value, str):
         body = body[1:]                       # drop the docstring
     body = _devirtualize(body, parsed, kinds or {})
-    desugar = _Desugar(parsed, namer, arrays)
+    desugar = _Desugar(parsed, namer, arrays, modules)
     desugar.nested = _nested_functions(body)
     body = desugar.block(body)
     _reject_escaping(body, desugar.nested, parsed)
+    body = _without_definitions(body)
     body = _Jumps(namer).function_body(body)
     fn.body = body or [gast.Pass()]
     fn.returns = None
@@ -65,12 +73,14 @@ def normalize(parsed, namer, arrays=False, kinds=None):
 class _Desugar:
     """Statement-by-statement rewriting into the core forms (before jumps)."""
 
-    def __init__(self, parsed, namer, arrays):
+    def __init__(self, parsed, namer, arrays, modules=None):
         self.parsed = parsed
         self.namer = namer
         self.arrays = arrays
+        self.modules = modules
         self.nested = {}        # nested function name -> its FunctionDef (lambdas too)
-        self.inlining = []      # names of the nested functions being inlined
+        self.inlining = []      # names of the nested functions (and callees) being inlined
+        self.own_names = assigned_names(parsed.node)
 
     def block(self, stmts):
         out = []
@@ -177,7 +187,9 @@ class _Desugar:
         """`e` with nested calls, conditionals and comprehensions hoisted into `out`."""
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) \
                 and e.func.id in self.nested:
-            return self.inline(e, out, line)
+            return self.returned(self.inline(e, out, line), out, line, top)
+        if isinstance(e, gast.Call) and self.passes_function(e):
+            return self.returned(self.inline_callee(e, out, line), out, line, top)
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute):     # the value a method is called on
                 e.func.value = self.expr(e.func.value, out, line)
@@ -238,9 +250,9 @@ class _Desugar:
         params = [a.id for a in fdef.args.args]
         defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
         self.inlining.append(name_)
-        body = _Jumps(self.namer).function_body(self.block(fdef.body))
+        body = _without_definitions(_Jumps(self.namer).function_body(self.block(fdef.body)))
         self.inlining.pop()
-        local = set(params) | n.stored_names(body)
+        local = set(params) | (n.stored_names(body) - self.namer.temporaries)
         renames = {v: self.namer.fresh(f"{name_}_{v.lstrip('_')}") for v in sorted(local)}
         for k, p in enumerate(params):
             value = args[k] if k < len(args) else keywords.get(p, defaults.get(p))
@@ -250,6 +262,110 @@ class _Desugar:
         if ret is None or ret.value is None:
             return n.const(None)
         return _rename(ret.value, renames)
+
+    # -- user functions given functions ------------------------------------------
+    def passes_function(self, call):
+        """True when `call` passes a lambda or nested function, or passes a function
+        defined elsewhere (`np.tanh`, a module-level def) to a user function."""
+        values = call.args + [k.value for k in call.keywords]
+        if any(self.is_local_function(a) for a in values):
+            return True
+        return any(self.global_function(a) for a in values) \
+            and _is_plain_function(self.resolve(call.func))
+
+    def is_local_function(self, arg):
+        return isinstance(arg, gast.Lambda) or (isinstance(arg, gast.Name)
+                                                and arg.id in self.nested)
+
+    def global_function(self, arg):
+        obj = self.resolve(arg) if isinstance(arg, (gast.Name, gast.Attribute)) else None
+        return inspect.isfunction(obj) or inspect.isbuiltin(obj) \
+            or type(obj).__name__ == "ufunc"
+
+    def resolve(self, expr):
+        return _resolve(self.parsed, self.own_names, expr)
+
+    def inline_callee(self, call, out, line):
+        """`apply(lambda t: t * x, x)`: the user function `apply`, written out in place
+        with its parameters and locals renamed and the function values bound to its
+        parameters, so the lambda's adjoints reach the variables it captures."""
+        callee = self.resolve(call.func)
+        if not _is_plain_function(callee):
+            self.fail(call, "passing a function value to a function tangentlike does not "
+                      "differentiate through", "only Python functions defined at module "
+                      "level (without a derivative rule) can be given a lambda or nested "
+                      "function; call the function value directly, or write such a helper")
+        if callee in self.inlining:
+            self.fail(call, f"recursive function {callee.__name__!r} given a function "
+                      "value", "pass the function to a non-recursive helper, or make "
+                      "the recursion a loop")
+        parsed = parse_function(callee)
+        check(parsed)
+        fdef = _transplant(parsed, self.parsed, self.own_names, self.namer, self.module_name,
+                           n.line_of(call))
+        bound = self.bind_arguments(call, callee, fdef)
+        functions = {p: self.function_value(a) for p, a in bound.items()
+                     if self.is_local_function(a)}
+        references = {p: a for p, a in bound.items()
+                      if p not in functions and self.global_function(a)}
+        for p, value in bound.items():
+            if p not in functions and p not in references:
+                out.append(n.assign(p, self.expr(value, out, line), line))
+        enclosing = self.nested
+        self.nested = {**enclosing, **functions, **_nested_functions(fdef.body)}
+        self.inlining.append(callee)
+        try:
+            body = _substitute(_without_docstring(fdef.body), references)
+            body = _Jumps(self.namer).function_body(self.block(body))
+        finally:
+            self.inlining.pop()
+            self.nested = enclosing
+        _reject_escaping(body, functions, self.parsed)
+        body = _without_definitions(body)
+        ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
+        out.extend(body)
+        return n.const(None) if ret is None or ret.value is None else ret.value
+
+    def bind_arguments(self, call, callee, fdef):
+        """Renamed parameter of `fdef` -> argument expression (defaults included)."""
+        try:
+            bound = inspect.signature(callee).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords}).arguments
+        except TypeError as exc:
+            self.fail(call, f"call of {callee.__name__!r} that does not match its "
+                      f"parameters ({exc})", "pass the arguments its signature names")
+        args = fdef.args
+        positional = args.posonlyargs + args.args
+        defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        defaults.update((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults)
+                        if d is not None)
+        return {renamed.id: bound.get(original, defaults.get(renamed))
+                for original, renamed in zip(inspect.signature(callee).parameters,
+                                             positional + args.kwonlyargs)}
+
+    def function_value(self, arg):
+        """The FunctionDef a function-valued argument stands for."""
+        if isinstance(arg, gast.Name):
+            return self.nested[arg.id]
+        return _lambda_def(self.namer.fresh("lambda"), arg, n.line_of(arg))
+
+    def module_name(self, module):
+        """A name for `module` in the generated code (imported there if need be)."""
+        alias = self.modules.name_for(module)
+        self.parsed.namespace.setdefault(alias, module)
+        self.namer.reserve(alias)
+        return alias
+
+    def fail(self, node, construct, hint):
+        filename, file_line, column, text = self.parsed.location(node)
+        raise UnsupportedSyntaxError(construct, hint, filename=filename, line=file_line,
+                                     column=column, source_line=text)
+
+    def returned(self, value, out, line, top):
+        """What a written-out call returns, named unless it may stay a top-level call."""
+        if isinstance(value, gast.Call) and not top:
+            return self.hoist(value, out, line)
+        return value
 
     def kept(self, e, out, line):
         """`e`, named by a temporary when arrays are about and it is a compound value."""
@@ -456,12 +572,140 @@ def _nested_functions(body):
         if isinstance(s, gast.FunctionDef):
             out[s.name] = s
         elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda):
-            lam = s.value
-            out[s.targets[0].id] = gast.FunctionDef(
-                name=s.targets[0].id, args=lam.args,
-                body=[n.set_line(gast.Return(value=lam.body), n.line_of(s))],
-                decorator_list=[], returns=None, type_comment=None, type_params=[])
+            out[s.targets[0].id] = _lambda_def(s.targets[0].id, s.value, n.line_of(s))
     return out
+
+
+def _resolve(parsed, own_names, expr):
+    """The object a module-level `name` or `name.attr...` refers to, or None."""
+    path = []
+    while isinstance(expr, gast.Attribute):
+        path.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, gast.Name) or expr.id in own_names:
+        return None
+    try:
+        obj = parsed.resolve(expr.id)
+        for attr in reversed(path):
+            obj = getattr(obj, attr)
+    except (KeyError, AttributeError):
+        return None
+    return obj
+
+
+def written_out_callees(parsed):
+    """The user functions that calls in `parsed` give function values to (and so are
+    written out in its derivative), and theirs in turn: their source is part of the
+    derivative's."""
+    found = []
+
+    def scan(parsed, function_names):
+        own = assigned_names(parsed.node)
+        for call in (x for x in gast.walk(parsed.node) if isinstance(x, gast.Call)):
+            values = call.args + [k.value for k in call.keywords]
+            if not any(isinstance(a, gast.Lambda) or isinstance(a, (gast.Name, gast.Attribute))
+                       and (getattr(a, "id", None) in function_names
+                            or callable(_resolve(parsed, own, a))) for a in values):
+                continue
+            callee = _resolve(parsed, own, call.func)
+            if _is_plain_function(callee) and callee not in found:
+                found.append(callee)
+                try:
+                    inner = parse_function(callee)
+                except TangentlikeError:
+                    continue
+                params = {a.id for a in inner.node.args.posonlyargs + inner.node.args.args
+                          + inner.node.args.kwonlyargs}
+                scan(inner, params | _function_names(inner.node))
+
+    scan(parsed, _function_names(parsed.node))
+    return found
+
+
+def _function_names(fdef):
+    """The names of the functions defined (or lambdas bound) inside `fdef`."""
+    return {x.name for x in gast.walk(fdef) if isinstance(x, gast.FunctionDef)
+            and x is not fdef} | {x.targets[0].id for x in gast.walk(fdef)
+                                  if isinstance(x, gast.Assign) and isinstance(x.value, gast.Lambda)
+                                  and isinstance(x.targets[0], gast.Name)}
+
+
+def _is_plain_function(obj):
+    """A module-level Python function without a rule: one that can be written out."""
+    return is_user_function(obj) and not obj.__closure__
+
+
+def _substitute(stmts, values):
+    """`stmts` with each read of a name in `values` replaced by a copy of its expression."""
+    class Substitute(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in values and isinstance(node.ctx, gast.Load):
+                return copy.deepcopy(values[node.id])
+            return node
+    return [Substitute().visit(s) for s in stmts]
+
+
+def _without_definitions(body):
+    """`body` less its nested function definitions, every call of which is written out."""
+    return [s for s in body if not isinstance(s, gast.FunctionDef)
+            and not (isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda))]
+
+
+def _lambda_def(name_, lam, line):
+    return gast.FunctionDef(name=name_, args=lam.args,
+                            body=[n.set_line(gast.Return(value=lam.body), line)],
+                            decorator_list=[], returns=None, type_comment=None, type_params=[])
+
+
+def _without_docstring(body):
+    if body and isinstance(body[0], gast.Expr) and n.is_const(body[0].value) \
+            and isinstance(body[0].value.value, str):
+        return body[1:]
+    return body
+
+
+def _transplant(callee, caller, caller_names, namer, module_name, line):
+    """A copy of the callee's FunctionDef ready to be written out inside the caller:
+    its parameters, locals and nested functions get fresh names (`apply_x`), the
+    module-level names it reads that mean something else in the caller become
+    `module.name`, and every node takes the caller's `line`."""
+    fdef = copy.deepcopy(callee.node)
+    own = assigned_names(fdef) | set(_nested_functions(fdef.body))
+    prefix = callee.fn.__name__.strip("_") or "callee"
+    renames = {v: namer.fresh(f"{prefix}_{v.lstrip('_')}") for v in sorted(own)}
+
+    class Transplant(gast.NodeTransformer):
+        def visit_FunctionDef(self, node):
+            node.name = renames.get(node.name, node.name)
+            return self.generic_visit(node)
+
+        def visit_Name(self, node):
+            if node.id in renames:
+                node.id = renames[node.id]
+            elif isinstance(node.ctx, gast.Load) and _means_else(node.id, callee, caller,
+                                                                  caller_names):
+                module = inspect.getmodule(callee.fn)
+                return gast.Attribute(value=n.name(module_name(module)), attr=node.id,
+                                      ctx=gast.Load())
+            return node
+
+    fdef = Transplant().visit(fdef)
+    for node in gast.walk(fdef):
+        if hasattr(node, "lineno"):
+            node.lineno, node.col_offset = line, getattr(caller.node, "col_offset", 0)
+    return fdef
+
+
+def _means_else(name_, callee, caller, caller_names):
+    """True when the callee's global `name_` is not what `name_` means in the caller."""
+    try:
+        value = callee.resolve(name_)
+    except (KeyError, AttributeError):
+        return False
+    try:
+        return name_ in caller_names or caller.resolve(name_) is not value
+    except (KeyError, AttributeError):
+        return True
 
 
 def _reject_escaping(body, nested, parsed):

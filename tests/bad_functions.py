@@ -93,10 +93,6 @@ def bad_nested_def(x):
     return (lambda t: t * t)(x)  # BAD
 
 
-def bad_lambda(xs):
-    return sum(map(lambda t: t * t, xs))  # BAD
-
-
 def bad_walrus(x):
     if (y := x * 2) > 1:  # BAD
         return y

@@ -28,7 +28,7 @@ import numpy as np
 
 import call_helpers
 import tangentlike as tl
-from call_helpers import cubic, scaled_square
+from call_helpers import cubic, fixed_point, scaled_square
 
 ORACLES = ("fd", "autograd")
 
@@ -604,10 +604,6 @@ def method_named_like_ndarray(x, limiter):
 _MULTIPLY = np.frompyfunc(lambda a, b: a * b, 2, 1)
 
 
-def _apply_twice(fn, x):
-    return fn(fn(x))
-
-
 def _gamma_helper(t):
     return math.gamma(t) + t
 
@@ -624,6 +620,54 @@ def calls_frompyfunc(x):
     return _MULTIPLY(x, 2.0) + x
 
 
+def lambda_to_builtin(xs):
+    return sum(map(lambda t: t * t, xs))
+
+
+def function_value_to_recursion(x):
+    return _apply_n(lambda t: t * t, x, 3)
+
+
+def function_value_kept_by_callee(x):
+    return _keeps_function(lambda t: t * t, x)
+
+
+def recursive_nested_function(x, n):
+    def down(t, k):
+        return t if k == 0 else down(t * t, k - 1)
+    return down(x, n)
+
+
+# ------------------------------------------- function values given to user functions
+
+def _apply(fn, x):
+    return fn(x)
+
+
+def _apply_twice(fn, x):
+    return fn(fn(x))
+
+
+def _twice_through(fn, x):
+    """Passes its function value on to two other helpers."""
+    return _apply_twice(fn, _apply(fn, x))
+
+
+def _combine(fn, x, y, weight=1.0):
+    if x > y:
+        return weight * fn(x, y)
+    return fn(y, x) - weight
+
+
+def _apply_n(fn, x, n):
+    return x if n == 0 else _apply_n(fn, fn(x), n - 1)
+
+
+def _keeps_function(fn, x):
+    g = fn
+    return g(x)
+
+
 def nested_passed_as_value(x):
     def g(t):
         return t * x
@@ -635,14 +679,45 @@ def lambda_passed_as_value(x):
     return _apply_twice(sq, x)
 
 
-def recursive_nested_function(x, n):
-    def down(t, k):
-        return t if k == 0 else down(t * t, k - 1)
-    return down(x, n)
-
-
 def inline_lambda_argument(x):
     return _apply_twice(lambda t: t * x, x)
+
+
+def lambda_to_other_module(x, y):
+    panels = 3.0            # a local named like a module-level value the helper reads
+    return call_helpers.trapezoid(lambda t: y * t * t + math.sin(t * x), 0.0, x) * panels
+
+
+def lambda_to_from_import(x, c):
+    return fixed_point(lambda t: 0.5 * (t + c / t), x, steps=4)
+
+
+def two_function_values(x, y):
+    return call_helpers.compose(lambda t: t * y, lambda t: math.exp(-t * x), x)
+
+
+def function_value_by_keyword(x, y):
+    return _combine(y=y, x=x, fn=lambda a, b: a * b + a * a, weight=y)
+
+
+def function_value_passed_on(x):
+    return _twice_through(lambda t: math.sin(t) * x, x)
+
+
+def function_value_in_loop(x, n):
+    w = 0.5
+    for _ in range(n):
+        x = _apply(lambda t: t * w + math.cos(t), x)
+        w = w * x
+    return x
+
+
+def module_function_as_value(x):
+    return _apply_twice(math.sin, x) + _apply(cubic, x)
+
+
+def array_function_value(x, w):
+    return np.sum(_apply_twice(lambda v: np.tanh(v * w), x))
 
 
 # ------------------------------------------------------------------------ tables
@@ -708,6 +783,20 @@ CASES = [
     Case("nested_default_and_keyword", nested_default_and_keyword, (0.9,)),
     Case("nested_returns_tuple", nested_returns_tuple, (0.9, 0.4), (0, 1)),
     Case("nested_in_nested", nested_in_nested, (0.8,)),
+    # --- function values (lambdas, nested defs, module functions) given to user functions
+    Case("nested_def_passed_as_value", nested_passed_as_value, (0.5,)),
+    Case("lambda_passed_as_value", lambda_passed_as_value, (0.5,)),
+    Case("inline_lambda_argument", inline_lambda_argument, (0.5,)),
+    Case("lambda_to_other_module", lambda_to_other_module, (0.8, 1.3), (0, 1)),
+    Case("lambda_to_from_import", lambda_to_from_import, (1.0, 2.0), (0, 1)),
+    Case("two_function_values", two_function_values, (0.7, 1.4), (0, 1)),
+    Case("function_value_by_keyword[then]", function_value_by_keyword, (1.2, 0.5), (0, 1)),
+    Case("function_value_by_keyword[else]", function_value_by_keyword, (0.4, 0.9), (0, 1)),
+    Case("function_value_passed_on", function_value_passed_on, (0.9,)),
+    Case("function_value_in_loop", function_value_in_loop, (0.6, 4)),
+    Case("module_function_as_value", module_function_as_value, (0.7,)),
+    Case("array_function_value", array_function_value,
+         (np.array([0.3, -0.8, 1.1]), 0.7), (0, 1)),
     Case("lambda_calls_lambda", lambda_calls_lambda, (0.5, 1.4), (0, 1)),
     # --- user-defined rules
     Case("rule_softplus", softplus_loss, (0.8, -1.3), (0, 1)),
@@ -744,12 +833,12 @@ ERRORS = [
               ("math.gamma", "tl.register_adjoint")),
     ErrorCase("frompyfunc_result", calls_frompyfunc, (1.5,), "NoDerivativeError",
               ("_MULTIPLY", "tl.register_adjoint")),
-    ErrorCase("nested_def_passed_as_value", nested_passed_as_value, (0.5,),
-              "UnsupportedSyntaxError", ("nested function", "'g'")),
-    ErrorCase("lambda_passed_as_value", lambda_passed_as_value, (0.5,),
-              "UnsupportedSyntaxError", ("nested function", "'sq'")),
-    ErrorCase("inline_lambda_argument", inline_lambda_argument, (0.5,),
-              "UnsupportedSyntaxError", ("nested function", "lambda")),
+    ErrorCase("lambda_to_builtin", lambda_to_builtin, ([0.5, 1.5],),
+              "UnsupportedSyntaxError", ("function value", "map")),
+    ErrorCase("function_value_to_recursion", function_value_to_recursion, (0.9,),
+              "UnsupportedSyntaxError", ("recursive function", "'_apply_n'")),
+    ErrorCase("function_value_kept_by_callee", function_value_kept_by_callee, (0.9,),
+              "UnsupportedSyntaxError", ("as a value",)),
     ErrorCase("recursive_nested_function", recursive_nested_function, (1.1, 3),
               "UnsupportedSyntaxError", ("recursive nested function", "'down'")),
     ErrorCase("wrt_object_argument", method_on_argument, (0.7, Affine(1.5, -0.3)),

@@ -65,3 +65,34 @@ def soft_relu(x):
 
 def uses_soft_relu(x):
     return soft_relu(x) * x
+
+
+# ------------------------------------------------ helpers given function values
+
+# Read by `trapezoid` from this module: a caller with a local of the same name
+# must not change what the helper sees.
+panels = 8
+
+
+def trapezoid(f, a, b):
+    """The integral of f over [a, b] by the trapezoid rule with `panels` panels."""
+    h = (b - a) / panels
+    total = 0.5 * (f(a) + f(b))
+    for k in range(1, panels):
+        total += f(a + k * h)
+    return total * h
+
+
+def fixed_point(g, x, steps=5):
+    """x, g(x), g(g(x)), ... at most `steps` times, stopping once it settles."""
+    for _ in range(steps):
+        new = g(x)
+        if abs(new - x) < 1e-12:
+            return new
+        x = new
+    return x
+
+
+def compose(f, g, x):
+    """f(g(x)), through `cubic` of this module."""
+    return cubic(f(g(x)))

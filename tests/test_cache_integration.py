@@ -218,6 +218,47 @@ def test_second_process_reads_the_disk_cache(run_script, tl_cache_dir):
     assert len(entries(tl_cache_dir)) == 1
 
 
+CALLER = textwrap.dedent("""\
+    import tlmod_helper
+
+
+    def f(x):
+        return tlmod_helper.apply(lambda t: t * x, x)
+    """)
+
+HELPER = "def apply(fn, x):\n    return {}\n"
+
+CALLER_SCRIPT = textwrap.dedent("""\
+    import json
+    import tangentlike as tl
+    from tangentlike import api
+    import tlmod_caller
+    g = tl.grad(tlmod_caller.f)(0.5)
+    print(json.dumps({"transforms": api._stats["transforms"], "grad": g}))
+    """)
+
+
+def test_editing_a_helper_given_a_lambda_regenerates_the_caller(tmp_path, tl_cache_dir):
+    """The helper is written out inside the caller's derivative, so its source is
+    part of the caller's cache key."""
+    (tmp_path / "tlmod_caller.py").write_text(CALLER, encoding="utf-8")
+    env = {**os.environ, "TANGENTLIKE_CACHE_DIR": str(tl_cache_dir),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+
+    def run(helper_body):
+        (tmp_path / "tlmod_helper.py").write_text(HELPER.format(helper_body), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-c", CALLER_SCRIPT], env=env, cwd=tmp_path,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    first = run("fn(x)")                       # x * x: 2x
+    assert first == {"transforms": 1, "grad": pytest.approx(1.0)}
+    assert run("fn(x)")["transforms"] == 0
+    edited = run("fn(fn(x))")                  # x * x * x: 3x^2
+    assert edited == {"transforms": 1, "grad": pytest.approx(0.75)}
+
+
 CORRUPTIONS = {
     "truncated": lambda data: data[: len(data) // 2],
     "empty": lambda data: b"",

@@ -162,13 +162,33 @@ def test_missing_rule_names_callee_file_and_line(fn, where):
     assert "@tl.register_adjoint(math.gamma)" in message
 
 
-def test_error_for_nested_function_passed_as_value_is_located():
+def test_error_for_lambda_given_to_a_builtin_is_located():
+    where = call_cases.lambda_to_builtin
     with pytest.raises(tl.UnsupportedSyntaxError) as info:
-        tl.grad(call_cases.nested_passed_as_value)(0.5)
+        tl.grad(where)([0.5, 1.5])
     error = info.value
-    assert error.filename == inspect.getsourcefile(call_cases.nested_passed_as_value)
-    assert error.line == _file_line(call_cases.nested_passed_as_value, "_apply_twice(g, x)")
-    assert "_apply_twice(g, x)" in str(error)
+    assert error.filename == inspect.getsourcefile(where)
+    assert error.line == _file_line(where, "map(lambda")
+    assert "sum(map(lambda t: t * t, xs))" in str(error)
+    assert "hint:" in str(error)
+
+
+def test_helper_given_a_lambda_is_written_out_readably():
+    """The helper's locals are named after it, the lambda's after its parameter, and
+    the comment quotes the caller's line."""
+    text = tl.source(call_cases.lambda_to_other_module, wrt=(0, 1))
+    assert "trapezoid_total" in text and "lambda_t" in text
+    assert "call_helpers.panels" in text, "the helper's global, not the caller's local"
+    assert "# grad of: return call_helpers.trapezoid(lambda t:" in text
+    assert "lambda" not in text.split("# backward sweep")[0].replace("lambda_", ""), \
+        "no leftover lambda definitions"
+
+
+def test_helper_globals_are_read_from_its_module():
+    """The caller's local `panels = 3.0` must not replace the helper's `panels = 8`."""
+    x, y = 0.8, 1.3
+    value = tl.value_and_grad(call_cases.lambda_to_other_module, wrt=(0, 1))(x, y)[0]
+    assert value == pytest.approx(call_cases.lambda_to_other_module(x, y), rel=1e-14)
 
 
 # ----------------------------------------------------- generated code and caching

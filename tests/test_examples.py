@@ -82,6 +82,17 @@ def check_hypergradient(out):
     assert "tuned lr" in out
 
 
+def check_quadrature(out):
+    d_rate = numbers(line_starting(out, "d/d rate")[0])[-1]
+    under_the_sign = numbers(line_starting(out, "under the integral sign")[0])[-1]
+    assert d_rate == pytest.approx(under_the_sign, rel=1e-9)
+    d_b = numbers(line_starting(out, "d/d b")[0])[-1]
+    integrand = numbers(line_starting(out, "integrand at b")[0])[-1]
+    assert d_b == pytest.approx(integrand, rel=1e-3)     # Simpson's rule, 20 intervals
+    assert "simpson_total" in out and "lambda" not in out.split("# backward sweep")[0] \
+        .split("def value_and_grad_model")[1].replace("lambda_", "")
+
+
 def check_black_scholes(out):
     assert "all match: True" in out
     delta = numbers(line_starting(out, "delta")[0])
@@ -97,6 +108,7 @@ CHECKS = {
     "mlp_sgd": check_mlp_sgd,
     "hmc": check_hmc,
     "hypergradient": check_hypergradient,
+    "quadrature": check_quadrature,
     "black_scholes": check_black_scholes,
 }
 
