@@ -87,7 +87,21 @@ def expand(g, a, axis=None, keepdims=False):
 
 
 def unreduce(g, a, axis=None, keepdims=False):
-    """`g` broadcast back over `a` (a fresh, writable array; scalars stay scalars)."""
+    """`g` broadcast back over `a` (scalars stay scalars).  Over a NumPy array it is a
+    read-only view that repeats `g` without copying it (helpers that write into an
+    adjoint copy a read-only one first); over other array types, a fresh array."""
+    if a.__class__ is np.ndarray and (g.__class__ is float or g.__class__ is np.ndarray
+                                      or isinstance(g, np.generic)):
+        g = expand(g, a, axis, keepdims)
+        dtype = a.dtype if g.__class__ is float and a.dtype.kind in "fc" \
+            else np.result_type(a, g)
+        if g.__class__ is not np.ndarray or g.dtype != dtype:
+            g = np.array(g, dtype)
+        if g.size == 1:
+            view = np.ndarray(a.shape, dtype, g, 0, (0,) * a.ndim)
+            view.flags.writeable = False
+            return view
+        return np.broadcast_to(g, a.shape)
     if not _is_array(a) and not isinstance(a, (list, tuple)):
         return g
     return np.zeros_like(a) + expand(g, a, axis, keepdims)

@@ -116,6 +116,8 @@ def _zero_pass(stmts, zeros, rewrite):
             else:
                 if target in zeros:
                     value = _drop_zero_term(value, target)
+                    if _is_zero(value):
+                        continue                # `b = _tl.writable(b)` of a zero b
                     if rewrite and value is not s.value:
                         s = n.set_line(n.assign(target, value), n.line_of(s))
                 zeros.discard(target)
@@ -145,7 +147,11 @@ def _zero_pass(stmts, zeros, rewrite):
 
 
 def _drop_zero_term(value, target):
-    """`target + e` -> `e`, `target - e` -> `-e`, `_tl.add(target, e)` -> `e`."""
+    """`target + e` -> `e`, `target - e` -> `-e`, `_tl.add(target, e)` -> `e`,
+    `_tl.writable(target)` -> `0.0`."""
+    if isinstance(value, gast.Call) and _call_name(value) == "_tl.writable" \
+            and len(value.args) == 1 and n.is_name(value.args[0], target):
+        return n.const(0.0)
     if isinstance(value, gast.BinOp) and n.is_name(value.left, target) \
             and target not in n.loaded_names(value.right):
         if isinstance(value.op, gast.Add):

@@ -352,6 +352,9 @@ class ReverseTransformer(FunctionView):
             self.inliner.need_runtime()
         elif index is not None:
             g = n.name(self.namer.temp("_b"))
+            if self.kind.get(target) == "numeric":
+                # an array adjoint may be a read-only broadcast view: extract writes into it
+                stmts.append(n.assign(badj, n.call("_tl.writable", n.name(badj))))
             extracted = n.call("_tl.extract", n.name(badj), n.index_value(index))
             if self.kind.get(target) != "sequence" and _is_leaf(value):
                 # `y[a:b] = v` may broadcast v into the slice: reduce back to v's shape

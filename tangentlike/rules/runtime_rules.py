@@ -40,6 +40,11 @@ def extract(ans, b, index, db):
     return _tl.extract(db, index)
 
 
+@tangent(_tl.writable)
+def writable(ans, b, db):
+    return _tl.writable(db)
+
+
 @tangent(_tl.pop_last)
 def pop_last(ans, b, db):
     return _tl.pop_last(db)
