@@ -60,11 +60,15 @@ except ImportError:
 # --- gradient functions of each column ------------------------------------
 
 def tangentlike_grad(w):
+    if w.tangentlike is not None:
+        return w.tangentlike(w)
     import tangentlike as tl
     return tl.grad(w.primal, wrt=w.wrt)
 
 
 def autograd_grad(w):
+    if w.autograd is not None:
+        return w.autograd(w)
     fun = w.autograd_primal or w.primal
     params = list(inspect.signature(w.primal).parameters)
 

@@ -36,6 +36,12 @@ class Workload:
     small_size: Any = None         # the size of `small()` (tests); None: same as `size`
     wrt: Any = 0                   # int / str / tuple of them, as in tl.grad
     autograd_primal: Optional[Callable] = None   # when autograd needs its own numpy
+    # What the row measures: "gradient" (tl.grad against autograd.grad), or another
+    # derivative, whose tangentlike and autograd columns the two factories below
+    # make (each takes the workload and returns a function of its arguments).
+    derivative: str = "gradient"
+    tangentlike: Optional[Callable] = None
+    autograd: Optional[Callable] = None
 
     @functools.cached_property
     def args(self):
@@ -73,6 +79,25 @@ def logistic_grad(v0):
     for v in reversed(tape):
         bv = bv * (4.0 * (1.0 - v) - 4.0 * v) * 0.9
     return bv
+
+
+def logistic_tangent(v0):
+    """d logistic / d v0 by a forward (tangent) sweep: the derivative rides along."""
+    v, dv = v0, 1.0
+    for i in range(1000):
+        dv = dv * (4.0 * (1.0 - v) - 4.0 * v) * 0.9
+        v = 4.0 * v * (1.0 - v) * 0.9 + 0.05
+    return dv
+
+
+def logistic_jvp_tl(w):
+    import tangentlike as tl
+    return lambda v0: tl.jvp(logistic, (v0,), (1.0,))[1]
+
+
+def logistic_jvp_ag(w):
+    from autograd import make_jvp
+    return lambda v0: make_jvp(logistic)(v0)(1.0)[1]
 
 
 # W3: data-dependent branch inside a while loop -----------------------------
@@ -166,6 +191,39 @@ def rosenbrock_ag(x):
 
 def rosenbrock_args(n):
     return (np.random.default_rng(4).uniform(-2.0, 2.0, n),)
+
+
+def rosenbrock_at(x, v):
+    """The primal of the Hessian-vector product row (v is the direction)."""
+    return rosenbrock(x)
+
+
+def rosenbrock_hvp(x, v):
+    """The Hessian of rosenbrock at x times v, by differentiating rosenbrock_grad
+    along v by hand."""
+    head, dhead = x[:-1], v[:-1]
+    t = x[1:] - head * head
+    dt = v[1:] - 2.0 * head * dhead
+    hv = np.zeros_like(x)
+    hv[:-1] = -400.0 * (dt * head + t * dhead) + 2.0 * dhead
+    hv[1:] += 200.0 * dt
+    return hv
+
+
+def rosenbrock_hvp_tl(w):
+    import tangentlike as tl
+    return lambda x, v: tl.hvp(rosenbrock, (x,), (v,))
+
+
+def rosenbrock_hvp_ag(w):
+    from autograd import hessian_tensor_product
+    product = hessian_tensor_product(rosenbrock_ag)
+    return lambda x, v: product(x, v)
+
+
+def rosenbrock_hvp_args(n):
+    x, = rosenbrock_args(n)
+    return x, np.random.default_rng(5).standard_normal(n)
 
 
 # W5: 2-layer tanh MLP, softmax cross-entropy --------------------------------
@@ -346,4 +404,10 @@ WORKLOADS = [
     Workload("W7", "Black-Scholes calls, 1,000,000 spots, delta",
              black_scholes, black_scholes_grad, black_scholes_args, size=1_000_000,
              small_size=20, wrt="S", autograd_primal=black_scholes_ag),
+    Workload("W1-jvp", "logistic map, 1000 steps, forward mode (jvp)", logistic,
+             logistic_tangent, fixed(0.3), wrt="v0", derivative="jvp",
+             tangentlike=logistic_jvp_tl, autograd=logistic_jvp_ag),
+    Workload("W4-hvp", "Rosenbrock, n = 10,000, Hessian-vector product", rosenbrock_at,
+             rosenbrock_hvp, rosenbrock_hvp_args, size=10_000, small_size=12, wrt="x",
+             derivative="hvp", tangentlike=rosenbrock_hvp_tl, autograd=rosenbrock_hvp_ag),
 ]

@@ -69,6 +69,21 @@ def is_append(s):
             and len(v.args) == 1)
 
 
+def _differentiable_arguments(call, rule):
+    """The arguments of `call` values flow through.  For a runtime helper of generated
+    code (a rule with only a tangent template) those its template takes `d<param>`
+    for: `_ntl.unreduce(g, a)` reads only the shape of `a`."""
+    arguments = list(call.args) + [k.value for k in call.keywords]
+    template = None
+    if rule is not None and not rule.adjoints:
+        template = rule.tangent_for(len(call.args), [k.arg for k in call.keywords])
+    if template is None:
+        return arguments
+    names = template.params[:len(call.args)] + [k.arg for k in call.keywords]
+    flowing = {t[1:] for t in template.tangent_params}
+    return [a for a, p in zip(arguments, names) if p in flowing]
+
+
 def diff_reads(e, resolve):
     """Names whose value flows into `e` through differentiable operations."""
     if isinstance(e, gast.Name):
@@ -84,7 +99,7 @@ def diff_reads(e, resolve):
         if rule is not None and rule.nondifferentiable:
             return set()
         out = set()
-        for a in list(e.args) + [k.value for k in e.keywords]:
+        for a in _differentiable_arguments(e, rule):
             out |= diff_reads(a, resolve)
         if isinstance(e.func, gast.Attribute):          # x.sum(): x flows in
             out |= diff_reads(e.func.value, resolve)

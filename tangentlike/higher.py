@@ -8,6 +8,8 @@ n-th derivative of a scalar function is forward mode applied n - 1 times over
 it.  No finite differences anywhere.
 """
 
+import weakref
+
 import numpy as np
 
 from .api import _Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp, vjp, wrt_names
@@ -20,14 +22,26 @@ def _differentiable(primals):
             and v is not None]
 
 
+_gradients = weakref.WeakKeyDictionary()   # fn -> {wrt: _Gradient}  (caches)
+_hvps = weakref.WeakKeyDictionary()        # generated value_and_grad -> its hvp function
+
+
 def _forward_over_reverse(fn, wrt, args):
-    """The jvp function of `fn`'s generated `value_and_grad` function, and its args."""
-    gradient = _Gradient(fn, wrt, single=False)
+    """`hvp_<f>(*args, 1.0, *vectors)`: the tangent of the gradient of `fn` (forward
+    mode over its generated `value_and_grad` function), and the args."""
+    wrt = tuple(wrt)
+    by_wrt = _gradients.setdefault(fn, {})
+    gradient = by_wrt.get(wrt)
+    if gradient is None:
+        gradient = by_wrt[wrt] = _Gradient(fn, wrt, single=False)
     args = gradient.arguments(tuple(args), {})
     generated = gradient.generated(args)
-    params = list(_signature(generated).parameters)
-    kinds = {p: arg_kind(v) for p, v in zip(params, args + (1.0,))}
-    return _load(generated, tuple(wrt), kinds, "jvp")[0], args
+    hvp_fn = _hvps.get(generated)
+    if hvp_fn is None:
+        params = list(_signature(generated).parameters)
+        kinds = {p: arg_kind(v) for p, v in zip(params, args + (1.0,))}
+        hvp_fn = _hvps[generated] = _load(generated, wrt, kinds, "hvp")[0]
+    return hvp_fn, args
 
 
 def hvp(f, primals, vectors):
@@ -49,7 +63,7 @@ def hvp(f, primals, vectors):
     positions = _differentiable(primals)
     wrt = tuple(params[k] for k in positions)
     hvp_fn, args = _forward_over_reverse(fn, wrt, primals)
-    _, (_, tangent_of_grads) = hvp_fn(*args, 1.0, *[vectors[k] for k in positions])
+    tangent_of_grads = hvp_fn(*args, 1.0, *[vectors[k] for k in positions])
     parts = tangent_of_grads if len(wrt) > 1 else (tangent_of_grads,)
     result = tuple(grad_like(p, primals[k]) for p, k in zip(parts, positions))
     return result if len(result) > 1 else result[0]
@@ -95,7 +109,7 @@ def hessian(f, wrt=0):
 
 def _hvp_at(fn, names, args, position, vector):
     hvp_fn, args = _forward_over_reverse(fn, names, args)
-    _, (_, tangent) = hvp_fn(*args, 1.0, vector)
+    tangent = hvp_fn(*args, 1.0, vector)
     return grad_like(tangent, args[position])
 
 

@@ -15,6 +15,11 @@ import numpy as np
 
 
 def _is_array(x):
+    cls = x.__class__
+    if cls is np.ndarray:                    # the common cases first: it runs per statement
+        return True
+    if cls is float or cls is int:
+        return False
     return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (float, int))
 
 

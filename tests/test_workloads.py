@@ -32,7 +32,9 @@ def load_workloads():
     return sys.modules[name]
 
 
-SMALL = [w.small() for w in load_workloads().WORKLOADS]
+ALL_SMALL = [w.small() for w in load_workloads().WORKLOADS]
+SMALL = [w for w in ALL_SMALL if w.derivative == "gradient"]
+OTHER_DERIVATIVES = [w for w in ALL_SMALL if w.derivative != "gradient"]
 
 # W1 iterates a chaotic map 1000 times (its derivative is about -3e160): central
 # differences mean nothing there, so its hand-written gradient is checked
@@ -126,3 +128,41 @@ def test_autograd_variant_computes_the_primal(w):
 def test_tangentlike_matches_handwritten(w):
     got = tl.grad(w.primal, wrt=w.wrt)(*w.args)
     assert_same_gradient(w, got, w.handwritten(*w.args))
+
+
+# -- rows measuring other derivatives (forward mode, Hessian-vector products) ------------
+
+@by_name(OTHER_DERIVATIVES)
+def test_derivative_columns_agree(w):
+    """The hand-written derivative, tangentlike's and autograd's are the same numbers."""
+    expected = w.handwritten(*w.args)
+    for column in (w.tangentlike, w.autograd):
+        got = column(w)(*w.args)
+        scale = float(np.max(np.abs(expected)))
+        np.testing.assert_allclose(got, expected, rtol=RTOL, atol=RTOL * scale,
+                                   err_msg=f"{w.name}: {column.__name__}")
+
+
+def test_handwritten_hvp_matches_differences_of_the_gradient():
+    w = next(w for w in OTHER_DERIVATIVES if w.derivative == "hvp")
+    workloads = load_workloads()
+    x, v = w.args
+    h = 1e-6
+    fd = (workloads.rosenbrock_grad(x + h * v) - workloads.rosenbrock_grad(x - h * v)) / (2 * h)
+    np.testing.assert_allclose(w.handwritten(x, v), fd, rtol=1e-6, atol=1e-6)
+
+
+def test_handwritten_tangent_is_the_derivative():
+    """W1's map is chaotic over 1000 steps; over 5 the difference quotient is exact enough."""
+    workloads = load_workloads()
+    source = inspect.getsource(workloads.logistic_tangent).replace("1000", "5")
+    scope = {}
+    exec(source.replace("def logistic_tangent", "def tangent5"), scope)
+
+    def logistic5(v):
+        for _ in range(5):
+            v = 4.0 * v * (1.0 - v) * 0.9 + 0.05
+        return v
+    h = 1e-6
+    assert scope["tangent5"](0.3) == pytest.approx(
+        (logistic5(0.3 + h) - logistic5(0.3 - h)) / (2 * h), rel=1e-7)
