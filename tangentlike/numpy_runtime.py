@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from . import runtime as _tl
+
 
 def _is_array(x):
     return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (float, int))
@@ -105,6 +107,35 @@ def unreduce(g, a, axis=None, keepdims=False):
     if not _is_array(a) and not isinstance(a, (list, tuple)):
         return g
     return np.zeros_like(a) + expand(g, a, axis, keepdims)
+
+
+def add_at(b, x, index, g):
+    """`b` (the adjoint of array `x`) with `g` added at `x[index]`, a basic index (ints,
+    slices, `...`, None), after summing `g` down to that part's shape.  `b` is updated
+    in place unless it is the zero sentinel (a zero array is made) or read-only."""
+    if not _is_array(x):               # a list of arrays (np.split's result)
+        return _tl.add_at(b, x, index, sum_like(g, x[index]))
+    if b.__class__ is float or is_zero(b):
+        b = np.zeros_like(x)
+    elif b.__class__ is not np.ndarray or not b.flags.writeable:
+        b = _writable(b)
+    if (g.__class__ is float or g.__class__ is int) and g == 0:
+        return b
+    part = b[index]
+    if part.__class__ is np.ndarray and b.__class__ is np.ndarray:
+        if g.__class__ is np.ndarray and g.shape != part.shape:
+            g = sum_like(g, part)
+        part += g                     # a view of b: no copy back
+    else:
+        b[index] = part + sum_like(g, part)
+    return b
+
+
+def _writable(b):
+    flags = getattr(b, "flags", None)
+    if flags is not None and getattr(flags, "writeable", True) is False:
+        return b.copy()
+    return b
 
 
 def sum_like(g, x):

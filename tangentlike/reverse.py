@@ -25,6 +25,7 @@ import gast
 import numpy
 
 from . import analyze
+from . import numpy_runtime
 from . import nodes as n
 from .nodes import comment
 from .errors import NoDerivativeError, TangentlikeError
@@ -86,6 +87,7 @@ class ReverseTransformer(FunctionView):
         self.own_key = None         # (function, wrt, kinds) when building a split pair
         self.own_names = None
         self.check_nans = False     # check every adjoint block for NaN and infinity
+        self.loose = set()          # values whose adjoint may stay broadcast (loose_names)
 
     # -- entry points -------------------------------------------------------------
     def sweeps(self):
@@ -105,6 +107,7 @@ class ReverseTransformer(FunctionView):
                 self.kind[out_name] = self.expr_kind(value_node)
         self.out_name, self.line = out_name, line
         self.seed = self.namer.adjoint(out_name)
+        self.loose = self.loose_names(body)
         self.collect(body)
         self.keep_shapes_only(body)
         self.restores, unbound, self.bound_at_end = analyze.plan_restores(
@@ -216,6 +219,84 @@ class ReverseTransformer(FunctionView):
                 self.collect(s.body)
             else:
                 self.blocks[id(s)] = self.adjoint_block(s)
+
+    def loose_names(self, body):
+        """Values whose adjoint may stay broadcast (wider than the value itself): each is
+        written once by an elementwise operation and read once, as an operand whose
+        adjoint would be reduced to its shape.  The adjoint then flows unreduced into
+        the elementwise operation, and the reduction happens once, at its operands, so
+        the backward sweep needs neither the value nor its shape."""
+        stores, loads, writer, user = {}, {}, {}, {}
+        for x in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Name)):
+            counts = stores if isinstance(x.ctx, gast.Store) else loads
+            counts[x.id] = counts.get(x.id, 0) + 1
+        for s in analyze.simple_statements(body):
+            for name_ in n.loaded_names(s):
+                user[name_] = s
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                writer[s.targets[0].id] = s
+        candidates = [name_ for name_, s in writer.items()
+                      if stores.get(name_) == 1 and loads.get(name_) == 1 and name_ in user
+                      and name_ not in self.params and name_ != self.out_name
+                      and name_ in self.active and self.elementwise(s.value)
+                      and name_ not in n.loaded_names(s.value)
+                      and isinstance(user[name_], gast.Assign)
+                      and isinstance(user[name_].targets[0], gast.Name)]
+        loose, grown = set(), True
+        while grown:             # a loose user passes its own broadcast adjoint on
+            grown = False
+            for name_ in candidates:
+                use = user[name_]
+                if name_ not in loose and name_ in self.reduced_leaves(
+                        use.value, use.targets[0].id in loose):
+                    loose.add(name_)
+                    grown = True
+        return loose
+
+    def elementwise(self, e, top=True):
+        """Arithmetic operators and NumPy ufuncs applied elementwise to arrays, all the
+        way down to names and constants."""
+        if top and self.expr_kind(e) != "numeric":
+            return False
+        if isinstance(e, (gast.Name, gast.Constant)):
+            return not top
+        if isinstance(e, gast.BinOp):
+            parts = [e.left, e.right]
+            ok = isinstance(e.op, (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow))
+        elif isinstance(e, gast.UnaryOp):
+            parts, ok = [e.operand], isinstance(e.op, (gast.USub, gast.UAdd))
+        elif isinstance(e, gast.Call) and not e.keywords:
+            obj = self.callee(e.func)
+            parts = e.args
+            ok = _is_ufunc(obj) and lookup(obj) is not None and bool(lookup(obj).adjoints)
+        else:
+            return False
+        return ok and all(self.elementwise(x, top=False) for x in parts)
+
+    def reduced_leaves(self, e, wide=False):
+        """The names `propagate` reduces to their shape (`unbroadcast`) in e's adjoint."""
+        if isinstance(e, gast.BinOp):
+            rule, args = lookup(_OPERATORS[type(e.op)]), [e.left, e.right]
+        elif isinstance(e, gast.UnaryOp):
+            rule, args = lookup(_OPERATORS[type(e.op)]), [e.operand]
+        elif isinstance(e, gast.Call) and not e.keywords:
+            rule, args = self.rule_of(e.func), list(e.args)
+        else:
+            return set()
+        template = rule.adjoint_for(len(args), []) if rule is not None else None
+        if template is None:
+            return set()
+        bound = dict(zip(template.params, args))
+        out = set()
+        for p in template.params[:template.returns]:
+            if p not in bound:
+                continue
+            broadcast = wide or (rule.broadcasts and self.may_broadcast(p, bound))
+            if broadcast and isinstance(bound[p], gast.Name):
+                out.add(bound[p].id)
+            elif not _is_leaf(bound[p]):
+                out |= self.reduced_leaves(bound[p], broadcast)
+        return out
 
     def keep_shapes_only(self, body):
         """A value the backward sweep reads only for its shape (the reference of an
@@ -366,7 +447,8 @@ class ReverseTransformer(FunctionView):
         reads_target = target in n.loaded_names(value)
         ans = n.name(target) if not reads_target and index is None and not append else None
         contributions = list(contributions or [])
-        self.propagate(value, g, ans, stmts, contributions, s)
+        self.propagate(value, g, ans, stmts, contributions, s,
+                       wide=target in self.loose and index is None and not append)
         own = [c for c in contributions if c.name == target and c.index is None
                and index is None and not append]
         others = [c for c in contributions if c not in own]
@@ -476,6 +558,17 @@ class ReverseTransformer(FunctionView):
         for key in order:
             group = [c for c in contributions if key_of(c) == key]
             badj = self.namer.adjoint(key[0])
+            if group[0].index is not None and self.kind.get(key[0]) == "numeric" \
+                    and self.basic_index(group[0].index):
+                # in place, reducing a broadcast contribution to the part's shape itself
+                values = [c.value for c in group]
+                if len(values) == 1 and _unbroadcast_of(values[0], key[0], group[0].index):
+                    values = [values[0].args[0]]
+                helper = f"{self.inliner.modules.name_for(numpy_runtime)}.add_at"
+                out.append(n.assign(badj, n.call(helper, n.name(badj), n.name(key[0]),
+                                                 n.index_value(group[0].index),
+                                                 _factored_sum(values))))
+                continue
             if group[0].index is not None:
                 total = _factored_sum([c.value for c in group])
                 self.inliner.need_runtime()
@@ -491,6 +584,28 @@ class ReverseTransformer(FunctionView):
                     total = n.call("_tl.add", total, c.value)
             out.append(n.assign(badj, total))
         return out
+
+    def basic_index(self, index):
+        """An index of ints, slices, `...` and None only (it selects a view)."""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for part in parts:
+            bounds = [part.lower, part.upper, part.step] if isinstance(part, gast.Slice) \
+                else [part]
+            for x in bounds:
+                if isinstance(x, gast.UnaryOp) and isinstance(x.op, gast.USub):
+                    x = x.operand
+                if x is None or isinstance(x, gast.Constant) and (
+                        x.value is None or x.value is Ellipsis
+                        or isinstance(x.value, int) and not isinstance(x.value, bool)):
+                    continue
+                if isinstance(x, gast.Name) and self.kind.get(x.id) == "scalar" \
+                        and not isinstance(part, gast.Slice):
+                    continue
+                if isinstance(x, gast.Name) and isinstance(part, gast.Slice) \
+                        and self.kind.get(x.id) == "scalar":
+                    continue
+                return False
+        return True
 
     def propagate(self, e, g, ans, stmts, out, s, wide=False):
         """Append to `out` the contributions of adjoint `g` of expression `e`.
@@ -541,7 +656,7 @@ class ReverseTransformer(FunctionView):
             if rule is None or not rule.adjoints:
                 raise self.no_rule(e, obj, s)
             self.apply_rule(rule, args, {k.arg: k.value for k in e.keywords}, e, g,
-                            ans, stmts, out, s)
+                            ans, stmts, out, s, wide and _is_ufunc(obj) and not e.keywords)
         elif isinstance(e, gast.Attribute) and e.attr == "T":
             self.propagate(e.value, gast.Attribute(value=g, attr="T", ctx=gast.Load()),
                            None, stmts, out, s)
@@ -571,7 +686,9 @@ class ReverseTransformer(FunctionView):
         for p in active_params:
             contribution = outputs[template.params.index(p)]
             broadcast = wide or (rule.broadcasts and self.may_broadcast(p, bound))
-            if broadcast and _is_leaf(bound[p]):
+            if broadcast and isinstance(bound[p], gast.Name) and bound[p].id in self.loose:
+                pass                # reduced at the operands of its own definition
+            elif broadcast and _is_leaf(bound[p]):
                 # reduced at the leaves only: the elementwise operations in between
                 # commute with broadcasting, so one reduction per leaf suffices
                 self.inliner.need_runtime()
@@ -855,6 +972,19 @@ def _function(name_, args, body):
 def _calls(stmts, func_name):
     return any(isinstance(x, gast.Call) and n.is_name(x.func, func_name)
                for s in stmts for x in gast.walk(s))
+
+
+def _is_ufunc(obj):
+    """A NumPy ufunc that works elementwise (not a generalized one such as matmul)."""
+    return isinstance(obj, numpy.ufunc) and obj.signature is None
+
+
+def _unbroadcast_of(value, container, index):
+    """Whether `value` is `_tl.unbroadcast(c, container[index])`."""
+    return isinstance(value, gast.Call) and _dotted_text(value.func) == "_tl.unbroadcast" \
+        and len(value.args) == 2 and isinstance(value.args[1], gast.Subscript) \
+        and n.is_name(value.args[1].value, container) \
+        and gast.dump(value.args[1].slice) == gast.dump(index)
 
 
 def _is_leaf(e):

@@ -34,6 +34,11 @@ def unreduce(ans, g, a, axis=None, keepdims=False, dg=None):
     return _ntl.unreduce(dg, a, axis, keepdims)
 
 
+@tangent(_ntl.add_at)
+def add_at(ans, b, x, index, g, db, dg):
+    return _ntl.add_at(db, x, index, dg)
+
+
 @tangent(_ntl.sum_like)
 def sum_like(ans, g, x, dg):
     return _ntl.sum_like(dg, x)
