@@ -109,12 +109,24 @@ def unreduce(g, a, axis=None, keepdims=False):
     return np.zeros_like(a) + expand(g, a, axis, keepdims)
 
 
-def add_at(b, x, index, g):
+def spread(g, shape, x):
+    """The adjoint of `x` from `g`, which stands for `g` broadcast to `shape` (the
+    shape of an elementwise result that `x` was broadcast into)."""
+    if _shape(x) == shape:
+        return g if _shape(g) == shape else unreduce(g, x)
+    if _shape(g) != shape:
+        g = np.broadcast_to(g, shape)
+    return sum_like(g, x)
+
+
+def add_at(b, x, index, g, shape=None):
     """`b` (the adjoint of array `x`) with `g` added at `x[index]`, a basic index (ints,
-    slices, `...`, None), after summing `g` down to that part's shape.  `b` is updated
-    in place unless it is the zero sentinel (a zero array is made) or read-only."""
+    slices, `...`, None), after summing `g` down to that part's shape (after spreading
+    it to `shape`, when it stands for an array of that shape: see `spread`).  `b` is
+    updated in place unless it is the zero sentinel (a zero array is made) or read-only."""
     if not _is_array(x):               # a list of arrays (np.split's result)
-        return _tl.add_at(b, x, index, sum_like(g, x[index]))
+        return _tl.add_at(b, x, index, spread(g, shape, x[index]) if shape is not None
+                          else sum_like(g, x[index]))
     if b.__class__ is float or is_zero(b):
         b = np.zeros_like(x)
     elif b.__class__ is not np.ndarray or not b.flags.writeable:
@@ -122,6 +134,8 @@ def add_at(b, x, index, g):
     if (g.__class__ is float or g.__class__ is int) and g == 0:
         return b
     part = b[index]
+    if shape is not None and _shape(part) != shape:
+        g = spread(g, shape, part)
     if part.__class__ is np.ndarray and b.__class__ is np.ndarray:
         if g.__class__ is np.ndarray and g.shape != part.shape:
             g = sum_like(g, part)

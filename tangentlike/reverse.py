@@ -88,6 +88,9 @@ class ReverseTransformer(FunctionView):
         self.own_names = None
         self.check_nans = False     # check every adjoint block for NaN and infinity
         self.loose = set()          # values whose adjoint may stay broadcast (loose_names)
+        self.spread = {}            # value -> name of the shape its adjoint stands for
+        self.summed = {}            # id(statement `s = np.sum(a)`) -> a, adjoint left unspread
+        self.spread_shape = None    # that shape, while building such a value's block
 
     # -- entry points -------------------------------------------------------------
     def sweeps(self):
@@ -107,8 +110,11 @@ class ReverseTransformer(FunctionView):
                 self.kind[out_name] = self.expr_kind(value_node)
         self.out_name, self.line = out_name, line
         self.seed = self.namer.adjoint(out_name)
+        self.plan_spread_sums(body)
         self.loose = self.loose_names(body)
+        self.spread_below(body)
         self.collect(body)
+        self.measure_spread_shapes(body)
         self.keep_shapes_only(body)
         self.restores, unbound, self.bound_at_end = analyze.plan_restores(
             body, {k: b.effects for k, b in self.blocks.items()}, self.header_effects,
@@ -242,7 +248,7 @@ class ReverseTransformer(FunctionView):
                       and name_ not in n.loaded_names(s.value)
                       and isinstance(user[name_], gast.Assign)
                       and isinstance(user[name_].targets[0], gast.Name)]
-        loose, grown = set(), True
+        loose, grown = set(self.loose), True
         while grown:             # a loose user passes its own broadcast adjoint on
             grown = False
             for name_ in candidates:
@@ -253,12 +259,85 @@ class ReverseTransformer(FunctionView):
                     grown = True
         return loose
 
+    def plan_spread_sums(self, body):
+        """`s = np.sum(a)` (or `a.sum()`) of an elementwise temporary `a` at the top level:
+        the adjoint of `a` is left as the scalar adjoint of `s`, standing for it spread over
+        a's shape, which the primal sweep records; the contributions of the elementwise
+        operations below keep standing for arrays of that shape, and each operand's own
+        is taken from them (`_ntl.spread`) without building the spread array."""
+        writers = {s.targets[0].id: s for s in body
+                   if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
+        users = {}
+        for s in analyze.simple_statements(body):
+            for name_ in n.loaded_names(s):
+                users.setdefault(name_, []).append(s)
+        for s in body:
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                    and isinstance(s.value, gast.Call) and not s.value.keywords):
+                continue
+            call = s.value
+            if self.callee(call.func) is numpy.sum and len(call.args) == 1:
+                a = call.args[0]
+            elif self.is_method_of_value(call.func) and call.func.attr == "sum" \
+                    and not call.args and method_callable("sum") is numpy.sum:
+                a = call.func.value
+            else:
+                continue
+            if not isinstance(a, gast.Name) or a.id not in writers \
+                    or a.id not in self.active or self.kind.get(s.targets[0].id) == "sequence" \
+                    or users.get(a.id) != [s] or a.id in self.params \
+                    or not self.elementwise(writers[a.id].value) \
+                    or sum(1 for x in body for y in gast.walk(x) if isinstance(y, gast.Name)
+                           and y.id == a.id) != 2:
+                continue
+            shape = self.namer.fresh(f"{a.id.lstrip('_')}_shape")
+            self.locals.append(shape)
+            self.summed[id(s)] = a.id
+            self.spread[a.id] = shape
+            self.loose.add(a.id)
+
+    def spread_below(self, body):
+        """Loose values below a spread one stand for its shape too."""
+        users = {}
+        for s in analyze.simple_statements(body):
+            for name_ in n.loaded_names(s):
+                users.setdefault(name_, []).append(s)
+        grown = True
+        while grown:
+            grown = False
+            for name_ in sorted(self.loose - set(self.spread)):
+                user = users.get(name_, [None])[0]
+                target = user.targets[0].id if isinstance(user, gast.Assign) \
+                    and isinstance(user.targets[0], gast.Name) else None
+                if target in self.spread:
+                    self.spread[name_] = self.spread[target]
+                    grown = True
+
+    def measure_spread_shapes(self, body):
+        """`a_shape = np.shape(a)` after the statement that computes a spread value."""
+        for writer in body:
+            if isinstance(writer, gast.Assign) and isinstance(writer.targets[0], gast.Name) \
+                    and writer.targets[0].id in self.summed.values():
+                numpy_name = self.inliner.modules.name_for(numpy)
+                name_ = writer.targets[0].id
+                shape = self.spread[name_]
+                block = self.blocks[id(writer)]
+                measure = n.assign(shape, n.call(f"{numpy_name}.shape", n.name(name_)),
+                                   n.line_of(writer))
+                primal = block.primal if isinstance(block.primal, list) else \
+                    [block.primal or writer]
+                block.primal = primal + [measure]
+        shapes = set(self.spread.values())
+        for block in self.blocks.values():    # written once, at the top level: no restores
+            block.effects.reads_before -= shapes
+            block.effects.reads_after -= shapes
+
     def elementwise(self, e, top=True):
         """Arithmetic operators and NumPy ufuncs applied elementwise to arrays, all the
         way down to names and constants."""
         if top and self.expr_kind(e) != "numeric":
             return False
-        if isinstance(e, (gast.Name, gast.Constant)):
+        if _is_leaf(e):
             return not top
         if isinstance(e, gast.BinOp):
             parts = [e.left, e.right]
@@ -447,8 +526,14 @@ class ReverseTransformer(FunctionView):
         reads_target = target in n.loaded_names(value)
         ans = n.name(target) if not reads_target and index is None and not append else None
         contributions = list(contributions or [])
-        self.propagate(value, g, ans, stmts, contributions, s,
-                       wide=target in self.loose and index is None and not append)
+        if id(s) in self.summed:
+            contributions.append(Contribution(self.summed[id(s)], g))
+        else:
+            self.spread_shape = self.spread.get(target) if index is None and not append \
+                else None
+            self.propagate(value, g, ans, stmts, contributions, s,
+                           wide=target in self.loose and index is None and not append)
+            self.spread_shape = None
         own = [c for c in contributions if c.name == target and c.index is None
                and index is None and not append]
         others = [c for c in contributions if c not in own]
@@ -561,13 +646,14 @@ class ReverseTransformer(FunctionView):
             if group[0].index is not None and self.kind.get(key[0]) == "numeric" \
                     and self.basic_index(group[0].index):
                 # in place, reducing a broadcast contribution to the part's shape itself
-                values = [c.value for c in group]
-                if len(values) == 1 and _unbroadcast_of(values[0], key[0], group[0].index):
+                values, spread = [c.value for c in group], []
+                if len(values) == 1 and _reduction_of(values[0], key[0], group[0].index):
+                    spread = values[0].args[1:-1]         # the shape the value stands for
                     values = [values[0].args[0]]
                 helper = f"{self.inliner.modules.name_for(numpy_runtime)}.add_at"
                 out.append(n.assign(badj, n.call(helper, n.name(badj), n.name(key[0]),
                                                  n.index_value(group[0].index),
-                                                 _factored_sum(values))))
+                                                 _factored_sum(values), *spread)))
                 continue
             if group[0].index is not None:
                 total = _factored_sum([c.value for c in group])
@@ -688,6 +774,10 @@ class ReverseTransformer(FunctionView):
             broadcast = wide or (rule.broadcasts and self.may_broadcast(p, bound))
             if broadcast and isinstance(bound[p], gast.Name) and bound[p].id in self.loose:
                 pass                # reduced at the operands of its own definition
+            elif broadcast and _is_leaf(bound[p]) and self.spread_shape is not None:
+                helper = f"{self.inliner.modules.name_for(numpy_runtime)}.spread"
+                contribution = n.call(helper, contribution, n.name(self.spread_shape),
+                                      copy.deepcopy(bound[p]))
             elif broadcast and _is_leaf(bound[p]):
                 # reduced at the leaves only: the elementwise operations in between
                 # commute with broadcasting, so one reduction per leaf suffices
@@ -979,12 +1069,16 @@ def _is_ufunc(obj):
     return isinstance(obj, numpy.ufunc) and obj.signature is None
 
 
-def _unbroadcast_of(value, container, index):
-    """Whether `value` is `_tl.unbroadcast(c, container[index])`."""
-    return isinstance(value, gast.Call) and _dotted_text(value.func) == "_tl.unbroadcast" \
-        and len(value.args) == 2 and isinstance(value.args[1], gast.Subscript) \
-        and n.is_name(value.args[1].value, container) \
-        and gast.dump(value.args[1].slice) == gast.dump(index)
+def _reduction_of(value, container, index):
+    """Whether `value` is `_tl.unbroadcast(c, container[index])` or
+    `_ntl.spread(c, shape, container[index])`."""
+    if not isinstance(value, gast.Call) or not value.args:
+        return False
+    helper = _dotted_text(value.func).rpartition(".")[2]
+    last = value.args[-1]
+    return (helper, len(value.args)) in (("unbroadcast", 2), ("spread", 3)) \
+        and isinstance(last, gast.Subscript) and n.is_name(last.value, container) \
+        and gast.dump(last.slice) == gast.dump(index)
 
 
 def _is_leaf(e):

@@ -35,8 +35,13 @@ def unreduce(ans, g, a, axis=None, keepdims=False, dg=None):
 
 
 @tangent(_ntl.add_at)
-def add_at(ans, b, x, index, g, db, dg):
-    return _ntl.add_at(db, x, index, dg)
+def add_at(ans, b, x, index, g, shape=None, db=None, dg=None):
+    return _ntl.add_at(db, x, index, dg, shape)
+
+
+@tangent(_ntl.spread)
+def spread(ans, g, shape, x, dg):
+    return _ntl.spread(dg, shape, x)
 
 
 @tangent(_ntl.sum_like)
