@@ -160,6 +160,8 @@ class ReverseTransformer(FunctionView):
         primal_names = set(self.locals)
         saved = sorted({x.id for stmt in backward for x in gast.walk(stmt)
                         if isinstance(x, gast.Name) and x.id in primal_names})
+        recomputed = self.recomputable(saved)
+        saved = [v for v in saved if v not in {stmt.targets[0].id for stmt in recomputed}]
         saved_tuple = gast.Tuple(elts=[n.name(v) for v in saved], ctx=gast.Load())
         self.unbound = sorted(set(self.unbound) | (set(saved) - self.bound_at_end))
         primal = list(self.primal)
@@ -182,7 +184,9 @@ class ReverseTransformer(FunctionView):
         if saved:
             target = gast.Tuple(elts=[n.name(v, store=True) for v in saved], ctx=gast.Store())
             restore = [n.assign(target, n.call(POP))]
-        backward, bind_pop = _direct_tape_use(restore + backward, POP, "pop")
+        if recomputed:
+            recomputed.insert(0, comment("one operation each: recomputed, not kept on the tape"))
+        backward, bind_pop = _direct_tape_use(restore + recomputed + backward, POP, "pop")
         backward_body = self.tape_setup(push=False, pop=bind_pop, own=False) + backward
         grads = self.grads[0] if len(self.grads) == 1 else \
             gast.Tuple(elts=self.grads, ctx=gast.Load())
@@ -193,6 +197,38 @@ class ReverseTransformer(FunctionView):
         bargs = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=[],
                                kw_defaults=[], kwarg=None, defaults=[])
         return forward, _function(backward_name, bargs, backward_body)
+
+    def recomputable(self, saved):
+        """Copies of the primal statements `v = a op b` (one arithmetic operation on
+        names and constants) whose result the backward sweep of a straight-line split
+        function can recompute from what it restores, instead of keeping v on the tape."""
+        if not all(isinstance(s, gast.Assign) for s in self.primal):
+            return []
+        stores = {}
+        for s in self.primal:
+            for name_ in n.stored_names([s]):
+                stores[name_] = stores.get(name_, 0) + 1
+        local = set(self.locals) | set(self.params)
+        available = {v for v in saved if stores.get(v, 0) <= 1}
+        out = []
+        for s in self.primal:
+            target = s.targets[0]
+            if not isinstance(target, gast.Name) or target.id not in saved \
+                    or stores.get(target.id) != 1:
+                continue
+            value = s.value
+            operands = [value.left, value.right] if isinstance(value, gast.BinOp) and \
+                not isinstance(value.op, gast.MatMult) else \
+                [value.operand] if isinstance(value, gast.UnaryOp) else None
+            operands = [x.operand if isinstance(x, gast.UnaryOp) and isinstance(
+                x.operand, gast.Constant) else x for x in operands or []] or None
+            if operands is None or not all(
+                    isinstance(x, gast.Constant) or isinstance(x, gast.Name) and (
+                        x.id not in local or x.id in available and x.id != target.id)
+                    for x in operands):
+                continue
+            out.append(copy.deepcopy(s))
+        return out
 
     def tape_setup(self, push, pop, own):
         if not self.uses_tape and own:

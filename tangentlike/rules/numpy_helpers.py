@@ -16,7 +16,8 @@ for orders other than 2 / 'fro' (a NotImplementedError says so).
 """
 
 from .. import numpy_runtime as _ntl
-from .registry import nondifferentiable, tangent
+from .. import runtime as _tl
+from .registry import adjoint, nondifferentiable, tangent
 
 nondifferentiable(_ntl.count, _ntl.extreme_weights, _ntl.not_nan, _ntl.negated,
                   _ntl.split_axis, _ntl.linspace_weights, _ntl.axes_of, _ntl.is_zero)
@@ -42,6 +43,22 @@ def add_at(ans, b, x, index, g, shape=None, db=None, dg=None):
 @tangent(_ntl.spread)
 def spread(ans, g, shape, x, dg):
     return _ntl.spread(dg, shape, x)
+
+
+# adjoints (reverse over reverse): both are linear in their adjoint arguments, and
+# spreading to `shape` then summing to a shape is its own transpose
+
+
+@adjoint(_ntl.spread)
+def spread_adjoint(g, ans, g0, shape, x):
+    return _ntl.spread(g, shape, g0)
+
+
+@adjoint(_ntl.add_at)
+def add_at_adjoint(g, ans, b, x, index, g0, shape=None):
+    if shape is None:
+        return g, 0.0, 0.0, _tl.unbroadcast(_tl.item(g, index), g0)
+    return g, 0.0, 0.0, _ntl.spread(_tl.item(g, index), shape, g0)
 
 
 @tangent(_ntl.sum_like)
