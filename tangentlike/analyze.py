@@ -69,13 +69,17 @@ def is_append(s):
             and len(v.args) == 1)
 
 
+def _is_runtime_helper(fn):
+    return (getattr(fn, "__module__", None) or "").startswith("tangentlike.")
+
+
 def _differentiable_arguments(call, rule):
     """The arguments of `call` values flow through.  For a runtime helper of generated
-    code (a rule with only a tangent template) those its template takes `d<param>`
-    for: `_ntl.unreduce(g, a)` reads only the shape of `a`."""
+    code, those its tangent template takes `d<param>` for: `_ntl.unreduce(g, a)`
+    reads only the shape of `a`."""
     arguments = list(call.args) + [k.value for k in call.keywords]
     template = None
-    if rule is not None and not rule.adjoints:
+    if rule is not None and _is_runtime_helper(rule.callable):
         template = rule.tangent_for(len(call.args), [k.arg for k in call.keywords])
     if template is None:
         return arguments
@@ -156,8 +160,8 @@ def kinds(fn, arg_kinds, resolve, call_kind=None):
     assignments = []
     for s in simple_statements(fn.body):
         target, value = target_and_value(s)
-        if target is None:
-            continue
+        if target is None or isinstance(value, gast.Constant) and value.value is None:
+            continue                # `_t1 = None`: a placeholder, never computed with
         whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
         assignments.append((target, value if whole else _ElementWrite(value)))
     for_targets = [s.target.id for s in _loops(fn.body) if isinstance(s, gast.For)]
@@ -234,6 +238,8 @@ def expression_kind(e, kind, resolve, call_kind=None):
         args = [expression_kind(a, kind, resolve, call_kind) for a in e.args]
         if rule.callable in (list, tuple) and args == [_SEQUENCE]:
             return _SEQUENCE
+        if rule.callable is len:
+            return _SCALAR
         if rule.scalar and all(a == _SCALAR for a in args):
             return _SCALAR
         module = getattr(rule.callable, "__module__", None) or ""

@@ -138,6 +138,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
 
     form "joint": one reverse-mode function `value_and_grad_<f>`; "split":
     `forward_<f>` and `backward_<f>` (for calls from other generated code);
+    "joint-inline": "joint" with the user functions `fn` calls written out in it
+    (a gradient to be differentiated again in reverse mode);
     "jvp": the forward-mode function `jvp_<f>`; "hvp": for `fn` a generated
     `value_and_grad_<f>`, its forward mode reduced to the tangent of the gradient
     (`hvp_<f>`, a Hessian-vector product), with everything else removed.
@@ -148,7 +150,10 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     namer = Namer(taken)
     arrays = any(kind not in ("scalar", "scalars") for kind in kinds.values())
     modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
-    normalized = normalize(parsed, namer, arrays, kinds, modules)
+    normalized = normalize(parsed, namer, arrays, kinds, modules,
+                           write_out_calls=form == "joint-inline",
+                           reverse=form not in ("jvp", "hvp"))
+    form = "joint" if form == "joint-inline" else form
     params = [a.id for a in normalized.args.posonlyargs + normalized.args.args
               + normalized.args.kwonlyargs]
     modules.taken |= set(params) | calls.local_names(normalized.body, params, parsed.namespace)
@@ -336,7 +341,7 @@ def _load(fn, wrt, kinds, form):
             return hit.functions()
         return hit if isinstance(hit, tuple) else (hit,)
     source_text = _source_text(fn) + "".join(
-        _source_text(callee) for callee in _written_out_callees(fn))
+        _source_text(callee) for callee in _written_out_callees(fn, form == "joint-inline"))
     disk_key = cache.make_key(form, __version__,
                               getattr(fn, "__module__", "") or "", fn.__qualname__, source_text,
                               tuple(wrt), key[3], _rules_fingerprint(), _code_fingerprint())
@@ -393,9 +398,9 @@ def _source_text(fn):
         return parse_function(fn).source      # raises SourceUnavailableError
 
 
-def _written_out_callees(fn):
+def _written_out_callees(fn, every_call=False):
     try:
-        return written_out_callees(parse_function(fn))
+        return written_out_callees(parse_function(fn), every_call)
     except (TangentlikeError, RecursionError):     # reported by the transform itself
         return []
 
@@ -610,7 +615,7 @@ def grad(f, wrt=0, check_nans=False):
     a NaN or an infinity raises NonFiniteError naming the user's line.
     """
     derivative = getattr(f, "__tangentlike_derivative__", None)
-    if derivative is not None and derivative[0] == "grad":
+    if derivative is not None and derivative[0] in ("grad", "grad of grad"):
         from .higher import grad_of_gradient
         return grad_of_gradient(f, wrt)
     fn = _unwrap(f)

@@ -8,12 +8,13 @@ n-th derivative of a scalar function is forward mode applied n - 1 times over
 it.  No finite differences anywhere.
 """
 
+import inspect
 import weakref
 
 import numpy as np
 
 from .api import _Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp, vjp, wrt_names
-from .errors import TangentlikeError
+from .errors import TangentlikeError, UnsupportedSyntaxError
 from .runtime import grad_like
 
 
@@ -27,8 +28,11 @@ _hvps = weakref.WeakKeyDictionary()        # generated value_and_grad -> its hvp
 
 
 def _forward_over_reverse(fn, wrt, args):
-    """`hvp_<f>(*args, 1.0, *vectors)`: the tangent of the gradient of `fn` (forward
-    mode over its generated `value_and_grad` function), and the args."""
+    """`hvp_<f>(*args, 1.0, *vectors)`: the tangent of the gradient of `fn`, and the
+    args.  Forward mode runs over the generated `value_and_grad` function when that
+    code is self-contained, else over the same gradient with the functions it calls
+    written out in it; where they cannot be (recursion, methods of objects known at
+    run time), the product is reverse mode over forward mode (`_reverse_over_forward`)."""
     wrt = tuple(wrt)
     by_wrt = _gradients.setdefault(fn, {})
     gradient = by_wrt.get(wrt)
@@ -38,10 +42,54 @@ def _forward_over_reverse(fn, wrt, args):
     generated = gradient.generated(args)
     hvp_fn = _hvps.get(generated)
     if hvp_fn is None:
-        params = list(_signature(generated).parameters)
-        kinds = {p: arg_kind(v) for p, v in zip(params, args + (1.0,))}
-        hvp_fn = _hvps[generated] = _load(generated, wrt, kinds, "hvp")[0]
+        kinds = {p: arg_kind(v) for p, v in zip(_signature(fn).parameters, args)}
+        level = generated if _self_contained(generated) else \
+            _written_out_gradient(fn, wrt, kinds)
+        if level is None:
+            hvp_fn = _reverse_over_forward(fn, wrt, kinds)
+        else:
+            params = list(_signature(level).parameters)
+            level_kinds = {p: arg_kind(v) for p, v in zip(params, args + (1.0,))}
+            hvp_fn = _load(level, wrt, level_kinds, "hvp")[0]
+        _hvps[generated] = hvp_fn
     return hvp_fn, args
+
+
+def _written_out_gradient(fn, wrt, kinds):
+    """The generated `value_and_grad_<f>` with the user functions it calls written out
+    in it, or None when they cannot all be (recursion, methods of run-time objects)."""
+    try:
+        generated = _load(fn, tuple(wrt), kinds, "joint-inline")[0]
+    except UnsupportedSyntaxError:
+        return None
+    return generated if _self_contained(generated) else None
+
+
+def _self_contained(generated):
+    """True when generated code calls no other generated derivative (whose tape the
+    forward mode over it could not follow)."""
+    names = set(generated.__code__.co_names)
+    if names & {"split_method", "grad_call_adjoint", "grad_call_tangent"}:
+        return False
+    scope = generated.__globals__
+    return not any(inspect.isfunction(scope.get(x)) and scope[x] is not generated
+                   and scope[x].__globals__.get("__name__") == "tangentlike_generated"
+                   for x in names)
+
+
+def _reverse_over_forward(fn, wrt, kinds):
+    """A function like `hvp_<f>` computing H v as the gradient of the directional
+    derivative: reverse mode over the generated forward-mode function `jvp_<f>`."""
+    tangent_fn = _load(fn, wrt, kinds, "jvp")[0]
+    params = list(_signature(tangent_fn).parameters)
+    count = len(kinds)
+
+    def hvp_fn(*call):                       # (*args, 1.0, *vectors), as hvp_<f> takes
+        jvp_args = call[:count] + call[count + 1:]
+        jvp_kinds = {p: arg_kind(v) for p, v in zip(params, jvp_args)}
+        gradient = _load(tangent_fn, wrt, jvp_kinds, "joint")[0]
+        return gradient(*jvp_args, (0.0, 1.0))[1]
+    return hvp_fn
 
 
 def hvp(f, primals, vectors):
@@ -116,8 +164,9 @@ def _hvp_at(fn, names, args, position, vector):
 def derivative(f, order=1):
     """The `order`-th derivative of a scalar function of one float, as a function.
 
-    Order 1 is reverse mode; each further order applies forward mode to the
-    code of the previous one.
+    Order 1 is the generated forward-mode function `jvp_<f>`; each further order
+    applies forward mode to the code of the previous one (through calls and
+    recursion: no tape is involved).
 
     >>> import tangentlike as tl
     >>> def f(x):
@@ -134,8 +183,9 @@ def derivative(f, order=1):
     def nth_derivative(x, *rest):
         x = float(x)
         args = (x,) + rest
-        gradient = _Gradient(fn, names, single=True)
-        level = gradient.generated(gradient.arguments(args, {}))
+        args = _Gradient(fn, names, single=True).arguments(args, {})
+        kinds = {p: arg_kind(v) for p, v in zip(params, args)}
+        level = _load(fn, names, kinds, "jvp")[0]
         call_args = list(args) + [1.0]
         for _ in range(order - 1):
             level_params = list(_signature(level).parameters)
@@ -233,28 +283,66 @@ def _square(j, what):
 
 
 def grad_of_gradient(derivative, wrt=0):
-    """`tl.grad(tl.grad(f, wrt=x), wrt=y)`: the derivative of ∂f/∂x (a scalar: x is a
-    float) with respect to y, a column of the Hessian, by one Hessian-vector product."""
+    """`tl.grad(d, wrt=y)` for `d` a scalar-valued derivative made by tangentlike
+    (`tl.grad(f, wrt=x)` with x a float, or such a function itself): reverse mode
+    applied to the generated code of `d` (reverse over reverse), to any order.  When
+    f's gradient cannot be written as one function (f recurses, or calls methods of
+    objects known only at run time), the second order is reverse over forward.
+
+    Level 1's generated `value_and_grad_f(*args, 1.0)` returns (value, ∂f/∂x); the
+    next level differentiates that function with the cotangent (0, 1), which picks
+    ∂f/∂x, and returns ((value, ∂f/∂x), its gradient); and so on."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
-    params = list(_signature(fn).parameters)
     if not single or len(names) != 1:
         raise TangentlikeError("the gradient of a gradient needs the inner gradient to be "
                                "with respect to one argument (a float)")
     outer, outer_single = wrt_names(fn, wrt)
-    inner = params.index(names[0])
+    levels = {}               # argument kinds -> (generated function, extra arguments)
 
     def grad_of_grad_fn(*args):
-        if not isinstance(args[inner], float):
-            raise TangentlikeError(
-                f"the gradient of a gradient needs {names[0]!r} to be a float (the inner "
-                f"gradient must be a scalar); for arrays use tl.hessian or tl.hvp")
-        vectors = [0.0 if isinstance(a, float) else (np.zeros_like(a) if hasattr(a, "shape")
-                                                     else None) for a in args]
-        vectors[inner] = 1.0
-        products = hvp(fn, args, vectors)
-        differentiable = [params[k] for k in _differentiable(args)]
-        products = products if len(differentiable) > 1 else (products,)
-        by_name = dict(zip(differentiable, products))
-        result = tuple(by_name[name] for name in outer)
-        return result[0] if outer_single else result
+        args = _Gradient(fn, names, single=True).arguments(args, {})
+        kinds = tuple(map(arg_kind, args))
+        level = levels.get(kinds)
+        if level is None:
+            level = levels[kinds] = _reverse_over(derivative, outer, args)[:2]
+        generated, extra = level
+        return generated(*args, *extra)[1]
+    grad_of_grad_fn.__tangentlike_inner__ = derivative
     return _mark(grad_of_grad_fn, "grad of grad", fn, outer, outer_single)
+
+
+def _level(derivative, args):
+    """(generated function, its arguments after `args`, the cotangent of its outputs
+    that picks the value of `derivative`) for a derivative made by tangentlike."""
+    kind, fn, names, single = derivative.__tangentlike_derivative__
+    position = list(_signature(fn).parameters).index(names[0])
+    if not isinstance(args[position], float):
+        raise TangentlikeError(
+            f"the gradient of a gradient needs {names[0]!r} to be a float (the inner "
+            f"gradient must be a scalar); for arrays use tl.hessian or tl.hvp")
+    if kind == "grad":
+        # the gradient with the functions it calls written out; where they cannot be
+        # (recursion, methods known at run time), the forward-mode derivative, which
+        # returns the same (value, ∂f/∂x) from jvp_<f>(*args, 1.0)
+        kinds = {p: arg_kind(v) for p, v in zip(_signature(fn).parameters, args)}
+        generated = _written_out_gradient(fn, names, kinds)
+        if generated is None:
+            generated = _load(fn, tuple(names), kinds, "jvp")[0]
+        return generated, (1.0,), (0.0, 1.0)
+    return _reverse_over(derivative.__tangentlike_inner__, names, args)
+
+
+def _reverse_over(inner, wrt, args):
+    """The level above `inner`: reverse mode over its generated code, with respect to
+    `wrt`, seeded with the cotangent that picks `inner`'s value."""
+    generated, extra, cotangent = _level(inner, args)
+    params = list(_signature(generated).parameters)
+    kinds = {p: arg_kind(v) for p, v in zip(params, tuple(args) + tuple(extra))}
+    above = _load(generated, tuple(wrt), kinds, "joint")[0]
+    return above, tuple(extra) + (cotangent,), (_zero_like(cotangent), 1.0)
+
+
+def _zero_like(structure):
+    if isinstance(structure, tuple):
+        return tuple(_zero_like(x) for x in structure)
+    return 0.0

@@ -40,7 +40,8 @@ from .parse import parse_function
 _PURE_BUILTINS = {"len", "int", "min", "max", "abs", "round"}
 
 
-def normalize(parsed, namer, arrays=False, kinds=None, modules=None):
+def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_calls=False,
+              reverse=True):
     """The normalized copy of `parsed.node`.
 
     `kinds` (argument kinds) name the classes of object arguments, whose method calls
@@ -49,6 +50,11 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None):
     keep (operands of `* / ** @`, arguments of calls) gets a name of its own unless
     it already is a name, constant or subscript: the backward sweep then reuses the
     array instead of recomputing it.
+    Generated reverse-mode code being differentiated again in reverse mode
+    (`reverse`: reverse over reverse) has its tape rewritten into a list that is only appended to and read back by a
+    decreasing index (see `_IndexedTape`).
+    `write_out_calls`: every call of a user function is written out that way (for a
+    gradient that will be differentiated again in reverse mode).
     A user function given a nested function or lambda (`apply(lambda t: t * x, x)`)
     is written out at the call, like a nested function; the names it reads from its
     own module are reached through that module, named by `modules` (ModuleNames).
@@ -59,7 +65,11 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None):
             and isinstance(body[0].value.value, str):
         body = body[1:]                       # drop the docstring
     body = _devirtualize(body, parsed, kinds or {})
+    if reverse and _uses_generated_tape(body):
+        body = _IndexedTape(namer, parsed).function_body(body)
     desugar = _Desugar(parsed, namer, arrays, modules)
+    desugar.write_out_calls = write_out_calls
+    desugar.kinds = dict(kinds or {})
     desugar.nested = _nested_functions(body)
     body = desugar.block(body)
     _reject_escaping(body, desugar.nested, parsed)
@@ -70,6 +80,204 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None):
     return fn
 
 
+# -- generated code differentiated again ---------------------------------------------
+
+_TAPE, _PUSH, _POP = "_tape", "_push", "_pop"      # as reverse.py names them
+
+
+def _uses_generated_tape(body):
+    """True for generated reverse-mode code: it has a tape, or updates list or container
+    adjoints in place (`_tl.pop_last`, `_tl.extract`)."""
+    return any(isinstance(s, gast.Assign) and n.is_name(s.targets[0], _TAPE) for s in body) \
+        or any(isinstance(x, gast.Call) and (_is_pop_last(x) or _is_extract(x))
+               for s in body for x in gast.walk(s))
+
+
+class _IndexedTape:
+    """The tape of generated reverse-mode code as forms the reverse stage handles:
+    `_push(v)` -> `tape.append(v)`, `v = _pop()` -> `v = tape[top]; top = top - 1`,
+    `for v in _tl.popped(_tape, n):` -> a loop over `range(n)` reading `tape[top]`.
+    The pushes all come before the pops (the forward sweep, then the backward), so
+    `top = len(tape) - 1` is set before the first statement that pops."""
+
+    def __init__(self, namer, parsed):
+        self.namer, self.parsed = namer, parsed
+        self.tape, self.top = namer.fresh("tape"), namer.fresh("top")
+        self.tops = {}          # list adjoint read by _tl.pop_last -> its index variable
+
+    def function_body(self, body):
+        self.check_calls(body)
+        body = [s for s in body if not (isinstance(s, gast.Assign) and isinstance(
+            s.targets[0], gast.Name) and s.targets[0].id in (_PUSH, _POP))]
+        body = [_rename(s, {_TAPE: self.tape}) for s in body]
+        out, started = [], False
+        for s in body:
+            if not started and self.tape_reads_in(s):
+                out.append(n.assign(self.top, n.binop(n.call("len", n.name(self.tape)),
+                                                       gast.Sub(), n.const(1)), n.line_of(s)))
+                started = True
+            for adjoint in self.adjoint_lists_popped(s):
+                out.append(n.assign(self.tops[adjoint], n.call("_tl.last_index",
+                                                               n.name(adjoint)), n.line_of(s)))
+            out.extend(self.stmt(s))
+        return out
+
+    def check_calls(self, body):
+        """Calls reverse mode cannot follow a second time are an error here, named."""
+        from .rules import lookup
+        for call in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Call)):
+            if _is_pop_last(call) or _is_extract(call) or _is_popped(call):
+                continue                                  # rewritten below
+            passes_tape = not n.is_name(call.func, "len") and (
+                any(n.is_name(a, _TAPE) for a in call.args)
+                or any(n.is_name(k.value, _TAPE) for k in call.keywords))
+            helper = _resolve(self.parsed, set(), call.func) \
+                if isinstance(call.func, gast.Attribute) else None
+            rule = lookup(helper) if helper is not None else None
+            runtime = getattr(helper, "__module__", "") in ("tangentlike.runtime",
+                                                          "tangentlike.numpy_runtime")
+            if passes_tape or runtime and not (rule and (rule.adjoints or rule.nondifferentiable)):
+                what = _call_text(call)
+                filename, line, column, text = self.parsed.location(call)
+                raise UnsupportedSyntaxError(
+                    f"differentiating a gradient again in reverse mode through {what}",
+                    "reverse over reverse does not follow calls of other functions' "
+                    "derivatives or this helper yet; use forward over reverse instead: "
+                    "tl.hessian, tl.hvp or tl.derivative", filename=filename, line=line,
+                    column=column, source_line=text)
+
+    def adjoint_lists_popped(self, s):
+        """The list adjoints `s` first reads back with `_tl.pop_last` (in order)."""
+        found = []
+        for x in gast.walk(s):
+            if isinstance(x, gast.Call) and _is_pop_last(x) and x.args[0].id not in self.tops:
+                self.tops[x.args[0].id] = self.namer.fresh(f"top_{x.args[0].id.lstrip('_')}")
+                found.append(x.args[0].id)
+        return found
+
+    def tape_reads_in(self, node):
+        return any(isinstance(x, gast.Call) and (self.is_pop(x) or _is_popped(x))
+                   for x in gast.walk(node))
+
+    def pops_in(self, node):
+        return any(isinstance(x, gast.Call) and (self.is_pop(x) or _is_popped(x)
+                                                 or _is_pop_last(x) or _is_extract(x))
+                   for x in gast.walk(node))
+
+    def is_pop(self, call):
+        return (n.is_name(call.func, _POP) or isinstance(call.func, gast.Attribute)
+                and call.func.attr == "pop" and n.is_name(call.func.value, self.tape)) \
+            and not call.args
+
+    def block(self, stmts):
+        return [x for s in stmts for x in self.stmt(s)]
+
+    def stmt(self, s):
+        line = n.line_of(s)
+        if isinstance(s, gast.FunctionDef) or not self.pops_in(s) and not self.pushes(s):
+            return [s]
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+                and n.is_name(s.value.func, _PUSH):
+            s.value.func = gast.Attribute(value=n.name(self.tape), attr="append",
+                                          ctx=gast.Load())
+            return [s]
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
+                and self.is_pop(s.value):
+            return [n.assign(s.targets[0], self.read(), line), self.step(line)]
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
+                and _is_extract(s.value):          # the adjoint of an item assignment
+            container, index = s.value.args
+            return [n.assign(s.targets[0], n.call("_tl.item", copy.deepcopy(container),
+                                                  copy.deepcopy(index)), line),
+                    n.assign(copy.deepcopy(container), n.call(
+                        "_tl.zeroed_at", copy.deepcopy(container), index), line)]
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
+                and _is_pop_last(s.value):         # the adjoint of a list's append
+            adjoint = s.value.args[0].id
+            top = self.tops[adjoint]
+            return [n.assign(s.targets[0], n.call("_tl.item", n.name(adjoint), n.name(top)),
+                             line),
+                    n.assign(top, n.binop(n.name(top), gast.Sub(), n.const(1)), line)]
+        if isinstance(s, gast.For) and isinstance(s.iter, gast.Call) and _is_popped(s.iter):
+            pre = []
+            count = self.hoisted(s.iter.args[1], pre, line)
+            index = self.namer.fresh("_k")
+            s.body = [n.assign(s.target, self.read(), line), self.step(line)] \
+                + self.block(s.body)
+            s.target, s.iter = n.name(index, store=True), n.call("range", count)
+            return pre + [s]
+        pre = []
+        for field in ("value", "test", "iter"):
+            if getattr(s, field, None) is not None:
+                setattr(s, field, self.hoisted(getattr(s, field), pre, line))
+        if isinstance(s, gast.While) and pre:
+            self.fail(s)
+        for field in ("body", "orelse"):
+            if getattr(s, field, None):
+                setattr(s, field, self.block(getattr(s, field)))
+        return pre + [s]
+
+    def pushes(self, s):
+        return any(isinstance(x, gast.Call) and n.is_name(x.func, _PUSH) for x in gast.walk(s))
+
+    def hoisted(self, e, pre, line):
+        """`e` with each pop in it read into a temporary assigned in `pre`."""
+        if isinstance(e, gast.Call) and self.is_pop(e):
+            temp = self.namer.temp()
+            pre.extend([n.assign(temp, self.read(), line), self.step(line)])
+            return n.name(temp)
+        if isinstance(e, gast.Call) and n.is_name(e.func, _PUSH):
+            e.func = gast.Attribute(value=n.name(self.tape), attr="append", ctx=gast.Load())
+        if isinstance(e, gast.Call) and _is_popped(e):
+            self.fail(e)
+        for field, value in gast.iter_fields(e):
+            if isinstance(value, gast.AST):
+                setattr(e, field, self.hoisted(value, pre, line))
+            elif isinstance(value, list):
+                setattr(e, field, [self.hoisted(v, pre, line) if isinstance(v, gast.AST)
+                                   else v for v in value])
+        return e
+
+    def read(self):
+        return gast.Subscript(value=n.name(self.tape), slice=n.name(self.top), ctx=gast.Load())
+
+    def step(self, line):
+        return n.assign(self.top, n.binop(n.name(self.top), gast.Sub(), n.const(1)), line)
+
+    def fail(self, node):
+        filename, line, column, text = self.parsed.location(node)
+        raise UnsupportedSyntaxError(
+            "a tape read in a form tangentlike does not differentiate again",
+            "differentiate the original function to a higher order instead "
+            "(tl.hessian, tl.hvp, tl.derivative)", filename=filename, line=line,
+            column=column, source_line=text)
+
+
+def _is_pop_last(call):
+    func = call.func
+    return isinstance(func, gast.Attribute) and func.attr == "pop_last" \
+        and len(call.args) == 1 and isinstance(call.args[0], gast.Name)
+
+
+def _is_extract(call):
+    func = call.func
+    return isinstance(func, gast.Attribute) and func.attr == "extract" \
+        and len(call.args) == 2 and isinstance(call.args[0], gast.Name)
+
+
+def _call_text(call):
+    path, func = [], call.func
+    while isinstance(func, gast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    return ".".join([getattr(func, "id", "...")] + path[::-1])
+
+
+def _is_popped(call):
+    func = call.func
+    return isinstance(func, gast.Attribute) and func.attr == "popped" and len(call.args) == 2
+
+
 class _Desugar:
     """Statement-by-statement rewriting into the core forms (before jumps)."""
 
@@ -78,6 +286,8 @@ class _Desugar:
         self.namer = namer
         self.arrays = arrays
         self.modules = modules
+        self.write_out_calls = False
+        self.kinds = {}           # name -> argument kind ("object:mod.Class" matters here)
         self.nested = {}        # nested function name -> its FunctionDef (lambdas too)
         self.inlining = []      # names of the nested functions (and callees) being inlined
         self.own_names = assigned_names(parsed.node)
@@ -188,7 +398,8 @@ class _Desugar:
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Name) \
                 and e.func.id in self.nested:
             return self.returned(self.inline(e, out, line), out, line, top)
-        if isinstance(e, gast.Call) and self.passes_function(e):
+        if isinstance(e, gast.Call) and (self.passes_function(e) or self.write_out_calls
+                                         and _is_plain_function(self.resolve(e.func))):
             return self.returned(self.inline_callee(e, out, line), out, line, top)
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute):     # the value a method is called on
@@ -295,15 +506,26 @@ class _Desugar:
                       "differentiate through", "only Python functions defined at module "
                       "level (without a derivative rule) can be given a lambda or nested "
                       "function; call the function value directly, or write such a helper")
+        if callee in self.inlining and self.write_out_calls:
+            self.fail(call, f"recursive function {callee.__name__!r} in a gradient that "
+                      "is differentiated again in reverse mode", "use forward over reverse "
+                      "instead (tl.hessian, tl.hvp, tl.derivative), or make the recursion "
+                      "a loop")
         if callee in self.inlining:
             self.fail(call, f"recursive function {callee.__name__!r} given a function "
                       "value", "pass the function to a non-recursive helper, or make "
                       "the recursion a loop")
         parsed = parse_function(callee)
         check(parsed)
+        objects = self.object_kinds(call, callee)
+        parsed.node.body = _devirtualize(parsed.node.body, parsed, objects)
         fdef = _transplant(parsed, self.parsed, self.own_names, self.namer, self.module_name,
                            n.line_of(call))
         bound = self.bind_arguments(call, callee, fdef)
+        renamed = dict(zip(inspect.signature(callee).parameters,
+                           [a.id for a in fdef.args.posonlyargs + fdef.args.args
+                            + fdef.args.kwonlyargs]))
+        self.kinds.update((renamed[p], kind) for p, kind in objects.items())
         functions = {p: self.function_value(a) for p, a in bound.items()
                      if self.is_local_function(a)}
         references = {p: a for p, a in bound.items()
@@ -325,6 +547,18 @@ class _Desugar:
         ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
         out.extend(body)
         return n.const(None) if ret is None or ret.value is None else ret.value
+
+    def object_kinds(self, call, callee):
+        """Parameter of `callee` -> "object:mod.Class" for the arguments whose class is
+        known (so the methods called on them inside are resolved too)."""
+        try:
+            bound = inspect.signature(callee).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords}).arguments
+        except TypeError:
+            return {}
+        return {p: self.kinds[a.id] for p, a in bound.items()
+                if isinstance(a, gast.Name) and str(self.kinds.get(a.id, "")).startswith(
+                    "object:")}
 
     def bind_arguments(self, call, callee, fdef):
         """Renamed parameter of `fdef` -> argument expression (defaults included)."""
@@ -384,7 +618,13 @@ class _Desugar:
         if not isinstance(base, gast.Name):
             base = self.hoist(base, out, line)
         index = e.slice
-        if any(isinstance(x, gast.Call) for x in gast.walk(index)):
+        if isinstance(index, gast.Slice):            # a slice is not a value: its bounds are
+            for field in ("lower", "upper", "step"):
+                bound = getattr(index, field)
+                if bound is not None and any(isinstance(x, gast.Call) for x in gast.walk(bound)):
+                    setattr(index, field, self.hoist(self.expr(bound, out, line, top=True),
+                                                     out, line))
+        elif any(isinstance(x, gast.Call) for x in gast.walk(index)):
             index = self.hoist(self.expr(index, out, line, top=True), out, line)
         return base, index
 
@@ -593,19 +833,20 @@ def _resolve(parsed, own_names, expr):
     return obj
 
 
-def written_out_callees(parsed):
-    """The user functions that calls in `parsed` give function values to (and so are
-    written out in its derivative), and theirs in turn: their source is part of the
-    derivative's."""
+def written_out_callees(parsed, every_call=False):
+    """The user functions that calls in `parsed` give function values to (every user
+    function it calls, with `every_call`), and so are written out in its derivative,
+    and theirs in turn: their source is part of the derivative's."""
     found = []
 
     def scan(parsed, function_names):
         own = assigned_names(parsed.node)
         for call in (x for x in gast.walk(parsed.node) if isinstance(x, gast.Call)):
             values = call.args + [k.value for k in call.keywords]
-            if not any(isinstance(a, gast.Lambda) or isinstance(a, (gast.Name, gast.Attribute))
-                       and (getattr(a, "id", None) in function_names
-                            or callable(_resolve(parsed, own, a))) for a in values):
+            if not every_call and not any(
+                    isinstance(a, gast.Lambda) or isinstance(a, (gast.Name, gast.Attribute))
+                    and (getattr(a, "id", None) in function_names
+                         or callable(_resolve(parsed, own, a))) for a in values):
                 continue
             callee = _resolve(parsed, own, call.func)
             if _is_plain_function(callee) and callee not in found:
@@ -671,7 +912,8 @@ def _transplant(callee, caller, caller_names, namer, module_name, line):
     `module.name`, and every node takes the caller's `line`."""
     fdef = copy.deepcopy(callee.node)
     own = assigned_names(fdef) | set(_nested_functions(fdef.body))
-    prefix = callee.fn.__name__.strip("_") or "callee"
+    name_ = callee.node.name if callee.node.name.isidentifier() else "lambda"
+    prefix = name_.strip("_") or "callee"
     renames = {v: namer.fresh(f"{prefix}_{v.lstrip('_')}") for v in sorted(own)}
 
     class Transplant(gast.NodeTransformer):
@@ -800,8 +1042,9 @@ class _Jumps:
 
     def may_set(self, s, loop, lower_returns):
         flags = set()
+        own_loop = isinstance(s, (gast.For, gast.While))   # its jumps are its own
         for sub in _walk_same_function(s, into_loops=False):
-            if not loop or id(sub) in loop["tails"]:
+            if not loop or own_loop or id(sub) in loop["tails"]:
                 continue
             if isinstance(sub, gast.Break):
                 flags.add(loop["break"])

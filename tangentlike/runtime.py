@@ -423,3 +423,45 @@ def split(function, wrt, kinds):
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
+
+
+# -- adjoints of the helpers above (generated code differentiated in reverse mode) ------
+
+def item_adjoint(g, b, index):
+    """The adjoint of `b` for `item(b, index)`: `g` at `index`, zero elsewhere."""
+    if _is_zero(b) and not isinstance(b, (list, dict)):
+        return 0.0
+    return add_at(0.0, b, index, g)
+
+
+def reduce_like(g, a, axis=None, keepdims=False):
+    """The adjoint of `unreduce(g0, a, axis, keepdims)` with respect to g0: `g` summed
+    over the axes the reduction removed."""
+    if not _is_array(g):
+        return g
+    return g.sum(axis=axis, keepdims=keepdims) if axis is not None else g.sum()
+
+
+def last_index(b):
+    """len(b) - 1 for a list adjoint, -1 for the zero sentinel (nothing to read back)."""
+    return len(b) - 1 if isinstance(b, list) else -1
+
+
+def zeroed_at(b, index):
+    """A copy of the adjoint `b` with zero at `index` (`extract` without the update in
+    place, for code that is differentiated again)."""
+    if _is_zero(b) and not isinstance(b, (list, dict)):
+        return b
+    b = copy(b)
+    b[index] = zeros_like(b[index]) if not _is_array(b) else 0
+    return b
+
+
+def fill_like_adjoint(g, g0):
+    """The adjoint of `g0` for `fill_like(g0, xs)`: the sum of `g`'s entries."""
+    if isinstance(g, list):
+        total = 0.0
+        for v in g:
+            total = add(total, v)
+        return unbroadcast(total, g0)
+    return unbroadcast(g, g0)

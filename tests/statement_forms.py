@@ -500,6 +500,20 @@ def return_from_nested_loop(x, n):
     return s
 
 
+def inner_tail_break_then_more(x, n):
+    """The inner loop ends with `if ...: break`; the outer body goes on after it."""
+    s = 0.0
+    for i in range(n):
+        for j in range(n):
+            s = s + x * (i + j + 1)
+            if s > 5.0:
+                break
+        s = s * 0.5
+        if s > 20.0:
+            break
+    return s
+
+
 # ----------------------------------------------------------------- builtins
 
 def builtin_abs(x):
@@ -1039,6 +1053,8 @@ CASES = [
     Case("return_in_while_no_trip", return_in_while, (120.0,)),
     Case("return_from_nested_loop", return_from_nested_loop, (0.4, 3)),
     Case("return_from_nested_loop_none", return_from_nested_loop, (0.1, 2)),
+    Case("inner_tail_break_then_more[breaks]", inner_tail_break_then_more, (0.6, 3)),
+    Case("inner_tail_break_then_more[runs]", inner_tail_break_then_more, (0.1, 3)),
     # --- builtins (scalar)
     Case("builtin_abs", builtin_abs, (-1.2,)),
     Case("builtin_min_max", builtin_min_max, (1.4, 0.9), (0, 1)),

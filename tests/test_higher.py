@@ -4,12 +4,14 @@ Every value is checked against autograd (an independent AD) or a closed form.
 """
 
 import math
+import sys
 
 import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
 
+import call_cases
 import higher_functions as hf
 import tangentlike as tl
 
@@ -108,5 +110,36 @@ def test_grad_of_grad():
     assert d2(1.5) == pytest.approx(12.0 * 1.5 ** 2, rel=1e-12)
     mixed = tl.grad(tl.grad(hf.mixed, wrt=0), wrt=1)(0.7, 1.3)
     assert mixed == pytest.approx(2 * 0.7 + math.cos(0.91) - 0.91 * math.sin(0.91), rel=1e-12)
-    with pytest.raises(tl.TangentlikeError, match="derivative"):
-        tl.grad(d2)(1.5)
+    assert tl.grad(d2)(1.5) == pytest.approx(24.0 * 1.5, rel=1e-12)   # any order
+
+
+# -- Hessians through calls, recursion and methods ----------------------------------------
+
+CONVENTIONS = {"rule_nondifferentiable", "rule_straight_through", "stop_gradient_product",
+               "stop_gradient_of_call", "stop_gradient_in_loop"}   # differences disagree
+
+
+def _call_cases_with_a_float():
+    return [c for c in call_cases.CASES if c.name not in CONVENTIONS
+            and any(isinstance(a, float) for a in c.args)]
+
+
+@pytest.mark.parametrize("case", _call_cases_with_a_float(),
+                         ids=[c.name for c in _call_cases_with_a_float()])
+def test_hessian_through_calls_matches_differences_of_the_gradient(case):
+    """Forward over reverse follows the callees' generated code: written out in the
+    gradient, or, for recursion, reverse over forward."""
+    first = next(k for k, a in enumerate(case.args) if isinstance(a, float))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        gradient = tl.grad(case.fn, wrt=first)
+        h = 1e-5
+        up, down = list(case.args), list(case.args)
+        up[first] += h
+        down[first] -= h
+        expected = (gradient(*up) - gradient(*down)) / (2 * h)
+        got = tl.hessian(case.fn, wrt=first)(*case.args)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert got == pytest.approx(expected, rel=1e-5, abs=1e-6)

@@ -1,0 +1,127 @@
+"""Adjoint rules for the runtime helpers of generated reverse-mode code.
+
+They make a generated gradient differentiable in reverse mode again (reverse over
+reverse: `tl.grad(tl.grad(f))`).  Each helper is linear in its adjoint argument;
+the arguments that only give a shape or an index get no adjoint (0.0).  Helpers
+that update a container in place (`_tl.extract`, `_tl.pop_last`) have none: a
+gradient whose code uses them (item assignment, list appends) is differentiated
+again by forward mode instead (`tl.hessian`, `tl.hvp`).
+"""
+
+from .. import numpy_runtime as _ntl
+from .. import runtime as _tl
+from .registry import adjoint, nondifferentiable, tangent
+
+nondifferentiable(_tl.last_index)
+
+
+@adjoint(_tl.copy)
+def copy(g, ans, x):
+    return g
+
+
+@adjoint(_tl.snapshot)
+def snapshot(g, ans, v):
+    return g
+
+
+@adjoint(_tl.writable)
+def writable(g, ans, b):
+    return g
+
+
+@adjoint(_tl.unbroadcast)
+def unbroadcast(g, ans, g0, x):
+    return _tl.broadcast_like(g, g0), 0.0
+
+
+@adjoint(_tl.add)
+def add(g, ans, a, b):
+    return _tl.unbroadcast(g, a), _tl.unbroadcast(g, b)
+
+
+@adjoint(_tl.item)
+def item(g, ans, b, index):
+    return _tl.item_adjoint(g, b, index), 0.0
+
+
+@adjoint(_tl.item_before)
+def item_before(g, ans, container, index):
+    return _tl.item_adjoint(g, container, index), 0.0
+
+
+@adjoint(_tl.add_at)
+def add_at(g, ans, b, x, index, g0):
+    return g, 0.0, 0.0, _tl.unbroadcast(_tl.item(g, index), g0)
+
+
+@adjoint(_ntl.add_at)
+def add_at_array(g, ans, b, x, index, g0):
+    return g, 0.0, 0.0, _tl.unbroadcast(_tl.item(g, index), g0)
+
+
+@adjoint(_tl.unreduce)
+def unreduce(g, ans, g0, a, axis=None, keepdims=False):
+    return _tl.reduce_like(g, a, axis, keepdims)
+
+
+@adjoint(_ntl.unreduce)
+def unreduce_array(g, ans, g0, a, axis=None, keepdims=False):
+    return _tl.reduce_like(g, a, axis, keepdims)
+
+
+@adjoint(_ntl.sum_like)
+def sum_like(g, ans, g0, x):
+    return _tl.broadcast_like(g, g0)
+
+
+@adjoint(_tl.broadcast_like)
+def broadcast_like(g, ans, t, x):
+    return _tl.unbroadcast(g, t)
+
+
+# -- the helpers above, differentiated once more --------------------------------------
+
+@adjoint(_tl.item_adjoint)
+def item_adjoint(g, ans, g0, b, index):
+    return _tl.unbroadcast(_tl.item(g, index), g0)
+
+
+@tangent(_tl.item_adjoint)
+def item_adjoint_t(ans, g0, b, index, dg0):
+    return _tl.item_adjoint(dg0, b, index)
+
+
+@adjoint(_tl.reduce_like)
+def reduce_like(g, ans, g0, a, axis=None, keepdims=False):
+    return _tl.unreduce(g, a, axis, keepdims)
+
+
+@tangent(_tl.reduce_like)
+def reduce_like_t(ans, g0, a, axis=None, keepdims=False, dg0=None):
+    return _tl.reduce_like(dg0, a, axis, keepdims)
+
+
+@adjoint(_tl.fill_like)
+def fill_like(g, ans, g0, xs):
+    return _tl.fill_like_adjoint(g, g0), 0.0
+
+
+@adjoint(_tl.fill_like_adjoint)
+def fill_like_adjoint(g, ans, g0, g1):
+    return _tl.fill_like(g, g0)
+
+
+@adjoint(_tl.zeroed_at)
+def zeroed_at(g, ans, b, index):
+    return _tl.zeroed_at(g, index), 0.0
+
+
+@tangent(_tl.zeroed_at)
+def zeroed_at_t(ans, b, index, db):
+    return _tl.zeroed_at(db, index)
+
+
+@tangent(_tl.fill_like_adjoint)
+def fill_like_adjoint_t(ans, g, g0, dg):
+    return _tl.fill_like_adjoint(dg, g0)
