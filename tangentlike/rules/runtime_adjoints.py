@@ -2,7 +2,9 @@
 
 They make a generated gradient differentiable in reverse mode again (reverse over
 reverse: `tl.grad(tl.grad(f))`).  Each helper is linear in its adjoint argument;
-the arguments that only give a shape or an index get no adjoint (0.0).  Helpers
+the arguments that only give a shape or an index get no adjoint (0.0).  (The
+adjoints of `_ntl.spread` and `_ntl.add_at` are with their tangents in
+numpy_helpers.py.)  Helpers
 that update a container in place (`_tl.extract`, `_tl.pop_last`) have none: a
 gradient whose code uses them (item assignment, list appends) is differentiated
 again by forward mode instead (`tl.hessian`, `tl.hvp`).
@@ -52,11 +54,6 @@ def item_before(g, ans, container, index):
 
 @adjoint(_tl.add_at)
 def add_at(g, ans, b, x, index, g0):
-    return g, 0.0, 0.0, _tl.unbroadcast(_tl.item(g, index), g0)
-
-
-@adjoint(_ntl.add_at)
-def add_at_array(g, ans, b, x, index, g0):
     return g, 0.0, 0.0, _tl.unbroadcast(_tl.item(g, index), g0)
 
 
