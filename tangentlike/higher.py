@@ -311,6 +311,20 @@ def grad_of_gradient(derivative, wrt=0):
     return _mark(grad_of_grad_fn, "grad of grad", fn, outer, outer_single)
 
 
+def nested_gradient_source(derivative, args=None):
+    """The generated module of a gradient of a gradient (`tl.source(tl.grad(tl.grad(f)))`),
+    specialized for `args` (default: floats)."""
+    kind, fn, names, single = derivative.__tangentlike_derivative__
+    if args is None:
+        args = tuple(1.0 for _ in _signature(fn).parameters)
+    args = _Gradient(fn, names, single=True).arguments(tuple(args), {})
+    generated = _reverse_over(derivative.__tangentlike_inner__, names, args)[0]
+    with open(inspect.getsourcefile(generated), encoding="utf-8") as module:
+        text = module.read()
+    header, _, rest = text.partition("\n")
+    return rest if header.startswith("# tangentlike generated code") else text
+
+
 def _level(derivative, args):
     """(generated function, its arguments after `args`, the cotangent of its outputs
     that picks the value of `derivative`) for a derivative made by tangentlike."""
