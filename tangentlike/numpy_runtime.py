@@ -152,6 +152,32 @@ def _writable(b):
     return b
 
 
+def _product_shape(a, b):
+    """The shape of `a @ b`."""
+    sa, sb = _shape(a), _shape(b)
+    if len(sb) == 1:
+        return sa[:-1]
+    if len(sa) == 1:
+        return sb[:-2] + sb[-1:]
+    return np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
+
+
+def matmul_adjoint_a(g, a, b):
+    """The adjoint of `a` in `a @ b`; `g` may be broadcast wider than the product."""
+    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and b.__class__ is np.ndarray \
+            and a.ndim == 2 and b.ndim == 2 and g.shape == (a.shape[0], b.shape[1]):
+        return g @ b.T
+    return _tl.matmul_adjoint_a(_tl.unbroadcast(g, _product_shape(a, b)), a, b)
+
+
+def matmul_adjoint_b(g, a, b):
+    """The adjoint of `b` in `a @ b`; `g` may be broadcast wider than the product."""
+    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and b.__class__ is np.ndarray \
+            and a.ndim == 2 and b.ndim == 2 and g.shape == (a.shape[0], b.shape[1]):
+        return a.T @ g
+    return _tl.matmul_adjoint_b(_tl.unbroadcast(g, _product_shape(a, b)), a, b)
+
+
 def sum_like(g, x):
     """Sum `g` down to the shape of `x`, undoing broadcasting."""
     if not _is_array(g):

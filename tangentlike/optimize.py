@@ -26,6 +26,7 @@ def optimize_backward(stmts, live_out, removable):
     stmts, _ = _zero_pass(stmts, frozenset(), rewrite=True)
     stmts, _ = _dce(stmts, set(live_out), removable, rewrite=True)
     stmts = _inline_single_use(stmts, _load_counts(stmts), removable)
+    stmts = _propagate_copies(stmts, _load_counts(stmts), removable)
     return _drop_orphan_comments(stmts)
 
 
@@ -80,6 +81,43 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=
                 if adjacent_only and any(isinstance(x, gast.Call) and not (
                         pure_call and pure_call(x)) for x in gast.walk(s.value)):
                     break
+        k += 1
+    return out
+
+
+def _propagate_copies(stmts, counts, removable):
+    """`t = u; ... f(t) ... g(t)` -> `... f(u) ... g(u)` for a generated name t whose
+    every read follows in the same statement list, before t or u is written again."""
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
+                setattr(s, field, _propagate_copies(getattr(s, field), counts, removable))
+    out = list(stmts)
+    k = 0
+    while k < len(out):
+        s = out[k]
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and isinstance(s.value, gast.Name) and s.targets[0].id in removable \
+                and s.targets[0].id != s.value.id:
+            temp, source = s.targets[0].id, s.value.id
+            users, seen = [], 0
+            for later in out[k + 1:]:
+                if seen == counts.get(temp, 0):
+                    break
+                if not isinstance(later, (gast.Assign, gast.Expr)):
+                    break
+                reads = sum(1 for x in gast.walk(later.value) if isinstance(x, gast.Name)
+                            and isinstance(x.ctx, gast.Load) and x.id == temp)
+                if reads:
+                    users.append(later)
+                    seen += reads
+                if n.stored_names([later]) & {temp, source}:
+                    break
+            if users and seen == counts.get(temp, 0):
+                for later in users:
+                    later.value = _replace_name(later.value, temp, n.name(source))
+                del out[k]
+                continue
         k += 1
     return out
 

@@ -88,6 +88,7 @@ class ReverseTransformer(FunctionView):
         self.own_names = None
         self.check_nans = False     # check every adjoint block for NaN and infinity
         self.loose = set()          # values whose adjoint may stay broadcast (loose_names)
+        self.self_reducing = set()  # `v = a @ b`: its adjoint rule reduces a broadcast one
         self.spread = {}            # value -> name of the shape its adjoint stands for
         self.summed = {}            # id(statement `s = np.sum(a)`) -> a, adjoint left unspread
         self.spread_shape = None    # that shape, while building such a value's block
@@ -264,7 +265,8 @@ class ReverseTransformer(FunctionView):
 
     def loose_names(self, body):
         """Values whose adjoint may stay broadcast (wider than the value itself): each is
-        written once by an elementwise operation and read once, as an operand whose
+        written once by an elementwise operation (or a matrix product, whose adjoint
+        helpers reduce the adjoint themselves) and read once, as an operand whose
         adjoint would be reduced to its shape.  The adjoint then flows unreduced into
         the elementwise operation, and the reduction happens once, at its operands, so
         the backward sweep needs neither the value nor its shape."""
@@ -277,10 +279,15 @@ class ReverseTransformer(FunctionView):
                 user[name_] = s
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                 writer[s.targets[0].id] = s
+        self.self_reducing = {name_ for name_, s in writer.items()
+                              if isinstance(s.value, gast.BinOp)
+                              and isinstance(s.value.op, gast.MatMult)
+                              and self.expr_kind(s.value) == "numeric"}
         candidates = [name_ for name_, s in writer.items()
                       if stores.get(name_) == 1 and loads.get(name_) == 1 and name_ in user
                       and name_ not in self.params and name_ != self.out_name
-                      and name_ in self.active and self.elementwise(s.value)
+                      and name_ in self.active
+                      and (self.elementwise(s.value) or name_ in self.self_reducing)
                       and name_ not in n.loaded_names(s.value)
                       and isinstance(user[name_], gast.Assign)
                       and isinstance(user[name_].targets[0], gast.Name)]
@@ -341,7 +348,7 @@ class ReverseTransformer(FunctionView):
         grown = True
         while grown:
             grown = False
-            for name_ in sorted(self.loose - set(self.spread)):
+            for name_ in sorted(self.loose - set(self.spread) - self.self_reducing):
                 user = users.get(name_, [None])[0]
                 target = user.targets[0].id if isinstance(user, gast.Assign) \
                     and isinstance(user.targets[0], gast.Name) else None
@@ -568,7 +575,8 @@ class ReverseTransformer(FunctionView):
             self.spread_shape = self.spread.get(target) if index is None and not append \
                 else None
             self.propagate(value, g, ans, stmts, contributions, s,
-                           wide=target in self.loose and index is None and not append)
+                           wide=target in self.loose and target not in self.self_reducing
+                           and index is None and not append)
             self.spread_shape = None
         own = [c for c in contributions if c.name == target and c.index is None
                and index is None and not append]
@@ -808,7 +816,8 @@ class ReverseTransformer(FunctionView):
         for p in active_params:
             contribution = outputs[template.params.index(p)]
             broadcast = wide or (rule.broadcasts and self.may_broadcast(p, bound))
-            if broadcast and isinstance(bound[p], gast.Name) and bound[p].id in self.loose:
+            if broadcast and isinstance(bound[p], gast.Name) and bound[p].id in self.loose \
+                    and (self.spread_shape is None or bound[p].id in self.spread):
                 pass                # reduced at the operands of its own definition
             elif broadcast and _is_leaf(bound[p]) and self.spread_shape is not None:
                 helper = f"{self.inliner.modules.name_for(numpy_runtime)}.spread"

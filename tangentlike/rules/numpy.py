@@ -1014,7 +1014,7 @@ def dot_t(ans, a, b, out=None, da=None, db=None):
 
 @adjoint(np.matmul)
 def matmul(g, ans, x1, x2):
-    return _tl.matmul_adjoint_a(g, x1, x2), _tl.matmul_adjoint_b(g, x1, x2)
+    return _ntl.matmul_adjoint_a(g, x1, x2), _ntl.matmul_adjoint_b(g, x1, x2)
 
 
 @tangent(np.matmul)
@@ -1024,7 +1024,7 @@ def matmul_t(ans, x1, x2, dx1, dx2):
 
 @_numpy2(adjoint, "linalg.matmul")
 def linalg_matmul(g, ans, x1, x2):
-    return _tl.matmul_adjoint_a(g, x1, x2), _tl.matmul_adjoint_b(g, x1, x2)
+    return _ntl.matmul_adjoint_a(g, x1, x2), _ntl.matmul_adjoint_b(g, x1, x2)
 
 
 @_numpy2(tangent, "linalg.matmul")

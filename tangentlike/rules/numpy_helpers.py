@@ -45,6 +45,16 @@ def spread(ans, g, shape, x, dg):
     return _ntl.spread(dg, shape, x)
 
 
+@tangent(_ntl.matmul_adjoint_a)
+def matmul_adjoint_a(ans, g, a, b, dg, db):
+    return _ntl.matmul_adjoint_a(dg, a, b) + _ntl.matmul_adjoint_a(g, a, db)
+
+
+@tangent(_ntl.matmul_adjoint_b)
+def matmul_adjoint_b(ans, g, a, b, dg, da):
+    return _ntl.matmul_adjoint_b(dg, a, b) + _ntl.matmul_adjoint_b(g, da, b)
+
+
 # adjoints (reverse over reverse): both are linear in their adjoint arguments, and
 # spreading to `shape` then summing to a shape is its own transpose
 

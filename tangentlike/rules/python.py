@@ -11,6 +11,7 @@ import builtins
 import math
 import operator
 
+from .. import numpy_runtime as _ntl
 from .. import runtime as _tl
 from .registry import adjoint, linear, nondifferentiable, tangent
 
@@ -69,7 +70,7 @@ def mod_tangent(ans, x, y, dx, dy):
 
 @adjoint(operator.matmul)
 def matmul(g, ans, x, y):
-    return _tl.matmul_adjoint_a(g, x, y), _tl.matmul_adjoint_b(g, x, y)
+    return _ntl.matmul_adjoint_a(g, x, y), _ntl.matmul_adjoint_b(g, x, y)
 
 
 @tangent(operator.matmul)
