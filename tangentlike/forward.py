@@ -147,14 +147,43 @@ class ForwardTransformer(FunctionView):
         elif tangent is None:                      # a zero shaped like the new value
             self.inliner.need_runtime()
             tangent, overwrites = n.call("_tl.zeros_like", n.name(target)), False
-        elif self.kind.get(target) != "scalar" and not _is_leaf(value) \
-                and not _dotted_text(getattr(value, "func", None)).endswith("add_at"):
+        elif self.kind.get(target) != "scalar" and self.may_outgrow(value):
             self.inliner.need_runtime()               # broadcasting may have grown the value
             tangent = n.call("_tl.broadcast_like", tangent, n.name(target))
         assign = n.assign(dtarget, tangent, line)
         if overwrites:
             return stmts + [assign, s]
         return [s] + stmts + [assign]
+
+    def may_outgrow(self, value):
+        """True unless the tangent of `value` surely has its shape: an elementwise
+        expression whose every operand is differentiated (its tangent has the operand's
+        shape) or a plain number.  A constant array operand of `+`, `-` or a
+        broadcasting call, a subscript (its tangent may be the zero sentinel) or an
+        operand of unknown kind can leave the tangent smaller than the value."""
+        if _is_leaf(value) or _dotted_text(getattr(value, "func", None)).endswith("add_at"):
+            return False
+        for e in gast.walk(value):
+            if isinstance(e, gast.Subscript) or isinstance(e, gast.Name) \
+                    and self.kind.get(e.id) not in ("scalar", "numeric"):
+                return True
+            if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub)) \
+                    and not all(self.carries_shape(x) for x in (e.left, e.right)):
+                return True
+            if isinstance(e, gast.Call):
+                rule = self.rule_of(e.func)
+                if rule is None or not rule.broadcasts \
+                        or not all(self.carries_shape(a) for a in e.args) or e.keywords:
+                    return True
+        return False
+
+    def carries_shape(self, e):
+        """An operand that cannot make the result larger than its tangent: a number, or
+        an expression of differentiated values."""
+        if isinstance(e, gast.Constant):
+            return True
+        reads = {x.id for x in gast.walk(e) if isinstance(x, gast.Name)}
+        return self.expr_kind(e) == "scalar" or bool(reads) and reads <= self.active
 
     # -- lists used as stacks (the tape of generated reverse-mode code) ------------------
     def mirrored_pops(self, s):
