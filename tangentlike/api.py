@@ -677,7 +677,14 @@ def jvp(f, primals, tangents):
     ...     return x * math.sin(y)
     >>> tl.jvp(f, (2.0, 0.0), (1.0, 1.0))
     (0.0, 2.0)
+
+    For `f` a gradient made by `tl.grad`, the tangent of the gradient is a
+    Hessian-vector product (forward over reverse).
     """
+    derivative = getattr(f, "__tangentlike_derivative__", None)
+    if derivative is not None and derivative[0] == "grad":
+        from .higher import jvp_of_gradient
+        return jvp_of_gradient(f, tuple(primals), tuple(tangents))
     fn = _unwrap(f)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):

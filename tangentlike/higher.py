@@ -117,6 +117,23 @@ def hvp(f, primals, vectors):
     return result if len(result) > 1 else result[0]
 
 
+def jvp_of_gradient(gradient, primals, tangents):
+    """`tl.jvp(tl.grad(f, wrt=...), primals, tangents)`: the gradient, and its tangent,
+    the rows `wrt` of the Hessian times `tangents`."""
+    kind, fn, names, single = gradient.__tangentlike_derivative__
+    params = list(_signature(fn).parameters)
+    positions = _differentiable(primals)
+    products = hvp(fn, primals, tangents)
+    products = products if len(positions) > 1 else (products,)
+    by_name = {params[k]: p for k, p in zip(positions, products)}
+    missing = [name_ for name_ in names if name_ not in by_name]
+    if missing:
+        raise TangentlikeError(f"jvp of a gradient needs differentiable values for "
+                               f"{', '.join(missing)}")
+    tangent = tuple(by_name[name_] for name_ in names)
+    return gradient(*primals), tangent[0] if single else tangent
+
+
 def _unit_vectors(x):
     """(index, unit tangent) for every coordinate of `x` (a float or an array)."""
     if isinstance(x, float):

@@ -143,3 +143,16 @@ def test_hessian_through_calls_matches_differences_of_the_gradient(case):
     finally:
         sys.setrecursionlimit(limit)
     assert got == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
+def test_jvp_of_a_gradient_is_a_hessian_vector_product():
+    x, y = 0.7, 1.3
+    gradient, tangent = tl.jvp(tl.grad(hf.mixed, wrt=(0, 1)), (x, y), (0.4, -1.1))
+    assert gradient == tl.grad(hf.mixed, wrt=(0, 1))(x, y)
+    h = 1e-6
+    up = tl.grad(hf.mixed, wrt=(0, 1))(x + 0.4 * h, y - 1.1 * h)
+    down = tl.grad(hf.mixed, wrt=(0, 1))(x - 0.4 * h, y + 1.1 * h)
+    for got, a, b in zip(tangent, up, down):
+        assert got == pytest.approx((a - b) / (2 * h), rel=1e-6)
+    value, single = tl.jvp(tl.grad(hf.quartic), (1.5,), (2.0,))
+    assert value == pytest.approx(4 * 1.5 ** 3) and single == pytest.approx(2.0 * 12 * 1.5 ** 2)
