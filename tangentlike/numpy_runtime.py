@@ -124,24 +124,44 @@ def add_at(b, x, index, g, shape=None):
     slices, `...`, None), after summing `g` down to that part's shape (after spreading
     it to `shape`, when it stands for an array of that shape: see `spread`).  `b` is
     updated in place unless it is the zero sentinel (a zero array is made) or read-only."""
-    if not _is_array(x):               # a list of arrays (np.split's result)
-        return _tl.add_at(b, x, index, spread(g, shape, x[index]) if shape is not None
-                          else sum_like(g, x[index]))
-    if b.__class__ is float or is_zero(b):
-        b = np.zeros_like(x)
-    elif b.__class__ is not np.ndarray or not b.flags.writeable:
-        b = _writable(b)
-    if (g.__class__ is float or g.__class__ is int) and g == 0:
-        return b
-    part = b[index]
-    if shape is not None and _shape(part) != shape:
-        g = spread(g, shape, part)
-    if part.__class__ is np.ndarray and b.__class__ is np.ndarray:
-        if g.__class__ is np.ndarray and g.shape != part.shape:
-            g = sum_like(g, part)
-        part += g                     # a view of b: no copy back
+    return _accumulate_at(b, x, index, g, shape, False)
+
+
+def subtract_at(b, x, index, g, shape=None):
+    """`add_at(b, x, index, -g, shape)`, without negating `g` first."""
+    return _accumulate_at(b, x, index, g, shape, True)
+
+
+def _accumulate_at(b, x, index, g, shape, subtract):
+    if x.__class__ is np.ndarray:
+        if b.__class__ is float or b.__class__ is int:      # the zero sentinel, mostly
+            zeros = np.zeros(x.shape, x.dtype if x.dtype.kind in "fc" else float)
+            b = zeros if b == 0 else zeros + b
+        elif b.__class__ is not np.ndarray or not b.flags.writeable:
+            b = np.zeros_like(x) + b if is_zero(b) or not _is_array(b) else _writable(b)
+        if (g.__class__ is float or g.__class__ is int) and g == 0:
+            return b
+        part = b[index]
+        if part.__class__ is np.ndarray:
+            if shape is not None and part.shape != shape:
+                g = spread(g, shape, part)
+            elif g.__class__ is np.ndarray and g.shape != part.shape:
+                g = sum_like(g, part)
+            if subtract:
+                part -= g             # a view of b: no copy back
+            else:
+                part += g
+            return b
+    elif not _is_array(x):               # a list of arrays (np.split's result)
+        g = spread(g, shape, x[index]) if shape is not None else sum_like(g, x[index])
+        return _tl.add_at(b, x, index, -g if subtract else g)
     else:
-        b[index] = part + sum_like(g, part)
+        b = np.zeros_like(x) if is_zero(b) else _writable(b)
+        if is_zero(g):
+            return b
+        part = b[index]
+    g = spread(g, shape, part) if shape is not None else sum_like(g, part)
+    b[index] = part - g if subtract else part + g
     return b
 
 

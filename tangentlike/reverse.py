@@ -694,10 +694,13 @@ class ReverseTransformer(FunctionView):
                 if len(values) == 1 and _reduction_of(values[0], key[0], group[0].index):
                     spread = values[0].args[1:-1]         # the shape the value stands for
                     values = [values[0].args[0]]
-                helper = f"{self.inliner.modules.name_for(numpy_runtime)}.add_at"
+                total, helper = _factored_sum(values), "add_at"
+                if _without_negation(total) is not None:
+                    total, helper = _without_negation(total), "subtract_at"
+                helper = f"{self.inliner.modules.name_for(numpy_runtime)}.{helper}"
                 out.append(n.assign(badj, n.call(helper, n.name(badj), n.name(key[0]),
-                                                 n.index_value(group[0].index),
-                                                 _factored_sum(values), *spread)))
+                                                 n.index_value(group[0].index), total,
+                                                 *spread)))
                 continue
             if group[0].index is not None:
                 total = _factored_sum([c.value for c in group])

@@ -40,6 +40,11 @@ def add_at(ans, b, x, index, g, shape=None, db=None, dg=None):
     return _ntl.add_at(db, x, index, dg, shape)
 
 
+@tangent(_ntl.subtract_at)
+def subtract_at(ans, b, x, index, g, shape=None, db=None, dg=None):
+    return _ntl.subtract_at(db, x, index, dg, shape)
+
+
 @tangent(_ntl.spread)
 def spread(ans, g, shape, x, dg):
     return _ntl.spread(dg, shape, x)
@@ -55,7 +60,7 @@ def matmul_adjoint_b(ans, g, a, b, dg, da):
     return _ntl.matmul_adjoint_b(dg, a, b) + _ntl.matmul_adjoint_b(g, da, b)
 
 
-# adjoints (reverse over reverse): both are linear in their adjoint arguments, and
+# adjoints (reverse over reverse): all are linear in their adjoint arguments, and
 # spreading to `shape` then summing to a shape is its own transpose
 
 
@@ -69,6 +74,13 @@ def add_at_adjoint(g, ans, b, x, index, g0, shape=None):
     if shape is None:
         return g, 0.0, 0.0, _tl.unbroadcast(_tl.item(g, index), g0)
     return g, 0.0, 0.0, _ntl.spread(_tl.item(g, index), shape, g0)
+
+
+@adjoint(_ntl.subtract_at)
+def subtract_at_adjoint(g, ans, b, x, index, g0, shape=None):
+    if shape is None:
+        return g, 0.0, 0.0, -_tl.unbroadcast(_tl.item(g, index), g0)
+    return g, 0.0, 0.0, -_ntl.spread(_tl.item(g, index), shape, g0)
 
 
 @tangent(_ntl.sum_like)
@@ -343,3 +355,4 @@ def gap_inverse(ans, w, dw):
 @tangent(_ntl.right_solve_transposed)
 def right_solve_transposed(ans, x, r, dx, dr):
     return _ntl.right_solve_transposed_tangent(x, r, ans, dx, dr)
+
