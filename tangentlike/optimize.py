@@ -10,6 +10,7 @@ changing what is computed:
   fixpoints), including zero initializations nobody reads; statements with
   effects (tape pops, container updates) are always kept;
 - a comment marker with no statement left under it is dropped;
+- arithmetic that inlining left redundant is simplified (`e * 1.0`, `a + -b * c`);
 - in the primal sweep, a temporary that normalize hoisted and the backward sweep
   does not read is folded back into the expression it came from.
 """
@@ -27,6 +28,7 @@ def optimize_backward(stmts, live_out, removable):
     stmts, _ = _dce(stmts, set(live_out), removable, rewrite=True)
     stmts = _inline_single_use(stmts, _load_counts(stmts), removable)
     stmts = _propagate_copies(stmts, _load_counts(stmts), removable)
+    stmts = [_Simplify().visit(s) for s in stmts]
     return _drop_orphan_comments(stmts)
 
 
@@ -120,6 +122,56 @@ def _propagate_copies(stmts, counts, removable):
                 continue
         k += 1
     return out
+
+
+class _Simplify(gast.NodeTransformer):
+    """Arithmetic that inlining left redundant: `e * 1.0`, `e / 1.0` -> `e`;
+    `a + -b * c` -> `a - b * c`; `-(-e)` -> `e`.  (Adjoints are floating-point values,
+    so multiplying by 1.0 changes nothing.)"""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, (gast.Mult, gast.Div)) and _is_one(node.right):
+            return node.left
+        if isinstance(node.op, gast.Mult) and _is_one(node.left):
+            return node.right
+        if isinstance(node.op, (gast.Add, gast.Sub)):
+            positive = _without_negation(node.right)
+            if positive is not None:
+                op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+                return gast.BinOp(left=node.left, op=op, right=positive)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.UnaryOp) \
+                and isinstance(node.operand.op, gast.USub):
+            return node.operand.operand
+        return node
+
+
+def _is_one(e):
+    return isinstance(e, gast.Constant) and not isinstance(e.value, bool) \
+        and isinstance(e.value, (int, float)) and e.value == 1
+
+
+def _without_negation(e):
+    """`c` when `e` is `-c` or a product or quotient led by a negation, else None."""
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        return e.operand
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        inner = _without_negation(e.left)
+        if inner is not None:
+            return gast.BinOp(left=inner, op=e.op, right=e.right)
+    if isinstance(e, gast.Call) and _call_name(e) in _LINEAR_REDUCTIONS and e.args \
+            and not e.keywords:
+        inner = _without_negation(e.args[0])     # the reduction of -c is minus that of c
+        if inner is not None:
+            return gast.Call(func=e.func, args=[inner] + list(e.args[1:]), keywords=[])
+    return None
+
+
+_LINEAR_REDUCTIONS = {"_tl.unbroadcast", "_ntl.spread", "_ntl.sum_like"}
 
 
 class _Replace(gast.NodeTransformer):
