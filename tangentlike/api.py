@@ -27,7 +27,7 @@ from .nodes import comment
 from .normalize import normalize, written_out_callees
 from .optimize import optimize_backward, optimize_primal
 from .parse import parse_function
-from .forward import ForwardTransformer
+from .forward import ForwardTransformer, shapes_from_operands
 from .reverse import ReverseTransformer
 from .rules import all_rules, registry
 from .runtime import grad_like
@@ -175,6 +175,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
             functions[0].body = optimize_primal(functions[0].body, temporaries, [],
                                                 lambda call: transformer.rule_of(call.func)
                                                 is not None)
+            if form == "hvp":           # values folded into np.shape(...) need not be made
+                functions[0].body = shapes_from_operands(functions[0].body)
+            functions[0].body = transformer.scalars_first(functions[0].body)
         trailer = _jvp_bindings(transformer)
         what = "forward mode (Jacobian-vector product)"
         callees = [(obj, w, k, "jvp") for _, _, obj, w, k in transformer.callees.values()]
@@ -699,7 +702,16 @@ def jvp(f, primals, tangents):
     wrt = tuple(params[k] for k in positions)
     kinds = {p: arg_kind(v) for p, v in zip(params, primals)}
     compiled = _load(fn, wrt, kinds, "jvp")[0]
-    return compiled(*primals, *[tangents[k] for k in positions])
+    return compiled(*primals, *[shaped_like(tangents[k], primals[k]) for k in positions])
+
+
+def shaped_like(tangent, primal):
+    """A tangent given as a number (or broadcastable array) for an array primal,
+    spread to the primal's shape: generated code assumes an array's tangent has it."""
+    shape = getattr(primal, "shape", None)
+    if shape is not None and getattr(tangent, "shape", None) != shape:
+        return primal * 0 + tangent
+    return tangent
 
 
 def _check_cotangent(out, cotangent, where="the cotangent"):

@@ -40,11 +40,14 @@ class ForwardTransformer(FunctionView):
         self.namer = namer
         self.inliner = Inliner(namer, modules)
         self.callees = {}            # (function, wrt, kinds) -> jvp name
+        self.tangent_of = {}         # tangent name -> its primal
         self.own_key = None
         self.own_name = None
 
     def d(self, name_):
-        return self.namer.tangent(name_)
+        tangent = self.namer.tangent(name_)
+        self.tangent_of[tangent] = name_
+        return tangent
 
     # -- the function -----------------------------------------------------------------
     def function(self, name_):
@@ -161,11 +164,13 @@ class ForwardTransformer(FunctionView):
         shape) or a plain number.  A constant array operand of `+`, `-` or a
         broadcasting call, a subscript (its tangent may be the zero sentinel) or an
         operand of unknown kind can leave the tangent smaller than the value."""
-        if _is_leaf(value) or _dotted_text(getattr(value, "func", None)).endswith("add_at"):
+        if _is_leaf(value) or _dotted_text(getattr(value, "func", None)).endswith(
+                ("add_at", "subtract_at")):          # the whole container, updated
             return False
         for e in gast.walk(value):
-            if isinstance(e, gast.Subscript) or isinstance(e, gast.Name) \
-                    and self.kind.get(e.id) not in ("scalar", "numeric"):
+            if isinstance(e, gast.Subscript) and not self.full_tangent(e.value) \
+                    or isinstance(e, gast.Name) and self.kind.get(e.id) not in ("scalar",
+                                                                              "numeric"):
                 return True
             if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub)) \
                     and not all(self.carries_shape(x) for x in (e.left, e.right)):
@@ -176,6 +181,36 @@ class ForwardTransformer(FunctionView):
                         or not all(self.carries_shape(a) for a in e.args) or e.keywords:
                     return True
         return False
+
+    def scalars_first(self, stmts):
+        """`scalars_first` on the tangent statements of `stmts` (the primal ones keep
+        the user's order of operations, so values come out exactly as f computes)."""
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
+                    self.scalars_first(getattr(s, field))
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                    and s.targets[0].id in self.tangent_of:
+                s.value = scalars_first(s.value, self.is_scalar)
+        return stmts
+
+    def is_scalar(self, e):
+        """A number, or a name (or tangent name) of a Python number."""
+        if isinstance(e, gast.Constant):
+            return isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
+        if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+            return self.is_scalar(e.operand)
+        if not isinstance(e, gast.Name):
+            return False
+        primal = self.tangent_of.get(e.id, e.id)
+        return self.kind.get(primal) == "scalar"
+
+    def full_tangent(self, e):
+        """A value whose tangent is never the zero sentinel: a differentiated array
+        parameter (its tangent is given, shaped like it), or a constant."""
+        if not isinstance(e, gast.Name) or e.id not in self.active:
+            return True
+        return e.id in self.wrt and self.kind.get(e.id) == "numeric"
 
     def carries_shape(self, e):
         """An operand that cannot make the result larger than its tangent: a number, or
@@ -396,6 +431,71 @@ def tangent_names(fn, wrt):
     parsed = parse_function(fn)
     namer = Namer(names_in(parsed.node) | set(parsed.namespace))
     return [namer.tangent(w) for w in wrt]
+
+
+def shapes_from_operands(stmts):
+    """`s = np.shape(a * b + c)` -> `s = np.broadcast_shapes(np.shape(a), np.shape(b),
+    np.shape(c))` for elementwise arithmetic on names and subscripts: the shape without
+    computing the value (code that keeps a value only for its shape)."""
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
+                setattr(s, field, shapes_from_operands(getattr(s, field)))
+        value = s.value if isinstance(s, gast.Assign) else None
+        if isinstance(value, gast.Call) and _dotted_text(value.func) == "np.shape" \
+                and len(value.args) == 1 and isinstance(value.args[0], (gast.BinOp,
+                                                                        gast.UnaryOp)):
+            operands = _elementwise_operands(value.args[0])
+            if operands:
+                s.value = n.call("np.broadcast_shapes",
+                                 *[n.call("np.shape", copy.deepcopy(x)) for x in operands])
+        out.append(s)
+    return out
+
+
+def _elementwise_operands(e):
+    """The array operands of arithmetic `e` (constants dropped), or None if `e` is not
+    only arithmetic on names and subscripts."""
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub, gast.Mult,
+                                                        gast.Div, gast.Pow)):
+        left, right = _elementwise_operands(e.left), _elementwise_operands(e.right)
+        return None if left is None or right is None else left + right
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
+        return _elementwise_operands(e.operand)
+    if isinstance(e, gast.Constant) and isinstance(e.value, (int, float)):
+        return []
+    if isinstance(e, (gast.Name, gast.Subscript)):
+        return [e]
+    return None
+
+
+def scalars_first(e, is_scalar):
+    """`a * s * B * t` -> `s * t * a * B` when a product of arrays has several scalar
+    factors: they are multiplied together first, an array operation saved each."""
+    if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult):
+        factors = _product_factors(e)
+        scalars = [f for f in factors if is_scalar(f)]
+        others = [f for f in factors if not is_scalar(f)]
+        if len(scalars) >= 2 and others and factors != scalars + others:
+            product = scalars[0]
+            for f in scalars[1:] + others:
+                product = n.binop(product, gast.Mult(), f)
+            return product
+    for field, value in gast.iter_fields(e):
+        if isinstance(value, gast.expr):
+            setattr(e, field, scalars_first(value, is_scalar))
+        elif isinstance(value, list):
+            setattr(e, field, [scalars_first(v, is_scalar) if isinstance(v, gast.expr)
+                               else v for v in value])
+    return e
+
+
+def _product_factors(e):
+    """The factors of a left-nested product `a * b * c` (its subexpressions kept)."""
+    if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult):
+        return _product_factors(e.left) + [e.right]
+    return [e]
 
 
 def factored_tangent(tangent, tangent_names):

@@ -13,7 +13,8 @@ import weakref
 
 import numpy as np
 
-from .api import _Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp, vjp, wrt_names
+from .api import (_Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp, shaped_like,
+                  vjp, wrt_names)
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .runtime import grad_like
 
@@ -25,6 +26,7 @@ def _differentiable(primals):
 
 _gradients = weakref.WeakKeyDictionary()   # fn -> {wrt: _Gradient}  (caches)
 _hvps = weakref.WeakKeyDictionary()        # generated value_and_grad -> its hvp function
+_hvp_plans = weakref.WeakKeyDictionary()   # f -> {argument kinds: (hvp function, positions)}
 
 
 def _forward_over_reverse(fn, wrt, args):
@@ -105,14 +107,26 @@ def hvp(f, primals, vectors):
     >>> tl.hvp(f, (3.0, 2.0), (1.0, 0.0))
     (4.0, 6.0)
     """
-    fn = _unwrap(f)
     primals, vectors = tuple(primals), tuple(vectors)
-    params = list(_signature(fn).parameters)
-    positions = _differentiable(primals)
-    wrt = tuple(params[k] for k in positions)
-    hvp_fn, args = _forward_over_reverse(fn, wrt, primals)
-    tangent_of_grads = hvp_fn(*args, 1.0, *[vectors[k] for k in positions])
-    parts = tangent_of_grads if len(wrt) > 1 else (tangent_of_grads,)
+    kinds = tuple(map(arg_kind, primals))
+    try:
+        plan = _hvp_plans.get(f, {}).get(kinds)
+    except TypeError:                               # not weakly referenceable: no plan
+        plan = None
+    if plan is None:
+        fn = _unwrap(f)
+        params = list(_signature(fn).parameters)
+        positions = _differentiable(primals)
+        hvp_fn, args = _forward_over_reverse(fn, tuple(params[k] for k in positions), primals)
+        plan = (hvp_fn, positions)
+        if len(args) == len(primals) and inspect.isfunction(f):   # the same call next time
+            _hvp_plans.setdefault(f, {})[kinds] = plan
+    else:
+        args = primals
+    hvp_fn, positions = plan
+    tangent_of_grads = hvp_fn(*args, 1.0, *[shaped_like(vectors[k], primals[k])
+                                            for k in positions])
+    parts = tangent_of_grads if len(positions) > 1 else (tangent_of_grads,)
     result = tuple(grad_like(p, primals[k]) for p, k in zip(parts, positions))
     return result if len(result) > 1 else result[0]
 
