@@ -145,7 +145,8 @@ class ForwardTransformer(FunctionView):
         tangent = self.tangent(value, ans, stmts, s)
         if tangent is not None and self.kind.get(target) == "scalar":
             tangent = factored_tangent(tangent, {self.d(v) for v in self.active})
-        if tangent is None and self.kind.get(target) in ("scalar", "sequence"):
+        if tangent is None and (self.kind.get(target) in ("scalar", "sequence")
+                                or n.is_const(value)):      # `bx = 0.0`: the zero sentinel
             tangent = n.const(0.0)
         elif tangent is None:                      # a zero shaped like the new value
             self.inliner.need_runtime()
@@ -324,6 +325,9 @@ class ForwardTransformer(FunctionView):
         if isinstance(e, gast.Name):
             return n.name(self.d(e.id))
         if isinstance(e, gast.Subscript):
+            if self.full_tangent(e.value):      # an array's given tangent: index it
+                return gast.Subscript(value=n.name(self.d(e.value.id)),
+                                      slice=copy.deepcopy(e.slice), ctx=gast.Load())
             self.inliner.need_runtime()
             return n.call("_tl.item", n.name(self.d(e.value.id)), n.index_value(e.slice))
         if isinstance(e, (gast.Tuple, gast.List)):
