@@ -109,6 +109,16 @@ def unreduce(g, a, axis=None, keepdims=False):
     return np.zeros_like(a) + expand(g, a, axis, keepdims)
 
 
+def common_shape(*values):
+    """The shape of an elementwise result of `values` (NumPy broadcasting)."""
+    shape = _shape(values[0]) if values else ()
+    for v in values[1:]:
+        other = _shape(v)
+        if other != shape:
+            shape = np.broadcast_shapes(shape, other)
+    return shape
+
+
 def spread(g, shape, x):
     """The adjoint of `x` from `g`, which stands for `g` broadcast to `shape` (the
     shape of an elementwise result that `x` was broadcast into)."""

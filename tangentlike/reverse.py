@@ -92,6 +92,7 @@ class ReverseTransformer(FunctionView):
         self.spread = {}            # value -> name of the shape its adjoint stands for
         self.summed = {}            # id(statement `s = np.sum(a)`) -> a, adjoint left unspread
         self.spread_shape = None    # that shape, while building such a value's block
+        self.spread_leaves = {}     # (joint functions) a -> the operands its shape comes from
 
     # -- entry points -------------------------------------------------------------
     def sweeps(self):
@@ -355,12 +356,37 @@ class ReverseTransformer(FunctionView):
                 if target in self.spread:
                     self.spread[name_] = self.spread[target]
                     grown = True
+        if self.own_key is None:        # a joint function: no shape recorded in the primal
+            writers = {x.targets[0].id: x for x in analyze.simple_statements(body)
+                       if isinstance(x, gast.Assign) and isinstance(x.targets[0], gast.Name)}
+            for a in self.summed.values():
+                self.spread_leaves[a] = self.elementwise_leaves(writers[a].value, writers)
+
+    def elementwise_leaves(self, e, writers):
+        """The array operands an elementwise value is computed from, through the spread
+        values it reads (whose own operands count instead)."""
+        out = []
+        for x in ([e] if _is_leaf(e) else gast.iter_child_nodes(e)):
+            if isinstance(x, gast.Name) and x.id in self.spread and x.id in writers \
+                    and x.id not in self.summed.values():
+                out += self.elementwise_leaves(writers[x.id].value, writers)
+            elif _is_leaf(x) and not isinstance(x, gast.Constant):
+                if self.expr_kind(x) != "scalar" and gast.dump(x) not in map(gast.dump, out):
+                    out.append(copy.deepcopy(x))
+            elif isinstance(x, gast.expr) and not isinstance(x, gast.Constant):
+                if isinstance(x, gast.Call):
+                    x = gast.Tuple(elts=list(x.args), ctx=gast.Load())    # not the callee
+                out += [y for y in self.elementwise_leaves(x, writers)
+                        if gast.dump(y) not in map(gast.dump, out)]
+        return out
 
     def measure_spread_shapes(self, body):
-        """`a_shape = np.shape(a)` after the statement that computes a spread value."""
+        """`a_shape = np.shape(a)` after the statement that computes a spread value (in a
+        split function; a joint function takes it from a's operands when it needs it)."""
         for writer in body:
             if isinstance(writer, gast.Assign) and isinstance(writer.targets[0], gast.Name) \
-                    and writer.targets[0].id in self.summed.values():
+                    and writer.targets[0].id in self.summed.values() \
+                    and writer.targets[0].id not in self.spread_leaves:
                 numpy_name = self.inliner.modules.name_for(numpy)
                 name_ = writer.targets[0].id
                 shape = self.spread[name_]
@@ -570,7 +596,11 @@ class ReverseTransformer(FunctionView):
         ans = n.name(target) if not reads_target and index is None and not append else None
         contributions = list(contributions or [])
         if id(s) in self.summed:
-            contributions.append(Contribution(self.summed[id(s)], g))
+            a = self.summed[id(s)]
+            if a in self.spread_leaves:        # the shape of a, from what it was computed from
+                helper = f"{self.inliner.modules.name_for(numpy_runtime)}.common_shape"
+                stmts.append(n.assign(self.spread[a], n.call(helper, *self.spread_leaves[a])))
+            contributions.append(Contribution(a, g))
         else:
             self.spread_shape = self.spread.get(target) if index is None and not append \
                 else None

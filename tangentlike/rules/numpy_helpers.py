@@ -20,7 +20,8 @@ from .. import runtime as _tl
 from .registry import adjoint, nondifferentiable, tangent
 
 nondifferentiable(_ntl.count, _ntl.extreme_weights, _ntl.not_nan, _ntl.negated,
-                  _ntl.split_axis, _ntl.linspace_weights, _ntl.axes_of, _ntl.is_zero)
+                  _ntl.split_axis, _ntl.linspace_weights, _ntl.axes_of, _ntl.is_zero,
+                  _ntl.common_shape)
 
 # -- linear in their first argument -----------------------------------------------------
 
