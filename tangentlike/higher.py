@@ -318,7 +318,8 @@ def grad_of_gradient(derivative, wrt=0):
     (`tl.grad(f, wrt=x)` with x a float, or such a function itself): reverse mode
     applied to the generated code of `d` (reverse over reverse), to any order.  When
     f's gradient cannot be written as one function (f recurses, or calls methods of
-    objects known only at run time), the second order is reverse over forward.
+    objects known only at run time), the inner orders are forward mode and the
+    outermost reverse mode (reverse over forward over ... over forward).
 
     Level 1's generated `value_and_grad_f(*args, 1.0)` returns (value, ∂f/∂x); the
     next level differentiates that function with the cotangent (0, 1), which picks
@@ -358,7 +359,8 @@ def nested_gradient_source(derivative, args=None):
 
 def _level(derivative, args):
     """(generated function, its arguments after `args`, the cotangent of its outputs
-    that picks the value of `derivative`) for a derivative made by tangentlike."""
+    that picks the value of `derivative`, whether the chain so far is forward mode)
+    for a derivative made by tangentlike."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
     position = list(_signature(fn).parameters).index(names[0])
     if not isinstance(args[position], float):
@@ -371,20 +373,30 @@ def _level(derivative, args):
         # returns the same (value, ∂f/∂x) from jvp_<f>(*args, 1.0)
         kinds = {p: arg_kind(v) for p, v in zip(_signature(fn).parameters, args)}
         generated = _written_out_gradient(fn, names, kinds)
-        if generated is None:
-            generated = _load(fn, tuple(names), kinds, "jvp")[0]
-        return generated, (1.0,), (0.0, 1.0)
-    return _reverse_over(derivative.__tangentlike_inner__, names, args)
+        if generated is not None:
+            return generated, (1.0,), (0.0, 1.0), False
+        return _load(fn, tuple(names), kinds, "jvp")[0], (1.0,), (0.0, 1.0), True
+    inner = derivative.__tangentlike_inner__
+    generated, extra, cotangent, forward = _level(inner, args)
+    if not forward:
+        return _reverse_over(inner, names, args)[:3] + (False,)
+    # a forward chain (recursion) goes on in forward mode: the tangent of the inner
+    # outputs along this level's variable; the same component is picked
+    above = _load(generated, tuple(names), _kinds_of(generated, args, extra), "jvp")[0]
+    return above, tuple(extra) + (1.0,), (_zero_like(cotangent), cotangent), True
 
 
 def _reverse_over(inner, wrt, args):
     """The level above `inner`: reverse mode over its generated code, with respect to
     `wrt`, seeded with the cotangent that picks `inner`'s value."""
-    generated, extra, cotangent = _level(inner, args)
-    params = list(_signature(generated).parameters)
-    kinds = {p: arg_kind(v) for p, v in zip(params, tuple(args) + tuple(extra))}
-    above = _load(generated, tuple(wrt), kinds, "joint")[0]
+    generated, extra, cotangent, _ = _level(inner, args)
+    above = _load(generated, tuple(wrt), _kinds_of(generated, args, extra), "joint")[0]
     return above, tuple(extra) + (cotangent,), (_zero_like(cotangent), 1.0)
+
+
+def _kinds_of(generated, args, extra):
+    params = list(_signature(generated).parameters)
+    return {p: arg_kind(v) for p, v in zip(params, tuple(args) + tuple(extra))}
 
 
 def _zero_like(structure):

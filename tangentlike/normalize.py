@@ -89,7 +89,8 @@ def _uses_generated_tape(body):
     """True for generated reverse-mode code: it has a tape, or updates list or container
     adjoints in place (`_tl.pop_last`, `_tl.extract`)."""
     return any(isinstance(s, gast.Assign) and n.is_name(s.targets[0], _TAPE) for s in body) \
-        or any(isinstance(x, gast.Call) and (_is_pop_last(x) or _is_extract(x))
+        or any(isinstance(x, gast.Call) and (_is_pop_last(x) or _is_extract(x)
+                                             or _call_text(x).endswith("restore_item"))
                for s in body for x in gast.walk(s))
 
 
@@ -126,7 +127,8 @@ class _IndexedTape:
         """Calls reverse mode cannot follow a second time are an error here, named."""
         from .rules import lookup
         for call in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Call)):
-            if _is_pop_last(call) or _is_extract(call) or _is_popped(call):
+            if _is_pop_last(call) or _is_extract(call) or _is_popped(call) \
+                    or _call_text(call).endswith("restore_item"):
                 continue                                  # rewritten below
             passes_tape = not n.is_name(call.func, "len") and (
                 any(n.is_name(a, _TAPE) for a in call.args)
@@ -160,8 +162,10 @@ class _IndexedTape:
                    for x in gast.walk(node))
 
     def pops_in(self, node):
+        """True when `node` reads the tape or updates an adjoint or container in place."""
         return any(isinstance(x, gast.Call) and (self.is_pop(x) or _is_popped(x)
-                                                 or _is_pop_last(x) or _is_extract(x))
+                                                 or _is_pop_last(x) or _is_extract(x)
+                                                 or _call_text(x).endswith("restore_item"))
                    for x in gast.walk(node))
 
     def is_pop(self, call):
@@ -184,6 +188,13 @@ class _IndexedTape:
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
                 and self.is_pop(s.value):
             return [n.assign(s.targets[0], self.read(), line), self.step(line)]
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+                and _call_text(s.value).endswith("restore_item") and len(s.value.args) == 3 \
+                and isinstance(s.value.args[0], gast.Name):     # undoing an item assignment
+            pre = []
+            container, index, value = (self.hoisted(a, pre, line) for a in s.value.args)
+            return pre + [n.assign(container.id, n.call("_tl.restored", container, index,
+                                                        value), line)]
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
                 and _is_extract(s.value):          # the adjoint of an item assignment
             container, index = s.value.args

@@ -450,11 +450,20 @@ def last_index(b):
 def zeroed_at(b, index):
     """A copy of the adjoint `b` with zero at `index` (`extract` without the update in
     place, for code that is differentiated again)."""
-    if _is_zero(b) and not isinstance(b, (list, dict)):
+    if _is_zero(b) and not isinstance(b, (list, dict)) \
+            or isinstance(b, dict) and index not in b:
         return b
     b = copy(b)
     b[index] = zeros_like(b[index]) if not _is_array(b) else 0
     return b
+
+
+def restored(container, index, value):
+    """A copy of `container` with `restore_item(container, index, value)` applied (for
+    code that is differentiated again)."""
+    container = copy(container)
+    restore_item(container, index, value)
+    return container
 
 
 def fill_like_adjoint(g, g0):

@@ -6,7 +6,7 @@ index).  Every statement form and call case with a float argument is checked
 against an independent path, forward over reverse (`tl.hessian`), and against
 central differences of the first gradient; orders three to five against
 `tl.derivative` (forward mode applied repeatedly).  What reverse over reverse does
-not follow yet is listed explicitly and must raise a clear error.
+not write out (recursion) is differentiated by forward mode in its inner orders.
 """
 
 import math
@@ -25,11 +25,6 @@ except ImportError:
 
 RTOL = 1e-7
 
-# Cases whose gradient's code reverse mode cannot differentiate again yet, and the
-# text the error must contain.
-UNSUPPORTED = {
-    "dict_const_keys": "_tl.restore_item",          # item assignment restores in place
-}
 RECURSIVE = {"power_rec", "damped_sin_rec", "damped_sin_rec_w2_depth200", "rec_two_active",
              "mutual_recursion_even", "mutual_recursion_odd", "branching_recursion_fib",
              "branching_recursion_tree", "rec_accumulator", "rec_other_module", "rec_in_loop",
@@ -46,7 +41,6 @@ def _float_cases(cases):
 
 
 CASES = _float_cases(statement_forms.CASES) + _float_cases(call_cases.CASES)
-SUPPORTED = [c for c in CASES if c.name not in UNSUPPORTED]
 
 
 def _positions(case):
@@ -77,7 +71,7 @@ def _forward_over_reverse(case, first, positions):
             for p in positions]
 
 
-@pytest.mark.parametrize("case", SUPPORTED, ids=[c.name for c in SUPPORTED])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_grad_of_grad_matches_forward_over_reverse(case):
     first, *_ = positions = _positions(case)
     got = _as_tuple(tl.grad(tl.grad(case.fn, wrt=first), wrt=tuple(positions))(*case.args))
@@ -88,8 +82,8 @@ def test_grad_of_grad_matches_forward_over_reverse(case):
                 f"d/d{position} of d/d{first}"
 
 
-@pytest.mark.parametrize("case", [c for c in SUPPORTED if c.name not in CONVENTION_ONLY],
-                         ids=[c.name for c in SUPPORTED if c.name not in CONVENTION_ONLY])
+@pytest.mark.parametrize("case", [c for c in CASES if c.name not in CONVENTION_ONLY],
+                         ids=[c.name for c in CASES if c.name not in CONVENTION_ONLY])
 def test_grad_of_grad_matches_differences_of_the_gradient(case):
     first, *_ = positions = _positions(case)
     gradient = tl.grad(case.fn, wrt=first)
@@ -103,31 +97,30 @@ def test_grad_of_grad_matches_differences_of_the_gradient(case):
         assert value == pytest.approx(expected, rel=1e-5, abs=1e-6)
 
 
-@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
-def test_unsupported_gradient_code_raises_a_clear_error(name):
-    case = next(c for c in CASES if c.name == name)
-    with pytest.raises(tl.UnsupportedSyntaxError) as info:
-        tl.grad(tl.grad(case.fn, wrt=_positions(case)[0]))(*case.args)
-    message = str(info.value)
-    assert UNSUPPORTED[name] in message
-    assert "tl.hessian" in message, "the hint names what works instead"
-
-
-@pytest.mark.parametrize("name", sorted(RECURSIVE))
-def test_third_order_of_recursion_raises_a_clear_error(name):
-    """Second order of a recursive function is reverse over forward (tested above);
-    the third would differentiate the tapes of recursive calls again."""
+@pytest.mark.parametrize("name", sorted(RECURSIVE - {"deep_recursion_1000",
+                                                     "damped_sin_rec_w2_depth200"}))
+def test_third_order_of_recursion_matches_repeated_forward_mode(name):
+    """Recursion: the inner orders are forward mode, the outermost reverse mode."""
     case = next(c for c in CASES if c.name == name)
     first = _positions(case)[0]
-    with pytest.raises(tl.UnsupportedSyntaxError, match="reverse over reverse"):
-        tl.grad(tl.grad(tl.grad(case.fn, wrt=first), wrt=first), wrt=first)(*case.args)
+    third = tl.grad(tl.grad(tl.grad(case.fn, wrt=first), wrt=first), wrt=first)
+    if first == 0:
+        expected = tl.derivative(case.fn, order=3)(*case.args)
+    else:                                        # d/dx of the second derivative, by differences
+        second = tl.grad(tl.grad(case.fn, wrt=first), wrt=first)
+        up, down = list(case.args), list(case.args)
+        up[first] += 1e-5
+        down[first] -= 1e-5
+        expected = (second(*up) - second(*down)) / 2e-5
+    assert third(*case.args) == pytest.approx(expected, rel=1e-6, abs=1e-8)
 
 
 @pytest.mark.parametrize("fn, args, top", [
     (hf.quartic, (1.5,), 5), (hf.sines, (0.7,), 5), (statement_forms.while_counter, (1.3, 5), 5),
     (statement_forms.return_from_nested_loop, (0.4, 3), 4),
+    (statement_forms.dict_const_keys, (1.1, 0.3), 4),
     (call_cases.nested_calls_three_deep, (0.6,), 4)],
-    ids=["quartic", "sines", "while_counter", "return_from_nested_loop",
+    ids=["quartic", "sines", "while_counter", "return_from_nested_loop", "dict_const_keys",
          "nested_calls_three_deep"])
 def test_higher_orders_match_repeated_forward_mode(fn, args, top):
     derivative = tl.grad(fn)

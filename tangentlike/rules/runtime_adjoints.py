@@ -5,9 +5,9 @@ reverse: `tl.grad(tl.grad(f))`).  Each helper is linear in its adjoint argument;
 the arguments that only give a shape or an index get no adjoint (0.0).  (The
 adjoints of `_ntl.spread` and `_ntl.add_at` are with their tangents in
 numpy_helpers.py.)  Helpers
-that update a container in place (`_tl.extract`, `_tl.pop_last`) have none: a
-gradient whose code uses them (item assignment, list appends) is differentiated
-again by forward mode instead (`tl.hessian`, `tl.hvp`).
+that update a container in place (`_tl.extract`, `_tl.pop_last`,
+`_tl.restore_item`) have none: normalize rewrites their calls into functional forms
+first (`_tl.item` and `_tl.zeroed_at`, an index read, `_tl.restored`).
 """
 
 from .. import numpy_runtime as _ntl
@@ -122,3 +122,8 @@ def zeroed_at_t(ans, b, index, db):
 @tangent(_tl.fill_like_adjoint)
 def fill_like_adjoint_t(ans, g, g0, dg):
     return _tl.fill_like_adjoint(dg, g0)
+
+
+@adjoint(_tl.restored)
+def restored(g, ans, container, index, value):
+    return _tl.zeroed_at(g, index), 0.0, _tl.item(g, index)
