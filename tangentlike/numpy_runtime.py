@@ -123,7 +123,11 @@ def spread(g, shape, x):
     """The adjoint of `x` from `g`, which stands for `g` broadcast to `shape` (the
     shape of an elementwise result that `x` was broadcast into)."""
     if _shape(x) == shape:
-        return g if _shape(g) == shape else unreduce(g, x)
+        if _shape(g) == shape:
+            return g
+        if _is_array(g) and g.ndim:
+            return np.broadcast_to(g, shape)       # read-only: writers copy it first
+        return unreduce(g, x)          # a scalar standing for an array of x's shape
     if _shape(g) != shape:
         g = np.broadcast_to(g, shape)
     return sum_like(g, x)

@@ -593,6 +593,13 @@ class ReverseTransformer(FunctionView):
         else:
             g = n.name(badj)
         reads_target = target in n.loaded_names(value)
+        rebinds_part = index is None and not append and any(
+            isinstance(x, gast.Subscript) and n.is_name(x.value, target) for x in gast.walk(value))
+        if rebinds_part:
+            # `x = f(x[i])`: the adjoint of the old x starts at zero and is accumulated
+            # into (in place at x[i]) while the new x's adjoint is still being read
+            g = n.name(self.namer.temp("_b"))
+            stmts += [n.assign(g.id, n.name(badj)), n.assign(badj, n.const(ZERO))]
         ans = n.name(target) if not reads_target and index is None and not append else None
         contributions = list(contributions or [])
         if id(s) in self.summed:
@@ -614,9 +621,11 @@ class ReverseTransformer(FunctionView):
         stmts += self.accumulate(others)
         if own:
             total = _factored_sum([c.value for c in own])
-            if not n.is_name(total, badj):
+            if rebinds_part:
+                stmts.append(n.assign(badj, _plus(n.name(badj), total)))
+            elif not n.is_name(total, badj):
                 stmts.append(n.assign(badj, total))
-        elif index is None and not append:
+        elif index is None and not append and not rebinds_part:
             stmts.append(n.assign(badj, n.const(ZERO)))
         return stmts
 

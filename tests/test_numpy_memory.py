@@ -75,7 +75,21 @@ def loop_with_sum(x, n):
     return s
 
 
+def sum_then_rebind_from_a_slice(x, y):
+    s = np.sum(x * y + 1.0)
+    x = x[:2] * 3.0
+    return s + np.sum(x * x)
+
+
+def rebind_from_itself_and_an_item(x):
+    x = x * 2.0 + x[0]
+    x = np.tanh(x[1:]) * x[0]
+    return np.sum(x)
+
+
 CASES = [
+    (sum_then_rebind_from_a_slice, (RNG.normal(size=3), RNG.normal(size=(2, 3))), (0, 1)),
+    (rebind_from_itself_and_an_item, (RNG.normal(size=4),), 0),
     (sum_of_broadcast_product, (RNG.normal(size=(3, 1)), RNG.normal(size=(1, 4))), (0, 1)),
     (sum_of_ufunc_plus_wider, (RNG.normal(size=3), RNG.normal(size=(2, 3))), (0, 1)),
     (sum_over_slices, (RNG.uniform(-2, 2, 7),), 0),
@@ -123,7 +137,7 @@ def test_sum_of_a_temporary_spreads_the_seed():
 
 
 def test_product_adjoint_needs_no_recorded_shape():
-    text = tl.source(product_plus_wider, wrt=(0, 1), args=CASES[6][1])
+    text = tl.source(product_plus_wider, wrt=(0, 1), args=CASES[8][1])
     assert "np.shape(" not in text and text.count("_shape = ") == 1   # the sum's operand's
     assert "np.tanh(A @ B + c)" in text and "_ntl.matmul_adjoint_a" in text
 
