@@ -360,7 +360,10 @@ class ReverseTransformer(FunctionView):
             writers = {x.targets[0].id: x for x in analyze.simple_statements(body)
                        if isinstance(x, gast.Assign) and isinstance(x.targets[0], gast.Name)}
             for a in self.summed.values():
-                self.spread_leaves[a] = self.elementwise_leaves(writers[a].value, writers)
+                leaves = self.elementwise_leaves(writers[a].value, writers)
+                if all(not isinstance(x, gast.Subscript) or self.basic_index(x.slice)
+                       for x in leaves):    # (else measured in the primal: no gather again)
+                    self.spread_leaves[a] = leaves
 
     def elementwise_leaves(self, e, writers):
         """The array operands an elementwise value is computed from, through the spread

@@ -190,3 +190,15 @@ def test_rosenbrock_gradient_peak_memory():
     # two primal values kept, the gradient, an adjoint and one temporary of the backward
     # sweep (it was eight arrays before the seed was spread)
     assert peak <= 5.2 * x.nbytes
+
+
+def sum_of_gathered(x, idx):
+    return np.sum(x[idx] * 2.0 + x[idx] ** 2)
+
+
+def test_gathered_operands_are_not_gathered_again_for_a_shape():
+    x, idx = RNG.normal(size=5), np.array([0, 3, 3, 1])
+    text = tl.source(sum_of_gathered, args=(x, idx))
+    assert "np.shape(" in text and "common_shape" not in text
+    assert_grad_close(tl.grad(sum_of_gathered)(x, idx),
+                      central_difference(sum_of_gathered, (x, idx), 0), rtol=1e-6, atol=1e-8)
