@@ -111,17 +111,21 @@ def unreduce(g, a, axis=None, keepdims=False):
 
 def common_shape(*values):
     """The shape of an elementwise result of `values` (NumPy broadcasting)."""
-    shape = _shape(values[0]) if values else ()
-    for v in values[1:]:
-        other = _shape(v)
-        if other != shape:
+    shape = None
+    for v in values:
+        other = v.shape if v.__class__ is np.ndarray else _shape(v)
+        if shape is None:
+            shape = other
+        elif other != shape:
             shape = np.broadcast_shapes(shape, other)
-    return shape
+    return () if shape is None else shape
 
 
 def spread(g, shape, x):
     """The adjoint of `x` from `g`, which stands for `g` broadcast to `shape` (the
     shape of an elementwise result that `x` was broadcast into)."""
+    if x.__class__ is np.ndarray and g.__class__ is np.ndarray and x.shape == g.shape == shape:
+        return g
     if _shape(x) == shape:
         if _shape(g) == shape:
             return g
