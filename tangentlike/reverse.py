@@ -187,7 +187,7 @@ class ReverseTransformer(FunctionView):
             target = gast.Tuple(elts=[n.name(v, store=True) for v in saved], ctx=gast.Store())
             restore = [n.assign(target, n.call(POP))]
         if recomputed:
-            recomputed.insert(0, comment("one operation each: recomputed, not kept on the tape"))
+            recomputed.insert(0, comment("cheap to recompute: not kept on the tape"))
         backward, bind_pop = _direct_tape_use(restore + recomputed + backward, POP, "pop")
         backward_body = self.tape_setup(push=False, pop=bind_pop, own=False) + backward
         grads = self.grads[0] if len(self.grads) == 1 else \
@@ -201,9 +201,10 @@ class ReverseTransformer(FunctionView):
         return forward, _function(backward_name, bargs, backward_body)
 
     def recomputable(self, saved):
-        """Copies of the primal statements `v = a op b` (one arithmetic operation on
-        names and constants) whose result the backward sweep of a straight-line split
-        function can recompute from what it restores, instead of keeping v on the tape."""
+        """Copies of the primal statements `v = a op b` (at most RECOMPUTED_OPERATIONS
+        arithmetic operations on names and constants) whose result the backward sweep of
+        a straight-line split function can recompute from what it restores, instead of
+        keeping v on the tape."""
         if not all(isinstance(s, gast.Assign) for s in self.primal):
             return []
         stores = {}
@@ -218,13 +219,8 @@ class ReverseTransformer(FunctionView):
             if not isinstance(target, gast.Name) or target.id not in saved \
                     or stores.get(target.id) != 1:
                 continue
-            value = s.value
-            operands = [value.left, value.right] if isinstance(value, gast.BinOp) and \
-                not isinstance(value.op, gast.MatMult) else \
-                [value.operand] if isinstance(value, gast.UnaryOp) else None
-            operands = [x.operand if isinstance(x, gast.UnaryOp) and isinstance(
-                x.operand, gast.Constant) else x for x in operands or []] or None
-            if operands is None or not all(
+            operands, operations = _arithmetic_operands(s.value)
+            if not 1 <= operations <= RECOMPUTED_OPERATIONS or not all(
                     isinstance(x, gast.Constant) or isinstance(x, gast.Name) and (
                         x.id not in local or x.id in available and x.id != target.id)
                     for x in operands):
@@ -1112,6 +1108,25 @@ class ReverseTransformer(FunctionView):
 _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
                     gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
                     gast.expr_context)
+
+
+RECOMPUTED_OPERATIONS = 2     # a split function recomputes values this cheap
+
+
+def _arithmetic_operands(e):
+    """(names and constants, number of operations) of an arithmetic expression of
+    them (-c for a constant c counts as a constant); (None, 0) for anything else."""
+    if isinstance(e, gast.Constant) or isinstance(e, gast.Name):
+        return [e], 0
+    if isinstance(e, gast.UnaryOp) and isinstance(e.operand, gast.Constant):
+        return [e.operand], 0
+    if isinstance(e, gast.BinOp) and not isinstance(e.op, gast.MatMult):
+        parts = [_arithmetic_operands(e.left), _arithmetic_operands(e.right)]
+    elif isinstance(e, gast.UnaryOp):
+        parts = [_arithmetic_operands(e.operand)]
+    else:
+        return [None], 0
+    return [x for p, _ in parts for x in p], 1 + sum(k for _, k in parts)
 
 
 def takes_tape_positionally(args):
