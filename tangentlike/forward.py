@@ -476,14 +476,23 @@ def _elementwise_operands(e):
 
 def scalars_first(e, is_scalar):
     """`a * s * B * t` -> `s * t * a * B` when a product of arrays has several scalar
-    factors: they are multiplied together first, an array operation saved each."""
+    factors: they are multiplied together first, an array operation saved each; a
+    negated array factor passes its sign to them (`s * -A` -> `-s * A`)."""
     if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult):
         factors = _product_factors(e)
         scalars = [f for f in factors if is_scalar(f)]
         others = [f for f in factors if not is_scalar(f)]
-        if len(scalars) >= 2 and others and factors != scalars + others:
+        negated = [f for f in others if isinstance(f, gast.UnaryOp)
+                   and isinstance(f.op, gast.USub)]
+        if scalars and others and (len(scalars) >= 2 and factors != scalars + others
+                                   or negated):
+            others = [f.operand if f in negated else f for f in others]
             product = scalars[0]
-            for f in scalars[1:] + others:
+            for f in scalars[1:]:
+                product = n.binop(product, gast.Mult(), f)
+            if len(negated) % 2:                  # -A costs an array operation, -s none
+                product = gast.UnaryOp(op=gast.USub(), operand=product)
+            for f in others:
                 product = n.binop(product, gast.Mult(), f)
             return product
     for field, value in gast.iter_fields(e):
