@@ -32,6 +32,12 @@ def optimize_backward(stmts, live_out, removable):
     return _drop_orphan_comments(stmts)
 
 
+def without_dead_stores(stmts, live_out, removable):
+    """`stmts` less the assignments to `removable` names nothing reads before the end
+    (where `live_out` are read); statements with effects stay."""
+    return _drop_orphan_comments(_dce(stmts, set(live_out), removable, rewrite=True)[0])
+
+
 def optimize_primal(stmts, temporaries, backward, pure_call=None):
     """Fold back into their single use the temporaries normalize hoisted out of an
     expression when the backward sweep does not read them (`_t1 = sin(p); s = s + _t1`

@@ -111,6 +111,7 @@ class ReverseTransformer(FunctionView):
                 self.active.add(out_name)
                 self.kind[out_name] = self.expr_kind(value_node)
         self.out_name, self.line = out_name, line
+        self.returned = value_node
         self.seed = self.namer.adjoint(out_name)
         self.plan_spread_sums(body)
         self.loose = self.loose_names(body)
