@@ -112,12 +112,17 @@ MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sor
 
 def stored_names(stmts):
     """Names assigned (or mutated through item assignment / append) anywhere in `stmts`."""
+    return {x.id for stmt in stmts for x in gast.walk(stmt)
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)} \
+        | mutated_names(stmts)
+
+
+def mutated_names(stmts):
+    """Names whose object `stmts` changes in place (item assignment, `xs.append(v)`)."""
     out = set()
     for stmt in stmts:
         for sub in gast.walk(stmt):
-            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
-                out.add(sub.id)
-            elif isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
+            if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
                 base = sub.value
                 while isinstance(base, gast.Subscript):
                     base = base.value

@@ -142,7 +142,7 @@ class ReverseTransformer(FunctionView):
         backward = optimize(self.inits + self.backward, self.grads)
         primal = optimize.primal(primal, backward)
         prologue = self.tape_setup(push=True, pop=True, own=True) + self.none_inits()
-        mutated = [p for p in self.params if p in n.stored_names(self.fn.body)]
+        mutated = [p for p in self.params if p in n.mutated_names(self.fn.body)]
         if mutated:
             self.inliner.need_runtime()
             prologue.append(comment("the function writes into its arguments: work on copies"))
