@@ -776,6 +776,8 @@ def jvp(f, primals, tangents):
 def shaped_like(tangent, primal):
     """A tangent given as a number (or broadcastable array) for an array primal,
     spread to the primal's shape: generated code assumes an array's tangent has it."""
+    if tangent.__class__ is primal.__class__ is numpy.ndarray and tangent.shape == primal.shape:
+        return tangent
     shape = getattr(primal, "shape", None)
     if shape is not None and getattr(tangent, "shape", None) != shape:
         return primal * 0 + tangent

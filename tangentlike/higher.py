@@ -13,8 +13,8 @@ import weakref
 
 import numpy as np
 
-from .api import (_Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp, shaped_like,
-                  vjp, wrt_names)
+from .api import (_KIND_BY_TYPE, _Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp,
+                  shaped_like, vjp, wrt_names)
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .runtime import grad_like
 
@@ -108,7 +108,8 @@ def hvp(f, primals, vectors):
     (4.0, 6.0)
     """
     primals, vectors = tuple(primals), tuple(vectors)
-    kinds = tuple(map(arg_kind, primals))
+    types = tuple(map(type, primals))
+    kinds = types if all(t in _KIND_BY_TYPE for t in types) else tuple(map(arg_kind, primals))
     try:
         plan = _hvp_plans.get(f, {}).get(kinds)
     except TypeError:                               # not weakly referenceable: no plan
@@ -124,11 +125,12 @@ def hvp(f, primals, vectors):
     else:
         args = primals
     hvp_fn, positions = plan
+    if len(positions) == 1:                             # the common case, at once
+        k = positions[0]
+        return grad_like(hvp_fn(*args, 1.0, shaped_like(vectors[k], primals[k])), primals[k])
     tangent_of_grads = hvp_fn(*args, 1.0, *[shaped_like(vectors[k], primals[k])
                                             for k in positions])
-    parts = tangent_of_grads if len(positions) > 1 else (tangent_of_grads,)
-    result = tuple(grad_like(p, primals[k]) for p, k in zip(parts, positions))
-    return result if len(result) > 1 else result[0]
+    return tuple(grad_like(p, primals[k]) for p, k in zip(tangent_of_grads, positions))
 
 
 def jvp_of_gradient(gradient, primals, tangents):
