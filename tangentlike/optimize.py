@@ -142,7 +142,7 @@ class _Simplify(gast.NodeTransformer):
         if isinstance(node.op, gast.Mult) and _is_one(node.left):
             return node.right
         if isinstance(node.op, (gast.Add, gast.Sub)):
-            positive = _without_negation(node.right)
+            positive = without_negation(node.right)
             if positive is not None:
                 op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
                 return gast.BinOp(left=node.left, op=op, right=positive)
@@ -161,17 +161,17 @@ def _is_one(e):
         and isinstance(e.value, (int, float)) and e.value == 1
 
 
-def _without_negation(e):
+def without_negation(e):
     """`c` when `e` is `-c` or a product or quotient led by a negation, else None."""
     if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
         return e.operand
     if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
-        inner = _without_negation(e.left)
+        inner = without_negation(e.left)
         if inner is not None:
             return gast.BinOp(left=inner, op=e.op, right=e.right)
     if isinstance(e, gast.Call) and _call_name(e) in _LINEAR_REDUCTIONS and e.args \
             and not e.keywords:
-        inner = _without_negation(e.args[0])     # the reduction of -c is minus that of c
+        inner = without_negation(e.args[0])     # the reduction of -c is minus that of c
         if inner is not None:
             return gast.Call(func=e.func, args=[inner] + list(e.args[1:]), keywords=[])
     return None

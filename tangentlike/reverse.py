@@ -31,6 +31,7 @@ from .nodes import comment
 from .errors import NoDerivativeError, TangentlikeError
 from .calls import FunctionView
 from .inline import Inliner
+from .optimize import without_negation
 from .rules import display_name, lookup
 from .rules.methods import PACKED, method_callable
 
@@ -380,6 +381,15 @@ class ReverseTransformer(FunctionView):
                         if gast.dump(y) not in map(gast.dump, out)]
         return out
 
+    def measure_after(self, writer, name_, shape):
+        """`shape = np.shape(name_)` added to the primal of `writer`'s block; the block."""
+        block = self.blocks[id(writer)]
+        measure = n.assign(shape, n.call(f"{self.inliner.modules.name_for(numpy)}.shape",
+                                         n.name(name_)), n.line_of(writer))
+        primal = block.primal if isinstance(block.primal, list) else [block.primal or writer]
+        block.primal = primal + [measure]
+        return block
+
     def measure_spread_shapes(self, body):
         """`a_shape = np.shape(a)` after the statement that computes a spread value (in a
         split function; a joint function takes it from a's operands when it needs it)."""
@@ -387,15 +397,8 @@ class ReverseTransformer(FunctionView):
             if isinstance(writer, gast.Assign) and isinstance(writer.targets[0], gast.Name) \
                     and writer.targets[0].id in self.summed.values() \
                     and writer.targets[0].id not in self.spread_leaves:
-                numpy_name = self.inliner.modules.name_for(numpy)
                 name_ = writer.targets[0].id
-                shape = self.spread[name_]
-                block = self.blocks[id(writer)]
-                measure = n.assign(shape, n.call(f"{numpy_name}.shape", n.name(name_)),
-                                   n.line_of(writer))
-                primal = block.primal if isinstance(block.primal, list) else \
-                    [block.primal or writer]
-                block.primal = primal + [measure]
+                self.measure_after(writer, name_, self.spread[name_])
         shapes = set(self.spread.values())
         for block in self.blocks.values():    # written once, at the top level: no restores
             block.effects.reads_before -= shapes
@@ -473,17 +476,10 @@ class ReverseTransformer(FunctionView):
                     or (name_ not in in_loop and self.own_key is None):
                 continue            # (a joint function's locals live to its end anyway)
             shape = self.namer.fresh(f"{name_.lstrip('_')}_shape")
-            numpy_name = self.inliner.modules.name_for(numpy)
             for call in calls:
                 call.args[1] = n.name(shape)
             for writer in writers[name_]:
-                block = self.blocks[id(writer)]
-                measure = n.assign(shape, n.call(f"{numpy_name}.shape", n.name(name_)),
-                                   n.line_of(writer))
-                primal = block.primal if isinstance(block.primal, list) else \
-                    [block.primal or writer]
-                block.primal = primal + [measure]
-                block.effects.assigns.add(shape)
+                self.measure_after(writer, name_, shape).effects.assigns.add(shape)
             for b in blocks:
                 for effects_reads in (b.effects.reads_before, b.effects.reads_after):
                     if name_ in effects_reads:
@@ -734,8 +730,8 @@ class ReverseTransformer(FunctionView):
                     spread = values[0].args[1:-1]         # the shape the value stands for
                     values = [values[0].args[0]]
                 total, helper = _factored_sum(values), "add_at"
-                if _without_negation(total) is not None:
-                    total, helper = _without_negation(total), "subtract_at"
+                if without_negation(total) is not None:
+                    total, helper = without_negation(total), "subtract_at"
                 helper = f"{self.inliner.modules.name_for(numpy_runtime)}.{helper}"
                 out.append(n.assign(badj, n.call(helper, n.name(badj), n.name(key[0]),
                                                  n.index_value(group[0].index), total,
@@ -1237,21 +1233,10 @@ def _has_break(stmts):
 
 def _plus(a, b):
     """`a + b`, written `a - c` when b is `-c` (or a product starting with a negation)."""
-    positive = _without_negation(b)
+    positive = without_negation(b)
     if positive is not None:
         return n.binop(a, gast.Sub(), positive)
     return n.binop(a, gast.Add(), b)
-
-
-def _without_negation(e):
-    """`c` when `e` is `-c` or `-c1 * c2 ...` (a product led by a negation), else None."""
-    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
-        return e.operand
-    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
-        inner = _without_negation(e.left)
-        if inner is not None:
-            return n.binop(inner, e.op, e.right)
-    return None
 
 
 def _factored_sum(terms):
