@@ -196,11 +196,13 @@ class ForwardTransformer(FunctionView):
         return stmts
 
     def is_scalar(self, e):
-        """A number, or a name (or tangent name) of a Python number."""
+        """A number, a name (or tangent name) of a Python number, or arithmetic on them."""
         if isinstance(e, gast.Constant):
             return isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
         if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
             return self.is_scalar(e.operand)
+        if isinstance(e, gast.BinOp):
+            return self.is_scalar(e.left) and self.is_scalar(e.right)
         if not isinstance(e, gast.Name):
             return False
         primal = self.tangent_of.get(e.id, e.id)
