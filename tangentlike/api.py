@@ -542,7 +542,7 @@ class _Gradient:
             return compiled
         kinds = tuple(map(arg_kind, args))
         compiled = self.generated_for(kinds, args)
-        if all(t in _KIND_BY_TYPE for t in types):
+        if _KIND_BY_TYPE.issuperset(types):
             self.by_type[types] = (compiled, kinds)
         return compiled
 

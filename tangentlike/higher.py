@@ -109,7 +109,7 @@ def hvp(f, primals, vectors):
     """
     primals, vectors = tuple(primals), tuple(vectors)
     types = tuple(map(type, primals))
-    kinds = types if all(t in _KIND_BY_TYPE for t in types) else tuple(map(arg_kind, primals))
+    kinds = types if _KIND_BY_TYPE.issuperset(types) else tuple(map(arg_kind, primals))
     try:
         plan = _hvp_plans.get(f, {}).get(kinds)
     except TypeError:                               # not weakly referenceable: no plan
