@@ -998,6 +998,8 @@ class ReverseTransformer(FunctionView):
             return [n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))], []
         if id(s) in self.if_plans:
             return self.build_replayed_if(s, pb, bb, po, bo)
+        if _same_statements(bb, bo):        # both branches reverse alike: no decision kept
+            return [n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))], bb
         self.uses_tape = True
         pb = pb + [n.expr_stmt(n.call(PUSH, n.const(True)))]
         po = po + [n.expr_stmt(n.call(PUSH, n.const(False)))]
@@ -1124,6 +1126,11 @@ def _arithmetic_operands(e):
     else:
         return [None], 0
     return [x for p, _ in parts for x in p], 1 + sum(k for _, k in parts)
+
+
+def _same_statements(a, b):
+    return len(a) == len(b) and all(isinstance(x, gast.AST) and isinstance(y, gast.AST)
+                                    and gast.dump(x) == gast.dump(y) for x, y in zip(a, b))
 
 
 def takes_tape_positionally(args):
