@@ -514,6 +514,20 @@ def inner_tail_break_then_more(x, n):
     return s
 
 
+def branches_reverse_alike(x, n):
+    """Both branches overwrite `w` with a constant: the backward sweep restores it the
+    same way whichever ran, so no branch decision needs recording."""
+    s = 0.0
+    w = 1.0
+    for k in range(n):
+        if k % 2 == 1:
+            w = 4.0
+        else:
+            w = 2.0
+        s = s + w * math.sin(x * k)
+    return s * w
+
+
 # ----------------------------------------------------------------- builtins
 
 def builtin_abs(x):
@@ -1055,6 +1069,7 @@ CASES = [
     Case("return_from_nested_loop_none", return_from_nested_loop, (0.1, 2)),
     Case("inner_tail_break_then_more[breaks]", inner_tail_break_then_more, (0.6, 3)),
     Case("inner_tail_break_then_more[runs]", inner_tail_break_then_more, (0.1, 3)),
+    Case("branches_reverse_alike", branches_reverse_alike, (0.7, 5)),
     # --- builtins (scalar)
     Case("builtin_abs", builtin_abs, (-1.2,)),
     Case("builtin_min_max", builtin_min_max, (1.4, 0.9), (0, 1)),

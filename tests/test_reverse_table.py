@@ -219,3 +219,10 @@ def test_grad_wrt_non_differentiable_argument_is_an_error(tl, wrt, name):
 def test_non_differentiable_arguments_may_be_present(tl):
     g = tl.grad(_with_flags)(1.5, 3, True, "double")
     assert type(g) is float and g == pytest.approx(2.0 * 3 * 1.5 ** 2)
+
+
+def test_branches_that_reverse_alike_record_no_decision(tl):
+    from statement_forms import branches_reverse_alike
+    text = tl.source(branches_reverse_alike, args=(0.7, 5))
+    assert "_push(True)" not in text and "if _pop()" not in text
+    assert text.count("w = _pop()") == 1
