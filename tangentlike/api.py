@@ -24,7 +24,7 @@ from .errors import (NonDifferentiableArgumentError, NonScalarOutputError, Sourc
                      TangentlikeError)
 from .inline import ModuleNames
 from .naming import Namer, assigned_names, names_in
-from .nodes import comment
+from .nodes import comment, dotted_text
 from .normalize import normalize, written_out_callees
 from .optimize import optimize_backward, optimize_primal, without_dead_stores
 from .parse import parse_function
@@ -244,18 +244,10 @@ def _gradient_only(body, transformer):
         targets = {x.id for t in s.targets for x in gast.walk(t) if isinstance(x, gast.Name)}
         assigned |= targets
         if any(isinstance(c, gast.Call) and transformer.rule_of(c.func) is None
-               and not _dotted(c.func).startswith(("_tl.", "_ntl.", "np.shape"))
+               and not dotted_text(c.func).startswith(("_tl.", "_ntl.", "np.shape"))
                for c in gast.walk(s.value)):
             effects |= targets
     return without_dead_stores(body[:-1], live, assigned - effects) + [ret]
-
-
-def _dotted(func):
-    parts = []
-    while isinstance(func, gast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    return ".".join([getattr(func, "id", "")] + parts[::-1])
 
 
 def _origin(parsed):

@@ -70,19 +70,7 @@ class FunctionView:
     # -- what a call refers to ----------------------------------------------------------
     def callee(self, func):
         """The object a call's `func` expression names, or None (a local's method)."""
-        path = []
-        while isinstance(func, gast.Attribute):
-            path.append(func.attr)
-            func = func.value
-        if not isinstance(func, gast.Name) or func.id in self.locals:
-            return None
-        try:
-            obj = self.parsed.resolve(func.id)
-            for attr in reversed(path):
-                obj = getattr(obj, attr)
-        except (KeyError, AttributeError):
-            return None
-        return obj
+        return self.parsed.resolve_expression(func, self.locals)
 
     def rule_of(self, func):
         obj = self.callee(func)

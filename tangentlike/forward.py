@@ -22,7 +22,7 @@ from . import analyze
 from . import nodes as n
 from .calls import FunctionView
 from .inline import Inliner
-from .reverse import _OPERATORS, _dotted_text, _is_leaf
+from .reverse import _OPERATORS, _is_leaf
 from .errors import NoDerivativeError
 from .rules import lookup
 from .rules.methods import PACKED, method_callable
@@ -165,7 +165,7 @@ class ForwardTransformer(FunctionView):
         shape) or a plain number.  A constant array operand of `+`, `-` or a
         broadcasting call, a subscript (its tangent may be the zero sentinel) or an
         operand of unknown kind can leave the tangent smaller than the value."""
-        if _is_leaf(value) or _dotted_text(getattr(value, "func", None)).endswith(
+        if _is_leaf(value) or n.dotted_text(getattr(value, "func", None)).endswith(
                 ("add_at", "subtract_at")):          # the whole container, updated
             return False
         for e in gast.walk(value):
@@ -247,7 +247,7 @@ class ForwardTransformer(FunctionView):
     def restored_tangent(self, s):
         """`_tl.restore_item(dx, i, dv)` beside `_tl.restore_item(x, i, v)`."""
         if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
-                and _dotted_text(s.value.func).endswith("restore_item")
+                and n.dotted_text(s.value.func).endswith("restore_item")
                 and n.is_name(s.value.args[0]) and s.value.args[0].id in self.active):
             return None
         container, index, value = s.value.args
@@ -372,7 +372,7 @@ class ForwardTransformer(FunctionView):
             if rule is None or not (rule.tangent_for(len(args), list(e.keywords and
                                     [k.arg for k in e.keywords])) or rule.linear):
                 filename, line, _, text = self.parsed.location(s)
-                raise NoDerivativeError(_dotted_text(e.func), filename=filename, line=line,
+                raise NoDerivativeError(n.dotted_text(e.func), filename=filename, line=line,
                                         source_line=text, reason="no tangent (forward-mode) "
                                         "rule", hint="register one with tl.register_tangent")
             return self.apply(rule, args, {k.arg: k.value for k in e.keywords}, e, ans,
@@ -449,7 +449,7 @@ def shapes_from_operands(stmts):
             if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
                 setattr(s, field, shapes_from_operands(getattr(s, field)))
         value = s.value if isinstance(s, gast.Assign) else None
-        if isinstance(value, gast.Call) and _dotted_text(value.func) == "np.shape" \
+        if isinstance(value, gast.Call) and n.dotted_text(value.func) == "np.shape" \
                 and len(value.args) == 1 and isinstance(value.args[0], (gast.BinOp,
                                                                         gast.UnaryOp)):
             operands = _elementwise_operands(value.args[0])
@@ -604,7 +604,7 @@ def _popped_stack(call):
     if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and not call.args \
             and n.is_name(call.func.value):
         return call.func.value.id
-    if _dotted_text(call.func).endswith("popped") and call.args and n.is_name(call.args[0]):
+    if n.dotted_text(call.func).endswith("popped") and call.args and n.is_name(call.args[0]):
         return call.args[0].id
     return None
 

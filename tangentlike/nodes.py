@@ -135,6 +135,16 @@ def mutated_names(stmts):
     return out
 
 
+def dotted_text(func):
+    """`math.gamma` for a call target as written (`(...)` for a computed one)."""
+    parts = []
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    parts.append(func.id if isinstance(func, gast.Name) else "(...)")
+    return ".".join(reversed(parts))
+
+
 def is_name(node, id_=None):
     return isinstance(node, gast.Name) and (id_ is None or node.id == id_)
 

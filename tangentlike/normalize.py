@@ -50,14 +50,14 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
     keep (operands of `* / ** @`, arguments of calls) gets a name of its own unless
     it already is a name, constant or subscript: the backward sweep then reuses the
     array instead of recomputing it.
-    Generated reverse-mode code being differentiated again in reverse mode
-    (`reverse`: reverse over reverse) has its tape rewritten into a list that is only appended to and read back by a
-    decreasing index (see `_IndexedTape`).
-    `write_out_calls`: every call of a user function is written out that way (for a
-    gradient that will be differentiated again in reverse mode).
+    Generated reverse-mode code differentiated again in reverse mode (`reverse`:
+    reverse over reverse) has its tape rewritten into a list that is only appended
+    to and read back by a decreasing index (see `_IndexedTape`).
     A user function given a nested function or lambda (`apply(lambda t: t * x, x)`)
     is written out at the call, like a nested function; the names it reads from its
     own module are reached through that module, named by `modules` (ModuleNames).
+    `write_out_calls`: every call of a user function is written out that way (for a
+    gradient that will be differentiated again in reverse mode).
     """
     fn = copy.deepcopy(parsed.node)
     body = fn.body
@@ -90,7 +90,7 @@ def _uses_generated_tape(body):
     adjoints in place (`_tl.pop_last`, `_tl.extract`)."""
     return any(isinstance(s, gast.Assign) and n.is_name(s.targets[0], _TAPE) for s in body) \
         or any(isinstance(x, gast.Call) and (_is_pop_last(x) or _is_extract(x)
-                                             or _call_text(x).endswith("restore_item"))
+                                             or n.dotted_text(x.func).endswith("restore_item"))
                for s in body for x in gast.walk(s))
 
 
@@ -128,18 +128,18 @@ class _IndexedTape:
         from .rules import lookup
         for call in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Call)):
             if _is_pop_last(call) or _is_extract(call) or _is_popped(call) \
-                    or _call_text(call).endswith("restore_item"):
+                    or n.dotted_text(call.func).endswith("restore_item"):
                 continue                                  # rewritten below
             passes_tape = not n.is_name(call.func, "len") and (
                 any(n.is_name(a, _TAPE) for a in call.args)
                 or any(n.is_name(k.value, _TAPE) for k in call.keywords))
-            helper = _resolve(self.parsed, set(), call.func) \
+            helper = self.parsed.resolve_expression(call.func, set()) \
                 if isinstance(call.func, gast.Attribute) else None
             rule = lookup(helper) if helper is not None else None
             runtime = getattr(helper, "__module__", "") in ("tangentlike.runtime",
                                                           "tangentlike.numpy_runtime")
             if passes_tape or runtime and not (rule and (rule.adjoints or rule.nondifferentiable)):
-                what = _call_text(call)
+                what = n.dotted_text(call.func)
                 filename, line, column, text = self.parsed.location(call)
                 raise UnsupportedSyntaxError(
                     f"differentiating a gradient again in reverse mode through {what}",
@@ -165,7 +165,7 @@ class _IndexedTape:
         """True when `node` reads the tape or updates an adjoint or container in place."""
         return any(isinstance(x, gast.Call) and (self.is_pop(x) or _is_popped(x)
                                                  or _is_pop_last(x) or _is_extract(x)
-                                                 or _call_text(x).endswith("restore_item"))
+                                                 or n.dotted_text(x.func).endswith("restore_item"))
                    for x in gast.walk(node))
 
     def is_pop(self, call):
@@ -189,8 +189,9 @@ class _IndexedTape:
                 and self.is_pop(s.value):
             return [n.assign(s.targets[0], self.read(), line), self.step(line)]
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
-                and _call_text(s.value).endswith("restore_item") and len(s.value.args) == 3 \
-                and isinstance(s.value.args[0], gast.Name):     # undoing an item assignment
+                and n.dotted_text(s.value.func).endswith("restore_item") \
+                and len(s.value.args) == 3 and isinstance(s.value.args[0], gast.Name):
+            # undoing an item assignment
             pre = []
             container, index, value = (self.hoisted(a, pre, line) for a in s.value.args)
             return pre + [n.assign(container.id, n.call("_tl.restored", container, index,
@@ -274,14 +275,6 @@ def _is_extract(call):
     func = call.func
     return isinstance(func, gast.Attribute) and func.attr == "extract" \
         and len(call.args) == 2 and isinstance(call.args[0], gast.Name)
-
-
-def _call_text(call):
-    path, func = [], call.func
-    while isinstance(func, gast.Attribute):
-        path.append(func.attr)
-        func = func.value
-    return ".".join([getattr(func, "id", "...")] + path[::-1])
 
 
 def _is_popped(call):
@@ -505,7 +498,7 @@ class _Desugar:
             or type(obj).__name__ == "ufunc"
 
     def resolve(self, expr):
-        return _resolve(self.parsed, self.own_names, expr)
+        return self.parsed.resolve_expression(expr, self.own_names)
 
     def inline_callee(self, call, out, line):
         """`apply(lambda t: t * x, x)`: the user function `apply`, written out in place
@@ -827,23 +820,6 @@ def _nested_functions(body):
     return out
 
 
-def _resolve(parsed, own_names, expr):
-    """The object a module-level `name` or `name.attr...` refers to, or None."""
-    path = []
-    while isinstance(expr, gast.Attribute):
-        path.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, gast.Name) or expr.id in own_names:
-        return None
-    try:
-        obj = parsed.resolve(expr.id)
-        for attr in reversed(path):
-            obj = getattr(obj, attr)
-    except (KeyError, AttributeError):
-        return None
-    return obj
-
-
 def written_out_callees(parsed, every_call=False):
     """The user functions that calls in `parsed` give function values to (every user
     function it calls, with `every_call`), and so are written out in its derivative,
@@ -857,9 +833,9 @@ def written_out_callees(parsed, every_call=False):
             if not every_call and not any(
                     isinstance(a, gast.Lambda) or isinstance(a, (gast.Name, gast.Attribute))
                     and (getattr(a, "id", None) in function_names
-                         or callable(_resolve(parsed, own, a))) for a in values):
+                         or callable(parsed.resolve_expression(a, own))) for a in values):
                 continue
-            callee = _resolve(parsed, own, call.func)
+            callee = parsed.resolve_expression(call.func, own)
             if _is_plain_function(callee) and callee not in found:
                 found.append(callee)
                 try:

@@ -46,6 +46,23 @@ class ParsedFunction:
             return self.namespace[name]
         return getattr(builtins, name)
 
+    def resolve_expression(self, expr, local_names):
+        """The object a module-level `name` or `name.attr...` (gast) refers to, or None
+        (for a local's attributes, or a name nothing defines)."""
+        path = []
+        while isinstance(expr, gast.Attribute):
+            path.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, gast.Name) or expr.id in local_names:
+            return None
+        try:
+            obj = self.resolve(expr.id)
+            for attr in reversed(path):
+                obj = getattr(obj, attr)
+        except (KeyError, AttributeError):
+            return None
+        return obj
+
 
 def function_namespace(fn):
     """Globals, closure cells and nothing else, as one dict (a snapshot)."""

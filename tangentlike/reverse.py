@@ -460,7 +460,7 @@ class ReverseTransformer(FunctionView):
                 for x in gast.walk(stmt):
                     if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
                         loads[x.id] = loads.get(x.id, 0) + 1
-                    if isinstance(x, gast.Call) and _dotted_text(x.func).endswith(
+                    if isinstance(x, gast.Call) and n.dotted_text(x.func).endswith(
                             "_tl.unbroadcast") and len(x.args) == 2 and n.is_name(x.args[1]):
                         shape_refs.setdefault(x.args[1].id, []).append(x)
         writers = {}
@@ -888,7 +888,7 @@ class ReverseTransformer(FunctionView):
             return NoDerivativeError(type(e).__name__, reason="this expression is not "
                                      "differentiable", hint="rewrite it with arithmetic or "
                                      "functions that have rules", **where)
-        written = _dotted_text(e.func)
+        written = n.dotted_text(e.func)
         root = e.func
         while isinstance(root, gast.Attribute):
             root = root.value
@@ -998,8 +998,9 @@ class ReverseTransformer(FunctionView):
             return [n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))], []
         if id(s) in self.if_plans:
             return self.build_replayed_if(s, pb, bb, po, bo)
-        if _same_statements(bb, bo):        # both branches reverse alike: no decision kept
-            return [n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))], bb
+        alike = _reversed_alike(bb, bo)
+        if alike is not None:               # both branches reverse alike: no decision kept
+            return [n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))], alike
         self.uses_tape = True
         pb = pb + [n.expr_stmt(n.call(PUSH, n.const(True)))]
         po = po + [n.expr_stmt(n.call(PUSH, n.const(False)))]
@@ -1128,9 +1129,24 @@ def _arithmetic_operands(e):
     return [x for p, _ in parts for x in p], 1 + sum(k for _, k in parts)
 
 
-def _same_statements(a, b):
-    return len(a) == len(b) and all(isinstance(x, gast.AST) and isinstance(y, gast.AST)
-                                    and gast.dump(x) == gast.dump(y) for x, y in zip(a, b))
+def _reversed_alike(a, b):
+    """One backward block for both branches of an if when theirs do the same (under
+    one `# grad of:` comment naming both branches' lines), else None."""
+    if not all(isinstance(x, gast.AST) for x in a + b):
+        return None
+    code_a = [x for x in a if not n.is_comment(x)]
+    code_b = [x for x in b if not n.is_comment(x)]
+    if not code_a or list(map(gast.dump, code_a)) != list(map(gast.dump, code_b)):
+        return None
+    texts = []
+    for x in a + b:
+        text = x.value.value[len(n.COMMENT_PREFIX):] if n.is_comment(x) else None
+        if text is not None and text not in texts:
+            texts.append(text)
+    if not texts:
+        return code_a
+    merged = texts[0] + "".join(", or " + t.removeprefix("grad of: ") for t in texts[1:])
+    return [n.comment(merged)] + code_a
 
 
 def takes_tape_positionally(args):
@@ -1183,7 +1199,7 @@ def _reduction_of(value, container, index):
     `_ntl.spread(c, shape, container[index])`."""
     if not isinstance(value, gast.Call) or not value.args:
         return False
-    helper = _dotted_text(value.func).rpartition(".")[2]
+    helper = n.dotted_text(value.func).rpartition(".")[2]
     last = value.args[-1]
     return (helper, len(value.args)) in (("unbroadcast", 2), ("spread", 3)) \
         and isinstance(last, gast.Subscript) and n.is_name(last.value, container) \
@@ -1281,16 +1297,6 @@ def _strip_leading(e, factor):
         inner = _strip_leading(e.left, factor)
         return None if inner is None else n.binop(inner, e.op, e.right)
     return None
-
-
-def _dotted_text(func):
-    """`math.gamma` for the call target as the user wrote it."""
-    parts = []
-    while isinstance(func, gast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    parts.append(func.id if isinstance(func, gast.Name) else "(...)")
-    return ".".join(reversed(parts))
 
 
 _OPERATORS = {
