@@ -16,19 +16,22 @@ import weakref
 import gast
 import numpy
 
-from . import __version__, cache, calls
+from . import __version__, cache, calls, numpy_runtime
 from .analyze import arg_kind
 from .check import check
+from .elementwise import sums_elementwise
 from .emit import emit
 from .errors import (NonDifferentiableArgumentError, NonScalarOutputError, SourceUnavailableError,
                      TangentlikeError)
 from .inline import ModuleNames
 from .naming import Namer, assigned_names, names_in
+from . import nodes as n
 from .nodes import comment, dotted_text
 from .normalize import normalize, written_out_callees
-from .optimize import optimize_backward, optimize_primal, without_dead_stores
+from .optimize import (optimize_backward, optimize_primal, release_dead_arrays, replace_name,
+                       without_dead_stores)
 from .parse import parse_function
-from .forward import ForwardTransformer, shapes_from_operands
+from .forward import ForwardTransformer, elementwise_operands, shapes_from_operands
 from .reverse import ReverseTransformer
 from .rules import all_rules, registry
 from .runtime import grad_like
@@ -143,7 +146,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     (a gradient to be differentiated again in reverse mode);
     "jvp": the forward-mode function `jvp_<f>`; "hvp": for `fn` a generated
     `value_and_grad_<f>`, its forward mode reduced to the tangent of the gradient
-    (`hvp_<f>`, a Hessian-vector product), with everything else removed.
+    (`hvp_<f>`, a Hessian-vector product), with everything else removed;
+    "grad-elementwise": for `fn` a sum of terms elementwise in its one `wrt` array
+    (see `elementwise`), the gradient `grad_<f>` by one forward sweep seeded with ones.
     """
     parsed = parse_function(fn)
     check(parsed)
@@ -153,7 +158,7 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
     normalized = normalize(parsed, namer, arrays, kinds, modules,
                            write_out_calls=form == "joint-inline",
-                           reverse=form not in ("jvp", "hvp"))
+                           reverse=form not in ("jvp", "hvp", "grad-elementwise"))
     gradient_only = form == "grad"
     form = "joint" if form in ("joint-inline", "grad") else form
     params = [a.id for a in normalized.args.posonlyargs + normalized.args.args
@@ -161,17 +166,21 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     modules.taken |= set(params) | calls.local_names(normalized.body, params, parsed.namespace)
     base = parsed.node.name if parsed.node.name.isidentifier() else "lambda_"
     own_key = (fn, tuple(wrt), tuple(kinds.values()))
-    if form in ("jvp", "hvp"):
+    if form in ("jvp", "hvp", "grad-elementwise"):
         transformer = ForwardTransformer(parsed, normalized, wrt, kinds, namer, modules,
                                          result_kind)
         if form == "hvp":
             names = (namer.fresh(f"hvp_{base.removeprefix('value_and_grad_')}"),)
+        elif form == "grad-elementwise":
+            names = (namer.fresh(f"grad_{base}"),)
         else:
             names = (namer.fresh(f"jvp_{base}"),)
         transformer.own_key, transformer.own_name = own_key, names[0]
         functions = [transformer.function(names[0])]
         if form == "hvp":
             functions[0].body = _tangent_of_gradient_only(functions[0].body)
+        elif form == "grad-elementwise":
+            _seeded_with_ones(functions[0], wrt[0], transformer)
         if optimize:
             temporaries = namer.temporaries | {namer.tangent(t) for t in namer.temporaries}
             functions[0].body = optimize_primal(functions[0].body, temporaries, [],
@@ -180,8 +189,13 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
             if form == "hvp":           # values folded into np.shape(...) need not be made
                 functions[0].body = shapes_from_operands(functions[0].body)
             functions[0].body = transformer.scalars_first(functions[0].body)
+        if arrays:                      # arrays no longer read are released at once
+            functions[0].body = release_dead_arrays(functions[0].body, _array_names(
+                transformer, params))
         trailer = _jvp_bindings(transformer)
-        what = "forward mode (Jacobian-vector product)"
+        what = ("forward mode seeded with ones (the function is a sum of terms "
+                f"elementwise in {wrt[0]})" if form == "grad-elementwise"
+                else "forward mode (Jacobian-vector product)")
         callees = [(obj, w, k, "jvp") for _, _, obj, w, k in transformer.callees.values()]
     else:
         transformer = ReverseTransformer(parsed, normalized, wrt, kinds, namer, modules,
@@ -272,6 +286,61 @@ def _tangent_of_gradient_only(body):
     removable = {x.id for s in body for x in gast.walk(s)
                  if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
     return optimize_backward(body[:-1], live, removable) + [gast.Return(value=wanted)]
+
+
+def _seeded_with_ones(function, param, transformer):
+    """Turn `jvp_<f>(..., param, dparam)` of `f = sum(terms elementwise in param)` into
+    `grad_<f>(...)`: the tangent `dparam` is the number 1.0 (standing for ones of the
+    parameter's shape) and the function returns the tangent of the summed terms summed
+    down to the parameter's shape, which is the gradient."""
+    tangent = transformer.d(param)
+    function.args.args = [a for a in function.args.args if a.id != tangent]
+    if function.args.defaults:
+        function.args.defaults = function.args.defaults[:-1]
+    body = function.body
+    summed = body[-1].value.elts[1]           # return f(...), np.sum(dterms)
+    if isinstance(summed, gast.Call) and len(summed.args) == 1 and not summed.keywords:
+        terms = summed.args[0]                      # np.sum(dterms)
+    elif isinstance(summed, gast.Call) and isinstance(summed.func, gast.Attribute):
+        terms = summed.func.value                   # dterms.sum()
+    else:
+        raise TangentlikeError("not a sum of elementwise terms")     # (reverse mode then)
+    result = gast.Return(value=terms)
+    live = {x.id for x in gast.walk(result) if isinstance(x, gast.Name)}
+    removable = {x.id for s in body for x in gast.walk(s)
+                 if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+    body = [replace_name(s, tangent, n.const(1.0)) for s in body[:-1]]
+    body = optimize_backward(body + [result], live, removable)
+    terms = body[-1].value
+    if isinstance(terms, gast.Name) and len(body) > 1 and isinstance(body[-2], gast.Assign) \
+            and [t.id for t in body[-2].targets if isinstance(t, gast.Name)] == [terms.id]:
+        terms = body.pop(-2).value                   # dterms = ...; return dterms
+    body[-1].value = _summed_down(terms, param, transformer.inliner.modules)
+    if any(isinstance(x, gast.Name) and x.id == tangent for s in body for x in gast.walk(s)):
+        body.insert(0, n.assign(tangent, n.const(1.0)))       # (the function assigns it)
+    function.body = body
+
+
+def _summed_down(terms, param, modules):
+    """`terms` (the tangent of the summed terms) summed down to the shape of `param`.
+    A tangent spread to its primal's shape (`broadcast_like(t, a * b)`) becomes `t`
+    spread to the operands' common shape, so the primal need not be computed."""
+    ntl = modules.name_for(numpy_runtime)
+    if isinstance(terms, gast.Call) and dotted_text(terms.func).endswith(".broadcast_like") \
+            and len(terms.args) == 2:
+        operands = elementwise_operands(terms.args[1])
+        if operands:
+            shape = n.call(f"{ntl}.common_shape", *operands)
+            return n.call(f"{ntl}.spread", terms.args[0], shape, n.name(param))
+    return n.call(f"{ntl}.sum_like", terms, n.name(param))
+
+
+def _array_names(transformer, params):
+    """The names of `transformer`'s function that hold arrays (a number or an array, by
+    the kinds analysis) and are not parameters: primal values and their tangents."""
+    numeric = {name_ for name_, kind in transformer.kind.items() if kind == "numeric"}
+    numeric |= {t for t, primal in transformer.tangent_of.items() if primal in numeric}
+    return numeric - set(params) - {transformer.d(p) for p in params}
 
 
 _result_kinds = {}       # (function, argument kinds) -> kind of its return value
@@ -543,13 +612,36 @@ class _Gradient:
         if compiled is None:
             for k in self.positions:
                 _check_differentiable(self.fn, {self.params[k]: args[k]}, [self.params[k]])
-            # only the gradient wanted, of array code: a function that need not compute
-            # the value where nothing else needs it (scalar code shares value_and_grad's)
-            form = "grad" if self.gradient_only and "array" in kinds else self.form
-            compiled = _load(self.fn, self.wrt, dict(zip(self.params, kinds)), form)[0]
+            forms = self.forms(kinds)
+            for form in forms:
+                try:
+                    compiled = _load(self.fn, self.wrt, dict(zip(self.params, kinds)),
+                                     form)[0]
+                    break
+                except TangentlikeError:
+                    if form == forms[-1]:
+                        raise
             self.specialized[kinds] = compiled
         self.last_kinds = kinds
         return compiled
+
+    def forms(self, kinds):
+        """The forms of generated code to try for arguments of `kinds`, best first.
+
+        Only the gradient wanted, of array code: a function that need not compute the
+        value where nothing else needs it ("grad"; scalar code shares value_and_grad's),
+        or, for a sum of terms elementwise in the one array `wrt`, one forward sweep
+        ("grad-elementwise", falling back to "grad" where forward mode cannot go)."""
+        if not (self.gradient_only and "array" in kinds):
+            return [self.form]
+        return ["grad-elementwise", "grad"] if self._sums_elementwise(kinds) else ["grad"]
+
+    def _sums_elementwise(self, kinds):
+        """True when the gradient is one forward sweep: one array `wrt` that the function
+        is a sum of elementwise terms in (see `elementwise`)."""
+        if len(self.positions) != 1 or kinds[self.positions[0]] != "array":
+            return False
+        return sums_elementwise(parse_function(self.fn), self.wrt[0])
 
     def value_and_grad(self, args, kwargs, seed=None):
         args = self.arguments(args, kwargs)
@@ -802,8 +894,11 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     for (default: the last call's, else floats); optimize=False shows the code
     before the optimize stage; include_callees appends the generated code of the
     user functions it calls (their forward/backward sweeps or tangent functions).
-    For `f` a gradient of a gradient (`tl.grad(tl.grad(g))`), the code reverse mode
-    generated from the inner gradient's code (`args` as for calling `f`).
+    For `f` a gradient made by `tl.grad(g, wrt)`, the code it runs for `args`
+    (`wrt` and `mode` are `f`'s own): for arrays, the gradient only, which for a sum of
+    terms elementwise in one array is a forward sweep.  For `f` a gradient of a
+    gradient (`tl.grad(tl.grad(g))`), the code reverse mode generated from the inner
+    gradient's code (`args` as for calling `f`).
     """
     if mode not in ("reverse", "forward"):
         raise TangentlikeError(f"mode={mode!r}: use 'reverse' or 'forward'")
@@ -811,16 +906,28 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     if derivative is not None and derivative[0] == "grad of grad":
         from .higher import nested_gradient_source
         return GeneratedSource(nested_gradient_source(f, args))
-    fn = _unwrap(f)
-    names, _ = wrt_names(fn, wrt)
+    gradient = None
+    if derivative is not None and derivative[0] == "grad":
+        _, fn, names, single = derivative
+        gradient = _Gradient(fn, names, single, gradient_only=True)
+    else:
+        fn = _unwrap(f)
+        names, _ = wrt_names(fn, wrt)
     if args is not None:
         kinds = {k: arg_kind(v) for k, v in _bind(fn, args, {}).items()}
     elif isinstance(f, Differentiable) and f.last_kinds is not None:
         kinds = dict(f.last_kinds)
     else:
         kinds = {p: "scalar" for p in _signature(fn).parameters}
-    form = "jvp" if mode == "forward" else "joint"
-    text, _, callees = _generate(fn, names, kinds, optimize, form)
+    forms = gradient.forms(tuple(kinds.values())) if gradient is not None else \
+        ["jvp" if mode == "forward" else "joint"]
+    for form in forms:
+        try:
+            text, _, callees = _generate(fn, names, kinds, optimize, form)
+            break
+        except TangentlikeError:
+            if form == forms[-1]:
+                raise
     if not include_callees:
         return GeneratedSource(text)
     parts, seen = [text], {(fn, tuple(names), tuple(kinds.values()), form)}

@@ -452,7 +452,7 @@ def shapes_from_operands(stmts):
         if isinstance(value, gast.Call) and n.dotted_text(value.func) == "np.shape" \
                 and len(value.args) == 1 and isinstance(value.args[0], (gast.BinOp,
                                                                         gast.UnaryOp)):
-            operands = _elementwise_operands(value.args[0])
+            operands = elementwise_operands(value.args[0])
             if operands:
                 s.value = n.call("np.broadcast_shapes",
                                  *[n.call("np.shape", copy.deepcopy(x)) for x in operands])
@@ -460,15 +460,15 @@ def shapes_from_operands(stmts):
     return out
 
 
-def _elementwise_operands(e):
+def elementwise_operands(e):
     """The array operands of arithmetic `e` (constants dropped), or None if `e` is not
     only arithmetic on names and subscripts."""
     if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub, gast.Mult,
                                                         gast.Div, gast.Pow)):
-        left, right = _elementwise_operands(e.left), _elementwise_operands(e.right)
+        left, right = elementwise_operands(e.left), elementwise_operands(e.right)
         return None if left is None or right is None else left + right
     if isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
-        return _elementwise_operands(e.operand)
+        return elementwise_operands(e.operand)
     if isinstance(e, gast.Constant) and isinstance(e.value, (int, float)):
         return []
     if isinstance(e, (gast.Name, gast.Subscript)):

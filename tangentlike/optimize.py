@@ -80,7 +80,7 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=
                 later = out[j]
                 simple = isinstance(later, (gast.Assign, gast.Expr))
                 if simple and temp in _reads(later.value if simple else later):
-                    later.value = _replace_name(later.value, temp, s.value)
+                    later.value = replace_name(later.value, temp, s.value)
                     del out[k]
                     k -= 1
                     break
@@ -123,7 +123,7 @@ def _propagate_copies(stmts, counts, removable):
                     break
             if users and seen == counts.get(temp, 0):
                 for later in users:
-                    later.value = _replace_name(later.value, temp, n.name(source))
+                    later.value = replace_name(later.value, temp, n.name(source))
                 del out[k]
                 continue
         k += 1
@@ -188,8 +188,56 @@ class _Replace(gast.NodeTransformer):
         return self.expr if node.id == self.name_ and isinstance(node.ctx, gast.Load) else node
 
 
-def _replace_name(node, name_, expr):
+def replace_name(node, name_, expr):
+    """`node` with every read of `name_` replaced by `expr`."""
     return _Replace(name_, expr).visit(node)
+
+
+# -- releasing arrays ---------------------------------------------------------------------
+
+
+def release_dead_arrays(stmts, arrays):
+    """`stmts` (a function body) with `del a, b` after the statement that reads the
+    arrays `a` and `b` last, so their memory is freed there rather than when the
+    function returns.  Only names of `arrays` every assignment of which is a statement of
+    `stmts` itself (not inside an `if` or a loop) are released, so each is surely bound
+    where it is deleted."""
+    top_level = {}
+    for k, s in enumerate(stmts):
+        for name_ in _stored(s):
+            top_level.setdefault(name_, set()).add(k)
+    nested = {name_ for s in stmts if not isinstance(s, gast.Assign)
+              for name_ in _stored(s)} | {
+        name_ for s in stmts if isinstance(s, gast.Assign)
+        for t in s.targets if not isinstance(t, (gast.Name, gast.Tuple))
+        for name_ in _stored(t)}
+    last = {}
+    for k, s in enumerate(stmts):
+        for x in gast.walk(s):
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
+                last[x.id] = k
+        for name_ in _stored(s):
+            last[name_] = max(last.get(name_, k), k)
+    returned = {x.id for x in gast.walk(stmts[-1]) if isinstance(x, gast.Name)} \
+        if stmts and isinstance(stmts[-1], gast.Return) else set()
+    released = {}
+    for name_, k in last.items():
+        if name_ in arrays and name_ in top_level and name_ not in nested \
+                and name_ not in returned and k < len(stmts) - 1:
+            released.setdefault(k, []).append(name_)
+    out = []
+    for k, s in enumerate(stmts):
+        out.append(s)
+        if k in released:
+            targets = [gast.Name(id=v, ctx=gast.Del(), annotation=None, type_comment=None)
+                       for v in sorted(released[k])]
+            out.append(gast.Delete(targets=targets))
+    return out
+
+
+def _stored(node):
+    return [x.id for x in gast.walk(node)
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)]
 
 
 # -- known-zero adjoints --------------------------------------------------------------

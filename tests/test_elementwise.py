@@ -1,0 +1,296 @@
+"""Gradients of sums of elementwise terms, by one forward sweep seeded with ones.
+
+`tl.grad(f, wrt="x")` of `f = np.sum(g(x, ...))`, with every element of `g` depending
+on one element of `x`, runs `grad_<f>`: forward mode with the tangent of `x` standing
+for ones, summed down to `x`'s shape (module `tangentlike.elementwise` decides).
+Each case below is checked against central differences and against reverse mode
+(`tl.value_and_grad`, which does not take this path), over shapes where broadcasting
+matters; the table of functions that are not of that form checks they still get
+reverse mode and the right gradient.
+"""
+import inspect
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from tangentlike.elementwise import sums_elementwise
+from tangentlike.parse import parse_function
+from oracles import assert_grad_close, autograd_grad, central_difference
+
+RNG = np.random.default_rng(47)
+A1, A5 = 0.31938153, 1.330274429
+
+
+def smooth_step(d):
+    k = 1.0 / (1.0 + 0.2316419 * np.abs(d))
+    tail = np.exp(-0.5 * d * d) * k * (A1 + k * A5)
+    return np.where(d > 0, 1.0 - tail, tail)
+
+
+def calls_a_helper(x, y):
+    return np.sum(x * smooth_step(x / y) - y * smooth_step(x - y))
+
+
+def ufuncs_and_arithmetic(x, y):
+    z = np.log1p(x * x) + np.sin(x) * np.exp(-y) - x ** 3 / (1.0 + y * y)
+    z += np.maximum(x, 0.25) * np.tanh(y)
+    return np.sum(z)
+
+
+def where_clip_and_compare(x):
+    mask = x > 0.1
+    y = np.where(mask, x * x, -x) + np.clip(x, -0.5, 0.5)
+    return y.sum()
+
+
+def branch_on_a_number(x, scale):
+    if scale > 1.0:
+        y = np.sqrt(x) * scale
+    else:
+        y = x / scale
+    return np.sum(y)
+
+
+def newton_iterations(x):
+    y = x + 1.0
+    for _ in range(4):
+        y = y - (y * y - x) / (2.0 * y)
+    return np.sum(y)
+
+
+def shape_metadata(x):
+    n = x.shape[0]
+    return np.sum(x * n + np.ones(x.shape) * x.size)
+
+
+def nondifferentiable_selection(x):
+    biggest = np.argmax(x)
+    return np.sum(np.sign(x) * x * biggest + np.floor(x))
+
+
+def broadcast_wider(x, table):
+    return np.sum(np.exp(x) * table + x)
+
+
+def helper_with_docstring(v):
+    """A helper with a docstring and a local that depends on nothing."""
+    c = 2.0
+    return c * np.cos(v)
+
+
+def calls_a_documented_helper(x):
+    return np.sum(helper_with_docstring(x) + helper_with_docstring(1.0))
+
+
+# (function, wrt, argument builder): gradient with respect to wrt by the forward sweep
+ELEMENTWISE = {
+    "calls_a_helper": (calls_a_helper, "x",
+                       lambda: (RNG.uniform(0.5, 2.0, 7), RNG.uniform(0.5, 2.0, 7))),
+    "ufuncs_and_arithmetic": (ufuncs_and_arithmetic, "x",
+                              lambda: (RNG.standard_normal((3, 4)), RNG.standard_normal(4))),
+    "ufuncs_wrt_the_broadcast_one": (ufuncs_and_arithmetic, "y",
+                                     lambda: (RNG.standard_normal((3, 4)),
+                                              RNG.standard_normal(4))),
+    "where_clip_and_compare": (where_clip_and_compare, "x",
+                               lambda: (RNG.uniform(-1.0, 1.0, 9),)),
+    "branch_on_a_number": (branch_on_a_number, "x", lambda: (RNG.uniform(1.0, 2.0, 5), 1.5)),
+    "branch_other_side": (branch_on_a_number, "x", lambda: (RNG.uniform(1.0, 2.0, 5), 0.5)),
+    "newton_iterations": (newton_iterations, "x", lambda: (RNG.uniform(1.0, 3.0, 6),)),
+    "shape_metadata": (shape_metadata, "x", lambda: (RNG.standard_normal(5),)),
+    "nondifferentiable_selection": (nondifferentiable_selection, "x",
+                                    lambda: (RNG.uniform(-2.0, 2.0, 6) + 0.05,)),
+    "broadcast_into_a_wider_table": (broadcast_wider, "x",
+                                     lambda: (RNG.standard_normal(4),
+                                              RNG.standard_normal((3, 4)))),
+    "broadcast_column_against_row": (broadcast_wider, "x",
+                                     lambda: (RNG.standard_normal((3, 1)),
+                                              RNG.standard_normal((1, 5)))),
+    "calls_a_documented_helper": (calls_a_documented_helper, "x",
+                                  lambda: (RNG.standard_normal(6),)),
+}
+
+
+def _compiled(gradient, args):
+    """The generated function `gradient` (a tl.grad function) runs for `args`."""
+    inner = next(c.cell_contents for c in gradient.__closure__
+                 if type(c.cell_contents).__name__ == "_Gradient")
+    return inner.generated(args)
+
+
+@pytest.mark.parametrize("case", sorted(ELEMENTWISE))
+def test_elementwise_gradient_matches_differences_and_reverse_mode(case):
+    fn, wrt, make = ELEMENTWISE[case]
+    args = make()
+    gradient = tl.grad(fn, wrt=wrt)
+    got = gradient(*args)
+    compiled = _compiled(gradient, args)
+    assert compiled.__name__ == f"grad_{fn.__name__}"
+    assert "seeded with ones" in compiled.__globals__["__doc__"]
+    position = list(inspect.signature(fn).parameters).index(wrt)
+    assert isinstance(got, np.ndarray) and got.shape == args[position].shape
+    assert_grad_close(got, central_difference(fn, args, wrt))
+    _, reverse = tl.value_and_grad(fn, wrt=wrt)(*args)
+    np.testing.assert_allclose(got, reverse, rtol=1e-10, atol=1e-12)
+    expected = autograd_grad(fn, args, wrt)
+    if expected is not None:
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_elementwise_gradient_keeps_float32():
+    x = RNG.uniform(0.5, 2.0, 5).astype(np.float32)
+    y = RNG.uniform(0.5, 2.0, 5).astype(np.float32)
+    got = tl.grad(calls_a_helper, wrt="x")(x, y)
+    assert got.dtype == np.float32
+    _, reverse = tl.value_and_grad(calls_a_helper, wrt="x")(x, y)
+    np.testing.assert_allclose(got, reverse, rtol=1e-5)
+
+
+def test_inputs_are_not_modified():
+    x, table = RNG.standard_normal(4), RNG.standard_normal((3, 4))
+    before = (x.copy(), table.copy())
+    tl.grad(broadcast_wider, wrt="x")(x, table)
+    np.testing.assert_array_equal(x, before[0])
+    np.testing.assert_array_equal(table, before[1])
+
+
+def test_generated_forward_sweep_reads_like_the_derivative():
+    x, y = RNG.uniform(0.5, 2.0, 4), RNG.uniform(0.5, 2.0, 4)
+    text = inspect.getsource(_compiled(tl.grad(calls_a_helper, wrt="x"), (x, y)))
+    assert text.startswith("def grad_calls_a_helper(x, y):")
+    assert "jvp_smooth_step(" in text and "_tape" not in text
+    assert "np.sum" not in text                   # the value is not computed
+
+
+# -- not of that form: reverse mode, still right -----------------------------------------
+
+
+def sum_over_neighbours(x):
+    return np.sum(x[1:] * x[:-1])
+
+
+def sum_of_a_matrix_product(x, w):
+    return np.sum(np.tanh(x @ w))
+
+
+def sum_of_sorted(x):
+    return np.sum(np.sort(x) * np.arange(x.shape[0]))
+
+
+def mean_not_sum(x):
+    return np.mean(np.exp(x))
+
+
+def sum_along_an_axis(x):
+    return np.sum(np.sum(x * x, axis=0))
+
+
+def cumulative(x):
+    return np.sum(np.cumsum(x) ** 2)
+
+
+def helper_that_indexes(v):
+    return v[::-1] * 2.0
+
+
+def calls_an_indexing_helper(x):
+    return np.sum(helper_that_indexes(x) * x)
+
+
+def method_of_a_dependent_value(x):
+    return np.sum(x.clip(0.0, 1.0) * x)
+
+
+def reduction_inside(x):
+    return np.sum(x / np.sum(x))
+
+
+def item_write(x):
+    y = x * 2.0
+    y[0] = 1.0
+    return np.sum(y)
+
+
+def dependent_branch(x):
+    if np.sum(x) > 0:
+        return np.sum(x * x)
+    return np.sum(x)
+
+
+NOT_ELEMENTWISE = {
+    "neighbours": (sum_over_neighbours, "x", lambda: (RNG.standard_normal(6),)),
+    "matrix_product": (sum_of_a_matrix_product, "x",
+                       lambda: (RNG.standard_normal((2, 3)), RNG.standard_normal((3, 2)))),
+    "sorted": (sum_of_sorted, "x", lambda: (RNG.standard_normal(5),)),
+    "mean_not_sum": (mean_not_sum, "x", lambda: (RNG.standard_normal(5),)),
+    "sum_along_an_axis": (sum_along_an_axis, "x", lambda: (RNG.standard_normal((2, 3)),)),
+    "cumulative": (cumulative, "x", lambda: (RNG.standard_normal(5),)),
+    "indexing_helper": (calls_an_indexing_helper, "x", lambda: (RNG.standard_normal(5),)),
+    "method_of_a_dependent_value": (method_of_a_dependent_value, "x",
+                                    lambda: (RNG.uniform(-0.5, 1.5, 5),)),
+    "reduction_inside": (reduction_inside, "x", lambda: (RNG.uniform(1.0, 2.0, 5),)),
+    "item_write": (item_write, "x", lambda: (RNG.standard_normal(5),)),
+    "dependent_branch": (dependent_branch, "x", lambda: (RNG.uniform(0.1, 1.0, 5),)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_ELEMENTWISE))
+def test_other_functions_keep_reverse_mode(case):
+    fn, wrt, make = NOT_ELEMENTWISE[case]
+    assert not sums_elementwise(parse_function(fn), wrt)
+    args = make()
+    gradient = tl.grad(fn, wrt=wrt)
+    got = gradient(*args)
+    assert "seeded with ones" not in _compiled(gradient, args).__globals__["__doc__"]
+    assert_grad_close(got, central_difference(fn, args, wrt))
+
+
+@pytest.mark.parametrize("case", sorted(ELEMENTWISE))
+def test_the_analysis_accepts_the_elementwise_table(case):
+    fn, wrt, _ = ELEMENTWISE[case]
+    assert sums_elementwise(parse_function(fn), wrt)
+
+
+def test_several_wrt_arrays_keep_reverse_mode():
+    x, y = RNG.uniform(0.5, 2.0, 4), RNG.uniform(0.5, 2.0, 4)
+    gradient = tl.grad(calls_a_helper, wrt=("x", "y"))
+    gx, gy = gradient(x, y)
+    assert "seeded with ones" not in _compiled(gradient, (x, y)).__globals__["__doc__"]
+    assert_grad_close((gx, gy), central_difference(calls_a_helper, (x, y), ("x", "y")))
+
+
+# -- memory --------------------------------------------------------------------------------
+
+
+def _peak(fn, *args):
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def test_forward_sweep_releases_arrays_it_no_longer_needs():
+    """The generated sweeps `del` arrays after their last use, so the gradient of
+    `calls_a_helper` (about 40 array-valued names) peaks at about 14 arrays of x's
+    size, below reverse mode's 21 (measured when this was written)."""
+    x, y = RNG.uniform(0.5, 2.0, 200_000), RNG.uniform(0.5, 2.0, 200_000)
+    gradient = tl.grad(calls_a_helper, wrt="x")
+    gradient(x, y)
+    assert "del " in inspect.getsource(_compiled(gradient, (x, y)).__globals__[
+        "jvp_smooth_step"])
+    reverse = _peak(tl.value_and_grad(calls_a_helper, wrt="x"), x, y)
+    assert _peak(gradient, x, y) < min(16 * x.nbytes, 0.8 * reverse)
+
+
+def test_source_of_a_gradient_shows_the_code_it_runs():
+    x, y = RNG.uniform(0.5, 2.0, 4), RNG.uniform(0.5, 2.0, 4)
+    text = tl.source(tl.grad(calls_a_helper, wrt="x"), args=(x, y), include_callees=True)
+    assert "def grad_calls_a_helper(x, y):" in text
+    assert "forward mode seeded with ones" in text
+    assert "def jvp_smooth_step(d, dd):" in text
+    reverse = tl.source(tl.grad(sum_over_neighbours), args=(x,))
+    assert "def grad_sum_over_neighbours(x" in reverse and "# backward sweep" in reverse
