@@ -316,8 +316,6 @@ def _seeded_with_ones(function, param, transformer):
             and [t.id for t in body[-2].targets if isinstance(t, gast.Name)] == [terms.id]:
         terms = body.pop(-2).value                   # dterms = ...; return dterms
     body[-1].value = _summed_down(terms, param, transformer.inliner.modules)
-    if any(isinstance(x, gast.Name) and x.id == tangent for s in body for x in gast.walk(s)):
-        body.insert(0, n.assign(tangent, n.const(1.0)))       # (the function assigns it)
     function.body = body
 
 
@@ -586,6 +584,7 @@ class _Gradient:
         self.positions = [self.params.index(w) for w in wrt]
         self.specialized = {}       # kinds -> generated function
         self.by_type = {}           # argument types (when they decide the kinds) -> same
+        self.gradient_only_by_type = {}   # the same, for `gradient`'s shortcut
         self.last_kinds = None
 
     def arguments(self, args, kwargs):
@@ -605,6 +604,9 @@ class _Gradient:
         compiled = self.generated_for(kinds, args)
         if _KIND_BY_TYPE.issuperset(types):
             self.by_type[types] = (compiled, kinds)
+            if compiled.__name__.startswith("grad_") and len(self.positions) == 1 \
+                    and self.single and len(args) == len(self.params):
+                self.gradient_only_by_type[types] = (compiled, kinds)
         return compiled
 
     def generated_for(self, kinds, args):
@@ -643,6 +645,28 @@ class _Gradient:
             return False
         return sums_elementwise(parse_function(self.fn), self.wrt[0])
 
+    def gradient(self, args, kwargs):
+        """The gradient alone (`tl.grad`).  For arguments whose types have been seen, with
+        one `wrt` and generated code that computes the gradient only, this skips
+        everything `value_and_grad` checks (a few microseconds on small arrays)."""
+        known = None if kwargs else self.gradient_only_by_type.get(tuple(map(type, args)))
+        if known is None:
+            return self.value_and_grad(args, kwargs)[1]
+        compiled, self.last_kinds = known
+        try:
+            grads = compiled(*args)
+        except Exception as exc:
+            self.explain(exc, None)
+            raise
+        return grad_like(grads, args[self.positions[0]])
+
+    def explain(self, exc, seed):
+        """Add to `exc`, raised in generated code, what the user needs to read it."""
+        frame = _backward_frame(exc) if seed is None else None
+        if frame is not None:
+            _explain_backward_failure(self.fn, frame)
+        _note_original_line(exc)
+
     def value_and_grad(self, args, kwargs, seed=None):
         args = self.arguments(args, kwargs)
         compiled = self.generated(args)
@@ -652,10 +676,7 @@ class _Gradient:
             else:
                 value, grads = compiled(*args) if seed is None else compiled(*args, seed)
         except Exception as exc:
-            frame = _backward_frame(exc) if seed is None else None
-            if frame is not None:
-                _explain_backward_failure(self.fn, frame)
-            _note_original_line(exc)
+            self.explain(exc, seed)
             raise
         if seed is None and value.__class__ is not float and not \
                 compiled.__name__.startswith("grad_"):   # (made only for a number)
@@ -788,7 +809,7 @@ def grad(f, wrt=0, check_nans=False):
 
     @functools.wraps(fn)
     def grad_fn(*args, **kwargs):
-        return gradient.value_and_grad(args, kwargs)[1]
+        return gradient.gradient(args, kwargs)
     return _mark(grad_fn, "grad", fn, names, single)
 
 

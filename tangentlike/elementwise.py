@@ -36,10 +36,12 @@ class _NotElementwise(Exception):
 
 def sums_elementwise(parsed, param):
     """True when `parsed` (a ParsedFunction) returns `np.sum(e)` or `e.sum()`, with `e`
-    elementwise in the parameter `param` (see the module docstring)."""
+    depending on the parameter `param` elementwise (see the module docstring)."""
+    if param in {x.id for x in gast.walk(parsed.node)
+                 if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}:
+        return False                  # (the gradient is summed down to its shape)
     try:
-        _Function(parsed, {param}, ()).returned(final_sum=True)
-        return True
+        return _Function(parsed, {param}, ()).returned(final_sum=True)
     except _NotElementwise:
         return False
 

@@ -84,6 +84,14 @@ def calls_a_documented_helper(x):
     return np.sum(helper_with_docstring(x) + helper_with_docstring(1.0))
 
 
+def rebinds_its_parameter(x, y):
+    """Elementwise, but the gradient must be summed down to the parameter's shape,
+    not to that of the value the name holds at the end (reverse mode then)."""
+    x = x * 2.0 + y
+    x += np.sin(x)
+    return np.sum(x * x)
+
+
 # (function, wrt, argument builder): gradient with respect to wrt by the forward sweep
 ELEMENTWISE = {
     "calls_a_helper": (calls_a_helper, "x",
@@ -218,7 +226,15 @@ def dependent_branch(x):
     return np.sum(x)
 
 
+def does_not_use_it(x, y):
+    return np.sum(np.exp(y))
+
+
 NOT_ELEMENTWISE = {
+    "rebinds_its_parameter": (rebinds_its_parameter, "x",
+                              lambda: (RNG.standard_normal(4), RNG.standard_normal((3, 4)))),
+    "does_not_use_it": (does_not_use_it, "x",
+                        lambda: (RNG.standard_normal(3), RNG.standard_normal(3))),
     "neighbours": (sum_over_neighbours, "x", lambda: (RNG.standard_normal(6),)),
     "matrix_product": (sum_of_a_matrix_product, "x",
                        lambda: (RNG.standard_normal((2, 3)), RNG.standard_normal((3, 2)))),
