@@ -282,10 +282,15 @@ def _tangent_of_gradient_only(body):
     wanted = tangent.elts[1] if isinstance(tangent, gast.Tuple) \
         else gast.Subscript(value=tangent, slice=gast.Constant(value=1, kind=None),
                             ctx=gast.Load())
-    live = {x.id for x in gast.walk(wanted) if isinstance(x, gast.Name)}
-    removable = {x.id for s in body for x in gast.walk(s)
+    return _reduced_to(body[:-1], gast.Return(value=wanted))
+
+
+def _reduced_to(stmts, returned):
+    """`stmts` optimized down to what the statement `returned` reads, then `returned`."""
+    live = {x.id for x in gast.walk(returned) if isinstance(x, gast.Name)}
+    removable = {x.id for s in stmts for x in gast.walk(s)
                  if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-    return optimize_backward(body[:-1], live, removable) + [gast.Return(value=wanted)]
+    return optimize_backward(stmts, live, removable) + [returned]
 
 
 def _seeded_with_ones(function, param, transformer):
@@ -305,12 +310,8 @@ def _seeded_with_ones(function, param, transformer):
         terms = summed.func.value                   # dterms.sum()
     else:
         raise TangentlikeError("not a sum of elementwise terms")     # (reverse mode then)
-    result = gast.Return(value=terms)
-    live = {x.id for x in gast.walk(result) if isinstance(x, gast.Name)}
-    removable = {x.id for s in body for x in gast.walk(s)
-                 if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
     body = [replace_name(s, tangent, n.const(1.0)) for s in body[:-1]]
-    body = optimize_backward(body + [result], live, removable)
+    body = _reduced_to(body, gast.Return(value=terms))
     terms = body[-1].value
     if isinstance(terms, gast.Name) and len(body) > 1 and isinstance(body[-2], gast.Assign) \
             and [t.id for t in body[-2].targets if isinstance(t, gast.Name)] == [terms.id]:
@@ -690,13 +691,19 @@ class _Gradient:
 
 
 
-def _backward_frame(exc):
-    """The generated frame `exc` was raised in, if that was in its backward sweep."""
-    tb, frame = exc.__traceback__, None
+def _last_generated_entry(exc):
+    """The innermost traceback entry of `exc` in generated code, or None."""
+    tb, last = exc.__traceback__, None
     while tb is not None:
         if tb.tb_frame.f_globals.get("__name__") == "tangentlike_generated":
-            frame = tb
+            last = tb
         tb = tb.tb_next
+    return last
+
+
+def _backward_frame(exc):
+    """The generated frame `exc` was raised in, if that was in its backward sweep."""
+    frame = _last_generated_entry(exc)
     if frame is None:
         return None
     lines = linecache.getlines(frame.tb_frame.f_code.co_filename)
@@ -710,11 +717,7 @@ def _backward_frame(exc):
 def _note_original_line(exc):
     """Add to an exception raised in generated code the user's line it comes from (the
     `# grad of:` comment above the generated line) and the generated line itself."""
-    tb, last = exc.__traceback__, None
-    while tb is not None:
-        if tb.tb_frame.f_globals.get("__name__") == "tangentlike_generated":
-            last = tb
-        tb = tb.tb_next
+    last = _last_generated_entry(exc)
     if last is None:
         return
     lines = linecache.getlines(last.tb_frame.f_code.co_filename)

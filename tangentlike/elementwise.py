@@ -21,6 +21,7 @@ import gast
 import numpy
 
 from .calls import is_user_function
+from .nodes import stored_names
 from .parse import parse_function
 from .rules.registry import lookup
 
@@ -37,8 +38,7 @@ class _NotElementwise(Exception):
 def sums_elementwise(parsed, param):
     """True when `parsed` (a ParsedFunction) returns `np.sum(e)` or `e.sum()`, with `e`
     depending on the parameter `param` elementwise (see the module docstring)."""
-    if param in {x.id for x in gast.walk(parsed.node)
-                 if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}:
+    if param in stored_names(parsed.node.body):
         return False                  # (the gradient is summed down to its shape)
     try:
         return _Function(parsed, {param}, ()).returned(final_sum=True)
@@ -53,10 +53,9 @@ class _Function:
         self.parsed = parsed
         self.dependent = set(dependent)
         self.calling = calling + (parsed.fn,)       # guards against recursion
-        self.local_names = {x.id for x in gast.walk(parsed.node)
-                            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-        self.local_names |= {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs
-                             + parsed.node.args.posonlyargs}
+        args = parsed.node.args
+        self.local_names = stored_names(parsed.node.body) | {
+            a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
 
     def returned(self, final_sum):
         """Whether the returned value depends on the parameter; raises _NotElementwise."""

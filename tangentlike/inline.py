@@ -195,10 +195,7 @@ class _Fold(gast.NodeTransformer):
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
-        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.UnaryOp) \
-                and isinstance(node.operand.op, gast.USub):
-            return node.operand.operand
-        return node
+        return n.without_double_negation(node)
 
 
 def _fold(node):

@@ -183,3 +183,11 @@ def index_value(index):
 def names_read(node):
     """Every name loaded anywhere in `node`."""
     return {x.id for x in gast.walk(node) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}
+
+
+def without_double_negation(node):
+    """`-(-e)` -> `e`; any other node unchanged."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) \
+            and isinstance(node.operand, gast.UnaryOp) and isinstance(node.operand.op, gast.USub):
+        return node.operand.operand
+    return node

@@ -150,10 +150,7 @@ class _Simplify(gast.NodeTransformer):
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
-        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.UnaryOp) \
-                and isinstance(node.operand.op, gast.USub):
-            return node.operand.operand
-        return node
+        return n.without_double_negation(node)
 
 
 def _is_one(e):
