@@ -156,3 +156,27 @@ def test_jvp_of_a_gradient_is_a_hessian_vector_product():
         assert got == pytest.approx((a - b) / (2 * h), rel=1e-6)
     value, single = tl.jvp(tl.grad(hf.quartic), (1.5,), (2.0,))
     assert value == pytest.approx(4 * 1.5 ** 3) and single == pytest.approx(2.0 * 12 * 1.5 ** 2)
+
+
+def recursion_after_array_statements(x, n):
+    y = np.sin(x) * 2.0
+    z = y * x
+    s = np.sum(z)
+    if n == 0:
+        return s
+    return s + recursion_after_array_statements(x * 0.5, n - 1)
+
+
+def test_hvp_of_recursion_over_arrays_differentiates_code_that_releases_arrays():
+    """Recursion takes reverse mode over the generated forward-mode code, which
+    `del`s the arrays `y` and `z` after their last use: those statements are dropped
+    when that code is differentiated again, and the product is right."""
+    x, v = np.array([0.3, 0.7, -0.2]), np.array([1.0, 0.5, -1.0])
+    assert "del " in tl.source(recursion_after_array_statements, mode="forward",
+                               args=(x, 2))
+    got = tl.hvp(recursion_after_array_statements, (x, 2), (v, 0))
+    gradient, eps = tl.grad(recursion_after_array_statements), 1e-6
+    expected = (gradient(x + eps * v, 2) - gradient(x - eps * v, 2)) / (2 * eps)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tl.hessian(recursion_after_array_statements)(x, 2) @ v,
+                               got, rtol=1e-10)
