@@ -31,7 +31,8 @@ from .normalize import normalize, written_out_callees
 from .optimize import (optimize_backward, optimize_primal, release_dead_arrays, replace_name,
                        without_dead_stores)
 from .parse import parse_function
-from .forward import ForwardTransformer, elementwise_operands, shapes_from_operands
+from .forward import (ForwardTransformer, elementwise_operands, shapes_from_operands,
+                      with_line_comments)
 from .reverse import ReverseTransformer
 from .rules import all_rules, registry
 from .runtime import grad_like
@@ -198,6 +199,10 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
         if arrays:                      # arrays no longer read are released at once
             functions[0].body = release_dead_arrays(functions[0].body, _array_names(
                 transformer, params, transformer.d))
+        if form != "hvp":               # (hvp's lines are generated code's)
+            functions[0].body = with_line_comments(
+                functions[0].body, parsed, set(transformer.tangent_of) |
+                {transformer.d(w) for w in wrt})
         trailer = _jvp_bindings(transformer)
         what = ("forward mode seeded with ones (the function is a sum of terms "
                 f"elementwise in {wrt[0]})" if form == "grad-elementwise"
@@ -331,8 +336,9 @@ def _seeded_with_ones(function, param, transformer):
         terms = summed.func.value                   # dterms.sum()
     else:
         raise TangentlikeError("not a sum of elementwise terms")     # (reverse mode then)
+    returned = n.set_line(gast.Return(value=terms), n.line_of(body[-1]))
     body = [replace_name(s, tangent, n.const(1.0)) for s in body[:-1]]
-    body = _reduced_to(body, gast.Return(value=terms))
+    body = _reduced_to(body, returned)
     terms = body[-1].value
     if isinstance(terms, gast.Name) and len(body) > 1 and isinstance(body[-2], gast.Assign) \
             and [t.id for t in body[-2].targets if isinstance(t, gast.Name)] == [terms.id]:
@@ -738,7 +744,8 @@ def _backward_frame(exc):
 
 def _note_original_line(exc):
     """Add to an exception raised in generated code the user's line it comes from (the
-    `# grad of:` comment above the generated line) and the generated line itself."""
+    `# grad of:` or `# tangent of:` comment above the generated line) and the generated
+    line itself."""
     last = _last_generated_entry(exc)
     if last is None:
         return
@@ -748,14 +755,15 @@ def _note_original_line(exc):
     origin = None
     for k in range(number - 1, last.tb_frame.f_code.co_firstlineno - 1, -1):
         text = lines[k - 1].strip() if k - 1 < len(lines) else ""
-        if text.startswith("# grad of:"):
-            origin = text[len("# grad of:"):].strip()
+        if text.startswith(("# grad of:", "# tangent of:")):
+            origin = text.partition(":")[2].strip()
+            sweep = "the backward sweep" if text.startswith("# grad") else "forward mode"
             break
         if text == "# backward sweep":
             break
     where = f"{last.tb_frame.f_code.co_filename}:{number}"
     if origin:
-        exc.add_note(f"tangentlike: raised in the backward sweep, by the derivative of "
+        exc.add_note(f"tangentlike: raised in {sweep}, by the derivative of "
                      f"{origin}\n  generated line ({where}): {generated}")
     else:
         exc.add_note(f"tangentlike: raised in generated code ({where}): {generated}")
@@ -900,7 +908,12 @@ def jvp(f, primals, tangents):
     wrt = tuple(params[k] for k in positions)
     kinds = {p: arg_kind(v) for p, v in zip(params, primals)}
     compiled = _load(fn, wrt, kinds, "jvp")[0]
-    return compiled(*primals, *[shaped_like(tangents[k], primals[k]) for k in positions])
+    tangents = [shaped_like(tangents[k], primals[k]) for k in positions]
+    try:
+        return compiled(*primals, *tangents)
+    except Exception as exc:
+        _note_original_line(exc)
+        raise
 
 
 def shaped_like(tangent, primal):

@@ -686,3 +686,55 @@ class _LiteralZeros(gast.NodeTransformer):
 
 def _literal_zeros(e):
     return _LiteralZeros().visit(e)
+
+
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
+def with_line_comments(stmts, parsed, tangents, current=None):
+    """`stmts` (a tangent function's body) with a `# tangent of: <user's line>  (line N)`
+    comment above the statements made from each user line that read or write one of
+    `tangents`, as reverse mode's `# grad of:` comments.  Statements without a line
+    (`del`) belong to the group before them; an `if` made from one line (a
+    conditional expression) is commented once, above it.  `current`: the line whose
+    comment is already above `stmts`."""
+    out = []
+    for s in stmts:
+        line = n.line_of(s)
+        if isinstance(s, _COMPOUND):
+            one_line = isinstance(s, gast.If) and line is not None and any(
+                n.line_of(x) == line for x in s.body + s.orelse)
+            if one_line and line != current and _reads_any(s, tangents):
+                out.append(_tangent_comment(parsed, s))
+            current = line if one_line else None
+            for field in ("body", "orelse"):
+                if getattr(s, field, None):
+                    setattr(s, field, with_line_comments(getattr(s, field), parsed,
+                                                         tangents, current))
+        elif line is not None and line != current:
+            current = None
+            if _reads_any(s, tangents) or _group_reads_any(stmts, s, tangents):
+                out.append(_tangent_comment(parsed, s))
+                current = line
+        out.append(s)
+    return out
+
+
+def _group_reads_any(stmts, first, tangents):
+    """Whether the statements from `first` on with its line (or none) touch `tangents`."""
+    start, line = stmts.index(first), n.line_of(first)
+    for s in stmts[start:]:
+        if isinstance(s, _COMPOUND) or n.line_of(s) not in (None, line):
+            return False
+        if _reads_any(s, tangents):
+            return True
+    return False
+
+
+def _reads_any(node, names):
+    return any(isinstance(x, gast.Name) and x.id in names for x in gast.walk(node))
+
+
+def _tangent_comment(parsed, s):
+    _, line, _, text = parsed.location(s)
+    return n.comment(f"tangent of: {text.strip()}  (line {line})")

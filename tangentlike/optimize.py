@@ -198,7 +198,8 @@ def release_dead_arrays(stmts, arrays):
     arrays `a` and `b` last, so their memory is freed there rather than when the
     function returns.  Only names of `arrays` every assignment of which is a statement of
     `stmts` itself (not inside an `if` or a loop) are released, so each is surely bound
-    where it is deleted."""
+    where it is deleted.  An array unpacked from a call's results and never read is
+    not named at all (`_`)."""
     top_level = {}
     for k, s in enumerate(stmts):
         for name_ in _stored(s):
@@ -217,10 +218,14 @@ def release_dead_arrays(stmts, arrays):
             last[name_] = max(last.get(name_, k), k)
     returned = {x.id for x in gast.walk(stmts[-1]) if isinstance(x, gast.Name)} \
         if stmts and isinstance(stmts[-1], gast.Return) else set()
+    read = {x.id for s in stmts for x in gast.walk(s)
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}
     released = {}
     for name_, k in last.items():
         if name_ in arrays and name_ in top_level and name_ not in nested \
                 and name_ not in returned and k < len(stmts) - 1:
+            if name_ not in read and _unpacked_into(stmts[k], name_):
+                continue                    # `_, dy = jvp_h(x, dx)`: never held at all
             released.setdefault(k, []).append(name_)
     out = []
     for k, s in enumerate(stmts):
@@ -230,6 +235,17 @@ def release_dead_arrays(stmts, arrays):
                        for v in sorted(released[k])]
             out.append(gast.Delete(targets=targets))
     return out
+
+
+def _unpacked_into(stmt, name_):
+    """Rename to `_` the element `name_` of `stmt`'s tuple target; False if none."""
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Tuple)):
+        return False
+    found = False
+    for element in stmt.targets[0].elts:
+        if isinstance(element, gast.Name) and element.id == name_:
+            element.id, found = "_", True
+    return found
 
 
 def _stored(node):

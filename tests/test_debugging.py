@@ -40,3 +40,11 @@ def test_check_nans_names_the_line_whose_derivative_is_not_finite():
     assert "generated line" in notes and "check_finite" in notes
     # without the option the same call just returns an infinite gradient
     assert np.isinf(tl.grad(df.np_sqrt_sum)(np.array([1.0, 0.0]))[1])
+
+
+def test_forward_mode_failure_names_the_original_line():
+    with pytest.raises(ValueError) as info:
+        tl.jvp(df.log_of_negative, (-1.0,), (1.0,))
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "raised in forward mode, by the derivative of" in notes
+    assert "math.log(x)" in notes and "generated line" in notes
