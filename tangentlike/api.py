@@ -7,6 +7,7 @@ memoized in memory and on disk, so a second call with the same kinds does not
 transform again.
 """
 
+import copy
 import functools
 import inspect
 import linecache
@@ -16,10 +17,10 @@ import weakref
 import gast
 import numpy
 
-from . import __version__, cache, calls, numpy_runtime
+from . import __version__, cache, calls, numpy_runtime, runtime
 from .analyze import arg_kind
 from .check import check
-from .elementwise import sums_elementwise
+from .elementwise import blocks_elementwise, sums_elementwise
 from .emit import emit
 from .errors import (NonDifferentiableArgumentError, NonScalarOutputError, SourceUnavailableError,
                      TangentlikeError)
@@ -28,7 +29,8 @@ from .naming import Namer, assigned_names, names_in
 from . import nodes as n
 from .nodes import comment, dotted_text
 from .normalize import normalize, written_out_callees
-from .optimize import (optimize_backward, optimize_primal, release_dead_arrays, replace_name,
+from .optimize import (accumulated_in_place, named_repeated_parts, optimize_backward,
+                       optimize_primal, release_dead_arrays, replace_name,
                        without_dead_stores)
 from .parse import parse_function
 from .forward import (ForwardTransformer, elementwise_operands, shapes_from_operands,
@@ -197,16 +199,22 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
                 functions[0].body = shapes_from_operands(functions[0].body)
             functions[0].body = transformer.scalars_first(functions[0].body)
         if arrays:                      # arrays no longer read are released at once
-            functions[0].body = release_dead_arrays(functions[0].body, _array_names(
+            functions[0].body = release_dead_arrays(_with_named_parts(
+                functions[0], transformer, kinds, namer, modules), _array_names(
                 transformer, params, transformer.d))
         if form != "hvp":               # (hvp's lines are generated code's)
             functions[0].body = with_line_comments(
                 functions[0].body, parsed, set(transformer.tangent_of) |
                 {transformer.d(w) for w in wrt})
-        trailer = _jvp_bindings(transformer)
         what = ("forward mode seeded with ones (the function is a sum of terms "
                 f"elementwise in {wrt[0]})" if form == "grad-elementwise"
                 else "forward mode (Jacobian-vector product)")
+        blocked = _blocked_arrays(parsed, kinds, functions[0]) \
+            if form == "grad-elementwise" else ()
+        if blocked:
+            functions = _in_blocks(functions[0], blocked, namer, modules)
+            what += ", in cache-sized blocks of large arrays"
+        trailer = _jvp_bindings(transformer)
         callees = [(obj, w, k, "jvp") for _, _, obj, w, k in transformer.callees.values()]
     else:
         transformer = ReverseTransformer(parsed, normalized, wrt, kinds, namer, modules,
@@ -217,7 +225,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
             names = (namer.fresh(f"forward_{base}"), namer.fresh(f"backward_{base}"))
             transformer.own_key, transformer.own_names = own_key, names
         transformer.sweeps()
-        run_optimizer = _optimizer(transformer, namer) if optimize else _no_optimizer
+        # in-place accumulations only where the code is not differentiated again
+        run_optimizer = _optimizer(transformer, namer, in_place=gradient_only and [
+            p for p in params if kinds.get(p) == "array"]) if optimize else _no_optimizer
         if form == "split":
             functions = list(transformer.split(*names, run_optimizer))
             what = "reverse mode, split into forward and backward sweeps"
@@ -233,7 +243,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
         if arrays:                      # arrays no longer read are released at once
             arrays_named = _array_names(transformer, params, namer.adjoint)
             for function in functions:
-                function.body = release_dead_arrays(function.body, arrays_named)
+                function.body = release_dead_arrays(_with_named_parts(
+                    function, transformer, kinds, namer, modules), arrays_named)
         trailer = _callee_bindings(transformer)
         callees = [(c.function, c.wrt, c.kinds, "split") for c in transformer.callees.values()]
     spec = ", ".join(f"{k}: {_KIND_WORDS.get(v, v.replace('object:', ''))}"
@@ -336,15 +347,54 @@ def _seeded_with_ones(function, param, transformer):
         terms = summed.func.value                   # dterms.sum()
     else:
         raise TangentlikeError("not a sum of elementwise terms")     # (reverse mode then)
-    returned = n.set_line(gast.Return(value=terms), n.line_of(body[-1]))
+    returned = replace_name(n.set_line(gast.Return(value=terms), n.line_of(body[-1])),
+                            tangent, n.const(1.0))
     body = [replace_name(s, tangent, n.const(1.0)) for s in body[:-1]]
     body = _reduced_to(body, returned)
     terms = body[-1].value
     if isinstance(terms, gast.Name) and len(body) > 1 and isinstance(body[-2], gast.Assign) \
             and [t.id for t in body[-2].targets if isinstance(t, gast.Name)] == [terms.id]:
         terms = body.pop(-2).value                   # dterms = ...; return dterms
+    if isinstance(terms, gast.Name) and terms.id in {a.id for a in function.args.args}:
+        terms = n.call(gast.Attribute(value=terms, attr="copy", ctx=gast.Load()))
+        # (sum(x * c): the gradient is c, which must not be the caller's own array)
     body[-1].value = _summed_down(terms, param, transformer.inliner.modules)
     function.body = body
+
+
+def _blocked_arrays(parsed, kinds, function):
+    """The positions of the array parameters of a grad-elementwise function whose
+    gradient may be computed over blocks of them (`elementwise.blocks_elementwise`:
+    each element of the gradient reads the same elements of every array), else ()."""
+    args = function.args
+    positional = [a.id for a in args.posonlyargs + args.args]
+    if args.vararg or args.kwarg or args.kwonlyargs or \
+            any(kinds.get(p) not in ("scalar", "array") for p in positional):
+        return ()
+    arrays = [p for p in positional if kinds[p] == "array"]
+    return tuple(positional.index(p) for p in arrays) \
+        if blocks_elementwise(parsed, arrays) else ()
+
+
+def _in_blocks(function, blocked, namer, modules):
+    """[entry, function]: `function` renamed `<name>_block`, and an entry of its old
+    name that calls it through `numpy_runtime.in_blocks` over the arrays `blocked`."""
+    entry = function.name
+    function.name = namer.fresh(f"{entry}_block")
+    params = [a.id for a in function.args.posonlyargs + function.args.args]
+    arrays = [params[i] for i in blocked]
+    listed = ", ".join(arrays[:-1]) + " and " + arrays[-1] if len(arrays) > 1 else arrays[0]
+    call = n.call(f"{modules.name_for(numpy_runtime)}.in_blocks", n.name(function.name),
+                  gast.Tuple(elts=[n.name(p) for p in params], ctx=gast.Load()),
+                  gast.Tuple(elts=[n.const(i) for i in blocked], ctx=gast.Load()))
+    body = [n.comment(f"each element of the gradient reads the same element of {listed}\n"
+                      "and nothing else of them: large NumPy arrays go through in blocks\n"
+                      "small enough for the CPU's caches"),
+            gast.Return(value=call)]
+    wrapper = gast.FunctionDef(name=entry, args=copy.deepcopy(function.args), body=body,
+                               decorator_list=[], returns=None, type_comment=None,
+                               type_params=[])
+    return [wrapper, function]
 
 
 def _summed_down(terms, param, modules):
@@ -359,6 +409,25 @@ def _summed_down(terms, param, modules):
             shape = n.call(f"{ntl}.common_shape", *operands)
             return n.call(f"{ntl}.spread", terms.args[0], shape, n.name(param))
     return n.call(f"{ntl}.sum_like", terms, n.name(param))
+
+
+def _with_named_parts(function, transformer, kinds, namer, modules):
+    """`function`'s body with the parts of its array parameters that it reads more than
+    once (`x[:-1]`) taken once and named (`optimize.named_repeated_parts`)."""
+    arrays = [a.id for a in function.args.posonlyargs + function.args.args
+              + function.args.kwonlyargs if kinds.get(a.id) == "array"]
+    helpers = {alias for alias, module_name in modules.imports.items()
+               if module_name in (runtime.__name__, numpy_runtime.__name__)}
+
+    def passes_safely(call, name_):
+        """Runtime helpers write at most their first argument, and `zeros_for` not even
+        that; NumPy functions with a rule write none (`np.add.at` has no rule)."""
+        module, _, helper = dotted_text(call.func).rpartition(".")
+        if module in helpers:
+            return helper == "zeros_for" or not (call.args and n.is_name(call.args[0], name_))
+        return transformer.rule_of(call.func) is not None
+
+    return named_repeated_parts(function.body, arrays, namer.fresh, passes_safely)
 
 
 def _array_names(transformer, params, derived):
@@ -415,13 +484,20 @@ _KIND_WORDS = {"scalar": "Python number", "array": "array", "scalars": "list of 
                "other": "other value"}
 
 
-def _optimizer(transformer, namer):
-    """The optimize stage: `run(backward, grads)`, and `run.primal(primal, backward)`."""
+def _optimizer(transformer, namer, in_place=()):
+    """The optimize stage: `run(backward, grads)`, and `run.primal(primal, backward)`.
+    `in_place`: the array parameters whose adjoints are accumulated in place where that
+    is surely right (`optimize.accumulated_in_place`; none in code that will be
+    differentiated again)."""
     def run(stmts, grads):
         live = {x.id for g in grads for x in gast.walk(g) if isinstance(x, gast.Name)}
         assigned = {x.id for s in stmts for x in gast.walk(s)
                     if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-        return optimize_backward(stmts, live, assigned - set(transformer.locals))
+        stmts = optimize_backward(stmts, live, assigned - set(transformer.locals))
+        if not in_place:
+            return stmts
+        stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place)
+        return without_dead_stores(stmts, live, transformer.one_shapes)  # shapes unread now
     run.primal = lambda primal, backward: optimize_primal(
         primal, namer.temporaries, backward,
         lambda call: transformer.rule_of(call.func) is not None)

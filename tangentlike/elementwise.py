@@ -15,7 +15,20 @@ and the like, and calls of user functions that are themselves elementwise in the
 arguments given dependent values.  Not allowed: indexing, reductions, matrix
 products, containers, anything else.  Control flow is allowed when its tests and
 loop ranges depend on nothing differentiable.
+
+`blocks_elementwise` asks more: that the summed terms are elementwise in all the
+array parameters together and read no other array, so that each element of the
+gradient reads the same elements of every array and nothing else of them.  The
+gradient may then be computed over cache-sized blocks of the arrays
+(`numpy_runtime.in_blocks`).  In that strict walk every value computed from an
+array is "dependent" (differentiable or not), and shapes (`.shape`, `len`),
+indexing, methods, and calls that could build or reduce an array are refused.
 """
+
+import builtins
+import math
+import numbers
+import types
 
 import gast
 import numpy
@@ -29,6 +42,9 @@ _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod)
 _ELEMENTWISE_CALLS = {numpy.where, numpy.clip}
 _METADATA = {"shape", "ndim", "dtype", "size"}
 _SUMS = {numpy.sum}
+_SHAPED_LIKE = {numpy.zeros_like, numpy.ones_like, numpy.empty_like, numpy.full_like}
+_SCALAR_BUILTINS = {builtins.abs, builtins.float, builtins.int, builtins.min, builtins.max,
+                    builtins.round, builtins.pow, builtins.bool, builtins.range}
 
 
 class _NotElementwise(Exception):
@@ -46,11 +62,22 @@ def sums_elementwise(parsed, param):
         return False
 
 
+def blocks_elementwise(parsed, arrays):
+    """True when `parsed` returns the sum of terms elementwise in the parameters
+    `arrays` together, reading no other array (the strict walk of the module
+    docstring): its gradient may be computed block by block."""
+    try:
+        return _Function(parsed, set(arrays), (), strict=True).returned(final_sum=True)
+    except _NotElementwise:
+        return False
+
+
 class _Function:
     """One function's body, walked with the set of names that depend on the parameter."""
 
-    def __init__(self, parsed, dependent, calling):
+    def __init__(self, parsed, dependent, calling, strict=False):
         self.parsed = parsed
+        self.strict = strict
         self.dependent = set(dependent)
         self.calling = calling + (parsed.fn,)       # guards against recursion
         args = parsed.node.args
@@ -135,6 +162,8 @@ class _Function:
         """Whether `e` depends on the parameter; raises _NotElementwise where it does so
         other than elementwise."""
         if isinstance(e, gast.Name):
+            if self.strict and e.id not in self.local_names:
+                self.no_array(self.resolved(e))
             return e.id in self.dependent
         if isinstance(e, gast.Constant):
             return False
@@ -149,13 +178,19 @@ class _Function:
                 raise _NotElementwise
             return inner
         if isinstance(e, (gast.Compare, gast.BoolOp)):
-            for part in gast.iter_child_nodes(e):
-                self.depends(part)
+            shaped = [self.depends(part) for part in gast.iter_child_nodes(e)
+                      if isinstance(part, gast.expr)]
+            if self.strict and any(shaped):            # shaped by the arrays
+                if isinstance(e, gast.BoolOp):
+                    raise _NotElementwise
+                return True
             return False                               # no derivative
         if isinstance(e, gast.IfExp):
             self.independent(e.test)
             return self.depends(e.body) | self.depends(e.orelse)
         if isinstance(e, gast.Attribute):
+            if self.strict:
+                return self.strict_attribute(e)
             if self.depends(e.value):
                 if e.attr in _METADATA:
                     return False
@@ -163,6 +198,8 @@ class _Function:
             return False
         if isinstance(e, gast.Call):
             return self.call(e)
+        if self.strict:
+            raise _NotElementwise                       # indexing, containers, ...
         if any(self.depends(part) for part in gast.iter_child_nodes(e)
                if isinstance(part, gast.expr)):
             raise _NotElementwise                       # indexing, containers, ...
@@ -178,15 +215,19 @@ class _Function:
         given = [self.depends(p) for p in parts]
         if isinstance(e.func, gast.Attribute) and self.depends(e.func.value):
             raise _NotElementwise                       # a method of a dependent value
-        if not any(given):
-            return False
         fn = self.resolved(e.func)
+        if not any(given):
+            if self.strict and not _makes_no_array(fn):
+                raise _NotElementwise
+            return False
+        if self.strict and fn in _SHAPED_LIKE and {k.arg for k in e.keywords} <= {"dtype"}:
+            return True
         rule = lookup(fn) if fn is not None else None
-        if rule is not None and rule.nondifferentiable:
+        if rule is not None and rule.nondifferentiable and not self.strict:
             return False
         if _elementwise_callable(fn):
-            if e.keywords:
-                raise _NotElementwise
+            if e.keywords or fn is numpy.where and len(e.args) != 3:
+                raise _NotElementwise                   # (np.where(c) gives indices)
             return True
         if is_user_function(fn) and fn not in self.calling and not e.keywords:
             return self.user_call(fn, given[:len(e.args)])
@@ -202,7 +243,27 @@ class _Function:
                 callee.node.args.kwarg:
             raise _NotElementwise
         dependent = {p for p, d in zip(params, given) if d}
-        return _Function(callee, dependent, self.calling).returned(final_sum=False)
+        return _Function(callee, dependent, self.calling,
+                         self.strict).returned(final_sum=False)
+
+    def strict_attribute(self, e):
+        """An attribute in the strict walk: the dtype of a dependent value, or a
+        module-level value that is not an array (`np.pi`)."""
+        if self.depends(e.value):
+            if e.attr == "dtype":
+                return False
+            raise _NotElementwise
+        obj = self.resolved(e)
+        if obj is None:                                 # an attribute of a local
+            raise _NotElementwise
+        self.no_array(obj)
+        return False
+
+    def no_array(self, obj):
+        """Refuse a module-level value that may be an array (not blocked with the rest)."""
+        if not (obj is None or callable(obj) or isinstance(obj, (
+                numbers.Number, numpy.generic, str, bytes, types.ModuleType))):
+            raise _NotElementwise
 
     def resolved(self, func):
         return self.parsed.resolve_expression(func, self.local_names)
@@ -212,6 +273,12 @@ def _elementwise_callable(fn):
     if fn in _ELEMENTWISE_CALLS:
         return True
     return isinstance(fn, numpy.ufunc) and fn.nout == 1 and fn.signature is None
+
+
+def _makes_no_array(fn):
+    """A callable that, given no array, returns none: a ufunc, `math`, `abs`, `range`..."""
+    return isinstance(fn, numpy.ufunc) or fn in _SCALAR_BUILTINS or \
+        isinstance(fn, types.BuiltinFunctionType) and fn.__module__ == math.__name__
 
 
 def _without_docstring(body):

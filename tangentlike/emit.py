@@ -33,7 +33,7 @@ def emit(functions, imports, docstring, trailer=()):
             indent, k = match.group(1), int(match.group(3))
             if lines and lines[-1].strip() and not lines[-1].rstrip().endswith(":"):
                 lines.append("")
-            lines.append(f"{indent}# {texts[k]}")
+            lines.extend(f"{indent}# {text}" for text in texts[k].split("\n"))
         else:
             lines.append(line)
     header = [f'"""{docstring}"""']

@@ -180,6 +180,23 @@ def index_value(index):
     return index
 
 
+def index_bounds(index):
+    """The parts of a subscript's index: its ints and names, and its slices' bounds and
+    steps (None where absent), each with a leading minus sign removed."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    bounds = [b for part in parts for b in ([part.lower, part.upper, part.step]
+                                             if isinstance(part, gast.Slice) else [part])]
+    return [b.operand if isinstance(b, gast.UnaryOp) and isinstance(b.op, gast.USub)
+            else b for b in bounds]
+
+
+def is_literal_bound(bound):
+    """An index bound written as a literal: an int, None or `...` (or nothing)."""
+    return bound is None or isinstance(bound, gast.Constant) and (
+        bound.value is None or bound.value is Ellipsis
+        or isinstance(bound.value, int) and not isinstance(bound.value, bool))
+
+
 def names_read(node):
     """Every name loaded anywhere in `node`."""
     return {x.id for x in gast.walk(node) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}

@@ -36,6 +36,14 @@ def item(b, k):
     return 0.0 if is_zero(b) else b[k]
 
 
+def zeros_for(x):
+    """A zero adjoint for array `x`: zeros of its shape, in its floating dtype (float for
+    an integer array)."""
+    if x.__class__ is np.ndarray:
+        return np.zeros(x.shape, x.dtype if x.dtype.kind in "fc" else float)
+    return np.zeros_like(x, dtype=_dtype(x))
+
+
 def dense(b, like):
     """`b`, or zeros shaped like `like` when `b` is the zero sentinel."""
     return np.zeros_like(like) if is_zero(b) else b
@@ -121,6 +129,34 @@ def common_shape(*values):
     return () if shape is None else shape
 
 
+BLOCK = 1 << 16       # elements per block: a block's temporaries stay in the CPU's caches
+
+
+def in_blocks(function, args, blocked):
+    """`function(*args)` for a function elementwise in the arrays `args[i]`, `i` in
+    `blocked` (the gradient of a sum of elementwise terms): worked through in blocks
+    of BLOCK elements when those are large NumPy arrays of one shape laid out in C
+    order, so that the many temporaries of a block stay in cache instead of making
+    each pass over memory.  Any other arguments (Dask, CuPy, broadcasting shapes,
+    small arrays) are passed through whole.  The result is the same to the bit."""
+    arrays = [args[i] for i in blocked]
+    first = arrays[0]
+    if not all(a.__class__ is np.ndarray and a.flags.c_contiguous and a.shape == first.shape
+               for a in arrays) or first.size < 2 * BLOCK:
+        return function(*args)
+    flat = [a.reshape(-1) for a in arrays]                      # views, no copies
+    pieces = list(args)
+    out = None
+    for start in range(0, first.size, BLOCK):
+        for i, a in zip(blocked, flat):
+            pieces[i] = a[start:start + BLOCK]
+        result = function(*pieces)
+        if out is None:
+            out = np.empty(first.size, dtype=np.result_type(result))
+        out[start:start + BLOCK] = result
+    return out.reshape(first.shape)
+
+
 def spread(g, shape, x):
     """The adjoint of `x` from `g`, which stands for `g` broadcast to `shape` (the
     shape of an elementwise result that `x` was broadcast into)."""
@@ -142,18 +178,42 @@ def add_at(b, x, index, g, shape=None):
     slices, `...`, None), after summing `g` down to that part's shape (after spreading
     it to `shape`, when it stands for an array of that shape: see `spread`).  `b` is
     updated in place unless it is the zero sentinel (a zero array is made) or read-only."""
-    return _accumulate_at(b, x, index, g, shape, False)
+    direct = _part_of_the_same_shape(b, x, index, g, shape)
+    if direct is None:
+        return _accumulate_at(b, x, index, g, shape, False)
+    b, part = direct
+    part += g
+    return b
 
 
 def subtract_at(b, x, index, g, shape=None):
     """`add_at(b, x, index, -g, shape)`, without negating `g` first."""
-    return _accumulate_at(b, x, index, g, shape, True)
+    direct = _part_of_the_same_shape(b, x, index, g, shape)
+    if direct is None:
+        return _accumulate_at(b, x, index, g, shape, True)
+    b, part = direct
+    part -= g
+    return b
+
+
+def _part_of_the_same_shape(b, x, index, g, shape):
+    """(b, b[index]) when `g` is a float NumPy array of exactly that part's shape (the
+    common case, which needs no spreading or summing), `b` made or writable; else None."""
+    if g.__class__ is not np.ndarray or x.__class__ is not np.ndarray \
+            or g.dtype.kind != "f" or shape is not None and shape != g.shape:
+        return None
+    if b.__class__ is float and b == 0:
+        b = zeros_for(x)
+    elif b.__class__ is not np.ndarray or not b.flags.writeable:
+        return None
+    part = b[index]
+    return (b, part) if part.__class__ is np.ndarray and part.shape == g.shape else None
 
 
 def _accumulate_at(b, x, index, g, shape, subtract):
     if x.__class__ is np.ndarray:
         if b.__class__ is float or b.__class__ is int:      # the zero sentinel, mostly
-            zeros = np.zeros(x.shape, x.dtype if x.dtype.kind in "fc" else float)
+            zeros = zeros_for(x)
             b = zeros if b == 0 else zeros + b
         elif b.__class__ is not np.ndarray or not b.flags.writeable:
             b = np.zeros_like(x) + b if is_zero(b) or not _is_array(b) else _writable(b)

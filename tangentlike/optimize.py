@@ -12,8 +12,13 @@ changing what is computed:
 - a comment marker with no statement left under it is dropped;
 - arithmetic that inlining left redundant is simplified (`e * 1.0`, `a + -b * c`);
 - in the primal sweep, a temporary that normalize hoisted and the backward sweep
-  does not read is folded back into the expression it came from.
+  does not read is folded back into the expression it came from;
+- over arrays, a part of an argument read more than once (`x[:-1]`) is taken once
+  and named (`named_repeated_parts`), and arrays are released after their last use
+  (`release_dead_arrays`).
 """
+
+import copy
 
 import gast
 
@@ -188,6 +193,170 @@ class _Replace(gast.NodeTransformer):
 def replace_name(node, name_, expr):
     """`node` with every read of `name_` replaced by `expr`."""
     return _Replace(name_, expr).visit(node)
+
+
+# -- repeated parts of arrays -------------------------------------------------------------
+
+
+def named_repeated_parts(stmts, arrays, fresh, passes_safely):
+    """`stmts` (a function body) with each part of an array that its top-level statements
+    read more than once through a constant basic index (`x[:-1]`, `x[2]`) taken once,
+    before the first statement that reads it, and named (`x_to_m1 = x[:-1]`: a view, as
+    the subscript was).  Only for names in `arrays` that `stmts` never writes or
+    mutates, and that every call given one of them whole `passes_safely(call, name)`
+    (a call that could write the array could change its parts).  `fresh(base)` gives
+    an unused name."""
+    fixed = set(arrays) - n.stored_names(stmts)
+    for call in (x for s in stmts for x in gast.walk(s) if isinstance(x, gast.Call)):
+        given = {a.id for a in list(call.args) + [k.value for k in call.keywords]
+                 if isinstance(a, gast.Name)}
+        fixed -= {x for x in given & fixed if not passes_safely(call, x)}
+    simple = [s for s in stmts if not isinstance(s, (gast.If, gast.For, gast.While))]
+    counts, first = {}, {}
+    for s in simple:
+        for part in _constant_parts(s, fixed):
+            key = gast.dump(part)
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, (s, part))
+    names = {key: fresh(_part_name(first[key][1])) for key in sorted(counts)
+             if counts[key] > 1}
+    if not names:
+        return stmts
+    out = []
+    for s in stmts:
+        if not isinstance(s, (gast.If, gast.For, gast.While)):
+            for key, name_ in names.items():
+                if first[key][0] is s:
+                    out.append(n.assign(name_, copy.deepcopy(first[key][1]), n.line_of(s)))
+            s = _NamedParts(names).visit(s)
+        out.append(s)
+    return out
+
+
+def _constant_parts(stmt, fixed):
+    """The subscripts `x[<ints, slices of ints>]` of names in `fixed` that `stmt` reads."""
+    return [x for x in gast.walk(stmt) if isinstance(x, gast.Subscript)
+            and isinstance(x.ctx, gast.Load) and n.is_name(x.value) and x.value.id in fixed
+            and _constant_index(x.slice)]
+
+
+def _constant_index(index):
+    return all(n.is_literal_bound(b) for b in n.index_bounds(index))
+
+
+def _part_name(subscript):
+    """`x_from_1` for `x[1:]`, `x_to_m1` for `x[:-1]`, `x_2_to_5`, `x_0`; `x_part` else."""
+    base, index = subscript.value.id, subscript.slice
+
+    def number(e):
+        text = _int_text(e)
+        return None if text is None else text.replace("-", "m")
+    if isinstance(index, gast.Slice) and index.step is None:
+        lower = number(index.lower) if index.lower is not None else ""
+        upper = number(index.upper) if index.upper is not None else ""
+        if lower is not None and upper is not None and (lower or upper):
+            if not upper:
+                return f"{base}_from_{lower}"
+            return f"{base}_to_{upper}" if not lower else f"{base}_{lower}_to_{upper}"
+    if not isinstance(index, (gast.Slice, gast.Tuple)) and number(index) is not None:
+        return f"{base}_{number(index)}"
+    return f"{base}_part"
+
+
+def _int_text(e):
+    """The text of an int constant or its negation (`-1`), else None."""
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        inner = _int_text(e.operand)
+        return None if inner is None else f"-{inner}"
+    if isinstance(e, gast.Constant) and isinstance(e.value, int) \
+            and not isinstance(e.value, bool):
+        return str(e.value)
+    return None
+
+
+class _NamedParts(gast.NodeTransformer):
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Subscript(self, node):
+        name_ = self.names.get(gast.dump(node)) if isinstance(node.ctx, gast.Load) else None
+        return n.name(name_) if name_ is not None else self.generic_visit(node)
+
+
+# -- accumulations in place ---------------------------------------------------------------
+
+
+def accumulated_in_place(stmts, one_shapes, arrays):
+    """`bx[i] += g` for `bx = _ntl.add_at(bx, x, slice_i, g, s)` (`-=` for subtract_at)
+    where `x` is one of `arrays` (parameters holding arrays, not lists of them) and `s`
+    is in `one_shapes`, the shapes of operands that surely have one shape (so
+    `g` is at most the part's shape and needs no summing), once `bx` is surely an array
+    of its own: made from the zero sentinel (`bx = 0.0` becomes `bx = _ntl.zeros_for(x)`
+    when nothing reads `bx` in between) or by an earlier such accumulation in the same
+    run of statements (the helper makes its result writable)."""
+    out, made, zero = [], set(), {}          # zero: name -> position of `bx = 0.0` in out
+    for s in stmts:
+        accumulation = None if isinstance(s, (gast.If, gast.For, gast.While)) \
+            else _one_shape_accumulation(s, one_shapes, arrays)
+        if accumulation is None:
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                for field in ("body", "orelse"):
+                    setattr(s, field, accumulated_in_place(getattr(s, field), one_shapes,
+                                                       arrays))
+            touched = {x.id for x in gast.walk(s) if isinstance(x, gast.Name)}
+            made -= touched
+            zero = {k: v for k, v in zero.items() if k not in touched}
+            if isinstance(s, gast.Assign) and n.is_name(s.targets[0]) and _is_zero(s.value):
+                zero[s.targets[0].id] = len(out)           # the zero sentinel
+            out.append(s)
+            continue
+        target, op, index, value = accumulation
+        if target in zero:
+            helper = n.dotted_text(s.value.func).rpartition(".")[0]
+            sentinel = out[zero.pop(target)]
+            sentinel.value = n.call(f"{helper}.zeros_for", copy.deepcopy(s.value.args[1]))
+            made.add(target)
+        if target not in made:
+            made.add(target)
+            out.append(s)
+            continue
+        out.append(n.set_line(gast.AugAssign(target=n.subscript(n.name(target), index,
+                                                                store=True),
+                                             op=op, value=value), n.line_of(s)))
+    return out
+
+
+def _one_shape_accumulation(s, one_shapes, arrays):
+    """(target, operator, index, value) of `bx = _ntl.add_at(bx, x, i, g, s)` with `x`
+    in `arrays`, `s` in `one_shapes` and `i` a constant index, else None."""
+    if not (isinstance(s, gast.Assign) and n.is_name(s.targets[0])
+            and isinstance(s.value, gast.Call) and len(s.value.args) == 5
+            and not s.value.keywords):
+        return None
+    helper = n.dotted_text(s.value.func).rpartition(".")[2]
+    b, x, index, g, shape = s.value.args
+    index = _as_index(index)
+    if helper not in ("add_at", "subtract_at") or not n.is_name(b, s.targets[0].id) \
+            or not n.is_name(x) or x.id not in arrays or not n.is_name(shape) \
+            or shape.id not in one_shapes \
+            or index is None:
+        return None
+    return b.id, gast.Add() if helper == "add_at" else gast.Sub(), index, g
+
+
+def _as_index(value):
+    """The subscript index `index_value` made `value` from (`slice(None, -1)` -> `:-1`),
+    for constant indexes; else None."""
+    if isinstance(value, gast.Tuple):
+        parts = [_as_index(x) for x in value.elts]
+        return None if None in parts else gast.Tuple(elts=parts, ctx=gast.Load())
+    if isinstance(value, gast.Call) and n.is_name(value.func, "slice") \
+            and 2 <= len(value.args) <= 3 and not value.keywords:
+        bounds = [None if isinstance(x, gast.Constant) and x.value is None else x
+                  for x in value.args] + [None]
+        index = gast.Slice(lower=bounds[0], upper=bounds[1], step=bounds[2])
+        return copy.deepcopy(index) if _constant_index(index) else None
+    return copy.deepcopy(value) if _constant_index(value) else None
 
 
 # -- releasing arrays ---------------------------------------------------------------------

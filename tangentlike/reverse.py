@@ -94,6 +94,7 @@ class ReverseTransformer(FunctionView):
         self.summed = {}            # id(statement `s = np.sum(a)`) -> a, adjoint left unspread
         self.spread_shape = None    # that shape, while building such a value's block
         self.spread_leaves = {}     # (joint functions) a -> the operands its shape comes from
+        self.one_shapes = set()     # those shapes whose operands surely have one shape
 
     # -- entry points -------------------------------------------------------------
     def sweeps(self):
@@ -366,19 +367,26 @@ class ReverseTransformer(FunctionView):
     def elementwise_leaves(self, e, writers):
         """The array operands an elementwise value is computed from, through the spread
         values it reads (whose own operands count instead)."""
+        if _is_leaf(e):
+            children = [e]
+        elif isinstance(e, gast.Call):
+            children = list(e.args)                          # not the callee
+        else:
+            children = list(gast.iter_child_nodes(e))
         out = []
-        for x in ([e] if _is_leaf(e) else gast.iter_child_nodes(e)):
+        for x in children:
             if isinstance(x, gast.Name) and x.id in self.spread and x.id in writers \
                     and x.id not in self.summed.values():
-                out += self.elementwise_leaves(writers[x.id].value, writers)
+                found = self.elementwise_leaves(writers[x.id].value, writers)
             elif _is_leaf(x) and not isinstance(x, gast.Constant):
-                if self.expr_kind(x) != "scalar" and gast.dump(x) not in map(gast.dump, out):
-                    out.append(copy.deepcopy(x))
+                found = [x] if self.expr_kind(x) != "scalar" else []
             elif isinstance(x, gast.expr) and not isinstance(x, gast.Constant):
-                if isinstance(x, gast.Call):
-                    x = gast.Tuple(elts=list(x.args), ctx=gast.Load())    # not the callee
-                out += [y for y in self.elementwise_leaves(x, writers)
-                        if gast.dump(y) not in map(gast.dump, out)]
+                found = self.elementwise_leaves(x, writers)
+            else:
+                found = []
+            for y in found:
+                if gast.dump(y) not in map(gast.dump, out):
+                    out.append(copy.deepcopy(y))
         return out
 
     def measure_after(self, writer, name_, shape):
@@ -601,8 +609,15 @@ class ReverseTransformer(FunctionView):
         if id(s) in self.summed:
             a = self.summed[id(s)]
             if a in self.spread_leaves:        # the shape of a, from what it was computed from
-                helper = f"{self.inliner.modules.name_for(numpy_runtime)}.common_shape"
-                stmts.append(n.assign(self.spread[a], n.call(helper, *self.spread_leaves[a])))
+                leaves = self.spread_leaves[a]
+                if _one_shape(leaves):             # x[1:] and x[:-1]: either one's shape
+                    shape = n.call(f"{self.inliner.modules.name_for(numpy)}.shape",
+                                   leaves[0])
+                    self.one_shapes.add(self.spread[a])
+                else:
+                    shape = n.call(f"{self.inliner.modules.name_for(numpy_runtime)}"
+                                   ".common_shape", *leaves)
+                stmts.append(n.assign(self.spread[a], shape))
             contributions.append(Contribution(a, g))
         else:
             self.spread_shape = self.spread.get(target) if index is None and not append \
@@ -755,25 +770,8 @@ class ReverseTransformer(FunctionView):
 
     def basic_index(self, index):
         """An index of ints, slices, `...` and None only (it selects a view)."""
-        parts = index.elts if isinstance(index, gast.Tuple) else [index]
-        for part in parts:
-            bounds = [part.lower, part.upper, part.step] if isinstance(part, gast.Slice) \
-                else [part]
-            for x in bounds:
-                if isinstance(x, gast.UnaryOp) and isinstance(x.op, gast.USub):
-                    x = x.operand
-                if x is None or isinstance(x, gast.Constant) and (
-                        x.value is None or x.value is Ellipsis
-                        or isinstance(x.value, int) and not isinstance(x.value, bool)):
-                    continue
-                if isinstance(x, gast.Name) and self.kind.get(x.id) == "scalar" \
-                        and not isinstance(part, gast.Slice):
-                    continue
-                if isinstance(x, gast.Name) and isinstance(part, gast.Slice) \
-                        and self.kind.get(x.id) == "scalar":
-                    continue
-                return False
-        return True
+        return all(n.is_literal_bound(b) or isinstance(b, gast.Name)
+                   and self.kind.get(b.id) == "scalar" for b in n.index_bounds(index))
 
     def propagate(self, e, g, ans, stmts, out, s, wide=False):
         """Append to `out` the contributions of adjoint `g` of expression `e`.
@@ -1304,3 +1302,39 @@ _OPERATORS = {
     gast.Pow: _op.pow, gast.Mod: _op.mod, gast.FloorDiv: _op.floordiv,
     gast.MatMult: _op.matmul, gast.USub: _op.neg, gast.UAdd: _op.pos, gast.Not: _op.not_,
 }
+
+
+def _one_shape(leaves):
+    """Whether array operands surely have one shape: one operand, or slices of one name
+    along its first axis of the same length (`x[1:]`, `x[:-1]`: n - 1 each)."""
+    if len(leaves) == 1:
+        return True
+    lengths = {_slice_length(x) for x in leaves}
+    bases = {x.value.id if isinstance(x, gast.Subscript) and isinstance(x.value, gast.Name)
+             else None for x in leaves}
+    return len(lengths) == 1 and None not in lengths and len(bases) == 1 and None not in bases
+
+
+def _slice_length(e):
+    """For `x[a:b]` with int bounds, a from the start and b from the end (`x[1:]`,
+    `x[:-2]`), the length's offset from len(x): a - b; else None."""
+    if not isinstance(e, gast.Subscript) or not isinstance(e.slice, gast.Slice) \
+            or e.slice.step is not None:
+        return None
+    start, stop = _int_bound(e.slice.lower, 0), _int_bound(e.slice.upper, 0)
+    if start is None or stop is None or start < 0 or stop > 0 \
+            or stop == 0 and e.slice.upper is not None:
+        return None
+    return start - stop
+
+
+def _int_bound(e, default):
+    if e is None:
+        return default
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        inner = _int_bound(e.operand, None)
+        return None if inner is None else -inner
+    if isinstance(e, gast.Constant) and isinstance(e.value, int) \
+            and not isinstance(e.value, bool):
+        return e.value
+    return None

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
-from tangentlike.elementwise import sums_elementwise
+from tangentlike import numpy_runtime
+from tangentlike.elementwise import blocks_elementwise, sums_elementwise
 from tangentlike.parse import parse_function
 from oracles import assert_grad_close, autograd_grad, central_difference
 
@@ -165,8 +166,11 @@ def test_inputs_are_not_modified():
 
 def test_generated_forward_sweep_reads_like_the_derivative():
     x, y = RNG.uniform(0.5, 2.0, 4), RNG.uniform(0.5, 2.0, 4)
-    text = inspect.getsource(_compiled(tl.grad(calls_a_helper, wrt="x"), (x, y)))
-    assert text.startswith("def grad_calls_a_helper(x, y):")
+    entry = _compiled(tl.grad(calls_a_helper, wrt="x"), (x, y))
+    assert inspect.getsource(entry).startswith("def grad_calls_a_helper(x, y):")
+    assert ".in_blocks(grad_calls_a_helper_block, (x, y), (0, 1))" in \
+        inspect.getsource(entry)
+    text = inspect.getsource(entry.__globals__["grad_calls_a_helper_block"])
     assert "jvp_smooth_step(" in text and "_tape" not in text
     code = [line for line in text.splitlines() if not line.strip().startswith("#")]
     assert not any("np.sum" in line for line in code)    # the value is not computed
@@ -278,6 +282,144 @@ def test_several_wrt_arrays_keep_reverse_mode():
     assert_grad_close((gx, gy), central_difference(calls_a_helper, (x, y), ("x", "y")))
 
 
+# -- cache-sized blocks ---------------------------------------------------------------------
+# A gradient whose every element reads the same elements of every array argument is
+# computed over blocks of them (numpy_runtime.in_blocks).  BLOCK is made 8 here, so
+# that small arrays go through several blocks.
+
+BLOCKED = {"calls_a_helper", "ufuncs_and_arithmetic", "ufuncs_wrt_the_broadcast_one",
+           "where_clip_and_compare", "branch_on_a_number", "branch_other_side",
+           "newton_iterations", "broadcast_into_a_wider_table",
+           "broadcast_column_against_row"}
+
+
+def _array_params(fn, args):
+    params = list(inspect.signature(fn).parameters)
+    return [p for p, a in zip(params, args) if isinstance(a, np.ndarray)]
+
+
+@pytest.mark.parametrize("case", sorted(ELEMENTWISE))
+def test_the_strict_analysis_decides_which_gradients_go_by_blocks(case):
+    """Shapes read as numbers (`x.shape`), a reduction (`argmax`) or a helper called
+    with no array refuse blocks, whose arrays are slices of the arguments."""
+    fn, _, make = ELEMENTWISE[case]
+    arrays = _array_params(fn, make())
+    assert blocks_elementwise(parse_function(fn), arrays) == (case in BLOCKED)
+
+
+def _spied_blocks(monkeypatch):
+    """The shapes of the first array each call of a block function receives."""
+    seen = []
+    real = numpy_runtime.in_blocks
+
+    def spy(function, args, blocked):
+        def counted(*pieces):
+            seen.append(pieces[blocked[0]].shape)
+            return function(*pieces)
+        return real(counted, args, blocked)
+    monkeypatch.setattr(numpy_runtime, "in_blocks", spy)
+    monkeypatch.setattr(numpy_runtime, "BLOCK", 8)
+    return seen
+
+
+@pytest.mark.parametrize("shape", [(43,), (6, 7)])
+@pytest.mark.parametrize("case", ["calls_a_helper", "where_clip_and_compare",
+                                  "branch_on_a_number", "newton_iterations"])
+def test_blocks_give_the_whole_array_gradient_to_the_bit(case, shape, monkeypatch):
+    fn, wrt, make = ELEMENTWISE[case]
+    args = tuple(RNG.uniform(1.0, 2.0, shape) if isinstance(a, np.ndarray) else a
+                 for a in make())
+    copies = [np.copy(a) for a in args]
+    gradient = tl.grad(fn, wrt=wrt)
+    whole = gradient(*args)                  # below two blocks of 65,536: one call
+    seen = _spied_blocks(monkeypatch)
+    blocked = gradient(*args)
+    assert seen == [(8,)] * 5 + [(np.prod(shape) - 40,)]
+    assert blocked.shape == shape and blocked.dtype == whole.dtype
+    assert np.array_equal(blocked, whole)
+    assert all(np.array_equal(a, c) for a, c in zip(args, copies))
+    assert_grad_close(blocked, tl.value_and_grad(fn, wrt=wrt)(*args)[1])
+
+
+def test_blocks_keep_float32(monkeypatch):
+    x, y = (RNG.uniform(0.5, 2.0, 30).astype(np.float32) for _ in range(2))
+    gradient = tl.grad(calls_a_helper, wrt="x")
+    whole = gradient(x, y)
+    seen = _spied_blocks(monkeypatch)
+    got = gradient(x, y)
+    assert len(seen) == 4 and got.dtype == np.float32 and np.array_equal(got, whole)
+    expected = tl.value_and_grad(calls_a_helper, wrt="x")(x, y)[1]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("shapes that broadcast", (RNG.standard_normal((6, 7)), RNG.standard_normal(7))),
+    ("a transposed array", (RNG.standard_normal((7, 6)).T, RNG.standard_normal((6, 7)))),
+    ("a column and a row", (RNG.standard_normal((6, 1)), RNG.standard_normal((1, 7)))),
+])
+def test_arrays_that_cannot_be_sliced_alike_go_through_whole(name, args, monkeypatch):
+    seen = _spied_blocks(monkeypatch)
+    got = tl.grad(ufuncs_and_arithmetic, wrt="x")(*args)
+    assert seen == [args[0].shape]
+    assert_grad_close(got, tl.value_and_grad(ufuncs_and_arithmetic, wrt="x")(*args)[1])
+
+
+GLOBAL_WEIGHTS = RNG.uniform(0.5, 1.5, 43)
+
+
+def reads_a_global_array(x):
+    return np.sum(np.exp(x) * GLOBAL_WEIGHTS)
+
+
+def divides_by_its_size(x, y):
+    return np.sum(x * y / x.size)
+
+
+def scales_by_a_mean(x, y):
+    return np.sum(x * np.mean(y))
+
+
+def picks_by_argmax(x, y):
+    return np.sum(x * np.argmax(y))
+
+
+def builds_an_array(x):
+    return np.sum(x * np.linspace(0.0, 1.0, 43))
+
+
+def method_of_another_array(x, y):
+    return np.sum(x * y.clip(0.2, 0.8))
+
+
+def branches_on_another_array(x, y):
+    scale = 2.0 if np.all(y > 0.0) else 1.0
+    return np.sum(x * y * scale)
+
+
+def helper_of_no_array(x, y):
+    return np.sum(x * helper_with_docstring(0.5) + y)
+
+
+NOT_BLOCKED = [reads_a_global_array, divides_by_its_size, scales_by_a_mean,
+               picks_by_argmax, builds_an_array, method_of_another_array,
+               branches_on_another_array, helper_of_no_array]
+
+
+@pytest.mark.parametrize("fn", NOT_BLOCKED, ids=lambda fn: fn.__name__)
+def test_elementwise_in_x_alone_is_not_computed_by_blocks(fn, monkeypatch):
+    """Elementwise in `x` (one forward sweep) but not in all the arrays together, or
+    reading an array that is not an argument: blocks would change the result."""
+    args = (RNG.uniform(0.1, 1.0, 43), RNG.uniform(0.1, 1.0, 43))[
+        :len(inspect.signature(fn).parameters)]
+    assert sums_elementwise(parse_function(fn), "x")
+    assert not blocks_elementwise(parse_function(fn), _array_params(fn, args))
+    seen = _spied_blocks(monkeypatch)
+    gradient = tl.grad(fn, wrt="x")
+    got = gradient(*args)
+    assert not seen and "seeded with ones" in _compiled(gradient, args).__globals__["__doc__"]
+    assert_grad_close(got, central_difference(fn, args, "x"))
+
+
 # -- memory --------------------------------------------------------------------------------
 
 
@@ -312,3 +454,36 @@ def test_source_of_a_gradient_shows_the_code_it_runs():
     assert "def jvp_smooth_step(d, dd):" in text
     reverse = tl.source(tl.grad(sum_over_neighbours), args=(x,))
     assert "def grad_sum_over_neighbours(x" in reverse and "# backward sweep" in reverse
+
+
+def plain_sum(x):
+    return np.sum(x)
+
+
+def plain_sum_method(x):
+    return x.sum()
+
+
+@pytest.mark.parametrize("fn", [plain_sum, plain_sum_method], ids=lambda fn: fn.__name__)
+@pytest.mark.parametrize("x", [np.arange(5.0), np.arange(6.0, dtype=np.float32).reshape(2, 3),
+                               np.linspace(0.0, 1.0, 300_000)], ids=["vector", "float32", "large"])
+def test_the_gradient_of_a_plain_sum_is_ones(fn, x):
+    """The terms are the parameter itself: its tangent, the number 1.0, is the gradient
+    (this once returned the unbound tangent name)."""
+    got = tl.grad(fn)(x)
+    assert got.shape == x.shape and got.dtype == x.dtype and np.all(got == 1.0)
+
+
+def weighted_sum(x, c):
+    return np.sum(x * c)
+
+
+@pytest.mark.parametrize("n", [4, 300_000], ids=["whole", "in blocks"])
+def test_a_gradient_equal_to_an_argument_is_a_new_array(n):
+    """d/dx sum(x * c) = c: the caller gets a copy, never `c` itself."""
+    x, c = np.ones(n), np.linspace(0.0, 1.0, n)
+    kept = c.copy()
+    got = tl.grad(weighted_sum)(x, c)
+    assert np.array_equal(got, c) and not np.shares_memory(got, c)
+    got *= 2.0
+    assert np.array_equal(c, kept)

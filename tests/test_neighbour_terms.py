@@ -1,0 +1,133 @@
+"""Gradients of sums over neighbouring elements (`x[1:]`, `x[:-1]`), as in Rosenbrock.
+
+Their generated gradients take each part of the argument read more than once just
+once (`x_to_m1 = x[:-1]`), and, when every operand of the summed terms is a slice of
+one array of the same length (`x[1:]` and `x[:-1]` both have len(x) - 1 elements),
+accumulate into the gradient in place (`bx[1:] += ...`) instead of through the
+runtime's `add_at`, which must otherwise allow for broadcasting.  Each function is
+checked against central differences, autograd, and `tl.value_and_grad` (whose code,
+being differentiable again, keeps the helpers).
+"""
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from oracles import assert_grad_close, autograd_grad, central_difference
+
+RNG = np.random.default_rng(29)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def second_difference(x):
+    return np.sum((x[2:] - 2.0 * x[1:-1] + x[:-2]) ** 2)
+
+
+def total_variation(x):
+    return np.sum(np.sqrt((x[1:] - x[:-1]) ** 2 + 1e-3))
+
+
+def scaled_products(x, c):
+    return np.sum(c * x[1:] * x[:-1] + np.sin(x[:-1]))
+
+
+def weighted_differences(x, w):
+    return np.sum(w * (x[1:] - x[:-1]) ** 2)
+
+
+def mixed_lengths(x):
+    return np.sum(x[1:] * x[1:]) + np.sum(x[:-1] ** 3)
+
+
+def helper(v):
+    return v[1:] * 2.0
+
+
+def passes_its_argument_on(x):
+    return np.sum(helper(x) * x[:-1] + x[:-1])
+
+
+# name -> (function, arguments, accumulations in place: "all", "some" or "none")
+CASES = {
+    "rosenbrock": (rosenbrock, lambda: (RNG.uniform(-1.5, 1.5, 9),), "all"),
+    "rosenbrock_rows_of_a_matrix": (rosenbrock, lambda: (RNG.uniform(-1.5, 1.5, (5, 3)),),
+                                    "all"),
+    "second_difference": (second_difference, lambda: (RNG.standard_normal(8),), "all"),
+    "total_variation": (total_variation, lambda: (RNG.standard_normal(7),), "all"),
+    "scaled_products": (scaled_products, lambda: (RNG.standard_normal(6), 0.7), "all"),
+    "weighted_differences": (weighted_differences,
+                             lambda: (RNG.standard_normal(6), RNG.uniform(0.5, 2.0, 5)),
+                             "none"),
+    "weighted_differences_broadcast": (weighted_differences,
+                                       lambda: (RNG.standard_normal(6),
+                                                RNG.uniform(0.5, 2.0, (3, 5))), "none"),
+    "mixed_lengths": (mixed_lengths, lambda: (RNG.standard_normal(6),), "some"),
+    "passes_its_argument_on": (passes_its_argument_on, lambda: (RNG.standard_normal(6),),
+                               "none"),
+}
+
+
+def _generated_source(gradient, args):
+    inner = next(c.cell_contents for c in gradient.__closure__
+                 if type(c.cell_contents).__name__ == "_Gradient")
+    return inspect.getsource(inner.generated(args))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_gradient_matches_differences_autograd_and_value_and_grad(case):
+    fn, make, _ = CASES[case]
+    args = make()
+    copies = [np.copy(a) for a in args]
+    got = tl.grad(fn)(*args)
+    assert all(np.array_equal(a, c) for a, c in zip(args, copies))    # inputs untouched
+    assert got.shape == args[0].shape
+    assert_grad_close(got, central_difference(fn, args, 0), rtol=1e-5, atol=1e-6)
+    assert_grad_close(got, autograd_grad(fn, args, 0))
+    assert_grad_close(got, tl.value_and_grad(fn)(*args)[1])
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_accumulates_in_place_only_where_the_operands_have_one_shape(case):
+    fn, make, in_place = CASES[case]
+    args = make()
+    text = _generated_source(tl.grad(fn), args)
+    direct = "bx[" in text and ("+= " in text or "-= " in text)
+    helpers = "add_at" in text or "subtract_at" in text
+    assert (direct, helpers) == {"all": (True, False), "some": (True, True),
+                                 "none": (False, True)}[in_place], text
+    assert ("bx = _ntl.zeros_for(x)" in text) == direct
+
+
+def test_rosenbrock_gradient_reads_like_the_hand_written_one():
+    text = _generated_source(tl.grad(rosenbrock), (RNG.standard_normal(5),))
+    code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+    assert "x_to_m1 = x[:-1]" in code and len(re.findall(r"\bx\[:-1\]", code)) == 1
+    assert "bx[1:] += _bt1" in text and "common_shape" not in text
+    assert "bx[:-1] -= _bt1 * 2 * x_to_m1" in text
+
+
+def test_value_and_grad_keeps_the_helpers_for_differentiating_again():
+    x = RNG.uniform(-1.5, 1.5, 6)
+    assert "add_at" in tl.source(rosenbrock, args=(x,))
+    v = RNG.standard_normal(6)
+    assert_grad_close(tl.hvp(rosenbrock, (x,), (v,)),
+                      central_difference(lambda y: float(np.dot(tl.grad(rosenbrock)(y), v)),
+                                         (x,), 0), rtol=1e-5, atol=1e-5)
+
+
+def test_a_part_is_not_named_when_a_user_function_receives_the_array():
+    text = _generated_source(tl.grad(passes_its_argument_on), (RNG.standard_normal(6),))
+    assert "x_to_m1" not in text
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_place_accumulation_keeps_the_dtype(dtype):
+    x = RNG.uniform(-1.5, 1.5, 7).astype(dtype)
+    got = tl.grad(rosenbrock)(x)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, tl.value_and_grad(rosenbrock)(x)[1], rtol=1e-5)
