@@ -406,7 +406,8 @@ def _summed_down(terms, param, modules):
             and len(terms.args) == 2:
         operands = elementwise_operands(terms.args[1])
         if operands:
-            shape = n.call(f"{ntl}.common_shape", *operands)
+            shape = n.call(f"{modules.name_for(numpy)}.shape", operands[0]) \
+                if len(operands) == 1 else n.call(f"{ntl}.common_shape", *operands)
             return n.call(f"{ntl}.spread", terms.args[0], shape, n.name(param))
     return n.call(f"{ntl}.sum_like", terms, n.name(param))
 
@@ -754,7 +755,8 @@ class _Gradient:
         """The gradient alone (`tl.grad`).  For arguments whose types have been seen, with
         one `wrt` and generated code that computes the gradient only, this skips
         everything `value_and_grad` checks (a few microseconds on small arrays)."""
-        known = None if kwargs else self.gradient_only_by_type.get(tuple(map(type, args)))
+        known = None if kwargs else self.gradient_only_by_type.get(
+            (args[0].__class__,) if len(args) == 1 else tuple(map(type, args)))
         if known is None:
             return self.value_and_grad(args, kwargs)[1]
         compiled, self.last_kinds = known

@@ -263,11 +263,11 @@ def matmul_adjoint_b(g, a, b):
 
 def grad_like(b, x):
     """The adjoint `b` in the type and shape of its primal `x`."""
+    if b.__class__ is np.ndarray and x.__class__ is np.ndarray and b.dtype == x.dtype \
+            and b.shape == x.shape and b.flags.writeable:
+        return b                                        # the common case, at once
     if x.__class__ is float:
         return b if b.__class__ is float else float(b)
-    if x.__class__ is np.ndarray and b.__class__ is np.ndarray and b.shape == x.shape \
-            and b.dtype == x.dtype and b.flags.writeable:
-        return b                                        # the common case, at once
     if isinstance(x, (list, tuple)):
         parts = [grad_like(item(b, k), v) for k, v in enumerate(x)]
         return parts if isinstance(x, list) else tuple(parts)
