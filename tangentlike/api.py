@@ -30,7 +30,7 @@ from . import nodes as n
 from .nodes import comment, dotted_text
 from .normalize import normalize, written_out_callees
 from .optimize import (accumulated_in_place, named_repeated_parts, optimize_backward,
-                       optimize_primal, release_dead_arrays, replace_name,
+                       optimize_primal, release_dead_arrays, replace_name, simplified,
                        without_dead_stores)
 from .parse import parse_function
 from .forward import (ForwardTransformer, elementwise_operands, shapes_from_operands,
@@ -235,6 +235,7 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
             names = (namer.fresh(f"grad_{base}"),)
             functions = [transformer.joint(names[0], run_optimizer)]
             functions[0].body = _gradient_only(functions[0].body, transformer)
+            _seeded_with_one(functions[0])
             what = "reverse mode, the gradient only (the value is not computed)"
         else:
             names = (namer.fresh(f"value_and_grad_{base}"),)
@@ -299,6 +300,14 @@ def _gradient_only(body, transformer):
                for c in gast.walk(s.value)):
             effects |= targets
     return without_dead_stores(body[:-1], live, assigned - effects) + [ret]
+
+
+def _seeded_with_one(function):
+    """The gradient-only function without its seed parameter (`bresult=1.0`, last), which
+    nothing passes: the number 1.0 stands in its place, and is folded away."""
+    seed = function.args.args.pop().id
+    function.args.defaults.pop()
+    function.body = simplified([replace_name(s, seed, n.const(1.0)) for s in function.body])
 
 
 def _origin(parsed):

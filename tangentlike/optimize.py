@@ -33,8 +33,12 @@ def optimize_backward(stmts, live_out, removable):
     stmts, _ = _dce(stmts, set(live_out), removable, rewrite=True)
     stmts = _inline_single_use(stmts, _load_counts(stmts), removable)
     stmts = _propagate_copies(stmts, _load_counts(stmts), removable)
-    stmts = [_Simplify().visit(s) for s in stmts]
-    return _drop_orphan_comments(stmts)
+    return _drop_orphan_comments(simplified(stmts))
+
+
+def simplified(stmts):
+    """`stmts` with redundant arithmetic simplified (see `_Simplify`)."""
+    return [_Simplify().visit(s) for s in stmts]
 
 
 def without_dead_stores(stmts, live_out, removable):
@@ -137,11 +141,19 @@ def _propagate_copies(stmts, counts, removable):
 
 class _Simplify(gast.NodeTransformer):
     """Arithmetic that inlining left redundant: `e * 1.0`, `e / 1.0` -> `e`;
-    `a + -b * c` -> `a - b * c`; `-(-e)` -> `e`.  (Adjoints are floating-point values,
-    so multiplying by 1.0 changes nothing.)"""
+    `a + -b * c` -> `a - b * c`; `-(-e)` -> `e`; `100.0 * 2` -> `200.0`.  (Adjoints are
+    floating-point values, so multiplying by 1.0 changes nothing; two numbers are
+    multiplied, added or subtracted as the code would, in the same order.)"""
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        if isinstance(node.op, (gast.Mult, gast.Add, gast.Sub)) \
+                and _is_number(node.left) and _is_number(node.right):
+            value = {gast.Mult: lambda a, b: a * b, gast.Add: lambda a, b: a + b,
+                     gast.Sub: lambda a, b: a - b}[type(node.op)](node.left.value,
+                                                                   node.right.value)
+            return n.const(value) if value >= 0 else gast.UnaryOp(op=gast.USub(),
+                                                                  operand=n.const(-value))
         if isinstance(node.op, (gast.Mult, gast.Div)) and _is_one(node.right):
             return node.left
         if isinstance(node.op, gast.Mult) and _is_one(node.left):
@@ -156,6 +168,11 @@ class _Simplify(gast.NodeTransformer):
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         return n.without_double_negation(node)
+
+
+def _is_number(e):
+    return isinstance(e, gast.Constant) and not isinstance(e.value, bool) \
+        and isinstance(e.value, (int, float))
 
 
 def _is_one(e):

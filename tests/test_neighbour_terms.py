@@ -107,6 +107,8 @@ def test_rosenbrock_gradient_reads_like_the_hand_written_one():
     text = _generated_source(tl.grad(rosenbrock), (RNG.standard_normal(5),))
     code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
     assert "x_to_m1 = x[:-1]" in code and len(re.findall(r"\bx\[:-1\]", code)) == 1
+    assert text.startswith("def grad_rosenbrock(x):")       # no seed: it is always 1.0
+    assert "_bt1 = 200.0 * _t1" in code                      # 1.0 * 100.0 * 2, folded
     assert "bx[1:] += _bt1" in text and "common_shape" not in text
     assert "bx[:-1] -= _bt1 * 2 * x_to_m1" in text
 
