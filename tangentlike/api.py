@@ -31,7 +31,7 @@ from .nodes import comment, dotted_text
 from .normalize import normalize, written_out_callees
 from .optimize import (accumulated_in_place, named_repeated_parts, optimize_backward,
                        optimize_primal, release_dead_arrays, replace_name, simplified,
-                       without_dead_stores)
+                       summed_in_place, without_dead_stores)
 from .parse import parse_function
 from .forward import (ForwardTransformer, elementwise_operands, shapes_from_operands,
                       with_line_comments)
@@ -507,7 +507,8 @@ def _optimizer(transformer, namer, in_place=()):
         if not in_place:
             return stmts
         stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place)
-        return without_dead_stores(stmts, live, transformer.one_shapes)  # shapes unread now
+        stmts = without_dead_stores(stmts, live, transformer.one_shapes)  # shapes unread now
+        return summed_in_place(stmts, [namer.adjoint(p) for p in in_place])
     run.primal = lambda primal, backward: optimize_primal(
         primal, namer.temporaries, backward,
         lambda call: transformer.rule_of(call.func) is not None)

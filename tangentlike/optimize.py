@@ -343,6 +343,83 @@ def accumulated_in_place(stmts, one_shapes, arrays):
     return out
 
 
+def summed_in_place(stmts, accumulators):
+    """`b += e` for `b = b + e` (`-=` for `-`), where `b` is one of `accumulators` (the
+    adjoints of array parameters) and `stmts` only ever set `b` to the zero sentinel or
+    to an array of its own (`_ntl.zeros_for(x)`, the result of `_ntl.add_at(b, ...)`),
+    add into it, and return it, reading it nowhere else.  `b` then never shares its
+    array with another name (the first `+=` on the number 0.0 makes a new array), so
+    adding in place changes nothing but `b`, and saves an allocation per statement:
+    in a loop over time steps, one per step."""
+    owned = set(accumulators)
+    nodes = [x for stmt in stmts for x in gast.walk(stmt)]
+    assigned = {id(t) for a in nodes if isinstance(a, gast.Assign) for t in a.targets}
+    for x in nodes:
+        if isinstance(x, gast.Assign):
+            for target in x.targets:
+                if isinstance(target, gast.Name) and target.id in owned \
+                        and not _owned_value(x.value, target.id):
+                    owned.discard(target.id)
+        elif isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store) \
+                and id(x) not in assigned:
+            owned.discard(x.id)               # a loop target, an unpacked name, ...
+    allowed = _allowed_reads(stmts, owned)
+    owned -= {x.id for x in nodes if isinstance(x, gast.Name)
+              and isinstance(x.ctx, gast.Load) and id(x) not in allowed}
+    return [_SummedInPlace(owned).visit(s) for s in stmts] if owned else stmts
+
+
+def _owned_value(value, b):
+    """Whether `b = value` leaves `b` the zero sentinel or an array of its own."""
+    if _is_zero(value):
+        return True
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) \
+            and n.is_name(value.left, b) and b not in n.names_read(value.right):
+        return True
+    if isinstance(value, gast.Call) and value.args:
+        helper = n.dotted_text(value.func).rpartition(".")[2]
+        return helper == "zeros_for" or helper in ("add_at", "subtract_at") \
+            and n.is_name(value.args[0], b)
+    return False
+
+
+def _allowed_reads(stmts, owned):
+    """The ids of the reads of `owned` names that keep them owned: in their own
+    accumulations (`b + e`, `add_at(b, ...)`, `b[i] += e`) and in `return`."""
+    allowed = set()
+    for stmt in stmts:
+        for x in gast.walk(stmt):
+            if isinstance(x, gast.Return):
+                allowed |= {id(y) for y in gast.walk(x) if isinstance(y, gast.Name)}
+            elif isinstance(x, gast.Assign) and len(x.targets) == 1 \
+                    and n.is_name(x.targets[0]) and x.targets[0].id in owned:
+                value = x.value
+                first = value.left if isinstance(value, gast.BinOp) else \
+                    value.args[0] if isinstance(value, gast.Call) and value.args else None
+                if n.is_name(first, x.targets[0].id):
+                    allowed.add(id(first))
+            elif isinstance(x, gast.AugAssign) and isinstance(x.target, gast.Subscript) \
+                    and n.is_name(x.target.value):
+                allowed.add(id(x.target.value))
+    return allowed
+
+
+class _SummedInPlace(gast.NodeTransformer):
+    def __init__(self, owned):
+        self.owned = owned
+
+    def visit_Assign(self, node):
+        target = node.targets[0]
+        value = node.value
+        if len(node.targets) == 1 and isinstance(target, gast.Name) \
+                and target.id in self.owned and isinstance(value, gast.BinOp) \
+                and isinstance(value.op, (gast.Add, gast.Sub)) \
+                and n.is_name(value.left, target.id):
+            return n.set_line(gast.AugAssign(target=target, op=value.op, value=value.right),
+                              n.line_of(node))
+        return node
+
+
 def _one_shape_accumulation(s, one_shapes, arrays):
     """(target, operator, index, value) of `bx = _ntl.add_at(bx, x, i, g, s)` with `x`
     in `arrays`, `s` in `one_shapes` and `i` a constant index, else None."""

@@ -6,7 +6,8 @@ one array of the same length (`x[1:]` and `x[:-1]` both have len(x) - 1 elements
 accumulate into the gradient in place (`bx[1:] += ...`) instead of through the
 runtime's `add_at`, which must otherwise allow for broadcasting.  Each function is
 checked against central differences, autograd, and `tl.value_and_grad` (whose code,
-being differentiable again, keeps the helpers).
+being differentiable again, keeps the helpers).  The last section checks the same for
+the adjoints of array arguments summed in place over a loop (`bWh += ...`, W6's RNN).
 """
 import inspect
 import re
@@ -133,3 +134,71 @@ def test_in_place_accumulation_keeps_the_dtype(dtype):
     got = tl.grad(rosenbrock)(x)
     assert got.dtype == dtype
     np.testing.assert_allclose(got, tl.value_and_grad(rosenbrock)(x)[1], rtol=1e-5)
+
+
+# -- adjoints of array arguments summed over a loop -----------------------------------------
+# `bW = bW + e` becomes `bW += e` when bW only ever holds the zero sentinel or an array
+# of its own (optimize.summed_in_place): one allocation less per step of a loop.
+
+
+def tanh_rnn(Wx, Wh, b, xs):
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for x in xs:
+        h = np.tanh(x @ Wx + h @ Wh + b)
+    return np.sum(h ** 2)
+
+
+def two_uses_then_a_loop(W, xs):
+    s = np.sum(np.tanh(W)) + np.sum(W * W)
+    for x in xs:
+        s = s + np.sum(np.sin(W * x))
+    return s
+
+
+def _rnn_args(dtype=np.float64):
+    return tuple(a.astype(dtype) for a in (RNG.standard_normal((3, 4)) * 0.5,
+                                           RNG.standard_normal((4, 4)) * 0.5,
+                                           RNG.standard_normal(4) * 0.1,
+                                           RNG.standard_normal((5, 2, 3))))
+
+
+def test_loop_accumulates_parameter_adjoints_in_place():
+    args = _rnn_args()
+    gradient = tl.grad(tanh_rnn, wrt=(0, 1, 2))
+    got = gradient(*args)
+    text = tl.source(gradient, args=args)
+    assert "bWh += " in text and "bWx += " in text and "bb += " in text
+    assert_grad_close(got, tl.value_and_grad(tanh_rnn, wrt=(0, 1, 2))(*args)[1])
+    assert_grad_close(got, autograd_grad(tanh_rnn, args, (0, 1, 2)))
+    assert_grad_close(got, central_difference(tanh_rnn, args, (0, 1, 2)), rtol=1e-5,
+                      atol=1e-6)
+
+
+def test_in_place_sums_keep_float32():
+    args = _rnn_args(np.float32)
+    got = tl.grad(tanh_rnn, wrt=(0, 1, 2))(*args)
+    assert all(g.dtype == np.float32 for g in got)
+    expected = tl.grad(tanh_rnn, wrt=(0, 1, 2))(*(a.astype(float) for a in args))
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
+
+
+def a_loop_then_two_uses(W, xs):
+    s = 0.0
+    for x in xs:
+        s = s + np.sum(np.sin(W * x))
+    return s + np.sum(np.tanh(W)) + np.sum(W * W)
+
+
+@pytest.mark.parametrize("fn, in_place", [(two_uses_then_a_loop, True),
+                                          (a_loop_then_two_uses, False)],
+                         ids=["loop first in the backward sweep", "loop last"])
+def test_an_adjoint_that_may_share_its_array_is_not_added_into_in_place(fn, in_place):
+    """Where the backward sweep's first contribution to bW is not a sum (`bW = e`, the
+    zero sentinel folded away), bW may be e's own array: its sums stay `bW = bW + e`."""
+    W, xs = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 2, 3))
+    gradient = tl.grad(fn)
+    got = gradient(W, xs)
+    assert ("bW += " in tl.source(gradient, args=(W, xs))) == in_place
+    assert_grad_close(got, central_difference(fn, (W, xs), 0), rtol=1e-5, atol=1e-6)
+    assert_grad_close(got, autograd_grad(fn, (W, xs), 0))
