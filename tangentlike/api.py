@@ -720,8 +720,8 @@ class _Gradient:
         compiled = self.generated_for(kinds, args)
         if _KIND_BY_TYPE.issuperset(types):
             self.by_type[types] = (compiled, kinds)
-            if compiled.__name__.startswith("grad_") and len(self.positions) == 1 \
-                    and self.single and len(args) == len(self.params):
+            if compiled.__name__.startswith("grad_") and len(args) == len(self.params) \
+                    and (self.single or len(self.positions) > 1):
                 self.gradient_only_by_type[types] = (compiled, kinds)
         return compiled
 
@@ -763,8 +763,8 @@ class _Gradient:
 
     def gradient(self, args, kwargs):
         """The gradient alone (`tl.grad`).  For arguments whose types have been seen, with
-        one `wrt` and generated code that computes the gradient only, this skips
-        everything `value_and_grad` checks (a few microseconds on small arrays)."""
+        generated code that computes the gradient only, this skips everything
+        `value_and_grad` checks (a few microseconds on small arrays)."""
         known = None if kwargs else self.gradient_only_by_type.get(
             (args[0].__class__,) if len(args) == 1 else tuple(map(type, args)))
         if known is None:
@@ -775,7 +775,9 @@ class _Gradient:
         except Exception as exc:
             self.explain(exc, None)
             raise
-        return grad_like(grads, args[self.positions[0]])
+        if self.single:
+            return grad_like(grads, args[self.positions[0]])
+        return tuple([grad_like(g, args[k]) for g, k in zip(grads, self.positions)])
 
     def explain(self, exc, seed):
         """Add to `exc`, raised in generated code, what the user needs to read it."""

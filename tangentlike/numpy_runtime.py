@@ -93,6 +93,9 @@ def expand(g, a, axis=None, keepdims=False):
     ndim = _ndim(a)
     if axis is None:
         return np.reshape(g, (1,) * ndim)
+    if g.__class__ is np.ndarray and axis.__class__ is int and -ndim <= axis < ndim:
+        axis %= ndim                                  # one axis: a reshape, at once
+        return g.reshape(g.shape[:axis] + (1,) + g.shape[axis:])
     return np.expand_dims(g, axes_of(axis, ndim))
 
 
@@ -108,13 +111,23 @@ def unreduce(g, a, axis=None, keepdims=False):
         if g.__class__ is not np.ndarray or g.dtype != dtype:
             g = np.array(g, dtype)
         if g.size == 1:
-            view = np.ndarray(a.shape, dtype, g, 0, (0,) * a.ndim)
-            view.flags.writeable = False
-            return view
+            return _repeated(g, a.shape, (0,) * a.ndim)
+        if g.ndim == a.ndim and g.flags.c_contiguous and all(
+                n == 1 or n == m for n, m in zip(g.shape, a.shape)):
+            return _repeated(g, a.shape, tuple(0 if n == 1 else stride for n, stride
+                                               in zip(g.shape, g.strides)))
         return np.broadcast_to(g, a.shape)
     if not _is_array(a) and not isinstance(a, (list, tuple)):
         return g
     return np.zeros_like(a) + expand(g, a, axis, keepdims)
+
+
+def _repeated(g, shape, strides):
+    """A read-only view of the contiguous array `g` with `shape` and `strides` (0 along
+    the axes it repeats): `np.broadcast_to`, without its checks."""
+    view = np.ndarray(shape, g.dtype, g, 0, strides)
+    view.flags.writeable = False
+    return view
 
 
 def common_shape(*values):

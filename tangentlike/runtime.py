@@ -35,6 +35,10 @@ def unbroadcast(g, x):
             return g
         if g.ndim == x.ndim + 1 and g.shape[1:] == x.shape:          # a bias over a batch
             return g.sum(axis=0)
+        if g.ndim == x.ndim:                               # kept dims (keepdims=True)
+            axes = tuple(k for k, (gs, xs) in enumerate(zip(g.shape, x.shape))
+                         if xs == 1 and gs != 1)
+            return g.sum(axis=axes, keepdims=True) if axes else g
     if not _is_array(g):
         return g
     if isinstance(x, tuple):

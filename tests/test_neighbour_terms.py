@@ -202,3 +202,15 @@ def test_an_adjoint_that_may_share_its_array_is_not_added_into_in_place(fn, in_p
     assert ("bW += " in tl.source(gradient, args=(W, xs))) == in_place
     assert_grad_close(got, central_difference(fn, (W, xs), 0), rtol=1e-5, atol=1e-6)
     assert_grad_close(got, autograd_grad(fn, (W, xs), 0))
+
+
+def test_repeated_calls_with_several_wrt_give_the_same_tuple():
+    """The second call takes `tl.grad`'s shortcut for argument types it has seen."""
+    args = _rnn_args()
+    gradient = tl.grad(tanh_rnn, wrt=(0, 1, 2))
+    first, second = gradient(*args), gradient(*args)
+    assert isinstance(second, tuple) and len(second) == 3
+    assert all(np.array_equal(a, b) and a is not b for a, b in zip(first, second))
+    single = tl.grad(tanh_rnn, wrt=(1,))(*args)
+    assert isinstance(single, tuple) and len(single) == 1
+    assert np.array_equal(tl.grad(tanh_rnn, wrt=(1,))(*args)[0], single[0])

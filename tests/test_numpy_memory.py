@@ -159,6 +159,38 @@ def test_other_reductions_give_a_read_only_view():
     assert _ntl.unreduce(np.arange(4.0), a, axis=0).tolist() == [[0.0, 1.0, 2.0, 3.0]] * 3
 
 
+@pytest.mark.parametrize("g_shape, a_shape, axis, keepdims", [
+    ((4,), (4, 3), 1, False), ((3,), (4, 3), 0, False), ((4,), (4, 3), -1, False),
+    ((3,), (2, 4, 3), (0, 1), False), ((4, 1), (4, 3), 1, True),
+    ((1, 3), (4, 3), 0, True), ((2, 1, 3), (2, 5, 3), 1, True)])
+def test_unreduce_views_equal_broadcast_to(g_shape, a_shape, axis, keepdims):
+    """The view `unreduce` builds itself (a fast path) is `np.broadcast_to`'s."""
+    from tangentlike import numpy_runtime as _ntl
+    g = RNG.standard_normal(g_shape)
+    view = _ntl.unreduce(g, np.ones(a_shape), axis, keepdims)
+    expected = np.broadcast_to(np.expand_dims(g, axis) if not keepdims else g, a_shape)
+    assert np.array_equal(view, expected) and not view.flags.writeable
+
+
+def test_unreduce_of_a_shape_that_does_not_fit_raises():
+    from tangentlike import numpy_runtime as _ntl
+    with pytest.raises(ValueError):
+        _ntl.unreduce(np.ones((4, 2)), np.ones((4, 3)), 1, True)
+
+
+@pytest.mark.parametrize("g_shape, x_shape", [((5, 4), (4,)), ((5, 4), (5, 1)),
+                                              ((5, 4), (1, 4)), ((5, 4), (5, 4)),
+                                              ((2, 5, 4), (5, 1))])
+def test_unbroadcast_sums_back_to_the_operand(g_shape, x_shape):
+    from tangentlike import runtime as _tl
+    g = RNG.standard_normal(g_shape)
+    got = _tl.unbroadcast(g, np.ones(x_shape))
+    assert got.shape == x_shape
+    lead = g.sum(axis=tuple(range(len(g_shape) - len(x_shape))))
+    expected = lead.sum(axis=tuple(k for k, n in enumerate(x_shape) if n == 1), keepdims=True)
+    np.testing.assert_allclose(got, expected)
+
+
 def test_add_at_reduces_and_spreads():
     from tangentlike import numpy_runtime as _ntl
     x = np.zeros((3, 4))
