@@ -142,31 +142,34 @@ def common_shape(*values):
     return () if shape is None else shape
 
 
-BLOCK = 1 << 16       # elements per block: a block's temporaries stay in the CPU's caches
+BLOCK = 1 << 16       # most elements in a block: its temporaries stay in the CPU's caches
 
 
 def in_blocks(function, args, blocked):
     """`function(*args)` for a function elementwise in the arrays `args[i]`, `i` in
-    `blocked` (the gradient of a sum of elementwise terms): worked through in blocks
-    of BLOCK elements when those are large NumPy arrays of one shape laid out in C
-    order, so that the many temporaries of a block stay in cache instead of making
-    each pass over memory.  Any other arguments (Dask, CuPy, broadcasting shapes,
-    small arrays) are passed through whole.  The result is the same to the bit."""
+    `blocked` (the gradient of a sum of elementwise terms): worked through in equal
+    blocks of at most BLOCK elements when those are NumPy arrays of one shape, laid
+    out in C order, larger than one block, so that the many temporaries of a block
+    stay in cache instead of each making a pass over memory.  Any other arguments
+    (Dask, CuPy, shapes that broadcast, small arrays) are passed through whole.  The
+    result is the same to the bit."""
     arrays = [args[i] for i in blocked]
     first = arrays[0]
     if not all(a.__class__ is np.ndarray and a.flags.c_contiguous and a.shape == first.shape
-               for a in arrays) or first.size < 2 * BLOCK:
+               for a in arrays) or first.size <= BLOCK:
         return function(*args)
+    step = -(-first.size // -(-first.size // BLOCK))            # equal blocks
     flat = [a.reshape(-1) for a in arrays]                      # views, no copies
     pieces = list(args)
     out = None
-    for start in range(0, first.size, BLOCK):
+    for start in range(0, first.size, step):
         for i, a in zip(blocked, flat):
-            pieces[i] = a[start:start + BLOCK]
+            pieces[i] = a[start:start + step]
         result = function(*pieces)
-        if out is None:
-            out = np.empty(first.size, dtype=np.result_type(result))
-        out[start:start + BLOCK] = result
+        if out is None:                  # (a number stands for an array of the arguments')
+            out = np.empty(first.size, dtype=result.dtype if result.__class__ is np.ndarray
+                           else np.result_type(result, first.dtype))
+        out[start:start + step] = result
     return out.reshape(first.shape)
 
 
