@@ -490,3 +490,17 @@ def test_a_gradient_equal_to_an_argument_is_a_new_array(n):
     assert np.array_equal(got, c) and not np.shares_memory(got, c)
     got *= 2.0
     assert np.array_equal(c, kept)
+
+
+def log_terms(x, y):
+    return np.sum(np.log(x) * y + x)
+
+
+@pytest.mark.parametrize("n", [5, 200_000], ids=["whole", "in blocks"])
+def test_an_error_in_the_sweep_names_the_users_line(n):
+    gradient = tl.grad(log_terms)
+    x, y = np.zeros(n), np.ones(n)
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError) as caught:
+        gradient(x, y)
+    notes = "\n".join(getattr(caught.value, "__notes__", []))
+    assert "by the derivative of return np.sum(np.log(x) * y + x)" in notes
