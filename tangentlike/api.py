@@ -203,11 +203,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
                 functions[0], transformer, kinds, namer, modules), _array_names(
                 transformer, params, transformer.d))
         if form != "hvp":               # (hvp's lines are generated code's)
-            commented = set(transformer.tangent_of) | {transformer.d(w) for w in wrt}
-            if form == "grad-elementwise":  # the tangent names may all be folded away
-                commented |= {x.id for s in functions[0].body for x in gast.walk(s)
-                              if isinstance(x, gast.Name)}
-            functions[0].body = with_line_comments(functions[0].body, parsed, commented)
+            functions[0].body = with_line_comments(
+                functions[0].body, parsed, set(transformer.tangent_of) |
+                {transformer.d(w) for w in wrt})
         what = ("forward mode seeded with ones (the function is a sum of terms "
                 f"elementwise in {wrt[0]})" if form == "grad-elementwise"
                 else "forward mode (Jacobian-vector product)")

@@ -694,7 +694,7 @@ _COMPOUND = (gast.If, gast.For, gast.While)
 def with_line_comments(stmts, parsed, tangents, current=None):
     """`stmts` (a tangent function's body) with a `# tangent of: <user's line>  (line N)`
     comment above the statements made from each user line that read or write one of
-    `tangents`, as reverse mode's `# grad of:` comments.  Statements without a line
+    `tangents` or return, as reverse mode's `# grad of:` comments.  Statements without a line
     (`del`) belong to the group before them; an `if` made from one line (a
     conditional expression) is commented once, above it.  `current`: the line whose
     comment is already above `stmts`."""
@@ -713,7 +713,7 @@ def with_line_comments(stmts, parsed, tangents, current=None):
                                                          tangents, current))
         elif line is not None and line != current:
             current = None
-            if _reads_any(s, tangents) or _group_reads_any(stmts, s, tangents):
+            if _carries_tangent(s, tangents) or _group_reads_any(stmts, s, tangents):
                 out.append(_tangent_comment(parsed, s))
                 current = line
         out.append(s)
@@ -726,9 +726,15 @@ def _group_reads_any(stmts, first, tangents):
     for s in stmts[start:]:
         if isinstance(s, _COMPOUND) or n.line_of(s) not in (None, line):
             return False
-        if _reads_any(s, tangents):
+        if _carries_tangent(s, tangents):
             return True
     return False
+
+
+def _carries_tangent(s, tangents):
+    """A statement that reads or writes one of `tangents`, or the return (whose value
+    carries the tangent even where every tangent name was folded into a number)."""
+    return isinstance(s, gast.Return) or _reads_any(s, tangents)
 
 
 def _reads_any(node, names):
