@@ -226,8 +226,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
             transformer.own_key, transformer.own_names = own_key, names
         transformer.sweeps()
         # in-place accumulations only where the code is not differentiated again
-        run_optimizer = _optimizer(transformer, namer, in_place=gradient_only and [
-            p for p in params if kinds.get(p) == "array"]) if optimize else _no_optimizer
+        in_place = [p for p in params if kinds.get(p) == "array"] if gradient_only else []
+        run_optimizer = _optimizer(transformer, namer, in_place) if optimize \
+            else _no_optimizer
         if form == "split":
             functions = list(transformer.split(*names, run_optimizer))
             what = "reverse mode, split into forward and backward sweeps"

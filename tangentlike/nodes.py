@@ -197,6 +197,17 @@ def is_literal_bound(bound):
         or isinstance(bound.value, int) and not isinstance(bound.value, bool))
 
 
+def int_value(e):
+    """The value of an int literal or of its negation (`-1`), else None."""
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        inner = int_value(e.operand)
+        return None if inner is None else -inner
+    if isinstance(e, gast.Constant) and isinstance(e.value, int) \
+            and not isinstance(e.value, bool):
+        return e.value
+    return None
+
+
 def names_read(node):
     """Every name loaded anywhere in `node`."""
     return {x.id for x in gast.walk(node) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}

@@ -158,7 +158,7 @@ def in_blocks(function, args, blocked):
     if not all(a.__class__ is np.ndarray and a.flags.c_contiguous and a.shape == first.shape
                for a in arrays) or first.size <= BLOCK:
         return function(*args)
-    step = -(-first.size // -(-first.size // BLOCK))            # equal blocks
+    step = math.ceil(first.size / math.ceil(first.size / BLOCK))    # equal blocks
     flat = [a.reshape(-1) for a in arrays]                      # views, no copies
     pieces = list(args)
     out = None
@@ -194,36 +194,12 @@ def add_at(b, x, index, g, shape=None):
     slices, `...`, None), after summing `g` down to that part's shape (after spreading
     it to `shape`, when it stands for an array of that shape: see `spread`).  `b` is
     updated in place unless it is the zero sentinel (a zero array is made) or read-only."""
-    direct = _part_of_the_same_shape(b, x, index, g, shape)
-    if direct is None:
-        return _accumulate_at(b, x, index, g, shape, False)
-    b, part = direct
-    part += g
-    return b
+    return _accumulate_at(b, x, index, g, shape, False)
 
 
 def subtract_at(b, x, index, g, shape=None):
     """`add_at(b, x, index, -g, shape)`, without negating `g` first."""
-    direct = _part_of_the_same_shape(b, x, index, g, shape)
-    if direct is None:
-        return _accumulate_at(b, x, index, g, shape, True)
-    b, part = direct
-    part -= g
-    return b
-
-
-def _part_of_the_same_shape(b, x, index, g, shape):
-    """(b, b[index]) when `g` is a float NumPy array of exactly that part's shape (the
-    common case, which needs no spreading or summing), `b` made or writable; else None."""
-    if g.__class__ is not np.ndarray or x.__class__ is not np.ndarray \
-            or g.dtype.kind != "f" or shape is not None and shape != g.shape:
-        return None
-    if b.__class__ is float and b == 0:
-        b = zeros_for(x)
-    elif b.__class__ is not np.ndarray or not b.flags.writeable:
-        return None
-    part = b[index]
-    return (b, part) if part.__class__ is np.ndarray and part.shape == g.shape else None
+    return _accumulate_at(b, x, index, g, shape, True)
 
 
 def _accumulate_at(b, x, index, g, shape, subtract):

@@ -266,8 +266,8 @@ def _part_name(subscript):
     base, index = subscript.value.id, subscript.slice
 
     def number(e):
-        text = _int_text(e)
-        return None if text is None else text.replace("-", "m")
+        value = n.int_value(e)
+        return None if value is None else str(value).replace("-", "m")
     if isinstance(index, gast.Slice) and index.step is None:
         lower = number(index.lower) if index.lower is not None else ""
         upper = number(index.upper) if index.upper is not None else ""
@@ -278,17 +278,6 @@ def _part_name(subscript):
     if not isinstance(index, (gast.Slice, gast.Tuple)) and number(index) is not None:
         return f"{base}_{number(index)}"
     return f"{base}_part"
-
-
-def _int_text(e):
-    """The text of an int constant or its negation (`-1`), else None."""
-    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
-        inner = _int_text(e.operand)
-        return None if inner is None else f"-{inner}"
-    if isinstance(e, gast.Constant) and isinstance(e.value, int) \
-            and not isinstance(e.value, bool):
-        return str(e.value)
-    return None
 
 
 class _NamedParts(gast.NodeTransformer):

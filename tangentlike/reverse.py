@@ -1321,20 +1321,9 @@ def _slice_length(e):
     if not isinstance(e, gast.Subscript) or not isinstance(e.slice, gast.Slice) \
             or e.slice.step is not None:
         return None
-    start, stop = _int_bound(e.slice.lower, 0), _int_bound(e.slice.upper, 0)
+    start, stop = (0 if b is None else n.int_value(b) for b in (e.slice.lower,
+                                                                 e.slice.upper))
     if start is None or stop is None or start < 0 or stop > 0 \
             or stop == 0 and e.slice.upper is not None:
         return None
     return start - stop
-
-
-def _int_bound(e, default):
-    if e is None:
-        return default
-    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
-        inner = _int_bound(e.operand, None)
-        return None if inner is None else -inner
-    if isinstance(e, gast.Constant) and isinstance(e.value, int) \
-            and not isinstance(e.value, bool):
-        return e.value
-    return None

@@ -30,18 +30,11 @@ def _is_zero(b):
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, or to the shape `x` when it is a tuple
     (undoing NumPy broadcasting)."""
-    if g.__class__ is np.ndarray and x.__class__ is np.ndarray:     # the common cases
-        if g.shape == x.shape:
-            return g
-        if g.ndim == x.ndim + 1 and g.shape[1:] == x.shape:          # a bias over a batch
-            return g.sum(axis=0)
-        if g.ndim == x.ndim:                               # kept dims (keepdims=True)
-            axes = tuple(k for k, (gs, xs) in enumerate(zip(g.shape, x.shape))
-                         if xs == 1 and gs != 1)
-            return g.sum(axis=axes, keepdims=True) if axes else g
-    if not _is_array(g):
+    if g.__class__ is np.ndarray and x.__class__ is np.ndarray:     # the common case
+        shape = x.shape
+    elif not _is_array(g):
         return g
-    if isinstance(x, tuple):
+    elif isinstance(x, tuple):
         shape = x
         if not shape:
             return g.sum() if g.ndim else g
