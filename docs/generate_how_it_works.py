@@ -243,7 +243,9 @@ SUPPORTED_NOTES = {
     gast.Expr: "expression statements: `xs.append(e)`; other calls (`print(...)`) run "
                "in the primal sweep only",
     gast.Pass: "",
-    gast.FunctionDef: "nested `def` (checked like the function itself), called by name; it "
+    gast.FunctionDef: "nested `def` (checked like the function itself), defined anywhere in "
+                      "the body (in loops and branches too, once per name) and called by "
+                      "name anywhere, in the conditions of `if` and `while` too; it "
                       "may read the enclosing function's variables, differentiated ones "
                       "included; a lambda bound to a name (`sq = lambda t: t * t`) is one too. "
                       "Lambdas, nested and module-level functions can be passed to user "
@@ -259,7 +261,7 @@ SUPPORTED_NOTES = {
                   "(no derivative)",
     gast.Call: "functions with a derivative rule (tables below), array methods, and "
                "Python functions, which are differentiated in turn (recursion included); "
-               "positional, keyword, default and literal arguments",
+               "positional, keyword, keyword-only, default and literal arguments",
     gast.IfExp: "`a if c else b`",
     gast.Name: "",
     gast.Constant: "",
@@ -271,7 +273,7 @@ SUPPORTED_NOTES = {
     gast.Slice: "`a[i:j:k]`",
     gast.Tuple: "literals, packing and unpacking",
     gast.List: "literals",
-    gast.Dict: "literals with constant keys",
+    gast.Dict: "literals with constant keys; `d.get(key, default)`",
     gast.ListComp: "list comprehensions",
     gast.GeneratorExp: "generator expressions (`sum(x * w for w in ws)`)",
     gast.JoinedStr: "f-strings (no derivative)",

@@ -318,15 +318,18 @@ class Effects:
     reads_before: names whose value *before* the statement its adjoint reads.
     reads_after: names whose value *after* the statement its adjoint reads.
     force: assigned names to restore even if nothing else needs them.
+    partial: assigned names the statement changes only in part (`x[i] = v`,
+    `xs.append(v)`): what an earlier adjoint reads of the rest must still be restored.
     """
 
-    __slots__ = ("assigns", "reads_before", "reads_after", "force")
+    __slots__ = ("assigns", "reads_before", "reads_after", "force", "partial")
 
-    def __init__(self, assigns=(), reads_before=(), reads_after=(), force=()):
+    def __init__(self, assigns=(), reads_before=(), reads_after=(), force=(), partial=()):
         self.assigns = set(assigns)
         self.reads_before = set(reads_before)
         self.reads_after = set(reads_after)
         self.force = set(force)
+        self.partial = set(partial)
 
 
 def plan_restores(body, effects, header_effects, params):
@@ -372,7 +375,8 @@ def plan_restores(body, effects, header_effects, params):
                 if record and restore:
                     restores[id(s)] = restore
                     unbound.update(restore - defined)
-                needed = (needed - e.assigns) | e.reads_after | (e.reads_before - e.assigns)
+                replaced = e.assigns - e.partial
+                needed = (needed - replaced) | e.reads_after | (e.reads_before - replaced)
                 defined = defined | e.assigns
         return needed, defined
 

@@ -18,6 +18,7 @@ import gast
 import numpy
 
 from . import __version__, cache, calls, numpy_runtime, runtime
+from .aliases import check_writes, fixed
 from .analyze import arg_kind
 from .check import check
 from .elementwise import blocks_elementwise, sums_elementwise
@@ -25,10 +26,12 @@ from .emit import emit
 from .errors import (NonDifferentiableArgumentError, NonScalarOutputError, SourceUnavailableError,
                      TangentlikeError)
 from .inline import ModuleNames
-from .naming import Namer, assigned_names, names_in
+from .naming import Namer, assigned_names, names_in, restore_user_names
 from . import nodes as n
 from .nodes import comment, dotted_text
 from .normalize import normalize, written_out_callees
+from .ownership import owned
+from .zeros import guarded
 from .optimize import (accumulated_in_place, named_repeated_parts, optimize_backward,
                        optimize_primal, release_dead_arrays, replace_name, simplified,
                        summed_in_place, without_dead_stores)
@@ -36,7 +39,7 @@ from .parse import parse_function
 from .forward import (ForwardTransformer, elementwise_operands, shapes_from_operands,
                       with_line_comments)
 from .reverse import ReverseTransformer
-from .rules import all_rules, registry
+from .rules import registry
 from .runtime import grad_like
 
 _memo = {}                    # (function, wrt, kinds) -> generated function
@@ -123,11 +126,6 @@ def _check_differentiable(fn, arguments, names):
 # -- the pipeline -----------------------------------------------------------------------
 
 
-def _rules_fingerprint():
-    return tuple(sorted(f"{r.name}:{len(r.adjoints)}:{r.nondifferentiable}"
-                        for r in all_rules()))
-
-
 @functools.lru_cache(maxsize=1)
 def _code_fingerprint():
     """A hash of tangentlike's own source, so a changed transformer never reuses old code."""
@@ -140,7 +138,7 @@ def generate_source(fn, wrt, kinds, optimize=True, form="joint"):
     return _generate(fn, wrt, kinds, optimize, form)[:2]
 
 
-def _generate(fn, wrt, kinds, optimize=True, form="joint"):
+def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     """(module source text, generated function names, callees) of the derivative of `fn`.
 
     form "joint": one reverse-mode function `value_and_grad_<f>`; "split":
@@ -153,7 +151,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     "grad-elementwise": for `fn` a sum of terms elementwise in its one `wrt` array
     (see `elementwise`), the gradient `grad_<f>` by one forward sweep seeded with ones.
     """
-    parsed = parse_function(fn)
+    fixing = parsed is None             # (a parsed copy given: the one aliases.fixed made)
+    parsed = parsed or parse_function(fn)
     if getattr(fn, "__globals__", {}).get("__name__") == "tangentlike_generated":
         parsed.node = _without_deletes(parsed.node)    # they only free memory
     check(parsed)
@@ -174,6 +173,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     if form in ("jvp", "hvp", "grad-elementwise"):
         transformer = ForwardTransformer(parsed, normalized, wrt, kinds, namer, modules,
                                          result_kind)
+        facts = _check_aliases(parsed, transformer)
+        if facts is not None and facts.fixes and fixing:
+            return _generate(fn, wrt, kinds, optimize, form, fixed(parsed, facts))
         if form == "hvp":
             names = (namer.fresh(f"hvp_{base.removeprefix('value_and_grad_')}"),)
         elif form == "grad-elementwise":
@@ -219,6 +221,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
     else:
         transformer = ReverseTransformer(parsed, normalized, wrt, kinds, namer, modules,
                                          result_kind)
+        facts = _check_aliases(parsed, transformer)
+        if facts is not None and facts.fixes and fixing:
+            return _generate(fn, wrt, kinds, optimize, form, fixed(parsed, facts))
         transformer.check_nans = form == "joint-checked"
         form = "joint" if form == "joint-checked" else form
         if form == "split":
@@ -249,11 +254,29 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint"):
                     function, transformer, kinds, namer, modules), arrays_named)
         trailer = _callee_bindings(transformer)
         callees = [(c.function, c.wrt, c.kinds, "split") for c in transformer.callees.values()]
+    derivatives = namer.derivatives()
+    scalars = {d for d, x in derivatives.items() if transformer.kind.get(x) == "scalar"}
+    fresh = {c.backward for c in transformer.callees.values()} if form == "split" \
+        or not isinstance(transformer, ForwardTransformer) else set()
+    for function in functions:
+        guarded(function, set(derivatives) - scalars, lambda: modules.name_for(numpy_runtime))
+        # no write reaches memory it must not
+        owned(function, set(derivatives), lambda: modules.name_for(runtime), scalars, fresh)
     spec = ", ".join(f"{k}: {_KIND_WORDS.get(v, v.replace('object:', ''))}"
                      for k, v in kinds.items())
     doc = (f"Derivative of {base} ({_origin(parsed)}) with respect to {', '.join(wrt)}, "
            f"{what}.\n\nGenerated by tangentlike {__version__} for {spec}.")
+    restore_user_names(functions + trailer, namer, modules)
     return emit(functions, modules.imports, doc, trailer), names, callees
+
+
+def _check_aliases(parsed, transformer):
+    """The AliasFacts of the user's function: AliasedWriteError where it writes into
+    memory another of its names still reads and no assignment can say so (aliases.py).
+    None for generated code, which ownership.py made safe."""
+    if getattr(parsed.fn, "__globals__", {}).get("__name__") != "tangentlike_generated":
+        return check_writes(parsed, transformer.kind)
+    return None
 
 
 class _Deletes(gast.NodeTransformer):
@@ -308,7 +331,9 @@ def _seeded_with_one(function):
     nothing passes: the number 1.0 stands in its place, and is folded away."""
     seed = function.args.args.pop().id
     function.args.defaults.pop()
-    function.body = simplified([replace_name(s, seed, n.const(1.0)) for s in function.body])
+    # only statements that read the seed: `t = x * 1.0` of the user's stays a copy of x
+    function.body = [simplified([replace_name(s, seed, n.const(1.0))])[0]
+                     if seed in n.names_read(s) else s for s in function.body]
 
 
 def _origin(parsed):
@@ -572,7 +597,7 @@ class _Loading:
 
 def _load(fn, wrt, kinds, form):
     """The generated functions for (fn, wrt, kinds): from memory, disk, or the pipeline."""
-    key = (form, fn, tuple(wrt), tuple(kinds.items()))
+    key = (form, fn, tuple(wrt), tuple(kinds.items()), registry.version())
     hit = _memo.get(key)
     if hit is not None:
         if isinstance(hit, _Loading):
@@ -582,7 +607,7 @@ def _load(fn, wrt, kinds, form):
         _source_text(callee) for callee in _written_out_callees(fn, form == "joint-inline"))
     disk_key = cache.make_key(form, __version__,
                               getattr(fn, "__module__", "") or "", fn.__qualname__, source_text,
-                              tuple(wrt), key[3], _rules_fingerprint(), _code_fingerprint())
+                              tuple(wrt), key[3], registry.fingerprint(), _code_fingerprint())
     text = cache.read_entry(disk_key)
     if text is None:
         text, names = _transform(fn, wrt, kinds, form)
@@ -703,6 +728,7 @@ class _Gradient:
         self.by_type = {}           # argument types (when they decide the kinds) -> same
         self.gradient_only_by_type = {}   # the same, for `gradient`'s shortcut
         self.last_kinds = None
+        self.version = registry.version()   # of the rules the entries above were made with
 
     def arguments(self, args, kwargs):
         if kwargs or len(args) != len(self.params):
@@ -711,7 +737,16 @@ class _Gradient:
             args = tuple(bound.arguments.values())
         return args
 
+    def current(self):
+        """Forget what was generated before a rule was registered or replaced."""
+        if self.version != registry.version():
+            self.version = registry.version()
+            self.specialized.clear()
+            self.by_type.clear()
+            self.gradient_only_by_type.clear()
+
     def generated(self, args):
+        self.current()
         types = tuple(map(type, args))                  # floats and arrays: kinds by type
         known = self.by_type.get(types)
         if known is not None:
@@ -766,6 +801,7 @@ class _Gradient:
         """The gradient alone (`tl.grad`).  For arguments whose types have been seen, with
         generated code that computes the gradient only, this skips everything
         `value_and_grad` checks (a few microseconds on small arrays)."""
+        self.current()
         known = None if kwargs else self.gradient_only_by_type.get(
             (args[0].__class__,) if len(args) == 1 else tuple(map(type, args)))
         if known is None:
@@ -997,11 +1033,17 @@ def jvp(f, primals, tangents):
     positions = [k for k, v in enumerate(primals)
                  if not isinstance(v, (bool, int, str)) and v is not None]
     wrt = tuple(params[k] for k in positions)
-    kinds = {p: arg_kind(v) for p, v in zip(params, primals)}
+    rest = list(_signature(fn).parameters.values())[len(primals):]
+    missing = [p.name for p in rest if p.default is p.empty]
+    if missing:
+        raise TangentlikeError(f"jvp needs a primal for every parameter without a default: "
+                               f"none was given for {', '.join(missing)}")
+    arguments = primals + tuple(p.default for p in rest)     # jvp_f takes every parameter
+    kinds = {p: arg_kind(v) for p, v in zip(params, arguments)}
     compiled = _load(fn, wrt, kinds, "jvp")[0]
     tangents = [shaped_like(tangents[k], primals[k]) for k in positions]
     try:
-        return compiled(*primals, *tangents)
+        return compiled(*arguments, *tangents)
     except Exception as exc:
         _note_original_line(exc)
         raise
@@ -1163,9 +1205,10 @@ def register_adjoint(fn, *, broadcasts=False):
     return register
 
 
-def register_nondifferentiable(*fns):
-    """Declare callables whose results carry no derivative (e.g. `int`, random draws)."""
-    registry.nondifferentiable(*fns)
+def register_nondifferentiable(*fns, replace=False):
+    """Declare callables whose results carry no derivative (e.g. `int`, random draws).
+    A callable that has a derivative rule raises RuleError unless `replace=True`."""
+    registry.nondifferentiable(*fns, replace=replace)
     _memo.clear()
 
 

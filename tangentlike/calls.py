@@ -5,9 +5,13 @@ kinds.  Guarantees `FunctionView`: its parameters and locals, its active names
 (analyze.activity) and value kinds (analyze.kinds, including the kinds of
 module-level values it reads and of what user functions it calls return), and
 what each call refers to: a callable with a rule, a user function, a method whose
-class is known only at run time, or a gradient made by tangentlike.
+class is known only at run time, or a gradient made by tangentlike.  Also the one
+calling convention of the generated functions the api calls (`entry_arguments`):
+every parameter by position, then the seed or the tangents; generated code calling
+such a function passes every argument (`every_argument`).
 """
 
+import copy
 import inspect
 
 import gast
@@ -18,22 +22,74 @@ from .rules import lookup
 from .rules.methods import method_callable
 
 DERIVATIVE = "__tangentlike_derivative__"
+_LITERALS = (bool, int, float, complex, str, bytes, type(None))
 
 
 class FunctionView:
     """The base of the reverse and forward transformers (no AST is changed here)."""
 
     def __init__(self, parsed, fn, wrt, arg_kinds, result_kind=None):
-        self.parsed, self.fn, self.wrt = parsed, fn, list(wrt)
         self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+        # the user's parameter names -> theirs in `fn` (normalize may shelter some)
+        user = parsed.node.args
+        renamed = dict(zip([a.id for a in user.posonlyargs + user.args + user.kwonlyargs],
+                           self.params))
+        wrt = [renamed.get(w, w) for w in wrt]
+        arg_kinds = {renamed.get(p, p): kind for p, kind in arg_kinds.items()}
+        self.parsed, self.fn, self.wrt = parsed, fn, wrt
         self.locals = self.params + sorted(local_names(fn.body, self.params, parsed.namespace))
         self.result_kind = result_kind
+        self.arg_kinds = dict(arg_kinds)
         self.active = analyze.activity(fn, self.wrt, self.rule_of)
         self.kind = analyze.kinds(fn, self.with_globals(arg_kinds), self.rule_of,
                                   self.call_kind)
         self.derivatives = derivative_locals(fn.body, self.callee)
 
     # -- names and kinds ------------------------------------------------------------
+    def entry_arguments(self, extra, extra_defaults=()):
+        """The parameters of a generated function the api calls (`value_and_grad_f`,
+        `grad_f`, `jvp_f`): every user parameter, keyword-only ones included, taken by
+        position in the order of the signature and without its default (the api binds
+        each call and passes them all), then `extra` (the seed or the tangents) with
+        `extra_defaults`.  No user parameter can land in the place of an extra one."""
+        args = self.fn.args
+        params = [copy.deepcopy(a) for a in args.posonlyargs + args.args + args.kwonlyargs]
+        for name_ in extra:
+            params.append(gast.Name(id=name_, ctx=gast.Param(), annotation=None,
+                                    type_comment=None))
+        for p in params:
+            p.annotation = None
+        return gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=[],
+                              kw_defaults=[], kwarg=None, defaults=list(extra_defaults))
+
+    @staticmethod
+    def every_argument(call, obj, bound):
+        """The arguments of `call` (bound to `obj`'s parameters by `bound`, an
+        inspect.BoundArguments) for every parameter of `obj` in the order of its
+        signature, as a function made by `entry_arguments` takes them: a default the
+        call leaves out is its value when that is a literal, else read from the function
+        (`h.__defaults__[k]`, `h.__kwdefaults__["w"]`), as Python reads it."""
+        out = []
+        positional = [p for p in inspect.signature(obj).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        first_default = len(positional) - len(obj.__defaults__ or ())
+        for k, p in enumerate(inspect.signature(obj).parameters.values()):
+            if p.name in bound.arguments:
+                out.append(bound.arguments[p.name])
+            elif isinstance(p.default, _LITERALS):
+                out.append(gast.Constant(value=p.default, kind=None))
+            elif p.kind == p.KEYWORD_ONLY:
+                out.append(gast.Subscript(
+                    value=gast.Attribute(value=copy.deepcopy(call.func), attr="__kwdefaults__",
+                                         ctx=gast.Load()),
+                    slice=gast.Constant(value=p.name, kind=None), ctx=gast.Load()))
+            else:
+                out.append(gast.Subscript(
+                    value=gast.Attribute(value=copy.deepcopy(call.func), attr="__defaults__",
+                                         ctx=gast.Load()),
+                    slice=gast.Constant(value=k - first_default, kind=None), ctx=gast.Load()))
+        return out
+
     def with_globals(self, arg_kinds):
         """Argument kinds plus the kinds of the module-level values the function reads."""
         kinds = dict(arg_kinds)
@@ -106,8 +162,20 @@ class FunctionView:
         while isinstance(root, gast.Attribute):
             root = root.value
         return isinstance(root, gast.Name) and root.id in self.locals \
+            and not (root is func.value and self.builtin_value(root.id)) \
             and bool(analyze.diff_reads(gast.Tuple(elts=list(value.args), ctx=gast.Load()),
                                         self.rule_of) & self.active)
+
+    def builtin_value(self, name_):
+        """True when local `name_` surely holds a number, an array, or a list, tuple or
+        dict (whose methods have no Python source to differentiate): an argument of
+        such a kind, or a local only ever assigned literals of them."""
+        if name_ in self.params:
+            return self.arg_kinds.get(name_) in ("scalar", "scalars", "array")
+        values = [s.value for s in analyze.simple_statements(self.fn.body)
+                  if isinstance(s, gast.Assign) and n.is_name(s.targets[0], name_)]
+        return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.Dict,
+                                                   gast.Constant)) for v in values)
 
     def method_kinds(self, value):
         """The argument kinds of `obj.m(args)` for m's function: (self, args...)."""

@@ -33,7 +33,9 @@ import types
 import gast
 import numpy
 
+from .aliases import check_writes
 from .calls import is_user_function
+from .errors import AliasedWriteError
 from .nodes import stored_names
 from .parse import parse_function
 from .rules.registry import lookup
@@ -54,7 +56,7 @@ class _NotElementwise(Exception):
 def sums_elementwise(parsed, param):
     """True when `parsed` (a ParsedFunction) returns `np.sum(e)` or `e.sum()`, with `e`
     depending on the parameter `param` elementwise (see the module docstring)."""
-    if param in stored_names(parsed.node.body):
+    if param in stored_names(parsed.node.body) or _writes_seen_elsewhere(parsed):
         return False                  # (the gradient is summed down to its shape)
     try:
         return _Function(parsed, {param}, ()).returned(final_sum=True)
@@ -66,10 +68,21 @@ def blocks_elementwise(parsed, arrays):
     """True when `parsed` returns the sum of terms elementwise in the parameters
     `arrays` together, reading no other array (the strict walk of the module
     docstring): its gradient may be computed block by block."""
+    if _writes_seen_elsewhere(parsed):
+        return False
     try:
         return _Function(parsed, set(arrays), (), strict=True).returned(final_sum=True)
     except _NotElementwise:
         return False
+
+
+def _writes_seen_elsewhere(parsed):
+    """Does the function write into an object that another of its names reads (`t = x;
+    t *= 2` changes x)?  This walk follows values, not memory (aliases.py does)."""
+    try:
+        return bool(check_writes(parsed).fixes)
+    except AliasedWriteError:
+        return True
 
 
 class _Function:

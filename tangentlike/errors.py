@@ -78,3 +78,12 @@ class RuleError(TangentlikeError):
 
 class NonFiniteError(TangentlikeError, FloatingPointError):
     """With check_nans=True: a NaN or an infinity appeared in a derivative."""
+
+
+class AliasedWriteError(UnsupportedSyntaxError):
+    """A write into memory that another name the function still reads may share (a
+    view or an alias), which tangentlike cannot yet differentiate exactly."""
+
+    def __init__(self, construct, hint, *, written=None, other=None, **location):
+        self.written, self.other = written, other
+        super().__init__(construct, hint, **location)

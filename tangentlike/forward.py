@@ -63,13 +63,7 @@ class ForwardTransformer(FunctionView):
                 zero = n.call("_tl.zeros_like", n.name(p))
             inits.append(n.assign(self.d(p), zero))
         body = inits + body
-        args = copy.deepcopy(self.fn.args)
-        for w in self.wrt:
-            param = n.name(self.d(w))
-            param.ctx = gast.Param()
-            args.args.append(param)
-        if args.defaults:                      # tangents follow the defaulted primals
-            args.defaults = list(args.defaults) + [n.const(0.0)] * len(self.wrt)
+        args = self.entry_arguments([self.d(w) for w in self.wrt])
         return gast.FunctionDef(name=name_, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
 
@@ -309,10 +303,8 @@ class ForwardTransformer(FunctionView):
             name_ = self.callees[key][0]
         tangents = [_or_zero(self.tangent(bound.arguments[p], None, stmts, s),
                              bound.arguments[p], self) for p in active]
-        call = gast.Call(func=n.name(name_), args=list(value.args),       # tangents by name
-                         keywords=list(value.keywords) + [
-                             gast.keyword(arg=d, value=t)
-                             for d, t in zip(tangent_names(obj, active), tangents)])
+        call = gast.Call(func=n.name(name_), args=self.every_argument(value, obj, bound)
+                         + tangents, keywords=[])
         pair = gast.Tuple(elts=[n.name(target, store=True), n.name(self.d(target), store=True)],
                           ctx=gast.Store())
         return [n.set_line(gast.Assign(targets=[pair], value=call, type_comment=None),
@@ -427,16 +419,6 @@ class ForwardTransformer(FunctionView):
 
 def _identifier(fn):
     return fn.__name__ if fn.__name__.isidentifier() else "lambda_"
-
-
-def tangent_names(fn, wrt):
-    """The names `jvp_<fn>` gives the tangents of its parameters `wrt` (`dx` for `x`,
-    unless the function already uses that name): what its callers pass them as."""
-    from .naming import Namer, names_in
-    from .parse import parse_function
-    parsed = parse_function(fn)
-    namer = Namer(names_in(parsed.node) | set(parsed.namespace))
-    return [namer.tangent(w) for w in wrt]
 
 
 def shapes_from_operands(stmts):

@@ -18,36 +18,8 @@ import numpy
 
 from . import nodes as n
 from . import runtime
+from .naming import ModuleNames  # noqa: F401  (re-exported: the aliases are naming's)
 from .rules.registry import XP
-
-_CONVENTIONAL = {"numpy": "np", "math": "math", "tangentlike.runtime": "_tl",
-                 "tangentlike.numpy_runtime": "_ntl"}
-
-
-class ModuleNames:
-    """Names by which generated code refers to modules, and the imports they need."""
-
-    def __init__(self, namespace, taken):
-        self.namespace = namespace
-        self.taken = set(taken)
-        self.imports = {}          # alias -> module name
-
-    def name_for(self, module):
-        conventional = _CONVENTIONAL.get(module.__name__, module.__name__.rpartition(".")[2])
-        if self.namespace.get(conventional) is module and conventional not in self.taken:
-            return conventional
-        for alias, value in sorted(self.namespace.items()):
-            if value is module and alias not in self.taken and not alias.startswith("__"):
-                return alias
-        for alias, mod_name in self.imports.items():
-            if mod_name == module.__name__:
-                return alias
-        alias, k = conventional, 1
-        while alias in self.namespace or alias in self.taken:
-            k += 1
-            alias = f"_tl_{conventional}" if k == 2 else f"_tl_{conventional}{k}"
-        self.imports[alias] = module.__name__
-        return alias
 
 
 class Inliner:

@@ -11,17 +11,23 @@ original is not touched) whose body uses only these statement forms:
 - `x[index] = E` (item assignment on a Name) and `x.append(E)`;
 - `if TEST:` / `else:` (elif is a nested If), `while TEST:`,
   `for NAME in range(...):` whose bounds are not modified by the loop body;
-- a loop ends with `if FLAG: break` only when the user's loop had a break or a
-  return inside: `break`, `continue` and early `return` become boolean flags
-  (`_break`, `_continue`, `_returned`) guarding the statements that follow;
+- `break` only ends a loop body, or a branch of the `if` that ends it (the
+  statements after a user's `if ...: break` move into its `else`); elsewhere
+  `break`, `continue` and early `return` become boolean flags (`_break`,
+  `_continue`, `_returned`) guarding the statements that follow, and the loop then
+  ends with `if FLAG: break`; a loop body is never empty;
 - exactly one `return`, the last statement (when the user wrote several);
 - `raise`, `assert` and expression statements, kept for the primal only.
 
 Desugared forms: augmented assignment, annotated and chained assignment, tuple
 unpacking and swaps, `a if c else b`, `and`/`or` used as values, list
 comprehensions and generator expressions, `for` over lists, tuples, arrays,
-`enumerate` and `zip`.  Every statement keeps the line number of the user's
-statement it came from.
+`enumerate` and `zip`, `d.get(k, v)` on dicts; nested functions and lambdas
+(defined anywhere) are written out at each call, conditions included; a call
+without a rule assigned into an item is named first (`_t1 = h(x); d[k] = _t1`).
+User names spelled like the generated code's own (`_tl`, `_tape`, ...) go by
+stand-ins (naming.Namer.shelter).  Every statement keeps the line number of the
+user's statement it came from.
 """
 
 import builtins
@@ -34,8 +40,11 @@ from . import nodes as n
 from .calls import is_user_function
 from .check import check
 from .errors import TangentlikeError, UnsupportedSyntaxError
-from .naming import assigned_names
+from .naming import (GENERATED_NAMES, ModuleNames, assigned_names, clashing_names,
+                     rename)
 from .parse import parse_function
+from .rules import lookup
+from .rules.methods import method_callable
 
 _PURE_BUILTINS = {"len", "int", "min", "max", "abs", "round"}
 
@@ -70,14 +79,33 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
     desugar = _Desugar(parsed, namer, arrays, modules)
     desugar.write_out_calls = write_out_calls
     desugar.kinds = dict(kinds or {})
-    desugar.nested = _nested_functions(body)
+    desugar.nested = _nested_functions(body, parsed)
     body = desugar.block(body)
     _reject_escaping(body, desugar.nested, parsed)
     body = _without_definitions(body)
     body = _Jumps(namer).function_body(body)
     fn.body = body or [gast.Pass()]
     fn.returns = None
+    _shelter(fn, parsed, namer, modules)
     return fn
+
+
+def _shelter(fn, parsed, namer, modules):
+    """The user's names spelled like the generated code's own (naming.GENERATED_NAMES:
+    `_tl`, `_tape`, ...) go by stand-ins from here on (`_tl2`); the generated code gets
+    them back at the end (naming.restore_user_names).  Generated code differentiated
+    again is left as it is: its names mean what the generated code means by them."""
+    if parsed.namespace.get("__name__") == "tangentlike_generated":
+        return
+
+    def generated_meaning(name_):
+        value = parsed.namespace.get(name_)
+        return inspect.ismodule(value) and value.__name__ == GENERATED_NAMES[name_]
+    clashes = clashing_names(fn, generated_meaning)
+    if clashes:
+        renames = {name_: namer.shelter(name_) for name_ in sorted(clashes)}
+        rename([fn], renames)
+        (modules or ModuleNames(parsed.namespace, ())).shelter(renames)
 
 
 # -- generated code differentiated again ---------------------------------------------
@@ -295,6 +323,7 @@ class _Desugar:
         self.nested = {}        # nested function name -> its FunctionDef (lambdas too)
         self.inlining = []      # names of the nested functions (and callees) being inlined
         self.own_names = assigned_names(parsed.node)
+        self.dicts = _dict_locals(parsed.node)
 
     def block(self, stmts):
         out = []
@@ -337,18 +366,36 @@ class _Desugar:
         out = []
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.unpack(target, value, line)
+        write_back = []
         if isinstance(target, gast.Subscript):
             base, index = self.subscript_parts(target, out, line)
+            if not isinstance(target.value, gast.Name):
+                # a[i][j] = v  ->  _t = a[i]; _t[j] = v; a[i] = _t: the write reaches `a`
+                # for the transformers too (it does in memory: a[i] is a view or an item)
+                write_back = self.assign_to(target.value, base, line)
             target = gast.Subscript(value=base, slice=index, ctx=gast.Store())
         if isinstance(value, gast.IfExp) and isinstance(target, gast.Name):
-            out.append(self.if_exp_to_if(target.id, value, line))
+            self.if_exp_to_if(target.id, value, line, out)
             return out
         value = self.expr(value, out, line, top=True)
-        if isinstance(target, gast.Subscript) and self.arrays \
-                and not isinstance(value, (gast.Name, gast.Constant, gast.Subscript)):
+        if isinstance(target, gast.Subscript) and (self.arrays and not isinstance(
+                value, (gast.Name, gast.Constant, gast.Subscript)) or self.named_call(value)):
             value = self.hoist(value, out, line)      # its adjoint is reduced to its shape
         out.append(n.assign(target, value, line))
-        return out
+        return out + write_back
+
+    def named_call(self, value):
+        """True for a call the transformers differentiate only as `name = call`: of a
+        user function, a method of an object, a function value or a gradient made by
+        tangentlike (anything without a rule of its own)."""
+        if not isinstance(value, gast.Call):
+            return False
+        obj = self.resolve(value.func)
+        if obj is not None:
+            return lookup(obj) is None
+        if isinstance(value.func, gast.Attribute):
+            return method_callable(value.func.attr) is None
+        return True
 
     def unpack(self, target, value, line):
         """`a, b = e`: element-wise when e is a literal of the same length."""
@@ -378,11 +425,13 @@ class _Desugar:
             out += self.assign_to(t, n.subscript(source, n.const(k)), line)
         return out
 
-    def if_exp_to_if(self, target, node, line):
+    def if_exp_to_if(self, target, node, line, out):
+        """`target = a if c else b` as an if statement, appended to `out`."""
+        test = self.test(node.test, out, line)
         body, orelse = [], []
         body += self.assign_to(n.name(target, store=True), node.body, line)
         orelse += self.assign_to(n.name(target, store=True), node.orelse, line)
-        return n.if_(node.test, body, orelse, line)
+        out.append(n.if_(test, body, orelse, line))
 
     def stmt_Return(self, s, line):
         out = []
@@ -405,6 +454,8 @@ class _Desugar:
         if isinstance(e, gast.Call) and (self.passes_function(e) or self.write_out_calls
                                          and _is_plain_function(self.resolve(e.func))):
             return self.returned(self.inline_callee(e, out, line), out, line, top)
+        if isinstance(e, gast.Call) and self.is_mapping_get(e):
+            return self.expr(self.get_as_if_exp(e, out, line), out, line, top)
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute):     # the value a method is called on
                 e.func.value = self.expr(e.func.value, out, line)
@@ -416,10 +467,15 @@ class _Desugar:
             return e if top else self.hoist(e, out, line)
         if isinstance(e, gast.IfExp):
             temp = self.namer.temp()
-            out.append(self.if_exp_to_if(temp, e, line))
+            self.if_exp_to_if(temp, e, line, out)
             return n.name(temp)
-        if isinstance(e, gast.BoolOp) and not _is_boolean(e):
+        if isinstance(e, gast.BoolOp) and (not _is_boolean(e) or self.writes_out(e)):
             return self.expr(self.bool_op_as_if_exp(e, out, line), out, line, top)
+        if isinstance(e, gast.Compare) and self.writes_out(e):
+            return self.comparison(e, out, line, top)
+        if isinstance(e, gast.Attribute) and self.writes_out(e.value):
+            e.value = self.expr(e.value, out, line)
+            return e
         if isinstance(e, (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension(e, out, line)
         if isinstance(e, gast.Subscript):
@@ -452,7 +508,7 @@ class _Desugar:
                 "recurse", filename=filename, line=file_line, column=column, source_line=text)
         fdef = copy.deepcopy(self.nested[name_])
         enclosing = self.nested
-        self.nested = {**enclosing, **_nested_functions(fdef.body)}   # its own nested defs
+        self.nested = {**enclosing, **_nested_functions(fdef.body, self.parsed)}  # its own
         try:
             return self.inline_body(call, fdef, out, line)
         finally:
@@ -538,7 +594,7 @@ class _Desugar:
             if p not in functions and p not in references:
                 out.append(n.assign(p, self.expr(value, out, line), line))
         enclosing = self.nested
-        self.nested = {**enclosing, **functions, **_nested_functions(fdef.body)}
+        self.nested = {**enclosing, **functions, **_nested_functions(fdef.body, self.parsed)}
         self.inlining.append(callee)
         try:
             body = _substitute(_without_docstring(fdef.body), references)
@@ -632,6 +688,52 @@ class _Desugar:
             index = self.hoist(self.expr(index, out, line, top=True), out, line)
         return base, index
 
+    def is_mapping_get(self, call):
+        """`d.get(key)` or `d.get(key, default)` with `d` a dict: a module-level dict, a
+        local only ever assigned dict literals, or an argument of a built-in class (an
+        object of a class of the user's is of another kind, its methods its own)."""
+        func = call.func
+        if not (isinstance(func, gast.Attribute) and func.attr == "get" and not call.keywords
+                and 1 <= len(call.args) <= 2):
+            return False
+        receiver = self.resolve(func.value) \
+            if isinstance(func.value, (gast.Name, gast.Attribute)) else None
+        if receiver is not None or not isinstance(func.value, gast.Name):
+            return isinstance(receiver, dict)
+        if func.value.id in self.kinds:
+            return self.kinds[func.value.id] == "other"
+        return func.value.id in self.dicts
+
+    def get_as_if_exp(self, call, out, line):
+        """`d.get(k, v)` -> `d[k] if k in d else v`, as Mapping.get is defined (d, k and
+        v evaluated once, and v always, as in the call), so the item read is
+        differentiated like any other."""
+        mapping = self.expr(call.func.value, out, line)
+        parts = [mapping] + [self.expr(a, out, line) for a in call.args]
+        parts = [x if isinstance(x, (gast.Name, gast.Constant)) else self.hoist(x, out, line)
+                 for x in parts]
+        mapping, key = parts[0], parts[1]
+        default = parts[2] if len(parts) == 3 else n.const(None)
+        test = gast.Compare(left=n.load(key), ops=[gast.In()], comparators=[n.load(mapping)])
+        item = gast.Subscript(value=n.load(mapping), slice=n.load(key), ctx=gast.Load())
+        return gast.IfExp(test=test, body=item, orelse=n.load(default))
+
+    def comparison(self, e, out, line, top):
+        """A comparison whose operands call functions written out: `a < f(x)` with f(x)
+        hoisted; `a < b < c` as `a < b and b < c` (b evaluated once, c only when the
+        first comparison holds)."""
+        e.left = self.expr(e.left, out, line)
+        if len(e.comparators) == 1:
+            e.comparators = [self.expr(e.comparators[0], out, line)]
+            return e
+        middle = self.expr(e.comparators[0], out, line)
+        if not isinstance(middle, (gast.Name, gast.Constant)):
+            middle = self.hoist(middle, out, line)
+        first = gast.Compare(left=e.left, ops=e.ops[:1], comparators=[middle])
+        rest = gast.Compare(left=n.load(middle), ops=e.ops[1:], comparators=e.comparators[1:])
+        both = gast.BoolOp(op=gast.And(), values=[first, rest])
+        return self.expr(both, out, line, top)
+
     def bool_op_as_if_exp(self, e, out, line):
         """`a or b` -> `a if a else b`; `a and b` -> `b if a else a` (right-nested)."""
         first = self.expr(e.values[0], out, line)
@@ -663,13 +765,40 @@ class _Desugar:
 
     # -- control flow --------------------------------------------------------
     def stmt_If(self, s, line):
+        out = []
+        s.test = self.test(s.test, out, line)
         s.body = self.block(s.body)
         s.orelse = self.block(s.orelse)
-        return [s]
+        return out + [s]
 
     def stmt_While(self, s, line):
+        if self.writes_out(s.test):
+            # the test runs before every pass: `while True:` leaving when it fails
+            pre = []
+            test = self.expr(s.test, pre, line, top=True)
+            s.test = n.const(True)
+            s.body = pre + [n.if_(n.not_(test), [gast.Break()], line=line)] \
+                + self.block(s.body)
+            return [s]
         s.body = self.block(s.body)
         return [s]
+
+    def stmt_Assert(self, s, line):
+        out = []
+        s.test = self.test(s.test, out, line)
+        return out + [s]
+
+    def test(self, e, out, line):
+        """The test of an if, while or assert: as is, or with the calls that must be
+        written out hoisted into `out` (keeping `and`, `or` and chained comparisons
+        short-circuiting)."""
+        return self.expr(e, out, line, top=True) if self.writes_out(e) else e
+
+    def writes_out(self, e):
+        """True when `e` calls or passes a nested function or lambda: such a call is
+        written out, so `expr` must reach every part of `e`."""
+        return any(isinstance(x, gast.Lambda) or isinstance(x, gast.Name)
+                   and x.id in self.nested for x in gast.walk(e))
 
     def stmt_For(self, s, line):
         it = s.iter
@@ -809,15 +938,51 @@ def _devirtualize(body, parsed, kinds):
     return [Rewrite().visit(s) for s in body]
 
 
-def _nested_functions(body):
-    """name -> FunctionDef of the functions defined (or lambdas bound) in `body`."""
+def _nested_functions(body, parsed):
+    """name -> FunctionDef of the functions defined (or lambdas bound) in `body`, in its
+    branches and loops too; a name defined twice is an error (each call is written
+    out from the one definition of its name)."""
     out = {}
+    for name_, s in _definitions(body):
+        if name_ in out:
+            filename, line, column, text = parsed.location(s)
+            raise UnsupportedSyntaxError(
+                f"a nested function defined more than once ({name_!r})",
+                "give each definition a name of its own", filename=filename, line=line,
+                column=column, source_line=text)
+        out[name_] = s if isinstance(s, gast.FunctionDef) else \
+            _lambda_def(name_, s.value, n.line_of(s))
+    return out
+
+
+def _dict_locals(fdef):
+    """The names `fdef` only ever assigns dict literals (`d = {...}`)."""
+    literal_targets = {id(t) for node in gast.walk(fdef) if isinstance(node, gast.Assign)
+                       and isinstance(node.value, gast.Dict) for t in node.targets}
+    dicts, others = set(), set()
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            (dicts if id(node) in literal_targets else others).add(node.id)
+    return dicts - others
+
+
+def _definitions(body):
+    """(name, statement) of each nested def and lambda bound to a name in `body`, in
+    its compound statements too, but not inside the nested functions themselves."""
     for s in body:
         if isinstance(s, gast.FunctionDef):
-            out[s.name] = s
-        elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda):
-            out[s.targets[0].id] = _lambda_def(s.targets[0].id, s.value, n.line_of(s))
-    return out
+            yield s.name, s
+        elif _is_definition(s):
+            yield s.targets[0].id, s
+        elif isinstance(s, (gast.If, gast.For, gast.While)):
+            yield from _definitions(s.body)
+            yield from _definitions(s.orelse)
+
+
+def _is_definition(s):
+    """A nested def, or a lambda bound to a name."""
+    return isinstance(s, gast.FunctionDef) or isinstance(s, gast.Assign) \
+        and isinstance(s.value, gast.Lambda) and isinstance(s.targets[0], gast.Name)
 
 
 def written_out_callees(parsed, every_call=False):
@@ -874,9 +1039,17 @@ def _substitute(stmts, values):
 
 
 def _without_definitions(body):
-    """`body` less its nested function definitions, every call of which is written out."""
-    return [s for s in body if not isinstance(s, gast.FunctionDef)
-            and not (isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda))]
+    """`body` less its nested function definitions (in its branches and loops too),
+    every call of which is written out."""
+    out = []
+    for s in body:
+        if _is_definition(s):
+            continue
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            s.body = _without_definitions(s.body) or [gast.Pass()]
+            s.orelse = _without_definitions(s.orelse)
+        out.append(s)
+    return out
 
 
 def _lambda_def(name_, lam, line):
@@ -898,7 +1071,7 @@ def _transplant(callee, caller, caller_names, namer, module_name, line):
     module-level names it reads that mean something else in the caller become
     `module.name`, and every node takes the caller's `line`."""
     fdef = copy.deepcopy(callee.node)
-    own = assigned_names(fdef) | set(_nested_functions(fdef.body))
+    own = assigned_names(fdef) | {name_ for name_, _ in _definitions(fdef.body)}
     name_ = callee.node.name if callee.node.name.isidentifier() else "lambda"
     prefix = name_.strip("_") or "callee"
     renames = {v: namer.fresh(f"{prefix}_{v.lstrip('_')}") for v in sorted(own)}
@@ -938,24 +1111,37 @@ def _means_else(name_, callee, caller, caller_names):
 
 
 def _reject_escaping(body, nested, parsed):
-    """A nested function used other than by calling it (passed on, stored) is an error."""
+    """A nested function still named once its calls are written out is an error: one
+    used other than by calling it (passed on, stored), or called where nothing writes
+    the call out; the derivative has no such function to refer to."""
     called = set()
-    for node in (x for s in body for x in gast.walk(s)):
+    for node in _outside_definitions(body):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
             called.add(id(node.func))
-    for s in body:
-        if isinstance(s, gast.FunctionDef) or (isinstance(s, gast.Assign)
-                                                and isinstance(s.value, gast.Lambda)):
-            continue
-        for node in gast.walk(s):
-            if isinstance(node, gast.Name) and node.id in nested and id(node) not in called \
-                    and isinstance(node.ctx, gast.Load):
-                filename, line, column, text = parsed.location(node)
+    for node in _outside_definitions(body):
+        if isinstance(node, gast.Name) and node.id in nested \
+                and isinstance(node.ctx, gast.Load):
+            filename, line, column, text = parsed.location(node)
+            if id(node) in called:
                 raise UnsupportedSyntaxError(
-                    f"passing the nested function {node.id!r} as a value",
-                    "call it directly where it is needed (its derivative is taken by "
-                    "writing the call out), or define it at module level",
-                    filename=filename, line=line, column=column, source_line=text)
+                    f"a call of the nested function {node.id!r} in this position",
+                    f"call it in a statement of its own (t = {node.id}(...)) and use t "
+                    "here", filename=filename, line=line, column=column, source_line=text)
+            raise UnsupportedSyntaxError(
+                f"passing the nested function {node.id!r} as a value",
+                "call it directly where it is needed (its derivative is taken by "
+                "writing the call out), or define it at module level",
+                filename=filename, line=line, column=column, source_line=text)
+
+
+def _outside_definitions(body):
+    """Every node of `body` but those of its nested function definitions."""
+    stack = [s for s in reversed(body) if not _is_definition(s)]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(x for x in reversed(list(gast.iter_child_nodes(node)))
+                     if not _is_definition(x))
 
 
 def _is_boolean(e):
@@ -1065,7 +1251,7 @@ class _Jumps:
 
     def loop(self, s, lower_returns):
         own = list(_walk_same_function(s, into_loops=False, skip_root=True))
-        tails = _tail_jumps(s.body)          # a break/continue that ends the body stays as is
+        tails = _tail_jumps(s)               # a break/continue that ends the body stays as is
         has_break = any(isinstance(x, gast.Break) and id(x) not in tails for x in own)
         has_continue = any(isinstance(x, gast.Continue) and id(x) not in tails for x in own)
         has_return = lower_returns and any(isinstance(x, gast.Return) for x in _own_nodes(s))
@@ -1084,19 +1270,42 @@ class _Jumps:
             body.append(n.if_(_any_flag(exit_flags), [gast.Break()], line=line))
         if has_break:
             before.append(n.assign(ctx["break"], n.const(False), line))
-        s.body = body
+        s.body = body or [gast.Pass()]
         return before + [s]
 
 
-def _tail_jumps(stmts):
-    """ids of the break/continue statements that end `stmts` (through trailing ifs)."""
+def _tail_jumps(loop):
+    """ids of the jumps a loop keeps as they are: a `continue` that ends its body
+    (through trailing ifs; it is dropped), and a `break` that ends the body or a branch
+    of the `if` that ends it, when the loop has no other jump (no flag guard then wraps
+    the break).  A break anywhere else becomes a flag: after the `if` or guard holding
+    it, the enclosing branch goes on (the reverse sweep records its decision there),
+    which a real break would skip."""
+    body = loop.body
+    continues = _tail_continues(body)
+    breaks = set()
+    last = body[-1] if body else None
+    if isinstance(last, gast.Break):
+        breaks = {id(last)}
+    elif isinstance(last, gast.If):
+        breaks = {id(branch[-1]) for branch in (last.body, last.orelse)
+                  if branch and isinstance(branch[-1], gast.Break)}
+    own = _walk_same_function(loop, into_loops=False, skip_root=True)
+    flagged = any(isinstance(x, gast.Break) and id(x) not in breaks
+                  or isinstance(x, gast.Continue) and id(x) not in continues for x in own) \
+        or any(isinstance(x, gast.Return) for x in _own_nodes(loop))
+    return continues if flagged else continues | breaks
+
+
+def _tail_continues(stmts):
+    """ids of the continue statements that end `stmts` (through trailing ifs)."""
     if not stmts:
         return set()
     last = stmts[-1]
-    if isinstance(last, (gast.Break, gast.Continue)):
+    if isinstance(last, gast.Continue):
         return {id(last)}
     if isinstance(last, gast.If):
-        return _tail_jumps(last.body) | _tail_jumps(last.orelse)
+        return _tail_continues(last.body) | _tail_continues(last.orelse)
     return set()
 
 
@@ -1144,6 +1353,8 @@ def _drop_unread_flags(stmts, unread):
         for field in ("body", "orelse"):
             if isinstance(s, (gast.If, gast.For, gast.While)):
                 setattr(s, field, _drop_unread_flags(getattr(s, field), unread))
+        if isinstance(s, (gast.For, gast.While)):
+            s.body = s.body or [gast.Pass()]
         if isinstance(s, gast.If):
             s.body = [x for x in s.body if not isinstance(x, gast.Pass)]
             if not s.body and not s.orelse and not any(

@@ -49,6 +49,14 @@ def dense(b, like):
     return np.zeros_like(like) if is_zero(b) else b
 
 
+def sign(x):
+    """-1, 0 or 1 in x's type (0 at 0, the convention for |x| at 0), for Python numbers,
+    NumPy scalars (whose comparisons give booleans that cannot be subtracted) and arrays."""
+    if x.__class__ is float or x.__class__ is int:
+        return (x > 0) - (x < 0)
+    return np.sign(x)
+
+
 def mT(x):
     """x with its last two axes swapped (the matrix transpose of a stack)."""
     return np.swapaxes(x, -1, -2)
@@ -437,9 +445,7 @@ def _vector_direction(x, ansx, ord, axes):
     if ord is None or ord == 2:
         return x / nonzero(ansx)
     if ord == np.inf or ord == -np.inf:
-        mag = abs(x)
-        chosen = (mag == ansx).astype(x.dtype)
-        return np.sign(x) * chosen / chosen.sum(axis=axes, keepdims=True)
+        return np.sign(x) * _shared((abs(x) == ansx).astype(x.dtype), axes)
     if ord == 0:
         return np.zeros_like(x)
     if ord == 1:
@@ -447,25 +453,36 @@ def _vector_direction(x, ansx, ord, axes):
     return np.sign(x) * (abs(x) / nonzero(ansx)) ** (ord - 1)
 
 
+def _shared(chosen, axes):
+    """0/1 weights `chosen` divided among the ties of each group over `axes`."""
+    return chosen / chosen.sum(axis=axes, keepdims=True)
+
+
 def _matrix_direction(x, ans, ord):
-    """d|x|_ord / dx for matrix norms over the last two axes (`ans` has two more dims)."""
+    """d|x|_ord / dx for matrix norms over the last two axes (`ans` has them as size 1).
+
+    Conventions: tied extreme column / row sums and tied extreme singular values share
+    the derivative equally; singular values that are 0 have slope 0 (the nuclear norm's
+    least subgradient, and the -2-norm of a singular matrix, like |x| at 0)."""
     if ord is None or ord == "fro":
         return x / nonzero(ans)
     if ord in ("nuc", 2, -2):
         u, s, vh = np.linalg.svd(x, full_matrices=False)
         if ord == "nuc":
-            return u @ vh
-        pick = slice(0, 1) if ord == 2 else slice(-1, None)
-        return u[..., :, pick] @ vh[..., pick, :]
+            tiny = s.max(axis=-1, keepdims=True) * max(x.shape[-2:]) * np.finfo(s.dtype).eps
+            weights = (s > tiny).astype(s.dtype)
+        else:
+            extreme = s.max(axis=-1, keepdims=True) if ord == 2 else \
+                s.min(axis=-1, keepdims=True)
+            weights = _shared((s == extreme).astype(s.dtype), -1) * (extreme > 0)
+        return (u * weights[..., None, :]) @ vh
     if ord in (1, -1):           # extreme column sum of |x|
         sums = abs(x).sum(axis=-2, keepdims=True)
-        chosen = (sums == ans).astype(x.dtype)
-        return np.sign(x) * chosen / chosen.sum(axis=-1, keepdims=True)
+        return np.sign(x) * _shared((sums == ans).astype(x.dtype), -1)
     if ord in (np.inf, -np.inf):  # extreme row sum of |x|
         sums = abs(x).sum(axis=-1, keepdims=True)
-        chosen = (sums == ans).astype(x.dtype)
-        return np.sign(x) * chosen / chosen.sum(axis=-2, keepdims=True)
-    raise ValueError(f"no derivative for matrix norm order {ord!r}")
+        return np.sign(x) * _shared((sums == ans).astype(x.dtype), -2)
+    raise ValueError(f"invalid norm order {ord!r} for matrices")
 
 
 def _norm_direction(x, ans, ord, axis, keepdims, kind):
@@ -480,13 +497,15 @@ def _norm_direction(x, ans, ord, axis, keepdims, kind):
         if kind == "norm" and axis is None and ord is None:
             ord = 2
         return _vector_direction(x, ansx, ord, axes), axes
-    if kind == "matrix" or axis is None:
-        axis = (-2, -1)
-    axes = axes_of(axis, ndim)
-    ansx = expand(ans, x, axes, keepdims)
-    moved = np.moveaxis(x, axis, (-2, -1))
-    direction = _matrix_direction(moved, np.moveaxis(ansx, axis, (-2, -1)), ord)
-    return np.moveaxis(direction, (-2, -1), axis), axes
+    pair = (-2, -1) if kind == "matrix" or axis is None else tuple(axis)
+    pair = tuple(int(ax) % ndim for ax in pair)        # in order: rows, then columns
+    moved = np.moveaxis(x, pair, (-2, -1))
+    if keepdims:                                       # ans: x's shape, 1 along the pair
+        ans = np.moveaxis(ans, pair, (-2, -1))
+    else:                                              # ans: the other axes, in order
+        ans = np.reshape(ans, _shape(ans) + (1, 1))
+    direction = _matrix_direction(moved, ans, ord)
+    return np.moveaxis(direction, (-2, -1), pair), tuple(sorted(pair))
 
 
 def norm_adjoint(g, x, norm, ord=None, axis=None, keepdims=False, kind="norm"):
@@ -680,27 +699,149 @@ def unrepeat(g, a, repeats, axis=None):
 
 
 def _pad_widths(pad_width, ndim):
-    widths = np.broadcast_to(np.array(pad_width, dtype=int).reshape(-1, 2)
-                             if np.ndim(pad_width) else np.array([[pad_width] * 2]), (ndim, 2))
-    return [(int(b), int(a)) for b, a in widths]
+    """[(before, after)] for each axis, from every form np.pad accepts: n, (n,), (before,
+    after), ((before, after),) and one pair (or one (n,)) per axis."""
+    widths = np.broadcast_to(np.round(np.asarray(pad_width)).astype(int), (ndim, 2))
+    return [(int(before), int(after)) for before, after in widths]
 
 
 _GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
+def _check_pad_mode(mode):
+    if mode != "constant" and mode not in _GATHER_MODES:
+        raise NotImplementedError(
+            f"no derivative rule for np.pad mode {mode!r}; supported: 'constant', "
+            f"{', '.join(map(repr, _GATHER_MODES))} (each padded value is a copy of one "
+            f"element or a constant)")
+
+
 def unpad(g, array, pad_width, mode="constant"):
-    """The adjoint of `np.pad(array, pad_width, mode)` for constant and gathering modes."""
+    """The adjoint of `array` in `np.pad(array, pad_width, mode)` for the constant and
+    gathering modes."""
+    _check_pad_mode(mode)
     shape = _shape(array)
     widths = _pad_widths(pad_width, len(shape))
     if mode == "constant":
         return g[tuple(slice(b, b + n) for (b, _), n in zip(widths, shape))]
-    if mode not in _GATHER_MODES:
-        raise NotImplementedError(f"no derivative rule for np.pad mode {mode!r}; "
-                                  f"supported: 'constant', {', '.join(map(repr, _GATHER_MODES))}")
     for axis in reversed(range(len(shape))):
         index = np.pad(np.arange(shape[axis], like=g), widths[axis], mode=mode)
         g = _scatter_add(g, index, shape[axis], axis)
     return g
+
+
+def unpad_constant_values(g, pad_width, constant_values):
+    """The adjoint of `constant_values` in `np.pad(array, pad_width, constant_values=...)`:
+    the sum of `g` over the cells each value fills (NumPy pads axis after axis, so a later
+    axis's values fill the corners), summed to the shape `constant_values` is given in."""
+    widths = _pad_widths(pad_width, g.ndim)
+    covered = np.zeros_like(g, dtype=bool)
+    sums = [None] * g.ndim
+    for axis in reversed(range(g.ndim)):
+        before, after = widths[axis]
+        pair = []
+        for part in (slice(0, before), slice(g.shape[axis] - after, g.shape[axis])):
+            index = (slice(None),) * axis + (part,)
+            pair.append(np.where(covered[index], 0, g[index]).sum())
+            covered[index] = True
+        sums[axis] = np.stack(pair)
+    total = np.stack(sums)                     # (ndim, 2), as np.pad broadcasts the values
+    shape = np.shape(constant_values)
+    total = total.sum(axis=tuple(range(2 - len(shape))))
+    total = total.sum(axis=tuple(k for k, n in enumerate(shape) if n == 1), keepdims=True)
+    if _is_array(constant_values):
+        return total.reshape(shape)
+    if not shape:
+        return total.reshape(())[()]
+    return _nested(total.reshape(shape))
+
+
+def _nested(values):
+    """A (nested) tuple of the scalars of array `values`."""
+    return tuple(_nested(v) for v in values) if values.ndim > 1 else tuple(values)
+
+
+def pad_tangent(t, array, pad_width, mode, tvalues):
+    """The tangent of `np.pad(array, pad_width, mode, constant_values=...)` along `t` (of
+    `array`) and `tvalues` (of the constant values)."""
+    _check_pad_mode(mode)
+    if is_zero(t):
+        t = zeros_for(array) if _is_array(array) else np.zeros(_shape(array))
+    if mode == "constant":
+        return np.pad(t, pad_width, constant_values=0.0 if is_zero(tvalues) else tvalues)
+    return np.pad(t, pad_width, mode)
+
+
+class _Element:
+    """Element `index` (flat) of item `item` of an index trick's key, traced through it."""
+    __slots__ = ("item", "index")
+
+    def __init__(self, item, index):
+        self.item, self.index = item, index
+
+
+def _is_value(item):
+    """Whether an item of an index trick's key is data (not a slice or a directive)."""
+    return not isinstance(item, (slice, str)) and item is not Ellipsis
+
+
+def _index_trick_layout(trick, key):
+    """Where each element of each data item of `key` lands in `trick[key]` (np.r_,
+    np.c_), found by running the trick on elements that carry their own origin:
+    {item: (flat positions in the result, flat indices in the item)}."""
+    items = key if isinstance(key, tuple) else (key,)
+    traced = []
+    for k, item in enumerate(items):
+        if not _is_value(item):
+            traced.append(item)
+            continue
+        labels = np.empty(_shape(item), dtype=object)
+        for j in range(labels.size):
+            labels.flat[j] = _Element(k, j)
+        traced.append(labels if labels.ndim or not isinstance(item, (int, float, complex))
+                      else labels[()])
+    result = np.asarray(trick[tuple(traced) if isinstance(key, tuple) else traced[0]])
+    layout = {}
+    for position, element in enumerate(result.flat):
+        if isinstance(element, _Element):
+            positions, indices = layout.setdefault(element.item, ([], []))
+            positions.append(position)
+            indices.append(element.index)
+    return result.shape, layout
+
+
+def index_trick_adjoint(g, trick, key):
+    """The adjoint of `key` in `trick[key]` for NumPy's concatenating index tricks
+    (np.r_, np.c_): for a tuple key, a tuple with one adjoint per item (0.0 for slices
+    and directives), which are the elements of `g` that each item's elements became."""
+    shape, layout = _index_trick_layout(trick, key)
+    flat = np.reshape(g, -1) if _is_array(g) else np.full(math.prod(shape), g)
+    items = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k, item in enumerate(items):
+        if k not in layout:
+            out.append(0.0)
+            continue
+        positions, indices = layout[k]
+        part = np.zeros(math.prod(_shape(item)), dtype=_dtype(flat))
+        np.add.at(part, indices, flat[positions])
+        out.append(part.reshape(_shape(item)) if _is_array(item) or _ndim(item)
+                   else part[0].item() if isinstance(item, (int, float)) else part[0])
+    return tuple(out) if isinstance(key, tuple) else out[0]
+
+
+def index_trick_tangent(ans, trick, key, tkey):
+    """The tangent of `trick[key]` (np.r_, np.c_) along `tkey`, the tangents of `key`'s
+    items (0.0 where an item has none)."""
+    shape, layout = _index_trick_layout(trick, key)
+    tangents = tkey if isinstance(key, tuple) else (tkey,)
+    dtype = np.result_type(ans, *(t for t in tangents if _is_array(t)))
+    out = np.zeros(math.prod(shape), dtype=dtype if dtype.kind in "fc" else float)
+    for k, (positions, indices) in layout.items():
+        if not is_zero(tangents[k]):
+            out[positions] = np.reshape(tangents[k], -1)[indices] if _ndim(tangents[k]) \
+                else tangents[k]
+    return out.reshape(shape)
 
 
 def _diagonal_embed(g, a, offset, axis1, axis2):
@@ -913,14 +1054,16 @@ def kron_adjoint_tangent(g, a, b, which, tg, ta, tb):
     return product_rule(kron_adjoint, (g, a, b, which), tangents + (None,))
 
 
-def einsum_adjoint_tangent(g, subscripts, operands, k, tg, toperands):
-    """The tangent of `einsum_adjoint(g, subscripts, operands, k)`."""
-    out = 0.0 if is_zero(tg) else einsum_adjoint(tg, subscripts, operands, k)
-    for j, t in enumerate(toperands):
-        if j != k and not is_zero(t):
-            replaced = list(operands)
-            replaced[j] = t
-            term = einsum_adjoint(g, subscripts, replaced, k)
+def einsum_adjoint_tangent(g, args, k, optimize, tg, targs):
+    """The tangent of `einsum_adjoint(g, args, k, optimize)`: linear in `g` and in each
+    operand other than the k-th."""
+    args = _present(args)
+    out = 0.0 if is_zero(tg) else einsum_adjoint(tg, args, k, optimize)
+    for j in _einsum_operands(args):
+        if j != k and j < len(targs) and not is_zero(targs[j]):
+            replaced = list(args)
+            replaced[j] = targs[j]
+            term = einsum_adjoint(g, replaced, k, optimize)
             out = term if is_zero(out) else out + term
     return out
 
@@ -975,8 +1118,42 @@ def _parse_einsum(subscripts, operands):
     return expanded, output
 
 
-def einsum_adjoint(g, subscripts, operands, k):
-    """The adjoint of operand `k` in `np.einsum(subscripts, *operands)`."""
+def _einsum_operands(args):
+    """The positions of the operands among einsum's positional arguments `args`, in
+    either form: (subscripts, op, op, ...) or (op, sublist, op, sublist, ..., [output])."""
+    if isinstance(args[0], str):
+        return list(range(1, len(args)))
+    return list(range(0, len(args) - 1, 2))
+
+
+def _present(args):
+    """`args` without the trailing Nones of the template's unused slots."""
+    args = list(args)
+    while args and args[-1] is None:
+        args.pop()
+    return args
+
+
+def _subscripts(args):
+    """(subscripts string, operands) for einsum's positional arguments in either form."""
+    if isinstance(args[0], str):
+        return args[0], list(args[1:])
+    def letters(sublist):
+        return "".join("..." if s is Ellipsis else _LETTERS[int(s)] for s in sublist)
+    operands = list(args[0:len(args) - 1:2])
+    inputs = ",".join(letters(s) for s in args[1::2][:len(operands)])
+    return inputs + ("->" + letters(args[-1]) if len(args) % 2 else ""), operands
+
+
+def einsum_adjoint(g, args, k, optimize=False):
+    """The adjoint of positional argument `k` of `np.einsum(*args)` (an operand; either
+    form of the call; None for the template's unused slots at the end)."""
+    args = _present(args)
+    positions = _einsum_operands(args)
+    if k not in positions:
+        return 0.0                   # the subscripts or a sublist
+    subscripts, operands = _subscripts(args)
+    k = positions.index(k)
     inputs, output = _parse_einsum(subscripts, operands)
     target = inputs[k]
     op = operands[k]
@@ -1000,10 +1177,37 @@ def einsum_adjoint(g, subscripts, operands, k):
         scale, terms, values = g, terms[1:], values[1:]
     available = set("".join(terms))
     kept = "".join(c for c in written if c in available)
-    out = np.einsum(",".join(terms) + "->" + kept, *values) * scale
+    out = np.einsum(",".join(terms) + "->" + kept, *values, optimize=optimize) * scale
     if kept != written:          # letters summed away in the primal come back broadcast
         out = np.expand_dims(out, tuple(i for i, c in enumerate(written) if c not in available))
         out = np.zeros_like(op) + out
+    return out
+
+
+def einsum_tangent(args, targs, optimize=False):
+    """The tangent of `np.einsum(*args)` along `targs` (one per positional argument, 0.0
+    where none): einsum is linear in each operand."""
+    args = _present(args)
+    total = 0.0
+    for j in _einsum_operands(args):
+        if j < len(targs) and not is_zero(targs[j]):
+            replaced = list(args)
+            replaced[j] = targs[j]
+            term = np.einsum(*replaced, optimize=optimize)
+            total = term if is_zero(total) else total + term
+    return total
+
+
+def einsum_tangent_tangent(args, targs, optimize, dargs, dtargs):
+    """The tangent of `einsum_tangent(args, targs, optimize)` along (`dargs`, `dtargs`)."""
+    out = einsum_tangent(args, dtargs, optimize)
+    for j in _einsum_operands(_present(args)):
+        if j < len(targs) and not is_zero(targs[j]):
+            replaced = list(args)
+            replaced[j] = targs[j]
+            others = [0.0 if i == j else d for i, d in enumerate(dargs)]
+            term = einsum_tangent(replaced, others, optimize)
+            out = term if is_zero(out) else (out if is_zero(term) else out + term)
     return out
 
 
@@ -1253,6 +1457,38 @@ def imag_adjoint(g, x):
     if np.iscomplexobj(x):
         return -1j * g
     return np.zeros_like(x) if _is_array(x) else 0.0
+
+
+def sum_where(g, mask, like):
+    """The sum of `g` where `mask` holds, summed to the shape of `like` (a value that
+    fills those places)."""
+    return sum_like(np.where(mask, g, 0.0), like) if _ndim(like) else np.where(mask, g, 0.0).sum()
+
+
+def nan_to_num_tangent(x, t, tnan, tposinf, tneginf):
+    """The tangent of `np.nan_to_num(x, nan=..., posinf=..., neginf=...)`: `t` (x's)
+    where `x` is finite, each replacement value's tangent where it replaced something."""
+    out = zeros_for(x) if is_zero(t) else np.where(np.isfinite(x), t, 0.0)
+    for replaced, tvalue in ((np.isnan, tnan), (np.isposinf, tposinf), (np.isneginf, tneginf)):
+        if not is_zero(tvalue):
+            out = np.where(replaced(x), out + tvalue, out)
+    return out
+
+
+def arange_adjoint(g, ans, which):
+    """The adjoint of start (`which` 0) or step (1) in `ans = np.arange(...)`, whose
+    elements are start + i * step (0 for an integer result)."""
+    if ans.dtype.kind not in "fc":
+        return 0.0
+    weights = 1.0 if which == 0 else np.arange(len(ans), dtype=ans.dtype, like=ans)
+    return (g * weights).sum() if _is_array(g) else g * np.sum(weights * np.ones_like(ans))
+
+
+def arange_tangent(ans, tstart, tstep):
+    """The tangent of `ans = np.arange(...)` along the tangents of start and step."""
+    if ans.dtype.kind not in "fc":
+        return np.zeros(ans.shape)
+    return np.zeros_like(ans) + tstart + tstep * np.arange(len(ans), dtype=ans.dtype, like=ans)
 
 
 def linspace_weights(start, stop, num=50, endpoint=True, axis=0):

@@ -132,7 +132,8 @@ class ReverseTransformer(FunctionView):
                       for w in self.wrt]
 
     def joint(self, name_, optimize):
-        """`def name(<params>, b<out>=1.0)`: primal, backward, `return value, grads`."""
+        """`def name(<params>, b<out>=1.0)`: primal, backward, `return value, grads`
+        (the parameters as `entry_arguments` lists them)."""
         primal = list(self.primal)
         value_name = self.out_name
         if any(self.out_name in names for names in self.restores.values()):
@@ -144,17 +145,9 @@ class ReverseTransformer(FunctionView):
         backward = optimize(self.inits + self.backward, self.grads)
         primal = optimize.primal(primal, backward)
         prologue = self.tape_setup(push=True, pop=True, own=True) + self.none_inits()
-        mutated = [p for p in self.params if p in n.mutated_names(self.fn.body)]
-        if mutated:
-            self.inliner.need_runtime()
-            prologue.append(comment("the function writes into its arguments: work on copies"))
-            prologue += [n.assign(p, n.call("_tl.copy", n.name(p))) for p in mutated]
         body = prologue + primal + [comment("backward sweep")] + backward + \
             [gast.Return(value=result)]
-        args = copy.deepcopy(self.fn.args)
-        args.args.append(n.name(self.seed))
-        args.args[-1].ctx = gast.Param()
-        args.defaults = list(args.defaults) + [n.const(1.0)]
+        args = self.entry_arguments([self.seed], [n.const(1.0)])
         return _function(name_, args, body)
 
     def split(self, forward_name, backward_name, optimize):
@@ -570,10 +563,11 @@ class ReverseTransformer(FunctionView):
             reads |= set(n.loaded_names(index))
         restore_first = target in set(n.loaded_names(value)) or index is not None
         assigns = {target} | (stored_by(primal) if isinstance(primal, list) else set())
+        partial = {target} if index is not None or append else set()
         if restore_first:
-            effects = analyze.Effects(assigns=assigns, reads_before=reads)
+            effects = analyze.Effects(assigns=assigns, reads_before=reads, partial=partial)
         else:
-            effects = analyze.Effects(assigns=assigns, reads_after=reads)
+            effects = analyze.Effects(assigns=assigns, reads_after=reads, partial=partial)
         return Block(stmts, effects, restore_first, head, primal)
 
     def adjoint_statements(self, target, value, index, append, s, contributions=None):
@@ -1000,8 +994,8 @@ class ReverseTransformer(FunctionView):
         if alike is not None:               # both branches reverse alike: no decision kept
             return [n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))], alike
         self.uses_tape = True
-        pb = pb + [n.expr_stmt(n.call(PUSH, n.const(True)))]
-        po = po + [n.expr_stmt(n.call(PUSH, n.const(False)))]
+        pb = _before_break(pb, n.expr_stmt(n.call(PUSH, n.const(True))))
+        po = _before_break(po, n.expr_stmt(n.call(PUSH, n.const(False))))
         primal = n.if_(s.test, pb, po, n.line_of(s))
         if bb:
             backward = n.if_(n.call(POP), bb, bo)

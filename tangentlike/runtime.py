@@ -147,11 +147,14 @@ def pop_last(b):
 
 
 def copy(x):
-    """A shallow copy of a list, dict or array argument the function writes into."""
+    """A copy of `x` that shares no array, list or dict with it (numbers and other
+    objects are kept as they are): what generated code writes into is its own."""
     if isinstance(x, list):
-        return list(x)
+        return [copy(v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(copy(v) for v in x) if x.__class__ is tuple else x
     if isinstance(x, dict):
-        return dict(x)
+        return {k: copy(v) for k, v in x.items()}
     return x.copy() if _is_array(x) else x
 
 
@@ -212,7 +215,7 @@ def select_tangent(d, xs, chosen):
 
 def sign(x):
     """-1, 0 or 1 (0 at 0: the convention for |x| at 0)."""
-    if _is_array(x):
+    if _is_array(x) or isinstance(x, np.generic):
         return np.sign(x)
     return (x > 0) - (x < 0)
 
@@ -343,13 +346,28 @@ def _non_finite(origin):
                          f"derivative of: {origin}")
 
 
+def _method_function(method):
+    """The Python function of a bound method called with differentiated arguments (its
+    class known only at run time); NoDerivativeError for a method without one."""
+    import inspect
+    function = getattr(method, "__func__", None)
+    if not inspect.isfunction(function):
+        from .errors import NoDerivativeError
+        raise NoDerivativeError(
+            getattr(method, "__qualname__", None) or repr(method),
+            reason="a method without Python source, of a value whose class is known only "
+                   "at run time", hint="call a function with a derivative rule instead, or "
+                                      "register one with tl.register_adjoint")
+    return function
+
+
 def split_method(method, positions, kinds):
     """The forward and backward sweeps of a bound method's function (self first),
     differentiated at argument `positions`."""
     import inspect
     from .analyze import arg_kind
     from .api import split_pair
-    function = method.__func__
+    function = _method_function(method)
     params = list(inspect.signature(function).parameters.values())
     kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
     return split_pair(function, tuple(params[k].name for k in positions), kinds)
@@ -408,15 +426,17 @@ def jvp_method(method, positions, kinds):
     import inspect
     from .analyze import arg_kind
     from .api import jvp_pair
-    from .forward import tangent_names
-    function = method.__func__
-    params = list(inspect.signature(function).parameters.values())
+    function = _method_function(method)
+    signature = inspect.signature(function)
+    params = list(signature.parameters.values())
     kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
     wrt = tuple(params[k].name for k in positions)
-    jvp_fn, names = jvp_pair(function, wrt, kinds), tangent_names(function, wrt)
+    jvp_fn = jvp_pair(function, wrt, kinds)
 
     def call(*args, _tangents):
-        return jvp_fn(*args, **dict(zip(names, _tangents)))
+        bound = signature.bind(*args)           # jvp_fn takes every parameter, then tangents
+        bound.apply_defaults()
+        return jvp_fn(*bound.arguments.values(), *_tangents)
     return call
 
 

@@ -231,6 +231,10 @@ def nan_to_num_(x):
     return np.sum(np.sin(np.nan_to_num(x) * 2.0))
 
 
+def nan_to_num_values(x, c):
+    return np.sum(np.sin(np.nan_to_num(x, nan=c, posinf=c * 2.0, neginf=-c) * W[0]))
+
+
 def unary(fn, domain, shapes=UNARY_SHAPES, float32=True, rtol=1e-5):
     """One case per shape for an elementwise function of one argument."""
     out = []
@@ -725,6 +729,19 @@ def pad_mode(x, mode):
     return np.sum(np.sin(np.pad(x, 2, mode) * np.arange(42.0).reshape(6, 7)))
 
 
+def pad_values(x, c):
+    return np.sum(np.sin(np.pad(x, ((1, 0), (2, 1)), constant_values=c)
+                         * np.arange(18.0).reshape(3, 6)))
+
+
+def r_concat(x, y):        # np.r_[x, 2 * y], as the transformer sees it
+    return np.sum(np.sin(np.r_.__getitem__((x, y * 2.0)) * np.arange(1.0, 8.0)))
+
+
+def c_columns(x, y):       # np.c_[x, y]
+    return np.sum(np.sin(np.c_.__getitem__((x, y)) * W[:, :2]))
+
+
 # ------------------------------------------------------------------------- construction
 
 def array_list(x, y):
@@ -831,6 +848,14 @@ def einsum_ellipsis(x, y):
 
 def einsum_sum_out(x, y, z):
     return np.sum(np.sin(np.einsum("ij,j,jk->i", x, y, z)))
+
+
+def einsum_sublists(x, y):
+    return np.sum(np.sin(np.einsum(x, [0, 1], y, [1, 2], [0, 2])))
+
+
+def arange_(start, step):
+    return np.sum(np.sin(np.arange(start, 3.0, step) * 2.0))
 
 
 def einsum_broadcast(x, y):
@@ -1014,6 +1039,7 @@ def nd_indices(x):
               + np.sum(np.take(x, np.flatnonzero(x < 0.0)) ** 2)
               + np.sum(np.take(x, np.argwhere(x > 0.5)[:, 0]))
               + np.count_nonzero(x > 0.0)
+              + np.may_share_memory(x, x[1:]) + np.shares_memory(x, x * 2.0)
               + np.sum(x * np.searchsorted(np.array([-0.5, 0.5]), x))
               + np.sum(x * np.digitize(x, np.array([-1.0, 0.0, 1.0]))))
     return np.sin(picked)
@@ -1048,6 +1074,8 @@ def _cases():
     c += unary(degrees_, real) + unary(sinc_, real)
     c += unary(real_, real) + unary(imag_, real) + unary(conj_, real)
     c += unary(nan_to_num_, real)
+    c.append(Case("nan-to-num-values", nan_to_num_values,
+                  (np.array([0.4, np.nan, np.inf, -np.inf]), 0.7), 1))
 
     c += binary(add_, real, real) + binary(subtract_, real, real)
     c += binary(multiply_, real, real) + binary(divide_, real, real)
@@ -1188,6 +1216,11 @@ def _cases():
     ]
     for mode in ("edge", "reflect", "symmetric", "wrap"):
         c.append(Case(f"pad-{mode}", pad_mode, (x23b, mode)))
+    c += [
+        Case("pad-values", pad_values, (x23b, 0.6), (0, 1)),
+        Case("r_", r_concat, (real(_rng("r_"), (3,)), real(_rng("r_y"), (4,))), (0, 1)),
+        Case("c_", c_columns, (real(_rng("c_"), (3,)), real(_rng("c_y"), (3,))), (0, 1)),
+    ]
 
     c += [
         Case("array-list", array_list, (0.3, -1.2), (0, 1)),
@@ -1236,6 +1269,8 @@ def _cases():
         Case("einsum-three", einsum_sum_out, (real(r, (2, 3)), real(r, (3,)),
                                              real(r, (3, 4))), (0, 1, 2)),
         Case("einsum-outer-sum", einsum_broadcast, (real(r, (3,)), real(r, (4,))), (0, 1)),
+        Case("einsum-sublists", einsum_sublists, (real(r, (2, 3)), real(r, (3, 4))), (0, 1)),
+        Case("arange", arange_, (0.3, 0.7), (0, 1)),
         Case("kron", kron_, (real(r, (2, 3)), real(r, (2, 2))), (0, 1), float32=True),
         Case("kron-mixed", kron_mixed, (real(r, (2,)), real(r, (2, 3))), (0, 1)),
         Case("cross", cross_, (real(r, (2, 3)), real(r, (3,))), (0, 1), float32=True),

@@ -21,7 +21,6 @@ index-valued functions are non-differentiable (derivative 0).
 import numpy as np
 
 from .. import numpy_runtime as _ntl
-from .. import runtime as _tl
 from .registry import adjoint, linear, nondifferentiable, tangent
 
 
@@ -341,14 +340,16 @@ def conjugate(g, ans, x):
     return np.conjugate(g)
 
 
-@adjoint(np.nan_to_num)
+@adjoint(np.nan_to_num)          # the replacement values fill the NaNs and infinities
 def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    return np.where(np.isfinite(x), g, 0.0)
+    return (np.where(np.isfinite(x), g, 0.0), 0.0, _ntl.sum_where(g, np.isnan(x), nan),
+            _ntl.sum_where(g, np.isposinf(x), posinf), _ntl.sum_where(g, np.isneginf(x), neginf))
 
 
 @tangent(np.nan_to_num)
-def nan_to_num_t(ans, x, copy=True, nan=0.0, posinf=None, neginf=None, dx=None):
-    return np.where(np.isfinite(x), dx, 0.0)
+def nan_to_num_t(ans, x, copy=True, nan=0.0, posinf=None, neginf=None, dx=None, dnan=None,
+                 dposinf=None, dneginf=None):
+    return _ntl.nan_to_num_tangent(x, dx, dnan, dposinf, dneginf)
 
 
 # -- elementwise, two arguments (broadcasting) ---------------------------------------------
@@ -515,12 +516,22 @@ def fmod_t(ans, x1, x2, dx1, dx2):
 
 @adjoint(np.copysign, broadcasts=True)        # |x1| with x2's sign: x2 only picks it
 def copysign(g, ans, x1, x2):
-    return g * _tl.sign(x1) * np.copysign(1.0, x2)
+    return g * _ntl.sign(x1) * np.copysign(1.0, x2)
 
 
 @tangent(np.copysign, broadcasts=True)
 def copysign_t(ans, x1, x2, dx1):
-    return dx1 * _tl.sign(x1) * np.copysign(1.0, x2)
+    return dx1 * _ntl.sign(x1) * np.copysign(1.0, x2)
+
+
+@adjoint(np.heaviside, broadcasts=True)       # a step in x1; x2 is the value at x1 == 0
+def heaviside(g, ans, x1, x2):
+    return 0.0, np.where(x1 == 0, g, 0.0)
+
+
+@tangent(np.heaviside, broadcasts=True)
+def heaviside_t(ans, x1, x2, dx2):
+    return np.where(x1 == 0, dx2, np.zeros_like(ans))
 
 
 @linear(np.ldexp, broadcasts=True)
@@ -941,9 +952,40 @@ def tril(g, ans, m, k=0):
     return np.tril(g, k)
 
 
-@linear(np.pad)                  # modes constant, edge, reflect, symmetric, wrap
-def pad(g, ans, array, pad_width, mode="constant"):
-    return _ntl.unpad(g, array, pad_width, mode)
+@adjoint(np.pad)                 # modes constant, edge, reflect, symmetric, wrap
+def pad(g, ans, array, pad_width, mode="constant", *, constant_values=0):
+    return (_ntl.unpad(g, array, pad_width, mode), 0.0, 0.0,
+            _ntl.unpad_constant_values(g, pad_width, constant_values))
+
+
+@tangent(np.pad)
+def pad_t(ans, array, pad_width, mode="constant", *, constant_values=0, darray=None,
+          dconstant_values=None):
+    return _ntl.pad_tangent(darray, array, pad_width, mode, dconstant_values)
+
+
+# np.r_[a, b, ...] and np.c_[...] are calls of these objects' __getitem__ with the tuple
+# of items: slices and directives pass through, the data items' elements are placed
+
+
+@adjoint(np.r_.__getitem__)
+def r_(g, ans, key):
+    return _ntl.index_trick_adjoint(g, np.r_, key)
+
+
+@tangent(np.r_.__getitem__)
+def r_t(ans, key, dkey):
+    return _ntl.index_trick_tangent(ans, np.r_, key, dkey)
+
+
+@adjoint(np.c_.__getitem__)
+def c_(g, ans, key):
+    return _ntl.index_trick_adjoint(g, np.c_, key)
+
+
+@tangent(np.c_.__getitem__)
+def c_t(ans, key, dkey):
+    return _ntl.index_trick_tangent(ans, np.c_, key, dkey)
 
 
 # -- construction ---------------------------------------------------------------------------------
@@ -985,6 +1027,38 @@ def full_like(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=No
 def full_like_t(ans, a, fill_value, dtype=None, order="K", subok=True, shape=None,
                 dfill_value=None):
     return np.zeros_like(ans) + dfill_value
+
+
+# arange(start, stop, step) is start + i * step: stop only sets the length; one template
+# per form of the call, the most positional arguments first
+@adjoint(np.arange)
+def arange3(g, ans, start, stop, step, dtype=None):
+    return _ntl.arange_adjoint(g, ans, 0), 0.0, _ntl.arange_adjoint(g, ans, 1)
+
+
+@adjoint(np.arange)
+def arange2(g, ans, start, stop, dtype=None):
+    return _ntl.arange_adjoint(g, ans, 0), 0.0
+
+
+@adjoint(np.arange)
+def arange1(g, ans, stop, *, step=1, dtype=None):
+    return 0.0, _ntl.arange_adjoint(g, ans, 1)
+
+
+@tangent(np.arange)
+def arange3_t(ans, start, stop, step, dtype=None, dstart=None, dstop=None, dstep=None):
+    return _ntl.arange_tangent(ans, dstart, dstep)
+
+
+@tangent(np.arange)
+def arange2_t(ans, start, stop, dtype=None, dstart=None, dstop=None):
+    return _ntl.arange_tangent(ans, dstart, 0.0)
+
+
+@tangent(np.arange)
+def arange1_t(ans, stop, *, step=1, dtype=None, dstop=None, dstep=None):
+    return _ntl.arange_tangent(ans, 0.0, dstep)
 
 
 @adjoint(np.linspace)            # differentiable in start and stop, not in num
@@ -1093,32 +1167,25 @@ def linalg_tensordot_t(ans, x1, x2, axes=2, dx1=None, dx2=None):
     return _ntl.product_rule(np.tensordot, (x1, x2), (dx1, dx2), axes=axes)
 
 
-# einsum(subscripts, *operands): one template per operand count, the largest first
+# einsum(subscripts, *operands) or einsum(op, sublist, op, sublist, ..., [output]): the
+# positional arguments fill the slots a0..a9, whichever form the call takes
 @adjoint(np.einsum)
-def einsum3(g, ans, subscripts, x, y, z):
-    return (0.0, _ntl.einsum_adjoint(g, subscripts, (x, y, z), 0),
-            _ntl.einsum_adjoint(g, subscripts, (x, y, z), 1),
-            _ntl.einsum_adjoint(g, subscripts, (x, y, z), 2))
-
-
-@adjoint(np.einsum)
-def einsum2(g, ans, subscripts, x, y):
-    return (0.0, _ntl.einsum_adjoint(g, subscripts, (x, y), 0),
-            _ntl.einsum_adjoint(g, subscripts, (x, y), 1))
-
-
-@adjoint(np.einsum)
-def einsum1(g, ans, subscripts, x):
-    return 0.0, _ntl.einsum_adjoint(g, subscripts, (x,), 0)
+def einsum(g, ans, a0, a1=None, a2=None, a3=None, a4=None, a5=None, a6=None, a7=None,
+           a8=None, a9=None, *, optimize=False):
+    args = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)
+    return (_ntl.einsum_adjoint(g, args, 0, optimize), _ntl.einsum_adjoint(g, args, 1, optimize),
+            _ntl.einsum_adjoint(g, args, 2, optimize), _ntl.einsum_adjoint(g, args, 3, optimize),
+            _ntl.einsum_adjoint(g, args, 4, optimize), _ntl.einsum_adjoint(g, args, 5, optimize),
+            _ntl.einsum_adjoint(g, args, 6, optimize), _ntl.einsum_adjoint(g, args, 7, optimize),
+            _ntl.einsum_adjoint(g, args, 8, optimize), _ntl.einsum_adjoint(g, args, 9, optimize))
 
 
 @tangent(np.einsum)
-def einsum_t(ans, subscripts, x, y=None, z=None, dx=None, dy=None, dz=None):
-    if y is None:
-        return np.einsum(subscripts, dx)
-    if z is None:
-        return _ntl.product_rule(np.einsum, (subscripts, x, y), (None, dx, dy))
-    return _ntl.product_rule(np.einsum, (subscripts, x, y, z), (None, dx, dy, dz))
+def einsum_t(ans, a0, a1=None, a2=None, a3=None, a4=None, a5=None, a6=None, a7=None,
+             a8=None, a9=None, *, optimize=False, da0=None, da1=None, da2=None, da3=None,
+             da4=None, da5=None, da6=None, da7=None, da8=None, da9=None):
+    return _ntl.einsum_tangent((a0, a1, a2, a3, a4, a5, a6, a7, a8, a9),
+                               (da0, da1, da2, da3, da4, da5, da6, da7, da8, da9), optimize)
 
 
 @adjoint(np.kron)
@@ -1330,14 +1397,15 @@ def take_along_axis(g, ans, arr, indices, axis=-1):
 
 nondifferentiable(
     np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.zeros,
-    np.ones, np.empty, np.eye, np.identity, np.arange, np.tri,
+    np.ones, np.empty, np.eye, np.identity, np.tri,
     np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.floor_divide,
-    np.sign, np.signbit, np.heaviside,
+    np.sign, np.signbit,
     np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.all, np.any,
     np.argmax, np.argmin, np.argsort, np.argpartition, np.nonzero, np.flatnonzero,
-    np.argwhere, np.searchsorted, np.digitize, np.count_nonzero,
+    np.argwhere, np.searchsorted, np.digitize, np.count_nonzero, np.may_share_memory,
+    np.shares_memory,
     np.linalg.matrix_rank)
 
 from . import numpy_helpers as _helpers  # noqa: E402,F401  (registers)

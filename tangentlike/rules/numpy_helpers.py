@@ -19,7 +19,7 @@ from .. import numpy_runtime as _ntl
 from .. import runtime as _tl
 from .registry import adjoint, nondifferentiable, tangent
 
-nondifferentiable(_ntl.count, _ntl.extreme_weights, _ntl.not_nan, _ntl.negated,
+nondifferentiable(_ntl.sign, _ntl.count, _ntl.extreme_weights, _ntl.not_nan, _ntl.negated,
                   _ntl.split_axis, _ntl.linspace_weights, _ntl.axes_of, _ntl.is_zero,
                   _ntl.common_shape)
 
@@ -149,6 +149,16 @@ def unpad(ans, g, array, pad_width, mode="constant", dg=None):
     return _ntl.unpad(dg, array, pad_width, mode)
 
 
+@tangent(_ntl.unpad_constant_values)
+def unpad_constant_values(ans, g, pad_width, constant_values, dg):
+    return _ntl.unpad_constant_values(dg, pad_width, constant_values)
+
+
+@tangent(_ntl.pad_tangent)
+def pad_tangent(ans, t, array, pad_width, mode, tvalues, dt, dtvalues):
+    return _ntl.pad_tangent(dt, array, pad_width, mode, dtvalues)
+
+
 @tangent(_ntl.undiagonal)
 def undiagonal(ans, g, a, offset=0, axis1=0, axis2=1, dg=None):
     return _ntl.undiagonal(dg, a, offset, axis1, axis2)
@@ -162,6 +172,36 @@ def untrace(ans, g, a, offset=0, axis1=0, axis2=1, dg=None):
 @tangent(_ntl.undiag)
 def undiag(ans, g, v, k=0, dg=None):
     return _ntl.undiag(dg, v, k)
+
+
+@tangent(_ntl.index_trick_adjoint)
+def index_trick_adjoint(ans, g, trick, key, dg):
+    return _ntl.index_trick_adjoint(dg, trick, key)
+
+
+@tangent(_ntl.index_trick_tangent)
+def index_trick_tangent(ans, ans_, trick, key, tkey, dtkey):
+    return _ntl.index_trick_tangent(ans_, trick, key, dtkey)
+
+
+@tangent(_ntl.sum_where)
+def sum_where(ans, g, mask, like, dg):
+    return _ntl.sum_where(dg, mask, like)
+
+
+@tangent(_ntl.nan_to_num_tangent)
+def nan_to_num_tangent(ans, x, t, tnan, tposinf, tneginf, dt, dtnan, dtposinf, dtneginf):
+    return _ntl.nan_to_num_tangent(x, dt, dtnan, dtposinf, dtneginf)
+
+
+@tangent(_ntl.arange_adjoint)
+def arange_adjoint(ans, g, ans_, which, dg):
+    return _ntl.arange_adjoint(dg, ans_, which)
+
+
+@tangent(_ntl.arange_tangent)
+def arange_tangent(ans, ans_, tstart, tstep, dtstart, dtstep):
+    return _ntl.arange_tangent(ans_, dtstart, dtstep)
 
 
 @tangent(_ntl.unsort)
@@ -288,8 +328,13 @@ def kron_adjoint(ans, g, a, b, which, dg, da, db):
 
 
 @tangent(_ntl.einsum_adjoint)
-def einsum_adjoint(ans, g, subscripts, operands, k, dg, doperands):
-    return _ntl.einsum_adjoint_tangent(g, subscripts, operands, k, dg, doperands)
+def einsum_adjoint(ans, g, args, k, optimize=False, dg=None, dargs=None):
+    return _ntl.einsum_adjoint_tangent(g, args, k, optimize, dg, dargs)
+
+
+@tangent(_ntl.einsum_tangent)
+def einsum_tangent(ans, args, targs, optimize=False, dargs=None, dtargs=None):
+    return _ntl.einsum_tangent_tangent(args, targs, optimize, dargs, dtargs)
 
 
 @tangent(_ntl.vecdot_adjoint)

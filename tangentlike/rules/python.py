@@ -95,12 +95,12 @@ nondifferentiable(operator.floordiv, operator.not_, scalar=True)
 
 @adjoint(builtins.abs, scalar=True)
 def abs_(g, ans, x):
-    return g * _tl.sign(x)
+    return g * _ntl.sign(x)
 
 
 @tangent(builtins.abs)
 def abs_tangent(ans, x, dx):
-    return dx * _tl.sign(x)
+    return dx * _ntl.sign(x)
 
 
 @linear(builtins.float, scalar=True)
@@ -327,7 +327,7 @@ def pow_math(g, ans, x, y):
 
 @adjoint(math.fabs, scalar=True)
 def fabs(g, ans, x):
-    return g * _tl.sign(x)
+    return g * _ntl.sign(x)
 
 
 @adjoint(math.degrees, scalar=True)
@@ -340,8 +340,13 @@ def radians(g, ans, x):
     return g * 0.017453292519943295
 
 
+@adjoint(math.copysign, scalar=True)           # |x| with y's sign: y only picks it
+def copysign(g, ans, x, y):
+    return g * _ntl.sign(x) * math.copysign(1.0, y)
+
+
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
-                  math.isfinite, math.copysign, scalar=True)
+                  math.isfinite, scalar=True)
 
 
 # -- tangents of the math functions (d/dx f(x) * dx) ------------------------------
@@ -471,7 +476,12 @@ def pow_math_t(ans, x, y, dx, dy):
 
 @tangent(math.fabs)
 def fabs_t(ans, x, dx):
-    return dx * _tl.sign(x)
+    return dx * _ntl.sign(x)
+
+
+@tangent(math.copysign)
+def copysign_t(ans, x, y, dx):
+    return dx * _ntl.sign(x) * math.copysign(1.0, y)
 
 
 @tangent(math.degrees)

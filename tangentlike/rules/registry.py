@@ -17,14 +17,30 @@ An adjoint template reads like the math:
         return g * math.cos(x)
 
 `g` is the adjoint of the result, `ans` the result, and the remaining parameters
-mirror the callable's (defaults included).  The body may assign locals and ends
-with `return`: one expression per differentiable parameter, in order (a tuple
-when there are several).  `if p is None:` on a parameter is resolved when the
-template is inlined.  Names other than parameters and locals must be modules;
-`xp` stands for `math` when every input is a Python scalar and for `numpy`
-otherwise.
+mirror the callable's (defaults included; parameters after `*` bind by keyword
+only).  The body may assign locals and ends with `return`: one expression per
+differentiable parameter, in order (a tuple when there are several).  `if p is
+None:` on a parameter is resolved when the template is inlined.  Names other than
+parameters and locals must be modules; `xp` stands for `math` when every input is
+a Python scalar and for `numpy` otherwise.  A parameter named `out` (NumPy's output
+array) mirrors the signature only: a call that passes `out=` matches no template,
+so a result written into an array raises NoDerivativeError instead of losing its
+derivative.
+
+Every callable reaching a transformer either has a rule here with a template that
+accepts the call, is declared non-differentiable, or makes the transformer raise
+NoDerivativeError: nothing defaults to a zero derivative.  A registration replaces
+what it overrides: the callable's templates registered by another module, in both
+modes (a user's adjoint for a built-in callable leaves it no built-in tangent, so
+the two modes never disagree), and a template of the same mode and parameters; a
+module may register several arities of one callable, and both its modes.
+tangentlike's own rule tables count as one module.  Declaring a callable
+non-differentiable when it has templates raises unless `replace=True`.  `version()`
+counts registrations and `fingerprint()` hashes every rule's content, for the
+caches of generated code.
 """
 
+import hashlib
 import inspect
 import textwrap
 import types
@@ -35,6 +51,7 @@ import gast
 from ..errors import RuleError
 
 XP = "xp"
+UNBOUND = "out"       # NumPy's output array: a call given out= matches no template
 
 
 @dataclass
@@ -48,18 +65,30 @@ class Template:
     globals: dict         # module-name -> module referenced by the body
     returns: int          # how many expressions the final return gives
     tangent_params: list = field(default_factory=list)   # d<param> names (tangent templates)
+    keyword_only: frozenset = frozenset()                # parameters after `*`
+    text: str = ""        # the template's source, for fingerprint()
+
+    @property
+    def origin(self):
+        """Who registered the template: the module, or "tangentlike" for its rule tables."""
+        module = self.fn.__module__ or ""
+        return "tangentlike" if module.startswith("tangentlike.") else module
 
     def signature(self):
         return inspect.Signature([
-            inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY if p in self.keyword_only
+                              else inspect.Parameter.POSITIONAL_OR_KEYWORD,
                               default=self.defaults.get(p, inspect.Parameter.empty))
             for p in self.params])
 
     def bind(self, n_args, keywords):
         """Map a call's positional count and keyword names onto parameters, or None."""
-        if n_args > len(self.params) or any(k not in self.params for k in keywords):
+        by_position = [p for p in self.params if p not in self.keyword_only]
+        if n_args > len(by_position) or any(k not in self.params for k in keywords):
             return None
-        positional = self.params[:n_args]
+        positional = by_position[:n_args]
+        if UNBOUND in keywords:
+            return None
         if any(k in positional for k in keywords):
             return None
         given = set(positional) | set(keywords)
@@ -99,6 +128,30 @@ def _first_accepting(templates, n_args, keywords):
 
 
 _RULES = {}
+_VERSION = [0]
+
+
+def version():
+    """How many registrations the registry has seen: it changes with every rule added,
+    replaced or declared non-differentiable (a cache key for generated code)."""
+    return _VERSION[0]
+
+
+def fingerprint():
+    """A hash of every rule's content (flags and template sources): equal in two processes
+    exactly when their rules are the same (a key for caches kept on disk)."""
+    if _FINGERPRINT[0] != version():
+        digest = hashlib.sha256()
+        for rule in sorted(_RULES.values(), key=lambda r: r.name):
+            digest.update(repr((rule.name, rule.nondifferentiable, rule.linear, rule.broadcasts,
+                                rule.scalar)).encode())
+            for template in rule.adjoints + rule.tangents:
+                digest.update(template.text.encode())
+        _FINGERPRINT[:] = [version(), digest.hexdigest()]
+    return _FINGERPRINT[1]
+
+
+_FINGERPRINT = [-1, ""]
 
 
 def _key(fn):
@@ -110,6 +163,13 @@ def _key(fn):
 
 
 def display_name(fn):
+    owner = getattr(fn, "__self__", None)
+    if owner is not None and not isinstance(owner, type) and not inspect.ismodule(owner) \
+            and hasattr(fn, "__name__"):             # a bound method: named by its class
+        cls = type(owner)                            # (np.r_.__getitem__: RClass.__getitem__)
+        module = cls.__module__ or ""
+        qual = f"{cls.__qualname__}.{fn.__name__}"
+        return f"numpy.{qual}" if module.startswith("numpy") else f"{module}.{qual}"
     module = getattr(fn, "__module__", None) or ""
     qual = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
     if isinstance(fn, type(abs)) and module == "builtins":
@@ -162,6 +222,11 @@ def parse_template(fn, placeholders):
     params = names[len(placeholders):]
     defaults = {p: v.default for p, v in sig.parameters.items()
                 if v.default is not inspect.Parameter.empty}
+    for p, value in defaults.items():
+        if value is not None and not isinstance(value, (bool, int, float, str)):
+            raise RuleError(f"{label}: the default of `{p}` must be a literal (None, a bool, "
+                            f"a number or a str), not {value!r}")
+    keyword_only = frozenset(p for p, v in sig.parameters.items() if v.kind == v.KEYWORD_ONLY)
     body = node.body
     if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
         body = body[1:]
@@ -187,21 +252,40 @@ def parse_template(fn, placeholders):
                     f"(math, numpy, tangentlike.runtime as _tl)")
             module_globals[ident] = value
     return Template(fn=fn, params=params, defaults=defaults, placeholders=tuple(placeholders),
-                    body=body, globals=module_globals, returns=returns)
+                    body=body, globals=module_globals, returns=returns,
+                    keyword_only=keyword_only, text=source)
 
 
-def adjoint(fn, *, broadcasts=False, scalar=False):
-    """Decorator registering an adjoint template for `fn` (another arity may follow)."""
+def _register(fn, template, mode, broadcasts, scalar, linear=False):
+    """Add `template` to fn's rule in `mode` ("adjoints" or "tangents"), replacing the
+    templates it overrides (see the module docstring)."""
+    rule = _record(fn)
+    if any(t.origin != template.origin for t in rule.adjoints + rule.tangents):
+        rule.adjoints = [t for t in rule.adjoints if t.origin == template.origin]
+        rule.tangents = [t for t in rule.tangents if t.origin == template.origin]
+        rule.linear = False
+    setattr(rule, mode, [t for t in getattr(rule, mode) if t.params != template.params]
+            + [template])
+    rule.nondifferentiable = False
+    if mode == "tangents":
+        rule.linear = False           # a tangent template replaces the derived tangent
+    elif linear:
+        rule.linear = not rule.tangents
+    rule.broadcasts = rule.broadcasts or broadcasts      # properties of the callable
+    rule.scalar = rule.scalar or scalar
+    _VERSION[0] += 1
+
+
+def adjoint(fn, *, broadcasts=False, scalar=False, linear=False):
+    """Decorator registering an adjoint template for `fn` (another arity may follow).
+    `linear=True`: see `linear`."""
     def register(template_fn):
         template = parse_template(template_fn, ("g", "ans"))
         if template.returns > len(template.params):
             raise RuleError(
                 f"template {template_fn.__qualname__}: returns {template.returns} "
                 f"expressions but has only {len(template.params)} input parameters")
-        rule = _record(fn)
-        rule.adjoints.append(template)
-        rule.broadcasts = rule.broadcasts or broadcasts
-        rule.scalar = rule.scalar or scalar
+        _register(fn, template, "adjoints", broadcasts, scalar, linear)
         return template_fn
     return register
 
@@ -232,10 +316,7 @@ def tangent(fn, *, broadcasts=False, scalar=False):
                             f"one expression, the tangent of the result")
         template.params = primal
         template.tangent_params = tangents
-        rule = _record(fn)
-        rule.tangents.append(template)
-        rule.broadcasts = rule.broadcasts or broadcasts
-        rule.scalar = rule.scalar or scalar
+        _register(fn, template, "tangents", broadcasts, scalar)
         return template_fn
     return register
 
@@ -246,17 +327,25 @@ def _is_tangent_of(name_, params):
 
 def linear(fn, *, broadcasts=False, scalar=False):
     """Decorator for a function linear in its differentiable parameters: register its
-    adjoint (transpose) template; the tangent is `fn` itself applied to the tangents."""
-    def register(template_fn):
-        adjoint(fn, broadcasts=broadcasts, scalar=scalar)(template_fn)
-        _record(fn).linear = True
-        return template_fn
-    return register
+    adjoint (transpose) template; the tangent is `fn` itself applied to the tangents
+    (until a tangent template is registered for `fn`)."""
+    return adjoint(fn, broadcasts=broadcasts, scalar=scalar, linear=True)
 
 
-def nondifferentiable(*fns, scalar=False):
-    """Declare callables whose results carry no derivative (len, floor, comparisons)."""
+def nondifferentiable(*fns, scalar=False, replace=False):
+    """Declare callables whose results carry no derivative (len, floor, comparisons).
+
+    A callable that has derivative templates keeps them and raises RuleError, unless
+    `replace=True`: then its templates are dropped."""
+    ruled = [display_name(fn) for fn in fns
+             if lookup(fn) is not None and (lookup(fn).adjoints or lookup(fn).tangents)]
+    if ruled and not replace:
+        raise RuleError(f"{', '.join(ruled)} already {'has' if len(ruled) == 1 else 'have'} "
+                        f"a derivative rule; pass replace=True to declare "
+                        f"{'it' if len(ruled) == 1 else 'them'} non-differentiable instead")
     for fn in fns:
         rule = _record(fn)
-        rule.nondifferentiable = True
+        rule.adjoints, rule.tangents = [], []
+        rule.nondifferentiable, rule.linear = True, False
         rule.scalar = rule.scalar or scalar
+        _VERSION[0] += 1

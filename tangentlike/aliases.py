@@ -1,0 +1,623 @@
+"""Aliases: which of the user's names may share memory, and which writes are safe.
+
+Receives a checked `ParsedFunction` (its source form, where `u *= 2` is still an
+in-place write) and the kinds of its names (analyze.kinds: a name of kind "scalar"
+holds a Python number, so `s += 1` rebinds it).  Computes, flow-sensitively, the
+objects each name may point to: an argument, a global, or the object made by one
+statement.  A basic subscript (`x[1:]`, `x[0]` of a matrix, `x[..., None]`), a view
+method or function (`reshape`, `ravel`, `.T`, `transpose`, `swapaxes`, `np.asarray`,
+...), `t = x`, a list or dict item, a loop over a container, and a call of a user
+function may all give a name the objects of another.  Arithmetic, other NumPy
+functions and `.copy()` make a new object.
+
+Guarantees `check_writes(parsed, arg_kinds)` returns the frozen `AliasFacts` only
+if every write the function makes (item and slice assignment, an augmented
+assignment on an array or list, `append` and the other mutating methods, `out=`) goes
+to an object that no *other* name the function still reads may point to.  Such a
+write changes exactly the name it names, which is what the transformers assume.
+Otherwise it raises `AliasedWriteError` naming the file, the line, the name written
+and the name that would see the change: never a guessed derivative.
+"""
+
+import copy
+import dataclasses
+
+import gast
+
+from .calls import is_user_function
+from .errors import AliasedWriteError
+
+# NumPy functions and array methods whose result may be a view of their argument
+VIEW_CALLS = frozenset({
+    "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", "squeeze",
+    "expand_dims", "broadcast_to", "broadcast_arrays", "atleast_1d", "atleast_2d",
+    "atleast_3d", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
+    "diagonal", "real", "imag", "split", "array_split", "hsplit", "vsplit", "dsplit",
+    "flip", "fliplr", "flipud", "rot90", "view", "matrix_transpose", "permute_dims",
+    "T", "mT", "flat", "get", "setdefault", "values", "items", "keys", "require",
+    "astype", "nditer", "ndenumerate", "iter", "reversed", "zip", "enumerate", "list",
+    "tuple", "dict", "sorted", "min", "max", "pop"})
+# attributes that are plain values, never views
+VALUE_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes",
+                              "strides", "__name__"})
+MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "sort",
+    "reverse", "fill", "resize", "itemset", "put", "popitem", "partition", "byteswap"})
+# calls that give a view of their array: always (transposes), or when the array's memory
+# allows it (reshapes: their re-making is guarded by np.may_share_memory)
+SHAPE_VIEWS = frozenset({"transpose", "swapaxes", "reshape", "ravel"})
+MAYBE_VIEWS = frozenset({"reshape", "ravel"})
+NUMPY_WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal",
+                           "put_along_axis"})
+
+
+SYNC = "_tangentlike_sync"      # marks the statements `fixed` inserts
+
+
+@dataclasses.dataclass(frozen=True)
+class AliasFacts:
+    """What the analysis proved about the writes of one function."""
+    written: frozenset              # names the function writes into
+    parameters_written: frozenset   # parameters whose objects it writes into
+    fixes: tuple                    # (id(statement), statements to insert after it)
+
+
+def check_writes(parsed, kinds=None):
+    """The `AliasFacts` of `parsed`, or `AliasedWriteError` (see the module docstring)."""
+    walker = _Walker(parsed, dict(kinds or {}))
+    walker.run()
+    return AliasFacts(frozenset(walker.written), frozenset(walker.parameters_written),
+                      tuple((k, tuple(v)) for k, v in walker.fixes.items()))
+
+
+def fixed(parsed, facts):
+    """A copy of `parsed` whose function, after each write that other names see, brings
+    those names up to date (`facts.fixes`): the same program for NumPy, with every
+    change of a shared object spelled out as an assignment that reverse and forward
+    mode follow.  The inserted statements carry the write's line and the SYNC mark."""
+    fixes = dict(facts.fixes)
+
+    def block(body):
+        out = []
+        for s in body:
+            new = copy.copy(s)
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                    setattr(new, field, block(inner))
+            out.append(new)
+            out += [copy.deepcopy(x) for x in fixes.get(id(s), ())]
+        return out
+
+    node = copy.copy(parsed.node)
+    node.body = block(list(parsed.node.body))
+    return dataclasses.replace(parsed, node=node)
+
+
+def writes_into_parameters(fn, seen=None):
+    """The positions and names of the parameters of user function `fn` whose objects it
+    may write into (through any alias), or an empty set when it cannot be read."""
+    from .parse import parse_function                       # (the frontend, below us)
+    seen = set() if seen is None else seen
+    if fn in seen:
+        return frozenset()
+    seen.add(fn)
+    try:
+        parsed = parse_function(fn)
+    except Exception:                                       # no source: not ours to judge
+        return frozenset()
+    walker = _Walker(parsed, {}, seen=seen, strict=False)
+    walker.run()
+    return frozenset(walker.parameters_written)
+
+
+class _Walker:
+    def __init__(self, parsed, arg_kinds, seen=None, strict=True):
+        self.parsed = parsed
+        self.fn = parsed.node
+        self.kinds = arg_kinds
+        self.seen = seen if seen is not None else set()
+        self.strict = strict
+        args = self.fn.args
+        self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        self.locals = set(self.params) | {
+            x.id for x in gast.walk(self.fn) if isinstance(x, gast.Name)
+            and isinstance(x.ctx, gast.Store)}
+        self.written, self.parameters_written = set(), set()
+        self.contents = {}              # object -> the objects it may hold (list items)
+        self.fixes = {}                 # id(statement) -> statements that follow it
+        self.statements = []            # every statement in source order
+        self.loops = {}                 # id(stmt) -> the loops around it
+
+    # -- driver --------------------------------------------------------------------
+    def run(self):
+        self._number(self.fn.body, ())
+        self.order = {id(s): k for k, s in enumerate(self.statements)}
+        points = {p: frozenset({("param", p)}) for p in self.params}
+        points.update({("view", p): frozenset({(p, ())}) for p in self.params})
+        self.block(self.fn.body, points)
+
+    def _number(self, body, loops):
+        for s in body:
+            self.statements.append(s)
+            self.loops[id(s)] = loops
+            inner = loops + (s,) if isinstance(s, (gast.For, gast.While)) else loops
+            for field in ("body", "orelse"):
+                block = getattr(s, field, None)
+                if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                    self._number(block, inner)
+
+    def block(self, body, points):
+        for s in body:
+            points = self.statement(s, points)
+        return points
+
+    def statement(self, s, points):
+        if isinstance(s, gast.If):
+            a = self.block(s.body, dict(points))
+            b = self.block(s.orelse, dict(points))
+            return _merged(a, b)
+        if isinstance(s, (gast.For, gast.While)):
+            if isinstance(s, gast.For):
+                points = self.bind(s.target, self.items_of(s.iter, points), s, points)
+            before = points
+            while True:                         # a loop body sees its own later bindings
+                after = self.block(s.body, dict(before))
+                if isinstance(s, gast.For):
+                    after = self.bind(s.target, self.items_of(s.iter, after), s, after)
+                merged = _merged(before, after)
+                if merged == before:
+                    break
+                before = merged
+            return self.block(s.orelse, dict(before))
+        if isinstance(s, (gast.FunctionDef, gast.Return, gast.Pass, gast.Break,
+                          gast.Continue, gast.Raise, gast.Assert, gast.Global,
+                          gast.Nonlocal, gast.Delete, gast.Import, gast.ImportFrom)):
+            self.calls(s, points)
+            return points
+        if isinstance(s, gast.Assign):
+            self.calls(s.value, points, s)
+            objects = self.shares(s.value, points, s)
+            for t in s.targets:
+                points = self.bind(t, objects, s, points, s.value)
+            return points
+        if isinstance(s, gast.AnnAssign):
+            if s.value is not None:
+                points = self.bind(s.target, self.shares(s.value, points, s), s, points)
+            return points
+        if isinstance(s, gast.AugAssign):
+            self.calls(s.value, points, s)
+            if isinstance(s.target, gast.Name):
+                if self.in_place(s.target.id):
+                    self.write(s.target.id, s, points)
+                    return points
+                return self.bind(s.target, frozenset({("site", id(s))}), s, points)
+            self.write_through(s.target, s, points)
+            return points
+        if isinstance(s, gast.Expr):
+            self.calls(s.value, points, s)
+            return points
+        self.calls(s, points)
+        return points
+
+    # -- bindings ------------------------------------------------------------------
+    def bind(self, target, objects, s, points, value=None):
+        """`points` after binding `target` to a value that may be `objects`; `value`: the
+        expression whose value it is, when the target takes all of it."""
+        points = dict(points)
+        if isinstance(target, gast.Name):
+            record = self.record(value, points, objects) if value is not None else None
+            points = _forgetting(points, target.id)
+            points[target.id] = objects
+            points[("view", target.id)] = frozenset({record}) if record else frozenset()
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, (gast.Tuple, gast.List)) \
+                    and len(value.elts) == len(target.elts) \
+                    and not any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
+                for t, v in zip(target.elts, value.elts):      # a, b = b, a
+                    points = self.bind(t, self.shares(v, points), s, points, v)
+                return points
+            items = self.with_contents(objects) - {("site", id(value))}
+            for t in target.elts:                   # each item: its own object, or shared
+                points = self.bind(t, items | {("site", id(t))}, s, points)
+        elif isinstance(target, gast.Starred):
+            points = self.bind(target.value, objects, s, points)
+        elif isinstance(target, (gast.Subscript, gast.Attribute)):
+            self.write_through(target, s, points)
+            self.hold(self.target_objects(target, points), objects)
+        return points
+
+    def target_objects(self, target, points):
+        """The objects `target[...] = v` writes into: those of `target` itself for a name,
+        and what they may hold for a deeper target (`xs[0][1] = v` writes into xs[0])."""
+        inner = target.value
+        objects = self.shares(inner, points)
+        return objects
+
+    # -- views: how a name's object is reached from a root name ------------------------
+    def record(self, value, points, objects):
+        """(root, steps) when the value of `value` is surely the object of name `root`
+        reached by `steps` (basic subscripts, transposes, reshapes); None if unknown.
+        A value made new here is its own root: the caller names it."""
+        if not _may_share_any(value) or objects == frozenset({("site", id(value))}):
+            return ("new", ())
+        return self.path_of(value, points)
+
+    def path_of(self, expr, points):
+        if isinstance(expr, gast.Name):
+            records = points.get(("view", expr.id), frozenset())
+            if len(records) == 1:
+                (root, steps), = records
+                return (expr.id, ()) if root == "new" else (root, steps)
+            return None
+        if isinstance(expr, gast.Subscript) and self.basic(expr.slice):
+            inner = self.path_of(expr.value, points)
+            return inner and (inner[0], inner[1] + (("sub", _key(expr.slice), expr.slice),))
+        if isinstance(expr, gast.Attribute) and expr.attr in ("T", "mT"):
+            inner = self.path_of(expr.value, points)
+            return inner and (inner[0], inner[1] + (("attr", expr.attr, expr.attr),))
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
+                and expr.func.attr in SHAPE_VIEWS and not expr.keywords \
+                and all(self.static(a) for a in expr.args):
+            receiver = expr.func.value
+            if self.is_numpy(receiver) and expr.args:           # np.reshape(x, ...)
+                inner = self.path_of(expr.args[0], points)
+                args = expr.args[1:]
+            else:                                               # x.reshape(...)
+                inner = self.path_of(receiver, points)
+                args = expr.args
+            step = ("call", expr.func.attr + _key(gast.Tuple(elts=list(args), ctx=gast.Load())),
+                    (expr.func.attr, tuple(args)))
+            return inner and (inner[0], inner[1] + (step,))
+        return None
+
+    def is_numpy(self, expr):
+        import numpy
+        return self.parsed.resolve_expression(expr, self.locals) is numpy
+
+    def static(self, expr):
+        """Is `expr` made of literals and names of Python numbers only?  (Rebinding such
+        a name forgets the views whose steps read it: see `_forgetting`.)"""
+        for x in gast.walk(expr):
+            if isinstance(x, gast.Name) and self.kinds.get(x.id) != "scalar":
+                return False
+            if isinstance(x, (gast.Call, gast.Subscript, gast.Attribute, gast.Compare,
+                              gast.List, gast.ListComp)):
+                return False
+        return True
+
+    def basic(self, index):
+        """Is `index` surely a basic index (a view, not a copy) that keeps its value?"""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                if not all(p is None or self.static(p) for p in (part.lower, part.upper,
+                                                                  part.step)):
+                    return False
+            elif isinstance(part, gast.Constant):
+                if not (part.value is None or part.value is Ellipsis
+                        or isinstance(part.value, int) and not isinstance(part.value, bool)):
+                    return False
+            elif not (isinstance(part, gast.UnaryOp) and isinstance(part.operand, gast.Constant)
+                      and isinstance(part.operand.value, int)) and not (
+                    isinstance(part, gast.Name) and self.static(part)):
+                return False
+        return True
+
+    def fix(self, name, seeing, s, points):
+        """Statements that bring the names `seeing` up to date after `s` writes into the
+        object of `name`, or None when their relation to it is not surely known."""
+        if not isinstance(s, (gast.Assign, gast.AugAssign, gast.Expr)):
+            return None
+        mine = self.path_of(gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                      type_comment=None), points)
+        theirs = {m: self.path_of(gast.Name(id=m, ctx=gast.Load(), annotation=None,
+                                            type_comment=None), points) for m in seeing}
+        if mine is None or any(t is None or t[0] != mine[0] for t in theirs.values()):
+            return None
+        root, steps = mine
+        out = []
+        if name != root:
+            back = self.written_back(root, name, steps)
+            if back is None:
+                return None
+            out.append(back)
+        for m, (_, path) in sorted(theirs.items()):
+            if m != root:
+                out.append(self.derived(m, root, path))
+        if any(x is None for x in out):
+            return None
+        for x in out:
+            gast.copy_location(x, s)
+            for sub in gast.walk(x):
+                if isinstance(sub, (gast.stmt, gast.expr)):
+                    gast.copy_location(sub, s)
+            setattr(x, SYNC, True)
+        return out
+
+    def written_back(self, root, name, steps):
+        """`root[i][j] = name`, `root = name`, `root = name.T` (a transpose undone) or
+        `root = name.reshape(np.shape(root))` when they share memory: the root takes the
+        value the write gave the view `name`."""
+        value = _load(name)
+        if len(steps) == 1 and steps[0][0] == "call":
+            attr, args = steps[0][2]
+            if attr == "swapaxes" or attr == "transpose" and not args:
+                return gast.Assign(targets=[_store(root)], type_comment=None, value=gast.Call(
+                    func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
+                    args=[copy.deepcopy(a) for a in args], keywords=[]))
+            numpy_name = self.numpy_name()
+            if attr not in MAYBE_VIEWS or numpy_name is None:
+                return None
+            shape = gast.Call(func=gast.Attribute(value=_load(numpy_name), attr="shape",
+                                                  ctx=gast.Load()), args=[_load(root)],
+                              keywords=[])
+            back = gast.Assign(targets=[_store(root)], type_comment=None, value=gast.Call(
+                func=gast.Attribute(value=value, attr="reshape", ctx=gast.Load()),
+                args=[shape], keywords=[]))
+            return self.if_shared(name, root, back)
+        if all(kind == "sub" for kind, _, _ in steps):
+            target = _load(root)
+            for _, _, index in steps:
+                target = gast.Subscript(value=target, slice=copy.deepcopy(index),
+                                        ctx=gast.Load())
+            if isinstance(target, gast.Name):
+                return gast.Assign(targets=[_store(root)], value=value, type_comment=None)
+            target.ctx = gast.Store()
+            return gast.Assign(targets=[target], value=value, type_comment=None)
+        if len(steps) == 1 and steps[0][0] == "attr":
+            return gast.Assign(targets=[_store(root)], type_comment=None,
+                               value=gast.Attribute(value=value, attr=steps[0][2],
+                                                    ctx=gast.Load()))
+        return None
+
+    def derived(self, m, root, steps):
+        """`m = root[i].T...`: the view `m` made again from its root."""
+        value = _load(root)
+        for kind, _, step in steps:
+            if kind == "sub":
+                value = gast.Subscript(value=value, slice=copy.deepcopy(step), ctx=gast.Load())
+            elif kind == "attr":
+                value = gast.Attribute(value=value, attr=step, ctx=gast.Load())
+            else:
+                attr, args = step
+                value = gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
+                                  args=[copy.deepcopy(a) for a in args], keywords=[])
+        remade = gast.Assign(targets=[_store(m)], value=value, type_comment=None)
+        if any(kind == "call" and step[0] in MAYBE_VIEWS for kind, _, step in steps):
+            return self.if_shared(m, root, remade)      # (None: no numpy name to guard)
+        return remade
+
+    def numpy_name(self):
+        """A name the function's module gives NumPy, or None."""
+        import numpy
+        return next((k for k, v in sorted(self.parsed.namespace.items())
+                     if v is numpy and k not in self.locals), None)
+
+    def if_shared(self, a, b, statement):
+        """`if np.may_share_memory(a, b): statement` (a reshape is a view only when the
+        array's memory allows it; a copy does not see the write)."""
+        numpy_name = self.numpy_name()
+        if numpy_name is None:
+            return None
+        test = gast.Call(func=gast.Attribute(value=_load(numpy_name), attr="may_share_memory",
+                                             ctx=gast.Load()), args=[_load(a), _load(b)],
+                         keywords=[])
+        return gast.If(test=test, body=[statement], orelse=[])
+
+    def in_place(self, name):
+        """Does `name op= v` write into an object (an array or list) rather than rebind?"""
+        return self.kinds.get(name) not in ("scalar", "scalars")
+
+    def shares(self, expr, points, s=None):
+        """The objects the value of `expr` may be (or share memory with)."""
+        if isinstance(expr, gast.Name):
+            if expr.id in points:
+                return points[expr.id]
+            return frozenset() if expr.id in self.locals else \
+                frozenset({("global", expr.id)})
+        new = frozenset({("site", id(expr))})
+        if not _may_share_any(expr):
+            return new
+        if isinstance(expr, (gast.Subscript, gast.Starred)):
+            return self.with_contents(self.shares(expr.value, points))
+        if isinstance(expr, gast.Attribute):
+            if expr.attr in VALUE_ATTRIBUTES:
+                return new
+            return self.with_contents(self.shares(expr.value, points))
+        if isinstance(expr, (gast.Tuple, gast.List, gast.Set, gast.Dict)):
+            items = expr.values if isinstance(expr, gast.Dict) else expr.elts
+            self.hold(new, frozenset().union(*(self.shares(e, points) for e in items)))
+            return new
+        if isinstance(expr, gast.IfExp):
+            return self.shares(expr.body, points) | self.shares(expr.orelse, points)
+        if isinstance(expr, gast.BoolOp):
+            return frozenset().union(*(self.shares(e, points) for e in expr.values))
+        if isinstance(expr, gast.NamedExpr):
+            return self.shares(expr.value, points)
+        if isinstance(expr, gast.Call):
+            func = expr.func
+            word = func.attr if isinstance(func, gast.Attribute) else \
+                func.id if isinstance(func, gast.Name) else None
+            if self.user_call(expr) is None and word not in VIEW_CALLS:
+                return new              # other functions and methods compute a new value
+            operands = list(expr.args) + [k.value for k in expr.keywords]
+            if isinstance(func, gast.Attribute):
+                operands.append(func.value)
+            out = frozenset().union(*(self.shares(e, points) for e in operands))
+            return self.with_contents(out) | new
+        return frozenset().union(*(self.shares(x, points) for x in gast.walk(expr)
+                                   if isinstance(x, gast.Name)))
+
+    def items_of(self, iterable, points):
+        """The objects a loop over `iterable` may bind (rows of an array are views)."""
+        return self.with_contents(self.shares(iterable, points))
+
+    def hold(self, container, items):
+        """Record that the objects `container` may hold the objects `items`."""
+        for c in container:
+            self.contents[c] = self.contents.get(c, frozenset()) | items
+
+    def with_contents(self, objects):
+        """`objects` and everything they may hold, at any depth."""
+        out, todo = set(objects), list(objects)
+        while todo:
+            for inner in self.contents.get(todo.pop(), ()):
+                if inner not in out:
+                    out.add(inner)
+                    todo.append(inner)
+        return frozenset(out)
+
+    def user_call(self, call):
+        obj = self.parsed.resolve_expression(call.func, self.locals)
+        return obj if is_user_function(obj) else None
+
+    # -- writes --------------------------------------------------------------------
+    def write_through(self, target, s, points):
+        base = _base(target)
+        if base is not None:
+            self.write(base, s, points, objects=self.target_objects(target, points))
+
+    def calls(self, node, points, s=None):
+        """Writes made by calls inside `node`: mutating methods, `out=`, NumPy writers and
+        user functions that write into their arguments."""
+        s = s if s is not None else node
+        for call in (c for c in gast.walk(node) if isinstance(c, gast.Call)):
+            func = call.func
+            if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS \
+                    and _base(func.value) in self.locals:
+                owner = self.shares(func.value, points)
+                self.write(_base(func.value), s, points, objects=owner)
+                for a in call.args:
+                    self.hold(owner, self.shares(a, points))
+            if isinstance(func, gast.Attribute) and func.attr in NUMPY_WRITERS and call.args \
+                    and _base(call.args[0]) in self.locals:
+                self.write(_base(call.args[0]), s, points)
+            for k in call.keywords:
+                if k.arg == "out":
+                    for name in _names(k.value):
+                        self.write(name, s, points, construct="an `out=` argument")
+            callee = self.user_call(call)
+            if callee is not None:
+                written = writes_into_parameters(callee, self.seen)
+                passed = list(enumerate(call.args)) + [(k.arg, k.value) for k in call.keywords]
+                for key, arg in passed:
+                    base = _base(arg)
+                    if base is not None and key in written and base in self.locals:
+                        self.write(base, s, points, callee=callee)
+
+    def write(self, name, s, points, construct=None, callee=None, objects=None):
+        """Record a write into the objects of `name` (or `objects`, part of them) at
+        statement `s`; raise if another name that is read later may see it."""
+        if objects is None:
+            objects = points.get(name, frozenset())
+        self.written.add(name)
+        for p in self.params:
+            if ("param", p) in objects:
+                self.parameters_written.add(p)
+                if not self.strict:
+                    self.parameters_written.add(self.params.index(p))
+        if not self.strict or getattr(s, SYNC, False):
+            return
+        seeing = sorted(other for other, theirs in points.items()
+                        if isinstance(other, str) and (other != name or callee is not None)
+                        and self.kinds.get(other) != "scalar"      # numbers share nothing
+                        and theirs & objects and self.read_later(other, s))
+        if not seeing:
+            return
+        fix = None if construct or callee else self.fix(name, seeing, s, points)
+        if fix is None:
+            raise self.error(name, seeing[0], s, construct, callee)
+        self.fixes.setdefault(id(s), []).extend(fix)
+
+    def read_later(self, name, s):
+        """Is `name` read by a statement after `s`, or anywhere in a loop around `s`?"""
+        k = self.order.get(id(s), -1)
+        scopes = [x for x in self.statements[k + 1:]] if k >= 0 else list(self.statements)
+        for loop in self.loops.get(id(s), ()):
+            scopes.append(loop)
+        for node in scopes:
+            for x in _own_nodes(node):
+                if isinstance(x, gast.Name) and x.id == name and isinstance(x.ctx, gast.Load):
+                    return True
+        return False
+
+    def error(self, name, other, s, construct, callee):
+        filename, line, column, source_line = self.parsed.location(s)
+        if callee is not None:
+            what = (f"passing `{name}` to {callee.__name__}, which writes into that argument, "
+                    f"while `{other}` is read afterwards")
+            hint = (f"pass a copy (`{callee.__name__}({name}.copy(), ...)`) and use what it "
+                    "returns, or write the function so that it returns its result")
+        else:
+            how = construct or "a write"
+            what = (f"{how} through `{name}` into memory that `{other}` shares (one may be "
+                    f"a view or alias of the other, and `{other}` is read afterwards)")
+            hint = (f"write into `{other}` directly, or make `{name}` a copy "
+                    f"(`{name} = ....copy()`) if `{other}` must not change")
+        return AliasedWriteError(what, hint, filename=filename, line=line, column=column,
+                                 source_line=source_line, written=name, other=other)
+
+
+def _own_nodes(node):
+    """The nodes of statement `node` itself: for a compound statement, its header and
+    its whole body (everything a later iteration would run)."""
+    return gast.walk(node)
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def _key(node):
+    return gast.dump(node)
+
+
+def _forgetting(points, name):
+    """`points` less the view records that rebinding `name` makes stale: those reached
+    from it (their root is no longer its object)."""
+    out = dict(points)
+    for key, records in points.items():
+        if isinstance(key, tuple) and records:
+            out[key] = frozenset(r for r in records
+                                 if r[0] != name and name not in _step_names(r[1]))
+    return out
+
+
+def _step_names(steps):
+    """The names the steps of a view record read (indices, shape arguments)."""
+    out = set()
+    for _, _, node in steps:
+        parts = node[1] if isinstance(node, tuple) else [node] if not isinstance(node, str) \
+            else []
+        for part in parts:
+            out |= {x.id for x in gast.walk(part) if isinstance(x, gast.Name)}
+    return out
+
+
+def _merged(a, b):
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, frozenset()) | v
+    return out
+
+
+def _base(node):
+    while isinstance(node, (gast.Subscript, gast.Attribute, gast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _names(node):
+    return {x.id for x in gast.walk(node) if isinstance(x, gast.Name)}
+
+
+def _may_share_any(expr):
+    """False when the value of `expr` is surely a new object (arithmetic, a constant)."""
+    return not isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant,
+                                 gast.Lambda, gast.ListComp, gast.GeneratorExp,
+                                 gast.DictComp, gast.SetComp, gast.JoinedStr))

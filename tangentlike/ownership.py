@@ -1,0 +1,275 @@
+"""Ownership: an in-place write in generated code never reaches memory it must not.
+
+Receives one generated FunctionDef (either mode, after every optional rewrite) and
+the names of its derivative values (`derivative`: adjoints, tangents, seeds and the
+adjoint temporaries, as the namer handed them out); every other name holds a value
+of the user's program.  Guarantees, by inserting copies (`_tl.copy`) and nothing
+else:
+
+- no object the caller passed is written: a parameter that the code may write into,
+  directly or through any name that may share its memory, is copied on entry;
+- a derivative value bound to memory it may share with another name (`bx = x`,
+  `bx = _ntl.spread(x, s, y)`, `bt = g.T`) is copied where it is bound, when that
+  memory may be written later by any name, or when the derivative value is returned
+  (the caller may write into what it gets).
+
+It never copies a user value: NumPy semantics between the user's own names (a write
+through `t = x` changes `x`) are the alias analysis' concern (aliases.py).  The facts
+are flow-insensitive and so conservative: a copy too many costs time, never a wrong
+value.
+"""
+
+import gast
+import numpy
+
+from . import nodes as n
+
+RUNTIME = "_tl"
+
+# helpers of the generated code that write into their first argument
+_WRITES_FIRST = {"extract", "add_at", "subtract_at", "restore_item", "pop_last",
+                 "set_tangent_at", "append_tangent"}
+# ... and return it (or a new zero container when it was the zero sentinel)
+_RETURNS_FIRST = {"add_at", "subtract_at", "writable", "unbroadcast", "spread", "item",
+                  "set_tangent_at", "append_tangent", "broadcast_like", "unreduce",
+                  "expand", "reduce_like", "dense", "select_first"}
+# helpers and NumPy functions whose result is always a new object
+_FRESH = {"copy", "snapshot", "zeros_for", "zeros_like", "extract", "item_before",
+          "common_shape", "shape", "ndim", "size", "len", "zeros", "ones", "empty", "full",
+          "ones_like", "empty_like", "full_like", "array", "flatten", "tolist",
+          "matmul_adjoint_a", "matmul_adjoint_b", "restored", "zeroed_at", "fill_like",
+          "add", "_pop", "pop_last", "popped", "float", "int", "range", "tuple", "list",
+          "dict"}
+# NumPy functions and array methods whose result may be a view of an argument
+_VIEWS = {"reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", "squeeze",
+          "expand_dims", "broadcast_to", "broadcast_arrays", "atleast_1d", "atleast_2d",
+          "atleast_3d", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
+          "diagonal", "real", "imag", "split", "array_split", "hsplit", "vsplit", "dsplit",
+          "flip", "fliplr", "flipud", "rot90", "view", "astype", "matrix_transpose",
+          "permute_dims", "squeeze", "T", "mT", "get", "pop", "setdefault", "values",
+          "items", "copy_if_needed", "require", "asmatrix", "stack_views"}
+# methods that change the object they are called on
+_MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
+                     "setdefault", "sort", "reverse", "fill", "resize", "itemset", "put",
+                     "popitem", "__setitem__", "__iadd__"}
+# NumPy functions that write into their first argument
+_NUMPY_WRITERS = {"copyto", "put", "place", "putmask", "fill_diagonal", "at"}
+
+
+def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=()):
+    """`fn` (a gast FunctionDef, changed in place and returned) with the copies above.
+    `runtime_name()` gives the generated module's name for tangentlike.runtime (asked
+    only when a copy is made, so that it is imported).  `scalars`: names that only ever
+    hold Python numbers (immutable: they share nothing).  `fresh_calls`: functions whose
+    result shares memory with nothing (generated backward functions, which are made
+    owned themselves)."""
+    params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+    statements = list(_statements(fn.body))
+    writes = _written(statements)
+    escapes = writes | _returned_derivatives(fn.body, derivative)
+    edges = {}                              # id(Assign) -> (target names, shared names)
+    for s in statements:
+        if isinstance(s, gast.Assign):
+            targets = {x.id for t in s.targets for x in gast.walk(t)
+                       if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+            shared = set() if _called(s.value) in fresh_calls else \
+                _may_share(s.value) - targets - set(scalars)
+            targets -= set(scalars)
+            if shared and targets:
+                edges[id(s)] = (targets, shared, s)
+    copied = set()
+    changed = True
+    while changed:                          # copies cut edges: repeat to a fixpoint
+        changed = False
+        groups = _groups(v for k, v in edges.items() if k not in copied)
+        for key, (targets, shared, s) in edges.items():
+            if key in copied or not (targets & derivative):
+                continue
+            reach = set().union(*(groups.get(t, {t}) for t in targets))
+            if reach & escapes:
+                copied.add(key)
+                changed = True
+    groups = _groups(v for k, v in edges.items() if k not in copied)
+    entry = [p for p in params if groups.get(p, {p}) & writes]
+    if copied or entry:
+        runtime_name()
+    after = {key: _copy_value(edges[key][2], derivative) for key in copied}
+    fn.body = _with_after(fn.body, after)
+    if entry:
+        fn.body = [n.assign(p, n.call(f"{RUNTIME}.copy", n.name(p))) for p in entry] \
+            + fn.body
+        fn.body.insert(0, n.comment("the function writes into its arguments: work on copies"))
+    return fn
+
+
+def _called(expr):
+    """The name of the function `expr` calls directly, if it is such a call."""
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name):
+        return expr.func.id
+    return None
+
+
+def _statements(body):
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
+def _base(node):
+    while isinstance(node, (gast.Subscript, gast.Attribute, gast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _last(func):
+    """The last word of a call's target: `extract` for `_tl.extract`, `sin` for `np.sin`."""
+    if isinstance(func, gast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, gast.Name) else None
+
+
+def _written(statements):
+    """Names whose object some statement may change in place."""
+    out = set()
+    for s in statements:
+        targets = s.targets if isinstance(s, gast.Assign) else \
+            [s.target] if isinstance(s, gast.AugAssign) else []
+        for t in targets:
+            if isinstance(s, gast.AugAssign) or not isinstance(t, (gast.Name, gast.Tuple,
+                                                                   gast.List)):
+                base = _base(t)
+                if base:
+                    out.add(base)
+        for sub in gast.walk(s):
+            if not isinstance(sub, gast.Call):
+                continue
+            word = _last(sub.func)
+            if isinstance(sub.func, gast.Attribute) and isinstance(sub.func.value, gast.Name) \
+                    and sub.func.value.id != RUNTIME and not sub.func.value.id.startswith("_") \
+                    and word in _MUTATING_METHODS and not _is_module(sub.func.value.id):
+                out.add(sub.func.value.id)
+            elif word in _WRITES_FIRST | _NUMPY_WRITERS and sub.args:
+                base = _base(sub.args[0])
+                if base:
+                    out.add(base)
+            for k in sub.keywords:
+                if k.arg == "out":
+                    out |= {x.id for x in gast.walk(k.value) if isinstance(x, gast.Name)}
+    return out
+
+
+def _is_module(name):
+    return name in ("np", "numpy", "math", "_ntl", RUNTIME)
+
+
+def _returned_derivatives(body, derivative):
+    """Derivative names whose object the function hands back to its caller."""
+    out = set()
+    for s in _statements(body):
+        if isinstance(s, gast.Return) and s.value is not None:
+            out |= _may_share(s.value) & derivative
+    return out
+
+
+def _may_share(expr):
+    """Names whose memory the value of `expr` may share (a view, an alias, an item)."""
+    if expr is None or isinstance(expr, gast.Constant):
+        return set()
+    if isinstance(expr, gast.Name):
+        return {expr.id}
+    if isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Lambda)):
+        return set()
+    if isinstance(expr, gast.BoolOp):
+        return set().union(*(_may_share(v) for v in expr.values))
+    if isinstance(expr, gast.IfExp):
+        return _may_share(expr.body) | _may_share(expr.orelse)
+    if isinstance(expr, (gast.Subscript, gast.Starred)):
+        return _may_share(expr.value)
+    if isinstance(expr, gast.Attribute):
+        return _may_share(expr.value) if expr.attr in _VIEWS or not _is_module_attr(expr) \
+            else set()
+    if isinstance(expr, (gast.Tuple, gast.List, gast.Set)):
+        return set().union(*(_may_share(e) for e in expr.elts))
+    if isinstance(expr, gast.Dict):
+        return set().union(*(_may_share(e) for e in expr.values))
+    if isinstance(expr, gast.Call):
+        return _call_may_share(expr)
+    return {x.id for x in gast.walk(expr) if isinstance(x, gast.Name)}
+
+
+def _is_module_attr(expr):
+    return isinstance(expr.value, gast.Name) and _is_module(expr.value.id)
+
+
+def _call_may_share(call):
+    word = _last(call.func)
+    if word in _FRESH and not any(k.arg in ("copy", "out") for k in call.keywords):
+        return set()
+    if word in _RETURNS_FIRST and isinstance(call.func, gast.Attribute) \
+            and _is_module_attr(call.func):
+        return _may_share(call.args[0]) if call.args else set()
+    if isinstance(call.func, gast.Attribute) and _is_module_attr(call.func) \
+            and call.func.value.id in ("np", "numpy", "math") and word not in _VIEWS \
+            and not any(k.arg == "out" for k in call.keywords):
+        return set()                    # NumPy and math functions other than views: new
+    if isinstance(call.func, gast.Attribute) and not _is_module_attr(call.func) \
+            and word not in _VIEWS and isinstance(getattr(numpy.ndarray, word, None),
+                                                  type(numpy.ndarray.sum)):
+        shared = set()                  # an array method that computes (x.sum(), x.dot(y))
+    elif isinstance(call.func, gast.Attribute) and not _is_module_attr(call.func):
+        shared = _may_share(call.func.value)
+    else:
+        shared = set()
+    for a in call.args:
+        shared |= _may_share(a)
+    for k in call.keywords:
+        shared |= _may_share(k.value)
+    return shared
+
+
+def _groups(edges):
+    """name -> the set of names connected to it through the edges (may share memory)."""
+    parent = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for targets, shared, _ in edges:
+        names = list(targets | shared)
+        for other in names[1:]:
+            parent[find(other)] = find(names[0])
+    out = {}
+    for x in parent:
+        out.setdefault(find(x), set()).add(x)
+    return {x: out[find(x)] for x in parent}
+
+
+def _copy_value(s, derivative):
+    """Make the assignment `s` bind a copy: `bx = _tl.copy(E)`; for a tuple target, the
+    statements that copy each derivative name right after it."""
+    if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+        s.value = n.call(f"{RUNTIME}.copy", s.value)
+        return []
+    names = [x.id for t in s.targets for x in gast.walk(t)
+             if isinstance(x, gast.Name) and x.id in derivative]
+    return [n.assign(x, n.call(f"{RUNTIME}.copy", n.name(x))) for x in names]
+
+
+def _with_after(body, after):
+    """`body` with the statements `after[id(s)]` inserted after each statement `s`."""
+    out = []
+    for s in body:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                setattr(s, field, _with_after(inner, after))
+        out.append(s)
+        out += after.get(id(s), [])
+    return out

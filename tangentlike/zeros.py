@@ -1,0 +1,160 @@
+"""Zero sentinels: a derivative that may be the number 0.0 is never indexed or passed
+to a function that needs an array.
+
+Adjoints and tangents start as the zero sentinel `0.0` whatever the shape of their
+primal, and a branch may set one back to it (`bt = 0.0` where `t` is assigned
+again).  Arithmetic and the runtime helpers (`_tl.*`, `_ntl.*`) accept the sentinel;
+`np.reshape(bt, s)`, `bt[1:]` or `bt.T` do not.
+
+Receives one generated FunctionDef and its derivative names.  Guarantees that each
+use of a derivative name that may hold the sentinel at that point (forward dataflow
+over branches and loops) as the argument of any other call, as the value of a
+subscript or of an attribute, is wrapped as `(0.0 if _ntl.is_zero(b) else use)`.
+Every such use is linear in `b` (rule templates are linear in the adjoint or tangent
+they receive), so zero in gives zero out: nothing else changes.  Uses that only
+inspect a value (`np.shape(b)`, `len(b)`, `b.dtype`) are left alone.
+"""
+
+import gast
+
+from . import nodes as n
+
+_SAFE_MODULES = ("_tl", "_ntl")
+# what only inspects a value (not linear in it: the sentinel answers for itself)
+_INSPECTIONS = {"shape", "ndim", "size", "dtype", "len", "type", "isinstance", "result_type",
+                "iscomplexobj", "isscalar", "id"}
+_CONTAINER_BUILTINS = {"len", "list", "tuple", "sorted", "reversed", "zip", "enumerate",
+                       "iter", "dict", "set"}
+
+
+def guarded(fn, derivative, numpy_runtime_name):
+    """`fn` (changed in place and returned) with the guards above.  `numpy_runtime_name()`
+    gives the generated module's name for tangentlike.numpy_runtime (asked only when a
+    guard is written, so that it is imported)."""
+    guard = _Guards(set(derivative), numpy_runtime_name)
+    guard.block(fn.body, frozenset())
+    return fn
+
+
+class _Guards:
+    def __init__(self, derivative, numpy_runtime_name):
+        self.derivative = derivative
+        self.numpy_runtime_name = numpy_runtime_name
+
+    def block(self, body, maybe):
+        for s in body:
+            maybe = self.statement(s, maybe)
+        return maybe
+
+    def statement(self, s, maybe):
+        if isinstance(s, gast.If):
+            self.uses(s.test, maybe, s, "test")
+            return self.block(s.body, maybe) | self.block(s.orelse, maybe)
+        if isinstance(s, (gast.For, gast.While)):
+            if isinstance(s, gast.For):
+                maybe = maybe - _targets(s.target)
+            while True:                           # to a fixpoint: the sets only grow
+                after = self.block(s.body, maybe)
+                if isinstance(s, gast.For):
+                    after = after - _targets(s.target)
+                if after <= maybe:
+                    break
+                maybe = maybe | after
+            return self.block(s.orelse, maybe)
+        if isinstance(s, gast.Assign):
+            self.uses(s.value, maybe, s, "value")
+            may_be_zero = self.may_be_zero(s.value, maybe)
+            for t in s.targets:
+                if isinstance(t, gast.Name):
+                    zero = may_be_zero and t.id in self.derivative
+                    maybe = maybe | {t.id} if zero else maybe - {t.id}
+                else:
+                    self.uses(t, maybe, s, None)
+                    maybe = maybe | (_targets(t) & self.derivative if may_be_zero else set())
+            return frozenset(maybe)
+        if isinstance(s, (gast.Expr, gast.Return, gast.AugAssign)):
+            if getattr(s, "value", None) is not None:
+                self.uses(s.value, maybe, s, "value")
+            return maybe
+        return maybe
+
+    def may_be_zero(self, expr, maybe):
+        """Can the value of `expr` be the zero sentinel?"""
+        if isinstance(expr, gast.Constant):
+            return isinstance(expr.value, (int, float)) and expr.value == 0
+        if isinstance(expr, gast.Name):
+            return expr.id in maybe
+        if isinstance(expr, gast.BinOp):
+            return self.may_be_zero(expr.left, maybe) and self.may_be_zero(expr.right, maybe)
+        if isinstance(expr, gast.UnaryOp):
+            return self.may_be_zero(expr.operand, maybe)
+        if isinstance(expr, gast.IfExp):
+            return self.may_be_zero(expr.body, maybe) or self.may_be_zero(expr.orelse, maybe)
+        if isinstance(expr, gast.Call) and _is_helper(expr.func):
+            return any(self.may_be_zero(a, maybe) for a in expr.args)
+        return False
+
+    def uses(self, node, maybe, owner, field):
+        """Wrap, inside `node` (the `field` of statement `owner`), each use above of a
+        name in `maybe` that is not guarded already."""
+        if not maybe:
+            return
+        replaced = self.rewrite(node, maybe)
+        if field is not None and replaced is not node:
+            setattr(owner, field, replaced)
+
+    def rewrite(self, node, maybe):
+        """`node`, or a copy with its unsafe uses wrapped (children first)."""
+        if isinstance(node, gast.IfExp) and getattr(node, "_zero_guard", False):
+            return node
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, gast.AST):
+                new = self.rewrite(value, maybe)
+                if new is not value:
+                    setattr(node, field, new)
+            elif isinstance(value, list):
+                value[:] = [self.rewrite(v, maybe) if isinstance(v, gast.AST) else v
+                            for v in value]
+        zero = self.unsafe_name(node, maybe)
+        if zero is None:
+            return node
+        test = n.call(f"{self.numpy_runtime_name()}.is_zero", n.name(zero))
+        guard = gast.IfExp(test=test, body=n.const(0.0), orelse=node)
+        guard._zero_guard = True
+        return guard
+
+    def unsafe_name(self, node, maybe):
+        """The name in `maybe` that `node` uses in a way the sentinel does not allow."""
+        if isinstance(node, (gast.Subscript, gast.Attribute)) \
+                and isinstance(node.ctx, gast.Load) and isinstance(node.value, gast.Name) \
+                and node.value.id in maybe and getattr(node, "attr", None) not in _INSPECTIONS:
+            return node.value.id
+        if isinstance(node, gast.Call) and _needs_values(node.func) \
+                and _last_word(node.func) not in _INSPECTIONS:
+            for a in list(node.args) + [k.value for k in node.keywords]:
+                if isinstance(a, gast.Name) and a.id in maybe:
+                    return a.id
+        return None
+
+
+def _last_word(func):
+    return func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+
+
+def _needs_values(func):
+    """Does a call of `func` need real values (NumPy, math, methods, container builtins)?
+    Generated functions and the runtime helpers take the sentinel."""
+    if isinstance(func, gast.Name):
+        return func.id in _CONTAINER_BUILTINS
+    return not _is_helper(func)
+
+
+def _is_helper(func):
+    """A call of the runtime helpers, which take the sentinel by contract."""
+    return isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+        and func.value.id.startswith(_SAFE_MODULES)
+
+
+def _targets(target):
+    return {x.id for x in gast.walk(target) if isinstance(x, gast.Name)}
+
