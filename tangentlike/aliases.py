@@ -36,7 +36,13 @@ VIEW_CALLS = frozenset({
     "flip", "fliplr", "flipud", "rot90", "view", "matrix_transpose", "permute_dims",
     "T", "mT", "flat", "get", "setdefault", "values", "items", "keys", "require",
     "astype", "nditer", "ndenumerate", "iter", "reversed", "zip", "enumerate", "list",
-    "tuple", "dict", "sorted", "min", "max", "pop"})
+    "tuple", "dict", "sorted", "pop"})
+# ... of which these give items of the object they are called on, never the object
+ITEM_METHODS = frozenset({"get", "setdefault", "values", "items", "keys", "pop"})
+# builtins that return one of their arguments
+CHOOSING_BUILTINS = frozenset({"min", "max"})
+ARRAY_KINDS = frozenset({"numeric", "array"})
+CONTAINER_KINDS = frozenset({"sequence", "scalars"})
 # attributes that are plain values, never views
 VALUE_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes",
                               "strides", "__name__"})
@@ -47,6 +53,8 @@ MUTATING_METHODS = frozenset({
 # allows it (reshapes: their re-making is guarded by np.may_share_memory)
 SHAPE_VIEWS = frozenset({"transpose", "swapaxes", "reshape", "ravel"})
 MAYBE_VIEWS = frozenset({"reshape", "ravel"})
+# the in-place methods the transformers follow
+FOLLOWED_METHODS = frozenset({"append"})
 NUMPY_WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal",
                            "put_along_axis"})
 
@@ -60,14 +68,18 @@ class AliasFacts:
     written: frozenset              # names the function writes into
     parameters_written: frozenset   # parameters whose objects it writes into
     fixes: tuple                    # (id(statement), statements to insert after it)
+    copies: frozenset               # id(binding statement) whose value is to be copied
 
 
-def check_writes(parsed, kinds=None):
-    """The `AliasFacts` of `parsed`, or `AliasedWriteError` (see the module docstring)."""
-    walker = _Walker(parsed, dict(kinds or {}))
+def check_writes(parsed, kinds=None, arg_kinds=None):
+    """The `AliasFacts` of `parsed`, or `AliasedWriteError` (see the module docstring).
+    `arg_kinds`: the kinds of the arguments of this call (a "scalar" argument is a Python
+    number: nothing can write into it)."""
+    walker = _Walker(parsed, dict(kinds or {}), arg_kinds=arg_kinds)
     walker.run()
     return AliasFacts(frozenset(walker.written), frozenset(walker.parameters_written),
-                      tuple((k, tuple(v)) for k, v in walker.fixes.items()))
+                      tuple((k, tuple(v)) for k, v in walker.fixes.items()),
+                      frozenset(walker.copies))
 
 
 def fixed(parsed, facts):
@@ -85,13 +97,17 @@ def fixed(parsed, facts):
                 inner = getattr(s, field, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
                     setattr(new, field, block(inner))
+            if id(s) in facts.copies:
+                new.value = _copied(s.value)
             out.append(new)
             out += [copy.deepcopy(x) for x in fixes.get(id(s), ())]
         return out
 
     node = copy.copy(parsed.node)
     node.body = block(list(parsed.node.body))
-    return dataclasses.replace(parsed, node=node)
+    from . import runtime                                   # (a leaf: helpers only)
+    return dataclasses.replace(parsed, node=node,
+                               namespace={**parsed.namespace, COPY: runtime.copy})
 
 
 def writes_into_parameters(fn, seen=None):
@@ -112,10 +128,10 @@ def writes_into_parameters(fn, seen=None):
 
 
 class _Walker:
-    def __init__(self, parsed, arg_kinds, seen=None, strict=True):
+    def __init__(self, parsed, kinds, seen=None, strict=True, arg_kinds=None):
         self.parsed = parsed
         self.fn = parsed.node
-        self.kinds = arg_kinds
+        self.kinds = kinds
         self.seen = seen if seen is not None else set()
         self.strict = strict
         args = self.fn.args
@@ -126,6 +142,9 @@ class _Walker:
         self.written, self.parameters_written = set(), set()
         self.contents = {}              # object -> the objects it may hold (list items)
         self.fixes = {}                 # id(statement) -> statements that follow it
+        self.immutable = {("param", p) for p, k in (arg_kinds or {}).items()
+                          if k == "scalar"}     # objects that are numbers
+        self.copies = set()             # id(binding) whose value must be a copy
         self.statements = []            # every statement in source order
         self.loops = {}                 # id(stmt) -> the loops around it
 
@@ -188,10 +207,14 @@ class _Walker:
         if isinstance(s, gast.AugAssign):
             self.calls(s.value, points, s)
             if isinstance(s.target, gast.Name):
-                if self.in_place(s.target.id):
+                if self.in_place(s.target.id, points):
                     self.write(s.target.id, s, points)
                     return points
-                return self.bind(s.target, frozenset({("site", id(s))}), s, points)
+                rebound = frozenset({("site", id(s))})
+                if self.immutable_value(gast.BinOp(left=s.target, op=s.op, right=s.value),
+                                        points):
+                    self.immutable |= rebound
+                return self.bind(s.target, rebound, s, points)
             self.write_through(s.target, s, points)
             return points
         if isinstance(s, gast.Expr):
@@ -210,6 +233,7 @@ class _Walker:
             points = _forgetting(points, target.id)
             points[target.id] = objects
             points[("view", target.id)] = frozenset({record}) if record else frozenset()
+            points[("def", target.id)] = self.sharing_binding(target, value, objects, s)
         elif isinstance(target, (gast.Tuple, gast.List)):
             if isinstance(value, (gast.Tuple, gast.List)) \
                     and len(value.elts) == len(target.elts) \
@@ -224,8 +248,23 @@ class _Walker:
             points = self.bind(target.value, objects, s, points)
         elif isinstance(target, (gast.Subscript, gast.Attribute)):
             self.write_through(target, s, points)
-            self.hold(self.target_objects(target, points), objects)
+            base = _base(target)
+            if self.kinds.get(base) not in ARRAY_KINDS or target.value is not None \
+                    and not isinstance(target.value, gast.Name):
+                # a list or dict item holds the object; an array element is a copy
+                self.hold(self.target_objects(target, points), objects)
         return points
+
+    def sharing_binding(self, target, value, objects, s):
+        """{id(s)} when `target = value` (statement `s`) may give `target` memory of
+        another name and could bind a copy instead (one name target, a known value);
+        {"?"} when it may but cannot; empty when the value is new."""
+        if value is not None and not _may_share_any(value) \
+                or objects == frozenset({("site", id(value))}):
+            return frozenset()
+        if value is not None and isinstance(s, gast.Assign) and s.targets == [target]:
+            return frozenset({id(s)})
+        return frozenset({"?"})
 
     def target_objects(self, target, points):
         """The objects `target[...] = v` writes into: those of `target` itself for a name,
@@ -252,7 +291,14 @@ class _Walker:
             return None
         if isinstance(expr, gast.Subscript) and self.basic(expr.slice):
             inner = self.path_of(expr.value, points)
-            return inner and (inner[0], inner[1] + (("sub", _key(expr.slice), expr.slice),))
+            kind = self.kinds.get(expr.value.id) if isinstance(expr.value, gast.Name) else None
+            parts = expr.slice.elts if isinstance(expr.slice, gast.Tuple) else [expr.slice]
+            sure = kind in CONTAINER_KINDS or any(
+                isinstance(p, gast.Slice) or isinstance(p, gast.Constant)
+                and (p.value is None or p.value is Ellipsis) for p in parts)
+            # x[1] is a view of a matrix's row but a copied number of a vector's item
+            step = ("sub" if sure else "item", _key(expr.slice), expr.slice)
+            return inner and (inner[0], inner[1] + (step,))
         if isinstance(expr, gast.Attribute) and expr.attr in ("T", "mT"):
             inner = self.path_of(expr.value, points)
             return inner and (inner[0], inner[1] + (("attr", expr.attr, expr.attr),))
@@ -343,39 +389,50 @@ class _Walker:
         if len(steps) == 1 and steps[0][0] == "call":
             attr, args = steps[0][2]
             if attr == "swapaxes" or attr == "transpose" and not args:
-                return gast.Assign(targets=[_store(root)], type_comment=None, value=gast.Call(
-                    func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
-                    args=[copy.deepcopy(a) for a in args], keywords=[]))
+                return gast.Assign(targets=[_store(root)], type_comment=None, value=_copied(
+                    gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
+                              args=[copy.deepcopy(a) for a in args], keywords=[])))
             numpy_name = self.numpy_name()
             if attr not in MAYBE_VIEWS or numpy_name is None:
                 return None
             shape = gast.Call(func=gast.Attribute(value=_load(numpy_name), attr="shape",
                                                   ctx=gast.Load()), args=[_load(root)],
                               keywords=[])
-            back = gast.Assign(targets=[_store(root)], type_comment=None, value=gast.Call(
-                func=gast.Attribute(value=value, attr="reshape", ctx=gast.Load()),
-                args=[shape], keywords=[]))
-            return self.if_shared(name, root, back)
-        if all(kind == "sub" for kind, _, _ in steps):
+            back = gast.Assign(targets=[_store(root)], type_comment=None, value=_copied(
+                gast.Call(func=gast.Attribute(value=value, attr="reshape", ctx=gast.Load()),
+                          args=[shape], keywords=[])))
+            return self.if_view(root, steps, back)
+        if all(kind in ("sub", "item") for kind, _, _ in steps):
             target = _load(root)
             for _, _, index in steps:
                 target = gast.Subscript(value=target, slice=copy.deepcopy(index),
                                         ctx=gast.Load())
             if isinstance(target, gast.Name):
-                return gast.Assign(targets=[_store(root)], value=value, type_comment=None)
+                return gast.Assign(targets=[_store(root)], value=_copied(value),
+                                   type_comment=None)
             target.ctx = gast.Store()
-            return gast.Assign(targets=[target], value=value, type_comment=None)
+            back = gast.Assign(targets=[target], value=value, type_comment=None)
+            return self.if_view(root, steps, back) if _maybe(steps) else back
         if len(steps) == 1 and steps[0][0] == "attr":
             return gast.Assign(targets=[_store(root)], type_comment=None,
-                               value=gast.Attribute(value=value, attr=steps[0][2],
-                                                    ctx=gast.Load()))
+                               value=_copied(gast.Attribute(value=value, attr=steps[0][2],
+                                                            ctx=gast.Load())))
         return None
 
     def derived(self, m, root, steps):
-        """`m = root[i].T...`: the view `m` made again from its root."""
+        """`m = root[i].T....copy()`: the view `m` made again from its root (in memory
+        of its own, as every view of written memory is: see `write`)."""
+        remade = gast.Assign(targets=[_store(m)], value=_copied(self.view(root, steps)),
+                             type_comment=None)
+        if _maybe(steps):
+            return self.if_view(root, steps, remade)     # (None: no numpy name to guard)
+        return remade
+
+    def view(self, root, steps):
+        """The expression `root[i].T...` that `steps` make from `root`."""
         value = _load(root)
         for kind, _, step in steps:
-            if kind == "sub":
+            if kind in ("sub", "item"):
                 value = gast.Subscript(value=value, slice=copy.deepcopy(step), ctx=gast.Load())
             elif kind == "attr":
                 value = gast.Attribute(value=value, attr=step, ctx=gast.Load())
@@ -383,10 +440,7 @@ class _Walker:
                 attr, args = step
                 value = gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
                                   args=[copy.deepcopy(a) for a in args], keywords=[])
-        remade = gast.Assign(targets=[_store(m)], value=value, type_comment=None)
-        if any(kind == "call" and step[0] in MAYBE_VIEWS for kind, _, step in steps):
-            return self.if_shared(m, root, remade)      # (None: no numpy name to guard)
-        return remade
+        return value
 
     def numpy_name(self):
         """A name the function's module gives NumPy, or None."""
@@ -394,20 +448,36 @@ class _Walker:
         return next((k for k, v in sorted(self.parsed.namespace.items())
                      if v is numpy and k not in self.locals), None)
 
-    def if_shared(self, a, b, statement):
-        """`if np.may_share_memory(a, b): statement` (a reshape is a view only when the
-        array's memory allows it; a copy does not see the write)."""
+    def if_view(self, root, steps, statement):
+        """`statement` under the test that the view was one when it was made: for a
+        reshape, `np.may_share_memory(root.reshape(...), root)` (a copy does not see the
+        write); for an item, `not np.isscalar(root[i])` (a row of a matrix, a list in a
+        list; a vector's item is a number of its own).  The test reads only the root and
+        the view's indices, which keep the values they had when it was made."""
         numpy_name = self.numpy_name()
         if numpy_name is None:
             return None
-        test = gast.Call(func=gast.Attribute(value=_load(numpy_name), attr="may_share_memory",
-                                             ctx=gast.Load()), args=[_load(a), _load(b)],
-                         keywords=[])
+        numpy = _load(numpy_name)
+        tests = []
+        for k, (kind, _, step) in enumerate(steps):
+            view = self.view(root, steps[:k + 1])
+            if kind == "item":
+                tests.append(gast.UnaryOp(op=gast.Not(), operand=gast.Call(
+                    func=gast.Attribute(value=numpy, attr="isscalar", ctx=gast.Load()),
+                    args=[view], keywords=[])))
+            elif kind == "call" and step[0] in MAYBE_VIEWS:
+                tests.append(gast.Call(
+                    func=gast.Attribute(value=copy.deepcopy(numpy), attr="may_share_memory",
+                                        ctx=gast.Load()),
+                    args=[view, self.view(root, steps[:k])], keywords=[]))
+        test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
         return gast.If(test=test, body=[statement], orelse=[])
 
-    def in_place(self, name):
+    def in_place(self, name, points):
         """Does `name op= v` write into an object (an array or list) rather than rebind?"""
-        return self.kinds.get(name) not in ("scalar", "scalars")
+        objects = points.get(name, frozenset())
+        return self.kinds.get(name) not in ("scalar", "scalars") \
+            and not (objects and objects <= self.immutable)
 
     def shares(self, expr, points, s=None):
         """The objects the value of `expr` may be (or share memory with)."""
@@ -417,10 +487,19 @@ class _Walker:
             return frozenset() if expr.id in self.locals else \
                 frozenset({("global", expr.id)})
         new = frozenset({("site", id(expr))})
+        if self.immutable_value(expr, points):
+            self.immutable |= new
         if not _may_share_any(expr):
             return new
+        if isinstance(expr, gast.Subscript) and _surely_advanced(expr.slice):
+            return new                  # x[[2, 0]], x[x > 0]: a copy
         if isinstance(expr, (gast.Subscript, gast.Starred)):
-            return self.with_contents(self.shares(expr.value, points))
+            base = self.shares(expr.value, points)
+            kind = self.kinds.get(expr.value.id) if isinstance(expr.value, gast.Name) else None
+            if kind in ARRAY_KINDS:
+                return base             # a view of the same memory
+            items = self.with_contents(base) - base
+            return items if kind in CONTAINER_KINDS else base | items
         if isinstance(expr, gast.Attribute):
             if expr.attr in VALUE_ATTRIBUTES:
                 return new
@@ -439,12 +518,16 @@ class _Walker:
             func = expr.func
             word = func.attr if isinstance(func, gast.Attribute) else \
                 func.id if isinstance(func, gast.Name) else None
-            if self.user_call(expr) is None and word not in VIEW_CALLS:
+            choosing = isinstance(func, gast.Name) and word in CHOOSING_BUILTINS
+            if self.user_call(expr) is None and word not in VIEW_CALLS and not choosing:
                 return new              # other functions and methods compute a new value
             operands = list(expr.args) + [k.value for k in expr.keywords]
-            if isinstance(func, gast.Attribute):
-                operands.append(func.value)
             out = frozenset().union(*(self.shares(e, points) for e in operands))
+            if isinstance(func, gast.Attribute):
+                receiver = self.shares(func.value, points)
+                if word in ITEM_METHODS:          # d.get(k, v): an item of d, or v
+                    return self.with_contents(receiver) - receiver | out | new
+                out |= receiver
             return self.with_contents(out) | new
         return frozenset().union(*(self.shares(x, points) for x in gast.walk(expr)
                                    if isinstance(x, gast.Name)))
@@ -453,8 +536,42 @@ class _Walker:
         """The objects a loop over `iterable` may bind (rows of an array are views)."""
         return self.with_contents(self.shares(iterable, points))
 
+    def immutable_value(self, expr, points):
+        """Is the value of `expr` surely a number, a bool, a string or None (nothing can
+        write into it, so `v *= 2` rebinds `v`)?"""
+        if isinstance(expr, gast.Constant):
+            return not isinstance(expr.value, (list, dict, set))
+        if isinstance(expr, gast.Name):
+            objects = points.get(expr.id)
+            return bool(objects) and objects <= self.immutable
+        if isinstance(expr, gast.BinOp):
+            return self.immutable_value(expr.left, points) \
+                and self.immutable_value(expr.right, points)
+        if isinstance(expr, gast.UnaryOp):
+            return self.immutable_value(expr.operand, points)
+        if isinstance(expr, (gast.Compare, gast.BoolOp)):
+            parts = [expr.left] + list(expr.comparators) if isinstance(expr, gast.Compare) \
+                else list(expr.values)
+            return all(self.immutable_value(e, points) for e in parts)
+        if isinstance(expr, gast.IfExp):
+            return self.immutable_value(expr.body, points) \
+                and self.immutable_value(expr.orelse, points)
+        if isinstance(expr, gast.Call):
+            import builtins
+            import math
+            obj = self.parsed.resolve_expression(expr.func, self.locals)
+            if obj in (float, int, bool, len, round, str, math.floor, math.ceil) \
+                    or getattr(obj, "__module__", None) == "math" \
+                    or obj is getattr(math, getattr(obj, "__name__", ""), None):
+                return True
+            if obj in (abs, min, max, pow, sum, getattr(builtins, "divmod")):
+                return all(self.immutable_value(a, points) for a in expr.args) \
+                    and not expr.keywords
+        return False
+
     def hold(self, container, items):
         """Record that the objects `container` may hold the objects `items`."""
+        items = items - self.immutable           # (numbers are shared by no one)
         for c in container:
             self.contents[c] = self.contents.get(c, frozenset()) | items
 
@@ -486,17 +603,22 @@ class _Walker:
             func = call.func
             if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS \
                     and _base(func.value) in self.locals:
-                owner = self.shares(func.value, points)
+                owner = self.shares(func.value, points) - self.immutable
+                if owner and func.attr not in FOLLOWED_METHODS:
+                    self.unfollowed(call, f"`{_text(func)}(...)`")
                 self.write(_base(func.value), s, points, objects=owner)
                 for a in call.args:
                     self.hold(owner, self.shares(a, points))
             if isinstance(func, gast.Attribute) and func.attr in NUMPY_WRITERS and call.args \
-                    and _base(call.args[0]) in self.locals:
-                self.write(_base(call.args[0]), s, points)
+                    and self.parsed.resolve_expression(func.value, self.locals) is not None:
+                self.unfollowed(call, f"`{_text(func)}(...)`")
+                if _base(call.args[0]) in self.locals:
+                    self.write(_base(call.args[0]), s, points)
             for k in call.keywords:
                 if k.arg == "out":
-                    for name in _names(k.value):
-                        self.write(name, s, points, construct="an `out=` argument")
+                    self.unfollowed(call, "an `out=` argument")
+                    for name in _names(k.value) & self.locals:
+                        self.write(name, s, points)
             callee = self.user_call(call)
             if callee is not None:
                 written = writes_into_parameters(callee, self.seen)
@@ -511,6 +633,9 @@ class _Walker:
         statement `s`; raise if another name that is read later may see it."""
         if objects is None:
             objects = points.get(name, frozenset())
+        objects = objects - self.immutable
+        if not objects:
+            return                      # (a number: nothing is written)
         self.written.add(name)
         for p in self.params:
             if ("param", p) in objects:
@@ -519,16 +644,32 @@ class _Walker:
                     self.parameters_written.add(self.params.index(p))
         if not self.strict or getattr(s, SYNC, False):
             return
-        seeing = sorted(other for other, theirs in points.items()
-                        if isinstance(other, str) and (other != name or callee is not None)
-                        and self.kinds.get(other) != "scalar"      # numbers share nothing
-                        and theirs & objects and self.read_later(other, s))
-        if not seeing:
-            return
-        fix = None if construct or callee else self.fix(name, seeing, s, points)
-        if fix is None:
-            raise self.error(name, seeing[0], s, construct, callee)
-        self.fixes.setdefault(id(s), []).extend(fix)
+        affected = sorted(other for other, theirs in points.items()
+                          if isinstance(other, str)
+                          and self.kinds.get(other) != "scalar"    # numbers share nothing
+                          and self.with_contents(theirs) & objects)
+        seeing = [o for o in affected if (o != name or callee is not None)
+                  and self.read_later(o, s)]
+        if seeing:
+            fix = None if construct or callee else self.fix(name, seeing, s, points)
+            if fix is None:
+                raise self.error(name, seeing[0], s, construct, callee)
+            self.fixes.setdefault(id(s), []).extend(fix)
+        # Each name that shares the written memory gets a copy where it was bound, so
+        # that what the derivative reads of it (before the write too: the backward sweep
+        # reads values of earlier statements) is exactly its value; the fixes above say
+        # the rest.  A name bound so that no copy can be made must not be read at all.
+        for o in affected:
+            defs = points.get(("def", o), frozenset())
+            if "?" in defs:
+                if o != name and self.read_anywhere(o):
+                    raise self.error(name, o, s, construct, callee)
+                continue
+            self.copies |= defs
+
+    def read_anywhere(self, name):
+        return any(isinstance(x, gast.Name) and x.id == name and isinstance(x.ctx, gast.Load)
+                   for x in gast.walk(self.fn))
 
     def read_later(self, name, s):
         """Is `name` read by a statement after `s`, or anywhere in a loop around `s`?"""
@@ -541,6 +682,20 @@ class _Walker:
                 if isinstance(x, gast.Name) and x.id == name and isinstance(x.ctx, gast.Load):
                     return True
         return False
+
+    def unfollowed(self, call, what):
+        """Raise the located error for a call that writes into an object in a way the
+        transformers do not follow (they follow item assignment and `append`); a callee
+        (not strict) is only asked what it writes."""
+        if not self.strict:
+            return
+        filename, line, column, source_line = self.parsed.location(call)
+        raise AliasedWriteError(
+            f"{what}, which changes an object in place,",
+            "assign the result instead (`y = np.sort(y)`, `y = np.sin(x)`, "
+            "`ys = ys + [v]`); tangentlike follows writes made by item assignment "
+            "(`y[i] = v`), augmented assignment and `append`",
+            filename=filename, line=line, column=column, source_line=source_line)
 
     def error(self, name, other, s, construct, callee):
         filename, line, column, source_line = self.parsed.location(s)
@@ -565,6 +720,21 @@ def _own_nodes(node):
     return gast.walk(node)
 
 
+COPY = "tangentlike_copy"   # how fixed code names runtime.copy (api puts it in scope)
+
+
+def _copied(value):
+    """`tangentlike_copy(value)`: the same value in memory of its own (runtime.copy,
+    which copies arrays, lists and dicts and leaves numbers as they are)."""
+    return gast.Call(func=_load(COPY), args=[value], keywords=[])
+
+
+def _maybe(steps):
+    """Do `steps` hold one that makes a view only at run time (an item, a reshape)?"""
+    return any(kind == "item" or kind == "call" and step[0] in MAYBE_VIEWS
+               for kind, _, step in steps)
+
+
 def _load(name):
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
@@ -582,7 +752,7 @@ def _forgetting(points, name):
     from it (their root is no longer its object)."""
     out = dict(points)
     for key, records in points.items():
-        if isinstance(key, tuple) and records:
+        if isinstance(key, tuple) and key[0] == "view" and records:
             out[key] = frozenset(r for r in records
                                  if r[0] != name and name not in _step_names(r[1]))
     return out
@@ -604,6 +774,21 @@ def _merged(a, b):
     for k, v in b.items():
         out[k] = out.get(k, frozenset()) | v
     return out
+
+
+def _text(func):
+    parts = []
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    parts.append(func.id if isinstance(func, gast.Name) else "(...)")
+    return ".".join(reversed(parts))
+
+
+def _surely_advanced(index):
+    """An index that surely makes a copy: a list, a comparison (a mask), a NumPy array."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return any(isinstance(p, (gast.List, gast.ListComp, gast.Compare)) for p in parts)
 
 
 def _base(node):

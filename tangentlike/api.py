@@ -17,8 +17,8 @@ import weakref
 import gast
 import numpy
 
-from . import __version__, cache, calls, numpy_runtime, runtime
-from .aliases import check_writes, fixed
+from . import __version__, cache, calls, environment, numpy_runtime, runtime
+from .aliases import COPY, check_writes, fixed
 from .analyze import arg_kind
 from .check import check
 from .elementwise import blocks_elementwise, sums_elementwise
@@ -141,6 +141,9 @@ def generate_source(fn, wrt, kinds, optimize=True, form="joint"):
 def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     """(module source text, generated function names, callees) of the derivative of `fn`.
 
+    optimize=False: every optional rewrite off (the optimize stage, the gradient-only
+    form, in-place accumulation, named parts, releasing arrays; the callees' generated
+    code too); the mandatory passes (aliases, `guarded`, `owned`) stay.
     form "joint": one reverse-mode function `value_and_grad_<f>`; "split":
     `forward_<f>` and `backward_<f>` (for calls from other generated code);
     "joint-inline": "joint" with the user functions `fn` calls written out in it
@@ -151,7 +154,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     "grad-elementwise": for `fn` a sum of terms elementwise in its one `wrt` array
     (see `elementwise`), the gradient `grad_<f>` by one forward sweep seeded with ones.
     """
-    fixing = parsed is None             # (a parsed copy given: the one aliases.fixed made)
+    fixing = parsed is None     # (a parsed copy given: the one aliases.fixed made, whose
+    #                             writes reach no memory another name reads)
     parsed = parsed or parse_function(fn)
     if getattr(fn, "__globals__", {}).get("__name__") == "tangentlike_generated":
         parsed.node = _without_deletes(parsed.node)    # they only free memory
@@ -163,7 +167,7 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     normalized = normalize(parsed, namer, arrays, kinds, modules,
                            write_out_calls=form == "joint-inline",
                            reverse=form not in ("jvp", "hvp", "grad-elementwise"))
-    gradient_only = form == "grad"
+    gradient_only = form == "grad" and optimize
     form = "joint" if form in ("joint-inline", "grad") else form
     params = [a.id for a in normalized.args.posonlyargs + normalized.args.args
               + normalized.args.kwonlyargs]
@@ -173,8 +177,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     if form in ("jvp", "hvp", "grad-elementwise"):
         transformer = ForwardTransformer(parsed, normalized, wrt, kinds, namer, modules,
                                          result_kind)
-        facts = _check_aliases(parsed, transformer)
-        if facts is not None and facts.fixes and fixing:
+        facts = _check_aliases(parsed, transformer) if fixing else None
+        if facts is not None and (facts.fixes or facts.copies):
             return _generate(fn, wrt, kinds, optimize, form, fixed(parsed, facts))
         if form == "hvp":
             names = (namer.fresh(f"hvp_{base.removeprefix('value_and_grad_')}"),)
@@ -200,7 +204,7 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
             if form == "hvp":           # values folded into np.shape(...) need not be made
                 functions[0].body = shapes_from_operands(functions[0].body)
             functions[0].body = transformer.scalars_first(functions[0].body)
-        if arrays:                      # arrays no longer read are released at once
+        if arrays and optimize:         # arrays no longer read are released at once
             functions[0].body = release_dead_arrays(_with_named_parts(
                 functions[0], transformer, kinds, namer, modules), _array_names(
                 transformer, params, transformer.d))
@@ -221,8 +225,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     else:
         transformer = ReverseTransformer(parsed, normalized, wrt, kinds, namer, modules,
                                          result_kind)
-        facts = _check_aliases(parsed, transformer)
-        if facts is not None and facts.fixes and fixing:
+        facts = _check_aliases(parsed, transformer) if fixing else None
+        if facts is not None and (facts.fixes or facts.copies):
             return _generate(fn, wrt, kinds, optimize, form, fixed(parsed, facts))
         transformer.check_nans = form == "joint-checked"
         form = "joint" if form == "joint-checked" else form
@@ -247,13 +251,15 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
             names = (namer.fresh(f"value_and_grad_{base}"),)
             functions = [transformer.joint(names[0], run_optimizer)]
             what = "reverse mode"
-        if arrays:                      # arrays no longer read are released at once
+        if arrays and optimize:         # arrays no longer read are released at once
             arrays_named = _array_names(transformer, params, namer.adjoint)
             for function in functions:
                 function.body = release_dead_arrays(_with_named_parts(
                     function, transformer, kinds, namer, modules), arrays_named)
         trailer = _callee_bindings(transformer)
         callees = [(c.function, c.wrt, c.kinds, "split") for c in transformer.callees.values()]
+    if not optimize:
+        _unoptimized_callees(functions + trailer)
     derivatives = namer.derivatives()
     scalars = {d for d, x in derivatives.items() if transformer.kind.get(x) == "scalar"}
     fresh = {c.backward for c in transformer.callees.values()} if form == "split" \
@@ -270,12 +276,24 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     return emit(functions, modules.imports, doc, trailer), names, callees
 
 
+# runtime helpers that generate the code of the functions generated code calls
+_CALLEE_HELPERS = {"_tl.split", "_tl.jvp_function", "_tl.split_method", "_tl.jvp_method"}
+
+
+def _unoptimized_callees(nodes):
+    """Pass `optimize=False` to every helper in `nodes` that generates a callee's code, so
+    that it is made with every optional rewrite off as well."""
+    for call in (x for node in nodes for x in gast.walk(node) if isinstance(x, gast.Call)):
+        if dotted_text(call.func) in _CALLEE_HELPERS:
+            call.keywords.append(gast.keyword(arg="optimize", value=n.const(False)))
+
+
 def _check_aliases(parsed, transformer):
     """The AliasFacts of the user's function: AliasedWriteError where it writes into
     memory another of its names still reads and no assignment can say so (aliases.py).
     None for generated code, which ownership.py made safe."""
     if getattr(parsed.fn, "__globals__", {}).get("__name__") != "tangentlike_generated":
-        return check_writes(parsed, transformer.kind)
+        return check_writes(parsed, transformer.kind, transformer.arg_kinds)
     return None
 
 
@@ -323,7 +341,8 @@ def _gradient_only(body, transformer):
                and not dotted_text(c.func).startswith(("_tl.", "_ntl.", "np.shape"))
                for c in gast.walk(s.value)):
             effects |= targets
-    return without_dead_stores(body[:-1], live, assigned - effects) + [ret]
+    return without_dead_stores(body[:-1], live, assigned - effects,
+                               lambda call: transformer.rule_of(call.func) is not None) + [ret]
 
 
 def _seeded_with_one(function):
@@ -331,6 +350,11 @@ def _seeded_with_one(function):
     nothing passes: the number 1.0 stands in its place, and is folded away."""
     seed = function.args.args.pop().id
     function.args.defaults.pop()
+    if seed in n.stored_names(function.body):
+        # set again once used (`bs = 0.0` for `s = y; s = y; return s`): a local from the
+        # start, not a number in place of reads that may follow such an assignment
+        function.body.insert(0, n.assign(seed, n.const(1.0)))
+        return
     # only statements that read the seed: `t = x * 1.0` of the user's stays a copy of x
     function.body = [simplified([replace_name(s, seed, n.const(1.0))])[0]
                      if seed in n.names_read(s) else s for s in function.body]
@@ -357,12 +381,13 @@ def _tangent_of_gradient_only(body):
     return _reduced_to(body[:-1], gast.Return(value=wanted))
 
 
-def _reduced_to(stmts, returned):
-    """`stmts` optimized down to what the statement `returned` reads, then `returned`."""
+def _reduced_to(stmts, returned, pure_call=None):
+    """`stmts` optimized down to what the statement `returned` reads, then `returned`
+    (`pure_call`: see `optimize_backward`)."""
     live = {x.id for x in gast.walk(returned) if isinstance(x, gast.Name)}
     removable = {x.id for s in stmts for x in gast.walk(s)
                  if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-    return optimize_backward(stmts, live, removable) + [returned]
+    return optimize_backward(stmts, live, removable, pure_call) + [returned]
 
 
 def _seeded_with_ones(function, param, transformer):
@@ -385,16 +410,33 @@ def _seeded_with_ones(function, param, transformer):
     returned = replace_name(n.set_line(gast.Return(value=terms), n.line_of(body[-1])),
                             tangent, n.const(1.0))
     body = [replace_name(s, tangent, n.const(1.0)) for s in body[:-1]]
-    body = _reduced_to(body, returned)
+    body = _reduced_to(body, returned,
+                       lambda call: transformer.rule_of(call.func) is not None)
     terms = body[-1].value
     if isinstance(terms, gast.Name) and len(body) > 1 and isinstance(body[-2], gast.Assign) \
             and [t.id for t in body[-2].targets if isinstance(t, gast.Name)] == [terms.id]:
         terms = body.pop(-2).value                   # dterms = ...; return dterms
-    if isinstance(terms, gast.Name) and terms.id in {a.id for a in function.args.args}:
-        terms = n.call(gast.Attribute(value=terms, attr="copy", ctx=gast.Load()))
-        # (sum(x * c): the gradient is c, which must not be the caller's own array)
-    body[-1].value = _summed_down(terms, param, transformer.inliner.modules)
+    modules = transformer.inliner.modules
+    summed = body[-1].value = _summed_down(terms, param, modules)
+    if not _new_value(summed.args[0], transformer):
+        # sum(x * c[0]): the gradient is c[0], which must not be a view of the caller's c
+        # (summing down returns an operand of the right shape as it is)
+        params = function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+        body[-1].value = n.call(f"{modules.name_for(runtime)}.unshared", summed,
+                                *[n.name(p.id) for p in params])
     function.body = body
+
+
+def _new_value(expr, transformer):
+    """Whether `expr` surely makes a new value: arithmetic, or a NumPy ufunc (of a new
+    value, for `broadcast_like`, which returns its operand when it has the shape)."""
+    if isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Constant, gast.Compare)):
+        return True
+    if not isinstance(expr, gast.Call) or any(k.arg == "out" for k in expr.keywords):
+        return False
+    if dotted_text(expr.func).endswith(".broadcast_like") and expr.args:
+        return _new_value(expr.args[0], transformer)
+    return isinstance(transformer.callee(expr.func), numpy.ufunc)
 
 
 def _blocked_arrays(parsed, kinds, function):
@@ -525,19 +567,23 @@ def _optimizer(transformer, namer, in_place=()):
     `in_place`: the array parameters whose adjoints are accumulated in place where that
     is surely right (`optimize.accumulated_in_place`; none in code that will be
     differentiated again)."""
+    def pure(call):
+        """A call with a rule writes none of its arguments."""
+        return transformer.rule_of(call.func) is not None
+
     def run(stmts, grads):
         live = {x.id for g in grads for x in gast.walk(g) if isinstance(x, gast.Name)}
         assigned = {x.id for s in stmts for x in gast.walk(s)
                     if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-        stmts = optimize_backward(stmts, live, assigned - set(transformer.locals))
+        stmts = optimize_backward(stmts, live, assigned - set(transformer.locals), pure)
         if not in_place:
             return stmts
         stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place)
-        stmts = without_dead_stores(stmts, live, transformer.one_shapes)  # shapes unread now
+        stmts = without_dead_stores(stmts, live, transformer.one_shapes,  # shapes unread now
+                                    pure)
         return summed_in_place(stmts, [namer.adjoint(p) for p in in_place])
-    run.primal = lambda primal, backward: optimize_primal(
-        primal, namer.temporaries, backward,
-        lambda call: transformer.rule_of(call.func) is not None)
+    run.primal = lambda primal, backward: optimize_primal(primal, namer.temporaries,
+                                                          backward, pure)
     return run
 
 
@@ -595,9 +641,10 @@ class _Loading:
         return tuple(self.scope[name_] for name_ in self.names)
 
 
-def _load(fn, wrt, kinds, form):
+def _load(fn, wrt, kinds, form, optimize=True):
     """The generated functions for (fn, wrt, kinds): from memory, disk, or the pipeline."""
-    key = (form, fn, tuple(wrt), tuple(kinds.items()), registry.version())
+    key = (form, fn, tuple(wrt), tuple(kinds.items()), registry.version(), optimize,
+           environment.identity(fn))
     hit = _memo.get(key)
     if hit is not None:
         if isinstance(hit, _Loading):
@@ -607,15 +654,17 @@ def _load(fn, wrt, kinds, form):
         _source_text(callee) for callee in _written_out_callees(fn, form == "joint-inline"))
     disk_key = cache.make_key(form, __version__,
                               getattr(fn, "__module__", "") or "", fn.__qualname__, source_text,
-                              tuple(wrt), key[3], registry.fingerprint(), _code_fingerprint())
+                              tuple(wrt), key[3], registry.fingerprint(), _code_fingerprint(),
+                              optimize, key[6])
     text = cache.read_entry(disk_key)
     if text is None:
-        text, names = _transform(fn, wrt, kinds, form)
+        text, names = _transform(fn, wrt, kinds, form, optimize)
         path = cache.write_entry(disk_key, text)
     else:
         names = _generated_names(text)
         path = cache.entry_path(disk_key)
-    loading = _Loading(dict(parse_namespace(fn)), names)
+    # (code that aliases.fixed rewrote copies values under the name aliases.COPY)
+    loading = _Loading({**parse_namespace(fn), COPY: runtime.copy}, names)
     _memo[key] = loading
     try:
         cache.load_module(path, text, loading.scope)
@@ -627,22 +676,22 @@ def _load(fn, wrt, kinds, form):
     return functions
 
 
-def split_pair(fn, wrt, kinds):
+def split_pair(fn, wrt, kinds, optimize=True):
     """(forward, backward) sweeps of `fn` for calls from generated code."""
     params = list(_signature(fn).parameters)
-    return _load(fn, tuple(wrt), dict(zip(params, kinds)), "split")
+    return _load(fn, tuple(wrt), dict(zip(params, kinds)), "split", optimize)
 
 
-def jvp_pair(fn, wrt, kinds):
+def jvp_pair(fn, wrt, kinds, optimize=True):
     """The forward-mode function `jvp_<f>` of `fn` for calls from generated code."""
     params = list(_signature(fn).parameters)
-    return _load(fn, tuple(wrt), dict(zip(params, kinds)), "jvp")[0]
+    return _load(fn, tuple(wrt), dict(zip(params, kinds)), "jvp", optimize)[0]
 
 
-def _transform(fn, wrt, kinds, form):
+def _transform(fn, wrt, kinds, form, optimize=True):
     _stats["transforms"] += 1
     try:
-        return generate_source(fn, wrt, kinds, form=form)
+        return generate_source(fn, wrt, kinds, optimize, form)
     except TangentlikeError:
         raise
     except RecursionError:
@@ -713,14 +762,17 @@ class _Gradient:
     """Calls the generated adjoint of `fn`, specialized on argument kinds.
 
     The fast path (positional arguments only) costs a tuple of kinds and a dict
-    lookup; anything else goes through `inspect.Signature.bind` first.
+    lookup; anything else goes through `inspect.Signature.bind` first.  With
+    optimize=False the code is generated with every optional rewrite off.
     """
 
-    def __init__(self, fn, wrt, single, check_nans=False, gradient_only=False):
+    def __init__(self, fn, wrt, single, check_nans=False, gradient_only=False,
+                 optimize=True):
         self.fn, self.wrt, self.single = fn, wrt, single
         self.check_nans = check_nans
+        self.optimize = optimize
         self.form = "joint-checked" if check_nans else "joint"
-        self.gradient_only = gradient_only and not check_nans
+        self.gradient_only = gradient_only and not check_nans and optimize
         self.signature = _signature(fn)
         self.params = list(self.signature.parameters)
         self.positions = [self.params.index(w) for w in wrt]
@@ -729,6 +781,7 @@ class _Gradient:
         self.gradient_only_by_type = {}   # the same, for `gradient`'s shortcut
         self.last_kinds = None
         self.version = registry.version()   # of the rules the entries above were made with
+        self.watch = environment.Watch(fn)   # ... and the callables the function reads
 
     def arguments(self, args, kwargs):
         if kwargs or len(args) != len(self.params):
@@ -738,9 +791,11 @@ class _Gradient:
         return args
 
     def current(self):
-        """Forget what was generated before a rule was registered or replaced."""
-        if self.version != registry.version():
+        """Forget what was generated before a rule was registered or replaced, or before
+        a callable or module the function reads was rebound."""
+        if self.version != registry.version() or self.watch.changed():
             self.version = registry.version()
+            self.watch = environment.Watch(self.fn)
             self.specialized.clear()
             self.by_type.clear()
             self.gradient_only_by_type.clear()
@@ -751,9 +806,11 @@ class _Gradient:
         known = self.by_type.get(types)
         if known is not None:
             compiled, self.last_kinds = known
+            self.watch.refresh(compiled.__globals__)       # globals are read live
             return compiled
         kinds = tuple(map(arg_kind, args))
         compiled = self.generated_for(kinds, args)
+        self.watch.refresh(compiled.__globals__)
         if _KIND_BY_TYPE.issuperset(types):
             self.by_type[types] = (compiled, kinds)
             if compiled.__name__.startswith("grad_") and len(args) == len(self.params) \
@@ -770,7 +827,7 @@ class _Gradient:
             for form in forms:
                 try:
                     compiled = _load(self.fn, self.wrt, dict(zip(self.params, kinds)),
-                                     form)[0]
+                                     form, self.optimize)[0]
                     break
                 except TangentlikeError:
                     if form == forms[-1]:
@@ -785,7 +842,8 @@ class _Gradient:
         Only the gradient wanted, of array code: a function that need not compute the
         value where nothing else needs it ("grad"; scalar code shares value_and_grad's),
         or, for a sum of terms elementwise in the one array `wrt`, one forward sweep
-        ("grad-elementwise", falling back to "grad" where forward mode cannot go)."""
+        ("grad-elementwise", falling back to "grad" where forward mode cannot go).
+        With optimize=False, value_and_grad's form only."""
         if not (self.gradient_only and "array" in kinds):
             return [self.form]
         return ["grad-elementwise", "grad"] if self._sums_elementwise(kinds) else ["grad"]
@@ -807,6 +865,7 @@ class _Gradient:
         if known is None:
             return self.value_and_grad(args, kwargs)[1]
         compiled, self.last_kinds = known
+        self.watch.refresh(compiled.__globals__)
         try:
             grads = compiled(*args)
         except Exception as exc:
@@ -922,8 +981,10 @@ def _require_scalar(fn, value):
         f"For non-scalar outputs use tl.vjp(f, *args), a vector-Jacobian product.")
 
 
-def value_and_grad(f, wrt=0, check_nans=False):
+def value_and_grad(f, wrt=0, check_nans=False, optimize=True):
     """A function returning `(f(*args), gradient of f with respect to wrt)`.
+
+    `optimize=False` turns every optional rewrite off (see `grad`).
 
     >>> import math, tangentlike as tl
     >>> def f(x):
@@ -933,15 +994,16 @@ def value_and_grad(f, wrt=0, check_nans=False):
     """
     fn = _unwrap(f)
     names, single = wrt_names(fn, wrt)
-    gradient = _Gradient(fn, names, single, check_nans)
+    gradient = _Gradient(fn, names, single, check_nans, optimize=optimize)
 
     @functools.wraps(fn)
     def value_and_grad_fn(*args, **kwargs):
         return gradient.value_and_grad(args, kwargs)
+    value_and_grad_fn.__tangentlike_optimize__ = optimize
     return _mark(value_and_grad_fn, "value_and_grad", fn, names, single)
 
 
-def grad(f, wrt=0, check_nans=False):
+def grad(f, wrt=0, check_nans=False, optimize=True):
     """A function returning the gradient of scalar-valued `f` with respect to `wrt`.
 
     `wrt` is a parameter position, a parameter name, or a tuple of them (then
@@ -958,25 +1020,43 @@ def grad(f, wrt=0, check_nans=False):
     derivatives, through Hessian-vector products): `tl.grad(tl.grad(f))`.
     With `check_nans=True` every adjoint block of the backward sweep is checked:
     a NaN or an infinity raises NonFiniteError naming the user's line.
+    With `optimize=False` every optional rewrite is off (the optimize stage, the
+    gradient-only and elementwise forms, blocks, in-place accumulation, named parts,
+    releasing arrays early), in the functions `f` calls too: the result must be the
+    same, so a difference points at a rewrite.  The passes that make the code right
+    (aliasing, ownership, zero guards) stay.
     """
     derivative = getattr(f, "__tangentlike_derivative__", None)
     if derivative is not None and derivative[0] in ("grad", "grad of grad"):
+        _require_optimized(f, optimize)
         from .higher import grad_of_gradient
         return grad_of_gradient(f, wrt)
     fn = _unwrap(f)
     names, single = wrt_names(fn, wrt)
-    gradient = _Gradient(fn, names, single, check_nans, gradient_only=True)
+    gradient = _Gradient(fn, names, single, check_nans, gradient_only=True,
+                         optimize=optimize)
 
     @functools.wraps(fn)
     def grad_fn(*args, **kwargs):
         return gradient.gradient(args, kwargs)
+    grad_fn.__tangentlike_optimize__ = optimize
     return _mark(grad_fn, "grad", fn, names, single)
 
 
-def vjp(f, *primals):
+def _require_optimized(derivative, optimize):
+    """Derivatives of derivatives are made with the optimize stage: say so rather than
+    ignore an `optimize=False` given for them or for the inner derivative."""
+    if not (optimize and getattr(derivative, "__tangentlike_optimize__", True)):
+        raise TangentlikeError(
+            "optimize=False applies to first derivatives (grad, value_and_grad, vjp, jvp "
+            "of a Python function); a derivative of a derivative is always optimized")
+
+
+def vjp(f, *primals, optimize=True):
     """`(f(*primals), pullback)`; `pullback(cotangent)` gives one adjoint per primal.
 
-    Primals that are ints, bools, strings or None get `None`.
+    Primals that are ints, bools, strings or None get `None`.  `optimize=False` turns
+    every optional rewrite off (see `grad`).
 
     >>> import tangentlike as tl
     >>> def f(x, y):
@@ -990,7 +1070,8 @@ def vjp(f, *primals):
     params = list(_signature(fn).parameters)
     positions = [k for k, v in enumerate(primals)
                  if not isinstance(v, (bool, int, str)) and v is not None]
-    gradient = _Gradient(fn, tuple(params[k] for k in positions), False) if positions else None
+    gradient = _Gradient(fn, tuple(params[k] for k in positions), False,
+                         optimize=optimize) if positions else None
 
     def pullback(cotangent):
         _check_cotangent(out, cotangent)
@@ -1003,7 +1084,7 @@ def vjp(f, *primals):
     return out, pullback
 
 
-def jvp(f, primals, tangents):
+def jvp(f, primals, tangents, optimize=True):
     """`(f(*primals), tangent of the output)` in forward mode: the Jacobian of `f`
     at `primals` applied to `tangents` (one per primal; those of int, bool and str
     primals are ignored).
@@ -1015,10 +1096,12 @@ def jvp(f, primals, tangents):
     (0.0, 2.0)
 
     For `f` a gradient made by `tl.grad`, the tangent of the gradient is a
-    Hessian-vector product (forward over reverse).
+    Hessian-vector product (forward over reverse).  `optimize=False` turns every
+    optional rewrite off (see `grad`).
     """
     derivative = getattr(f, "__tangentlike_derivative__", None)
     if derivative is not None and derivative[0] == "grad":
+        _require_optimized(f, optimize)
         from .higher import jvp_of_gradient
         return jvp_of_gradient(f, tuple(primals), tuple(tangents))
     fn = _unwrap(f)
@@ -1040,7 +1123,7 @@ def jvp(f, primals, tangents):
                                f"none was given for {', '.join(missing)}")
     arguments = primals + tuple(p.default for p in rest)     # jvp_f takes every parameter
     kinds = {p: arg_kind(v) for p, v in zip(params, arguments)}
-    compiled = _load(fn, wrt, kinds, "jvp")[0]
+    compiled = _load(fn, wrt, kinds, "jvp", optimize)[0]
     tangents = [shaped_like(tangents[k], primals[k]) for k in positions]
     try:
         return compiled(*arguments, *tangents)
@@ -1083,9 +1166,10 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     """The generated source of `f`'s derivative.
 
     mode: "reverse" or "forward"; args: example arguments the code is specialized
-    for (default: the last call's, else floats); optimize=False shows the code
-    before the optimize stage; include_callees appends the generated code of the
-    user functions it calls (their forward/backward sweeps or tangent functions).
+    for (default: the last call's, else floats); optimize=False shows the code with
+    every optional rewrite off (what `grad(f, optimize=False)` runs; so does a
+    derivative made with optimize=False); include_callees appends the generated code
+    of the user functions it calls (their forward/backward sweeps or tangent functions).
     For `f` a gradient made by `tl.grad(g, wrt)`, the code it runs for `args`
     (`wrt` and `mode` are `f`'s own): for arrays, the gradient only, which for a sum of
     terms elementwise in one array is a forward sweep.  For `f` a gradient of a
@@ -1099,9 +1183,12 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
         from .higher import nested_gradient_source
         return GeneratedSource(nested_gradient_source(f, args))
     gradient = None
+    optimize = optimize and getattr(f, "__tangentlike_optimize__", True)
+    if isinstance(f, Differentiable):
+        optimize = optimize and f._gradient.optimize
     if derivative is not None and derivative[0] == "grad":
         _, fn, names, single = derivative
-        gradient = _Gradient(fn, names, single, gradient_only=True)
+        gradient = _Gradient(fn, names, single, gradient_only=True, optimize=optimize)
     else:
         fn = _unwrap(f)
         names, _ = wrt_names(fn, wrt)
@@ -1154,10 +1241,10 @@ class GeneratedSource(str):
 class Differentiable:
     """What `@differentiate` returns: the function, plus `.grad`, `.value_and_grad`, `.source`."""
 
-    def __init__(self, fn, wrt=0):
+    def __init__(self, fn, wrt=0, optimize=True):
         self.fn = fn
         self.wrt = wrt
-        self._gradient = _Gradient(fn, *wrt_names(fn, wrt))
+        self._gradient = _Gradient(fn, *wrt_names(fn, wrt), optimize=optimize)
         functools.update_wrapper(self, fn)
 
     @property
@@ -1247,8 +1334,9 @@ def stop_gradient(x):
 registry.nondifferentiable(stop_gradient, grad, value_and_grad)
 
 
-def differentiate(fn=None, *, wrt=0):
-    """Decorator: `@differentiate` or `@differentiate(wrt="x")` / `(wrt=(0, "y"))`."""
+def differentiate(fn=None, *, wrt=0, optimize=True):
+    """Decorator: `@differentiate` or `@differentiate(wrt="x")` / `(wrt=(0, "y"))`;
+    `@differentiate(optimize=False)` turns every optional rewrite off (see `grad`)."""
     if fn is None:
-        return lambda f: Differentiable(f, wrt)
-    return Differentiable(fn, wrt)
+        return lambda f: Differentiable(f, wrt, optimize)
+    return Differentiable(fn, wrt, optimize)

@@ -80,7 +80,8 @@ def _writes_seen_elsewhere(parsed):
     """Does the function write into an object that another of its names reads (`t = x;
     t *= 2` changes x)?  This walk follows values, not memory (aliases.py does)."""
     try:
-        return bool(check_writes(parsed).fixes)
+        facts = check_writes(parsed)
+        return bool(facts.fixes or facts.copies)
     except AliasedWriteError:
         return True
 

@@ -20,6 +20,7 @@ import gast
 
 from . import analyze
 from . import nodes as n
+from . import runtime
 from .calls import FunctionView
 from .inline import Inliner
 from .reverse import _OPERATORS, _is_leaf
@@ -219,7 +220,8 @@ class ForwardTransformer(FunctionView):
 
     # -- lists used as stacks (the tape of generated reverse-mode code) ------------------
     def mirrored_pops(self, s):
-        """`dxs.pop()` for each `xs.pop()` in `s` whose value gets no tangent of its own."""
+        """`dxs.pop()` for each `xs.pop()` in `s` whose value gets no tangent of its own;
+        likewise `_tl.extract(db, i)` for `_tl.extract(b, i)`, which zeroes `b[i]`."""
         if isinstance(s, (gast.For, gast.While)):
             return []
         target, _ = analyze.target_and_value(s)
@@ -228,7 +230,7 @@ class ForwardTransformer(FunctionView):
         part = s.test if isinstance(s, gast.If) else s
         out = []
         for call in (x for x in gast.walk(part) if isinstance(x, gast.Call)):
-            stack = _popped_stack(call)
+            stack = _popped_stack(call) or self.emptied_adjoint(call)
             if stack is not None and stack in self.active:
                 mirror = copy.deepcopy(call)
                 if isinstance(mirror.func, gast.Attribute) and mirror.func.attr == "pop":
@@ -237,6 +239,14 @@ class ForwardTransformer(FunctionView):
                     mirror.args[0] = n.name(self.d(stack))
                 out.append(n.expr_stmt(mirror, n.line_of(s)))
         return out
+
+    def emptied_adjoint(self, call):
+        """The adjoint `_tl.extract(b, i)` or `_tl.pop_last(b)` takes a part out of, else
+        None: the call updates it in place even where its value is not used."""
+        if call.args and n.is_name(call.args[0]) \
+                and self.callee(call.func) in (runtime.extract, runtime.pop_last):
+            return call.args[0].id
+        return None
 
     def restored_tangent(self, s):
         """`_tl.restore_item(dx, i, dv)` beside `_tl.restore_item(x, i, v)`."""

@@ -344,8 +344,12 @@ class _Desugar:
 
     # -- assignments ---------------------------------------------------------
     def stmt_AugAssign(self, s, line):
-        value = n.binop(n.load(s.target), s.op, s.value)
-        return self.assign_to(s.target, value, line)
+        target, out = s.target, []
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            base, index = self.subscript_parts(target, out, line)    # evaluated once
+            target = gast.Subscript(value=base, slice=index, ctx=gast.Store())
+        value = n.binop(n.load(target), s.op, s.value)
+        return out + self.assign_to(target, value, line)
 
     def stmt_AnnAssign(self, s, line):
         if s.value is None:
@@ -674,19 +678,30 @@ class _Desugar:
         return n.name(temp)
 
     def subscript_parts(self, e, out, line):
+        """The base (a name) and the index of subscript `e`.  An index that is not plain
+        (a mask `x > 0.5`, a call) is computed once, into a temporary that both sweeps
+        read: evaluated again, it would see what a write through it changed."""
         base = self.expr(e.value, out, line)
         if not isinstance(base, gast.Name):
             base = self.hoist(base, out, line)
         index = e.slice
-        if isinstance(index, gast.Slice):            # a slice is not a value: its bounds are
-            for field in ("lower", "upper", "step"):
-                bound = getattr(index, field)
-                if bound is not None and any(isinstance(x, gast.Call) for x in gast.walk(bound)):
-                    setattr(index, field, self.hoist(self.expr(bound, out, line, top=True),
-                                                     out, line))
-        elif any(isinstance(x, gast.Call) for x in gast.walk(index)):
-            index = self.hoist(self.expr(index, out, line, top=True), out, line)
+        if isinstance(index, gast.Tuple):
+            index.elts = [self.index_part(x, out, line) for x in index.elts]
+        else:
+            index = self.index_part(index, out, line)
         return base, index
+
+    def index_part(self, part, out, line):
+        if isinstance(part, gast.Slice):             # a slice is not a value: its bounds are
+            for field in ("lower", "upper", "step"):
+                bound = getattr(part, field)
+                if bound is not None and not _plain_index(bound):
+                    setattr(part, field, self.hoist(self.expr(bound, out, line, top=True),
+                                                    out, line))
+            return part
+        if _plain_index(part):
+            return part
+        return self.hoist(self.expr(part, out, line, top=True), out, line)
 
     def is_mapping_get(self, call):
         """`d.get(key)` or `d.get(key, default)` with `d` a dict: a module-level dict, a
@@ -1142,6 +1157,16 @@ def _outside_definitions(body):
         yield node
         stack.extend(x for x in reversed(list(gast.iter_child_nodes(node)))
                      if not _is_definition(x))
+
+
+def _plain_index(e):
+    """An index (or slice bound) of names and literals, combined by arithmetic, items and
+    attributes: `i + 1`, `idx[k]`, `m.T`.  What it reads is restored by the tape, so the
+    backward sweep may evaluate it again; a comparison or a call is named instead."""
+    return all(isinstance(x, (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Tuple,
+                              gast.List, gast.Subscript, gast.Slice, gast.Attribute,
+                              gast.expr_context, gast.operator, gast.unaryop))
+               for x in gast.walk(e))
 
 
 def _is_boolean(e):

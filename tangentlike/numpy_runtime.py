@@ -21,6 +21,9 @@ import numpy as np
 
 from . import runtime as _tl
 
+# The helpers below that write into their first argument (as runtime.py declares its own).
+UPDATES_FIRST_ARGUMENT = frozenset({"add_at", "subtract_at"})
+
 
 def _is_array(x):
     return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (float, int))
@@ -198,10 +201,11 @@ def spread(g, shape, x):
 
 
 def add_at(b, x, index, g, shape=None):
-    """`b` (the adjoint of array `x`) with `g` added at `x[index]`, a basic index (ints,
-    slices, `...`, None), after summing `g` down to that part's shape (after spreading
-    it to `shape`, when it stands for an array of that shape: see `spread`).  `b` is
-    updated in place unless it is the zero sentinel (a zero array is made) or read-only."""
+    """`b` (the adjoint of array `x`) with `g` added at `x[index]`, after summing `g`
+    down to that part's shape (after spreading it to `shape`, when it stands for an
+    array of that shape: see `spread`).  An advanced index (a boolean mask, arrays or
+    lists of ints) adds up the contributions of repeated positions.  `b` is updated in
+    place unless it is the zero sentinel (a zero array is made) or read-only."""
     return _accumulate_at(b, x, index, g, shape, False)
 
 
@@ -220,7 +224,7 @@ def _accumulate_at(b, x, index, g, shape, subtract):
         if (g.__class__ is float or g.__class__ is int) and g == 0:
             return b
         part = b[index]
-        if part.__class__ is np.ndarray:
+        if part.__class__ is np.ndarray and _selects_view(index):
             if shape is not None and part.shape != shape:
                 g = spread(g, shape, part)
             elif g.__class__ is np.ndarray and g.shape != part.shape:
@@ -239,8 +243,20 @@ def _accumulate_at(b, x, index, g, shape, subtract):
             return b
         part = b[index]
     g = spread(g, shape, part) if shape is not None else sum_like(g, part)
+    if b.__class__ is np.ndarray and not _selects_view(index):
+        (np.subtract if subtract else np.add).at(b, index, g)    # b[index] is a copy
+        return b
     b[index] = part - g if subtract else part + g
     return b
+
+
+def _selects_view(index):
+    """True for a basic index (ints, slices, `...`, None, or a tuple of them): the part
+    of an array it selects is a view, or a number."""
+    if index.__class__ is tuple:
+        return all(_selects_view(i) for i in index)
+    return index is None or index is Ellipsis or index.__class__ is slice \
+        or isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_))
 
 
 def _writable(b):

@@ -16,6 +16,18 @@ changing what is computed:
 - over arrays, a part of an argument read more than once (`x[:-1]`) is taken once
   and named (`named_repeated_parts`), and arrays are released after their last use
   (`release_dead_arrays`).
+
+Every pass that moves, folds or drops code respects what the code writes (`_written`:
+a name bound, an item or attribute of it assigned, `x[...] = _pop()`, an update in
+place by a runtime helper such as `_tl.restore_item`, `_tl.extract`, `_ntl.add_at`,
+by `xs.append(v)` or `xs.pop()`, or by a call given the name that is not known to
+write nothing):
+- a read of a name, or of an item of it, never moves across a statement that may
+  write that name;
+- an expression that may write is not moved at all (nor one that reads the tape);
+- no read is replaced by another name (or folded expression) where the statement
+  writes through it (`t = u; _tl.extract(t, 1)` keeps `t`: `u` is not written);
+- a statement is dropped only when what it writes is its own dead target.
 """
 
 import copy
@@ -23,16 +35,22 @@ import copy
 import gast
 
 from . import nodes as n
+from . import numpy_runtime, runtime
 
-_IMPURE_CALLS = {"_pop", "_tl.extract", "_tl.pop_last"}
+# the runtime modules as generated code names them while it is optimized (naming.py's
+# GENERATED_NAMES), with their helpers that write into their first argument
+_UPDATING_HELPERS = {"_tl": runtime.UPDATES_FIRST_ARGUMENT,
+                     "_ntl": numpy_runtime.UPDATES_FIRST_ARGUMENT}
 
 
-def optimize_backward(stmts, live_out, removable):
-    """Optimized copy of `stmts`; `removable` are the names DCE may delete stores to."""
+def optimize_backward(stmts, live_out, removable, pure_call=None):
+    """Optimized copy of `stmts`; `removable` are the names DCE may delete stores to.
+    `pure_call(call)`: whether a call writes none of its arguments (a call with a rule);
+    other calls are taken to write every name they are given."""
     stmts, _ = _zero_pass(stmts, frozenset(), rewrite=True)
-    stmts, _ = _dce(stmts, set(live_out), removable, rewrite=True)
-    stmts = _inline_single_use(stmts, _load_counts(stmts), removable)
-    stmts = _propagate_copies(stmts, _load_counts(stmts), removable)
+    stmts, _ = _dce(stmts, set(live_out), removable, rewrite=True, pure_call=pure_call)
+    stmts = _inline_single_use(stmts, _load_counts(stmts), removable, pure_call=pure_call)
+    stmts = _propagate_copies(stmts, _load_counts(stmts), removable, pure_call)
     return _drop_orphan_comments(simplified(stmts))
 
 
@@ -41,10 +59,11 @@ def simplified(stmts):
     return [_Simplify().visit(s) for s in stmts]
 
 
-def without_dead_stores(stmts, live_out, removable):
+def without_dead_stores(stmts, live_out, removable, pure_call=None):
     """`stmts` less the assignments to `removable` names nothing reads before the end
     (where `live_out` are read); statements with effects stay."""
-    return _drop_orphan_comments(_dce(stmts, set(live_out), removable, rewrite=True)[0])
+    return _drop_orphan_comments(_dce(stmts, set(live_out), removable, rewrite=True,
+                                      pure_call=pure_call)[0])
 
 
 def optimize_primal(stmts, temporaries, backward, pure_call=None):
@@ -70,7 +89,8 @@ def _load_counts(stmts):
 
 
 def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=None):
-    """`t = e; ... y = f(t)` -> `... y = f(e)` for a temporary read exactly once."""
+    """`t = e; ... y = f(t)` -> `... y = f(e)` for a temporary read exactly once, where
+    nothing between writes what `e` reads (see the module's contract)."""
     out = []
     for s in stmts:
         for field in ("body", "orelse"):
@@ -83,32 +103,47 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=
         s = out[k]
         if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and s.targets[0].id in removable and counts.get(s.targets[0].id) == 1
-                and _pure(s.value)):
+                and _pure(s.value) and not _written(s.value, pure_call)):
             temp, reads = s.targets[0].id, _reads(s.value)
+            # a call moves next to its use only, unless it is pure (primal sweeps)
+            stays = adjacent_only and any(
+                isinstance(x, gast.Call) and not (pure_call and pure_call(x))
+                for x in gast.walk(s.value))
             for j in range(k + 1, len(out)):
                 later = out[j]
                 simple = isinstance(later, (gast.Assign, gast.Expr))
-                if simple and temp in _reads(later.value if simple else later):
-                    later.value = replace_name(later.value, temp, s.value)
-                    del out[k]
-                    k -= 1
+                if simple and temp in _reads(later.value):
+                    if _inlines_into(later.value, temp, s.value, pure_call):
+                        later.value = replace_name(later.value, temp, s.value)
+                        del out[k]
+                        k -= 1
                     break
-                if not simple or n.stored_names([later]) & (reads | {temp}):
-                    break
-                if adjacent_only and any(isinstance(x, gast.Call) and not (
-                        pure_call and pure_call(x)) for x in gast.walk(s.value)):
+                if not simple or stays or _written(later, pure_call) & (reads | {temp}):
                     break
         k += 1
     return out
 
 
-def _propagate_copies(stmts, counts, removable):
+def _inlines_into(value, temp, expr, pure_call):
+    """Whether `expr` may take the place of the read of `temp` in `value`: what `value`
+    evaluates before or after that read writes nothing `expr` reads, and `value` does
+    not write through `temp` into memory `expr` may share with another name."""
+    written = _written(value, pure_call)
+    if written & _reads(expr):
+        return False
+    new = isinstance(expr, (gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare))
+    return new or temp not in _written(value, lambda call: True)   # surely written
+
+
+def _propagate_copies(stmts, counts, removable, pure_call=None):
     """`t = u; ... f(t) ... g(t)` -> `... f(u) ... g(u)` for a generated name t whose
-    every read follows in the same statement list, before t or u is written again."""
+    every read follows in the same statement list, before t or u is written again
+    (and none is in a statement that writes t or u while it is evaluated)."""
     for s in stmts:
         for field in ("body", "orelse"):
             if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
-                setattr(s, field, _propagate_copies(getattr(s, field), counts, removable))
+                setattr(s, field, _propagate_copies(getattr(s, field), counts, removable,
+                                                    pure_call))
     out = list(stmts)
     k = 0
     while k < len(out):
@@ -121,14 +156,15 @@ def _propagate_copies(stmts, counts, removable):
             for later in out[k + 1:]:
                 if seen == counts.get(temp, 0):
                     break
-                if not isinstance(later, (gast.Assign, gast.Expr)):
+                if not isinstance(later, (gast.Assign, gast.Expr)) \
+                        or _written(later.value, pure_call) & {temp, source}:
                     break
                 reads = sum(1 for x in gast.walk(later.value) if isinstance(x, gast.Name)
                             and isinstance(x.ctx, gast.Load) and x.id == temp)
                 if reads:
                     users.append(later)
                     seen += reads
-                if n.stored_names([later]) & {temp, source}:
+                if _written(later, pure_call) & {temp, source}:
                     break
             if users and seen == counts.get(temp, 0):
                 for later in users:
@@ -223,7 +259,7 @@ def named_repeated_parts(stmts, arrays, fresh, passes_safely):
     mutates, and that every call given one of them whole `passes_safely(call, name)`
     (a call that could write the array could change its parts).  `fresh(base)` gives
     an unused name."""
-    fixed = set(arrays) - n.stored_names(stmts)
+    fixed = set(arrays) - _written(stmts, lambda call: True)
     for call in (x for s in stmts for x in gast.walk(s) if isinstance(x, gast.Call)):
         given = {a.id for a in list(call.args) + [k.value for k in call.keywords]
                  if isinstance(a, gast.Name)}
@@ -550,7 +586,7 @@ def _zero_pass(stmts, zeros, rewrite):
                 s.body, _ = _zero_pass(s.body, head, rewrite=True)
             zeros = head
         else:
-            zeros -= n.stored_names([s])
+            zeros -= _written(s)
         out.append(s)
     return out, zeros
 
@@ -596,7 +632,7 @@ def _call_name(call):
     return ".".join(reversed(parts))
 
 
-# -- dead stores --------------------------------------------------------------------
+# -- what code reads and writes -------------------------------------------------------
 
 
 def _reads(node):
@@ -604,32 +640,66 @@ def _reads(node):
             and isinstance(x.ctx, gast.Load)}
 
 
+def _written(node, pure_call=None):
+    """The names whose value running `node` (a statement, an expression or a list of
+    statements) may change: names it binds or deletes; the names whose items or
+    attributes it assigns (`x[i] = v`, `x[i] += v`, `x.a = v`); `xs.append(v)` and the
+    other mutating methods; the first argument of the runtime helpers that update it
+    (`runtime.UPDATES_FIRST_ARGUMENT`); an `out=` argument; and every name given to
+    any other call, unless `pure_call(call)` says it writes none of its arguments (a
+    mutating method such as `xs.append(v)` writes `xs`, not `v`)."""
+    stmts = node if isinstance(node, list) else [node]
+    out = n.mutated_names(stmts)
+    for x in (x for s in stmts for x in gast.walk(s)):
+        if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load):
+            out.add(x.id)                                   # bound, deleted
+        elif isinstance(x, gast.Attribute) and not isinstance(x.ctx, gast.Load):
+            out |= _reads(x.value)                          # x.a = v
+        elif isinstance(x, gast.Call):
+            module, _, helper = _call_name(x).rpartition(".")
+            given = list(x.args) + [k.value for k in x.keywords]
+            if _call_name(x) == "_push" or isinstance(x.func, gast.Attribute) \
+                    and x.func.attr in n.MUTATING_METHODS:
+                pass                        # (the tape, or the object: n.mutated_names)
+            elif module in _UPDATING_HELPERS:
+                if helper in _UPDATING_HELPERS[module] and x.args:
+                    out |= _reads(x.args[0])
+            elif not (pure_call and pure_call(x)):
+                out |= {y for a in given for y in _reads(a)}
+            out |= {y for k in x.keywords if k.arg == "out" for y in _reads(k.value)}
+    return out
+
+
 def _pure(expr):
-    """No tape access or in-place update: safe to move, drop or evaluate later."""
+    """No access to the tape (whose pops must stay in order, each exactly once)."""
     for sub in gast.walk(expr):
         if isinstance(sub, gast.Call):
             name_ = _call_name(sub)
-            if name_ in _IMPURE_CALLS or name_.endswith(".pop") or any(
+            if name_ == "_pop" or name_.endswith(".pop") or any(
                     isinstance(a, gast.Name) and a.id == "_tape"
                     for a in list(sub.args) + [k.value for k in sub.keywords]):
                 return False
     return True
 
 
-def _dce(stmts, live, removable, rewrite):
+# -- dead stores --------------------------------------------------------------------
+
+
+def _dce(stmts, live, removable, rewrite, pure_call=None):
     """(statements, live-in) of `stmts` given the names live after them."""
     live = set(live)
     out = []
     for s in reversed(stmts):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             target = s.targets[0].id
-            if target not in live and target in removable and _pure(s.value):
+            if target not in live and target in removable and _pure(s.value) \
+                    and _written(s.value, pure_call) <= {target}:
                 continue
             live.discard(target)
             live |= _reads(s.value)
         elif isinstance(s, gast.If):
-            body, l1 = _dce(s.body, live, removable, rewrite)
-            orelse, l2 = _dce(s.orelse, live, removable, rewrite)
+            body, l1 = _dce(s.body, live, removable, rewrite, pure_call)
+            orelse, l2 = _dce(s.orelse, live, removable, rewrite, pure_call)
             if rewrite:
                 s.body, s.orelse = body or [gast.Pass()], orelse
             live = l1 | l2 | _reads(s.test)
@@ -637,13 +707,13 @@ def _dce(stmts, live, removable, rewrite):
             header = s.iter if isinstance(s, gast.For) else s.test
             loop_live = set(live)
             while True:
-                _, inner = _dce(s.body, loop_live, removable, rewrite=False)
+                _, inner = _dce(s.body, loop_live, removable, False, pure_call)
                 grown = loop_live | inner | _reads(header)
                 if grown == loop_live:
                     break
                 loop_live = grown
             if rewrite:
-                body, _ = _dce(s.body, loop_live, removable, rewrite=True)
+                body, _ = _dce(s.body, loop_live, removable, True, pure_call)
                 s.body = body or [gast.Pass()]
             live = loop_live
         else:

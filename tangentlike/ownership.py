@@ -30,7 +30,7 @@ RUNTIME = "_tl"
 _WRITES_FIRST = {"extract", "add_at", "subtract_at", "restore_item", "pop_last",
                  "set_tangent_at", "append_tangent"}
 # ... and return it (or a new zero container when it was the zero sentinel)
-_RETURNS_FIRST = {"add_at", "subtract_at", "writable", "unbroadcast", "spread", "item",
+_RETURNS_FIRST = {"add", "add_at", "subtract_at", "writable", "unbroadcast", "spread", "item",
                   "set_tangent_at", "append_tangent", "broadcast_like", "unreduce",
                   "expand", "reduce_like", "dense", "select_first"}
 # helpers and NumPy functions whose result is always a new object
@@ -38,7 +38,7 @@ _FRESH = {"copy", "snapshot", "zeros_for", "zeros_like", "extract", "item_before
           "common_shape", "shape", "ndim", "size", "len", "zeros", "ones", "empty", "full",
           "ones_like", "empty_like", "full_like", "array", "flatten", "tolist",
           "matmul_adjoint_a", "matmul_adjoint_b", "restored", "zeroed_at", "fill_like",
-          "add", "_pop", "pop_last", "popped", "float", "int", "range", "tuple", "list",
+          "_pop", "pop_last", "popped", "float", "int", "range", "tuple", "list",
           "dict"}
 # NumPy functions and array methods whose result may be a view of an argument
 _VIEWS = {"reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", "squeeze",

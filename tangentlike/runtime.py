@@ -13,6 +13,12 @@ import math
 
 import numpy as np
 
+# The helpers below that write into their first argument (every other helper writes
+# nothing it is given).  Passes that move code (optimize.py) read this declaration: a
+# helper that starts writing an argument must be named here.
+UPDATES_FIRST_ARGUMENT = frozenset({"add_at", "extract", "pop_last", "popped",
+                                    "restore_item", "set_tangent_at", "append_tangent"})
+
 
 def _is_array(x):
     cls = x.__class__
@@ -67,9 +73,11 @@ def zeros_like(x):
 
 
 def add(a, b):
-    """Accumulate two adjoints of any structure."""
+    """Accumulate two adjoints of any structure: `a` itself (when `b` is zero) or a new
+    value, never `b` itself (so an accumulator never shares memory with a contribution,
+    which may be a read-only broadcast view or another name's array)."""
     if _is_zero(a):
-        return b
+        return copy(b)
     if _is_zero(b):
         return a
     if isinstance(a, list) and isinstance(b, (list, tuple)):
@@ -156,6 +164,35 @@ def copy(x):
     if isinstance(x, dict):
         return {k: copy(v) for k, v in x.items()}
     return x.copy() if _is_array(x) else x
+
+
+def unshared(g, *values):
+    """`g`, or a copy of it when it is an array that shares memory with an array among
+    `values` (or in their lists, tuples and dicts): what is handed to the caller is its
+    own, never one of its arguments or a view of one.  Numbers and other values are
+    returned as they are."""
+    if not _is_array(g):
+        return g
+    owner = _owner(g)
+    return g.copy() if any(owner is _owner(v) for v in _arrays_in(values)) else g
+
+
+def _owner(a):
+    """The object whose memory the array `a` views (`a` itself when it owns its data)."""
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
+
+
+def _arrays_in(value):
+    if _is_array(value):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _arrays_in(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays_in(v)
 
 
 def snapshot(v):
@@ -320,10 +357,11 @@ def append_tangent(d, x, t):
     return d
 
 
-def jvp_function(function, wrt, kinds):
-    """The forward-mode derivative of `function` (generated on first use)."""
+def jvp_function(function, wrt, kinds, optimize=True):
+    """The forward-mode derivative of `function` (generated on first use; with every
+    optional rewrite off for optimize=False, as in the code that calls it)."""
     from .api import jvp_pair
-    return jvp_pair(function, wrt, kinds)
+    return jvp_pair(function, wrt, kinds, optimize)
 
 
 def check_finite(values, origin):
@@ -361,16 +399,16 @@ def _method_function(method):
     return function
 
 
-def split_method(method, positions, kinds):
+def split_method(method, positions, kinds, optimize=True):
     """The forward and backward sweeps of a bound method's function (self first),
-    differentiated at argument `positions`."""
+    differentiated at argument `positions` (see `jvp_function` for `optimize`)."""
     import inspect
     from .analyze import arg_kind
     from .api import split_pair
     function = _method_function(method)
     params = list(inspect.signature(function).parameters.values())
     kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
-    return split_pair(function, tuple(params[k].name for k in positions), kinds)
+    return split_pair(function, tuple(params[k].name for k in positions), kinds, optimize)
 
 
 def _hvp_parts(derivative, args, direction):
@@ -420,9 +458,10 @@ def grad_call_tangent(derivative, args, tangents):
     return parts[0] if single else parts
 
 
-def jvp_method(method, positions, kinds):
+def jvp_method(method, positions, kinds, optimize=True):
     """The forward-mode derivative of a bound method's function (self first), as a
-    function of (self, *args, _tangents=tangents of the args at `positions`)."""
+    function of (self, *args, _tangents=tangents of the args at `positions`); see
+    `jvp_function` for `optimize`."""
     import inspect
     from .analyze import arg_kind
     from .api import jvp_pair
@@ -431,7 +470,7 @@ def jvp_method(method, positions, kinds):
     params = list(signature.parameters.values())
     kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
     wrt = tuple(params[k].name for k in positions)
-    jvp_fn = jvp_pair(function, wrt, kinds)
+    jvp_fn = jvp_pair(function, wrt, kinds, optimize)
 
     def call(*args, _tangents):
         bound = signature.bind(*args)           # jvp_fn takes every parameter, then tangents
@@ -440,10 +479,11 @@ def jvp_method(method, positions, kinds):
     return call
 
 
-def split(function, wrt, kinds):
-    """The forward and backward sweeps of `function` (generated on first use)."""
+def split(function, wrt, kinds, optimize=True):
+    """The forward and backward sweeps of `function` (generated on first use; see
+    `jvp_function` for `optimize`)."""
     from .api import split_pair
-    return split_pair(function, wrt, kinds)
+    return split_pair(function, wrt, kinds, optimize)
 
 
 LN2 = math.log(2.0)

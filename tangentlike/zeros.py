@@ -19,7 +19,10 @@ import gast
 
 from . import nodes as n
 
-_SAFE_MODULES = ("_tl", "_ntl")
+# numpy_runtime helpers written for an adjoint that may be the sentinel
+_SENTINEL_SAFE_NTL = {"is_zero", "item", "zeros_for", "dense", "spread", "add_at",
+                      "subtract_at", "unreduce", "expand", "sum_like", "common_shape",
+                      "in_blocks"}
 # what only inspects a value (not linear in it: the sentinel answers for itself)
 _INSPECTIONS = {"shape", "ndim", "size", "dtype", "len", "type", "isinstance", "result_type",
                 "iscomplexobj", "isscalar", "id"}
@@ -150,9 +153,14 @@ def _needs_values(func):
 
 
 def _is_helper(func):
-    """A call of the runtime helpers, which take the sentinel by contract."""
-    return isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-        and func.value.id.startswith(_SAFE_MODULES)
+    """A call of the runtime helpers that take the sentinel: all of runtime's (`_tl`, by
+    its contract), and those of numpy_runtime's (`_ntl`) that say so."""
+    if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)):
+        return False
+    module = func.value.id
+    if module.startswith("_ntl"):
+        return func.attr in _SENTINEL_SAFE_NTL
+    return module.startswith("_tl")
 
 
 def _targets(target):

@@ -1040,6 +1040,7 @@ def nd_indices(x):
               + np.sum(np.take(x, np.argwhere(x > 0.5)[:, 0]))
               + np.count_nonzero(x > 0.0)
               + np.may_share_memory(x, x[1:]) + np.shares_memory(x, x * 2.0)
+              + np.isscalar(x[0])
               + np.sum(x * np.searchsorted(np.array([-0.5, 0.5]), x))
               + np.sum(x * np.digitize(x, np.array([-1.0, 0.0, 1.0]))))
     return np.sin(picked)

@@ -896,8 +896,5 @@ def item_read_after_its_write(x):
     return L[1] * x
 
 
-@pytest.mark.xfail(strict=True, reason="optimize.py moves `bx = bresult * L[1]` (the adjoint "
-                   "of the return) past `_tl.restore_item(L, 1, ...)`, so it reads the item's "
-                   "old value: 3.05 instead of 2.1 (for the lead: aliasing of in-place writes)")
 def test_item_read_after_its_write():
     assert tl.grad(item_read_after_its_write)(0.7) == pytest.approx(2.1)

@@ -159,6 +159,9 @@ def test_signatures_ignore_paths_and_numbers():
     a = jd.normalized("/tmp/x/tl_0123abcdef99.py:12: cannot assign 3 values to 2")
     b = jd.normalized("/var/y/tl_fedcba987654.py:40: cannot assign 5 values to 4")
     assert a == b
+    c = jd.normalized("f.py:3:4: a write through `u1` into memory that `x` shares")
+    d = jd.normalized("f.py:9:2: a write through `t12` into memory that `y` shares")
+    assert c == d
 
 
 # ------------------------------------------------------------------- minimizer

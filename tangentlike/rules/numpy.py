@@ -1405,7 +1405,7 @@ nondifferentiable(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.all, np.any,
     np.argmax, np.argmin, np.argsort, np.argpartition, np.nonzero, np.flatnonzero,
     np.argwhere, np.searchsorted, np.digitize, np.count_nonzero, np.may_share_memory,
-    np.shares_memory,
+    np.shares_memory, np.isscalar,
     np.linalg.matrix_rank)
 
 from . import numpy_helpers as _helpers  # noqa: E402,F401  (registers)

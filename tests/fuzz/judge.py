@@ -354,12 +354,15 @@ def autograd_gradient(text, args, wrt):
 _PATH = re.compile(r"(/[^\s:'\"]+)+\.py")
 _CACHE_FILE = re.compile(r"tl_[0-9a-f]{6,}\.py")
 _NUMBER = re.compile(r"\d+")
+_QUOTED_NAME = re.compile(r"`[^`]*`")
 
 
 def normalized(message):
-    """First line of an exception message with paths and numbers made generic."""
+    """First line of an exception message with paths, numbers and `quoted` names made
+    generic."""
     line = (str(message).strip().splitlines() or [""])[0]
-    return _NUMBER.sub("N", _CACHE_FILE.sub("GENERATED", _PATH.sub("FILE", line)))[:160]
+    line = _QUOTED_NAME.sub("`NAME`", _CACHE_FILE.sub("GENERATED", _PATH.sub("FILE", line)))
+    return _NUMBER.sub("N", line)[:160]
 
 
 def call_entry(entry, function, *args, **kwargs):

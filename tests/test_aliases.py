@@ -1,0 +1,225 @@
+"""Writes through views and aliases give NumPy's value and the exact derivative
+(aliases.py), or a located AliasedWriteError naming both names; never a guess.
+
+Every case is checked against central differences, in reverse mode (`grad`, and
+`value_and_grad` whose code differs) and forward mode (`jvp`), with the arguments
+checked unchanged after each call and the value checked against the function itself.
+"""
+
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from oracles import central_difference
+from tangentlike.errors import AliasedWriteError
+
+
+def through_slice(x):
+    u = x[1:]
+    u *= 2
+    return np.sum(x * x)
+
+
+def through_name(x):
+    t = x
+    t *= 1.5
+    return np.sum(x * x)
+
+
+def item_through_name(x):
+    z = x * 1.0
+    w = z
+    w[0] = x[1] * 3
+    return np.sum(z * z)
+
+
+def root_then_reshaped_view(y):
+    y = y * 1.0
+    t1 = y.reshape(3, 1)
+    y[2] = 7.0 * y[0]
+    return np.sum(t1 ** 2)
+
+
+def slice_of_alias(x):
+    A = np.zeros((3, 3))
+    B = A
+    A[1:2] = x.reshape(1, 3)
+    return np.sum(B * B)
+
+
+def nested_view(x):
+    t = x[None, :][0]
+    t += t
+    s = x
+    return np.sum(s * x)
+
+
+def alias_read_before_write(x):
+    t1 = np.concatenate([x[1:], x[:1]])
+    t9 = t1
+    t9[0] = np.sum(np.outer(t1[[2, 1, 0]], t1) ** 2)
+    return np.sum(t1 * t1)
+
+
+def transposed_view(x):
+    A = np.outer(x, np.array([1.0, 2.0, 3.0]))
+    u = A.T
+    u[0] *= 2.0
+    return np.sum(A * A)
+
+
+def view_in_a_loop(x):
+    t = x * 1.0
+    for i in range(2):
+        u = t[i:]
+        u *= 1.5
+    return np.sum(t * x)
+
+
+def view_read_earlier(x):
+    t = x * 1.0
+    v = t[1:]
+    s = np.sum(v * v)
+    t[1] = 5.0
+    return s + np.sum(t)
+
+
+def rebound_then_written(x):
+    u = x[1:]
+    u = u * 2.0
+    u[0] = 1.0
+    return np.sum(u) + np.sum(x * x)
+
+
+def list_row(xs):
+    row = xs[0]
+    row[1] = row[0] * 3.0
+    return xs[0][1] + xs[1][0]
+
+
+X = np.array([0.3, 0.7, 0.9])
+
+CASES = [
+    (through_slice, X, [0.6, 5.6, 7.2]),
+    (through_name, X, [1.35, 3.15, 4.05]),
+    (item_through_name, X, [0.0, 14.0, 1.8]),
+    (root_then_reshaped_view, X, [30.0, 1.4, 0.0]),
+    (slice_of_alias, X, [0.6, 1.4, 1.8]),
+    (nested_view, X, [2.4, 5.6, 7.2]),
+    (alias_read_before_write, X, None),
+    (transposed_view, X, None),
+    (view_in_a_loop, X, None),
+    (view_read_earlier, X, None),
+    (rebound_then_written, X, [0.6, 1.4, 3.8]),
+]
+
+
+@pytest.mark.parametrize("f, x, expected", CASES, ids=[c[0].__name__ for c in CASES])
+def test_writes_through_views_are_exact(f, x, expected):
+    reference = central_difference(f, (x.copy(),))
+    if expected is not None:
+        np.testing.assert_allclose(reference, expected, rtol=1e-6, atol=1e-8)
+    arg = x.copy()
+    g = tl.grad(f)(arg)
+    assert np.array_equal(arg, x)
+    np.testing.assert_allclose(g, reference, rtol=1e-6, atol=1e-8)
+    value, g2 = tl.value_and_grad(f)(arg)
+    assert np.array_equal(arg, x)
+    np.testing.assert_allclose(value, f(x.copy()), rtol=1e-12)
+    np.testing.assert_allclose(g2, reference, rtol=1e-6, atol=1e-8)
+    v = np.array([0.5, -1.0, 2.0])
+    out, tangent = tl.jvp(f, (arg,), (v,))
+    assert np.array_equal(arg, x) and np.array_equal(v, [0.5, -1.0, 2.0])
+    np.testing.assert_allclose(tangent, np.dot(reference, v), rtol=1e-6, atol=1e-8)
+
+
+def test_rows_of_nested_lists():
+    xs = [[0.5, 2.0], [4.0]]
+    g = tl.grad(list_row)(xs)
+    assert xs == [[0.5, 2.0], [4.0]]
+    assert g == [[3.0, 0.0], [1.0]]
+
+
+def test_generated_code_spells_out_the_write_through_a_view():
+    text = tl.source(through_slice, args=(X,))
+    assert "x[1:] = u" in text                 # the root takes the view's new value
+    assert "u = tangentlike_copy(x[1:])" in text
+
+
+def flipped(x):
+    t = x * 1.0
+    u = np.flip(t)
+    u[0] = 2.0
+    return np.sum(t * x)
+
+
+def writes_its_argument(a):
+    a[0] = 0.0
+    return np.sum(a)
+
+
+def passes_to_a_writer(x):
+    t = x * 1.0
+    s = writes_its_argument(t)
+    return s + np.sum(t * x)
+
+
+def with_out(x):
+    t = np.zeros(3)
+    np.sin(x, out=t)
+    return np.sum(t)
+
+
+@pytest.mark.parametrize("f, names", [
+    (flipped, ("u", "t")),
+    (passes_to_a_writer, ("t", "writes_its_argument")),
+], ids=["flip", "callee writes"])
+def test_what_cannot_be_followed_is_a_located_error(f, names):
+    with pytest.raises(AliasedWriteError) as info:
+        tl.grad(f)(X.copy())
+    message = str(info.value)
+    assert "test_aliases.py" in message
+    assert all(f"{n}" in message for n in names)
+    assert "hint:" in message
+
+
+def sorts_in_place(x):
+    y = x * 1.0
+    y.sort()
+    return np.sum(y * np.arange(3.0))
+
+
+def extends(xs, x):
+    ys = [x]
+    ys.extend([x * 2.0])
+    return ys[0] + ys[1]
+
+
+def copies_into(x):
+    y = np.zeros(3)
+    np.copyto(y, x)
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("f, args, what", [
+    (with_out, (X,), "out="),
+    (sorts_in_place, (X,), "y.sort(...)"),
+    (copies_into, (X,), "np.copyto(...)"),
+    (extends, ([1.0], 2.0), "ys.extend(...)"),
+], ids=["out", "sort", "copyto", "extend"])
+def test_writes_the_transformers_do_not_follow_are_located_errors(f, args, what):
+    """Each of these once gave a silently wrong gradient: the call's write was ignored."""
+    with pytest.raises(AliasedWriteError) as info:
+        tl.grad(f, wrt=len(args) - 1)(*args)
+    assert what in str(info.value) and "test_aliases.py" in str(info.value)
+
+
+def test_numbers_never_alias():
+    def scalar_code(x):
+        a = b = x * 2.0
+        a *= 3.0
+        prev = a
+        a += 1.0
+        return a * b + prev
+    g = tl.grad(scalar_code)
+    assert g(0.5) == pytest.approx(central_difference(scalar_code, (0.5,)))
