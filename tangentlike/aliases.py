@@ -560,6 +560,8 @@ class _Walker:
             import builtins
             import math
             obj = self.parsed.resolve_expression(expr.func, self.locals)
+            if obj is None:
+                return False
             if obj in (float, int, bool, len, round, str, math.floor, math.ceil) \
                     or getattr(obj, "__module__", None) == "math" \
                     or obj is getattr(math, getattr(obj, "__name__", ""), None):

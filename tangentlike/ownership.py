@@ -23,12 +23,13 @@ import gast
 import numpy
 
 from . import nodes as n
+from . import numpy_runtime, runtime
 
 RUNTIME = "_tl"
 
-# helpers of the generated code that write into their first argument
-_WRITES_FIRST = {"extract", "add_at", "subtract_at", "restore_item", "pop_last",
-                 "set_tangent_at", "append_tangent"}
+# helpers of the generated code that write into their first argument (declared by the
+# runtime modules themselves)
+_WRITES_FIRST = runtime.UPDATES_FIRST_ARGUMENT | numpy_runtime.UPDATES_FIRST_ARGUMENT
 # ... and return it (or a new zero container when it was the zero sentinel)
 _RETURNS_FIRST = {"add", "add_at", "subtract_at", "writable", "unbroadcast", "spread", "item",
                   "set_tangent_at", "append_tangent", "broadcast_like", "unreduce",
@@ -91,13 +92,13 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=()):
                 changed = True
     groups = _groups(v for k, v in edges.items() if k not in copied)
     entry = [p for p in params if groups.get(p, {p}) & writes]
-    if copied or entry:
-        runtime_name()
-    after = {key: _copy_value(edges[key][2], derivative) for key in copied}
+    if not (copied or entry):
+        return fn
+    copy = f"{runtime_name()}.copy"
+    after = {key: _copy_value(edges[key][2], derivative, copy) for key in copied}
     fn.body = _with_after(fn.body, after)
     if entry:
-        fn.body = [n.assign(p, n.call(f"{RUNTIME}.copy", n.name(p))) for p in entry] \
-            + fn.body
+        fn.body = [n.assign(p, n.call(copy, n.name(p))) for p in entry] + fn.body
         fn.body.insert(0, n.comment("the function writes into its arguments: work on copies"))
     return fn
 
@@ -251,15 +252,15 @@ def _groups(edges):
     return {x: out[find(x)] for x in parent}
 
 
-def _copy_value(s, derivative):
+def _copy_value(s, derivative, copy):
     """Make the assignment `s` bind a copy: `bx = _tl.copy(E)`; for a tuple target, the
     statements that copy each derivative name right after it."""
     if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
-        s.value = n.call(f"{RUNTIME}.copy", s.value)
+        s.value = n.call(copy, s.value)
         return []
     names = [x.id for t in s.targets for x in gast.walk(t)
              if isinstance(x, gast.Name) and x.id in derivative]
-    return [n.assign(x, n.call(f"{RUNTIME}.copy", n.name(x))) for x in names]
+    return [n.assign(x, n.call(copy, n.name(x))) for x in names]
 
 
 def _with_after(body, after):
