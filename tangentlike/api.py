@@ -387,7 +387,10 @@ def _reduced_to(stmts, returned, pure_call=None):
     live = {x.id for x in gast.walk(returned) if isinstance(x, gast.Name)}
     removable = {x.id for s in stmts for x in gast.walk(s)
                  if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-    return optimize_backward(stmts, live, removable, pure_call) + [returned]
+    # (optimized with `returned` among them: a copy `e3 = e1` it reads is not dropped
+    # while another read of e3 is rewritten)
+    out = optimize_backward(stmts + [returned], live, removable, pure_call)
+    return out if out and isinstance(out[-1], gast.Return) else out + [returned]
 
 
 def _seeded_with_ones(function, param, transformer):
@@ -401,6 +404,9 @@ def _seeded_with_ones(function, param, transformer):
         function.args.defaults = function.args.defaults[:-1]
     body = function.body
     summed = body[-1].value.elts[1]           # return f(...), np.sum(dterms)
+    if isinstance(summed, gast.Call) and dotted_text(summed.func).endswith(
+            ".broadcast_like") and len(summed.args) == 2:
+        summed = summed.args[0]                 # a number's tangent spread to its shape
     if isinstance(summed, gast.Call) and len(summed.args) == 1 and not summed.keywords:
         terms = summed.args[0]                      # np.sum(dterms)
     elif isinstance(summed, gast.Call) and isinstance(summed.func, gast.Attribute):

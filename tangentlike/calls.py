@@ -200,11 +200,13 @@ def is_user_function(obj):
 
 
 def derivative_locals(body, callee):
-    """Names assigned a gradient function made by tangentlike (`g = tl.grad(f)`)."""
+    """Names assigned a gradient function made by tangentlike (`g = tl.grad(f)`,
+    `g = tl.value_and_grad(f)`)."""
     from . import api
     out = set()
     for s in analyze.simple_statements(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                and isinstance(s.value, gast.Call) and callee(s.value.func) is api.grad:
+                and isinstance(s.value, gast.Call) \
+                and callee(s.value.func) in (api.grad, api.value_and_grad):
             out.add(s.targets[0].id)
     return out

@@ -29,6 +29,7 @@ from .rules import lookup
 from .rules.methods import PACKED, method_callable
 
 ZERO = "__tangentlike_zero__"
+RESULT = "__tangentlike_result__"      # the returned value, until it is named
 
 
 class ForwardTransformer(FunctionView):
@@ -104,10 +105,14 @@ class ForwardTransformer(FunctionView):
             if tangent is None:
                 tangent = n.call("_tl.zeros_like", copy.deepcopy(value))
                 self.inliner.need_runtime()
-            if isinstance(value, gast.Name) or not stmts:
+            tangent, grown = self.output_shaped(value, tangent, n.name(RESULT))
+            if isinstance(value, gast.Name) or not (stmts or grown):
                 result = gast.Tuple(elts=[value, tangent], ctx=gast.Load())
                 return stmts + [n.set_line(gast.Return(value=result), n.line_of(s))]
             out = self.namer.fresh("result")
+            for x in gast.walk(tangent):
+                if n.is_name(x, RESULT):
+                    x.id = out
             return [n.assign(out, value, n.line_of(s))] + stmts + [n.set_line(gast.Return(
                 value=gast.Tuple(elts=[n.name(out), tangent], ctx=gast.Load())), n.line_of(s))]
         target, value = analyze.target_and_value(s)
@@ -119,18 +124,20 @@ class ForwardTransformer(FunctionView):
         line = n.line_of(s)
         stmts = []
         dtarget = self.d(target)
-        if isinstance(s, gast.Expr):                          # xs.append(v)
-            tangent = self.tangent(value, None, stmts, s)
+        if isinstance(s, gast.Expr) or isinstance(s.targets[0], gast.Subscript):
+            # xs.append(v), xs[i] = v: the tangent of v reads xs as it was before
+            tangent = _or_zero(self.tangent(value, None, stmts, s), value, self)
+            if target in n.loaded_names(tangent):
+                kept = self.namer.temp("_dt")
+                stmts.append(n.assign(kept, tangent, line))
+                tangent = n.name(kept)
             self.inliner.need_runtime()
-            update = n.call("_tl.append_tangent", n.name(dtarget), n.name(target),
-                            _or_zero(tangent, value, self))
-            return [s] + stmts + [n.assign(dtarget, update, line)]
-        subscript = isinstance(s.targets[0], gast.Subscript)
-        if subscript:
-            tangent = self.tangent(value, None, stmts, s)
-            self.inliner.need_runtime()
-            update = n.call("_tl.set_tangent_at", n.name(dtarget), n.name(target),
-                            n.index_value(s.targets[0].slice), _or_zero(tangent, value, self))
+            if isinstance(s, gast.Expr):
+                update = n.call("_tl.append_tangent", n.name(dtarget), n.name(target),
+                                tangent)
+            else:
+                update = n.call("_tl.set_tangent_at", n.name(dtarget), n.name(target),
+                                n.index_value(s.targets[0].slice), tangent)
             return stmts + [s, n.assign(dtarget, update, line)]
         primal = self.primal_call(s, target, value, stmts)
         if primal is not None:
@@ -153,6 +160,24 @@ class ForwardTransformer(FunctionView):
         if overwrites:
             return stmts + [assign, s]
         return [s] + stmts + [assign]
+
+    def output_shaped(self, value, tangent, out):
+        """(`tangent`, grown) with each part of the returned `value` that broadcasting
+        may have made larger than its tangent spread to its shape, read from `out`
+        (the value, once computed); grown: whether any part was."""
+        if isinstance(value, (gast.Tuple, gast.List)) and isinstance(tangent, type(value)) \
+                and len(tangent.elts) == len(value.elts):
+            grown = False
+            for k, part in enumerate(value.elts):
+                ref = gast.Subscript(value=copy.deepcopy(out), slice=n.const(k),
+                                     ctx=gast.Load())
+                tangent.elts[k], more = self.output_shaped(part, tangent.elts[k], ref)
+                grown = grown or more
+            return tangent, grown
+        if self.expr_kind(value) == "scalar" or not self.may_outgrow(value):
+            return tangent, False
+        self.inliner.need_runtime()
+        return n.call("_tl.broadcast_like", tangent, copy.deepcopy(out)), True
 
     def may_outgrow(self, value):
         """True unless the tangent of `value` surely has its shape: an elementwise
@@ -328,6 +353,12 @@ class ForwardTransformer(FunctionView):
             return None
         if isinstance(e, gast.Name):
             return n.name(self.d(e.id))
+        if isinstance(e, gast.Subscript) and not isinstance(e.value, gast.Name):
+            inner = self.tangent(e.value, None, stmts, s)    # x[1:][None, :]
+            if inner is None:
+                return None
+            self.inliner.need_runtime()
+            return n.call("_tl.item", inner, n.index_value(e.slice))
         if isinstance(e, gast.Subscript):
             if self.full_tangent(e.value):      # an array's given tangent: index it
                 return gast.Subscript(value=n.name(self.d(e.value.id)),

@@ -482,6 +482,13 @@ class _Desugar:
             return e
         if isinstance(e, (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension(e, out, line)
+        if isinstance(e, gast.Subscript) and isinstance(e.value, (gast.Name, gast.Attribute)) \
+                and _indexes_by_call(self.resolve(e.value)):
+            # np.r_[x, y]: an object whose indexing is a call (np.r_.__getitem__((x, y)))
+            call = gast.Call(func=gast.Attribute(value=e.value, attr="__getitem__",
+                                                 ctx=gast.Load()),
+                             args=[n.index_value(e.slice)], keywords=[])
+            return self.expr(call, out, line, top)
         if isinstance(e, gast.Subscript):
             base, index = self.subscript_parts(e, out, line)
             return gast.Subscript(value=base, slice=index, ctx=gast.Load())
@@ -1431,3 +1438,12 @@ def _definitely_assigns(stmts, name_):
                 and _definitely_assigns(s.orelse, name_):
             return True
     return False
+
+
+def _indexes_by_call(obj):
+    """Is `obj` a module-level object whose `obj[...]` computes a value (np.r_, np.c_),
+    rather than a container or array whose items are read?"""
+    import numpy
+    return obj is not None and not inspect.ismodule(obj) and not isinstance(obj, type) \
+        and hasattr(type(obj), "__getitem__") \
+        and not isinstance(obj, (numpy.ndarray, list, tuple, dict, str, bytes, range))

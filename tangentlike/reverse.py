@@ -776,8 +776,12 @@ class ReverseTransformer(FunctionView):
             return
         if isinstance(e, gast.Name):
             out.append(Contribution(e.id, g))
-        elif isinstance(e, gast.Subscript):
+        elif isinstance(e, gast.Subscript) and isinstance(e.value, gast.Name):
             out.append(Contribution(e.value.id, g, e.slice))
+        elif isinstance(e, gast.Subscript):       # x[1:][None, :]: the adjoint of x[1:]
+            self.inliner.need_runtime()
+            self.propagate(e.value, n.call("_tl.item_adjoint", g, copy.deepcopy(e.value),
+                                           n.index_value(e.slice)), None, stmts, out, s)
         elif isinstance(e, (gast.Tuple, gast.List)):
             g = self.bind(g, stmts, uses=len(e.elts))
             self.inliner.need_runtime()
@@ -815,9 +819,16 @@ class ReverseTransformer(FunctionView):
             rule = lookup(obj) if obj is not None else None
             if rule is None or not rule.adjoints:
                 raise self.no_rule(e, obj, s)
+            elementwise = _is_ufunc(obj) and not e.keywords
+            if wide and not elementwise:        # x * np.sum(x): sum g down to the call's
+                self.inliner.need_runtime()     # value before its own rule
+                g = n.call("_tl.unbroadcast", g, copy.deepcopy(e))
             self.apply_rule(rule, args, {k.arg: k.value for k in e.keywords}, e, g,
-                            ans, stmts, out, s, wide and _is_ufunc(obj) and not e.keywords)
+                            ans, stmts, out, s, wide and elementwise)
         elif isinstance(e, gast.Attribute) and e.attr == "T":
+            if wide:
+                self.inliner.need_runtime()
+                g = n.call("_tl.unbroadcast", g, copy.deepcopy(e))
             self.propagate(e.value, gast.Attribute(value=g, attr="T", ctx=gast.Load()),
                            None, stmts, out, s)
         else:

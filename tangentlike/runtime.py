@@ -444,9 +444,14 @@ def grad_call_adjoint(derivative, args, g):
 
 
 def grad_call_tangent(derivative, args, tangents):
-    """The tangent of a call to a tangentlike gradient: Hessian times the tangents."""
+    """The tangent of a call to a tangentlike gradient: Hessian times the tangents
+    (for `value_and_grad`, the pair of the value's tangent and that)."""
     from .higher import hvp
     kind, fn, names, single = derivative.__tangentlike_derivative__
+    if kind not in ("grad", "value_and_grad"):
+        from .errors import TangentlikeError
+        raise TangentlikeError(f"forward mode through a {kind} made by tangentlike is not "
+                               f"supported; use tl.hessian or tl.derivative(f, order=n)")
     products = hvp(fn, args, tangents)
     import inspect
     params = list(inspect.signature(fn).parameters)
@@ -455,7 +460,11 @@ def grad_call_tangent(derivative, args, tangents):
     products = products if len(differentiable) > 1 else (products,)
     by_name = dict(zip(differentiable, products))
     parts = tuple(by_name[name] for name in names)
-    return parts[0] if single else parts
+    parts = parts[0] if single else parts
+    if kind == "value_and_grad":            # (tangent of the value, of the gradient)
+        from .api import jvp
+        return jvp(fn, args, tangents)[1], parts
+    return parts
 
 
 def jvp_method(method, positions, kinds, optimize=True):

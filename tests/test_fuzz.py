@@ -186,8 +186,6 @@ def test_campaign_command_prints_the_counts_line(tmp_path, capsys):
     assert status in (0, 1)
 
 
-@pytest.mark.xfail(strict=False, reason="tangentlike still has the bugs issue 12 lists; "
-                                        "flip once the budget runs clean")
 def test_fuzz_budget():
     campaign = run(BUDGET, BUDGET_SEED, report=lambda line: None)
     failures = [f"{r.name}: {r.signature}" for r in campaign.results

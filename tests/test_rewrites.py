@@ -430,13 +430,7 @@ def test_optimize_on_and_off_agree_with_central_differences(name, fn, args, wrt,
     assert_grad_close(results[False], results[True], rtol=1e-9, atol=1e-12)
 
 
-FORWARD_TABLE = [pytest.param(*case, marks=pytest.mark.xfail(
-    strict=True, reason="forward.py writes `xs[0] = xs[0] * xs[1]` before its tangent, "
-    "which then reads the new xs[0] (same with optimize=False): -1.5 for -1.15"))
-    if case[0] == "into_list" else case for case in TABLE]
-
-
-@pytest.mark.parametrize("name, fn, args, wrt, rtol", FORWARD_TABLE,
+@pytest.mark.parametrize("name, fn, args, wrt, rtol", TABLE,
                          ids=[c[0] for c in TABLE])
 def test_optimize_on_and_off_agree_in_forward_mode(name, fn, args, wrt, rtol):
     positions = wrt_positions(statement_forms.Case(name, fn, args, wrt))
