@@ -78,7 +78,8 @@ def check_writes(parsed, kinds=None, arg_kinds=None):
     walker = _Walker(parsed, dict(kinds or {}), arg_kinds=arg_kinds)
     walker.run()
     return AliasFacts(frozenset(walker.written), frozenset(walker.parameters_written),
-                      tuple((k, tuple(v)) for k, v in walker.fixes.items()),
+                      tuple((k, tuple(x for fix in v.values() for x in fix))
+                            for k, v in walker.fixes.items()),
                       frozenset(walker.copies))
 
 
@@ -656,7 +657,7 @@ class _Walker:
             fix = None if construct or callee else self.fix(name, seeing, s, points)
             if fix is None:
                 raise self.error(name, seeing[0], s, construct, callee)
-            self.fixes.setdefault(id(s), []).extend(fix)
+            self.fixes.setdefault(id(s), {})[name] = fix     # (a loop's last pass wins)
         # Each name that shares the written memory gets a copy where it was bound, so
         # that what the derivative reads of it (before the write too: the backward sweep
         # reads values of earlier statements) is exactly its value; the fixes above say
@@ -670,8 +671,7 @@ class _Walker:
             self.copies |= defs
 
     def read_anywhere(self, name):
-        return any(isinstance(x, gast.Name) and x.id == name and isinstance(x.ctx, gast.Load)
-                   for x in gast.walk(self.fn))
+        return _reads(self.fn, name)
 
     def read_later(self, name, s):
         """Is `name` read by a statement after `s`, or anywhere in a loop around `s`?"""
@@ -679,11 +679,7 @@ class _Walker:
         scopes = [x for x in self.statements[k + 1:]] if k >= 0 else list(self.statements)
         for loop in self.loops.get(id(s), ()):
             scopes.append(loop)
-        for node in scopes:
-            for x in _own_nodes(node):
-                if isinstance(x, gast.Name) and x.id == name and isinstance(x.ctx, gast.Load):
-                    return True
-        return False
+        return any(_reads(node, name) for node in scopes)
 
     def unfollowed(self, call, what):
         """Raise the located error for a call that writes into an object in a way the
@@ -716,10 +712,15 @@ class _Walker:
                                  source_line=source_line, written=name, other=other)
 
 
-def _own_nodes(node):
-    """The nodes of statement `node` itself: for a compound statement, its header and
-    its whole body (everything a later iteration would run)."""
-    return gast.walk(node)
+def _reads(node, name):
+    """Does `node` (a statement with its body, or a function) read `name`?  An augmented
+    assignment reads its target."""
+    for x in gast.walk(node):
+        if isinstance(x, gast.Name) and x.id == name and isinstance(x.ctx, gast.Load):
+            return True
+        if isinstance(x, gast.AugAssign) and _base(x.target) == name:
+            return True
+    return False
 
 
 COPY = "tangentlike_copy"   # how fixed code names runtime.copy (api puts it in scope)
@@ -808,3 +809,64 @@ def _may_share_any(expr):
     return not isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant,
                                  gast.Lambda, gast.ListComp, gast.GeneratorExp,
                                  gast.DictComp, gast.SetComp, gast.JoinedStr))
+
+
+def temporaries_own_their_values(body, temporaries):
+    """`body` (a normalized function's, changed in place) where each temporary that
+    normalize named (`_t1 = np.transpose(A)`) and that may be a view of an object the
+    function writes into later is bound to a copy: the backward sweep reads it after
+    the write, and it must see the values it had.  (The user's expression used the view
+    at once, so the copy changes nothing else.)"""
+    written = _written_names(body)
+    if not written:
+        return body
+    for s in _simple_statements(body):
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and s.targets[0].id in temporaries \
+                and _may_view(s.value, written):
+            s.value = _copied(s.value)
+    return body
+
+
+def _simple_statements(body):
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                yield from _simple_statements(inner)
+
+
+def _written_names(body):
+    """Names whose object some statement of `body` writes into (item assignment, a
+    mutating method)."""
+    out = set()
+    for s in _simple_statements(body):
+        targets = s.targets if isinstance(s, gast.Assign) else \
+            [s.target] if isinstance(s, gast.AugAssign) else []
+        for t in targets:
+            if isinstance(t, (gast.Subscript, gast.Attribute)) and _base(t):
+                out.add(_base(t))
+        for call in (c for c in gast.walk(s) if isinstance(c, gast.Call)):
+            if isinstance(call.func, gast.Attribute) and call.func.attr in MUTATING_METHODS \
+                    and _base(call.func.value):
+                out.add(_base(call.func.value))
+    return out
+
+
+def _may_view(expr, written):
+    """May the value of `expr` be a view of (or an item held by) a name in `written`?"""
+    if isinstance(expr, gast.Name):
+        return expr.id in written
+    if isinstance(expr, (gast.Subscript, gast.Starred)):
+        return _may_view(expr.value, written)
+    if isinstance(expr, gast.Attribute):
+        return expr.attr not in VALUE_ATTRIBUTES and _may_view(expr.value, written)
+    if isinstance(expr, gast.Call):
+        func = expr.func
+        word = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+        if word not in VIEW_CALLS and word not in CHOOSING_BUILTINS:
+            return False
+        operands = list(expr.args) + ([func.value] if isinstance(func, gast.Attribute) else [])
+        return any(_may_view(a, written) for a in operands)
+    return False

@@ -18,7 +18,7 @@ import gast
 import numpy
 
 from . import __version__, cache, calls, environment, numpy_runtime, runtime
-from .aliases import COPY, check_writes, fixed
+from .aliases import COPY, check_writes, fixed, temporaries_own_their_values
 from .analyze import arg_kind
 from .check import check
 from .elementwise import blocks_elementwise, sums_elementwise
@@ -26,7 +26,7 @@ from .emit import emit
 from .errors import (NonDifferentiableArgumentError, NonScalarOutputError, SourceUnavailableError,
                      TangentlikeError)
 from .inline import ModuleNames
-from .naming import Namer, assigned_names, names_in, restore_user_names
+from .naming import GENERATED_NAMES, Namer, assigned_names, names_in, restore_user_names
 from . import nodes as n
 from .nodes import comment, dotted_text
 from .normalize import normalize, written_out_callees
@@ -167,6 +167,9 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     normalized = normalize(parsed, namer, arrays, kinds, modules,
                            write_out_calls=form == "joint-inline",
                            reverse=form not in ("jvp", "hvp", "grad-elementwise"))
+    if _is_users(parsed):
+        parsed.namespace.setdefault(COPY, runtime.copy)
+        temporaries_own_their_values(normalized.body, namer.temporaries)
     gradient_only = form == "grad" and optimize
     form = "joint" if form in ("joint-inline", "grad") else form
     params = [a.id for a in normalized.args.posonlyargs + normalized.args.args
@@ -265,7 +268,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
     fresh = {c.backward for c in transformer.callees.values()} if form == "split" \
         or not isinstance(transformer, ForwardTransformer) else set()
     for function in functions:
-        guarded(function, set(derivatives) - scalars, lambda: modules.name_for(numpy_runtime))
+        guarded(function, set(derivatives) - scalars, lambda: modules.name_for(numpy_runtime),
+                _aliases(modules, runtime), _aliases(modules, numpy_runtime))
         # no write reaches memory it must not
         owned(function, set(derivatives), lambda: modules.name_for(runtime), scalars, fresh)
     spec = ", ".join(f"{k}: {_KIND_WORDS.get(v, v.replace('object:', ''))}"
@@ -286,6 +290,18 @@ def _unoptimized_callees(nodes):
     for call in (x for node in nodes for x in gast.walk(node) if isinstance(x, gast.Call)):
         if dotted_text(call.func) in _CALLEE_HELPERS:
             call.keywords.append(gast.keyword(arg="optimize", value=n.const(False)))
+
+
+def _aliases(modules, module):
+    """Every name the generated module gives `module` (its own import or the user's)."""
+    return {alias for alias, name in modules.imports.items() if name == module.__name__} \
+        | {k for k, v in modules.namespace.items() if v is module} \
+        | {k for k, v in GENERATED_NAMES.items() if v == module.__name__}
+
+
+def _is_users(parsed):
+    """Is `parsed` the user's code (not generated code differentiated again)?"""
+    return getattr(parsed.fn, "__globals__", {}).get("__name__") != "tangentlike_generated"
 
 
 def _check_aliases(parsed, transformer):

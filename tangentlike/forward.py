@@ -55,7 +55,11 @@ class ForwardTransformer(FunctionView):
     def function(self, name_):
         for w in self.wrt:                 # tangents of parameters are named first
             self.d(w)
-        body = self.block(self.fn.body)
+        body = self.fn.body
+        if not (body and isinstance(body[-1], gast.Return)):   # falls off its end
+            body = body + [n.set_line(gast.Return(value=None),
+                                      n.line_of(body[-1]) if body else None)]
+        body = self.block(body)
         constant_params = [p for p in self.params if p in self.active and p not in self.wrt]
         inits = []
         for p in constant_params:                  # parameters held constant: zero tangents

@@ -371,12 +371,18 @@ class _Desugar:
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.unpack(target, value, line)
         write_back = []
-        if isinstance(target, gast.Subscript):
+        if isinstance(target, gast.Subscript) and not isinstance(target.value, gast.Name):
+            # a[i][j] = v  ->  _t = a[i].copy(); _t[j] = v; a[i] = _t: the write reaches
+            # `a` through the assignment the transformers follow (and record: a[i] is
+            # not changed in memory before its old value is kept for the backward sweep)
+            own = gast.Call(func=gast.Attribute(value=target.value, attr="copy",
+                                                ctx=gast.Load()), args=[], keywords=[])
+            base, index = self.subscript_parts(
+                gast.Subscript(value=own, slice=target.slice, ctx=gast.Store()), out, line)
+            write_back = self.assign_to(target.value, base, line)
+            target = gast.Subscript(value=base, slice=index, ctx=gast.Store())
+        elif isinstance(target, gast.Subscript):
             base, index = self.subscript_parts(target, out, line)
-            if not isinstance(target.value, gast.Name):
-                # a[i][j] = v  ->  _t = a[i]; _t[j] = v; a[i] = _t: the write reaches `a`
-                # for the transformers too (it does in memory: a[i] is a view or an item)
-                write_back = self.assign_to(target.value, base, line)
             target = gast.Subscript(value=base, slice=index, ctx=gast.Store())
         if isinstance(value, gast.IfExp) and isinstance(target, gast.Name):
             self.if_exp_to_if(target.id, value, line, out)

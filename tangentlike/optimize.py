@@ -49,8 +49,9 @@ def optimize_backward(stmts, live_out, removable, pure_call=None):
     other calls are taken to write every name they are given."""
     stmts, _ = _zero_pass(stmts, frozenset(), rewrite=True)
     stmts, _ = _dce(stmts, set(live_out), removable, rewrite=True, pure_call=pure_call)
-    stmts = _inline_single_use(stmts, _load_counts(stmts), removable, pure_call=pure_call)
-    stmts = _propagate_copies(stmts, _load_counts(stmts), removable, pure_call)
+    stmts = _inline_single_use(stmts, _load_counts(stmts, live_out), removable,
+                               pure_call=pure_call)
+    stmts = _propagate_copies(stmts, _load_counts(stmts, live_out), removable, pure_call)
     return _drop_orphan_comments(simplified(stmts))
 
 
@@ -79,8 +80,10 @@ def optimize_primal(stmts, temporaries, backward, pure_call=None):
 # -- single-use temporaries ------------------------------------------------------------
 
 
-def _load_counts(stmts):
-    counts = {}
+def _load_counts(stmts, live_out=()):
+    """How often each name is read in `stmts`, a name in `live_out` once more (read
+    after them)."""
+    counts = dict.fromkeys(live_out, 1)
     for s in stmts:
         for x in gast.walk(s):
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):

@@ -9,9 +9,10 @@ else:
 - no object the caller passed is written: a parameter that the code may write into,
   directly or through any name that may share its memory, is copied on entry;
 - a derivative value bound to memory it may share with another name (`bx = x`,
-  `bx = _ntl.spread(x, s, y)`, `bt = g.T`) is copied where it is bound, when that
-  memory may be written later by any name, or when the derivative value is returned
-  (the caller may write into what it gets).
+  `bx = _ntl.spread(x, s, y)`, `bt = g.T`) or to a read-only broadcast view
+  (`bx = _ntl.unreduce(g, x)`) is copied where it is bound, when that memory may be
+  written later by any name, or when the derivative value is returned (the caller
+  may write into what it gets).
 
 It never copies a user value: NumPy semantics between the user's own names (a write
 through `t = x` changes `x`) are the alias analysis' concern (aliases.py).  The facts
@@ -41,6 +42,8 @@ _FRESH = {"copy", "snapshot", "zeros_for", "zeros_like", "extract", "item_before
           "matmul_adjoint_a", "matmul_adjoint_b", "restored", "zeroed_at", "fill_like",
           "_pop", "pop_last", "popped", "float", "int", "range", "tuple", "list",
           "dict"}
+# helpers and NumPy functions whose result may be a read-only broadcast view
+_READ_ONLY = {"unreduce", "spread", "broadcast_to", "broadcast_arrays"}
 # NumPy functions and array methods whose result may be a view of an argument
 _VIEWS = {"reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", "squeeze",
           "expand_dims", "broadcast_to", "broadcast_arrays", "atleast_1d", "atleast_2d",
@@ -76,7 +79,7 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=()):
             shared = set() if _called(s.value) in fresh_calls else \
                 _may_share(s.value) - targets - set(scalars)
             targets -= set(scalars)
-            if shared and targets:
+            if (shared or _may_be_read_only(s.value)) and targets:
                 edges[id(s)] = (targets, shared, s)
     copied = set()
     changed = True
@@ -199,6 +202,23 @@ def _may_share(expr):
     if isinstance(expr, gast.Call):
         return _call_may_share(expr)
     return {x.id for x in gast.walk(expr) if isinstance(x, gast.Name)}
+
+
+def _may_be_read_only(expr):
+    """Can the value of `expr` be a read-only broadcast view (or a view of one)?"""
+    if isinstance(expr, gast.IfExp):
+        return _may_be_read_only(expr.body) or _may_be_read_only(expr.orelse)
+    if isinstance(expr, (gast.Subscript, gast.Attribute)):
+        return _may_be_read_only(expr.value)
+    if not isinstance(expr, gast.Call):
+        return False
+    word = _last(expr.func)
+    if word in _READ_ONLY:
+        return True
+    if word in _RETURNS_FIRST | _VIEWS and expr.args:
+        return _may_be_read_only(expr.args[0])
+    return isinstance(expr.func, gast.Attribute) and word in _VIEWS \
+        and _may_be_read_only(expr.func.value)
 
 
 def _is_module_attr(expr):

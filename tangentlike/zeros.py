@@ -9,7 +9,10 @@ again).  Arithmetic and the runtime helpers (`_tl.*`, `_ntl.*`) accept the senti
 Receives one generated FunctionDef and its derivative names.  Guarantees that each
 use of a derivative name that may hold the sentinel at that point (forward dataflow
 over branches and loops) as the argument of any other call, as the value of a
-subscript or of an attribute, is wrapped as `(0.0 if _ntl.is_zero(b) else use)`.
+subscript or of an attribute, is wrapped as `(0.0 if _ntl.is_zero(b) else use)`
+(also where the operand is arithmetic that is zero with `b`, like `b * 0.5`); a
+guard that is itself such a use's operand is lifted around the use
+(`(0.0 if _ntl.is_zero(b) else g(b)).T` is `0.0 if _ntl.is_zero(b) else g(b).T`).
 Every such use is linear in `b` (rule templates are linear in the adjoint or tangent
 they receive), so zero in gives zero out: nothing else changes.  Uses that only
 inspect a value (`np.shape(b)`, `len(b)`, `b.dtype`) are left alone.
@@ -30,19 +33,21 @@ _CONTAINER_BUILTINS = {"len", "list", "tuple", "sorted", "reversed", "zip", "enu
                        "iter", "dict", "set"}
 
 
-def guarded(fn, derivative, numpy_runtime_name):
+def guarded(fn, derivative, numpy_runtime_name, helpers=("_tl",), numpy_helpers=("_ntl",)):
     """`fn` (changed in place and returned) with the guards above.  `numpy_runtime_name()`
     gives the generated module's name for tangentlike.numpy_runtime (asked only when a
-    guard is written, so that it is imported)."""
-    guard = _Guards(set(derivative), numpy_runtime_name)
+    guard is written, so that it is imported).  `helpers` and `numpy_helpers`: the names
+    the code gives tangentlike.runtime and tangentlike.numpy_runtime."""
+    guard = _Guards(set(derivative), numpy_runtime_name, set(helpers), set(numpy_helpers))
     guard.block(fn.body, frozenset())
     return fn
 
 
 class _Guards:
-    def __init__(self, derivative, numpy_runtime_name):
+    def __init__(self, derivative, numpy_runtime_name, helpers, numpy_helpers):
         self.derivative = derivative
         self.numpy_runtime_name = numpy_runtime_name
+        self.helpers, self.numpy_helpers = helpers, numpy_helpers
 
     def block(self, body, maybe):
         for s in body:
@@ -84,16 +89,16 @@ class _Guards:
     def may_be_zero(self, expr, maybe):
         """Can the value of `expr` be the zero sentinel?"""
         if isinstance(expr, gast.Constant):
-            return isinstance(expr.value, (int, float)) and expr.value == 0
+            return _is_zero(expr)
         if isinstance(expr, gast.Name):
             return expr.id in maybe
         if isinstance(expr, gast.BinOp):
-            return self.may_be_zero(expr.left, maybe) and self.may_be_zero(expr.right, maybe)
+            return self.zero_test(expr, maybe, build=False) is not None
         if isinstance(expr, gast.UnaryOp):
             return self.may_be_zero(expr.operand, maybe)
         if isinstance(expr, gast.IfExp):
             return self.may_be_zero(expr.body, maybe) or self.may_be_zero(expr.orelse, maybe)
-        if isinstance(expr, gast.Call) and _is_helper(expr.func):
+        if isinstance(expr, gast.Call) and self.is_helper(expr.func):
             return any(self.may_be_zero(a, maybe) for a in expr.args)
         return False
 
@@ -118,49 +123,115 @@ class _Guards:
             elif isinstance(value, list):
                 value[:] = [self.rewrite(v, maybe) if isinstance(v, gast.AST) else v
                             for v in value]
-        zero = self.unsafe_name(node, maybe)
-        if zero is None:
+        return self.wrapped(node, maybe)
+
+    def wrapped(self, node, maybe):
+        """`node`, its children already rewritten, with its own unsafe use wrapped."""
+        position = self.guarded_operand(node)
+        if position is not None:                  # `(0.0 if z else g).T`: the guard's 0.0
+            if position is _VALUE:                # reaches the use too, so lift the guard
+                guard, node.value = node.value, node.value.orelse
+            else:
+                guard = node.args[position]
+                node.args[position] = guard.orelse
+            guard.orelse = self.wrapped(node, maybe)
+            return guard
+        test = self.unsafe_test(node, maybe)
+        if test is None:
             return node
-        test = n.call(f"{self.numpy_runtime_name()}.is_zero", n.name(zero))
         guard = gast.IfExp(test=test, body=n.const(0.0), orelse=node)
         guard._zero_guard = True
         return guard
 
-    def unsafe_name(self, node, maybe):
-        """The name in `maybe` that `node` uses in a way the sentinel does not allow."""
+    def unsafe_test(self, node, maybe):
+        """The test that an operand of `node`, used in a way the sentinel does not allow,
+        is the sentinel (None when no operand may be)."""
         if isinstance(node, (gast.Subscript, gast.Attribute)) \
-                and isinstance(node.ctx, gast.Load) and isinstance(node.value, gast.Name) \
-                and node.value.id in maybe and getattr(node, "attr", None) not in _INSPECTIONS:
-            return node.value.id
-        if isinstance(node, gast.Call) and _needs_values(node.func) \
+                and isinstance(node.ctx, gast.Load) \
+                and getattr(node, "attr", None) not in _INSPECTIONS:
+            return self.zero_test(node.value, maybe)
+        if isinstance(node, gast.Call) and self.needs_values(node.func) \
                 and _last_word(node.func) not in _INSPECTIONS:
             for a in list(node.args) + [k.value for k in node.keywords]:
-                if isinstance(a, gast.Name) and a.id in maybe:
-                    return a.id
+                test = self.zero_test(a, maybe)
+                if test is not None:
+                    return test
         return None
+
+    def zero_test(self, expr, maybe, build=True):
+        """A test that the value of `expr` is the sentinel, where a name in `maybe` can
+        make it so (`bt * 0.5`, `-bt`, `bt + bu`), else None (`build=False`: True in
+        place of the test, which is then not written)."""
+        if isinstance(expr, gast.Name) and expr.id in maybe:
+            return n.call(f"{self.numpy_runtime_name()}.is_zero", n.name(expr.id)) \
+                if build else True
+        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+            return self.zero_test(expr.operand, maybe, build)
+        if not isinstance(expr, gast.BinOp):
+            return None
+        left = self.zero_test(expr.left, maybe, build)
+        right = self.zero_test(expr.right, maybe, build)
+        tests = [t for t in (left, right) if t is not None]
+        if isinstance(expr.op, (gast.Add, gast.Sub)):     # zero when both terms are
+            if (left is None and not _is_zero(expr.left)) \
+                    or (right is None and not _is_zero(expr.right)):
+                return None
+            return _joined(gast.And(), tests)
+        if isinstance(expr.op, (gast.Mult, gast.MatMult)):  # zero when a factor is
+            return _joined(gast.Or(), tests)
+        return left if isinstance(expr.op, gast.Div) else None
+
+    def needs_values(self, func):
+        """Does a call of `func` need real values (NumPy, math, methods, container
+        builtins)?  Generated functions and the runtime helpers take the sentinel."""
+        if isinstance(func, gast.Name):
+            return func.id in _CONTAINER_BUILTINS
+        return not self.is_helper(func)
+
+    def is_helper(self, func):
+        """A call of the runtime helpers that take the sentinel: all of runtime's (by its
+        contract), and those of numpy_runtime's that say so."""
+        if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)):
+            return False
+        if func.value.id in self.numpy_helpers:
+            return func.attr in _SENTINEL_SAFE_NTL
+        return func.value.id in self.helpers
+
+    def guarded_operand(self, node):
+        """Where `node` uses a guard as the sentinel may not be used: `_VALUE` (of a
+        subscript or attribute), the position of an argument of a call needing values, or
+        None."""
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Load) \
+                and _is_guard(node.value) and getattr(node, "attr", None) not in _INSPECTIONS:
+            return _VALUE
+        if isinstance(node, gast.Call) and self.needs_values(node.func) \
+                and _last_word(node.func) not in _INSPECTIONS:
+            for i, a in enumerate(node.args):
+                if _is_guard(a):
+                    return i
+        return None
+
+
+def _is_zero(expr):
+    return isinstance(expr, gast.Constant) and not isinstance(expr.value, bool) \
+        and isinstance(expr.value, (int, float)) and expr.value == 0
+
+
+def _joined(op, tests):
+    if len(tests) < 2:
+        return tests[0] if tests else None
+    return gast.BoolOp(op=op, values=tests)
+
+
+_VALUE = "value"
+
+
+def _is_guard(node):
+    return isinstance(node, gast.IfExp) and getattr(node, "_zero_guard", False)
 
 
 def _last_word(func):
     return func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
-
-
-def _needs_values(func):
-    """Does a call of `func` need real values (NumPy, math, methods, container builtins)?
-    Generated functions and the runtime helpers take the sentinel."""
-    if isinstance(func, gast.Name):
-        return func.id in _CONTAINER_BUILTINS
-    return not _is_helper(func)
-
-
-def _is_helper(func):
-    """A call of the runtime helpers that take the sentinel: all of runtime's (`_tl`, by
-    its contract), and those of numpy_runtime's (`_ntl`) that say so."""
-    if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)):
-        return False
-    module = func.value.id
-    if module.startswith("_ntl"):
-        return func.attr in _SENTINEL_SAFE_NTL
-    return module.startswith("_tl")
 
 
 def _targets(target):

@@ -1,0 +1,141 @@
+"""One minimized program per crash class the program fuzzer found, with asserted values.
+
+Each is checked against central differences, by `grad`, `value_and_grad` and `jvp`,
+with the arguments checked unchanged.  The class each stands for is named above it.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from oracles import central_difference
+
+
+# zeros.py: a guard's own 0.0 reached a use (`(0.0 if ... else g(b)).T`)
+def transposed_guarded_adjoint(x, y, z):
+    s1 = z @ z.T
+    s2 = np.sum(np.concatenate([x[1:], x[:1]]))
+    s1 = s2
+    return s1
+
+
+# optimize.py: a copy or single use was folded although the return reads the name too
+def helper_writes_parameter(x, y, n, m=3):
+    return _minus_then_square(x, y)
+
+
+def _minus_then_square(a, b):
+    a -= b
+    return a * a
+
+
+def parameter_rebound_then_returned(x, y, n):
+    y -= x
+    g1 = lambda q: q
+    return g1(_second(_nothing(x, x), y, 2))
+
+
+def _second(a, b, depth):
+    return b
+
+
+def _nothing(a, b):        # falls off its end: forward mode returned None for it
+    pass
+
+
+def written_parameter_returned(x, y, z):
+    u1 = y[:1]
+    u1[...] = 0.5
+    z[1] = y
+    return np.mean(z)
+
+
+# ownership.py: a read-only broadcast adjoint (`_ntl.unreduce`) written in place
+def broadcast_adjoint_written(x, y, z, n):
+    u2 = y[:1]
+    u2[...] = 0.5
+    L5 = [np.sum(u2), 1.2]
+    return sum(L5) + np.sum(y * x)
+
+
+# zeros.py: the sentinel reached a call through arithmetic (`f(bt * 0.5)`, `a @ bt`)
+# or through a guard nested in another call
+def scaled_zero_adjoint(x, z, *, w=0.5, c=1.5):
+    s8 = np.hypot(c, 0.5)
+    t9 = np.cumsum(x.copy()) * 0.5
+    if 0.7 / (1.0 + s8 * s8) > 0.2:
+        pass
+    else:
+        return c + np.sum(x)
+    return t9
+
+
+def reshaped_twice_zero_adjoint(x, y, z, n, m=3):
+    A1 = z.reshape(3, 3).reshape(3, 3)
+    t10 = z[0]
+    t10[1] = np.dot(x, y)
+    return np.sum(A1)
+
+
+def matmul_of_zero_adjoint(x, *, w=0.5):
+    P1 = np.outer(x > 0.5, x)
+    s2 = np.sum(P1[np.outer(x, x) > 0.26])
+    k7 = 0
+    while k7 < 3:
+        k7 += 1
+        if w < s2:
+            continue
+        return P1
+    return np.mean(x)
+
+
+X3 = np.array([0.9025, 0.685, -0.8493])
+Y3 = np.array([0.8037, -0.8349, -0.6425])
+Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
+                [0.3015, 0.3988, 0.2589]])
+Z23 = np.array([[-0.2381, -0.7966, 0.0351], [-0.163, 0.4215, 0.3334]])
+X4 = np.array([-0.8504, 0.1551, 0.2854, 0.7416])
+ONE_SIXTH = 1.0 / 6.0
+
+CASES = [
+    (transposed_guarded_adjoint, (X4, 0.9785, Z23), (0, 1, 2),
+     (np.ones(4), 0.0, np.zeros((2, 3)))),
+    (helper_writes_parameter, (-0.3547, 0.0255, 3), (0, 1),
+     (2 * (-0.3547 - 0.0255), -2 * (-0.3547 - 0.0255))),
+    (parameter_rebound_then_returned, (-0.3472, -0.7333, 2), (0, 1), (-1.0, 1.0)),
+    (written_parameter_returned, (X3, Y3, Z23), (0, 1, 2),
+     (np.zeros(3), [0.0, ONE_SIXTH, ONE_SIXTH], [[ONE_SIXTH] * 3, [0.0] * 3])),
+    (broadcast_adjoint_written, (X3, Y3, Z33, 2), (0, 1, 2),
+     ([0.5, Y3[1], Y3[2]], [0.0, X3[1], X3[2]], np.zeros((3, 3)))),
+    (scaled_zero_adjoint, (X3, Z33), (0, 1), (np.ones(3), np.zeros((3, 3)))),
+    (reshaped_twice_zero_adjoint, (X3, Y3, Z33, 3), (0, 1, 2),
+     (Y3, X3, [[1.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])),
+    (matmul_of_zero_adjoint, (X4,), (0,), (np.full(4, 0.25),)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, expected", CASES, ids=[c[0].__name__ for c in CASES])
+def test_gradient(f, args, wrt, expected):
+    before = copy.deepcopy(args)
+    reference = central_difference(f, copy.deepcopy(args), wrt=wrt)
+    got = tl.grad(f, wrt=wrt)(*args)
+    value, again = tl.value_and_grad(f, wrt=wrt)(*args)
+    for g, h, r, e in zip(got, again, reference, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(h, e, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(r, e, rtol=1e-5, atol=1e-6)
+    assert value == pytest.approx(f(*copy.deepcopy(args)))
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("f, args, wrt, expected", CASES, ids=[c[0].__name__ for c in CASES])
+def test_tangent(f, args, wrt, expected):
+    before = copy.deepcopy(args)
+    direction = [np.ones_like(a) if k in wrt else 0.0 for k, a in enumerate(args)]
+    _, tangent = tl.jvp(f, tuple(args), tuple(direction))
+    assert tangent == pytest.approx(sum(np.sum(e) for e in expected))
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
