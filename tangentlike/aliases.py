@@ -25,6 +25,7 @@ import dataclasses
 import gast
 
 from .calls import is_user_function
+from .nodes import dotted_text
 from .errors import AliasedWriteError
 
 # NumPy functions and array methods whose result may be a view of their argument
@@ -608,13 +609,13 @@ class _Walker:
                     and _base(func.value) in self.locals:
                 owner = self.shares(func.value, points) - self.immutable
                 if owner and func.attr not in FOLLOWED_METHODS:
-                    self.unfollowed(call, f"`{_text(func)}(...)`")
+                    self.unfollowed(call, f"`{dotted_text(func)}(...)`")
                 self.write(_base(func.value), s, points, objects=owner)
                 for a in call.args:
                     self.hold(owner, self.shares(a, points))
             if isinstance(func, gast.Attribute) and func.attr in NUMPY_WRITERS and call.args \
                     and self.parsed.resolve_expression(func.value, self.locals) is not None:
-                self.unfollowed(call, f"`{_text(func)}(...)`")
+                self.unfollowed(call, f"`{dotted_text(func)}(...)`")
                 if _base(call.args[0]) in self.locals:
                     self.write(_base(call.args[0]), s, points)
             for k in call.keywords:
@@ -777,15 +778,6 @@ def _merged(a, b):
     for k, v in b.items():
         out[k] = out.get(k, frozenset()) | v
     return out
-
-
-def _text(func):
-    parts = []
-    while isinstance(func, gast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    parts.append(func.id if isinstance(func, gast.Name) else "(...)")
-    return ".".join(reversed(parts))
 
 
 def _surely_advanced(index):

@@ -18,6 +18,8 @@ they receive), so zero in gives zero out: nothing else changes.  Uses that only
 inspect a value (`np.shape(b)`, `len(b)`, `b.dtype`) are left alone.
 """
 
+import copy
+
 import gast
 
 from . import nodes as n
@@ -167,6 +169,8 @@ class _Guards:
                 if build else True
         if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
             return self.zero_test(expr.operand, maybe, build)
+        if _is_guard(expr):                       # (0.0 if z else g) is the sentinel when z is
+            return copy.deepcopy(expr.test) if build else True
         if not isinstance(expr, gast.BinOp):
             return None
         left = self.zero_test(expr.left, maybe, build)

@@ -91,6 +91,15 @@ def matmul_of_zero_adjoint(x, *, w=0.5):
     return np.mean(x)
 
 
+# zeros.py: a sum of two guarded terms reached a helper that needs an array
+def stacked_then_overwritten(x):
+    A3 = np.stack([x, x, x])
+    x[1] = np.trace(A3 @ A3.T)
+    x[1:3] = 2.0
+    t9 = x
+    return np.sum(t9)
+
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -113,6 +122,8 @@ CASES = [
     (reshaped_twice_zero_adjoint, (X3, Y3, Z33, 3), (0, 1, 2),
      (Y3, X3, [[1.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])),
     (matmul_of_zero_adjoint, (X4,), (0,), (np.full(4, 0.25),)),
+    (stacked_then_overwritten, (np.array([-0.3865, 0.6974, -0.585]),), (0,),
+     (np.array([1.0, 0.0, 0.0]),)),
 ]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 import tangentlike as tl
 from oracles import central_difference
+from test_aliases import slice_of_alias as alias_then_slice_write
 
 
 def abs_of_sum(x):
@@ -31,13 +32,6 @@ def view_of_view_transposed(x):
 
 def transposed_product(x):
     return np.sum((x * np.sum(x)).T)
-
-
-def alias_then_slice_write(x):
-    A = np.zeros((3, 3))
-    B = A
-    A[1:2] = x.reshape(1, 3)
-    return np.sum(B * B)
 
 
 def loop_writes_into_expression(x):
