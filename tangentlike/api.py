@@ -101,6 +101,16 @@ def _bind(fn, args, kwargs):
     return bound.arguments
 
 
+def _special_tuple(value):
+    """A tuple subclass (a NamedTuple) in `value`, or None: its gradient would be read
+    through its attributes, which are constants to tangentlike (never a silent zero)."""
+    if isinstance(value, tuple) and type(value) is not tuple:
+        return value
+    items = value.values() if isinstance(value, dict) else \
+        value if isinstance(value, (list, tuple)) else ()
+    return next((s for s in map(_special_tuple, items) if s is not None), None)
+
+
 def _check_differentiable(fn, arguments, names):
     for name_ in names:
         value = arguments[name_]
@@ -112,6 +122,13 @@ def _check_differentiable(fn, arguments, names):
                 f"cannot differentiate {fn.__name__} with respect to {name_!r}: it is "
                 f"{value!r}, a {kind}; integer, bool and str arguments are "
                 f"non-differentiable{hint}")
+        special = _special_tuple(value)
+        if special is not None:
+            raise NonDifferentiableArgumentError(
+                f"cannot differentiate {fn.__name__} with respect to {name_!r}: it holds a "
+                f"{type(special).__name__} (a NamedTuple or another tuple subclass), whose "
+                f"fields tangentlike reads as constants; pass a plain tuple "
+                f"(`tuple({name_})`) or the fields as arguments")
         kind = arg_kind(value)
         if (kind == "other" or kind.startswith("object:")) \
                 and not isinstance(value, (list, tuple, dict, float, complex)):
@@ -1138,6 +1155,7 @@ def jvp(f, primals, tangents, optimize=True):
     positions = [k for k, v in enumerate(primals)
                  if not isinstance(v, (bool, int, str)) and v is not None]
     wrt = tuple(params[k] for k in positions)
+    _check_differentiable(fn, dict(zip(params, primals)), wrt)
     rest = list(_signature(fn).parameters.values())[len(primals):]
     missing = [p.name for p in rest if p.default is p.empty]
     if missing:

@@ -7,6 +7,7 @@ test_no_silent_zero, test_cache_keys.)
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -167,3 +168,25 @@ def test_tangent_test_is_right_under_grad():
 
 def test_math_module_still_works():
     assert tl.grad(lambda t: math.sin(t))(0.3) == pytest.approx(math.cos(0.3))
+
+
+class Point(NamedTuple):
+    a: float
+    b: float
+
+
+def product_of_fields(p):
+    return p.a * p.b
+
+
+@pytest.mark.parametrize("derivative", [
+    lambda: tl.grad(product_of_fields)(Point(2.0, 3.0)),
+    lambda: tl.value_and_grad(product_of_fields)(Point(2.0, 3.0)),
+    lambda: tl.vjp(product_of_fields, Point(2.0, 3.0))[1](1.0),
+    lambda: tl.jvp(product_of_fields, (Point(2.0, 3.0),), ((1.0, 0.0),)),
+    lambda: tl.grad(lambda ps: ps[0].a)([Point(2.0, 3.0)]),
+], ids=["grad", "value_and_grad", "vjp", "jvp", "nested"])
+def test_a_named_tuple_is_an_error_not_a_silent_zero(derivative):
+    """Its fields are attributes, read as constants: the gradient was (0.0, 0.0)."""
+    with pytest.raises(tl.NonDifferentiableArgumentError, match="NamedTuple"):
+        derivative()
