@@ -1155,7 +1155,9 @@ def jvp(f, primals, tangents, optimize=True):
     positions = [k for k, v in enumerate(primals)
                  if not isinstance(v, (bool, int, str)) and v is not None]
     wrt = tuple(params[k] for k in positions)
-    _check_differentiable(fn, dict(zip(params, primals)), wrt)
+    for name_, value in zip(params, primals):    # (objects pass: their attributes are
+        if _special_tuple(value) is not None:      # constants; a NamedTuple's are fields)
+            _check_differentiable(fn, {name_: value}, [name_])
     rest = list(_signature(fn).parameters.values())[len(primals):]
     missing = [p.name for p in rest if p.default is p.empty]
     if missing:

@@ -968,8 +968,9 @@ class ReverseTransformer(FunctionView):
             primal.extend(block.primal)
         else:
             primal.append(block.primal or s)
-        if id(s) in self.hoisted:
-            pops = []                    # the enclosing If pops it before its test
+        if id(s) in self.hoisted:        # the enclosing If pops the target before its test;
+            pops = [p for p in pops     # the other names it restores (shapes) stay here
+                    if not (isinstance(p, gast.Assign) and n.is_name(p.targets[0], target.id))]
         if not stmts and not pops and not block.head:
             return primal, []
         body = block.head + (pops + stmts if restore_first else stmts + pops)

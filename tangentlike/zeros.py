@@ -101,7 +101,9 @@ class _Guards:
         if isinstance(expr, gast.IfExp):
             return self.may_be_zero(expr.body, maybe) or self.may_be_zero(expr.orelse, maybe)
         if isinstance(expr, gast.Call) and self.is_helper(expr.func):
-            return any(self.may_be_zero(a, maybe) for a in expr.args)
+            # an item of an adjoint list may be the sentinel whatever the list is
+            return _last_word(expr.func) == "item" \
+                or any(self.may_be_zero(a, maybe) for a in expr.args)
         return False
 
     def uses(self, node, maybe, owner, field):
@@ -171,6 +173,11 @@ class _Guards:
             return self.zero_test(expr.operand, maybe, build)
         if _is_guard(expr):                       # (0.0 if z else g) is the sentinel when z is
             return copy.deepcopy(expr.test) if build else True
+        if isinstance(expr, gast.Call) and _last_word(expr.func) == "item" \
+                and self.is_helper(expr.func):
+            # an item of a tuple's adjoint (pure: tested on its value)
+            return n.call(f"{self.numpy_runtime_name()}.is_zero", copy.deepcopy(expr)) \
+                if build else True
         if not isinstance(expr, gast.BinOp):
             return None
         left = self.zero_test(expr.left, maybe, build)

@@ -100,6 +100,28 @@ def stacked_then_overwritten(x):
     return np.sum(t9)
 
 
+# zeros.py: an item of a tuple's adjoint (here the zero sentinel) reached a helper
+def stacked_concatenation_unused(x, y):
+    t1 = x * 1.0
+    for k in range(2):
+        A3 = np.stack([t1, np.concatenate([t1[1:], t1[:1]])])
+        if k > 5:
+            return np.sum(A3)
+    return np.sum(t1 * t1) + y
+
+
+# reverse.py: a replayed If's hoisted restore dropped the other pops of its branch's
+# last statement (the shape `s` is measured by), whose pushes stayed: the tape misaligned
+def replayed_test_restores_shape(x, y):
+    s = np.sum(x)
+    k = 0
+    while k < 9:
+        if s < 1.5:
+            break
+        s = 0.5 * s + np.sum(y)
+    return s
+
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -124,6 +146,9 @@ CASES = [
     (matmul_of_zero_adjoint, (X4,), (0,), (np.full(4, 0.25),)),
     (stacked_then_overwritten, (np.array([-0.3865, 0.6974, -0.585]),), (0,),
      (np.array([1.0, 0.0, 0.0]),)),
+    (stacked_concatenation_unused, (X3, 0.5), (0, 1), (2 * X3, 1.0)),
+    (replayed_test_restores_shape, (np.array([3.0, 2.0, 1.5]), np.array([0.25, 0.05])),
+     (0, 1), (np.full(3, 0.5 ** 3), np.full(2, 1 + 0.5 + 0.25))),
 ]
 
 
