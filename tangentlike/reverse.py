@@ -969,8 +969,9 @@ class ReverseTransformer(FunctionView):
         else:
             primal.append(block.primal or s)
         if id(s) in self.hoisted:        # the enclosing If pops the target before its test;
+            own = _base_name(target) if target is not None else None
             pops = [p for p in pops     # the other names it restores (shapes) stay here
-                    if not (isinstance(p, gast.Assign) and n.is_name(p.targets[0], target.id))]
+                    if not (own and isinstance(p, gast.Assign) and n.is_name(p.targets[0], own))]
         if not stmts and not pops and not block.head:
             return primal, []
         body = block.head + (pops + stmts if restore_first else stmts + pops)
