@@ -654,6 +654,11 @@ class _Walker:
                           and self.with_contents(theirs) & objects)
         seeing = [o for o in affected if (o != name or callee is not None)
                   and self.read_later(o, s)]
+        root = self.path_of(_load(name), points) if callee is None else None
+        if root is not None and root[0] in affected and root[0] != name \
+                and root[0] not in seeing:
+            # the root is kept up to date (a view written may be re-made from it later)
+            seeing.append(root[0])
         if seeing:
             fix = None if construct or callee else self.fix(name, seeing, s, points)
             if fix is None:

@@ -122,6 +122,18 @@ def replayed_test_restores_shape(x, y):
     return s
 
 
+# aliases.py: a view of an alias was written back into the alias' root, which writes
+# through the alias (a copy of its own) had not kept up to date
+def view_of_alias_written(x):
+    t2 = x
+    for i in range(3):
+        t2[i] = t2[i] * float(i)
+    u5 = t2[:1]
+    u5[...] = 0.5
+    t6 = t2
+    return np.sum(t6 * x)
+
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -149,6 +161,7 @@ CASES = [
     (stacked_concatenation_unused, (X3, 0.5), (0, 1), (2 * X3, 1.0)),
     (replayed_test_restores_shape, (np.array([3.0, 2.0, 1.5]), np.array([0.25, 0.05])),
      (0, 1), (np.full(3, 0.5 ** 3), np.full(2, 1 + 0.5 + 0.25))),
+    (view_of_alias_written, (X3,), (0,), ([0.0, 2 * X3[1], 8 * X3[2]],)),
 ]
 
 
