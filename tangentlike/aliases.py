@@ -375,6 +375,16 @@ class _Walker:
                 out.append(self.derived(m, root, path))
         if any(x is None for x in out):
             return None
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) and out:
+            # `v += e` writes into an array but rebinds a number (a NumPy scalar too):
+            # which one, only the run time knows
+            numpy_name = self.numpy_name()
+            if numpy_name is None:
+                return None
+            test = gast.UnaryOp(op=gast.Not(), operand=gast.Call(
+                func=gast.Attribute(value=_load(numpy_name), attr="isscalar",
+                                    ctx=gast.Load()), args=[_load(name)], keywords=[]))
+            out = [gast.If(test=test, body=out, orelse=[])]
         for x in out:
             gast.copy_location(x, s)
             for sub in gast.walk(x):

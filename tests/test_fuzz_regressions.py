@@ -134,6 +134,14 @@ def view_of_alias_written(x):
     return np.sum(t6 * x)
 
 
+# aliases.py: `v += e` rebinds a NumPy scalar; only an array's is a write to write back
+def scalar_alias_added_to(x, y):
+    s8 = np.sum(y[y > 0.0])
+    s11 = s8
+    s11 += y.max()
+    return s8 + s11 * 0.5
+
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -162,6 +170,7 @@ CASES = [
     (replayed_test_restores_shape, (np.array([3.0, 2.0, 1.5]), np.array([0.25, 0.05])),
      (0, 1), (np.full(3, 0.5 ** 3), np.full(2, 1 + 0.5 + 0.25))),
     (view_of_alias_written, (X3,), (0,), ([0.0, 2 * X3[1], 8 * X3[2]],)),
+    (scalar_alias_added_to, (X3, Y3 * -1.0), (0, 1), (np.zeros(3), [0.0, 2.0, 1.5])),
 ]
 
 
