@@ -520,7 +520,10 @@ class ReverseTransformer(FunctionView):
             if last is not None:
                 self.blocks[id(last)].effects.force.add(name_)
                 self.hoisted.add(id(last))
-        self.header_effects[id(s)] = analyze.Effects(reads_after=reads - written)
+        # a branch that does not write the name pushes it as it is: the test then reads the
+        # object the name holds after the `if`, which later in-place writes must restore
+        kept = reads - written if all(writers) else reads
+        self.header_effects[id(s)] = analyze.Effects(reads_after=kept)
         self.if_plans[id(s)] = (name_, writers)
 
     def pure(self, e):

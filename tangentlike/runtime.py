@@ -53,9 +53,15 @@ def unbroadcast(g, x):
     extra = g.ndim - len(shape)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
+    elif extra < 0:
+        g = g.reshape((1,) * -extra + g.shape)
     axes = tuple(i for i, (gs, xs) in enumerate(zip(g.shape, shape)) if xs == 1 and gs != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
+    if g.shape != shape:
+        # narrower than `x`: only a product with the zero sentinel makes one (`0.0 * y`
+        # has y's shape, not the product's), so it is zeros, given x's shape here
+        g = g + np.zeros_like(g, shape=shape)
     return g
 
 

@@ -23,6 +23,7 @@ import copy
 import gast
 
 from . import nodes as n
+from .runtime import UPDATES_FIRST_ARGUMENT
 
 # numpy_runtime helpers written for an adjoint that may be the sentinel
 _SENTINEL_SAFE_NTL = {"is_zero", "item", "zeros_for", "dense", "spread", "add_at",
@@ -31,6 +32,8 @@ _SENTINEL_SAFE_NTL = {"is_zero", "item", "zeros_for", "dense", "spread", "add_at
 # what only inspects a value (not linear in it: the sentinel answers for itself)
 _INSPECTIONS = {"shape", "ndim", "size", "dtype", "len", "type", "isinstance", "result_type",
                 "iscomplexobj", "isscalar", "id"}
+# helpers whose result is the sentinel exactly when their first argument is
+_PASSES_SENTINEL = {"unbroadcast", "copy", "writable"}
 _CONTAINER_BUILTINS = {"len", "list", "tuple", "sorted", "reversed", "zip", "enumerate",
                        "iter", "dict", "set"}
 
@@ -173,11 +176,17 @@ class _Guards:
             return self.zero_test(expr.operand, maybe, build)
         if _is_guard(expr):                       # (0.0 if z else g) is the sentinel when z is
             return copy.deepcopy(expr.test) if build else True
-        if isinstance(expr, gast.Call) and _last_word(expr.func) == "item" \
-                and self.is_helper(expr.func):
-            # an item of a tuple's adjoint (pure: tested on its value)
-            return n.call(f"{self.numpy_runtime_name()}.is_zero", copy.deepcopy(expr)) \
-                if build else True
+        if isinstance(expr, gast.Call) and self.is_helper(expr.func):
+            word = _last_word(expr.func)
+            if word in _PASSES_SENTINEL and expr.args:      # `_tl.unbroadcast(bt, x)`
+                return self.zero_test(expr.args[0], maybe, build)
+            if word == "item" or (word not in UPDATES_FIRST_ARGUMENT and any(
+                    self.may_be_zero(a, maybe) for a in expr.args)):
+                # an item of a tuple's adjoint, or another helper given the sentinel
+                # (these write nothing: tested on its value)
+                return n.call(f"{self.numpy_runtime_name()}.is_zero", copy.deepcopy(expr)) \
+                    if build else True
+            return None
         if not isinstance(expr, gast.BinOp):
             return None
         left = self.zero_test(expr.left, maybe, build)

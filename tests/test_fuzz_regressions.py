@@ -142,11 +142,47 @@ def scalar_alias_added_to(x, y):
     return s8 + s11 * 0.5
 
 
+
+# reverse.py: a replayed `if` whose branch does not write the test's name pushes the
+# object itself; an in-place write after the `if` changed what the test read back
+def replayed_test_written_in_place(x, z):
+    if np.sum(x) > 0.2:
+        x += np.tanh(x)
+    x[1] = np.sum(z)
+    t4 = x
+    u5 = t4[::2]
+    return np.sum(u5)
+
+
+# zeros.py: a helper given the sentinel (`_tl.unbroadcast(bs, t)`) passed it on to a
+# function that needs an array
+def concatenation_overwritten_by_power(x, y):
+    s1 = _first(x @ x, 0.9)
+    s6 = np.concatenate([y[1:], x[:1]]) + s1
+    s6 = pow(s1, 2)
+    return s6
+
+
+def _first(a, b):
+    return a
+
+
+# runtime.unbroadcast: the sentinel times a narrower operand (`0.0 * y[None, :]`) has
+# that operand's shape, narrower than the adjoint it stands for
+def sentinel_times_narrower_operand(x, y):
+    for i in range(2):
+        A1 = np.stack([y, y, x])
+        A4 = y[None, :] * A1
+        if not 0.7 > 0.35:
+            return A4
+    return np.mean(y)
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
                 [0.3015, 0.3988, 0.2589]])
 Z23 = np.array([[-0.2381, -0.7966, 0.0351], [-0.163, 0.4215, 0.3334]])
+Z24 = np.array([[-0.3267, 0.863, 0.6422, -0.2961], [0.3898, 0.9055, -0.6174, -0.3054]])
 X4 = np.array([-0.8504, 0.1551, 0.2854, 0.7416])
 ONE_SIXTH = 1.0 / 6.0
 
@@ -171,6 +207,10 @@ CASES = [
      (0, 1), (np.full(3, 0.5 ** 3), np.full(2, 1 + 0.5 + 0.25))),
     (view_of_alias_written, (X3,), (0,), ([0.0, 2 * X3[1], 8 * X3[2]],)),
     (scalar_alias_added_to, (X3, Y3 * -1.0), (0, 1), (np.zeros(3), [0.0, 2.0, 1.5])),
+    (replayed_test_written_in_place, (np.array([-0.8541, -0.8136, 0.7531, 0.3568]), Z24),
+     (0, 1), ([1.0, 0.0, 1.0, 0.0], np.zeros((2, 4)))),
+    (concatenation_overwritten_by_power, (X3, Y3), (0, 1), (4 * (X3 @ X3) * X3, np.zeros(3))),
+    (sentinel_times_narrower_operand, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 1 / 3))),
 ]
 
 
