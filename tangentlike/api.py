@@ -686,11 +686,16 @@ def _load(fn, wrt, kinds, form, optimize=True):
            environment.identity(fn))
     hit = _memo.get(key)
     if hit is not None:
-        if isinstance(hit, _Loading):
+        if isinstance(hit, _Loading):            # a recursive call, while it loads
             return hit.functions()
-        return hit if isinstance(hit, tuple) else (hit,)
-    source_text = _source_text(fn) + "".join(
-        _source_text(callee) for callee in _written_out_callees(fn, form == "joint-inline"))
+        functions = hit if isinstance(hit, tuple) else (hit,)
+        reach = environment.reach(functions[0].__globals__)
+        if not reach.changed():
+            reach.refresh()
+            return functions
+        del _memo[key]          # a callable deeper than the key looks was rebound: load again
+    written_out = _written_out_callees(fn, form == "joint-inline")
+    source_text = _source_text(fn) + "".join(_source_text(callee) for callee in written_out)
     disk_key = cache.make_key(form, __version__,
                               getattr(fn, "__module__", "") or "", fn.__qualname__, source_text,
                               tuple(wrt), key[3], registry.fingerprint(), _code_fingerprint(),
@@ -703,7 +708,9 @@ def _load(fn, wrt, kinds, form, optimize=True):
         names = _generated_names(text)
         path = cache.entry_path(disk_key)
     # (code that aliases.fixed rewrote copies values under the name aliases.COPY)
-    loading = _Loading({**parse_namespace(fn), COPY: runtime.copy}, names)
+    # globals the code reads are refreshed before each use (environment.Watch)
+    loading = _Loading({**parse_namespace(fn), COPY: runtime.copy,
+                        **environment.watched(fn, written_out)}, names)
     _memo[key] = loading
     try:
         cache.load_module(path, text, loading.scope)
@@ -712,6 +719,7 @@ def _load(fn, wrt, kinds, form, optimize=True):
         raise
     functions = loading.functions()
     _memo[key] = functions if len(functions) > 1 else functions[0]
+    environment.reach(loading.scope).refresh()
     return functions
 
 
@@ -820,7 +828,7 @@ class _Gradient:
         self.gradient_only_by_type = {}   # the same, for `gradient`'s shortcut
         self.last_kinds = None
         self.version = registry.version()   # of the rules the entries above were made with
-        self.watch = environment.Watch(fn)   # ... and the callables the function reads
+        self.reach = environment.Reach(())   # ... and the callables and globals it reads
 
     def arguments(self, args, kwargs):
         if kwargs or len(args) != len(self.params):
@@ -832,9 +840,9 @@ class _Gradient:
     def current(self):
         """Forget what was generated before a rule was registered or replaced, or before
         a callable or module the function reads was rebound."""
-        if self.version != registry.version() or self.watch.changed():
+        if self.version != registry.version() or self.reach.changed():
             self.version = registry.version()
-            self.watch = environment.Watch(self.fn)
+            self.reach = environment.Reach(())
             self.specialized.clear()
             self.by_type.clear()
             self.gradient_only_by_type.clear()
@@ -845,11 +853,11 @@ class _Gradient:
         known = self.by_type.get(types)
         if known is not None:
             compiled, self.last_kinds = known
-            self.watch.refresh(compiled.__globals__)       # globals are read live
+            self.reach.refresh()                 # globals are read live
             return compiled
         kinds = tuple(map(arg_kind, args))
         compiled = self.generated_for(kinds, args)
-        self.watch.refresh(compiled.__globals__)
+        self.reach.refresh()
         if _KIND_BY_TYPE.issuperset(types):
             self.by_type[types] = (compiled, kinds)
             if compiled.__name__.startswith("grad_") and len(args) == len(self.params) \
@@ -872,6 +880,7 @@ class _Gradient:
                     if form == forms[-1]:
                         raise
             self.specialized[kinds] = compiled
+            self.reach = environment.Reach([c.__globals__ for c in self.specialized.values()])
         self.last_kinds = kinds
         return compiled
 
@@ -904,7 +913,7 @@ class _Gradient:
         if known is None:
             return self.value_and_grad(args, kwargs)[1]
         compiled, self.last_kinds = known
-        self.watch.refresh(compiled.__globals__)
+        self.reach.refresh()
         try:
             grads = compiled(*args)
         except Exception as exc:

@@ -10,10 +10,14 @@ inlined; a helper's derivative is bound once), and reads every other outside val
   deep): equal for two functions exactly when they would be differentiated alike.
   Two closures of identical source over `np.sin` and `np.cos` differ.  A key for the
   caches on disk and in memory.
-- `watch(fn)`: a `Watch` whose `changed()` says, in a few dictionary lookups, whether
-  a callable or module `fn` reads has been rebound since, and whose `refresh(scope)`
-  copies the current value of every other outside name into the generated module's
-  `scope` (so a rebound global is read live, as the primal reads it).
+- `Watch(fn, callees)`: kept in the generated module's scope (`watched`), where `fn`
+  (and each callee written out in its derivative) finds the names it reads.
+- `Reach(scopes)`, `reach(scope)`, `reach_of(function)`: the Watches of a generated
+  module and of every generated module it calls.  `changed()` says, in a few
+  dictionary lookups, whether a callable or module one of them reads has been rebound
+  since, and `refresh()` copies the current value of every other outside name into
+  the generated modules (so a rebound global, the function's or a helper's, is read
+  live, as the primal reads it).
 """
 
 import hashlib
@@ -86,33 +90,126 @@ def _describe(value):
     return f"{module}.{name}"
 
 
-class Watch:
-    """The callables and modules a function read when its derivative was made, and the
-    names of the other values it reads (see the module docstring)."""
+WATCH = "__tangentlike_watch__"      # where a generated module's scope keeps its Watch
 
-    def __init__(self, fn):
-        self.fn = fn
-        code = getattr(fn, "__code__", None)
-        names = sorted(outside_names(code)) if code is not None else []
-        self.fixed, self.live = [], []
-        for name in names:
-            value = _value(fn, name)
-            if value is _MISSING:
-                continue
-            if _specializes(value):
-                self.fixed.append((name, value))
-            else:
-                self.live.append(name)
+
+class Watch:
+    """The callables and modules a function (and the callees written out in its
+    derivative) read when its derivative was made, and where the other values they
+    read live (see the module docstring).  Each name is looked up once here: the
+    checks below are a dictionary or cell read per name."""
+
+    def __init__(self, fn, callees=()):
+        self.owners = (fn, *callees)
+        self.fixed_globals, self.fixed_cells = [], []    # (dict, name, value), (cell, value)
+        self.live_globals, self.live_cells = [], []      # (dict, name), (cell, name)
+        for owner in self.owners:
+            code = getattr(owner, "__code__", None)
+            for name in sorted(outside_names(code)) if code is not None else ():
+                self._watch(owner, name)
+
+    def _watch(self, owner, name):
+        value = _value(owner, name)
+        if value is _MISSING:
+            return
+        cells = dict(zip(owner.__code__.co_freevars, owner.__closure__ or ()))
+        scope = getattr(owner, "__globals__", {})
+        if _specializes(value):
+            if name in cells:
+                self.fixed_cells.append((cells[name], value))
+            else:           # a builtin stays one while no global of its name appears
+                self.fixed_globals.append((scope, name, scope.get(name, _MISSING)))
+        elif name in cells:
+            self.live_cells.append((cells[name], name))
+        elif name in scope:
+            self.live_globals.append((scope, name))
+
+    def generated_sources(self):
+        """The generated modules the watched functions belong to (when they are
+        derivatives themselves, differentiated again)."""
+        return [owner.__globals__ for owner in self.owners
+                if WATCH in getattr(owner, "__globals__", {})]
+
+
+class Reach:
+    """The Watches of a generated module and of every generated module it calls (the
+    derivatives of its callees), found once: `changed()` and `refresh()` cover them
+    all, so that a global a callee reads is read live too.  A module whose watched
+    functions are generated themselves comes after the module they belong to, which
+    it reads from."""
+
+    def __init__(self, scopes):
+        self.fixed_globals, self.fixed_cells = [], []
+        self.live_globals, self.live_cells = [], []      # ... each with the target scope
+        seen = set()
+
+        def visit(scope):
+            if id(scope) in seen or WATCH not in scope:
+                return
+            seen.add(id(scope))
+            watch = scope[WATCH]
+            for source in watch.generated_sources():
+                visit(source)
+            self.fixed_globals += watch.fixed_globals
+            self.fixed_cells += watch.fixed_cells
+            self.live_globals += [(where, name, scope) for where, name in watch.live_globals]
+            self.live_cells += [(cell, name, scope) for cell, name in watch.live_cells]
+            for value in list(scope.values()):
+                if isinstance(value, types.FunctionType):
+                    visit(value.__globals__)
+
+        for scope in scopes:
+            visit(scope)
 
     def changed(self):
-        """Has a callable or module the function reads been rebound?"""
-        fn = self.fn
-        return any(_value(fn, name) is not value for name, value in self.fixed)
+        """Has a callable or module one of the functions reads been rebound?"""
+        for where, name, value in self.fixed_globals:
+            if where.get(name, _MISSING) is not value:
+                return True
+        for cell, value in self.fixed_cells:
+            if _contents(cell) is not value:
+                return True
+        return False
 
-    def refresh(self, scope):
-        """Copy the current values of the other outside names into `scope`."""
-        fn = self.fn
-        for name in self.live:
-            value = _value(fn, name)
+    def refresh(self):
+        """Copy the current values of the other outside names into the modules."""
+        for where, name, scope in self.live_globals:
+            value = where.get(name, _MISSING)
             if value is not _MISSING:
                 scope[name] = value
+        for cell, name, scope in self.live_cells:
+            value = _contents(cell)
+            if value is not _MISSING:
+                scope[name] = value
+
+
+def _contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:                  # an empty cell
+        return _MISSING
+
+
+def watched(fn, callees=()):
+    """The entries a generated module's scope starts with, for `fn`'s derivative."""
+    return {WATCH: Watch(fn, callees), _REACH: None}
+
+
+def reach(scope):
+    """The Reach of the generated module `scope` (found once, then kept in it)."""
+    found = scope.get(_REACH)
+    if found is None:
+        found = scope[_REACH] = Reach([scope])
+    return found
+
+
+_REACH = "__tangentlike_reach__"
+
+
+def reach_of(function):
+    """The Reach of a generated function's module (empty for any other function)."""
+    scope = getattr(function, "__globals__", None)
+    return reach(scope) if scope is not None and WATCH in scope else _NOTHING
+
+
+_NOTHING = Reach(())

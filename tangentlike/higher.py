@@ -13,6 +13,7 @@ import weakref
 
 import numpy as np
 
+from . import environment
 from .api import (_KIND_BY_TYPE, _Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp,
                   shaped_like, vjp, wrt_names)
 from .errors import TangentlikeError, UnsupportedSyntaxError
@@ -26,7 +27,8 @@ def _differentiable(primals):
 
 _gradients = weakref.WeakKeyDictionary()   # fn -> {wrt: _Gradient}  (caches)
 _hvps = weakref.WeakKeyDictionary()        # generated value_and_grad -> its hvp function
-_hvp_plans = weakref.WeakKeyDictionary()   # f -> {argument kinds: (hvp function, positions)}
+_hvp_plans = weakref.WeakKeyDictionary()   # f -> {argument kinds: (hvp function, positions,
+#                                             the Reach of its globals)}
 
 
 def _forward_over_reverse(fn, wrt, args):
@@ -54,6 +56,7 @@ def _forward_over_reverse(fn, wrt, args):
             level_kinds = {p: arg_kind(v) for p, v in zip(params, args + (1.0,))}
             hvp_fn = _load(level, wrt, level_kinds, "hvp")[0]
         _hvps[generated] = hvp_fn
+    environment.reach_of(hvp_fn).refresh()      # the globals it reads, as they are now
     return hvp_fn, args
 
 
@@ -114,17 +117,20 @@ def hvp(f, primals, vectors):
         plan = _hvp_plans.get(f, {}).get(kinds)
     except TypeError:                               # not weakly referenceable: no plan
         plan = None
+    if plan is not None and plan[2].changed():      # a callable it reads was rebound
+        plan = None
     if plan is None:
         fn = _unwrap(f)
         params = list(_signature(fn).parameters)
         positions = _differentiable(primals)
         hvp_fn, args = _forward_over_reverse(fn, tuple(params[k] for k in positions), primals)
-        plan = (hvp_fn, positions)
+        plan = (hvp_fn, positions, environment.reach_of(hvp_fn))
         if len(args) == len(primals) and inspect.isfunction(f):   # the same call next time
             _hvp_plans.setdefault(f, {})[kinds] = plan
     else:
         args = primals
-    hvp_fn, positions = plan
+    hvp_fn, positions, reach = plan
+    reach.refresh()                                     # the globals it reads, as they are now
     if len(positions) == 1:                             # the common case, at once
         k = positions[0]
         return grad_like(hvp_fn(*args, 1.0, shaped_like(vectors[k], primals[k])), primals[k])

@@ -24,3 +24,32 @@ def make(fn):
 
 def uses_globals(x):
     return np.sum(W * x) * SCALE + np.sum(helper(x))
+
+
+def weighted(x):
+    """A helper reading a data global and a helper global of its own."""
+    return np.sum(W * x * x) * SCALE + np.sum(helper(x))
+
+
+def calls_weighted(x):
+    return weighted(x) + x[0]
+
+
+def level5(x):
+    return square(x)
+
+
+def level4(x):
+    return level5(x)
+
+
+def level3(x):
+    return level4(x) * 2.0
+
+
+def level2(x):
+    return level3(x) + 1.0
+
+
+def level1(x):
+    return np.sum(level2(x))
