@@ -134,8 +134,16 @@ def _inlines_into(value, temp, expr, pure_call):
     written = _written(value, pure_call)
     if written & _reads(expr):
         return False
+    if _is_zero(expr) and _argument_of_call(value, temp):
+        return False        # a zero derivative stays named for zeros.py to guard the call
     new = isinstance(expr, (gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare))
     return new or temp not in _written(value, lambda call: True)   # surely written
+
+
+def _argument_of_call(value, name_):
+    """Is `name_` read inside the arguments of a call in `value`?"""
+    return any(name_ in n.loaded_names(a) for x in gast.walk(value) if isinstance(x, gast.Call)
+               for a in x.args + [k.value for k in x.keywords])
 
 
 def _propagate_copies(stmts, counts, removable, pure_call=None):

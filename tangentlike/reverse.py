@@ -775,7 +775,13 @@ class ReverseTransformer(FunctionView):
 
         `wide`: g may be broadcast beyond e's shape (by an enclosing elementwise
         operation whose reduction was left to the leaves)."""
-        if not (analyze.diff_reads(e, self.rule_of) & self.active):
+        reads = analyze.diff_reads(e, self.rule_of) & self.active
+        if not reads:
+            return
+        if _is_zero_constant(g) and not isinstance(e, gast.Name):
+            # a rule whose derivative is zero (`np.full_like(np.cumsum(x), c)`): nothing to
+            # take through the inner operations, whose helpers need an array
+            out.extend(Contribution(name_, n.const(0.0)) for name_ in sorted(reads))
             return
         if isinstance(e, gast.Name):
             out.append(Contribution(e.id, g))
@@ -1212,6 +1218,11 @@ def _reduction_of(value, container, index):
     return (helper, len(value.args)) in (("unbroadcast", 2), ("spread", 3)) \
         and isinstance(last, gast.Subscript) and n.is_name(last.value, container) \
         and gast.dump(last.slice) == gast.dump(index)
+
+
+def _is_zero_constant(e):
+    return isinstance(e, gast.Constant) and not isinstance(e.value, bool) \
+        and isinstance(e.value, (int, float)) and e.value == 0
 
 
 def _is_leaf(e):

@@ -177,6 +177,13 @@ def sentinel_times_narrower_operand(x, y):
             return A4
     return np.mean(y)
 
+
+# optimize.py: a zero adjoint (of np.full_like's shape-only argument) was inlined into
+# the helper of np.cumsum, which needs an array, out of sight of zeros.py
+def shape_only_argument_of_cumsum(x, y):
+    t = np.full_like(np.cumsum(x * y), 0.5) * y
+    return np.sum(t) + np.sum(np.zeros_like(np.sort(x)) * x)
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -211,6 +218,7 @@ CASES = [
      (0, 1), ([1.0, 0.0, 1.0, 0.0], np.zeros((2, 4)))),
     (concatenation_overwritten_by_power, (X3, Y3), (0, 1), (4 * (X3 @ X3) * X3, np.zeros(3))),
     (sentinel_times_narrower_operand, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 1 / 3))),
+    (shape_only_argument_of_cumsum, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 0.5))),
 ]
 
 
