@@ -547,11 +547,10 @@ def _method_table():
     rows = ["| method | differentiated as | reverse | forward |", "|---|---|---|---|"]
     for method in sorted(METHODS):
         fn = METHODS[method]
-        if fn is None:
-            rows.append(f"| `.{method}` | (float conversion) | yes | yes |")
-            continue
         reverse, forward = _modes(lookup(fn))
-        rows.append(f"| `.{method}` | `numpy.{fn.__name__}` | {reverse} | {forward} |")
+        shown = f"`numpy.{fn.__name__}`" if fn.__module__.startswith("numpy") else \
+            "a cast: the derivative is cast back; zero when cast to integers or booleans"
+        rows.append(f"| `.{method}` | {shown} | {reverse} | {forward} |")
     return "\n".join(rows) + "\n"
 
 

@@ -77,6 +77,27 @@ def _dtype(a):
     return a.dtype if _is_array(a) and a.dtype.kind in "fc" else np.dtype(float)
 
 
+def astype(x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    """`x.astype(dtype, ...)`, the function the method stands for (NumPy < 2.1 has no
+    numpy.astype)."""
+    return x.astype(dtype, order=order, casting=casting, subok=subok, copy=copy)
+
+
+def cast_derivative(b, like):
+    """A derivative `b` (maybe the sentinel) as the derivative of a value of `like`'s
+    dtype: cast to it when that is a floating or complex dtype (a complex derivative of
+    a real value keeps its real part), zero when `like` holds integers or booleans,
+    which carry no derivative."""
+    kind = np.result_type(like).kind
+    if kind not in "fc":
+        return 0.0
+    if not _is_array(b):
+        return b
+    if kind == "f" and b.dtype.kind == "c":
+        b = b.real
+    return b.astype(np.result_type(like), copy=False)
+
+
 # -- reductions ------------------------------------------------------------------------
 
 def axes_of(axis, ndim):

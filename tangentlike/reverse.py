@@ -896,6 +896,12 @@ class ReverseTransformer(FunctionView):
     def no_rule(self, e, obj, s):
         filename, line, _, text = self.parsed.location(s)
         where = dict(filename=filename, line=line, source_line=text)
+        if isinstance(e, gast.Attribute):
+            return NoDerivativeError(
+                f"the attribute .{e.attr}", reason="only .T is differentiated as an attribute",
+                hint=f"call the function instead (np.{e.attr}(x) for x.{e.attr})"
+                if hasattr(numpy, e.attr) else "compute the value with functions that have rules",
+                **where)
         if not isinstance(e, gast.Call):
             return NoDerivativeError(type(e).__name__, reason="this expression is not "
                                      "differentiable", hint="rewrite it with arithmetic or "
@@ -912,7 +918,8 @@ class ReverseTransformer(FunctionView):
                                         f"    {text.strip()}")
         if obj is None:
             return NoDerivativeError(
-                f"{written}()", reason="a method of a value computed inside the function",
+                f"{written}()", reason="a method of a value known only when the function "
+                                       "runs, and not one of the array methods with rules",
                 hint="call a function instead (e.g. numpy.sum(x) for x.sum()) whose rule is "
                      "registered, or register a rule for one with tl.register_adjoint",
                 **where)

@@ -28,7 +28,7 @@ from .runtime import UPDATES_FIRST_ARGUMENT
 # numpy_runtime helpers written for an adjoint that may be the sentinel
 _SENTINEL_SAFE_NTL = {"is_zero", "item", "zeros_for", "dense", "spread", "add_at",
                       "subtract_at", "unreduce", "expand", "sum_like", "common_shape",
-                      "in_blocks"}
+                      "in_blocks", "cast_derivative"}
 # what only inspects a value (not linear in it: the sentinel answers for itself)
 _INSPECTIONS = {"shape", "ndim", "size", "dtype", "len", "type", "isinstance", "result_type",
                 "iscomplexobj", "isscalar", "id"}

@@ -550,6 +550,11 @@ def copy_(x):
     return np.sum(np.sin(np.copy(x) * x))
 
 
+def astype_(x):
+    return np.sum(np.sin(x.astype(np.float64) * x) + x.astype(int) * x
+                  + np.real(x.astype(complex)))
+
+
 def transpose_(x):
     return np.sum(np.sin(np.transpose(x) * W[:, :2]))
 
@@ -1170,6 +1175,8 @@ def _cases():
         Case("reshape-order-F", reshape_order, (x23b,)),
         Case("ravel", ravel_, (x23b,)),
         Case("copy", copy_, (x23b,)),
+        Case("astype", astype_, (x23b,), float32=True,
+             autograd_differs="autograd takes x.astype(int) to have derivative 1"),
         Case("transpose", transpose_, (x23b,), float32=True),
         Case("transpose-axes", transpose_axes, (x234,)),
         Case("matrix-transpose", matrix_transpose_, (x23b,)),

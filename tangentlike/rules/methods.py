@@ -8,6 +8,8 @@ that take their shape or axes as separate arguments (`x.reshape(3, 4)`,
 
 import numpy as np
 
+from .. import numpy_runtime as _ntl
+
 METHODS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
     "var": np.var, "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod,
@@ -15,7 +17,7 @@ METHODS = {
     "squeeze": np.squeeze, "reshape": np.reshape, "transpose": np.transpose,
     "swapaxes": np.swapaxes, "diagonal": np.diagonal, "trace": np.trace,
     "repeat": np.repeat, "take": np.take, "conj": np.conj, "conjugate": np.conj,
-    "copy": np.copy, "astype": None,           # astype: see ASTYPE below
+    "copy": np.copy, "astype": _ntl.astype,
     "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort, "round": np.round,
     "any": np.any, "all": np.all, "nonzero": np.nonzero,
 }

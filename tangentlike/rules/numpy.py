@@ -769,6 +769,16 @@ def copy(g, ans, a, order="K", subok=False):
     return g
 
 
+@adjoint(_ntl.astype)               # x.astype(dtype): the derivative cast back to x's dtype
+def astype(g, ans, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    return _ntl.cast_derivative(_ntl.cast_derivative(g, ans), x)
+
+
+@tangent(_ntl.astype)
+def astype_t(ans, x, dtype, order="K", casting="unsafe", subok=True, copy=True, dx=None):
+    return _ntl.cast_derivative(_ntl.cast_derivative(dx, x), ans)
+
+
 @linear(np.transpose)            # np.permute_dims is np.transpose
 def transpose(g, ans, a, axes=None):
     if axes is None:

@@ -89,6 +89,11 @@ def sum_like(ans, g, x, dg):
     return _ntl.sum_like(dg, x)
 
 
+@tangent(_ntl.cast_derivative)
+def cast_derivative(ans, b, like, db):
+    return _ntl.cast_derivative(db, like)
+
+
 @tangent(_ntl.reshape_like)
 def reshape_like(ans, g, a, dg):
     return _ntl.reshape_like(dg, a)
