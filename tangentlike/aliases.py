@@ -5,18 +5,24 @@ in-place write) and the kinds of its names (analyze.kinds: a name of kind "scala
 holds a Python number, so `s += 1` rebinds it).  Computes, flow-sensitively, the
 objects each name may point to: an argument, a global, or the object made by one
 statement.  A basic subscript (`x[1:]`, `x[0]` of a matrix, `x[..., None]`), a view
-method or function (`reshape`, `ravel`, `.T`, `transpose`, `swapaxes`, `np.asarray`,
-...), `t = x`, a list or dict item, a loop over a container, and a call of a user
-function may all give a name the objects of another.  Arithmetic, other NumPy
-functions and `.copy()` make a new object.
+method or function (`reshape`, `ravel`, `.T`, `transpose`, `swapaxes`, `np.flip`,
+`np.asarray`, `np.diag`, `x.conj()`, `x.astype(t, copy=False)`, ...; `VIEW_CALLS`),
+`t = x`, a list or dict item, a loop over a container, and a call of a user function
+may all give a name the objects of another.  Arithmetic, other NumPy functions,
+`x.astype(t)` and `.copy()` make a new object; so do full reductions (`np.sum(x)`),
+whose NumPy scalars, like Python numbers, nothing can write into.
 
 Guarantees `check_writes(parsed, arg_kinds)` returns the frozen `AliasFacts` only
 if every write the function makes (item and slice assignment, an augmented
-assignment on an array or list, `append` and the other mutating methods, `out=`) goes
-to an object that no *other* name the function still reads may point to.  Such a
-write changes exactly the name it names, which is what the transformers assume.
-Otherwise it raises `AliasedWriteError` naming the file, the line, the name written
-and the name that would see the change: never a guessed derivative.
+assignment on an array or list, `append` and the other mutating methods, `out=`)
+either goes to an object that no *other* name the function still reads may point to,
+or is one whose effect on those names `fixed` can spell out: the names sharing the
+memory are bound to copies, and the write is followed by a write-back into the view's
+root and views made again from it (re-making guarded at run time where only the run
+time knows whether a view was one).  Then each write changes exactly the name it
+names, which is what the transformers assume.  Otherwise it raises
+`AliasedWriteError` naming the file, the line, the name written and the name that
+would see the change: never a guessed derivative.
 """
 
 import copy
@@ -36,8 +42,11 @@ VIEW_CALLS = frozenset({
     "diagonal", "real", "imag", "split", "array_split", "hsplit", "vsplit", "dsplit",
     "flip", "fliplr", "flipud", "rot90", "view", "matrix_transpose", "permute_dims",
     "T", "mT", "flat", "get", "setdefault", "values", "items", "keys", "require",
-    "astype", "nditer", "ndenumerate", "iter", "reversed", "zip", "enumerate", "list",
-    "tuple", "dict", "sorted", "pop"})
+    "nditer", "ndenumerate", "iter", "reversed", "zip", "enumerate", "list",
+    "tuple", "dict", "sorted", "pop", "conj", "conjugate", "diag", "trim_zeros",
+    "asarray_chkfinite", "real_if_close", "unstack", "sliding_window_view", "ix_",
+    "meshgrid"})
+# ... and x.astype(t, copy=False), np.array(x, copy=False) (see `is_view_call`)
 # ... of which these give items of the object they are called on, never the object
 ITEM_METHODS = frozenset({"get", "setdefault", "values", "items", "keys", "pop"})
 # builtins that return one of their arguments
@@ -54,6 +63,8 @@ MUTATING_METHODS = frozenset({
 # allows it (reshapes: their re-making is guarded by np.may_share_memory)
 SHAPE_VIEWS = frozenset({"transpose", "swapaxes", "reshape", "ravel"})
 MAYBE_VIEWS = frozenset({"reshape", "ravel"})
+# NumPy functions that always give a view, and undo themselves
+FLIPS = frozenset({"flip", "fliplr", "flipud"})
 # the in-place methods the transformers follow
 FOLLOWED_METHODS = frozenset({"append"})
 NUMPY_WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal",
@@ -146,6 +157,8 @@ class _Walker:
         self.fixes = {}                 # id(statement) -> statements that follow it
         self.immutable = {("param", p) for p, k in (arg_kinds or {}).items()
                           if k == "scalar"}     # objects that are numbers
+        self.arrays = {("param", p) for p, k in (arg_kinds or {}).items()
+                       if k == "array"}         # objects that are surely NumPy arrays
         self.copies = set()             # id(binding) whose value must be a copy
         self.statements = []            # every statement in source order
         self.loops = {}                 # id(stmt) -> the loops around it
@@ -251,7 +264,9 @@ class _Walker:
         elif isinstance(target, (gast.Subscript, gast.Attribute)):
             self.write_through(target, s, points)
             base = _base(target)
-            if self.kinds.get(base) not in ARRAY_KINDS or target.value is not None \
+            array = self.kinds.get(base) in ARRAY_KINDS \
+                or bool(points.get(base)) and points.get(base) <= self.arrays
+            if not array or target.value is not None \
                     and not isinstance(target.value, gast.Name):
                 # a list or dict item holds the object; an array element is a copy
                 self.hold(self.target_objects(target, points), objects)
@@ -305,15 +320,26 @@ class _Walker:
             inner = self.path_of(expr.value, points)
             return inner and (inner[0], inner[1] + (("attr", expr.attr, expr.attr),))
         if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
-                and expr.func.attr in SHAPE_VIEWS and not expr.keywords \
-                and all(self.static(a) for a in expr.args):
+                and expr.func.attr in FLIPS and expr.args and self.is_numpy(expr.func.value) \
+                and self.numpy_name() is not None:
+            args = expr.args[1:] + [k.value for k in expr.keywords]      # (the axis)
+            if len(args) > 1 or any(k.arg != "axis" for k in expr.keywords) \
+                    or not all(self.static(a) for a in args):
+                return None
+            inner = self.path_of(expr.args[0], points)        # np.flip(x, axis)
+            step = ("call", expr.func.attr + _key(gast.Tuple(elts=list(args), ctx=gast.Load())),
+                    (expr.func.attr, tuple(args)))
+            return inner and (inner[0], inner[1] + (step,))
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
+                and expr.func.attr in SHAPE_VIEWS and not expr.keywords:
             receiver = expr.func.value
             if self.is_numpy(receiver) and expr.args:           # np.reshape(x, ...)
-                inner = self.path_of(expr.args[0], points)
-                args = expr.args[1:]
+                viewed, args = expr.args[0], expr.args[1:]
             else:                                               # x.reshape(...)
-                inner = self.path_of(receiver, points)
-                args = expr.args
+                viewed, args = receiver, expr.args
+            if not all(self.static(a) for a in args):
+                return None
+            inner = self.path_of(viewed, points)
             step = ("call", expr.func.attr + _key(gast.Tuple(elts=list(args), ctx=gast.Load())),
                     (expr.func.attr, tuple(args)))
             return inner and (inner[0], inner[1] + (step,))
@@ -400,6 +426,9 @@ class _Walker:
         value = _load(name)
         if len(steps) == 1 and steps[0][0] == "call":
             attr, args = steps[0][2]
+            if attr in FLIPS:                     # a flip undoes itself
+                return gast.Assign(targets=[_store(root)], type_comment=None,
+                                   value=_copied(self.view(name, steps)))
             if attr == "swapaxes" or attr == "transpose" and not args:
                 return gast.Assign(targets=[_store(root)], type_comment=None, value=_copied(
                     gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
@@ -448,6 +477,11 @@ class _Walker:
                 value = gast.Subscript(value=value, slice=copy.deepcopy(step), ctx=gast.Load())
             elif kind == "attr":
                 value = gast.Attribute(value=value, attr=step, ctx=gast.Load())
+            elif step[0] in FLIPS:                # np.flip(value, axis)
+                attr, args = step
+                value = gast.Call(func=gast.Attribute(value=_load(self.numpy_name()), attr=attr,
+                                                      ctx=gast.Load()),
+                                  args=[value] + [copy.deepcopy(a) for a in args], keywords=[])
             else:
                 attr, args = step
                 value = gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
@@ -531,7 +565,7 @@ class _Walker:
             word = func.attr if isinstance(func, gast.Attribute) else \
                 func.id if isinstance(func, gast.Name) else None
             choosing = isinstance(func, gast.Name) and word in CHOOSING_BUILTINS
-            if self.user_call(expr) is None and word not in VIEW_CALLS and not choosing:
+            if self.user_call(expr) is None and not is_view_call(expr) and not choosing:
                 return new              # other functions and methods compute a new value
             operands = list(expr.args) + [k.value for k in expr.keywords]
             out = frozenset().union(*(self.shares(e, points) for e in operands))
@@ -571,9 +605,15 @@ class _Walker:
         if isinstance(expr, gast.Call):
             import builtins
             import math
+            if _full_reduction(expr) and isinstance(expr.func, gast.Attribute) \
+                    and not expr.args and not self.is_numpy(expr.func.value):
+                return True                       # x.sum(): a NumPy scalar
             obj = self.parsed.resolve_expression(expr.func, self.locals)
             if obj is None:
                 return False
+            if _full_reduction(expr) and len(expr.args) == 1 \
+                    and obj is getattr(_numpy(), expr.func.attr, None):
+                return True                       # np.sum(x): a NumPy scalar
             if obj in (float, int, bool, len, round, str, math.floor, math.ceil) \
                     or getattr(obj, "__module__", None) == "math" \
                     or obj is getattr(math, getattr(obj, "__name__", ""), None):
@@ -827,10 +867,18 @@ def temporaries_own_their_values(body, temporaries):
     written = _written_names(body)
     if not written:
         return body
+    reads, copied = {}, {}          # how often each name is read, and read to be copied
+    for x in (x for s in body for x in gast.walk(s)):
+        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
+            reads[x.id] = reads.get(x.id, 0) + 1
+        if isinstance(x, gast.Call) and isinstance(x.func, gast.Name) and x.func.id == COPY \
+                and len(x.args) == 1 and isinstance(x.args[0], gast.Name):
+            copied[x.args[0].id] = copied.get(x.args[0].id, 0) + 1
     for s in _simple_statements(body):
         if isinstance(s, gast.Assign) and len(s.targets) == 1 \
                 and isinstance(s.targets[0], gast.Name) and s.targets[0].id in temporaries \
-                and _may_view(s.value, written):
+                and _may_view(s.value, written) \
+                and copied.get(s.targets[0].id, 0) < reads.get(s.targets[0].id, 0):
             s.value = _copied(s.value)
     return body
 
@@ -861,6 +909,44 @@ def _written_names(body):
     return out
 
 
+# reductions whose result, over all axes, is a NumPy scalar (immutable)
+_FULL_REDUCTIONS = frozenset({"sum", "mean", "prod", "max", "min", "amax", "amin", "std",
+                              "var", "median", "ptp", "nansum", "nanmean", "nanmax",
+                              "nanmin", "nanprod", "nanstd", "nanvar", "item"})
+
+
+def _full_reduction(call):
+    """`x.sum()` or `np.sum(x)` with no axis, keepdims or out: over all axes."""
+    return isinstance(call.func, gast.Attribute) and call.func.attr in _FULL_REDUCTIONS \
+        and not call.keywords
+
+
+def _numpy():
+    import numpy
+    return numpy
+
+
+def is_view_call(call):
+    """May `call` return a view of (or an object held by) an operand?  `x.conj()` of a
+    real array is `x` itself; `x.astype(t, copy=False)` and `np.array(x, copy=False)`
+    may be."""
+    func = call.func
+    word = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+    if word in _COPY_UNLESS_ASKED:            # x.astype(t) copies unless copy=False
+        return len(call.args) > _COPY_UNLESS_ASKED[word] or any(
+            k.arg == "copy" and not _is_true(k.value) for k in call.keywords)
+    return word in VIEW_CALLS
+
+
+# calls that copy unless a `copy` keyword says otherwise (or more positional arguments
+# than this are given, where one may be `copy`)
+_COPY_UNLESS_ASKED = {"array": 1, "astype": 4}
+
+
+def _is_true(expr):
+    return isinstance(expr, gast.Constant) and expr.value is True
+
+
 def _may_view(expr, written):
     """May the value of `expr` be a view of (or an item held by) a name in `written`?"""
     if isinstance(expr, gast.Name):
@@ -872,7 +958,7 @@ def _may_view(expr, written):
     if isinstance(expr, gast.Call):
         func = expr.func
         word = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
-        if word not in VIEW_CALLS and word not in CHOOSING_BUILTINS:
+        if not is_view_call(expr) and word not in CHOOSING_BUILTINS:
             return False
         operands = list(expr.args) + ([func.value] if isinstance(func, gast.Attribute) else [])
         return any(_may_view(a, written) for a in operands)

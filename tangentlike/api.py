@@ -286,7 +286,7 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
         or not isinstance(transformer, ForwardTransformer) else set()
     for function in functions:
         guarded(function, set(derivatives) - scalars, lambda: modules.name_for(numpy_runtime),
-                _aliases(modules, runtime), _aliases(modules, numpy_runtime))
+                _aliases(modules, runtime), _aliases(modules, numpy_runtime), scalars)
         # no write reaches memory it must not
         owned(function, set(derivatives), lambda: modules.name_for(runtime), scalars, fresh)
     spec = ", ".join(f"{k}: {_KIND_WORDS.get(v, v.replace('object:', ''))}"

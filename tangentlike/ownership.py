@@ -25,6 +25,7 @@ import numpy
 
 from . import nodes as n
 from . import numpy_runtime, runtime
+from .aliases import VIEW_CALLS
 
 RUNTIME = "_tl"
 
@@ -44,14 +45,9 @@ _FRESH = {"copy", "snapshot", "zeros_for", "zeros_like", "extract", "item_before
           "dict"}
 # helpers and NumPy functions whose result may be a read-only broadcast view
 _READ_ONLY = {"unreduce", "spread", "broadcast_to", "broadcast_arrays"}
-# NumPy functions and array methods whose result may be a view of an argument
-_VIEWS = {"reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", "squeeze",
-          "expand_dims", "broadcast_to", "broadcast_arrays", "atleast_1d", "atleast_2d",
-          "atleast_3d", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
-          "diagonal", "real", "imag", "split", "array_split", "hsplit", "vsplit", "dsplit",
-          "flip", "fliplr", "flipud", "rot90", "view", "astype", "matrix_transpose",
-          "permute_dims", "squeeze", "T", "mT", "get", "pop", "setdefault", "values",
-          "items", "copy_if_needed", "require", "asmatrix", "stack_views"}
+# NumPy functions, array methods and helpers whose result may be a view of an argument
+# (the alias analysis' list, less what is always a new object here, with the helpers)
+_VIEWS = (VIEW_CALLS - _FRESH) | {"astype", "copy_if_needed", "asmatrix", "stack_views"}
 # methods that change the object they are called on
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
                      "setdefault", "sort", "reverse", "fill", "resize", "itemset", "put",

@@ -13,8 +13,11 @@ subscript or of an attribute, is wrapped as `(0.0 if _ntl.is_zero(b) else use)`
 (also where the operand is arithmetic that is zero with `b`, like `b * 0.5`); a
 guard that is itself such a use's operand is lifted around the use
 (`(0.0 if _ntl.is_zero(b) else g(b)).T` is `0.0 if _ntl.is_zero(b) else g(b).T`).
-Every such use is linear in `b` (rule templates are linear in the adjoint or tangent
-they receive), so zero in gives zero out: nothing else changes.  Uses that only
+Every such use is linear in its derivative operands jointly (rule templates are
+linear in the adjoints or tangents they receive), so it is zero when they all are:
+a call given several (`_ntl.linspace_tangent(..., ds, dt)`) is guarded only when each
+may be the sentinel, on all of them being it, and a guard is lifted only around a
+call that has no other derivative operand.  Nothing else changes.  Uses that only
 inspect a value (`np.shape(b)`, `len(b)`, `b.dtype`) are left alone.
 """
 
@@ -38,19 +41,50 @@ _CONTAINER_BUILTINS = {"len", "list", "tuple", "sorted", "reversed", "zip", "enu
                        "iter", "dict", "set"}
 
 
-def guarded(fn, derivative, numpy_runtime_name, helpers=("_tl",), numpy_helpers=("_ntl",)):
+def guarded(fn, derivative, numpy_runtime_name, helpers=("_tl",), numpy_helpers=("_ntl",),
+            numbers=()):
     """`fn` (changed in place and returned) with the guards above.  `numpy_runtime_name()`
     gives the generated module's name for tangentlike.numpy_runtime (asked only when a
     guard is written, so that it is imported).  `helpers` and `numpy_helpers`: the names
-    the code gives tangentlike.runtime and tangentlike.numpy_runtime."""
-    guard = _Guards(set(derivative), numpy_runtime_name, set(helpers), set(numpy_helpers))
+    the code gives tangentlike.runtime and tangentlike.numpy_runtime.  `numbers`: the
+    derivative names that only hold numbers (never guarded: the sentinel is one; but a
+    call they reach is not zero when another operand is)."""
+    guard = _Guards(set(derivative), numpy_runtime_name, set(helpers), set(numpy_helpers),
+                    _holding_derivatives(fn, set(derivative) | set(numbers)))
     guard.block(fn.body, frozenset())
     return fn
 
 
+def _holding_derivatives(fn, names):
+    """The derivative `names` that may hold a derivative value: those bound outside `fn`
+    (parameters: seeds, tangents), to the zero sentinel, or to a value computed from
+    one.  A temporary the transformer named like an adjoint but bound to the user's
+    values (`_b1 = z.T`) is not one."""
+    params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    bindings = []                                   # (target names, value)
+    for s in gast.walk(fn):
+        if isinstance(s, (gast.Assign, gast.AugAssign)):
+            targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+            bound = {x.id for t in targets for x in gast.walk(t) if isinstance(x, gast.Name)}
+            bindings.append((bound & names, s.value))
+        elif isinstance(s, gast.For):
+            bindings.append((_targets(s.target) & names, s.iter))
+    holding = names & params
+    while True:
+        grown = set(holding)
+        for bound, value in bindings:
+            if bound and (_is_zero(value) or any(isinstance(x, gast.Name) and x.id in holding
+                                                 for x in gast.walk(value))):
+                grown |= bound
+        if grown == holding:
+            return holding
+        holding = grown
+
+
 class _Guards:
-    def __init__(self, derivative, numpy_runtime_name, helpers, numpy_helpers):
+    def __init__(self, derivative, numpy_runtime_name, helpers, numpy_helpers, holding):
         self.derivative = derivative
+        self.holding = holding          # derivative names that may hold derivative values
         self.numpy_runtime_name = numpy_runtime_name
         self.helpers, self.numpy_helpers = helpers, numpy_helpers
 
@@ -159,11 +193,21 @@ class _Guards:
             return self.zero_test(node.value, maybe)
         if isinstance(node, gast.Call) and self.needs_values(node.func) \
                 and _last_word(node.func) not in _INSPECTIONS:
-            for a in list(node.args) + [k.value for k in node.keywords]:
+            tests = []
+            for a in self.derivative_operands(node):
                 test = self.zero_test(a, maybe)
-                if test is not None:
-                    return test
+                if test is None:    # a derivative that may be non-zero: the call may be too
+                    return None
+                tests.append(test)
+            return _joined(gast.And(), tests) if tests else None
         return None
+
+    def derivative_operands(self, call):
+        """The operands of `call` that hold derivative values (read a derivative name or
+        are a guard): the call is linear in them jointly, so zero when they all are."""
+        return [a for a in list(call.args) + [k.value for k in call.keywords]
+                if _is_guard(a) or any(isinstance(x, gast.Name) and x.id in self.holding
+                                       for x in gast.walk(a))]
 
     def zero_test(self, expr, maybe, build=True):
         """A test that the value of `expr` is the sentinel, where a name in `maybe` can
@@ -226,8 +270,11 @@ class _Guards:
             return _VALUE
         if isinstance(node, gast.Call) and self.needs_values(node.func) \
                 and _last_word(node.func) not in _INSPECTIONS:
+            operands = self.derivative_operands(node)
+            if len(operands) != 1:    # (several: the guard of one does not cover the others)
+                return None
             for i, a in enumerate(node.args):
-                if _is_guard(a):
+                if a is operands[0] and _is_guard(a):
                     return i
         return None
 

@@ -97,6 +97,29 @@ def list_row(xs):
     return xs[0][1] + xs[1][0]
 
 
+def flipped_view_written(x):
+    t = x * 1.0
+    u = np.flip(t)
+    u[0] = 2.0
+    return np.sum(t * x)
+
+
+def root_of_flips_written(x):
+    A = np.outer(x, x)
+    u = np.flip(A, axis=0)
+    u[0] *= 3.0
+    v = np.fliplr(A)
+    A[1, 1] = 5.0
+    return np.sum(A * A) + np.sum(v * u)
+
+
+def function_form_ravel(x):
+    t = np.square(x)
+    u = np.ravel(t)
+    u *= 2.0
+    return np.sum(t * x)
+
+
 X = np.array([0.3, 0.7, 0.9])
 
 CASES = [
@@ -111,6 +134,9 @@ CASES = [
     (view_in_a_loop, X, None),
     (view_read_earlier, X, None),
     (rebound_then_written, X, [0.6, 1.4, 3.8]),
+    (flipped_view_written, X, [0.6, 1.4, 2.0]),
+    (root_of_flips_written, X, None),
+    (function_form_ravel, X, [6 * 0.09, 6 * 0.49, 6 * 0.81]),
 ]
 
 
@@ -146,13 +172,6 @@ def test_generated_code_spells_out_the_write_through_a_view():
     assert "u = tangentlike_copy(x[1:])" in text
 
 
-def flipped(x):
-    t = x * 1.0
-    u = np.flip(t)
-    u[0] = 2.0
-    return np.sum(t * x)
-
-
 def writes_its_argument(a):
     a[0] = 0.0
     return np.sum(a)
@@ -170,10 +189,41 @@ def with_out(x):
     return np.sum(t)
 
 
+def conjugated(x):            # x.conj() of a real array is the array itself
+    y = x * 1.0
+    z = y.conj()
+    y[0] = 5.0
+    return np.sum(z * x) + np.sum(y)
+
+
+def diagonal_of(x):            # np.diag of a matrix is a view of it
+    A = np.outer(x, x)
+    d = np.diag(A)
+    A[0, 0] = 5.0
+    return np.sum(d * x) + np.sum(A)
+
+
+def cast_without_copy(x):
+    y = x * 1.0
+    z = y.astype(float, copy=False)
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
+def array_without_copy(x):
+    y = x * 1.0
+    z = np.array(y, copy=None)
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
 @pytest.mark.parametrize("f, names", [
-    (flipped, ("u", "t")),
     (passes_to_a_writer, ("t", "writes_its_argument")),
-], ids=["flip", "callee writes"])
+    (conjugated, ("y", "z")),
+    (diagonal_of, ("A", "d")),
+    (cast_without_copy, ("y", "z")),
+    (array_without_copy, ("y", "z")),
+], ids=["callee writes", "conj", "diag", "astype copy=False", "array copy=None"])
 def test_what_cannot_be_followed_is_a_located_error(f, names):
     with pytest.raises(AliasedWriteError) as info:
         tl.grad(f)(X.copy())
@@ -223,3 +273,15 @@ def test_numbers_never_alias():
         return a * b + prev
     g = tl.grad(scalar_code)
     assert g(0.5) == pytest.approx(central_difference(scalar_code, (0.5,)))
+
+
+def test_a_cast_that_copies_is_not_a_view():
+    def cast_then_write(x):
+        y = x * 1.0
+        z = y.astype(float)
+        y[0] = 5.0
+        return np.sum(z * x) + np.sum(y)
+    value, grad = tl.value_and_grad(cast_then_write)(X.copy())
+    assert value == pytest.approx(cast_then_write(X.copy()))
+    np.testing.assert_allclose(grad, central_difference(cast_then_write, (X.copy(),)),
+                               rtol=1e-6)

@@ -184,6 +184,15 @@ def shape_only_argument_of_cumsum(x, y):
     t = np.full_like(np.cumsum(x * y), 0.5) * y
     return np.sum(t) + np.sum(np.zeros_like(np.sort(x)) * x)
 
+
+# zeros.py: a call given two tangents was guarded on the first alone (np.linspace from
+# a number to an array: the start's tangent is the sentinel, the stop's is not)
+def linspace_from_a_number(x, z):
+    s2 = 2.0
+    s3 = _first(z.T, 0.9)
+    s2 = np.sum(np.linspace(s2, s3, 3))
+    return s2 + np.sum(x)
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -219,6 +228,7 @@ CASES = [
     (concatenation_overwritten_by_power, (X3, Y3), (0, 1), (4 * (X3 @ X3) * X3, np.zeros(3))),
     (sentinel_times_narrower_operand, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 1 / 3))),
     (shape_only_argument_of_cumsum, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 0.5))),
+    (linspace_from_a_number, (X3, Z23), (0, 1), (np.ones(3), np.full((2, 3), 1.5))),
 ]
 
 

@@ -1011,10 +1011,15 @@ class _Builder:
         t = self.target_vector()
         view = self.fresh("u")
         views = (f"{t}[1:]", f"{t}[::2]", f"{t}[:-1]", f"{t}[None, :]")
-        self.emit(f"{view} = {self.rng.choice(views)}")
+        # calls whose result is the array itself, a view of it, or a copy
+        made = (f"{t}.conj()", f"np.asarray({t})", f"np.atleast_1d({t})",
+                f"np.real({t})", f"{t}.astype(float)", f"np.ravel({t})", f"{t}.squeeze()",
+                f"{t}.astype(float, copy=False)", f"np.array({t}, copy=None)", f"{t}.copy()")
+        self.emit(f"{view} = {self.rng.choice(views if self.chance(0.6) else made)}")
         self.scope.add("A", view)
-        self.emit(self.rng.choice((f"{view} *= 2.0", f"{view} += {self.scalar(1)}",
-                                   f"{view}[0] = {self.scalar(1)}", f"{view}[...] = 0.5")))
+        which = t if self.chance(0.25) else view
+        self.emit(self.rng.choice((f"{which} *= 2.0", f"{which} += {self.scalar(1)}",
+                                   f"{which}[0] = {self.scalar(1)}", f"{which}[...] = 0.5")))
         self.wrote("view_write")
 
     def alias_write(self):
