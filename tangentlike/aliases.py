@@ -27,6 +27,7 @@ would see the change: never a guessed derivative.
 
 import copy
 import dataclasses
+import re
 
 import gast
 
@@ -80,7 +81,8 @@ class AliasFacts:
     written: frozenset              # names the function writes into
     parameters_written: frozenset   # parameters whose objects it writes into
     fixes: tuple                    # (id(statement), statements to insert after it)
-    copies: frozenset               # id(binding statement) whose value is to be copied
+    copies: frozenset               # id(binding statement) whose value is to be copied,
+    #                                 ("target", id(for), name): each pass's row is
 
 
 def check_writes(parsed, kinds=None, arg_kinds=None):
@@ -112,6 +114,12 @@ def fixed(parsed, facts):
                     setattr(new, field, block(inner))
             if id(s) in facts.copies:
                 new.value = _copied(s.value)
+            targets = sorted(c[2] for c in facts.copies
+                             if isinstance(c, tuple) and c[:2] == ("target", id(s)))
+            if targets:              # each pass of `for v in x` works on a copy of the row
+                new.body = [gast.copy_location(gast.Assign(
+                    targets=[_store(t)], value=_copied(_load(t)), type_comment=None), s)
+                    for t in targets] + new.body
             out.append(new)
             out += [copy.deepcopy(x) for x in fixes.get(id(s), ())]
         return out
@@ -162,6 +170,7 @@ class _Walker:
         self.copies = set()             # id(binding) whose value must be a copy
         self.statements = []            # every statement in source order
         self.loops = {}                 # id(stmt) -> the loops around it
+        self.made_names = set()         # names the fixes introduce
 
     # -- driver --------------------------------------------------------------------
     def run(self):
@@ -281,6 +290,8 @@ class _Walker:
             return frozenset()
         if value is not None and isinstance(s, gast.Assign) and s.targets == [target]:
             return frozenset({id(s)})
+        if value is None and isinstance(s, gast.For) and isinstance(target, gast.Name):
+            return frozenset({("target", id(s), target.id)})     # `for v in x`: a row
         return frozenset({"?"})
 
     def target_objects(self, target, points):
@@ -395,7 +406,7 @@ class _Walker:
             back = self.written_back(root, name, steps)
             if back is None:
                 return None
-            out.append(back)
+            out.extend(back if isinstance(back, list) else [back])
         for m, (_, path) in sorted(theirs.items()):
             if m != root:
                 out.append(self.derived(m, root, path))
@@ -458,7 +469,59 @@ class _Walker:
             return gast.Assign(targets=[_store(root)], type_comment=None,
                                value=_copied(gast.Attribute(value=value, attr=steps[0][2],
                                                             ctx=gast.Load())))
-        return None
+        return self.chain_written_back(root, name, steps)
+
+    def chain_written_back(self, root, name, steps):
+        """The write-back through a chain of steps of several kinds (`x.reshape(3, 1)[:, 0]`,
+        `z[0].reshape(4, 1)`): from the view back to the root, each step undone in turn
+        (an index by writing into a copy of the array it indexed, a transpose or flip by
+        itself, a reshape by reshaping to the shape it came from), the root rebound last;
+        guarded like the re-made views.  None where a step cannot be undone."""
+        numpy_name = self.numpy_name()
+        if numpy_name is None or self.kinds.get(root) in CONTAINER_KINDS:
+            return None
+        statements, value = [], _load(name)
+        for k in range(len(steps), 0, -1):
+            kind, _, step = steps[k - 1]
+            outer = self.view(root, steps[:k - 1])          # what the step was taken of
+            if kind in ("sub", "item"):
+                temp = self.fresh("tangentlike_view")
+                statements.append(gast.Assign(targets=[_store(temp)], value=_copied(outer),
+                                              type_comment=None))
+                statements.append(gast.Assign(
+                    targets=[gast.Subscript(value=_load(temp), slice=copy.deepcopy(step),
+                                            ctx=gast.Store())],
+                    value=value, type_comment=None))
+                value = _load(temp)
+            elif kind == "attr":                            # .T and .mT undo themselves
+                value = gast.Attribute(value=value, attr=step, ctx=gast.Load())
+            elif step[0] in FLIPS or step[0] == "swapaxes" \
+                    or step[0] == "transpose" and not step[1]:
+                value = self.view_of(value, kind, step)
+            elif step[0] in MAYBE_VIEWS:
+                shape = gast.Call(func=gast.Attribute(value=_load(numpy_name), attr="shape",
+                                                      ctx=gast.Load()), args=[outer], keywords=[])
+                value = gast.Call(func=gast.Attribute(value=value, attr="reshape",
+                                                      ctx=gast.Load()),
+                                  args=[shape], keywords=[])
+            else:
+                return None                                 # (a transpose with axes)
+        statements.append(gast.Assign(targets=[_store(root)], value=_copied(value),
+                                      type_comment=None))
+        if not _maybe(steps):
+            return statements
+        guarded = self.if_view(root, steps, statements[0])
+        guarded.body = statements
+        return [guarded]
+
+    def fresh(self, stem):
+        """A name no one uses in the function or its module."""
+        taken = self.locals | set(self.parsed.namespace) | self.made_names
+        k = 1
+        while f"{stem}{k}" in taken:
+            k += 1
+        self.made_names.add(f"{stem}{k}")
+        return f"{stem}{k}"
 
     def derived(self, m, root, steps):
         """`m = root[i].T....copy()`: the view `m` made again from its root (in memory
@@ -473,20 +536,22 @@ class _Walker:
         """The expression `root[i].T...` that `steps` make from `root`."""
         value = _load(root)
         for kind, _, step in steps:
-            if kind in ("sub", "item"):
-                value = gast.Subscript(value=value, slice=copy.deepcopy(step), ctx=gast.Load())
-            elif kind == "attr":
-                value = gast.Attribute(value=value, attr=step, ctx=gast.Load())
-            elif step[0] in FLIPS:                # np.flip(value, axis)
-                attr, args = step
-                value = gast.Call(func=gast.Attribute(value=_load(self.numpy_name()), attr=attr,
-                                                      ctx=gast.Load()),
-                                  args=[value] + [copy.deepcopy(a) for a in args], keywords=[])
-            else:
-                attr, args = step
-                value = gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
-                                  args=[copy.deepcopy(a) for a in args], keywords=[])
+            value = self.view_of(value, kind, step)
         return value
+
+    def view_of(self, value, kind, step):
+        """The expression taking one step from `value`."""
+        if kind in ("sub", "item"):
+            return gast.Subscript(value=value, slice=copy.deepcopy(step), ctx=gast.Load())
+        if kind == "attr":
+            return gast.Attribute(value=value, attr=step, ctx=gast.Load())
+        attr, args = step
+        if attr in FLIPS:                             # np.flip(value, axis)
+            return gast.Call(func=gast.Attribute(value=_load(self.numpy_name()), attr=attr,
+                                                 ctx=gast.Load()),
+                             args=[value] + [copy.deepcopy(a) for a in args], keywords=[])
+        return gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
+                         args=[copy.deepcopy(a) for a in args], keywords=[])
 
     def numpy_name(self):
         """A name the function's module gives NumPy, or None."""
@@ -709,6 +774,9 @@ class _Walker:
                 and root[0] not in seeing:
             # the root is kept up to date (a view written may be re-made from it later)
             seeing.append(root[0])
+        for loop in self.loops.get(id(s), ()):   # `for v in x` reads x as it goes
+            if isinstance(loop, gast.For) and self.shares(loop.iter, points) & objects:
+                raise self.error(name, loop, s, construct, callee)
         if seeing:
             fix = None if construct or callee else self.fix(name, seeing, s, points)
             if fix is None:
@@ -730,12 +798,17 @@ class _Walker:
         return _reads(self.fn, name)
 
     def read_later(self, name, s):
-        """Is `name` read by a statement after `s`, or anywhere in a loop around `s`?"""
+        """Is `name` read by a statement after `s`, or anywhere in a loop around `s`
+        that does not bind it afresh on each pass (`for v in x` rebinds `v` before the
+        body reads it again)?"""
         k = self.order.get(id(s), -1)
-        scopes = [x for x in self.statements[k + 1:]] if k >= 0 else list(self.statements)
-        for loop in self.loops.get(id(s), ()):
-            scopes.append(loop)
-        return any(_reads(node, name) for node in scopes)
+        around = self.loops.get(id(s), ())
+        later = self.statements[k + 1:] if k >= 0 else self.statements
+        # (a statement inside a later loop that binds `name` reads the new binding)
+        scopes = [x for x in later if not any(
+            loop not in around and _binds(loop, name) for loop in self.loops.get(id(x), ()))]
+        scopes += [loop for loop in around if not _binds(loop, name)]
+        return any(_reads_before_binding(node, name) for node in scopes)
 
     def unfollowed(self, call, what):
         """Raise the located error for a call that writes into an object in a way the
@@ -753,6 +826,16 @@ class _Walker:
 
     def error(self, name, other, s, construct, callee):
         filename, line, column, source_line = self.parsed.location(s)
+        if isinstance(other, gast.For):             # a loop over the memory of `name`
+            header = self.parsed.location(other)[3].strip()
+            head, _, iterable = header.partition(" in ")
+            copied = re.sub(rf"\b{re.escape(name)}\b", f"{name}.copy()", iterable)
+            what = (f"{construct or 'a write'} through `{name}` inside the loop "
+                    f"`{header}` over its memory (the loop reads the array as it goes)")
+            hint = (f"loop over a copy (`{head} in {copied}`) or over indices "
+                    f"(`for i in range(len({name})):`)")
+            return AliasedWriteError(what, hint, filename=filename, line=line, column=column,
+                                     source_line=source_line, written=name, other=name)
         if callee is not None:
             what = (f"passing `{name}` to {callee.__name__}, which writes into that argument, "
                     f"while `{other}` is read afterwards")
@@ -766,6 +849,28 @@ class _Walker:
                     f"(`{name} = ....copy()`) if `{other}` must not change")
         return AliasedWriteError(what, hint, filename=filename, line=line, column=column,
                                  source_line=source_line, written=name, other=other)
+
+
+def _binds(loop, name):
+    """Is `loop` a `for` whose target binds `name` on each pass?"""
+    return isinstance(loop, gast.For) and any(
+        isinstance(x, gast.Name) and x.id == name for x in gast.walk(loop.target))
+
+
+def _reads_before_binding(node, name):
+    """Does `node` read `name`, outside the bodies of loops that bind it afresh?"""
+    if _binds(node, name):
+        return _reads(node.iter, name) or any(_reads_before_binding(x, name)
+                                              for x in node.orelse)
+    if isinstance(node, gast.stmt) and any(isinstance(getattr(node, f, None), list)
+                                           for f in ("body", "orelse")):
+        own = [v for f, v in gast.iter_fields(node) if f not in ("body", "orelse")]
+        return any(_reads(v, name) for v in own if isinstance(v, gast.AST)) \
+            or any(_reads(v, name) for value in own if isinstance(value, list)
+                   for v in value if isinstance(v, gast.AST)) \
+            or any(_reads_before_binding(x, name) for f in ("body", "orelse")
+                   for x in getattr(node, f, None) or [])
+    return _reads(node, name)
 
 
 def _reads(node, name):

@@ -285,3 +285,51 @@ def test_a_cast_that_copies_is_not_a_view():
     assert value == pytest.approx(cast_then_write(X.copy()))
     np.testing.assert_allclose(grad, central_difference(cast_then_write, (X.copy(),)),
                                rtol=1e-6)
+
+
+def rows_read_then_array_written(x, A):
+    s = 0.0
+    for v in x:                 # v: an item of x, read before x is written
+        s = s + v * v
+    x *= 1.1
+    for row in A:
+        s = s + np.sum(row * x)
+    return s + np.sum(x)
+
+
+def test_loop_targets_read_before_a_later_write_are_exact():
+    A = np.array([[0.3, 0.4, 0.5], [0.1, 0.2, 0.6]])
+    args = (X.copy(), A.copy())
+    value, grads = tl.value_and_grad(rows_read_then_array_written, wrt=(0, 1))(*args)
+    assert np.array_equal(args[0], X) and np.array_equal(args[1], A)
+    assert value == pytest.approx(rows_read_then_array_written(X.copy(), A.copy()))
+    reference = central_difference(rows_read_then_array_written, (X.copy(), A.copy()),
+                                   wrt=(0, 1))
+    for g, r in zip(grads, reference):
+        np.testing.assert_allclose(g, r, rtol=1e-6, atol=1e-8)
+
+
+def scales_while_looping(x):
+    s = 0.0
+    for v in x:
+        s = s + v * v
+        x *= 1.1
+    return s
+
+
+def doubles_rows_while_looping(A):
+    s = 0.0
+    for i, row in enumerate(A):
+        s = s + np.sum(np.sin(row))
+        A[i] = A[i] * 2.0
+    return s
+
+
+@pytest.mark.parametrize("f, arg, hint", [
+    (scales_while_looping, X, "for v in x.copy():"),
+    (doubles_rows_while_looping, np.ones((2, 3)), "for i, row in enumerate(A.copy()):"),
+], ids=["vector", "rows"])
+def test_a_write_into_the_array_a_loop_runs_over_is_a_located_error(f, arg, hint):
+    with pytest.raises(AliasedWriteError) as info:
+        tl.grad(f)(arg.copy())
+    assert hint in str(info.value) and "test_aliases.py" in str(info.value)
