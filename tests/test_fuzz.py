@@ -144,6 +144,26 @@ def test_a_kink_or_a_failing_primal_is_skipped():
     assert jd.judge_text(failing).outcome == "skipped"
 
 
+def test_an_overflow_only_float32_has_is_not_compared():
+    # x[1] grows past float32's range before it is overwritten: in float32 the gradient
+    # is 0 * inf = nan, in float64 it is exact (found by a campaign as a 'wrong')
+    text = """import numpy as np
+
+
+def f(x, n):
+    for j in range(n):
+        x[1] = np.dot(np.square(x), x)
+    x[1] = 0.5
+    return np.sum(x)
+
+
+ARGS = (np.array([-0.2552, 1.5, 0.167]), 6)
+"""
+    verdict = jd.judge_text(text)
+    assert verdict.outcome == "correct", verdict
+    assert "float32 n/a" in verdict.detail
+
+
 def test_a_hang_is_a_crash(monkeypatch):
     def hanging(f, wrt=0, **options):
         def gradient(*args):
