@@ -834,9 +834,8 @@ class _Walker:
                     f"`{header}` over its memory (the loop reads the array as it goes)")
             hint = (f"loop over a copy (`{head} in {copied}`) or over indices "
                     f"(`for i in range(len({name})):`)")
-            return AliasedWriteError(what, hint, filename=filename, line=line, column=column,
-                                     source_line=source_line, written=name, other=name)
-        if callee is not None:
+            other = name
+        elif callee is not None:
             what = (f"passing `{name}` to {callee.__name__}, which writes into that argument, "
                     f"while `{other}` is read afterwards")
             hint = (f"pass a copy (`{callee.__name__}({name}.copy(), ...)`) and use what it "
