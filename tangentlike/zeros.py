@@ -148,9 +148,31 @@ class _Guards:
         name in `maybe` that is not guarded already."""
         if not maybe:
             return
-        replaced = self.rewrite(node, maybe)
+        replaced = self.rewrite(self.products(node, maybe), maybe)
         if field is not None and replaced is not node:
             setattr(owner, field, replaced)
+
+    def products(self, node, maybe):
+        """`node` with each outermost product that is zero when a name in `maybe` is
+        (`bt * 1.5 * t ** 0.5`) guarded: the sentinel stands for a derivative that is
+        exactly zero, and zero times a local derivative that is not finite (the slope
+        of `t ** 1.5` at t < 0) is zero, as with the symbolic zeros of other systems."""
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.MatMult,
+                                                                 gast.Div)):
+            test = self.zero_test(node, maybe)
+            if test is not None:
+                guard = gast.IfExp(test=test, body=n.const(0.0), orelse=node)
+                guard._zero_guard = True
+                return guard
+        if _is_guard(node):
+            return node
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, gast.AST):
+                setattr(node, field, self.products(value, maybe))
+            elif isinstance(value, list):
+                value[:] = [self.products(v, maybe) if isinstance(v, gast.AST) else v
+                            for v in value]
+        return node
 
     def rewrite(self, node, maybe):
         """`node`, or a copy with its unsafe uses wrapped (children first)."""

@@ -193,6 +193,16 @@ def linspace_from_a_number(x, z):
     s2 = np.sum(np.linspace(s2, s3, 3))
     return s2 + np.sum(x)
 
+
+# zeros.py: the sentinel times a slope that is not finite (t ** 1.5 at t < 0, in a
+# write nothing reads afterwards) gave nan where the derivative is 2
+def unread_write_with_a_nan_slope(x):
+    s7 = np.sum([x, x])
+    t10 = x
+    t13 = x
+    t13 += np.power(t10, 1.5)
+    return s7
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -229,6 +239,7 @@ CASES = [
     (sentinel_times_narrower_operand, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 1 / 3))),
     (shape_only_argument_of_cumsum, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 0.5))),
     (linspace_from_a_number, (X3, Z23), (0, 1), (np.ones(3), np.full((2, 3), 1.5))),
+    (unread_write_with_a_nan_slope, (X3,), (0,), (np.full(3, 2.0),)),
 ]
 
 
