@@ -203,14 +203,25 @@ class ReverseTransformer(FunctionView):
         keeping v on the tape."""
         if not all(isinstance(s, gast.Assign) for s in self.primal):
             return []
-        stores = {}
-        for s in self.primal:
+        stores, stored_at = {}, {}
+        for k, s in enumerate(self.primal):
             for name_ in n.stored_names([s]):
                 stores[name_] = stores.get(name_, 0) + 1
+                stored_at.setdefault(name_, k)
         local = set(self.locals) | set(self.params)
-        available = {v for v in saved if stores.get(v, 0) <= 1}
+
+        def restored_as_read(name_, k):
+            """Does the tape give `name_` the value statement k read?  Only if it is
+            never bound again after k: a parameter never bound, another name bound
+            once, before k."""
+            if name_ not in saved:
+                return False
+            if name_ in self.params:
+                return name_ not in stores
+            return stores.get(name_) == 1 and stored_at[name_] < k
+
         out = []
-        for s in self.primal:
+        for k, s in enumerate(self.primal):
             target = s.targets[0]
             if not isinstance(target, gast.Name) or target.id not in saved \
                     or stores.get(target.id) != 1:
@@ -218,7 +229,7 @@ class ReverseTransformer(FunctionView):
             operands, operations = _arithmetic_operands(s.value)
             if not 1 <= operations <= RECOMPUTED_OPERATIONS or not all(
                     isinstance(x, gast.Constant) or isinstance(x, gast.Name) and (
-                        x.id not in local or x.id in available and x.id != target.id)
+                        x.id not in local or restored_as_read(x.id, k))
                     for x in operands):
                 continue
             out.append(copy.deepcopy(s))

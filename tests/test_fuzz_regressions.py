@@ -5,6 +5,7 @@ with the arguments checked unchanged.  The class each stands for is named above 
 """
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -203,6 +204,17 @@ def unread_write_with_a_nan_slope(x):
     t13 += np.power(t10, 1.5)
     return s7
 
+
+# reverse.py: a split callee's backward sweep recomputed `_t1 = b * 0.9` from its
+# parameter b, which the callee rebinds afterwards (the tape restores the new b)
+def helper_rebinds_its_parameter(x):
+    return _rebinds_b(np.min(x), 0.5)
+
+
+def _rebinds_b(a, b):
+    b = math.tanh(b * 0.9 / a)
+    return b
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -240,6 +252,8 @@ CASES = [
     (shape_only_argument_of_cumsum, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 0.5))),
     (linspace_from_a_number, (X3, Z23), (0, 1), (np.ones(3), np.full((2, 3), 1.5))),
     (unread_write_with_a_nan_slope, (X3,), (0,), (np.full(3, 2.0),)),
+    (helper_rebinds_its_parameter, (X3,), (0,),
+     ([0.0, 0.0, (1 - np.tanh(0.45 / X3[2]) ** 2) * -0.45 / X3[2] ** 2],)),
 ]
 
 
