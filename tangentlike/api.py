@@ -209,7 +209,8 @@ def _generate(fn, wrt, kinds, optimize=True, form="joint", parsed=None):
         transformer.own_key, transformer.own_name = own_key, names[0]
         functions = [transformer.function(names[0])]
         if form == "hvp":
-            functions[0].body = _tangent_of_gradient_only(functions[0].body)
+            functions[0].body = _tangent_of_gradient_only(
+                functions[0].body, lambda call: transformer.rule_of(call.func) is not None)
         elif form == "grad-elementwise":
             _seeded_with_ones(functions[0], wrt[0], transformer)
         if optimize:
@@ -403,15 +404,16 @@ def _origin(parsed):
     return f"{filename}:{line}"
 
 
-def _tangent_of_gradient_only(body):
+def _tangent_of_gradient_only(body, pure_call=None):
     """The body of the jvp of a generated `value_and_grad` function, returning only the
-    tangent of the gradient: the statements it does not need are removed."""
+    tangent of the gradient: the statements it does not need are removed (calls that
+    `pure_call` says write nothing too: see `optimize_backward`)."""
     ret = body[-1]
     tangent = ret.value.elts[1]         # return (value, gradient), (dvalue, dgradient)
     wanted = tangent.elts[1] if isinstance(tangent, gast.Tuple) \
         else gast.Subscript(value=tangent, slice=gast.Constant(value=1, kind=None),
                             ctx=gast.Load())
-    return _reduced_to(body[:-1], gast.Return(value=wanted))
+    return _reduced_to(body[:-1], gast.Return(value=wanted), pure_call)
 
 
 def _reduced_to(stmts, returned, pure_call=None):
