@@ -36,7 +36,7 @@ _SENTINEL_SAFE_NTL = {"is_zero", "item", "zeros_for", "dense", "spread", "add_at
 _INSPECTIONS = {"shape", "ndim", "size", "dtype", "len", "type", "isinstance", "result_type",
                 "iscomplexobj", "isscalar", "id"}
 # helpers whose result is the sentinel exactly when their first argument is
-_PASSES_SENTINEL = {"unbroadcast", "copy", "writable"}
+_PASSES_SENTINEL = {"unbroadcast", "copy", "writable", "expand", "sum_like"}
 _CONTAINER_BUILTINS = {"len", "list", "tuple", "sorted", "reversed", "zip", "enumerate",
                        "iter", "dict", "set"}
 
@@ -224,6 +224,15 @@ class _Guards:
             return _joined(gast.And(), tests) if tests else None
         return None
 
+    def has_unsafe_use(self, expr, maybe):
+        """Does `expr` hold a use that the sentinel would break (so that it may not be
+        evaluated in a guard's test)?"""
+        if _is_guard(expr):
+            return False                  # (its test is safe, and so is its use)
+        if self.unsafe_test(expr, maybe) is not None:
+            return True
+        return any(self.has_unsafe_use(x, maybe) for x in gast.iter_child_nodes(expr))
+
     def derivative_operands(self, call):
         """The operands of `call` that hold derivative values (read a derivative name or
         are a guard): the call is linear in them jointly, so zero when they all are."""
@@ -246,8 +255,9 @@ class _Guards:
             word = _last_word(expr.func)
             if word in _PASSES_SENTINEL and expr.args:      # `_tl.unbroadcast(bt, x)`
                 return self.zero_test(expr.args[0], maybe, build)
-            if word == "item" or (word not in UPDATES_FIRST_ARGUMENT and any(
-                    self.may_be_zero(a, maybe) for a in expr.args)):
+            if (word == "item" or word not in UPDATES_FIRST_ARGUMENT and any(
+                    self.may_be_zero(a, maybe) for a in expr.args)) \
+                    and not self.has_unsafe_use(expr, maybe):
                 # an item of a tuple's adjoint, or another helper given the sentinel
                 # (these write nothing: tested on its value)
                 return n.call(f"{self.numpy_runtime_name()}.is_zero", copy.deepcopy(expr)) \

@@ -164,6 +164,25 @@ ARGS = (np.array([-0.2552, 1.5, 0.167]), 6)
     assert "float32 n/a" in verdict.detail
 
 
+def test_a_point_singular_in_floating_point_is_skipped():
+    # every y ends equal, so np.std(y + s) is rounding error and so is its slope (both
+    # differences give 0, any AD an O(1) number): found by a campaign as a 'wrong'
+    text = """import numpy as np
+
+
+def f(x, y):
+    y[x > -0.3] = 1.7
+    s = np.sum(x[y > 0.3])
+    y[y > 0.5] = 0.21
+    return np.std(y + s)
+
+
+ARGS = (np.array([0.502, 0.0606, 0.8523]), np.array([-0.5051, -0.5189, -0.3565]))
+"""
+    verdict = jd.judge_text(text)
+    assert verdict.outcome == "skipped" and "ill-conditioned" in verdict.detail, verdict
+
+
 def test_a_hang_is_a_crash(monkeypatch):
     def hanging(f, wrt=0, **options):
         def gradient(*args):

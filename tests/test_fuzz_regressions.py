@@ -215,6 +215,22 @@ def _rebinds_b(a, b):
     b = math.tanh(b * 0.9 / a)
     return b
 
+
+# zeros.py: a guard's test evaluated a helper (`_ntl.expand(_ntl.undiag(bt, ...))`) on
+# the sentinel that the guard was there to keep from it
+def diagonal_of_a_diagonal_skipped(x, z):
+    s2 = np.sum(x)
+    k3 = 0
+    while True:
+        k3 += 1
+        if k3 >= 2:
+            break
+        t4 = np.diag(np.diag(np.max(z, axis=0)))
+        if s2 > -0.3:
+            continue
+        s2 += np.sum(t4)
+    return s2
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -252,6 +268,9 @@ CASES = [
     (shape_only_argument_of_cumsum, (X3, Y3), (0, 1), (np.zeros(3), np.full(3, 0.5))),
     (linspace_from_a_number, (X3, Z23), (0, 1), (np.ones(3), np.full((2, 3), 1.5))),
     (unread_write_with_a_nan_slope, (X3,), (0,), (np.full(3, 2.0),)),
+    (diagonal_of_a_diagonal_skipped, (X3, Z23), (0, 1), (np.ones(3), np.zeros((2, 3)))),
+    (diagonal_of_a_diagonal_skipped, (-X3, Z23), (0, 1),
+     (np.ones(3), [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])),
     (helper_rebinds_its_parameter, (X3,), (0,),
      ([0.0, 0.0, (1 - np.tanh(0.45 / X3[2]) ** 2) * -0.45 / X3[2] ** 2],)),
 ]
