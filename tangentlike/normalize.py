@@ -540,7 +540,11 @@ class _Desugar:
         self.inlining.append(name_)
         body = _without_definitions(_Jumps(self.namer).function_body(self.block(fdef.body)))
         self.inlining.pop()
-        local = set(params) | (n.stored_names(body) - self.namer.temporaries)
+        assigned = {x.id for s in body for x in gast.walk(s)
+                    if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+        # (a module-level name only "mutated" through a method, `np.sort(y)`, is not one)
+        local = set(params) | ({v for v in n.stored_names(body) if v in assigned
+                                or v not in self.parsed.namespace} - self.namer.temporaries)
         renames = {v: self.namer.fresh(f"{name_}_{v.lstrip('_')}") for v in sorted(local)}
         for k, p in enumerate(params):
             value = args[k] if k < len(args) else keywords.get(p, defaults.get(p))

@@ -231,6 +231,17 @@ def diagonal_of_a_diagonal_skipped(x, z):
         s2 += np.sum(t4)
     return s2
 
+
+# normalize.py: a nested def written out at its call took `np` for a local of its own
+# (`np.sort(y)` looks like `xs.sort()`), and renamed it
+def nested_def_sorts(x, y):
+    s1 = float(x.shape[0])
+
+    def g2(q):
+        return np.sum(np.sort(y) * q)
+    s6, s7 = (s1, g2(1.5))
+    return s7 + np.sum(x)
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -271,6 +282,7 @@ CASES = [
     (diagonal_of_a_diagonal_skipped, (X3, Z23), (0, 1), (np.ones(3), np.zeros((2, 3)))),
     (diagonal_of_a_diagonal_skipped, (-X3, Z23), (0, 1),
      (np.ones(3), [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])),
+    (nested_def_sorts, (X3, Y3), (0, 1), (np.ones(3), np.full(3, 1.5))),
     (helper_rebinds_its_parameter, (X3,), (0,),
      ([0.0, 0.0, (1 - np.tanh(0.45 / X3[2]) ** 2) * -0.45 / X3[2] ** 2],)),
 ]
