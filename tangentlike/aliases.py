@@ -32,7 +32,7 @@ import re
 import gast
 
 from .calls import is_user_function
-from .nodes import dotted_text
+from .nodes import dotted_text, every_statement
 from .errors import AliasedWriteError
 
 # NumPy functions and array methods whose result may be a view of their argument
@@ -978,7 +978,7 @@ def temporaries_own_their_values(body, temporaries):
         if isinstance(x, gast.Call) and isinstance(x.func, gast.Name) and x.func.id == COPY \
                 and len(x.args) == 1 and isinstance(x.args[0], gast.Name):
             copied[x.args[0].id] = copied.get(x.args[0].id, 0) + 1
-    for s in _simple_statements(body):
+    for s in every_statement(body):
         if isinstance(s, gast.Assign) and len(s.targets) == 1 \
                 and isinstance(s.targets[0], gast.Name) and s.targets[0].id in temporaries \
                 and _may_view(s.value, written) \
@@ -987,20 +987,11 @@ def temporaries_own_their_values(body, temporaries):
     return body
 
 
-def _simple_statements(body):
-    for s in body:
-        yield s
-        for field in ("body", "orelse"):
-            inner = getattr(s, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                yield from _simple_statements(inner)
-
-
 def _written_names(body):
     """Names whose object some statement of `body` writes into (item assignment, a
     mutating method)."""
     out = set()
-    for s in _simple_statements(body):
+    for s in every_statement(body):
         targets = s.targets if isinstance(s, gast.Assign) else \
             [s.target] if isinstance(s, gast.AugAssign) else []
         for t in targets:

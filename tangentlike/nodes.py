@@ -110,6 +110,16 @@ MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sor
                     "update", "setdefault", "popitem", "fill", "resize", "put", "itemset"}
 
 
+def every_statement(body):
+    """Each statement of `body` and of the blocks nested in it, in source order."""
+    for s in body:
+        yield s
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                yield from every_statement(inner)
+
+
 def stored_names(stmts):
     """Names assigned (or mutated through item assignment / append) anywhere in `stmts`."""
     return {x.id for stmt in stmts for x in gast.walk(stmt)

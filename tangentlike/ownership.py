@@ -64,7 +64,7 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=()):
     result shares memory with nothing (generated backward functions, which are made
     owned themselves)."""
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
-    statements = list(_statements(fn.body))
+    statements = list(n.every_statement(fn.body))
     writes = _written(statements)
     escapes = writes | _returned_derivatives(fn.body, derivative)
     edges = {}                              # id(Assign) -> (target names, shared names)
@@ -107,15 +107,6 @@ def _called(expr):
     if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name):
         return expr.func.id
     return None
-
-
-def _statements(body):
-    for s in body:
-        yield s
-        for field in ("body", "orelse"):
-            inner = getattr(s, field, None)
-            if isinstance(inner, list):
-                yield from _statements(inner)
 
 
 def _base(node):
@@ -168,7 +159,7 @@ def _is_module(name):
 def _returned_derivatives(body, derivative):
     """Derivative names whose object the function hands back to its caller."""
     out = set()
-    for s in _statements(body):
+    for s in n.every_statement(body):
         if isinstance(s, gast.Return) and s.value is not None:
             out |= _may_share(s.value) & derivative
     return out
