@@ -7,8 +7,8 @@ prose is written by hand; every piece of code or output on it sits between two m
     ...
     <!-- end generated -->
 
-and is produced here, by calling the stages the way `tangentlike.api.generate_source`
-chains them.  supported.md's tables are generated the same way, from tangentlike's
+and is produced here, by running tangentlike's pipeline (`tangentlike.pipeline.generate`)
+and observing the draft after each of its steps.  supported.md's tables are generated the same way, from tangentlike's
 own tables: `tangentlike.check.NODES` (every syntax node, supported or rejected with
 its error), the errors `check` raises for snippets, and the rule registry.
 Run from the repository root:
@@ -32,16 +32,13 @@ import astor
 import gast
 
 import tangentlike as tl
-from tangentlike import api
 from tangentlike.check import check
 from tangentlike.emit import emit
 from tangentlike.errors import UnsupportedSyntaxError
-from tangentlike.inline import ModuleNames
-from tangentlike.naming import Namer, names_in
 from tangentlike.nodes import stored_names
-from tangentlike.normalize import normalize
 from tangentlike.parse import parse_function
-from tangentlike.reverse import ReverseTransformer
+from tangentlike.pipeline import Request, generate
+from tangentlike.runtime import arg_kind
 
 DOCS = pathlib.Path(__file__).resolve().parent
 PAGE = DOCS / "how-it-works.md"
@@ -137,9 +134,16 @@ def _regions(f, g):
         raise AssertionError("check() accepted g; pick a construct it rejects")
 
     # normalize: one namer hands out every generated name, in this and later stages
-    kinds = {name: api.arg_kind(value) for name, value in zip(("x", "n"), ARGS)}
-    parsed, normalized, transformer, namer, modules, name = _front(f, kinds)
-    out["normalize"] = _fence(_code(normalized))
+    kinds = {name: arg_kind(value) for name, value in zip(("x", "n"), ARGS)}
+    seen = {}
+
+    def observe(step, draft):
+        seen[step] = draft
+        if step == "frontend":
+            seen["normalized text"] = _code(draft.normalized)
+    generate(Request.of(f, WRT, kinds), observe=observe)
+    normalized, transformer = seen["frontend"].normalized, seen["sweeps"].transformer
+    out["normalize"] = _fence(seen["normalized text"])
 
     # analyze: run by the reverse transformer (activity and kinds when it is made,
     # the values to record when it builds the sweeps)
@@ -158,26 +162,19 @@ def _regions(f, g):
         "# values the backward sweep needs after they are overwritten:\n"
         + "\n".join(sorted(pushes)))
 
-    # reverse: the joint function before optimization; the generator's chain must
-    # build what tangentlike builds (so the analysis shown above is the real one)
-    before = api.generate_source(f, WRT, kinds, optimize=False)[0]
-    unoptimized = _function_text(before)
-    mine = _emit_function(
-        transformer.joint(name, api._no_optimizer), modules)
-    if mine != unoptimized:
-        raise AssertionError("the stages chained here build other code than "
-                             "api.generate_source: update _front() to the new pipeline")
+    # reverse: the joint function with every optional pass off
+    unoptimized = _function_text(generate(Request.of(f, WRT, kinds, optimize=False)).text)
     out["reverse"] = _fence(unoptimized)
 
     # optimize: what the optimize stage changes
-    final = api.generate_source(f, WRT, kinds)[0]
+    final = generate(Request.of(f, WRT, kinds)).text
     diff = difflib.unified_diff(unoptimized.splitlines(), _function_text(final).splitlines(),
                                 "reverse", "optimize", lineterm="", n=1)
     out["optimize"] = _fence("\n".join(list(diff)[2:]), "diff")
 
     # emit: the module text, exactly what tl.source(f) returns
     if tl.source(f, wrt=WRT, args=ARGS) != final:
-        raise AssertionError("tl.source(f) differs from api.generate_source")
+        raise AssertionError("tl.source(f) differs from pipeline.generate's text")
     out["emit"] = _fence(final)
 
     # compile + cache, and a check against central differences
@@ -194,23 +191,6 @@ def _regions(f, g):
     # forward mode
     out["forward"] = _fence(tl.source(f, mode="forward", wrt=WRT, args=ARGS))
     return out
-
-
-def _front(f, kinds):
-    """parse -> check -> normalize -> a ReverseTransformer with its sweeps built, chained
-    as `tangentlike.api.generate_source` chains them; and the function's name."""
-    parsed = parse_function(f)
-    check(parsed)
-    namer = Namer(names_in(parsed.node) | set(parsed.namespace))
-    arrays = any(kind not in ("scalar", "scalars") for kind in kinds.values())
-    normalized = normalize(parsed, namer, arrays, kinds)
-    local_names = {a.id for a in normalized.args.args} | stored_names(normalized.body)
-    modules = ModuleNames(parsed.namespace, local_names)
-    transformer = ReverseTransformer(parsed, normalized, WRT, kinds, namer, modules,
-                                     api.result_kind)
-    name = namer.fresh(f"value_and_grad_{parsed.node.name}")
-    transformer.sweeps()
-    return parsed, normalized, transformer, namer, modules, name
 
 
 def _function_text(module_text):

@@ -7,7 +7,7 @@
     ...     return x * math.sin(x)
 """
 
-__version__ = "0.1.0"
+from .version import __version__
 
 from .api import (  # noqa: E402
     differentiate,
@@ -32,6 +32,12 @@ from .errors import (  # noqa: E402
     TangentlikeError,
     UnsupportedSyntaxError,
 )
+
+from . import dispatch as _dispatch, higher as _higher, loader as _loader, runtime as _runtime  # noqa: E402,I001
+
+# generated code asks the runtime for the derivatives of the functions it calls
+_runtime.serve(split_pair=_loader.split_pair, jvp_pair=_loader.jvp_pair, hvp=_higher.hvp,
+               jvp=_dispatch.jvp_of)
 
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",

@@ -31,7 +31,7 @@ import re
 
 import gast
 
-from .calls import is_user_function
+from .parse import is_user_function
 from .nodes import dotted_text, every_statement
 from .errors import AliasedWriteError
 

@@ -19,6 +19,8 @@ over the structured statements with loop fixpoints (restores); none mutates.
 
 import gast
 
+from .runtime import arg_kind  # noqa: F401  (a value's kind: runtime's, analyses read it)
+
 
 DIFF_ATTRIBUTES = {"T", "real", "imag", "mT"}
 _SCALAR, _NUMERIC, _SEQUENCE, _UNKNOWN = "scalar", "numeric", "sequence", "unknown"
@@ -265,27 +267,6 @@ def dotted_name(e):
         path.append(e.attr)
         e = e.value
     return ".".join([e.id] + path[::-1]) if isinstance(e, gast.Name) and path else None
-
-
-def arg_kind(value):
-    """'scalar', 'array', 'scalars' (list/tuple of numbers) or 'other': how a value
-    passed to a function specializes its generated code."""
-    if value.__class__ is float:
-        return "scalar"
-    if isinstance(value, bool):
-        return "other"
-    if isinstance(value, (int, float)):
-        return "scalar"
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return "array"
-    if isinstance(value, (list, tuple)) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        return "scalars"
-    cls = type(value)
-    if getattr(cls, "__module__", "builtins") not in ("builtins", "numpy") \
-            and hasattr(value, "__dict__") and not isinstance(value, type):
-        return f"object:{cls.__module__}.{cls.__qualname__}"   # its methods can be resolved
-    return "other"
 
 
 _AS_ARGUMENT = {_SCALAR: "scalar", _SEQUENCE: "scalars", _NUMERIC: "array"}

@@ -9,6 +9,12 @@ right; anything else reads as a miss and the bad file is deleted.  Functions are
 compiled from exactly the text on disk under the file's name, so `inspect`, `pdb`
 and tracebacks show the generated lines.  An unwritable cache directory falls back
 to a per-process temp directory instead of failing.
+
+`CACHE` is the one owner of every memo tangentlike keeps in memory (the generated
+functions, callees' result kinds, signatures, Hessian-vector plans, compiled code);
+`CACHE.invalidate()` forgets them all, and every registration of a rule calls it.
+The disk entries stay: their keys name the rules' fingerprint, so a changed rule
+never reads an old entry.
 """
 
 import atexit
@@ -21,6 +27,7 @@ import re
 import shutil
 import sys
 import tempfile
+import weakref
 
 _HEADER = "# tangentlike generated code; key={key} sha256={sha}; do not edit\n"
 _HEADER_RE = re.compile(
@@ -29,7 +36,37 @@ _KEY_RE = re.compile(r"[0-9a-f]{24,}")
 _ENTRY_RE = re.compile(r"tl_[0-9a-f]{24}\.py")
 _TEMP_PREFIX, _TEMP_SUFFIX = ".tl_", ".tmp"
 
-_CODE = {}  # (file name, sha256 of file text) -> code object; the one in-memory memo
+
+
+class Cache:
+    """Every in-memory memo, with one `invalidate()`.
+
+    generated: load key -> the generated function(s) (loader.load);
+    result_kinds: (function, argument kinds) -> the kind of what it returns;
+    signatures: function -> its inspect.Signature;
+    gradients, hvps, hvp_plans: higher.py's gradients, Hessian-vector functions and
+    plans; code: (file name, sha256 of its text) -> code object.
+    `transforms` counts how often the pipeline ran (a documented hook for tests).
+    """
+
+    def __init__(self):
+        self.generated = {}
+        self.result_kinds = {}
+        self.signatures = weakref.WeakKeyDictionary()
+        self.gradients = weakref.WeakKeyDictionary()
+        self.hvps = weakref.WeakKeyDictionary()
+        self.hvp_plans = weakref.WeakKeyDictionary()
+        self.code = {}
+        self.transforms = 0
+
+    def invalidate(self):
+        """Forget every memo (a rule was registered or replaced)."""
+        for memo in (self.generated, self.result_kinds, self.signatures, self.gradients,
+                     self.hvps, self.hvp_plans, self.code):
+            memo.clear()
+
+
+CACHE = Cache()
 
 
 def _sha(text):
@@ -119,9 +156,9 @@ def _split(text):
 def _compile(text, filename):
     """The code object of `text` under `filename`, compiled once per process."""
     memo_key = (filename, _sha(text))
-    code = _CODE.get(memo_key)
+    code = CACHE.code.get(memo_key)
     if code is None:
-        code = _CODE[memo_key] = compile(text, filename, "exec", dont_inherit=True)
+        code = CACHE.code[memo_key] = compile(text, filename, "exec", dont_inherit=True)
     return code
 
 

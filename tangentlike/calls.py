@@ -18,10 +18,17 @@ import gast
 
 from . import analyze
 from . import nodes as n
+from .cache import CACHE
+from .check import check
+from .errors import TangentlikeError
+from .naming import ModuleNames
+from .naming import Namer, assigned_names, names_in
+from .normalize import normalize
+from .parse import DERIVATIVE, is_user_function, parse_function  # noqa: F401  (re-exported)
 from .rules import lookup
 from .rules.methods import method_callable
 
-DERIVATIVE = "__tangentlike_derivative__"
+MAKES_GRADIENTS = "__tangentlike_makes_gradients__"     # on tl.grad and tl.value_and_grad
 _LITERALS = (bool, int, float, complex, str, bytes, type(None))
 
 
@@ -195,18 +202,50 @@ def local_names(body, params, namespace):
             if v in assigned or v in params or v not in namespace}
 
 
-def is_user_function(obj):
-    return inspect.isfunction(obj) and lookup(obj) is None and not hasattr(obj, DERIVATIVE)
-
-
 def derivative_locals(body, callee):
     """Names assigned a gradient function made by tangentlike (`g = tl.grad(f)`,
-    `g = tl.value_and_grad(f)`)."""
-    from . import api
+    `g = tl.value_and_grad(f)`): the api marks those two functions MAKES_GRADIENTS."""
     out = set()
     for s in analyze.simple_statements(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                 and isinstance(s.value, gast.Call) \
-                and callee(s.value.func) in (api.grad, api.value_and_grad):
+                and getattr(callee(s.value.func), MAKES_GRADIENTS, False):
             out.add(s.targets[0].id)
     return out
+
+
+def result_kind(fn, kinds):
+    """What `fn` returns when called with arguments of `kinds` (arg_kind words): 'scalar',
+    'array', 'scalars' or 'other'.  Recursive calls are first assumed to return a
+    scalar; the assumption is kept only if the analysis confirms it.  (Memoized:
+    CACHE.result_kinds.)"""
+    key = (fn, kinds)
+    if key in CACHE.result_kinds:
+        return CACHE.result_kinds[key]
+    CACHE.result_kinds[key] = "scalar"                # optimistic while analysing itself
+    guess = _infer_result_kind(fn, kinds)
+    if guess != "scalar":                        # the assumption failed: recompute without it
+        CACHE.result_kinds[key] = guess
+        guess = _infer_result_kind(fn, kinds)
+    CACHE.result_kinds[key] = guess
+    return guess
+
+
+def _infer_result_kind(fn, kinds):
+    try:
+        parsed = parse_function(fn)
+        check(parsed)
+    except TangentlikeError:
+        return "other"
+    namer = Namer(names_in(parsed.node) | set(parsed.namespace))
+    params = list(inspect.signature(fn).parameters)
+    arg_kinds = dict(zip(params, kinds))
+    modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
+    normalized = normalize(parsed, namer, any(k not in ("scalar", "scalars") for k in kinds),
+                           arg_kinds, modules)
+    view = FunctionView(parsed, normalized, [], arg_kinds, result_kind)
+    returns = [s.value for s in gast.walk(normalized) if isinstance(s, gast.Return)
+               and s.value is not None]
+    words = {{"scalar": "scalar", "sequence": "scalars", "numeric": "array"}.get(
+        view.expr_kind(r), "other") for r in returns}
+    return words.pop() if len(words) == 1 else "other"

@@ -29,7 +29,8 @@ import numpy as np
 
 import tangentlike as tl
 
-from . import api, cache
+from . import cache
+from .dispatch import Gradient, unwrap
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13             # as if killed by SIGPIPE, like other Unix tools
@@ -552,7 +553,7 @@ def _debug(options, fn):
 def _generated_function(fn, wrt, args):
     """The compiled `value_and_grad_<f>(*args) -> (value, gradient)`, specialized on the
     kinds of `args`.  The one place the command line reaches into tangentlike's internals."""
-    return api._Gradient(api._unwrap(fn), wrt, len(wrt) == 1).generated(args)
+    return Gradient(unwrap(fn), wrt, len(wrt) == 1).generated(args)
 
 
 @contextlib.contextmanager

@@ -34,7 +34,7 @@ import gast
 import numpy
 
 from .aliases import check_writes
-from .calls import is_user_function
+from .parse import is_user_function
 from .errors import AliasedWriteError
 from .nodes import stored_names
 from .parse import parse_function

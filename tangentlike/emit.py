@@ -3,7 +3,8 @@
 Receives the generated FunctionDef, the module imports it needs and a module
 docstring.  Guarantees deterministic text (same tree, same text): the imports,
 then the function, with comment markers (nodes.comment) turned into `# ...`
-lines, a blank line before each commented block, and nothing else changed.
+lines, a blank line before each commented block, `pass` closing a block that holds
+only comments, and nothing else changed.
 """
 
 import re
@@ -20,6 +21,11 @@ _MARK_LINE = re.compile(r"^(\s*)(?P<q>['\"]{1,3})__tangentlike_c(\d+)__(?P=q)\s*
 def emit(functions, imports, docstring, trailer=()):
     """The source text of a module holding `functions`, then `trailer` statements."""
     module = gast.Module(body=list(functions) + list(trailer), type_ignores=[])
+    for node in gast.walk(module):          # a block of comments only is still a block
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and all(map(n.is_comment, block)):
+                block.append(gast.Pass())
     texts = []
     for node in gast.walk(module):
         if isinstance(node, gast.Expr) and n.is_comment(node):

@@ -300,6 +300,7 @@ class ForwardTransformer(FunctionView):
         lookup_fn = n.call("_tl.jvp_method", copy.deepcopy(value.func),
                            gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
                            gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
+        lookup_fn.makes_callee = True           # (a derivative made at run time)
         tangents = gast.Tuple(elts=[_or_zero(self.tangent(value.args[k], None, stmts, s),
                                              value.args[k], self) for k in active],
                               ctx=gast.Load())

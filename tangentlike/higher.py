@@ -9,15 +9,16 @@ it.  No finite differences anywhere.
 """
 
 import inspect
-import weakref
 
 import numpy as np
 
 from . import environment
-from .api import (_KIND_BY_TYPE, _Gradient, _load, _mark, _signature, _unwrap, arg_kind, jvp,
-                  shaped_like, vjp, wrt_names)
+from .cache import CACHE
+from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap, vjp_of,
+                       wrt_names)
+from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
-from .runtime import grad_like
+from .runtime import arg_kind, grad_like
 
 
 def _differentiable(primals):
@@ -25,10 +26,6 @@ def _differentiable(primals):
             and v is not None]
 
 
-_gradients = weakref.WeakKeyDictionary()   # fn -> {wrt: _Gradient}  (caches)
-_hvps = weakref.WeakKeyDictionary()        # generated value_and_grad -> its hvp function
-_hvp_plans = weakref.WeakKeyDictionary()   # f -> {argument kinds: (hvp function, positions,
-#                                             the Reach of its globals)}
 
 
 def _forward_over_reverse(fn, wrt, args):
@@ -38,24 +35,24 @@ def _forward_over_reverse(fn, wrt, args):
     written out in it; where they cannot be (recursion, methods of objects known at
     run time), the product is reverse mode over forward mode (`_reverse_over_forward`)."""
     wrt = tuple(wrt)
-    by_wrt = _gradients.setdefault(fn, {})
+    by_wrt = CACHE.gradients.setdefault(fn, {})
     gradient = by_wrt.get(wrt)
     if gradient is None:
-        gradient = by_wrt[wrt] = _Gradient(fn, wrt, single=False)
+        gradient = by_wrt[wrt] = Gradient(fn, wrt, single=False)
     args = gradient.arguments(tuple(args), {})
     generated = gradient.generated(args)
-    hvp_fn = _hvps.get(generated)
+    hvp_fn = CACHE.hvps.get(generated)
     if hvp_fn is None:
-        kinds = {p: arg_kind(v) for p, v in zip(_signature(fn).parameters, args)}
+        kinds = {p: arg_kind(v) for p, v in zip(signature(fn).parameters, args)}
         level = generated if _self_contained(generated) else \
             _written_out_gradient(fn, wrt, kinds)
         if level is None:
             hvp_fn = _reverse_over_forward(fn, wrt, kinds)
         else:
-            params = list(_signature(level).parameters)
+            params = list(signature(level).parameters)
             level_kinds = {p: arg_kind(v) for p, v in zip(params, args + (1.0,))}
-            hvp_fn = _load(level, wrt, level_kinds, "hvp")[0]
-        _hvps[generated] = hvp_fn
+            hvp_fn = load(level, wrt, level_kinds, "hvp")[0]
+        CACHE.hvps[generated] = hvp_fn
     environment.reach_of(hvp_fn).refresh()      # the globals it reads, as they are now
     return hvp_fn, args
 
@@ -64,7 +61,7 @@ def _written_out_gradient(fn, wrt, kinds):
     """The generated `value_and_grad_<f>` with the user functions it calls written out
     in it, or None when they cannot all be (recursion, methods of run-time objects)."""
     try:
-        generated = _load(fn, tuple(wrt), kinds, "joint-inline")[0]
+        generated = load(fn, tuple(wrt), kinds, "joint-inline")[0]
     except UnsupportedSyntaxError:
         return None
     return generated if _self_contained(generated) else None
@@ -85,14 +82,14 @@ def _self_contained(generated):
 def _reverse_over_forward(fn, wrt, kinds):
     """A function like `hvp_<f>` computing H v as the gradient of the directional
     derivative: reverse mode over the generated forward-mode function `jvp_<f>`."""
-    tangent_fn = _load(fn, wrt, kinds, "jvp")[0]
-    params = list(_signature(tangent_fn).parameters)
+    tangent_fn = load(fn, wrt, kinds, "jvp")[0]
+    params = list(signature(tangent_fn).parameters)
     count = len(kinds)
 
     def hvp_fn(*call):                       # (*args, 1.0, *vectors), as hvp_<f> takes
         jvp_args = call[:count] + call[count + 1:]
         jvp_kinds = {p: arg_kind(v) for p, v in zip(params, jvp_args)}
-        gradient = _load(tangent_fn, wrt, jvp_kinds, "joint")[0]
+        gradient = load(tangent_fn, wrt, jvp_kinds, "joint")[0]
         return gradient(*jvp_args, (0.0, 1.0))[1]
     return hvp_fn
 
@@ -112,21 +109,21 @@ def hvp(f, primals, vectors):
     """
     primals, vectors = tuple(primals), tuple(vectors)
     types = tuple(map(type, primals))
-    kinds = types if _KIND_BY_TYPE.issuperset(types) else tuple(map(arg_kind, primals))
+    kinds = types if KIND_BY_TYPE.issuperset(types) else tuple(map(arg_kind, primals))
     try:
-        plan = _hvp_plans.get(f, {}).get(kinds)
+        plan = CACHE.hvp_plans.get(f, {}).get(kinds)
     except TypeError:                               # not weakly referenceable: no plan
         plan = None
     if plan is not None and plan[2].changed():      # a callable it reads was rebound
         plan = None
     if plan is None:
-        fn = _unwrap(f)
-        params = list(_signature(fn).parameters)
+        fn = unwrap(f)
+        params = list(signature(fn).parameters)
         positions = _differentiable(primals)
         hvp_fn, args = _forward_over_reverse(fn, tuple(params[k] for k in positions), primals)
         plan = (hvp_fn, positions, environment.reach_of(hvp_fn))
         if len(args) == len(primals) and inspect.isfunction(f):   # the same call next time
-            _hvp_plans.setdefault(f, {})[kinds] = plan
+            CACHE.hvp_plans.setdefault(f, {})[kinds] = plan
     else:
         args = primals
     hvp_fn, positions, reach = plan
@@ -143,7 +140,7 @@ def jvp_of_gradient(gradient, primals, tangents):
     """`tl.jvp(tl.grad(f, wrt=...), primals, tangents)`: the gradient, and its tangent,
     the rows `wrt` of the Hessian times `tangents`."""
     kind, fn, names, single = gradient.__tangentlike_derivative__
-    params = list(_signature(fn).parameters)
+    params = list(signature(fn).parameters)
     positions = _differentiable(primals)
     products = hvp(fn, primals, tangents)
     products = products if len(positions) > 1 else (products,)
@@ -177,11 +174,11 @@ def hessian(f, wrt=0):
     >>> tl.hessian(f)(2.0)
     12.0
     """
-    fn = _unwrap(f)
+    fn = unwrap(f)
     names, single = wrt_names(fn, wrt)
     if not single or len(names) != 1:
         raise TangentlikeError("hessian takes one argument to differentiate (wrt=int or str)")
-    position = list(_signature(fn).parameters).index(names[0])
+    position = list(signature(fn).parameters).index(names[0])
 
     def hessian_fn(*args):
         x = args[position]
@@ -213,23 +210,23 @@ def derivative(f, order=1):
     >>> tl.derivative(f, order=3)(1.0)
     24.0
     """
-    fn = _unwrap(f)
+    fn = unwrap(f)
     if not isinstance(order, int) or order < 1:
         raise TangentlikeError(f"order must be a positive int, got {order!r}")
-    params = list(_signature(fn).parameters)
+    params = list(signature(fn).parameters)
     names = (params[0],)
 
     def nth_derivative(x, *rest):
         x = float(x)
         args = (x,) + rest
-        args = _Gradient(fn, names, single=True).arguments(args, {})
+        args = Gradient(fn, names, single=True).arguments(args, {})
         kinds = {p: arg_kind(v) for p, v in zip(params, args)}
-        level = _load(fn, names, kinds, "jvp")[0]
+        level = load(fn, names, kinds, "jvp")[0]
         call_args = list(args) + [1.0]
         for _ in range(order - 1):
-            level_params = list(_signature(level).parameters)
+            level_params = list(signature(level).parameters)
             kinds = {p: arg_kind(v) for p, v in zip(level_params, call_args)}
-            level = _load(level, names, kinds, "jvp")[0]
+            level = load(level, names, kinds, "jvp")[0]
             call_args = call_args + [1.0]
         out = level(*call_args)
         for _ in range(order):
@@ -250,11 +247,11 @@ def jacobian(f, wrt=0):
     array([[2., 0.],
            [0., 4.]])
     """
-    fn = _unwrap(f)
+    fn = unwrap(f)
     names, single = wrt_names(fn, wrt)
     if not single or len(names) != 1:
         raise TangentlikeError("jacobian takes one argument to differentiate (wrt=int or str)")
-    position = list(_signature(fn).parameters).index(names[0])
+    position = list(signature(fn).parameters).index(names[0])
 
     def jacobian_fn(*args):
         x = args[position]
@@ -268,10 +265,10 @@ def jacobian(f, wrt=0):
             for index, e in _unit_vectors(x if not isinstance(x, float) else float(x)):
                 tangents = list(zeros)
                 tangents[position] = e
-                _, column = jvp(fn, args, tangents)
+                _, column = jvp_of(fn, args, tangents)
                 result[(Ellipsis,) + index] = column
         else:
-            _, pullback = vjp(fn, *args)
+            _, pullback = vjp_of(fn, args)
             template = out if not isinstance(out, float) else float(out)
             for index, e in _unit_vectors(template):
                 row = pullback(e)[position]
@@ -340,7 +337,7 @@ def grad_of_gradient(derivative, wrt=0):
     levels = {}               # argument kinds -> (generated function, extra arguments)
 
     def grad_of_grad_fn(*args):
-        args = _Gradient(fn, names, single=True).arguments(args, {})
+        args = Gradient(fn, names, single=True).arguments(args, {})
         kinds = tuple(map(arg_kind, args))
         level = levels.get(kinds)
         if level is None:
@@ -348,7 +345,7 @@ def grad_of_gradient(derivative, wrt=0):
         generated, extra = level
         return generated(*args, *extra)[1]
     grad_of_grad_fn.__tangentlike_inner__ = derivative
-    return _mark(grad_of_grad_fn, "grad of grad", fn, outer, outer_single)
+    return mark(grad_of_grad_fn, "grad of grad", fn, outer, outer_single)
 
 
 def nested_gradient_source(derivative, args=None):
@@ -356,8 +353,8 @@ def nested_gradient_source(derivative, args=None):
     specialized for `args` (default: floats)."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
     if args is None:
-        args = tuple(1.0 for _ in _signature(fn).parameters)
-    args = _Gradient(fn, names, single=True).arguments(tuple(args), {})
+        args = tuple(1.0 for _ in signature(fn).parameters)
+    args = Gradient(fn, names, single=True).arguments(tuple(args), {})
     generated = _reverse_over(derivative.__tangentlike_inner__, names, args)[0]
     with open(inspect.getsourcefile(generated), encoding="utf-8") as module:
         text = module.read()
@@ -370,7 +367,7 @@ def _level(derivative, args):
     that picks the value of `derivative`, whether the chain so far is forward mode)
     for a derivative made by tangentlike."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
-    position = list(_signature(fn).parameters).index(names[0])
+    position = list(signature(fn).parameters).index(names[0])
     if not isinstance(args[position], float):
         raise TangentlikeError(
             f"the gradient of a gradient needs {names[0]!r} to be a float (the inner "
@@ -379,18 +376,18 @@ def _level(derivative, args):
         # the gradient with the functions it calls written out; where they cannot be
         # (recursion, methods known at run time), the forward-mode derivative, which
         # returns the same (value, ∂f/∂x) from jvp_<f>(*args, 1.0)
-        kinds = {p: arg_kind(v) for p, v in zip(_signature(fn).parameters, args)}
+        kinds = {p: arg_kind(v) for p, v in zip(signature(fn).parameters, args)}
         generated = _written_out_gradient(fn, names, kinds)
         if generated is not None:
             return generated, (1.0,), (0.0, 1.0), False
-        return _load(fn, tuple(names), kinds, "jvp")[0], (1.0,), (0.0, 1.0), True
+        return load(fn, tuple(names), kinds, "jvp")[0], (1.0,), (0.0, 1.0), True
     inner = derivative.__tangentlike_inner__
     generated, extra, cotangent, forward = _level(inner, args)
     if not forward:
         return _reverse_over(inner, names, args)[:3] + (False,)
     # a forward chain (recursion) goes on in forward mode: the tangent of the inner
     # outputs along this level's variable; the same component is picked
-    above = _load(generated, tuple(names), _kinds_of(generated, args, extra), "jvp")[0]
+    above = load(generated, tuple(names), _kinds_of(generated, args, extra), "jvp")[0]
     return above, tuple(extra) + (1.0,), (_zero_like(cotangent), cotangent), True
 
 
@@ -398,12 +395,12 @@ def _reverse_over(inner, wrt, args):
     """The level above `inner`: reverse mode over its generated code, with respect to
     `wrt`, seeded with the cotangent that picks `inner`'s value."""
     generated, extra, cotangent, _ = _level(inner, args)
-    above = _load(generated, tuple(wrt), _kinds_of(generated, args, extra), "joint")[0]
+    above = load(generated, tuple(wrt), _kinds_of(generated, args, extra), "joint")[0]
     return above, tuple(extra) + (cotangent,), (_zero_like(cotangent), 1.0)
 
 
 def _kinds_of(generated, args, extra):
-    params = list(_signature(generated).parameters)
+    params = list(signature(generated).parameters)
     return {p: arg_kind(v) for p, v in zip(params, tuple(args) + tuple(extra))}
 
 

@@ -37,7 +37,7 @@ import inspect
 import gast
 
 from . import nodes as n
-from .calls import is_user_function
+from .parse import is_user_function
 from .check import check
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .naming import (GENERATED_NAMES, ModuleNames, assigned_names, clashing_names,

@@ -4,7 +4,8 @@ Receives a plain Python function.  Guarantees a `ParsedFunction` whose `node` is
 the gast `FunctionDef` (decorators stripped), whose line numbers are relative to
 the dedented source, and whose `location(node)` maps any node back to the user's
 file, line, column and source line.  `namespace` resolves every global and
-closure name the function can see.
+closure name the function can see.  `is_user_function` says which callables are
+read from their source (a Python function without a rule, not a derivative).
 """
 
 import builtins
@@ -15,6 +16,9 @@ from dataclasses import dataclass, field
 import gast
 
 from .errors import SourceUnavailableError, UnsupportedSyntaxError
+from .rules import lookup
+
+DERIVATIVE = "__tangentlike_derivative__"    # set on every derivative tangentlike makes
 
 
 @dataclass
@@ -139,3 +143,9 @@ def parse_function(fn):
         fn=fn, node=node, filename=filename, line_offset=first_line - 1, column_offset=indent,
         source_lines=source.splitlines(), source=source,
         namespace=function_namespace(fn))
+
+
+def is_user_function(obj):
+    """A Python function tangentlike differentiates from its source: no rule says what
+    its derivative is, and it is not a derivative tangentlike made."""
+    return inspect.isfunction(obj) and lookup(obj) is None and not hasattr(obj, DERIVATIVE)

@@ -709,6 +709,7 @@ class ReverseTransformer(FunctionView):
         lookup_pair = n.call("_tl.split_method", copy.deepcopy(value.func),
                              gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
                              gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
+        lookup_pair.makes_callee = True         # (a derivative made at run time)
         call = n.call(forward, copy.deepcopy(value.func.value), *copy.deepcopy(value.args))
         call.keywords = [gast.keyword(arg=TAPE, value=n.name(TAPE))]
         primal = [n.set_line(gast.Assign(targets=[pair], value=lookup_pair, type_comment=None),

@@ -1,6 +1,9 @@
 """Runtime: the few helpers generated code calls.  Not user API.
 
-Receives values from generated code.  Guarantees small functions with no AST
+Receives values from generated code.  Imports nothing of tangentlike's but errors:
+generated code asks for the derivatives of the functions it calls (`split`,
+`jvp_function`, ...) through the service the package installs at import (`serve`),
+never by importing the layers above.  Guarantees small functions with no AST
 imports, using only operations NumPy dispatches on the argument's type (array
 methods, `numpy.zeros_like`, `sum(axis=...)`), never `np.asarray` on user values,
 so the same derivative code runs on NumPy, CuPy and Dask arrays.
@@ -9,9 +12,12 @@ Adjoints start as the scalar zero `0.0` (the "zero sentinel") whatever the shape
 of their primal; helpers that need a container or an array build one on demand.
 """
 
+import inspect
 import math
 
 import numpy as np
+
+from .errors import NoDerivativeError, NonFiniteError, TangentlikeError
 
 # The helpers below that write into their first argument (every other helper writes
 # nothing it is given).  Passes that move code (optimize.py) read this declaration: a
@@ -363,11 +369,51 @@ def append_tangent(d, x, t):
     return d
 
 
+class _Service:
+    """What generated code asks of the layers above it, installed once by the package
+    (tangentlike/__init__.py): `split_pair` and `jvp_pair` make a callee's derivative
+    (loader.py), `hvp` a Hessian-vector product (higher.py), `jvp` a forward-mode value
+    and tangent (dispatch.py)."""
+
+    split_pair = jvp_pair = hvp = jvp = None
+
+
+SERVICE = _Service()
+
+
+def serve(**parts):
+    """Install the functions the derivatives of callees come from (see _Service)."""
+    for name, function in parts.items():
+        if not hasattr(_Service, name):
+            raise TypeError(f"the runtime needs no {name!r}")
+        setattr(SERVICE, name, function)
+
+
+def arg_kind(value):
+    """'scalar', 'array', 'scalars' (list/tuple of numbers) or 'other': how a value
+    passed to a function specializes its generated code."""
+    if value.__class__ is float:
+        return "scalar"
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, (int, float)):
+        return "scalar"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return "array"
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return "scalars"
+    cls = type(value)
+    if getattr(cls, "__module__", "builtins") not in ("builtins", "numpy") \
+            and hasattr(value, "__dict__") and not isinstance(value, type):
+        return f"object:{cls.__module__}.{cls.__qualname__}"   # its methods can be resolved
+    return "other"
+
+
 def jvp_function(function, wrt, kinds, optimize=True):
     """The forward-mode derivative of `function` (generated on first use; with every
     optional rewrite off for optimize=False, as in the code that calls it)."""
-    from .api import jvp_pair
-    return jvp_pair(function, wrt, kinds, optimize)
+    return SERVICE.jvp_pair(function, wrt, kinds, optimize)
 
 
 def check_finite(values, origin):
@@ -385,7 +431,6 @@ def check_finite(values, origin):
 
 
 def _non_finite(origin):
-    from .errors import NonFiniteError
     raise NonFiniteError(f"a NaN or an infinity appeared in the backward sweep, in the "
                          f"derivative of: {origin}")
 
@@ -393,10 +438,8 @@ def _non_finite(origin):
 def _method_function(method):
     """The Python function of a bound method called with differentiated arguments (its
     class known only at run time); NoDerivativeError for a method without one."""
-    import inspect
     function = getattr(method, "__func__", None)
     if not inspect.isfunction(function):
-        from .errors import NoDerivativeError
         raise NoDerivativeError(
             getattr(method, "__qualname__", None) or repr(method),
             reason="a method without Python source, of a value whose class is known only "
@@ -408,26 +451,21 @@ def _method_function(method):
 def split_method(method, positions, kinds, optimize=True):
     """The forward and backward sweeps of a bound method's function (self first),
     differentiated at argument `positions` (see `jvp_function` for `optimize`)."""
-    import inspect
-    from .analyze import arg_kind
-    from .api import split_pair
     function = _method_function(method)
     params = list(inspect.signature(function).parameters.values())
     kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
-    return split_pair(function, tuple(params[k].name for k in positions), kinds, optimize)
+    return SERVICE.split_pair(function, tuple(params[k].name for k in positions), kinds,
+                              optimize)
 
 
 def _hvp_parts(derivative, args, direction):
     """Hessian-vector products of the function `derivative` is the gradient of, at
     `args`, in the direction `direction` (shaped like the gradient): one entry per
     argument (None for non-differentiable ones)."""
-    from .higher import hvp
     kind, fn, names, single = derivative.__tangentlike_derivative__
     if kind != "grad":
-        from .errors import TangentlikeError
         raise TangentlikeError("differentiating through value_and_grad is not supported; "
                                "call tl.grad inside the function instead")
-    import inspect
     params = list(inspect.signature(fn).parameters)
     directions = (direction,) if single else tuple(direction)
     vectors = [zeros_like(a) for a in args]
@@ -435,7 +473,7 @@ def _hvp_parts(derivative, args, direction):
         vectors[params.index(name)] = d
     differentiable = [k for k, a in enumerate(args)
                       if not isinstance(a, (bool, int, str)) and a is not None]
-    products = hvp(fn, args, vectors)
+    products = SERVICE.hvp(fn, args, vectors)
     products = products if len(differentiable) > 1 else (products,)
     out = [None] * len(args)
     for k, p in zip(differentiable, products):
@@ -452,14 +490,11 @@ def grad_call_adjoint(derivative, args, g):
 def grad_call_tangent(derivative, args, tangents):
     """The tangent of a call to a tangentlike gradient: Hessian times the tangents
     (for `value_and_grad`, the pair of the value's tangent and that)."""
-    from .higher import hvp
     kind, fn, names, single = derivative.__tangentlike_derivative__
     if kind not in ("grad", "value_and_grad"):
-        from .errors import TangentlikeError
         raise TangentlikeError(f"forward mode through a {kind} made by tangentlike is not "
                                f"supported; use tl.hessian or tl.derivative(f, order=n)")
-    products = hvp(fn, args, tangents)
-    import inspect
+    products = SERVICE.hvp(fn, args, tangents)
     params = list(inspect.signature(fn).parameters)
     differentiable = [params[k] for k, a in enumerate(args)
                       if not isinstance(a, (bool, int, str)) and a is not None]
@@ -468,8 +503,7 @@ def grad_call_tangent(derivative, args, tangents):
     parts = tuple(by_name[name] for name in names)
     parts = parts[0] if single else parts
     if kind == "value_and_grad":            # (tangent of the value, of the gradient)
-        from .api import jvp
-        return jvp(fn, args, tangents)[1], parts
+        return SERVICE.jvp(fn, args, tangents)[1], parts
     return parts
 
 
@@ -477,15 +511,12 @@ def jvp_method(method, positions, kinds, optimize=True):
     """The forward-mode derivative of a bound method's function (self first), as a
     function of (self, *args, _tangents=tangents of the args at `positions`); see
     `jvp_function` for `optimize`."""
-    import inspect
-    from .analyze import arg_kind
-    from .api import jvp_pair
     function = _method_function(method)
     signature = inspect.signature(function)
     params = list(signature.parameters.values())
     kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
     wrt = tuple(params[k].name for k in positions)
-    jvp_fn = jvp_pair(function, wrt, kinds, optimize)
+    jvp_fn = SERVICE.jvp_pair(function, wrt, kinds, optimize)
 
     def call(*args, _tangents):
         bound = signature.bind(*args)           # jvp_fn takes every parameter, then tangents
@@ -497,8 +528,7 @@ def jvp_method(method, positions, kinds, optimize=True):
 def split(function, wrt, kinds, optimize=True):
     """The forward and backward sweeps of `function` (generated on first use; see
     `jvp_function` for `optimize`)."""
-    from .api import split_pair
-    return split_pair(function, wrt, kinds, optimize)
+    return SERVICE.split_pair(function, wrt, kinds, optimize)
 
 
 LN2 = math.log(2.0)

@@ -21,7 +21,7 @@ def _clear_memo():
     # Imported here: a tangentlike that fails to import must fail its own tests
     # (test_reverse_table reports it per test), not every test through this fixture.
     try:
-        from tangentlike import api
+        from tangentlike.cache import CACHE
     except Exception:  # noqa: BLE001
         return
-    api._memo.clear()
+    CACHE.invalidate()

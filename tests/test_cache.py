@@ -214,7 +214,7 @@ def test_repeated_loads_do_not_recompile(monkeypatch):
         assert cache.load_function(path, SOURCE, "g", {"scale": 1})(5) == 5
     assert cache.read_entry(cache.make_key("load", SOURCE)) == SOURCE
     assert calls == []
-    monkeypatch.setattr(cache, "_CODE", {})  # a fresh process compiles exactly once
+    monkeypatch.setattr(cache.CACHE, "code", {})  # a fresh process compiles exactly once
     cache.load_function(path, SOURCE, "g", {"scale": 1})
     cache.load_function(path, SOURCE, "g", {"scale": 1})
     assert len(calls) == 1

@@ -2,7 +2,7 @@
 processes, corrupt entries, and generated code that `inspect` and tracebacks can show.
 
 Every test runs with its own empty TANGENTLIKE_CACHE_DIR and an empty in-memory memo
-(the autouse `tl_cache_dir` fixture in conftest.py).  `api._stats["transforms"]`
+(the autouse `tl_cache_dir` fixture in conftest.py).  `cache.CACHE.transforms`
 counts how often the pipeline actually ran.
 """
 
@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
-from tangentlike import api, cache
+from tangentlike import cache
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 def transforms():
-    return api._stats["transforms"]
+    return cache.CACHE.transforms
 
 
 def entries(directory):
@@ -37,7 +37,7 @@ def generated_functions():
     """The compiled derivatives in the in-memory memo (a value may be one function or
     several, e.g. the forward and backward halves of a split derivative)."""
     found = []
-    for value in api._memo.values():
+    for value in cache.CACHE.generated.values():
         if hasattr(value, "functions"):
             value = value.functions()
         found.extend(value if isinstance(value, (tuple, list)) else [value])
@@ -175,10 +175,10 @@ MODULE = textwrap.dedent("""\
 SCRIPT = textwrap.dedent("""\
     import json
     import tangentlike as tl
-    from tangentlike import api
+    from tangentlike import cache
     import tlmod_cached
     g = tl.grad(tlmod_cached.f)(0.4, 3)
-    print(json.dumps({"transforms": api._stats["transforms"], "grad": g}))
+    print(json.dumps({"transforms": cache.CACHE.transforms, "grad": g}))
     """)
 
 
@@ -231,10 +231,10 @@ HELPER = "def apply(fn, x):\n    return {}\n"
 CALLER_SCRIPT = textwrap.dedent("""\
     import json
     import tangentlike as tl
-    from tangentlike import api
+    from tangentlike import cache
     import tlmod_caller
     g = tl.grad(tlmod_caller.f)(0.5)
-    print(json.dumps({"transforms": api._stats["transforms"], "grad": g}))
+    print(json.dumps({"transforms": cache.CACHE.transforms, "grad": g}))
     """)
 
 
@@ -292,7 +292,7 @@ def test_corrupt_entry_in_the_same_process(tl_cache_dir):
     expected = tl.grad(sin_times)(0.5)
     for path in entries(tl_cache_dir):
         path.write_bytes(b"def value_and_grad_sin_times(x, bresult=1.0):\n    return 0.0, 0.0\n")
-    api._memo.clear()
+    cache.CACHE.invalidate()
     assert tl.grad(sin_times)(0.5) == expected
     assert transforms() == before + 2
 

@@ -24,7 +24,7 @@ import call_cases
 import tangentlike as tl
 from call_cases import CASES, ERRORS, recursion_limit
 from oracles import assert_grad_close, autograd_failure, autograd_grad, central_difference
-from tangentlike import api
+from tangentlike import cache
 
 RTOL, ATOL = 1e-5, 1e-7
 
@@ -212,9 +212,9 @@ def test_one_pair_per_pattern_of_differentiated_arguments():
 
 def test_callee_transformed_once_per_pattern_across_callers():
     tl.grad(call_cases.same_module_call)(0.7)
-    before = api._stats["transforms"]
+    before = cache.CACHE.transforms
     tl.grad(call_cases.nested_calls)(0.35)      # _smoothstep: same pattern, already made
-    assert api._stats["transforms"] - before == 1
+    assert cache.CACHE.transforms - before == 1
 
 
 def test_recursive_source_calls_its_own_sweeps():

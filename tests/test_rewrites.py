@@ -24,6 +24,7 @@ import pytest
 import numpy_rule_cases
 import statement_forms
 import tangentlike as tl
+from tangentlike.cache import CACHE
 import test_ownership
 from directions import dot, random_like, wrt_positions, zero_like
 from oracles import assert_grad_close, central_difference
@@ -491,25 +492,25 @@ def neighbours(x):
 
 def test_the_switch_is_part_of_the_cache_key():
     x = np.array([0.3, 0.7, 0.9])
-    start = tl.api._stats["transforms"]
+    start = CACHE.transforms
     optimized = tl.grad(neighbours)(x)
-    once = tl.api._stats["transforms"]
+    once = CACHE.transforms
     plain = tl.grad(neighbours, optimize=False)(x)
-    assert tl.api._stats["transforms"] > once          # not the optimized code again
+    assert CACHE.transforms > once          # not the optimized code again
     np.testing.assert_allclose(plain, optimized, rtol=1e-12)
     texts = {inspect.getsource(f) for f in _generated()}
     assert len(texts) == 2
-    tl.api._memo.clear()                                # from the disk cache now
-    made = tl.api._stats["transforms"]
+    CACHE.invalidate()                                # from the disk cache now
+    made = CACHE.transforms
     np.testing.assert_allclose(tl.grad(neighbours, optimize=False)(x), optimized, rtol=1e-12)
     np.testing.assert_allclose(tl.grad(neighbours)(x), optimized, rtol=1e-12)
-    assert tl.api._stats["transforms"] == made > start
+    assert CACHE.transforms == made > start
     assert {inspect.getsource(f) for f in _generated()} == texts
 
 
 def _generated():
     found = []
-    for value in tl.api._memo.values():
+    for value in CACHE.generated.values():
         found.extend(value if isinstance(value, tuple) else [value])
     return [f for f in found if callable(f)]
 

@@ -548,8 +548,8 @@ def fresh_cache():
 
 
 def _forget_memo():
-    from tangentlike import api
-    getattr(api, "_memo", {}).clear()
+    from tangentlike.cache import CACHE
+    CACHE.invalidate()
 
 
 def run_checks(text, directory):

@@ -1,0 +1,363 @@
+"""Dispatch: a call of a derivative -> the generated code for its arguments' kinds.
+
+Receives a user function, `wrt` and the arguments of each call.  Guarantees that
+the arguments are bound as Python binds them, that every `wrt` argument is one
+tangentlike can differentiate (or a located NonDifferentiableArgumentError), and
+that the generated function called is the one for these argument kinds, made by the
+pipeline once (loader.load) and refreshed when a rule or a global it reads changed.
+Gradients come back with their arguments' types and shapes (runtime.grad_like).
+Below the public API: api.py and higher.py build on `Gradient`, `jvp_of`, `vjp_of`.
+"""
+
+import inspect
+
+import numpy
+
+from . import environment
+from .analyze import arg_kind
+from .check import check
+from .elementwise import sums_elementwise
+from .errors import NonDifferentiableArgumentError, SourceUnavailableError, TangentlikeError
+from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
+from .loader import load, signature
+from .parse import parse_function
+from .pipeline import optional_passes
+from .rules import registry
+from .runtime import grad_like
+
+DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
+WRAPPED = "__tangentlike_function__"             # the function `@differentiate` wraps
+
+
+def wrt_names(fn, wrt):
+    """`wrt` (int, str or tuple of them) as parameter names, and whether it was a tuple."""
+    params = [p for p in signature(fn).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    names = [p.name for p in params]
+    single = not isinstance(wrt, (tuple, list))
+    out = []
+    for w in ([wrt] if single else wrt):
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise TangentlikeError(
+                f"wrt must be a parameter position (int), a name (str) or a tuple of them; "
+                f"got {w!r}")
+        if isinstance(w, int):
+            if not -len(names) <= w < len(names):
+                raise TangentlikeError(
+                    f"wrt={w} is out of range: {fn.__name__} has {len(names)} parameter(s) "
+                    f"({', '.join(names)})")
+            out.append(names[w])
+        elif w not in names:
+            raise TangentlikeError(
+                f"wrt={w!r}: {fn.__name__} has no parameter {w!r} (it has {', '.join(names)})")
+        else:
+            out.append(w)
+    return tuple(out), single
+
+
+def bind(fn, args, kwargs):
+    bound = signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.arguments
+
+
+def special_tuple(value):
+    """A tuple subclass (a NamedTuple) in `value`, or None: its gradient would be read
+    through its attributes, which are constants to tangentlike (never a silent zero)."""
+    if isinstance(value, tuple) and type(value) is not tuple:
+        return value
+    items = value.values() if isinstance(value, dict) else \
+        value if isinstance(value, (list, tuple)) else ()
+    return next((s for s in map(special_tuple, items) if s is not None), None)
+
+
+def check_differentiable(fn, arguments, names):
+    for name_ in names:
+        value = arguments[name_]
+        if isinstance(value, (bool, int, str)) or value is None:
+            kind = type(value).__name__
+            hint = f" (pass {float(value)!r} to differentiate with respect to it)" \
+                if isinstance(value, int) and not isinstance(value, bool) else ""
+            raise NonDifferentiableArgumentError(
+                f"cannot differentiate {fn.__name__} with respect to {name_!r}: it is "
+                f"{value!r}, a {kind}; integer, bool and str arguments are "
+                f"non-differentiable{hint}")
+        special = special_tuple(value)
+        if special is not None:
+            raise NonDifferentiableArgumentError(
+                f"cannot differentiate {fn.__name__} with respect to {name_!r}: it holds a "
+                f"{type(special).__name__} (a NamedTuple or another tuple subclass), whose "
+                f"fields tangentlike reads as constants; pass a plain tuple "
+                f"(`tuple({name_})`) or the fields as arguments")
+        kind = arg_kind(value)
+        if (kind == "other" or kind.startswith("object:")) \
+                and not isinstance(value, (list, tuple, dict, float, complex)):
+            raise NonDifferentiableArgumentError(
+                f"cannot differentiate {fn.__name__} with respect to {name_!r}: it is a "
+                f"{type(value).__name__} object; tangentlike differentiates with respect to "
+                f"numbers, arrays and lists, tuples or dicts of them. Pass the object's "
+                f"parameters as arguments instead (attributes of objects are read as "
+                f"constants)")
+
+
+def unwrap(f):
+    """The plain Python function behind `f`, or a TangentlikeError saying why there is none."""
+    wrapped = getattr(f, WRAPPED, None)
+    if wrapped is not None:
+        return wrapped
+    if getattr(f, DERIVATIVE, False):
+        raise TangentlikeError(
+            f"{getattr(f, '__name__', f)!r} is a derivative made by tangentlike; only the "
+            f"gradient of a tl.grad function can be taken again (for higher orders of a "
+            f"scalar function use tl.derivative(f, order=n), for Hessians tl.hessian)")
+    if not inspect.isfunction(f):
+        kind = type(f).__name__
+        raise SourceUnavailableError(
+            f"{f!r} is not a Python function (it is a {kind}); tangentlike differentiates "
+            f"functions defined with `def` (for a bound method or functools.partial, "
+            f"write a small def that calls it)")
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+           for p in signature(f).parameters.values()):
+        check(parse_function(f))          # raises the located error about *args/**kwargs
+    return f
+
+
+def mark(derivative, kind, fn, names, single):
+    """Tag a derivative tangentlike returns with what it is the derivative of, so code
+    that calls it can itself be differentiated (through Hessian-vector products)."""
+    setattr(derivative, DERIVATIVE, (kind, fn, names, single))
+    return derivative
+
+
+KIND_BY_TYPE = {float, int, numpy.ndarray}     # types whose values all have one kind
+
+
+class Gradient:
+    """Calls the generated adjoint of `fn`, specialized on argument kinds.
+
+    The fast path (positional arguments only) costs a tuple of kinds and a dict
+    lookup; anything else goes through `inspect.Signature.bind` first.  With
+    optimize=False the code is generated with every optional rewrite off.
+    """
+
+    def __init__(self, fn, wrt, single, check_nans=False, gradient_only=False,
+                 optimize=True):
+        self.fn, self.wrt, self.single = fn, wrt, single
+        self.check_nans = check_nans
+        self.optimize = optional_passes(optimize)      # the optional passes that run
+        self.form = "joint-checked" if check_nans else "joint"
+        self.gradient_only = gradient_only and not check_nans and bool(self.optimize)
+        self.signature = signature(fn)
+        self.params = list(self.signature.parameters)
+        self.positions = [self.params.index(w) for w in wrt]
+        self.specialized = {}       # kinds -> generated function
+        self.by_type = {}           # argument types (when they decide the kinds) -> same
+        self.gradient_only_by_type = {}   # the same, for `gradient`'s shortcut
+        self.last_kinds = None
+        self.version = registry.version()   # of the rules the entries above were made with
+        self.reach = environment.Reach(())   # ... and the callables and globals it reads
+
+    def arguments(self, args, kwargs):
+        if kwargs or len(args) != len(self.params):
+            bound = self.signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            args = tuple(bound.arguments.values())
+        return args
+
+    def current(self):
+        """Forget what was generated before a rule was registered or replaced, or before
+        a callable or module the function reads was rebound."""
+        if self.version != registry.version() or self.reach.changed():
+            self.version = registry.version()
+            self.reach = environment.Reach(())
+            self.specialized.clear()
+            self.by_type.clear()
+            self.gradient_only_by_type.clear()
+
+    def generated(self, args):
+        self.current()
+        types = tuple(map(type, args))                  # floats and arrays: kinds by type
+        known = self.by_type.get(types)
+        if known is not None:
+            compiled, self.last_kinds = known
+            self.reach.refresh()                 # globals are read live
+            return compiled
+        kinds = tuple(map(arg_kind, args))
+        compiled = self.generated_for(kinds, args)
+        self.reach.refresh()
+        if KIND_BY_TYPE.issuperset(types):
+            self.by_type[types] = (compiled, kinds)
+            if compiled.__name__.startswith("grad_") and len(args) == len(self.params) \
+                    and (self.single or len(self.positions) > 1):
+                self.gradient_only_by_type[types] = (compiled, kinds)
+        return compiled
+
+    def generated_for(self, kinds, args):
+        compiled = self.specialized.get(kinds)
+        if compiled is None:
+            for k in self.positions:
+                check_differentiable(self.fn, {self.params[k]: args[k]}, [self.params[k]])
+            forms = self.forms(kinds)
+            for form in forms:
+                try:
+                    compiled = load(self.fn, self.wrt, dict(zip(self.params, kinds)),
+                                     form, self.optimize)[0]
+                    break
+                except TangentlikeError:
+                    if form == forms[-1]:
+                        raise
+            self.specialized[kinds] = compiled
+            self.reach = environment.Reach([c.__globals__ for c in self.specialized.values()])
+        self.last_kinds = kinds
+        return compiled
+
+    def forms(self, kinds):
+        """The forms of generated code to try for arguments of `kinds`, best first.
+
+        Only the gradient wanted, of array code: a function that need not compute the
+        value where nothing else needs it ("grad"; scalar code shares value_and_grad's),
+        or, for a sum of terms elementwise in the one array `wrt`, one forward sweep
+        ("grad-elementwise", falling back to "grad" where forward mode cannot go).
+        With optimize=False, value_and_grad's form only."""
+        if not (self.gradient_only and "array" in kinds):
+            return [self.form]
+        if "elementwise-sweep" in self.optimize and self._sums_elementwise(kinds):
+            return ["grad-elementwise", "grad"]
+        return ["grad"]
+
+    def _sums_elementwise(self, kinds):
+        """True when the gradient is one forward sweep: one array `wrt` that the function
+        is a sum of elementwise terms in (see `elementwise`)."""
+        if len(self.positions) != 1 or kinds[self.positions[0]] != "array":
+            return False
+        return sums_elementwise(parse_function(self.fn), self.wrt[0])
+
+    def gradient(self, args, kwargs):
+        """The gradient alone (`tl.grad`).  For arguments whose types have been seen, with
+        generated code that computes the gradient only, this skips everything
+        `value_and_grad` checks (a few microseconds on small arrays)."""
+        self.current()
+        known = None if kwargs else self.gradient_only_by_type.get(
+            (args[0].__class__,) if len(args) == 1 else tuple(map(type, args)))
+        if known is None:
+            return self.value_and_grad(args, kwargs)[1]
+        compiled, self.last_kinds = known
+        self.reach.refresh()
+        try:
+            grads = compiled(*args)
+        except Exception as exc:
+            self.explain(exc, None)
+            raise
+        if self.single:
+            return grad_like(grads, args[self.positions[0]])
+        return tuple([grad_like(g, args[k]) for g, k in zip(grads, self.positions)])
+
+    def explain(self, exc, seed):
+        """Add to `exc`, raised in generated code, what the user needs to read it."""
+        frame = backward_frame(exc) if seed is None else None
+        if frame is not None:
+            explain_backward_failure(self.fn, frame)
+        note_original_line(exc)
+
+    def value_and_grad(self, args, kwargs, seed=None):
+        args = self.arguments(args, kwargs)
+        compiled = self.generated(args)
+        try:
+            if compiled.__name__.startswith("grad_"):   # the gradient only (value=None)
+                value, grads = None, compiled(*args)
+            else:
+                value, grads = compiled(*args) if seed is None else compiled(*args, seed)
+        except Exception as exc:
+            self.explain(exc, seed)
+            raise
+        if seed is None and value.__class__ is not float and not \
+                compiled.__name__.startswith("grad_"):   # (made only for a number)
+            require_scalar(self.fn, value)
+        positions = self.positions
+        if len(positions) == 1:
+            result = grad_like(grads, args[positions[0]])
+            return value, result if self.single else (result,)
+        return value, tuple([grad_like(g, args[k]) for g, k in zip(grads, positions)])
+
+
+def vjp_of(fn, primals, optimize=True):
+    """`(fn(*primals), pullback)` for a plain Python function (api.vjp's work)."""
+    out = fn(*primals)
+    params = list(signature(fn).parameters)
+    positions = [k for k, v in enumerate(primals)
+                 if not isinstance(v, (bool, int, str)) and v is not None]
+    gradient = Gradient(fn, tuple(params[k] for k in positions), False,
+                         optimize=optimize) if positions else None
+
+    def pullback(cotangent):
+        check_cotangent(out, cotangent)
+        adjoints = [None] * len(primals)
+        if gradient is not None:
+            _, grads = gradient.value_and_grad(primals, {}, seed=cotangent)
+            for k, g in zip(positions, grads):
+                adjoints[k] = g
+        return tuple(adjoints)
+    return out, pullback
+
+
+def jvp_of(fn, primals, tangents, optimize=True):
+    """`(fn(*primals), tangent of the output)` in forward mode, for a plain Python
+    function (api.jvp's work)."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise TangentlikeError(f"jvp needs one tangent per primal: got {len(primals)} "
+                               f"primals and {len(tangents)} tangents")
+    params = list(signature(fn).parameters)
+    if len(primals) > len(params):
+        raise TangentlikeError(f"{fn.__name__} takes {len(params)} arguments, "
+                               f"got {len(primals)} primals")
+    positions = [k for k, v in enumerate(primals)
+                 if not isinstance(v, (bool, int, str)) and v is not None]
+    wrt = tuple(params[k] for k in positions)
+    for name_, value in zip(params, primals):    # (objects pass: their attributes are
+        if special_tuple(value) is not None:      # constants; a NamedTuple's are fields)
+            check_differentiable(fn, {name_: value}, [name_])
+    rest = list(signature(fn).parameters.values())[len(primals):]
+    missing = [p.name for p in rest if p.default is p.empty]
+    if missing:
+        raise TangentlikeError(f"jvp needs a primal for every parameter without a default: "
+                               f"none was given for {', '.join(missing)}")
+    arguments = primals + tuple(p.default for p in rest)     # jvp_f takes every parameter
+    kinds = {p: arg_kind(v) for p, v in zip(params, arguments)}
+    compiled = load(fn, wrt, kinds, "jvp", optimize)[0]
+    tangents = [shaped_like(tangents[k], primals[k]) for k in positions]
+    try:
+        return compiled(*arguments, *tangents)
+    except Exception as exc:
+        note_original_line(exc)
+        raise
+
+
+def shaped_like(tangent, primal):
+    """A tangent given as a number (or broadcastable array) for an array primal,
+    spread to the primal's shape: generated code assumes an array's tangent has it."""
+    if tangent.__class__ is primal.__class__ is numpy.ndarray and tangent.shape == primal.shape:
+        return tangent
+    shape = getattr(primal, "shape", None)
+    if shape is not None and getattr(tangent, "shape", None) != shape:
+        return primal * 0 + tangent
+    return tangent
+
+
+def check_cotangent(out, cotangent, where="the cotangent"):
+    """The cotangent must have the structure and shape of the output."""
+    if isinstance(out, (list, tuple)):
+        if not isinstance(cotangent, (list, tuple)) or len(cotangent) != len(out):
+            raise TangentlikeError(
+                f"{where} must match the function's output: a {type(out).__name__} of "
+                f"{len(out)} item(s), got {cotangent!r}")
+        for k, (o, c) in enumerate(zip(out, cotangent)):
+            check_cotangent(o, c, f"{where}[{k}]")
+    elif isinstance(out, dict):
+        if not isinstance(cotangent, dict) or set(cotangent) != set(out):
+            raise TangentlikeError(f"{where} must be a dict with keys {sorted(out)}")
+    elif getattr(out, "shape", None) is not None and getattr(out, "shape", ()) != ():
+        if getattr(cotangent, "shape", None) != out.shape:
+            raise TangentlikeError(
+                f"{where} must have the output's shape {out.shape}, "
+                f"got {getattr(cotangent, 'shape', type(cotangent).__name__)}")

@@ -1,0 +1,148 @@
+"""Loader: a derivative request -> live generated functions, from memory, disk or
+the pipeline.
+
+Receives (function, wrt, argument kinds, form, optimize).  Guarantees that each
+request runs the pipeline at most once per process and per cache key: the key
+names the function's source and its written-out callees' sources, the kinds, the
+rules' fingerprint, tangentlike's own code and version, and the identity of the
+callables and modules it reads (environment.identity).  The generated module is
+executed with the function's globals as they are, and its `Reach` refreshes them
+before each use.  A recursive request made while its own module loads gets the
+functions being defined.  The memo is `CACHE.generated` (cache.py).
+"""
+
+import functools
+import inspect
+import pathlib
+
+from . import cache, environment, runtime
+from .aliases import COPY
+from .cache import CACHE
+from .errors import TangentlikeError
+from .normalize import written_out_callees
+from .parse import function_namespace, parse_function
+from .pipeline import Request, generate, optional_passes
+from .rules import registry
+from .version import __version__
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint():
+    """A hash of tangentlike's own source, so a changed transformer never reuses old code."""
+    package = pathlib.Path(__file__).parent
+    return cache.make_key(*(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py"))))
+
+
+class _Loading:
+    """A generated module being executed (so recursive calls find its functions)."""
+
+    def __init__(self, scope, names):
+        self.scope, self.names = scope, names
+
+    def functions(self):
+        return tuple(self.scope[name_] for name_ in self.names)
+
+
+def load(fn, wrt, kinds, form, optimize=True):
+    """The generated functions for (fn, wrt, kinds): from memory, disk, or the pipeline."""
+    optimize = tuple(sorted(optional_passes(optimize)))
+    key = (form, fn, tuple(wrt), tuple(kinds.items()), registry.version(), optimize,
+           environment.identity(fn))
+    hit = CACHE.generated.get(key)
+    if hit is not None:
+        if isinstance(hit, _Loading):            # a recursive call, while it loads
+            return hit.functions()
+        functions = hit if isinstance(hit, tuple) else (hit,)
+        reach = environment.reach(functions[0].__globals__)
+        if not reach.changed():
+            reach.refresh()
+            return functions
+        del CACHE.generated[key]          # a callable deeper than the key looks was rebound: load again
+    written_out = _written_out_callees(fn, form == "joint-inline")
+    source_text = _source_text(fn) + "".join(_source_text(callee) for callee in written_out)
+    disk_key = cache.make_key(form, __version__,
+                              getattr(fn, "__module__", "") or "", fn.__qualname__, source_text,
+                              tuple(wrt), key[3], registry.fingerprint(), code_fingerprint(),
+                              optimize, key[6])
+    text = cache.read_entry(disk_key)
+    if text is None:
+        text, names = _transform(fn, wrt, kinds, form, optimize)
+        path = cache.write_entry(disk_key, text)
+    else:
+        names = _generated_names(text)
+        path = cache.entry_path(disk_key)
+    # (code that aliases.fixed rewrote copies values under the name aliases.COPY)
+    # globals the code reads are refreshed before each use (environment.Watch)
+    loading = _Loading({**function_namespace(fn), COPY: runtime.copy,
+                        **environment.watched(fn, written_out)}, names)
+    CACHE.generated[key] = loading
+    try:
+        cache.load_module(path, text, loading.scope)
+    except BaseException:
+        del CACHE.generated[key]
+        raise
+    functions = loading.functions()
+    CACHE.generated[key] = functions if len(functions) > 1 else functions[0]
+    environment.reach(loading.scope).refresh()
+    return functions
+
+
+def signature(fn):
+    """inspect.signature(fn), remembered (it costs microseconds on every call)."""
+    try:
+        return CACHE.signatures[fn]
+    except (KeyError, TypeError):
+        pass
+    try:
+        found = inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise TangentlikeError(f"{fn!r} is not a function tangentlike can differentiate") from None
+    try:
+        CACHE.signatures[fn] = found
+    except TypeError:                  # not weakly referenceable: not remembered
+        pass
+    return found
+
+
+def split_pair(fn, wrt, kinds, optimize=True):
+    """(forward, backward) sweeps of `fn` for calls from generated code."""
+    params = list(signature(fn).parameters)
+    return load(fn, tuple(wrt), dict(zip(params, kinds)), "split", optimize)
+
+
+def jvp_pair(fn, wrt, kinds, optimize=True):
+    """The forward-mode function `jvp_<f>` of `fn` for calls from generated code."""
+    params = list(signature(fn).parameters)
+    return load(fn, tuple(wrt), dict(zip(params, kinds)), "jvp", optimize)[0]
+
+
+def _transform(fn, wrt, kinds, form, optimize=True):
+    CACHE.transforms += 1
+    try:
+        derivative = generate(Request.of(fn, wrt, kinds, form, optimize))
+        return derivative.text, derivative.names
+    except TangentlikeError:
+        raise
+    except RecursionError:
+        raise TangentlikeError(f"{fn.__name__} is too deeply nested to differentiate") from None
+
+
+def _source_text(fn):
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        return parse_function(fn).source      # raises SourceUnavailableError
+
+
+def _written_out_callees(fn, every_call=False):
+    try:
+        return written_out_callees(parse_function(fn), every_call)
+    except (TangentlikeError, RecursionError):     # reported by the transform itself
+        return []
+
+
+def _generated_names(text):
+    names = [line[4:line.index("(")] for line in text.splitlines() if line.startswith("def ")]
+    if not names:
+        raise TangentlikeError("corrupt cache entry")
+    return tuple(names)

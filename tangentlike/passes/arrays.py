@@ -1,0 +1,45 @@
+"""Passes "named-parts" and "release-arrays": array code that reads each part of a
+parameter once and holds each array no longer than it is read.
+
+Requires: the kinds analysis (which names hold arrays) and that runtime helpers
+write at most their first argument (runtime.UPDATES_FIRST_ARGUMENT) while calls
+with a rule write none.  "named-parts" takes a part of an array parameter read more
+than once (`x[:-1]`) once, under a name (`optimize.named_repeated_parts`): the
+parameter is not written between the reads, so each read saw the same values.
+"release-arrays" deletes an array name after its last read
+(`optimize.release_dead_arrays`): nothing reads it afterwards, so only the memory
+changes.
+"""
+
+from .. import nodes as n
+from .. import numpy_runtime, runtime
+from ..nodes import dotted_text
+from ..optimize import named_repeated_parts
+
+
+def with_named_parts(function, transformer, kinds, namer, modules):
+    """`function`'s body with the parts of its array parameters that it reads more than
+    once (`x[:-1]`) taken once and named (`optimize.named_repeated_parts`)."""
+    arrays = [a.id for a in function.args.posonlyargs + function.args.args
+              + function.args.kwonlyargs if kinds.get(a.id) == "array"]
+    helpers = {alias for alias, module_name in modules.imports.items()
+               if module_name in (runtime.__name__, numpy_runtime.__name__)}
+
+    def passes_safely(call, name_):
+        """Runtime helpers write at most their first argument, and `zeros_for` not even
+        that; NumPy functions with a rule write none (`np.add.at` has no rule)."""
+        module, _, helper = dotted_text(call.func).rpartition(".")
+        if module in helpers:
+            return helper == "zeros_for" or not (call.args and n.is_name(call.args[0], name_))
+        return transformer.rule_of(call.func) is not None
+
+    return named_repeated_parts(function.body, arrays, namer.fresh, passes_safely)
+
+
+def array_names(transformer, params, derived):
+    """The names of `transformer`'s function that hold arrays (a number or an array, by
+    the kinds analysis), with their tangents or adjoints (`derived(name)`), less the
+    parameters and theirs."""
+    numeric = {name_ for name_, kind in transformer.kind.items() if kind == "numeric"}
+    return (numeric | {derived(v) for v in numeric}) - set(params) - \
+        {derived(p) for p in params}

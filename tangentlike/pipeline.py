@@ -1,0 +1,495 @@
+"""The pipeline: a derivative request -> the text of a generated module.
+
+`generate(Request)` is the one entry point.  A request names the function, the
+parameters to differentiate (`wrt`), the kinds of the arguments (runtime.arg_kind's
+words), the form of the derivative and which optional passes run.  Each form is an
+ordered list of named steps (FORMS), run top to bottom over one `Draft`:
+
+    frontend   parse (given), check, normalize                  (frontend)
+    transform  the reverse or forward transformer, which computes the
+               activity and kinds facts (calls.FunctionView)      (transforms)
+    aliases    the alias facts of the user's code: a write the analysis cannot
+               spell out is an AliasedWriteError; a write it can spell out
+               restarts the pipeline on the rewritten code (aliases.fixed)
+    assemble   the generated function(s)
+    ...        the form's own passes, optional ones marked `optional`
+    guards     zeros.guarded, ownership.owned (mandatory: they make code right)
+    emit       names restored, module text with its imports and docstring
+
+An optional pass runs when its name is in `request.passes` (`optimize=True`: all
+of OPTIONAL; False: none; or a collection of names); each one's contract is in its module's docstring (passes/,
+optimize.py).  With every optional pass off the generated code computes the same
+values: tests/test_passes.py checks it pass by pass over the program corpus.
+"""
+
+import dataclasses
+
+import gast
+
+from . import calls, numpy_runtime, runtime
+from . import nodes as n
+from .aliases import COPY, check_writes, fixed, temporaries_own_their_values
+from .calls import result_kind
+from .check import check
+from .emit import emit
+from .errors import TangentlikeError
+from .forward import ForwardTransformer, shapes_from_operands, with_line_comments
+from .inline import ModuleNames
+from .naming import GENERATED_NAMES, Namer, assigned_names, names_in, restore_user_names
+from .normalize import normalize
+from .optimize import (accumulated_in_place, optimize_backward, optimize_primal,
+                       release_dead_arrays, summed_in_place, without_dead_stores)
+from .ownership import owned
+from .parse import parse_function
+from .passes.arrays import array_names, with_named_parts
+from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_ones
+from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
+from .passes.hvp import tangent_of_gradient_only
+from .reverse import ReverseTransformer
+from .version import __version__
+from .zeros import guarded
+
+# every optional pass, by name (each one's contract: its module's docstring)
+OPTIONAL = ("simplify", "in-place", "gradient-only", "elementwise-sweep", "named-parts",
+            "release-arrays", "blocks")
+
+
+def optional_passes(optimize):
+    """The optional passes an `optimize` argument asks for, as a frozenset: True,
+    every one; False, none; a collection of names, those."""
+    if optimize is True or optimize is False:
+        return frozenset(OPTIONAL) if optimize else frozenset()
+    if isinstance(optimize, str) or not hasattr(optimize, "__iter__"):
+        raise TangentlikeError(f"optimize={optimize!r}: pass True, False or a collection of "
+                               f"optional pass names ({', '.join(OPTIONAL)})")
+    passes = frozenset(optimize)
+    unknown = passes - set(OPTIONAL)
+    if unknown:
+        raise TangentlikeError(f"optimize: no optional pass is named "
+                               f"{', '.join(map(repr, sorted(unknown, key=str)))}; "
+                               f"they are {', '.join(OPTIONAL)}")
+    return passes
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """What to derive: `kinds` is ((parameter, kind), ...) in the signature's order;
+    `passes`, the optional passes that run."""
+
+    fn: object
+    wrt: tuple
+    kinds: tuple
+    form: str = "joint"
+    passes: frozenset = frozenset(OPTIONAL)
+
+    @classmethod
+    def of(cls, fn, wrt, kinds, form="joint", optimize=True):
+        return cls(fn, tuple(wrt), tuple(dict(kinds).items()), form,
+                   optional_passes(optimize))
+
+    def runs(self, pass_name):
+        return pass_name in self.passes
+
+
+@dataclasses.dataclass(frozen=True)
+class Derivative:
+    """The generated module's text, the names of the functions it defines, and the
+    (callee, wrt, kinds, form) requests of the derivatives it calls."""
+
+    text: str
+    names: tuple
+    callees: tuple
+
+
+class Draft:
+    """What one run of a form's steps hands from step to step."""
+
+    def __init__(self, request, parsed):
+        self.request, self.parsed = request, parsed
+        self.kinds = dict(request.kinds)
+        self.arrays = any(k not in ("scalar", "scalars") for k in self.kinds.values())
+        self.namer = self.modules = self.normalized = self.transformer = None
+        self.params, self.base, self.functions, self.names = [], "", [], ()
+        self.what, self.trailer, self.callees = "", [], []
+        self.restart = None      # a rewritten copy of the user's code to start again on
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    name: str
+    run: object
+    optional: bool = False
+
+
+def generate(request, parsed=None, observe=None):
+    """The Derivative `request` asks for: every step of its form, in order.
+
+    `observe(step_name, draft)`, if given, is called after each step that ran (the
+    docs show the stages with it; nothing else may rely on a draft's insides)."""
+    draft = Draft(request, parsed or parse_function(request.fn))
+    fixing = parsed is None      # (a parsed copy given: the one aliases.fixed made)
+    for step in FORMS[request.form]:
+        if step.optional and not request.runs(step.name):
+            continue
+        if step.name == "aliases" and not fixing:
+            continue
+        step.run(draft)
+        if draft.restart is not None:
+            return generate(request, draft.restart, observe)
+        if observe is not None:
+            observe(step.name, draft)
+    return Derivative(draft.text, tuple(draft.names), tuple(draft.callees))
+
+
+# -- the frontend --------------------------------------------------------------------
+
+
+class _Deletes(gast.NodeTransformer):
+    def visit_Delete(self, node):
+        return None
+
+
+def _is_users(parsed):
+    """Is `parsed` the user's code (not generated code differentiated again)?"""
+    return getattr(parsed.fn, "__globals__", {}).get("__name__") != "tangentlike_generated"
+
+
+def frontend(draft):
+    """Check and normalize; generated code differentiated again loses its `del`
+    statements first (they only release memory)."""
+    parsed, form = draft.parsed, draft.request.form
+    if not _is_users(parsed):
+        parsed.node = _Deletes().visit(parsed.node)
+    check(parsed)
+    draft.namer = Namer(names_in(parsed.node) | set(parsed.namespace))
+    draft.modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
+    draft.normalized = normalize(parsed, draft.namer, draft.arrays, draft.kinds,
+                                 draft.modules, write_out_calls=form == "joint-inline",
+                                 reverse=form not in ("jvp", "hvp", "grad-elementwise"))
+    if _is_users(parsed):
+        parsed.namespace.setdefault(COPY, runtime.copy)
+        temporaries_own_their_values(draft.normalized.body, draft.namer.temporaries)
+    args = draft.normalized.args
+    draft.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    draft.modules.taken |= set(draft.params) | calls.local_names(
+        draft.normalized.body, draft.params, parsed.namespace)
+    name_ = parsed.node.name
+    draft.base = name_ if name_.isidentifier() else "lambda_"
+
+
+def _transformer(kind):
+    def transform(draft):
+        request = draft.request
+        draft.transformer = kind(draft.parsed, draft.normalized, request.wrt, draft.kinds,
+                                 draft.namer, draft.modules, result_kind)
+    transform.__doc__ = f"The {kind.__name__}, with the activity and kinds facts."
+    return transform
+
+
+def alias_facts(draft):
+    """The user's writes through shared memory: rejected (AliasedWriteError) where no
+    assignment can say what they change, else the code rewritten to say it.  (Not
+    for generated code differentiated again: ownership.py made its writes safe.)"""
+    if not _is_users(draft.parsed):
+        return
+    facts = check_writes(draft.parsed, draft.transformer.kind, draft.transformer.arg_kinds)
+    if facts.fixes or facts.copies:
+        draft.restart = fixed(draft.parsed, facts)
+
+
+# -- reverse mode ----------------------------------------------------------------------
+
+
+def sweeps(draft):
+    draft.transformer.check_nans = draft.request.form == "joint-checked"
+    draft.transformer.sweeps()
+
+
+def _optimizer(draft):
+    """`run(backward, grads)` and `run.primal(primal, backward)`: the optional passes
+    "simplify" and "in-place" (array adjoints accumulated in place, only in the
+    gradient-only form: never in code differentiated again)."""
+    request, transformer, namer = draft.request, draft.transformer, draft.namer
+    in_place = [p for p in draft.params if draft.kinds.get(p) == "array"] \
+        if request.form == "grad" and request.runs("in-place") else []
+    simplify = request.runs("simplify")
+
+    def pure(call):
+        """A call with a rule writes none of its arguments."""
+        return transformer.rule_of(call.func) is not None
+
+    def run(stmts, grads):
+        live = {x.id for g in grads for x in gast.walk(g) if isinstance(x, gast.Name)}
+        if simplify:
+            assigned = {x.id for s in stmts for x in gast.walk(s)
+                        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+            stmts = optimize_backward(stmts, live, assigned - set(transformer.locals), pure)
+        if not in_place:
+            return stmts
+        stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place)
+        stmts = without_dead_stores(stmts, live, transformer.one_shapes, pure)
+        return summed_in_place(stmts, [namer.adjoint(p) for p in in_place])
+    run.primal = (lambda primal, backward: optimize_primal(primal, namer.temporaries,
+                                                           backward, pure)) \
+        if simplify else (lambda primal, backward: primal)
+    return run
+
+
+def joint(draft):
+    """`value_and_grad_<f>`, or `grad_<f>` where the gradient-only pass will run."""
+    request, transformer = draft.request, draft.transformer
+    draft.gradient_only = request.form == "grad" and request.runs("gradient-only") \
+        and returns_a_number(transformer)
+    prefix = "grad" if draft.gradient_only else "value_and_grad"
+    draft.names = (draft.namer.fresh(f"{prefix}_{draft.base}"),)
+    draft.functions = [transformer.joint(draft.names[0], _optimizer(draft))]
+    draft.what = "reverse mode"
+
+
+def _own_key(request):
+    """How the transformer knows a call of the function itself (recursion)."""
+    return request.fn, request.wrt, tuple(k for _, k in request.kinds)
+
+
+def split_names(draft):
+    """`forward_<f>` and `backward_<f>`, named before the sweeps: a recursive call
+    calls them."""
+    namer, transformer = draft.namer, draft.transformer
+    draft.names = (namer.fresh(f"forward_{draft.base}"), namer.fresh(f"backward_{draft.base}"))
+    transformer.own_key, transformer.own_names = _own_key(draft.request), draft.names
+
+
+def split(draft):
+    """The split pair, for calls from other generated code."""
+    draft.functions = list(draft.transformer.split(*draft.names, _optimizer(draft)))
+    draft.what = "reverse mode, split into forward and backward sweeps"
+
+
+def only_the_gradient(draft):
+    if draft.gradient_only:
+        function = draft.functions[0]
+        function.body = gradient_only(function.body, draft.transformer)
+        seeded_with_one(function)
+        draft.what = "reverse mode, the gradient only (the value is not computed)"
+
+
+def named_parts(draft):
+    if draft.arrays:
+        for function in draft.functions:
+            function.body = with_named_parts(function, draft.transformer, draft.kinds,
+                                             draft.namer, draft.modules)
+
+
+def release_arrays(draft):
+    if draft.arrays:
+        forward = isinstance(draft.transformer, ForwardTransformer)
+        derived = draft.transformer.d if forward else draft.namer.adjoint
+        names = array_names(draft.transformer, draft.params, derived)
+        for function in draft.functions:
+            function.body = release_dead_arrays(function.body, names)
+
+
+def reverse_callees(draft):
+    """`forward_h, backward_h = _tl.split(h, wrt, kinds)` for each callee."""
+    entries = [((c.forward, c.backward), c.func_expr, c.wrt, c.kinds)
+               for c in draft.transformer.callees.values()]
+    draft.trailer = _bindings(draft.transformer, "split", entries)
+    draft.callees = [(c.function, c.wrt, c.kinds, "split")
+                     for c in draft.transformer.callees.values()]
+
+
+# -- forward mode ----------------------------------------------------------------------
+
+
+def _forward_function(prefix, what):
+    def assemble(draft):
+        base = draft.base.removeprefix("value_and_grad_") if prefix == "hvp" else draft.base
+        draft.names = (draft.namer.fresh(f"{prefix}_{base}"),)
+        transformer = draft.transformer
+        transformer.own_key, transformer.own_name = _own_key(draft.request), draft.names[0]
+        draft.functions = [transformer.function(draft.names[0])]
+        draft.what = what.format(wrt=draft.request.wrt[0])
+    assemble.__doc__ = f"`{prefix}_<f>`: {what}."
+    return assemble
+
+
+def tangent_of_gradient(draft):
+    function = draft.functions[0]
+    function.body = tangent_of_gradient_only(function.body, _pure(draft))
+
+
+def ones_seed(draft):
+    seeded_with_ones(draft.functions[0], draft.request.wrt[0], draft.transformer)
+
+
+def simplify_forward(draft):
+    """Over arrays each tangent stays beside its primal (not folded into a later
+    expression), so the values it reads can be released as soon as it is made."""
+    function, namer, form = draft.functions[0], draft.namer, draft.request.form
+    beside = draft.arrays and form != "hvp"
+    temporaries = namer.temporaries | (set() if beside else
+                                       {namer.tangent(t) for t in namer.temporaries})
+    function.body = optimize_primal(function.body, temporaries, [], _pure(draft))
+    if form == "hvp":               # values folded into np.shape(...) need not be made
+        function.body = shapes_from_operands(function.body)
+    function.body = draft.transformer.scalars_first(function.body)
+
+
+def line_comments(draft):
+    transformer = draft.transformer
+    draft.functions[0].body = with_line_comments(
+        draft.functions[0].body, draft.parsed,
+        set(transformer.tangent_of) | {transformer.d(w) for w in draft.request.wrt})
+
+
+def blocks(draft):
+    blocked = blocked_arrays(draft.parsed, draft.kinds, draft.functions[0])
+    if blocked:
+        draft.functions = in_blocks(draft.functions[0], blocked, draft.namer, draft.modules)
+        draft.what += ", in cache-sized blocks of large arrays"
+
+
+def forward_callees(draft):
+    """`jvp_h = _tl.jvp_function(h, wrt, kinds)` for each callee."""
+    entries = [((name_,), func_expr, wrt, kinds)
+               for name_, func_expr, _, wrt, kinds in draft.transformer.callees.values()]
+    draft.trailer = _bindings(draft.transformer, "jvp_function", entries)
+    draft.callees = [(obj, w, k, "jvp")
+                     for _, _, obj, w, k in draft.transformer.callees.values()]
+
+
+# -- every form ends here ----------------------------------------------------------------
+
+
+def guards(draft):
+    """Mandatory: no zero sentinel reaches code that needs an array (zeros.guarded),
+    and no in-place write reaches memory it must not (ownership.owned)."""
+    transformer, namer, modules = draft.transformer, draft.namer, draft.modules
+    if not draft.request.passes:
+        _unoptimized_callees(draft.functions + draft.trailer)
+    derivatives = namer.derivatives()
+    scalars = {d for d, x in derivatives.items() if transformer.kind.get(x) == "scalar"}
+    fresh = set() if isinstance(transformer, ForwardTransformer) else \
+        {c.backward for c in transformer.callees.values()}
+    for function in draft.functions:
+        guarded(function, set(derivatives) - scalars,
+                lambda: modules.name_for(numpy_runtime),
+                _aliases(modules, runtime), _aliases(modules, numpy_runtime), scalars)
+        owned(function, set(derivatives), lambda: modules.name_for(runtime), scalars, fresh)
+
+
+_KIND_WORDS = {"scalar": "Python number", "array": "array", "scalars": "list of numbers",
+               "other": "other value"}
+
+
+def emit_module(draft):
+    """The module text: user names restored, imports, and a docstring saying what it is."""
+    spec = ", ".join(f"{k}: {_KIND_WORDS.get(v, v.replace('object:', ''))}"
+                     for k, v in draft.kinds.items())
+    doc = (f"Derivative of {draft.base} ({_origin(draft.parsed)}) with respect to "
+           f"{', '.join(draft.request.wrt)}, {draft.what}.\n\n"
+           f"Generated by tangentlike {__version__} for {spec}.")
+    restore_user_names(draft.functions + draft.trailer, draft.namer, draft.modules)
+    draft.text = emit(draft.functions, draft.modules.imports, doc, draft.trailer)
+
+
+# -- the forms -----------------------------------------------------------------------------
+
+_FRONT = (Step("frontend", frontend),)
+_REVERSE_FRONT = _FRONT + (Step("transform", _transformer(ReverseTransformer)),
+                           Step("aliases", alias_facts))
+_REVERSE = _REVERSE_FRONT + (Step("sweeps", sweeps),)
+_FORWARD = _FRONT + (Step("transform", _transformer(ForwardTransformer)),
+                     Step("aliases", alias_facts))
+_ARRAYS = (Step("named-parts", named_parts, optional=True),
+           Step("release-arrays", release_arrays, optional=True))
+_END = (Step("guards", guards), Step("emit", emit_module))
+
+FORMS = {
+    # value_and_grad_<f>: the value and the gradient, in reverse mode
+    "joint": _REVERSE + (Step("joint", joint),) + _ARRAYS
+    + (Step("callees", reverse_callees),) + _END,
+    # the gradient only, where the value is a number (else as "joint")
+    "grad": _REVERSE + (Step("joint", joint),
+                        Step("gradient-only", only_the_gradient, optional=True)) + _ARRAYS
+    + (Step("callees", reverse_callees),) + _END,
+    # "joint" checking each adjoint block for NaN and infinity
+    "joint-checked": _REVERSE + (Step("joint", joint),) + _ARRAYS
+    + (Step("callees", reverse_callees),) + _END,
+    # "joint" with the user functions it calls written out (differentiated again)
+    "joint-inline": _REVERSE + (Step("joint", joint),) + _ARRAYS
+    + (Step("callees", reverse_callees),) + _END,
+    # forward_<f> and backward_<f>, for calls from generated code
+    "split": _REVERSE_FRONT + (Step("names", split_names), Step("sweeps", sweeps),
+                               Step("split", split)) + _ARRAYS
+    + (Step("callees", reverse_callees),) + _END,
+    # jvp_<f>: forward mode
+    "jvp": _FORWARD + (Step("assemble", _forward_function(
+        "jvp", "forward mode (Jacobian-vector product)")),
+        Step("simplify", simplify_forward, optional=True)) + _ARRAYS
+    + (Step("line-comments", line_comments), Step("callees", forward_callees)) + _END,
+    # hvp_<f> of a generated value_and_grad_<f>: the tangent of its gradient only
+    "hvp": _FORWARD + (Step("assemble", _forward_function(
+        "hvp", "forward mode (Jacobian-vector product)")),
+        Step("tangent-of-gradient", tangent_of_gradient),
+        Step("simplify", simplify_forward, optional=True)) + _ARRAYS
+    + (Step("callees", forward_callees),) + _END,
+    # grad_<f> of a sum of terms elementwise in one array: one forward sweep of ones
+    "grad-elementwise": _FORWARD + (Step("assemble", _forward_function(
+        "grad", "forward mode seeded with ones (the function is a sum of terms "
+                "elementwise in {wrt})")),
+        Step("ones-seed", ones_seed),
+        Step("simplify", simplify_forward, optional=True)) + _ARRAYS
+    + (Step("line-comments", line_comments), Step("blocks", blocks, optional=True),
+       Step("callees", forward_callees)) + _END,
+}
+
+
+# -- small helpers the steps share ----------------------------------------------------------
+
+
+def _pure(draft):
+    return lambda call: draft.transformer.rule_of(call.func) is not None
+
+
+def _aliases(modules, module):
+    """Every name the generated module gives `module` (its own import or the user's)."""
+    return {alias for alias, name in modules.imports.items() if name == module.__name__} \
+        | {k for k, v in modules.namespace.items() if v is module} \
+        | {k for k, v in GENERATED_NAMES.items() if v == module.__name__}
+
+
+def _origin(parsed):
+    """`file:line` of the function; for generated code differentiated again, what that
+    code is the derivative of (its cache file's name would change from run to run)."""
+    scope = getattr(parsed.fn, "__globals__", {})
+    if scope.get("__name__") == "tangentlike_generated" and scope.get("__doc__"):
+        return "generated: " + scope["__doc__"].splitlines()[0].rstrip(".")
+    filename, line, _, _ = parsed.location(parsed.node)
+    return f"{filename}:{line}"
+
+
+def _unoptimized_callees(nodes):
+    """Pass `optimize=False` to every runtime helper in `nodes` that makes a callee's
+    derivative, so that it is made with every optional pass off as well."""
+    for call in (x for node in nodes for x in gast.walk(node) if isinstance(x, gast.Call)):
+        if getattr(call, "makes_callee", False):
+            call.keywords.append(gast.keyword(arg="optimize", value=n.const(False)))
+
+
+def _bindings(transformer, helper, entries):
+    """The trailer binding each callee's derivative: `names = _tl.<helper>(h, wrt, kinds)`."""
+    if not entries:
+        return []
+    runtime_name = transformer.inliner.need_runtime()
+    out = [n.comment("derivatives of the functions called above")]
+    for names, func_expr, wrt, kinds in entries:
+        targets = [n.name(x, store=True) for x in names]
+        target = targets[0] if len(targets) == 1 else gast.Tuple(elts=targets,
+                                                                  ctx=gast.Store())
+        call = n.call(f"{runtime_name}.{helper}", func_expr,
+                      gast.Tuple(elts=[n.const(w) for w in wrt], ctx=gast.Load()),
+                      gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
+        call.makes_callee = True
+        out.append(n.assign(target, call))
+    return out
