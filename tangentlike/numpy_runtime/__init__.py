@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import runtime as _tl
+from .. import runtime as _tl
 
 # The helpers below that write into their first argument (as runtime.py declares its own).
 UPDATES_FIRST_ARGUMENT = frozenset({"add_at", "subtract_at"})
