@@ -317,7 +317,7 @@ def _spied_blocks(monkeypatch):
             return function(*pieces)
         return real(counted, args, blocked)
     monkeypatch.setattr(numpy_runtime, "in_blocks", spy)
-    monkeypatch.setattr(numpy_runtime, "BLOCK", 8)
+    monkeypatch.setattr(numpy_runtime.blocks, "BLOCK", 8)      # (read where in_blocks lives)
     return seen
 
 

@@ -127,8 +127,10 @@ def test_no_pass_moves_a_read_across_a_write(code, removable, live, rewrite):
 def test_every_runtime_helper_that_writes_an_argument_is_declared():
     """A helper that writes into a parameter it never rebinds (the passes rely on
     `UPDATES_FIRST_ARGUMENT` to know it) is declared, and only the first argument."""
-    for module in (tl.runtime, tl.numpy_runtime):
-        tree = ast.parse(pathlib.Path(module.__file__).read_text(encoding="utf-8"))
+    package = sorted(pathlib.Path(tl.numpy_runtime.__file__).parent.glob("*.py"))
+    for module, path in [(tl.runtime, pathlib.Path(tl.runtime.__file__))] \
+            + [(tl.numpy_runtime, path) for path in package]:     # each file of the package
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         for fn in (s for s in tree.body if isinstance(s, ast.FunctionDef)
                    and not s.name.startswith("_")):
             params = [a.arg for a in fn.args.args]

@@ -1,0 +1,164 @@
+"""Products: the adjoints of the operands of matmul, dot, inner, tensordot, kron, vecdot,
+matvec and vecmat, and the tangent of a product linear in each operand.
+
+Receives the adjoint of the product (`matmul_adjoint_a` and `matmul_adjoint_b` also
+one broadcast wider than the product) and both operands as given.  The tangent helpers
+(`product_rule`, `kron_adjoint_tangent`) accept the zero sentinel `0.0` for each
+tangent.  Writes none of its arguments.  Returns fresh arrays (or numbers for scalar
+operands).
+"""
+
+import numpy as np
+
+from .. import runtime as _tl
+from .basics import _is_array, _ndim, _shape, is_zero, lift
+from .broadcasting import sum_like
+
+
+def _product_shape(a, b):
+    """The shape of `a @ b`."""
+    sa, sb = _shape(a), _shape(b)
+    if len(sb) == 1:
+        return sa[:-1]
+    if len(sa) == 1:
+        return sb[:-2] + sb[-1:]
+    return np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
+
+
+def matmul_adjoint_a(g, a, b):
+    """The adjoint of `a` in `a @ b`; `g` may be broadcast wider than the product."""
+    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and b.__class__ is np.ndarray \
+            and a.ndim == 2 and b.ndim == 2 and g.shape == (a.shape[0], b.shape[1]):
+        return g @ b.T
+    return _tl.matmul_adjoint_a(_tl.unbroadcast(g, _product_shape(a, b)), a, b)
+
+
+def matmul_adjoint_b(g, a, b):
+    """The adjoint of `b` in `a @ b`; `g` may be broadcast wider than the product."""
+    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and b.__class__ is np.ndarray \
+            and a.ndim == 2 and b.ndim == 2 and g.shape == (a.shape[0], b.shape[1]):
+        return a.T @ g
+    return _tl.matmul_adjoint_b(_tl.unbroadcast(g, _product_shape(a, b)), a, b)
+
+
+def _dot_axes(a, b):
+    """np.dot(a, b) contracts a's last axis with this axis of b."""
+    return max(_ndim(b) - 2, 0)
+
+
+def dot_adjoint_a(g, a, b):
+    """The adjoint of `a` in `np.dot(a, b)`."""
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return sum_like(g * b, a) if _ndim(a) == 0 else g * b
+    k = _dot_axes(a, b)
+    b_free = [d for d in range(_ndim(b)) if d != k]
+    g_b_part = list(range(_ndim(a) - 1, _ndim(g)))
+    return np.tensordot(g, b, axes=(g_b_part, b_free))
+
+
+def dot_adjoint_b(g, a, b):
+    """The adjoint of `b` in `np.dot(a, b)`."""
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return sum_like(g * a, b) if _ndim(b) == 0 else g * a
+    k = _dot_axes(a, b)
+    lead = _ndim(a) - 1
+    out = np.tensordot(a, g, axes=(list(range(lead)), list(range(lead))))
+    return np.moveaxis(out, 0, k)
+
+
+def inner_adjoint_a(g, a, b):
+    """The adjoint of `a` in `np.inner(a, b)`."""
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return sum_like(g * b, a)
+    nb = _ndim(b) - 1
+    g_b_part = list(range(_ndim(g) - nb, _ndim(g)))
+    return np.tensordot(g, b, axes=(g_b_part, list(range(nb))))
+
+
+def inner_adjoint_b(g, a, b):
+    """The adjoint of `b` in `np.inner(a, b)`."""
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        return sum_like(g * a, b)
+    na = _ndim(a) - 1
+    g_a_part = list(range(na))
+    out = np.tensordot(g, a, axes=(g_a_part, list(range(na))))
+    return out
+
+
+def _tensordot_axes(a, b, axes):
+    if isinstance(axes, int):
+        na = _ndim(a)
+        return list(range(na - axes, na)), list(range(axes))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    return [x % _ndim(a) for x in axes_a], [x % _ndim(b) for x in axes_b]
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """The adjoint of `a` in `np.tensordot(a, b, axes)`."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [d for d in range(_ndim(a)) if d not in axes_a]
+    free_b = [d for d in range(_ndim(b)) if d not in axes_b]
+    g_b_part = list(range(len(free_a), len(free_a) + len(free_b)))
+    out = np.tensordot(g, b, axes=(g_b_part, free_b))
+    # out's axes: a's free axes, then b's contracted axes in b's order
+    layout = free_a + [axes_a[axes_b.index(d)] for d in sorted(axes_b)]
+    return np.transpose(out, tuple(int(k) for k in np.argsort(layout)))
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    """The adjoint of `b` in `np.tensordot(a, b, axes)`."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [d for d in range(_ndim(a)) if d not in axes_a]
+    free_b = [d for d in range(_ndim(b)) if d not in axes_b]
+    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    # out's axes: a's contracted axes in a's order, then b's free axes
+    layout = [axes_b[axes_a.index(d)] for d in sorted(axes_a)] + free_b
+    return np.transpose(out, tuple(int(k) for k in np.argsort(layout)))
+
+
+def kron_adjoint(g, a, b, which):
+    """The adjoint of `a` (which=0) or `b` (which=1) in `np.kron(a, b)`."""
+    sa, sb = tuple(_shape(a)), tuple(_shape(b))
+    d = max(len(sa), len(sb))
+    pa, pb = (1,) * (d - len(sa)) + sa, (1,) * (d - len(sb)) + sb
+    gi = np.reshape(g, [n for pair in zip(pa, pb) for n in pair])
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    sub_a = letters[:d]
+    sub_b = letters[d:2 * d]
+    sub_g = "".join(x + y for x, y in zip(sub_a, sub_b))
+    if which == 0:
+        out = np.einsum(f"{sub_g},{sub_b}->{sub_a}", gi, np.reshape(b, pb))
+        return np.reshape(out, sa)
+    out = np.einsum(f"{sub_g},{sub_a}->{sub_b}", gi, np.reshape(a, pa))
+    return np.reshape(out, sb)
+
+
+def product_rule(fn, args, tangents, **kwargs):
+    """The tangent of `fn(*args, **kwargs)` for `fn` linear in each argument separately:
+    the sum over the non-zero `tangents` of `fn` with that argument replaced by its tangent
+    (`None` marks an argument that has none; forward mode passes `0.0` for a zero one)."""
+    total = 0.0
+    for k, t in enumerate(tangents):
+        if t is None or is_zero(t):
+            continue
+        term = fn(*args[:k], t, *args[k + 1:], **kwargs)
+        total = term if is_zero(total) else total + term
+    return total
+
+
+def kron_adjoint_tangent(g, a, b, which, tg, ta, tb):
+    """The tangent of `kron_adjoint(g, a, b, which)`: linear in g and in the other factor."""
+    tangents = (tg, None, tb) if which == 0 else (tg, ta, None)
+    return product_rule(kron_adjoint, (g, a, b, which), tangents + (None,))
+
+
+def vecdot_adjoint(g, other, axis=-1):
+    """The adjoint of one operand of `vecdot(x1, x2, axis)` (before unbroadcasting)."""
+    return np.expand_dims(g, axis) * other if _is_array(g) else g * other
+
+
+def matvec_adjoint_matrix(g, v):
+    """The adjoint of the matrix in `matvec(A, v)`; also of `vecmat(v, A)` when transposed."""
+    return lift(g, 1) * np.expand_dims(v, -2)
