@@ -36,15 +36,15 @@ import inspect
 
 import gast
 
-from . import nodes as n
-from .calls import is_user_function
-from .check import check
-from .errors import TangentlikeError, UnsupportedSyntaxError
-from .naming import (GENERATED_NAMES, ModuleNames, assigned_names, clashing_names,
+from .. import nodes as n
+from ..calls import is_user_function
+from ..check import check
+from ..errors import TangentlikeError, UnsupportedSyntaxError
+from ..naming import (GENERATED_NAMES, ModuleNames, assigned_names, clashing_names,
                      rename)
-from .parse import parse_function
-from .rules import lookup
-from .rules.methods import method_callable
+from ..parse import parse_function
+from ..rules import lookup
+from ..rules.methods import method_callable
 
 _PURE_BUILTINS = {"len", "int", "min", "max", "abs", "round"}
 
@@ -153,7 +153,7 @@ class _IndexedTape:
 
     def check_calls(self, body):
         """Calls reverse mode cannot follow a second time are an error here, named."""
-        from .rules import lookup
+        from ..rules import lookup
         for call in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Call)):
             if _is_pop_last(call) or _is_extract(call) or _is_popped(call) \
                     or n.dotted_text(call.func).endswith("restore_item"):

@@ -31,9 +31,9 @@ import re
 
 import gast
 
-from .calls import is_user_function
-from .nodes import dotted_text, every_statement
-from .errors import AliasedWriteError
+from ..calls import is_user_function
+from ..nodes import dotted_text, every_statement
+from ..errors import AliasedWriteError
 
 # NumPy functions and array methods whose result may be a view of their argument
 VIEW_CALLS = frozenset({
@@ -126,7 +126,7 @@ def fixed(parsed, facts):
 
     node = copy.copy(parsed.node)
     node.body = block(list(parsed.node.body))
-    from . import runtime                                   # (a leaf: helpers only)
+    from .. import runtime                                  # (a leaf: helpers only)
     return dataclasses.replace(parsed, node=node,
                                namespace={**parsed.namespace, COPY: runtime.copy})
 
@@ -134,7 +134,7 @@ def fixed(parsed, facts):
 def writes_into_parameters(fn, seen=None):
     """The positions and names of the parameters of user function `fn` whose objects it
     may write into (through any alias), or an empty set when it cannot be read."""
-    from .parse import parse_function                       # (the frontend, below us)
+    from ..parse import parse_function                      # (the frontend, below us)
     seen = set() if seen is None else seen
     if fn in seen:
         return frozenset()
