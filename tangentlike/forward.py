@@ -65,8 +65,7 @@ class ForwardTransformer(FunctionView):
         for p in constant_params:                  # parameters held constant: zero tangents
             zero = n.const(0.0)
             if self.kind.get(p) not in ("scalar", "sequence"):
-                self.inliner.need_runtime()
-                zero = n.call("_tl.zeros_like", n.name(p))
+                zero = self.inliner.helper("zeros_like", n.name(p))
             inits.append(n.assign(self.d(p), zero))
         body = inits + body
         args = self.entry_arguments([self.d(w) for w in self.wrt])
@@ -107,8 +106,7 @@ class ForwardTransformer(FunctionView):
             stmts = []
             tangent = self.tangent(value, None, stmts, s)
             if tangent is None:
-                tangent = n.call("_tl.zeros_like", copy.deepcopy(value))
-                self.inliner.need_runtime()
+                tangent = self.inliner.helper("zeros_like", copy.deepcopy(value))
             tangent, grown = self.output_shaped(value, tangent, n.name(RESULT))
             if isinstance(value, gast.Name) or not (stmts or grown):
                 result = gast.Tuple(elts=[value, tangent], ctx=gast.Load())
@@ -135,12 +133,11 @@ class ForwardTransformer(FunctionView):
                 kept = self.namer.temp("_dt")
                 stmts.append(n.assign(kept, tangent, line))
                 tangent = n.name(kept)
-            self.inliner.need_runtime()
             if isinstance(s, gast.Expr):
-                update = n.call("_tl.append_tangent", n.name(dtarget), n.name(target),
+                update = self.inliner.helper("append_tangent", n.name(dtarget), n.name(target),
                                 tangent)
             else:
-                update = n.call("_tl.set_tangent_at", n.name(dtarget), n.name(target),
+                update = self.inliner.helper("set_tangent_at", n.name(dtarget), n.name(target),
                                 n.index_value(s.targets[0].slice), tangent)
             return stmts + [s, n.assign(dtarget, update, line)]
         primal = self.primal_call(s, target, value, stmts)
@@ -155,11 +152,9 @@ class ForwardTransformer(FunctionView):
                                 or n.is_const(value)):      # `bx = 0.0`: the zero sentinel
             tangent = n.const(0.0)
         elif tangent is None:                      # a zero shaped like the new value
-            self.inliner.need_runtime()
-            tangent, overwrites = n.call("_tl.zeros_like", n.name(target)), False
+            tangent, overwrites = self.inliner.helper("zeros_like", n.name(target)), False
         elif self.kind.get(target) != "scalar" and self.may_outgrow(value):
-            self.inliner.need_runtime()               # broadcasting may have grown the value
-            tangent = n.call("_tl.broadcast_like", tangent, n.name(target))
+            tangent = self.inliner.helper("broadcast_like", tangent, n.name(target))
         assign = n.assign(dtarget, tangent, line)
         if overwrites:
             return stmts + [assign, s]
@@ -180,8 +175,7 @@ class ForwardTransformer(FunctionView):
             return tangent, grown
         if self.expr_kind(value) == "scalar" or not self.may_outgrow(value):
             return tangent, False
-        self.inliner.need_runtime()
-        return n.call("_tl.broadcast_like", tangent, copy.deepcopy(out)), True
+        return self.inliner.helper("broadcast_like", tangent, copy.deepcopy(out)), True
 
     def may_outgrow(self, value):
         """True unless the tangent of `value` surely has its shape: an elementwise
@@ -296,8 +290,7 @@ class ForwardTransformer(FunctionView):
                   if analyze.diff_reads(a, self.rule_of) & self.active]
         kinds = self.method_kinds(value)
         name_ = self.namer.fresh(f"jvp_{value.func.attr}")
-        self.inliner.need_runtime()
-        lookup_fn = n.call("_tl.jvp_method", copy.deepcopy(value.func),
+        lookup_fn = self.inliner.helper("jvp_method", copy.deepcopy(value.func),
                            gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
                            gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
         lookup_fn.makes_callee = True           # (a derivative made at run time)
@@ -362,14 +355,12 @@ class ForwardTransformer(FunctionView):
             inner = self.tangent(e.value, None, stmts, s)    # x[1:][None, :]
             if inner is None:
                 return None
-            self.inliner.need_runtime()
-            return n.call("_tl.item", inner, n.index_value(e.slice))
+            return self.inliner.helper("item", inner, n.index_value(e.slice))
         if isinstance(e, gast.Subscript):
             if self.full_tangent(e.value):      # an array's given tangent: index it
                 return gast.Subscript(value=n.name(self.d(e.value.id)),
                                       slice=copy.deepcopy(e.slice), ctx=gast.Load())
-            self.inliner.need_runtime()
-            return n.call("_tl.item", n.name(self.d(e.value.id)), n.index_value(e.slice))
+            return self.inliner.helper("item", n.name(self.d(e.value.id)), n.index_value(e.slice))
         if isinstance(e, (gast.Tuple, gast.List)):
             elts = [_or_zero(self.tangent(x, None, stmts, s), x, self) for x in e.elts]
             return type(e)(elts=elts, ctx=gast.Load())
@@ -387,9 +378,8 @@ class ForwardTransformer(FunctionView):
             return self.apply(lookup(_OPERATORS[type(e.op)]), [e.operand], {}, e, ans, stmts, s)
         if isinstance(e, gast.Call) and self.calls_derivative(e):
             # a tangentlike gradient called here: its tangent is a Hessian-vector product
-            self.inliner.need_runtime()
             tangents = [_or_zero(self.tangent(a, None, stmts, s), a, self) for a in e.args]
-            return n.call("_tl.grad_call_tangent", copy.deepcopy(e.func),
+            return self.inliner.helper("grad_call_tangent", copy.deepcopy(e.func),
                           gast.Tuple(elts=copy.deepcopy(e.args), ctx=gast.Load()),
                           gast.Tuple(elts=tangents, ctx=gast.Load()))
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) \
@@ -659,8 +649,7 @@ def _or_zero(tangent, primal, transformer):
     """`tangent`, or a zero with the structure of `primal` where it carries none."""
     if tangent is not None:
         return tangent
-    transformer.inliner.need_runtime()
-    return n.call("_tl.zeros_like", copy.deepcopy(primal))
+    return transformer.inliner.helper("zeros_like", copy.deepcopy(primal))
 
 
 def _is_zero(e):

@@ -17,8 +17,9 @@ import gast
 import numpy
 
 from . import nodes as n
-from . import runtime
+from . import numpy_runtime, runtime
 from .naming import ModuleNames  # noqa: F401  (re-exported: the aliases are naming's)
+from .naming import helper_of, mark_helper
 from .rules.registry import XP
 
 
@@ -32,6 +33,10 @@ class Inliner:
     def need_runtime(self):
         return self.modules.name_for(runtime)
 
+    def helper(self, name_, *args, numpy=False):
+        """A marked call of the runtime helper `name_` (numpy=True: numpy_runtime's)."""
+        return self.modules.call(numpy_runtime if numpy else runtime, name_, *args)
+
     def inline(self, template, bound, placeholders, wanted, scalar, bindings):
         """(statements, outputs by parameter index) for `wanted` parameters.
 
@@ -40,6 +45,7 @@ class Inliner:
         to `bindings`.
         """
         body = _resolve_static_ifs(copy.deepcopy(template.body), bound)
+        _mark_helpers(body, template.globals)
         ret = body.pop().value
         results = list(ret.elts) if isinstance(ret, gast.Tuple) else [ret]
         outputs = [None] * len(template.params)
@@ -74,6 +80,17 @@ class Inliner:
         statements = [_fold(_substitute(s, substitution)) for s in body]
         outputs = [None if o is None else _fold(_substitute(o, substitution)) for o in outputs]
         return statements, outputs
+
+
+def _mark_helpers(body, template_globals):
+    """Mark the template's calls of runtime helpers (`_ntl.spread(...)`) with the
+    function they call, as `ModuleNames.call` marks the transformers' own."""
+    for call in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Call)):
+        func = call.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            module = template_globals.get(func.value.id)
+            if module is runtime or module is numpy_runtime:
+                mark_helper(call, getattr(module, func.attr))
 
 
 def _literal(value):
@@ -173,3 +190,23 @@ class _Fold(gast.NodeTransformer):
 def _fold(node):
     return _Fold().visit(node)
 
+
+def without_negation(e):
+    """`c` when `e` is `-c` or a product or quotient led by a negation, else None."""
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+        return e.operand
+    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+        inner = without_negation(e.left)
+        if inner is not None:
+            return gast.BinOp(left=inner, op=e.op, right=e.right)
+    if isinstance(e, gast.Call) and helper_of(e) in LINEAR_REDUCTIONS and e.args \
+            and not e.keywords:
+        inner = without_negation(e.args[0])     # the reduction of -c is minus that of c
+        if inner is not None:
+            return mark_helper(gast.Call(func=e.func, args=[inner] + list(e.args[1:]),
+                                         keywords=[]), helper_of(e))
+    return None
+
+
+# helpers linear in their first argument, through which a negation passes
+LINEAR_REDUCTIONS = frozenset({runtime.unbroadcast, numpy_runtime.spread, numpy_runtime.sum_like})

@@ -20,8 +20,10 @@ import gast
 
 # Names the transformers spell out themselves -> the module they stand for (None: a
 # local of the generated code).
-GENERATED_NAMES = {"_tl": "tangentlike.runtime", "_ntl": "tangentlike.numpy_runtime",
+RUNTIME, NUMPY_RUNTIME = "_tl", "_ntl"       # generated code's names for the runtime modules
+GENERATED_NAMES = {RUNTIME: "tangentlike.runtime", NUMPY_RUNTIME: "tangentlike.numpy_runtime",
                    "_tape": None, "_push": None, "_pop": None, "_": None}
+HELPER = "runtime_helper"     # a Call's mark: the runtime function it calls (`helper_of`)
 _ONLY_ASSIGNED = {"_"}          # generated code never reads it: a clash only if the user does
 
 
@@ -154,8 +156,19 @@ def restore_user_names(nodes, namer, modules):
     rename(nodes, renames)
 
 
-_CONVENTIONAL = {"numpy": "np", "math": "math", "tangentlike.runtime": "_tl",
-                 "tangentlike.numpy_runtime": "_ntl"}
+_CONVENTIONAL = {"numpy": "np", "math": "math", **{v: k for k, v in GENERATED_NAMES.items() if v}}
+
+
+def helper_of(node):
+    """The runtime function a call made by `ModuleNames.call` calls, else None.  Passes
+    recognise generated helper calls by this mark, never by their text."""
+    return getattr(node, HELPER, None) if isinstance(node, gast.Call) else None
+
+
+def mark_helper(call, function):
+    """`call` marked as a call of the runtime function `function` (see helper_of)."""
+    setattr(call, HELPER, function)
+    return call
 
 
 class ModuleNames:
@@ -182,6 +195,15 @@ class ModuleNames:
             alias = f"_tl_{conventional}" if k == 2 else f"_tl_{conventional}{k}"
         self.imports[alias] = module.__name__
         return alias
+
+    def call(self, module, helper, *args):
+        """`<alias of module>.<helper>(*args)`, marked with the function it calls (a
+        helper that does not exist is an AttributeError here, not in generated code)."""
+        function = getattr(module, helper)
+        func = gast.Attribute(value=gast.Name(id=self.name_for(module), ctx=gast.Load(),
+                                              annotation=None, type_comment=None),
+                              attr=helper, ctx=gast.Load())
+        return mark_helper(gast.Call(func=func, args=list(args), keywords=[]), function)
 
     def shelter(self, sheltered):
         """The user's names `sheltered` (name -> stand-in) now go by their stand-ins: the

@@ -36,11 +36,15 @@ import gast
 
 from . import nodes as n
 from . import numpy_runtime, runtime
+from .inline import without_negation
+from .naming import helper_of, mark_helper
 
 # the runtime modules as generated code names them while it is optimized (naming.py's
 # GENERATED_NAMES), with their helpers that write into their first argument
-_UPDATING_HELPERS = {"_tl": runtime.UPDATES_FIRST_ARGUMENT,
-                     "_ntl": numpy_runtime.UPDATES_FIRST_ARGUMENT}
+_UPDATING_HELPERS = frozenset(
+    {getattr(runtime, name_) for name_ in runtime.UPDATES_FIRST_ARGUMENT}
+    | {getattr(numpy_runtime, name_) for name_ in numpy_runtime.UPDATES_FIRST_ARGUMENT})
+_ADD_AT = {numpy_runtime.add_at: gast.Add, numpy_runtime.subtract_at: gast.Sub}
 
 
 def optimize_backward(stmts, live_out, removable, pure_call=None):
@@ -227,25 +231,6 @@ def _is_one(e):
         and isinstance(e.value, (int, float)) and e.value == 1
 
 
-def without_negation(e):
-    """`c` when `e` is `-c` or a product or quotient led by a negation, else None."""
-    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
-        return e.operand
-    if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
-        inner = without_negation(e.left)
-        if inner is not None:
-            return gast.BinOp(left=inner, op=e.op, right=e.right)
-    if isinstance(e, gast.Call) and _call_name(e) in _LINEAR_REDUCTIONS and e.args \
-            and not e.keywords:
-        inner = without_negation(e.args[0])     # the reduction of -c is minus that of c
-        if inner is not None:
-            return gast.Call(func=e.func, args=[inner] + list(e.args[1:]), keywords=[])
-    return None
-
-
-_LINEAR_REDUCTIONS = {"_tl.unbroadcast", "_ntl.spread", "_ntl.sum_like"}
-
-
 class _Replace(gast.NodeTransformer):
     def __init__(self, name_, expr):
         self.name_, self.expr = name_, expr
@@ -365,9 +350,11 @@ def accumulated_in_place(stmts, one_shapes, arrays):
             continue
         target, op, index, value = accumulation
         if target in zero:
-            helper = n.dotted_text(s.value.func).rpartition(".")[0]
+            module = n.dotted_text(s.value.func).rpartition(".")[0]      # (its alias)
             sentinel = out[zero.pop(target)]
-            sentinel.value = n.call(f"{helper}.zeros_for", copy.deepcopy(s.value.args[1]))
+            sentinel.value = mark_helper(n.call(f"{module}.zeros_for",
+                                                copy.deepcopy(s.value.args[1])),
+                                         numpy_runtime.zeros_for)
             made.add(target)
         if target not in made:
             made.add(target)
@@ -413,8 +400,8 @@ def _owned_value(value, b):
             and n.is_name(value.left, b) and b not in n.names_read(value.right):
         return True
     if isinstance(value, gast.Call) and value.args:
-        helper = n.dotted_text(value.func).rpartition(".")[2]
-        return helper == "zeros_for" or helper in ("add_at", "subtract_at") \
+        helper = helper_of(value)
+        return helper is numpy_runtime.zeros_for or helper in _ADD_AT \
             and n.is_name(value.args[0], b)
     return False
 
@@ -463,15 +450,15 @@ def _one_shape_accumulation(s, one_shapes, arrays):
             and isinstance(s.value, gast.Call) and len(s.value.args) == 5
             and not s.value.keywords):
         return None
-    helper = n.dotted_text(s.value.func).rpartition(".")[2]
+    helper = helper_of(s.value)
     b, x, index, g, shape = s.value.args
     index = _as_index(index)
-    if helper not in ("add_at", "subtract_at") or not n.is_name(b, s.targets[0].id) \
+    if helper not in _ADD_AT or not n.is_name(b, s.targets[0].id) \
             or not n.is_name(x) or x.id not in arrays or not n.is_name(shape) \
             or shape.id not in one_shapes \
             or index is None:
         return None
-    return b.id, gast.Add() if helper == "add_at" else gast.Sub(), index, g
+    return b.id, _ADD_AT[helper](), index, g
 
 
 def _as_index(value):
@@ -605,7 +592,7 @@ def _zero_pass(stmts, zeros, rewrite):
 def _drop_zero_term(value, target):
     """`target + e` -> `e`, `target - e` -> `-e`, `_tl.add(target, e)` -> `e`,
     `_tl.writable(target)` -> `0.0`."""
-    if isinstance(value, gast.Call) and _call_name(value) == "_tl.writable" \
+    if helper_of(value) is runtime.writable \
             and len(value.args) == 1 and n.is_name(value.args[0], target):
         return n.const(0.0)
     if isinstance(value, gast.BinOp) and n.is_name(value.left, target) \
@@ -619,16 +606,15 @@ def _drop_zero_term(value, target):
         inner = _drop_zero_term(value.left, target)
         if inner is not value.left:
             return n.binop(inner, value.op, value.right)
-    if isinstance(value, gast.Call) and _call_name(value) == "_tl.add" \
-            and value.args and n.is_name(value.args[0], target):
+    if helper_of(value) is runtime.add and value.args and n.is_name(value.args[0], target):
         rest = value.args[1]
         if target not in n.loaded_names(rest):
             return rest
-    if isinstance(value, gast.Call) and _call_name(value) == "_tl.add" \
-            and value.args and isinstance(value.args[0], gast.Call):
+    if helper_of(value) is runtime.add and value.args and isinstance(value.args[0], gast.Call):
         inner = _drop_zero_term(value.args[0], target)
         if inner is not value.args[0]:
-            return n.call("_tl.add", inner, value.args[1])
+            return mark_helper(gast.Call(func=value.func, args=[inner, value.args[1]],
+                                         keywords=[]), runtime.add)
     return value
 
 
@@ -667,13 +653,12 @@ def _written(node, pure_call=None):
         elif isinstance(x, gast.Attribute) and not isinstance(x.ctx, gast.Load):
             out |= _reads(x.value)                          # x.a = v
         elif isinstance(x, gast.Call):
-            module, _, helper = _call_name(x).rpartition(".")
             given = list(x.args) + [k.value for k in x.keywords]
             if _call_name(x) == "_push" or isinstance(x.func, gast.Attribute) \
                     and x.func.attr in n.MUTATING_METHODS:
                 pass                        # (the tape, or the object: n.mutated_names)
-            elif module in _UPDATING_HELPERS:
-                if helper in _UPDATING_HELPERS[module] and x.args:
+            elif helper_of(x) is not None:
+                if helper_of(x) in _UPDATING_HELPERS and x.args:
                     out |= _reads(x.args[0])
             elif not (pure_call and pure_call(x)):
                 out |= {y for a in given for y in _reads(a)}

@@ -26,8 +26,8 @@ import numpy
 from . import nodes as n
 from . import numpy_runtime, runtime
 from .aliases import VIEW_CALLS
+from .naming import NUMPY_RUNTIME, RUNTIME, mark_helper
 
-RUNTIME = "_tl"
 
 # helpers of the generated code that write into their first argument (declared by the
 # runtime modules themselves)
@@ -97,7 +97,7 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=()):
     after = {key: _copy_value(edges[key][2], derivative, copy) for key in copied}
     fn.body = _with_after(fn.body, after)
     if entry:
-        fn.body = [n.assign(p, n.call(copy, n.name(p))) for p in entry] + fn.body
+        fn.body = [n.assign(p, _copy_call(copy, n.name(p))) for p in entry] + fn.body
         fn.body.insert(0, n.comment("the function writes into its arguments: work on copies"))
     return fn
 
@@ -153,7 +153,7 @@ def _written(statements):
 
 
 def _is_module(name):
-    return name in ("np", "numpy", "math", "_ntl", RUNTIME)
+    return name in ("np", "numpy", "math", NUMPY_RUNTIME, RUNTIME)
 
 
 def _returned_derivatives(body, derivative):
@@ -263,11 +263,16 @@ def _copy_value(s, derivative, copy):
     """Make the assignment `s` bind a copy: `bx = _tl.copy(E)`; for a tuple target, the
     statements that copy each derivative name right after it."""
     if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
-        s.value = n.call(copy, s.value)
+        s.value = _copy_call(copy, s.value)
         return []
     names = [x.id for t in s.targets for x in gast.walk(t)
              if isinstance(x, gast.Name) and x.id in derivative]
-    return [n.assign(x, n.call(copy, n.name(x))) for x in names]
+    return [n.assign(x, _copy_call(copy, n.name(x))) for x in names]
+
+
+def _copy_call(copy, value):
+    """`_tl.copy(value)` (`copy`: its text under the module's alias), marked."""
+    return mark_helper(n.call(copy, value), runtime.copy)
 
 
 def _with_after(body, after):

@@ -25,13 +25,13 @@ import gast
 import numpy
 
 from . import analyze
-from . import numpy_runtime
+from . import numpy_runtime, runtime
 from . import nodes as n
 from .nodes import comment
 from .errors import NoDerivativeError, TangentlikeError
 from .calls import FunctionView
-from .inline import Inliner
-from .optimize import without_negation
+from .inline import Inliner, without_negation
+from .naming import helper_of
 from .rules import display_name, lookup
 from .rules.methods import PACKED, method_callable
 
@@ -472,8 +472,8 @@ class ReverseTransformer(FunctionView):
                 for x in gast.walk(stmt):
                     if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
                         loads[x.id] = loads.get(x.id, 0) + 1
-                    if isinstance(x, gast.Call) and n.dotted_text(x.func).endswith(
-                            "_tl.unbroadcast") and len(x.args) == 2 and n.is_name(x.args[1]):
+                    if helper_of(x) is runtime.unbroadcast and len(x.args) == 2 \
+                            and n.is_name(x.args[1]):
                         shape_refs.setdefault(x.args[1].id, []).append(x)
         writers = {}
         for s in analyze.simple_statements(body):
@@ -589,19 +589,17 @@ class ReverseTransformer(FunctionView):
         stmts = []
         if append:
             g = n.name(self.namer.temp("_b"))
-            stmts.append(n.assign(g.id, n.call("_tl.pop_last", n.name(badj))))
-            self.inliner.need_runtime()
+            stmts.append(n.assign(g.id, self.inliner.helper("pop_last", n.name(badj))))
         elif index is not None:
             g = n.name(self.namer.temp("_b"))
             if self.kind.get(target) == "numeric":
                 # an array adjoint may be a read-only broadcast view: extract writes into it
-                stmts.append(n.assign(badj, n.call("_tl.writable", n.name(badj))))
-            extracted = n.call("_tl.extract", n.name(badj), n.index_value(index))
+                stmts.append(n.assign(badj, self.inliner.helper("writable", n.name(badj))))
+            extracted = self.inliner.helper("extract", n.name(badj), n.index_value(index))
             if self.kind.get(target) != "sequence" and _is_leaf(value):
                 # `y[a:b] = v` may broadcast v into the slice: reduce back to v's shape
-                extracted = n.call("_tl.unbroadcast", extracted, copy.deepcopy(value))
+                extracted = self.inliner.helper("unbroadcast", extracted, copy.deepcopy(value))
             stmts.append(n.assign(g.id, extracted))
-            self.inliner.need_runtime()
         else:
             g = n.name(badj)
         reads_target = target in n.loaded_names(value)
@@ -623,8 +621,7 @@ class ReverseTransformer(FunctionView):
                                    leaves[0])
                     self.one_shapes.add(self.spread[a])
                 else:
-                    shape = n.call(f"{self.inliner.modules.name_for(numpy_runtime)}"
-                                   ".common_shape", *leaves)
+                    shape = self.inliner.helper("common_shape", *leaves, numpy=True)
                 stmts.append(n.assign(self.spread[a], shape))
             contributions.append(Contribution(a, g))
         else:
@@ -703,10 +700,9 @@ class ReverseTransformer(FunctionView):
         backward = self.namer.fresh(f"backward_{value.func.attr}")
         self.locals += [forward, backward]
         self.uses_tape = True
-        self.inliner.need_runtime()
         pair = gast.Tuple(elts=[n.name(forward, store=True), n.name(backward, store=True)],
                           ctx=gast.Store())
-        lookup_pair = n.call("_tl.split_method", copy.deepcopy(value.func),
+        lookup_pair = self.inliner.helper("split_method", copy.deepcopy(value.func),
                              gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
                              gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
         lookup_pair.makes_callee = True         # (a derivative made at run time)
@@ -756,24 +752,22 @@ class ReverseTransformer(FunctionView):
                 total, helper = _factored_sum(values), "add_at"
                 if without_negation(total) is not None:
                     total, helper = without_negation(total), "subtract_at"
-                helper = f"{self.inliner.modules.name_for(numpy_runtime)}.{helper}"
-                out.append(n.assign(badj, n.call(helper, n.name(badj), n.name(key[0]),
-                                                 n.index_value(group[0].index), total,
-                                                 *spread)))
+                out.append(n.assign(badj, self.inliner.helper(
+                    helper, n.name(badj), n.name(key[0]), n.index_value(group[0].index), total,
+                    *spread, numpy=True)))
                 continue
             if group[0].index is not None:
                 total = _factored_sum([c.value for c in group])
-                self.inliner.need_runtime()
-                out.append(n.assign(badj, n.call("_tl.add_at", n.name(badj), n.name(key[0]),
-                                                 n.index_value(group[0].index), total)))
+                out.append(n.assign(badj, self.inliner.helper(
+                    "add_at", n.name(badj), n.name(key[0]), n.index_value(group[0].index),
+                    total)))
                 continue
             if self.kind.get(key[0]) in ("scalar", "numeric"):
                 total = _plus(n.name(badj), _factored_sum([c.value for c in group]))
             else:
-                self.inliner.need_runtime()
                 total = n.name(badj)
                 for c in group:
-                    total = n.call("_tl.add", total, c.value)
+                    total = self.inliner.helper("add", total, c.value)
             out.append(n.assign(badj, total))
         return out
 
@@ -800,19 +794,18 @@ class ReverseTransformer(FunctionView):
         elif isinstance(e, gast.Subscript) and isinstance(e.value, gast.Name):
             out.append(Contribution(e.value.id, g, e.slice))
         elif isinstance(e, gast.Subscript):       # x[1:][None, :]: the adjoint of x[1:]
-            self.inliner.need_runtime()
-            self.propagate(e.value, n.call("_tl.item_adjoint", g, copy.deepcopy(e.value),
+            self.propagate(e.value, self.inliner.helper("item_adjoint", g, copy.deepcopy(e.value),
                                            n.index_value(e.slice)), None, stmts, out, s)
         elif isinstance(e, (gast.Tuple, gast.List)):
             g = self.bind(g, stmts, uses=len(e.elts))
-            self.inliner.need_runtime()
             for k, elt in enumerate(e.elts):
-                self.propagate(elt, n.call("_tl.item", g, n.const(k)), None, stmts, out, s)
+                self.propagate(elt, self.inliner.helper("item", g, n.const(k)), None, stmts,
+                               out, s)
         elif isinstance(e, gast.Dict):
             g = self.bind(g, stmts, uses=len(e.keys))
-            self.inliner.need_runtime()
             for key, v in zip(e.keys, e.values):
-                self.propagate(v, n.call("_tl.item", g, copy.deepcopy(key)), None, stmts, out, s)
+                self.propagate(v, self.inliner.helper("item", g, copy.deepcopy(key)), None,
+                               stmts, out, s)
         elif isinstance(e, gast.BinOp):
             self.apply_rule(lookup(_OPERATORS[type(e.op)]), [e.left, e.right], {}, e, g, ans,
                             stmts, out, s, wide)
@@ -821,10 +814,9 @@ class ReverseTransformer(FunctionView):
                             stmts, out, s, wide)
         elif isinstance(e, gast.Call) and self.calls_derivative(e):
             # a tangentlike gradient called here: its adjoint is a Hessian-vector product
-            self.inliner.need_runtime()
             products = n.name(self.namer.temp("_b"))
-            stmts.append(n.assign(products.id, n.call(
-                "_tl.grad_call_adjoint", copy.deepcopy(e.func),
+            stmts.append(n.assign(products.id, self.inliner.helper(
+                "grad_call_adjoint", copy.deepcopy(e.func),
                 gast.Tuple(elts=copy.deepcopy(e.args), ctx=gast.Load()), g)))
             for k, a in enumerate(e.args):
                 self.propagate(a, n.subscript(products.id, n.const(k)), None, stmts, out, s)
@@ -842,14 +834,12 @@ class ReverseTransformer(FunctionView):
                 raise self.no_rule(e, obj, s)
             elementwise = _is_ufunc(obj) and not e.keywords
             if wide and not elementwise:        # x * np.sum(x): sum g down to the call's
-                self.inliner.need_runtime()     # value before its own rule
-                g = n.call("_tl.unbroadcast", g, copy.deepcopy(e))
+                g = self.inliner.helper("unbroadcast", g, copy.deepcopy(e))
             self.apply_rule(rule, args, {k.arg: k.value for k in e.keywords}, e, g,
                             ans, stmts, out, s, wide and elementwise)
         elif isinstance(e, gast.Attribute) and e.attr == "T":
             if wide:
-                self.inliner.need_runtime()
-                g = n.call("_tl.unbroadcast", g, copy.deepcopy(e))
+                g = self.inliner.helper("unbroadcast", g, copy.deepcopy(e))
             self.propagate(e.value, gast.Attribute(value=g, attr="T", ctx=gast.Load()),
                            None, stmts, out, s)
         else:
@@ -882,14 +872,14 @@ class ReverseTransformer(FunctionView):
                     and (self.spread_shape is None or bound[p].id in self.spread):
                 pass                # reduced at the operands of its own definition
             elif broadcast and _is_leaf(bound[p]) and self.spread_shape is not None:
-                helper = f"{self.inliner.modules.name_for(numpy_runtime)}.spread"
-                contribution = n.call(helper, contribution, n.name(self.spread_shape),
-                                      copy.deepcopy(bound[p]))
+                contribution = self.inliner.helper("spread", contribution,
+                                                   n.name(self.spread_shape),
+                                                   copy.deepcopy(bound[p]), numpy=True)
             elif broadcast and _is_leaf(bound[p]):
                 # reduced at the leaves only: the elementwise operations in between
                 # commute with broadcasting, so one reduction per leaf suffices
-                self.inliner.need_runtime()
-                contribution = n.call("_tl.unbroadcast", contribution, copy.deepcopy(bound[p]))
+                contribution = self.inliner.helper("unbroadcast", contribution,
+                                                   copy.deepcopy(bound[p]))
             self.propagate(bound[p], contribution, None, stmts, out, s,
                            wide=broadcast and not _is_leaf(bound[p]))
 
@@ -976,16 +966,16 @@ class ReverseTransformer(FunctionView):
         if restore and (target is None or _base_name(target) in restore):
             self.uses_tape = True
             if isinstance(target, gast.Subscript) and self.kind.get(target.value.id) == "numeric":
-                self.inliner.need_runtime()
-                primal.append(n.expr_stmt(n.call(PUSH, n.call("_tl.snapshot", n.load(target)))))
+                snapshot = self.inliner.helper("snapshot", n.load(target))
+                primal.append(n.expr_stmt(n.call(PUSH, snapshot)))
                 pops.append(n.assign(n.store(target), n.call(POP)))
             elif isinstance(target, gast.Subscript):
-                self.inliner.need_runtime()
                 container, index = n.load(target.value), n.index_value(target.slice)
-                primal.append(n.expr_stmt(n.call(PUSH, n.call("_tl.item_before", container,
-                                                              index))))
-                pops.append(n.expr_stmt(n.call("_tl.restore_item", copy.deepcopy(container),
-                                               copy.deepcopy(index), n.call(POP))))
+                before = self.inliner.helper("item_before", container, index)
+                primal.append(n.expr_stmt(n.call(PUSH, before)))
+                pops.append(n.expr_stmt(self.inliner.helper(
+                    "restore_item", copy.deepcopy(container), copy.deepcopy(index),
+                    n.call(POP))))
             elif isinstance(target, gast.Name):
                 primal.append(n.expr_stmt(n.call(PUSH, n.name(target.id))))
                 pops.insert(0, n.assign(target.id, n.call(POP)))
@@ -1014,10 +1004,9 @@ class ReverseTransformer(FunctionView):
                            for t in st.targets if isinstance(t, gast.Name) and t.id in adjoints})
         if not assigned:
             return []
-        self.inliner.need_runtime()
         filename, line, _, text = self.parsed.location(s)
         values = gast.Tuple(elts=[n.name(a) for a in assigned], ctx=gast.Load())
-        return [n.expr_stmt(n.call("_tl.check_finite", values,
+        return [n.expr_stmt(self.inliner.helper("check_finite", values,
                                    n.const(f"{text.strip()}  ({filename}:{line})")))]
 
     def comment_for(self, s):
@@ -1109,8 +1098,7 @@ class ReverseTransformer(FunctionView):
                    if isinstance(x, gast.Call) and (n.is_name(x.func, POP) or _takes_tape(x)))
         if pops == 1 and isinstance(head, gast.Assign) and isinstance(head.targets[0], gast.Name) \
                 and isinstance(head.value, gast.Call) and n.is_name(head.value.func, POP):
-            self.inliner.need_runtime()
-            return n.for_(head.targets[0].id, n.call("_tl.popped", n.name(TAPE), trips),
+            return n.for_(head.targets[0].id, self.inliner.helper("popped", n.name(TAPE), trips),
                           bb[:first] + bb[first + 1:])
         return n.for_("_", n.call("range", trips), bb)
 
@@ -1232,9 +1220,9 @@ def _reduction_of(value, container, index):
     `_ntl.spread(c, shape, container[index])`."""
     if not isinstance(value, gast.Call) or not value.args:
         return False
-    helper = n.dotted_text(value.func).rpartition(".")[2]
+    helper = helper_of(value)
     last = value.args[-1]
-    return (helper, len(value.args)) in (("unbroadcast", 2), ("spread", 3)) \
+    return (helper, len(value.args)) in ((runtime.unbroadcast, 2), (numpy_runtime.spread, 3)) \
         and isinstance(last, gast.Subscript) and n.is_name(last.value, container) \
         and gast.dump(last.slice) == gast.dump(index)
 

@@ -26,6 +26,8 @@ import copy
 import gast
 
 from . import nodes as n
+from . import numpy_runtime
+from .naming import NUMPY_RUNTIME, RUNTIME, mark_helper
 from .runtime import UPDATES_FIRST_ARGUMENT
 
 # numpy_runtime helpers written for an adjoint that may be the sentinel
@@ -41,7 +43,8 @@ _CONTAINER_BUILTINS = {"len", "list", "tuple", "sorted", "reversed", "zip", "enu
                        "iter", "dict", "set"}
 
 
-def guarded(fn, derivative, numpy_runtime_name, helpers=("_tl",), numpy_helpers=("_ntl",),
+def guarded(fn, derivative, numpy_runtime_name, helpers=(RUNTIME,),
+            numpy_helpers=(NUMPY_RUNTIME,),
             numbers=()):
     """`fn` (changed in place and returned) with the guards above.  `numpy_runtime_name()`
     gives the generated module's name for tangentlike.numpy_runtime (asked only when a
@@ -240,12 +243,17 @@ class _Guards:
                 if _is_guard(a) or any(isinstance(x, gast.Name) and x.id in self.holding
                                        for x in gast.walk(a))]
 
+    def is_zero(self, expr):
+        """`_ntl.is_zero(expr)`, marked."""
+        return mark_helper(n.call(f"{self.numpy_runtime_name()}.is_zero", expr),
+                           numpy_runtime.is_zero)
+
     def zero_test(self, expr, maybe, build=True):
         """A test that the value of `expr` is the sentinel, where a name in `maybe` can
         make it so (`bt * 0.5`, `-bt`, `bt + bu`), else None (`build=False`: True in
         place of the test, which is then not written)."""
         if isinstance(expr, gast.Name) and expr.id in maybe:
-            return n.call(f"{self.numpy_runtime_name()}.is_zero", n.name(expr.id)) \
+            return self.is_zero(n.name(expr.id)) \
                 if build else True
         if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
             return self.zero_test(expr.operand, maybe, build)
@@ -260,7 +268,7 @@ class _Guards:
                     and not self.has_unsafe_use(expr, maybe):
                 # an item of a tuple's adjoint, or another helper given the sentinel
                 # (these write nothing: tested on its value)
-                return n.call(f"{self.numpy_runtime_name()}.is_zero", copy.deepcopy(expr)) \
+                return self.is_zero(copy.deepcopy(expr)) \
                     if build else True
             return None
         if not isinstance(expr, gast.BinOp):

@@ -86,7 +86,7 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
         body = body[1:]                       # drop the docstring
     body = devirtualize(body, parsed, kinds or {})
     if reverse and uses_generated_tape(body):
-        body = IndexedTape(namer, parsed).function_body(body)
+        body = IndexedTape(namer, parsed, modules).function_body(body)
     desugar = Desugar(parsed, namer, arrays, modules)
     desugar.write_out_calls = write_out_calls
     desugar.kinds = dict(kinds or {})

@@ -18,6 +18,7 @@ import copy
 import gast
 
 from .. import nodes as n
+from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..naming import rename
 from ..rules import lookup
@@ -41,8 +42,8 @@ class IndexedTape:
     The pushes all come before the pops (the forward sweep, then the backward), so
     `top = len(tape) - 1` is set before the first statement that pops."""
 
-    def __init__(self, namer, parsed):
-        self.namer, self.parsed = namer, parsed
+    def __init__(self, namer, parsed, modules):
+        self.namer, self.parsed, self.modules = namer, parsed, modules
         self.tape, self.top = namer.fresh("tape"), namer.fresh("top")
         self.tops = {}          # list adjoint read by _tl.pop_last -> its index variable
 
@@ -59,8 +60,8 @@ class IndexedTape:
                                                        gast.Sub(), n.const(1)), n.line_of(s)))
                 started = True
             for adjoint in self.adjoint_lists_popped(s):
-                out.append(n.assign(self.tops[adjoint], n.call("_tl.last_index",
-                                                               n.name(adjoint)), n.line_of(s)))
+                last = self.modules.call(runtime, "last_index", n.name(adjoint))
+                out.append(n.assign(self.tops[adjoint], last, n.line_of(s)))
             out.extend(self.stmt(s))
         return out
 
@@ -134,21 +135,22 @@ class IndexedTape:
             # undoing an item assignment
             pre = []
             container, index, value = (self.hoisted(a, pre, line) for a in s.value.args)
-            return pre + [n.assign(container.id, n.call("_tl.restored", container, index,
-                                                        value), line)]
+            restored = self.modules.call(runtime, "restored", container, index, value)
+            return pre + [n.assign(container.id, restored, line)]
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
                 and _is_extract(s.value):          # the adjoint of an item assignment
             container, index = s.value.args
-            return [n.assign(s.targets[0], n.call("_tl.item", copy.deepcopy(container),
-                                                  copy.deepcopy(index)), line),
-                    n.assign(copy.deepcopy(container), n.call(
-                        "_tl.zeroed_at", copy.deepcopy(container), index), line)]
+            item = self.modules.call(runtime, "item", copy.deepcopy(container),
+                                     copy.deepcopy(index))
+            zeroed = self.modules.call(runtime, "zeroed_at", copy.deepcopy(container), index)
+            return [n.assign(s.targets[0], item, line),
+                    n.assign(copy.deepcopy(container), zeroed, line)]
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
                 and _is_pop_last(s.value):         # the adjoint of a list's append
             adjoint = s.value.args[0].id
             top = self.tops[adjoint]
-            return [n.assign(s.targets[0], n.call("_tl.item", n.name(adjoint), n.name(top)),
-                             line),
+            item = self.modules.call(runtime, "item", n.name(adjoint), n.name(top))
+            return [n.assign(s.targets[0], item, line),
                     n.assign(top, n.binop(n.name(top), gast.Sub(), n.const(1)), line)]
         if isinstance(s, gast.For) and isinstance(s.iter, gast.Call) and _is_popped(s.iter):
             pre = []

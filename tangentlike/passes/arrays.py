@@ -12,8 +12,8 @@ changes.
 """
 
 from .. import nodes as n
-from .. import numpy_runtime, runtime
-from ..nodes import dotted_text
+from .. import numpy_runtime
+from ..naming import helper_of
 from ..optimize import named_repeated_parts
 
 
@@ -22,15 +22,13 @@ def with_named_parts(function, transformer, kinds, namer, modules):
     once (`x[:-1]`) taken once and named (`optimize.named_repeated_parts`)."""
     arrays = [a.id for a in function.args.posonlyargs + function.args.args
               + function.args.kwonlyargs if kinds.get(a.id) == "array"]
-    helpers = {alias for alias, module_name in modules.imports.items()
-               if module_name in (runtime.__name__, numpy_runtime.__name__)}
-
     def passes_safely(call, name_):
         """Runtime helpers write at most their first argument, and `zeros_for` not even
         that; NumPy functions with a rule write none (`np.add.at` has no rule)."""
-        module, _, helper = dotted_text(call.func).rpartition(".")
-        if module in helpers:
-            return helper == "zeros_for" or not (call.args and n.is_name(call.args[0], name_))
+        helper = helper_of(call)
+        if helper is not None:
+            return helper is numpy_runtime.zeros_for or \
+                not (call.args and n.is_name(call.args[0], name_))
         return transformer.rule_of(call.func) is not None
 
     return named_repeated_parts(function.body, arrays, namer.fresh, passes_safely)

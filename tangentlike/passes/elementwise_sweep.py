@@ -24,7 +24,7 @@ from .. import numpy_runtime, runtime
 from ..elementwise import blocks_elementwise
 from ..errors import TangentlikeError
 from ..forward import elementwise_operands
-from ..nodes import dotted_text
+from ..naming import helper_of
 from ..optimize import replace_name
 from .hvp import reduced_to
 
@@ -40,8 +40,7 @@ def seeded_with_ones(function, param, transformer):
         function.args.defaults = function.args.defaults[:-1]
     body = function.body
     summed = body[-1].value.elts[1]           # return f(...), np.sum(dterms)
-    if isinstance(summed, gast.Call) and dotted_text(summed.func).endswith(
-            ".broadcast_like") and len(summed.args) == 2:
+    if helper_of(summed) is runtime.broadcast_like and len(summed.args) == 2:
         summed = summed.args[0]                 # a number's tangent spread to its shape
     if isinstance(summed, gast.Call) and len(summed.args) == 1 and not summed.keywords:
         terms = summed.args[0]                      # np.sum(dterms)
@@ -76,7 +75,7 @@ def new_value(expr, transformer):
         return True
     if not isinstance(expr, gast.Call) or any(k.arg == "out" for k in expr.keywords):
         return False
-    if dotted_text(expr.func).endswith(".broadcast_like") and expr.args:
+    if helper_of(expr) is runtime.broadcast_like and expr.args:
         return new_value(expr.args[0], transformer)
     return isinstance(transformer.callee(expr.func), numpy.ufunc)
 
@@ -121,7 +120,7 @@ def summed_down(terms, param, modules):
     A tangent spread to its primal's shape (`broadcast_like(t, a * b)`) becomes `t`
     spread to the operands' common shape, so the primal need not be computed."""
     ntl = modules.name_for(numpy_runtime)
-    if isinstance(terms, gast.Call) and dotted_text(terms.func).endswith(".broadcast_like") \
+    if helper_of(terms) is runtime.broadcast_like \
             and len(terms.args) == 2:
         operands = elementwise_operands(terms.args[1])
         if operands:

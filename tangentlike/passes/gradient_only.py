@@ -17,7 +17,7 @@ import gast
 import numpy
 
 from .. import nodes as n
-from ..nodes import dotted_text
+from ..naming import helper_of
 from ..optimize import replace_name, simplified, without_dead_stores
 
 
@@ -51,7 +51,7 @@ def gradient_only(body, transformer):
         targets = {x.id for t in s.targets for x in gast.walk(t) if isinstance(x, gast.Name)}
         assigned |= targets
         if any(isinstance(c, gast.Call) and transformer.rule_of(c.func) is None
-               and not dotted_text(c.func).startswith(("_tl.", "_ntl.", "np.shape"))
+               and helper_of(c) is None and transformer.callee(c.func) is not numpy.shape
                for c in gast.walk(s.value)):
             effects |= targets
     return without_dead_stores(body[:-1], live, assigned - effects,
