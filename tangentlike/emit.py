@@ -45,7 +45,9 @@ def emit(functions, imports, docstring, trailer=()):
     header = [f'"""{docstring}"""']
     if imports:
         header.append("")
-    for alias, module_name in sorted(imports.items()):
+    # the user's modules first (math, numpy), then tangentlike's, each by module name
+    for alias, module_name in sorted(imports.items(), key=lambda item: (
+            item[1].startswith("tangentlike"), item[1], item[0])):
         if alias == module_name:
             header.append(f"import {module_name}")
         else:

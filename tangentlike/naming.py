@@ -180,14 +180,19 @@ class ModuleNames:
         self.imports = {}          # alias -> module name
 
     def name_for(self, module):
+        """The name generated code calls `module` by: the user's own alias where it has
+        one, else a fresh one; either way the generated module imports it under that
+        name, so that the file stands alone (`import numpy as np`)."""
+        for alias, mod_name in self.imports.items():
+            if mod_name == module.__name__:
+                return alias
         conventional = _CONVENTIONAL.get(module.__name__, module.__name__.rpartition(".")[2])
         if self.namespace.get(conventional) is module and conventional not in self.taken:
+            self.imports[conventional] = module.__name__
             return conventional
         for alias, value in sorted(self.namespace.items()):
             if value is module and alias not in self.taken and not alias.startswith("__"):
-                return alias
-        for alias, mod_name in self.imports.items():
-            if mod_name == module.__name__:
+                self.imports[alias] = module.__name__
                 return alias
         alias, k = conventional, 1
         while alias in self.namespace or alias in self.taken:

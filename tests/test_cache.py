@@ -1,5 +1,6 @@
 """Tests of tangentlike.cache: the on-disk entry format, corruption, loading, housekeeping."""
 
+import hashlib
 import inspect
 import os
 import pathlib
@@ -98,7 +99,9 @@ def test_bad_key_is_a_caller_error(key):
 # -- corruption ---------------------------------------------------------------------------
 
 def _header(key, body):
-    return cache._HEADER.format(key=key, sha=cache._sha(body))
+    """The header cache.py's docstring specifies: the key and the sha256 of the body."""
+    sha = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return f"# tangentlike generated code; key={key} sha256={sha}; do not edit\n"
 
 
 CORRUPTIONS = {

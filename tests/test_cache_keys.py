@@ -1,4 +1,4 @@
-"""Caches key on everything the derivative depends on (environment.py, api._load):
+"""Caches key on everything the derivative depends on (environment.py, loader.load):
 closures over different callables, rebound globals (read live, as Python reads them),
 rebound helpers, and registered rules."""
 
