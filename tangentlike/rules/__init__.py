@@ -1,6 +1,6 @@
 """Derivative rules: one registry (registry.py) filled by the rule tables.
 
-Importing the package registers every table: elementwise.py (the elementwise
+Importing the package registers every table: elementwise_rules.py (the elementwise
 functions of NumPy, math and the operators, each declared by its derivative),
 NumPy's families (numpy_ufuncs, numpy_reductions, numpy_shape, numpy_indexing,
 numpy_linalg, numpy_helpers; listed in numpy.py), python.py (the other operators,
@@ -8,7 +8,7 @@ builtins and math), and runtime_adjoints.py and runtime_rules.py (generated code
 differentiated again).
 """
 
-from . import elementwise as _elementwise  # noqa: F401  (registers)
+from . import elementwise_rules as _elementwise_rules  # noqa: F401  (registers)
 from . import numpy_helpers as _numpy_helpers  # noqa: F401  (registers)
 from . import numpy_indexing as _numpy_indexing  # noqa: F401  (registers)
 from . import numpy_linalg as _numpy_linalg  # noqa: F401  (registers)

@@ -1,7 +1,7 @@
 """Where NumPy's rules are: one module per family, registered by rules/__init__.py.
 
-- elementwise.py: the ufuncs with a plain derivative (sin, exp, power, arctan2, ...),
-  each declared once by its local derivative, with math's counterparts;
+- elementwise_rules.py: the ufuncs with a plain derivative (sin, exp, power, ...),
+  each declared once by its derivative, with math's counterparts;
 - numpy_ufuncs.py: the other elementwise functions (linear ones, maximum/minimum,
   clip, where, ...) and the non-differentiable rounding and comparisons;
 - numpy_reductions.py: sum, mean, max, var, cumsum, norms, ...;

@@ -1,6 +1,6 @@
 """NumPy's elementwise functions that are not declared by their derivative alone.
 
-elementwise.py declares the ones with a plain derivative (sin, power, arctan2, ...);
+elementwise_rules.py declares the ones with a plain derivative (sin, power, ...);
 these are written as templates.  The linear ones (negative, deg2rad, real,
 conjugate, add, subtract, ldexp) declare their transpose, and their tangent is the
 callable applied to the tangents.  multiply writes its product rule with each

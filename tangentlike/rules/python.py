@@ -1,12 +1,14 @@
 """Rules for Python's operators, builtins and `math` that are not elementwise declarations.
 
 One entry per callable, read like a table: the linear operators and builtins (their
-tangent is the callable applied to the tangents), `@`, `max`/`min` and the
-non-differentiable ones.  The elementwise operators (`*`, `/`, `**`, `%`), `abs`,
-`pow` and the `math` functions are declared with their NumPy counterparts in
-elementwise.py.  Conventions at non-differentiable points (docs/conventions.md):
-`max`/`min` send the whole adjoint to the argument Python returns (the first of
-tied values); `a // b`, rounding and the `math` predicates have derivative 0.
+tangent is the callable applied to the tangents), `*` and `/`, `@`, `max`/`min` and
+the non-differentiable ones.  `**`, `%`, `abs`, `pow` and the `math` functions are
+declared by their derivative, with their NumPy counterparts, in elementwise_rules.py;
+`*` and `/` are written out because their tangents read better than a sum of
+partials (`0.5 * dx` keeps the factor's place; `/` reuses the quotient).
+Conventions at non-differentiable points (docs/conventions.md): `max`/`min` send the
+whole adjoint to the argument Python returns (the first of tied values); `a // b`,
+rounding and the `math` predicates have derivative 0.
 """
 
 import builtins

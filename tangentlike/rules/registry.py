@@ -153,6 +153,10 @@ class Declaration:
     callables: tuple
     derived: dict = field(default_factory=dict)   # callable key -> (adjoint fn, tangent fn)
 
+    def derived_for(self, fn):
+        """(adjoint function, tangent function) derived for `fn`, or None."""
+        return self.derived.get(_key(fn))
+
 
 _RULES = {}
 _VERSION = [0]
@@ -462,8 +466,8 @@ def derived_templates(fn):
     """(adjoint function, tangent function) that `fn`'s latest elementwise declaration
     derived, or None: registering them again with `adjoint` and `tangent` restores it."""
     for declaration in reversed(_DECLARATIONS):
-        if _key(fn) in declaration.derived:
-            return declaration.derived[_key(fn)]
+        if declaration.derived_for(fn) is not None:
+            return declaration.derived_for(fn)
     return None
 
 
