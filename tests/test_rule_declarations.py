@@ -323,3 +323,22 @@ def test_a_wrong_declaration_is_rejected_at_registration(template):
 def test_a_declaration_needs_its_callables():
     with pytest.raises(tl.RuleError, match="needs the callables"):
         elementwise()
+
+
+def other_target(x):
+    return x
+
+
+def calls_a_parameter_math(ans, math):        # `math` cannot be math.sin's module name
+    return 1.0
+
+
+def test_a_declaration_registers_nothing_unless_every_callable_is_valid():
+    fingerprint = registry.fingerprint()
+    sin_rule = registry.lookup(math.sin)
+    templates = (list(sin_rule.adjoints), list(sin_rule.tangents))
+    with pytest.raises(tl.RuleError, match="must name the module math"):
+        elementwise(other_target, math.sin)(calls_a_parameter_math)
+    assert registry.lookup(other_target) is None
+    assert (sin_rule.adjoints, sin_rule.tangents) == templates
+    assert registry.fingerprint() == fingerprint

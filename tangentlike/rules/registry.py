@@ -373,16 +373,21 @@ def elementwise(*fns):
     returns one partial derivative per differentiable parameter (the leading ones).
     Each callable gets the adjoint `g * <partial>` for each parameter and the tangent
     `d<p1> * <partial 1> + ...` (rules/derive.py), with `xp` naming the callable's
-    module (numpy, math) where it has one.  A Python-scalar callable (math, operators,
-    builtins) is `scalar`; one of several parameters that is not math's `broadcasts`.
+    module (numpy, math) where it has one.  A callable of math, operator or builtins
+    is `scalar` (Python numbers in, a Python number out); one of several parameters
+    `broadcasts` unless it is math's.  Nothing is registered unless every callable's
+    templates are derived and valid.
     """
     if not fns:
         raise RuleError("elementwise() needs the callables it declares")
 
     def register(derivative_fn):
         declaration = Declaration(_derivative_template(derivative_fn), fns)
-        for fn in fns:
-            _derive(declaration, fn)
+        derived = [_derive(declaration, fn) for fn in fns]      # all checked, then registered
+        for fn, templates, broadcasts, scalar in derived:
+            for mode, template in zip(("adjoints", "tangents"), templates):
+                _register(fn, template, mode, broadcasts, scalar)
+            declaration.derived[_key(fn)] = tuple(t.fn for t in templates)
         _DECLARATIONS.append(declaration)
         return derivative_fn
     return register
@@ -423,6 +428,7 @@ def _home_module(fn):
 
 
 def _derive(declaration, fn):
+    """(fn, (adjoint Template, tangent Template), broadcasts, scalar) for `fn`."""
     derivative = declaration.derivative
     home = _home_module(fn)
     module_name = _MODULE_NAMES[home] if home is not None else None
@@ -439,14 +445,13 @@ def _derive(declaration, fn):
     label = f"{display_name(fn)} #{len(_DECLARATIONS)}"
     adjoint_fn = _compiled(adjoint_src, name, namespace, f"adjoint of {label}")
     tangent_fn = _compiled(tangent_src, name + "_t", namespace, f"tangent of {label}")
+    templates = (_adjoint_template(adjoint_fn), _tangent_template(tangent_fn))
+    for template in templates:
+        template.declaration = declaration
     module = getattr(fn, "__module__", None)
     scalar = module in ("math", "builtins", "operator", "_operator")
     broadcasts = len(derivative.params) > 1 and module != "math"
-    for mode, template in (("adjoints", _adjoint_template(adjoint_fn)),
-                           ("tangents", _tangent_template(tangent_fn))):
-        template.declaration = declaration
-        _register(fn, template, mode, broadcasts, scalar)
-    declaration.derived[_key(fn)] = (adjoint_fn, tangent_fn)
+    return fn, templates, broadcasts, scalar
 
 
 def _compiled(source, name, namespace, label):
