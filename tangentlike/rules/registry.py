@@ -6,9 +6,23 @@ per call arity), its tangent template and its flags; templates are parsed and
 validated when they are registered, so a wrong placeholder fails at import time
 naming the template, never later while transforming.
 
-Linear callables (`linear`) declare only the adjoint; their tangent is the
-callable applied to the tangents.  Tangent templates (`tangent`) take `ans`, the
-callee's parameters and `d<param>` for each differentiable one.
+An elementwise function is declared once, by its local derivative
+(`elementwise`): one partial derivative per differentiable parameter, from which
+both templates are derived (rules/derive.py), for every callable it names:
+
+    @elementwise(np.sin, math.sin)
+    def sin(ans, x):
+        return xp.cos(x)
+
+gives np.sin the adjoint `g * np.cos(x)` and the tangent `dx * np.cos(x)`, and
+math.sin the same with `math.cos`: in a declaration `xp` is the module of the
+callable (numpy for NumPy's functions, math for math's), and stays the module
+chosen by the inputs (below) for operators and builtins.  The derived templates are
+ordinary ones, registered as `adjoint` and `tangent` register theirs, with their
+source readable by `inspect.getsource`.  Linear callables (`linear`) declare only
+the adjoint; their tangent is the callable applied to the tangents.  Tangent
+templates (`tangent`) take `ans`, the callee's parameters and `d<param>` for each
+differentiable one.
 
 An adjoint template reads like the math:
 
@@ -42,13 +56,17 @@ caches of generated code.
 
 import hashlib
 import inspect
+import linecache
+import math
 import textwrap
 import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy
 
 from ..errors import RuleError
+from . import derive
 
 XP = "xp"
 UNBOUND = "out"       # NumPy's output array: a call given out= matches no template
@@ -67,6 +85,7 @@ class Template:
     tangent_params: list = field(default_factory=list)   # d<param> names (tangent templates)
     keyword_only: frozenset = frozenset()                # parameters after `*`
     text: str = ""        # the template's source, for fingerprint()
+    declaration: object = None    # the Declaration it was derived from (`elementwise`)
 
     @property
     def origin(self):
@@ -127,8 +146,21 @@ def _first_accepting(templates, n_args, keywords):
     return None
 
 
+@dataclass
+class Declaration:
+    """An elementwise declaration: the derivative template and what was derived from it."""
+    derivative: Template
+    callables: tuple
+    derived: dict = field(default_factory=dict)   # callable key -> (adjoint fn, tangent fn)
+
+    def derived_for(self, fn):
+        """(adjoint function, tangent function) derived for `fn`, or None."""
+        return self.derived.get(_key(fn))
+
+
 _RULES = {}
 _VERSION = [0]
+_DECLARATIONS = []
 
 
 def version():
@@ -280,14 +312,18 @@ def adjoint(fn, *, broadcasts=False, scalar=False, linear=False):
     """Decorator registering an adjoint template for `fn` (another arity may follow).
     `linear=True`: see `linear`."""
     def register(template_fn):
-        template = parse_template(template_fn, ("g", "ans"))
-        if template.returns > len(template.params):
-            raise RuleError(
-                f"template {template_fn.__qualname__}: returns {template.returns} "
-                f"expressions but has only {len(template.params)} input parameters")
-        _register(fn, template, "adjoints", broadcasts, scalar, linear)
+        _register(fn, _adjoint_template(template_fn), "adjoints", broadcasts, scalar, linear)
         return template_fn
     return register
+
+
+def _adjoint_template(template_fn):
+    template = parse_template(template_fn, ("g", "ans"))
+    if template.returns > len(template.params):
+        raise RuleError(
+            f"template {template_fn.__qualname__}: returns {template.returns} "
+            f"expressions but has only {len(template.params)} input parameters")
+    return template
 
 
 def tangent(fn, *, broadcasts=False, scalar=False):
@@ -302,23 +338,151 @@ def tangent(fn, *, broadcasts=False, scalar=False):
     substituted by zero and folded away.
     """
     def register(template_fn):
-        template = parse_template(template_fn, ("ans",))
-        primal = [p for p in template.params if not _is_tangent_of(p, template.params)]
-        tangents = [p for p in template.params if p not in primal]
-        if not tangents or tangents != ["d" + p for p in primal if "d" + p in tangents] \
-                or template.params != primal + tangents:
-            raise RuleError(
-                f"template {template_fn.__qualname__}: after `ans` and the callee's "
-                f"parameters it must list d<param> for each differentiable parameter, in "
-                f"order (e.g. `def sin(ans, x, dx)`)")
-        if template.returns != 1:
-            raise RuleError(f"template {template_fn.__qualname__}: a tangent template returns "
-                            f"one expression, the tangent of the result")
-        template.params = primal
-        template.tangent_params = tangents
-        _register(fn, template, "tangents", broadcasts, scalar)
+        _register(fn, _tangent_template(template_fn), "tangents", broadcasts, scalar)
         return template_fn
     return register
+
+
+def _tangent_template(template_fn):
+    template = parse_template(template_fn, ("ans",))
+    primal = [p for p in template.params if not _is_tangent_of(p, template.params)]
+    tangents = [p for p in template.params if p not in primal]
+    if not tangents or tangents != ["d" + p for p in primal if "d" + p in tangents] \
+            or template.params != primal + tangents:
+        raise RuleError(
+            f"template {template_fn.__qualname__}: after `ans` and the callee's "
+            f"parameters it must list d<param> for each differentiable parameter, in "
+            f"order (e.g. `def sin(ans, x, dx)`)")
+    if template.returns != 1:
+        raise RuleError(f"template {template_fn.__qualname__}: a tangent template returns "
+                        f"one expression, the tangent of the result")
+    template.params = primal
+    template.tangent_params = tangents
+    return template
+
+
+def elementwise(*fns):
+    """Decorator declaring elementwise callables by their local derivative, for both modes.
+
+        @elementwise(np.arctan2, math.atan2)
+        def arctan2(ans, x1, x2):
+            r2 = x1 * x1 + x2 * x2
+            return x2 / r2, -x1 / r2
+
+    The template takes `ans` and the callables' parameters, may assign locals, and
+    returns one partial derivative per differentiable parameter (the leading ones).
+    Each callable gets the adjoint `g * <partial>` for each parameter and the tangent
+    `d<p1> * <partial 1> + ...` (rules/derive.py), with `xp` naming the callable's
+    module (numpy, math) where it has one.  A callable of math, operator or builtins
+    is `scalar` (Python numbers in, a Python number out); one of several parameters
+    `broadcasts` unless it is math's.  Nothing is registered unless every callable's
+    templates are derived and valid.
+    """
+    if not fns:
+        raise RuleError("elementwise() needs the callables it declares")
+
+    def register(derivative_fn):
+        declaration = Declaration(_derivative_template(derivative_fn), fns)
+        derived = [_derive(declaration, fn) for fn in fns]      # all checked, then registered
+        for fn, templates, broadcasts, scalar in derived:
+            for mode, template in zip(("adjoints", "tangents"), templates):
+                _register(fn, template, mode, broadcasts, scalar)
+            declaration.derived[_key(fn)] = tuple(t.fn for t in templates)
+        _DECLARATIONS.append(declaration)
+        return derivative_fn
+    return register
+
+
+def _derivative_template(derivative_fn):
+    template = parse_template(derivative_fn, ("ans",))
+    label = f"template {derivative_fn.__module__}.{derivative_fn.__qualname__}"
+    if template.keyword_only:
+        raise RuleError(f"{label}: an elementwise function takes its arguments by position; "
+                        f"declare keyword-only parameters with `adjoint` and `tangent`")
+    if any(not (isinstance(s, gast.Assign) and len(s.targets) == 1
+                and isinstance(s.targets[0], gast.Name)) for s in template.body[:-1]):
+        raise RuleError(f"{label}: an elementwise derivative is straight-line, assignments "
+                        f"to local names and then `return`; write a rule that branches as "
+                        f"an `adjoint` and a `tangent` template")
+    if template.returns > len(template.params):
+        raise RuleError(f"{label}: returns {template.returns} partial derivatives but has "
+                        f"only {len(template.params)} input parameters")
+    locals_ = [s.targets[0].id for s in template.body[:-1]]
+    taken = set(template.params) | set(locals_) | set(template.globals)
+    reserved = {"g"} | {"d" + p for p in template.params[:template.returns]}
+    if taken & reserved or len(set(locals_)) != len(locals_):
+        clash = sorted(taken & reserved) or sorted(x for x in locals_ if locals_.count(x) > 1)
+        raise RuleError(f"{label}: `{clash[0]}` is taken by the derived templates (`g`, "
+                        f"d<param>) or assigned twice; rename it")
+    return template
+
+
+_MODULE_NAMES = {numpy: "np", math: "math"}
+
+
+def _home_module(fn):
+    """numpy or math when `fn` is one of theirs, else None."""
+    if getattr(fn, "__module__", None) == "math":
+        return math
+    return numpy if display_name(fn).startswith("numpy.") else None
+
+
+def _derive(declaration, fn):
+    """(fn, (adjoint Template, tangent Template), broadcasts, scalar) for `fn`."""
+    derivative = declaration.derivative
+    home = _home_module(fn)
+    module_name = _MODULE_NAMES[home] if home is not None else None
+    taken = set(derivative.params) | {t.id for s in derivative.body[:-1] for t in s.targets}
+    if module_name in taken or derivative.globals.get(module_name, home) is not home:
+        raise RuleError(f"template {derivative.fn.__qualname__}: `{module_name}` must name "
+                        f"the module {home.__name__} in a declaration of {display_name(fn)}")
+    name = derivative.fn.__name__
+    adjoint_src, tangent_src = derive.sources(name, derivative.params, derivative.defaults,
+                                              derivative.body, module_name, XP)
+    namespace = dict(derivative.globals, __name__=derivative.fn.__module__)
+    if home is not None:
+        namespace[module_name] = home
+    label = f"{display_name(fn)} #{len(_DECLARATIONS)}"
+    adjoint_fn = _compiled(adjoint_src, name, namespace, f"adjoint of {label}")
+    tangent_fn = _compiled(tangent_src, name + "_t", namespace, f"tangent of {label}")
+    templates = (_adjoint_template(adjoint_fn), _tangent_template(tangent_fn))
+    for template in templates:
+        template.declaration = declaration
+    module = getattr(fn, "__module__", None)
+    scalar = module in ("math", "builtins", "operator", "_operator")
+    broadcasts = len(derivative.params) > 1 and module != "math"
+    return fn, templates, broadcasts, scalar
+
+
+def _compiled(source, name, namespace, label):
+    """The function `name` defined by `source`, which inspect.getsource can read."""
+    filename = f"<tangentlike: {label}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)     # noqa: S102 (our own template)
+    return namespace.pop(name)
+
+
+def declarations():
+    """Every elementwise declaration made, in order."""
+    return list(_DECLARATIONS)
+
+
+def derived_templates(fn):
+    """(adjoint function, tangent function) that `fn`'s latest elementwise declaration
+    derived, or None: registering them again with `adjoint` and `tangent` restores it."""
+    for declaration in reversed(_DECLARATIONS):
+        if declaration.derived_for(fn) is not None:
+            return declaration.derived_for(fn)
+    return None
+
+
+def if_defined(declare, module, path, **flags):
+    """`declare(<module>.<path>, **flags)`, or a decorator registering nothing where
+    `module` has no `path` (NumPy 2's additions on NumPy 1)."""
+    fn = module
+    for part in path.split("."):
+        fn = getattr(fn, part, None)
+    return declare(fn, **flags) if fn is not None else (lambda template: template)
 
 
 def _is_tangent_of(name_, params):
