@@ -7,7 +7,7 @@ prose is written by hand; every piece of code or output on it sits between two m
     ...
     <!-- end generated -->
 
-and is produced here, by running tangentlike's pipeline (`tangentlike.pipeline.generate`)
+and is produced here, by running tangentlike's pipeline (`tangentlike.pipeline.derive`)
 and observing the draft after each of its steps.  supported.md's tables are generated the same way, from tangentlike's
 own tables: `tangentlike.check.NODES` (every syntax node, supported or rejected with
 its error), the errors `check` raises for snippets, and the rule registry.
@@ -37,7 +37,7 @@ from tangentlike.emit import emit
 from tangentlike.errors import UnsupportedSyntaxError
 from tangentlike.nodes import stored_names
 from tangentlike.parse import parse_function
-from tangentlike.pipeline import Request, generate
+from tangentlike.pipeline import Request, derive
 from tangentlike.runtime import arg_kind
 
 DOCS = pathlib.Path(__file__).resolve().parent
@@ -141,7 +141,7 @@ def _regions(f, g):
         seen[step] = draft
         if step == "frontend":
             seen["normalized text"] = _code(draft.normalized)
-    generate(Request.of(f, WRT, kinds), observe=observe)
+    derive(Request.of(f, WRT, kinds), observe=observe)
     normalized, transformer = seen["frontend"].normalized, seen["sweeps"].transformer
     out["normalize"] = _fence(seen["normalized text"])
 
@@ -163,18 +163,18 @@ def _regions(f, g):
         + "\n".join(sorted(pushes)))
 
     # reverse: the joint function with every optional pass off
-    unoptimized = _function_text(generate(Request.of(f, WRT, kinds, optimize=False)).text)
+    unoptimized = _function_text(derive(Request.of(f, WRT, kinds, optimize=False)).text)
     out["reverse"] = _fence(unoptimized)
 
     # optimize: what the optimize stage changes
-    final = generate(Request.of(f, WRT, kinds)).text
+    final = derive(Request.of(f, WRT, kinds)).text
     diff = difflib.unified_diff(unoptimized.splitlines(), _function_text(final).splitlines(),
                                 "reverse", "optimize", lineterm="", n=1)
     out["optimize"] = _fence("\n".join(list(diff)[2:]), "diff")
 
     # emit: the module text, exactly what tl.source(f) returns
     if tl.source(f, wrt=WRT, args=ARGS) != final:
-        raise AssertionError("tl.source(f) differs from pipeline.generate's text")
+        raise AssertionError("tl.source(f) differs from pipeline.derive's text")
     out["emit"] = _fence(final)
 
     # compile + cache, and a check against central differences

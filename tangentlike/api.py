@@ -16,7 +16,7 @@ from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signat
                        vjp_of, wrt_names)
 from .errors import TangentlikeError
 from .higher import grad_of_gradient, jvp_of_gradient, nested_gradient_source
-from .pipeline import Request, generate, optional_passes
+from .pipeline import Request, derive, optional_passes
 from .rules import registry
 from .runtime import arg_kind
 
@@ -184,7 +184,7 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
         ["jvp" if mode == "forward" else "joint"]
     for form in forms:
         try:
-            derivative = generate(Request.of(fn, names, kinds, form, optimize))
+            derivative = derive(Request.of(fn, names, kinds, form, optimize))
             break
         except TangentlikeError:
             if form == forms[-1]:
@@ -204,7 +204,7 @@ def _callees_text(callees, optimize):
             continue
         seen.add(key)
         params = list(signature(callee).parameters)
-        more = generate(Request.of(callee, callee_wrt, dict(zip(params, callee_kinds)),
+        more = derive(Request.of(callee, callee_wrt, dict(zip(params, callee_kinds)),
                                    callee_form, optimize))
         out.append(more.text)
         callees.extend(more.callees)

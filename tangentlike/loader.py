@@ -21,7 +21,7 @@ from .cache import CACHE
 from .errors import TangentlikeError
 from .normalize import written_out_callees
 from .parse import function_namespace, parse_function
-from .pipeline import Request, generate, optional_passes
+from .pipeline import Request, derive, optional_passes
 from .rules import registry
 from .version import __version__
 
@@ -119,7 +119,7 @@ def jvp_pair(fn, wrt, kinds, optimize=True):
 def _transform(fn, wrt, kinds, form, optimize=True):
     CACHE.transforms += 1
     try:
-        derivative = generate(Request.of(fn, wrt, kinds, form, optimize))
+        derivative = derive(Request.of(fn, wrt, kinds, form, optimize))
         return derivative.text, derivative.names
     except TangentlikeError:
         raise

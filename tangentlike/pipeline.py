@@ -1,6 +1,6 @@
 """The pipeline: a derivative request -> the text of a generated module.
 
-`generate(Request)` is the one entry point.  A request names the function, the
+`derive(Request)` is the one entry point.  A request names the function, the
 parameters to differentiate (`wrt`), the kinds of the arguments (runtime.arg_kind's
 words), the form of the derivative and which optional passes run.  Each form is an
 ordered list of named steps (FORMS), run top to bottom over one `Draft`:
@@ -123,7 +123,7 @@ class Step:
     optional: bool = False
 
 
-def generate(request, parsed=None, observe=None):
+def derive(request, parsed=None, observe=None):
     """The Derivative `request` asks for: every step of its form, in order.
 
     `observe(step_name, draft)`, if given, is called after each step that ran (the
@@ -137,7 +137,7 @@ def generate(request, parsed=None, observe=None):
             continue
         step.run(draft)
         if draft.restart is not None:
-            return generate(request, draft.restart, observe)
+            return derive(request, draft.restart, observe)
         if observe is not None:
             observe(step.name, draft)
     return Derivative(draft.text, tuple(draft.names), tuple(draft.callees))
