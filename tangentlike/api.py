@@ -5,12 +5,12 @@ Receives user functions.  Binds nothing itself: each entry point checks what it 
 given, hands the function to dispatch.py (which specializes on the kinds of each
 call's arguments and loads the generated code through loader.py, which runs the
 pipeline at most once per cache key), and hands derivatives of derivatives to
-higher.py.  Registrations invalidate every memo (`cache.CACHE.invalidate()`).
+higher.py.  A registration changes the rule registry, which invalidates every memo
+(`cache.CACHE.invalidate()`).
 """
 
 import functools
 
-from .cache import CACHE
 from .calls import MAKES_GRADIENTS
 from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signature, unwrap,
                        vjp_of, wrt_names)
@@ -274,8 +274,7 @@ def register_adjoint(fn, *, broadcasts=False):
     decorate = registry.adjoint(fn, broadcasts=broadcasts)
 
     def register(template):
-        decorate(template)
-        CACHE.invalidate()
+        decorate(template)                  # (the registry invalidates cache.CACHE)
         return template
     return register
 
@@ -284,7 +283,6 @@ def register_nondifferentiable(*fns, replace=False):
     """Declare callables whose results carry no derivative (e.g. `int`, random draws).
     A callable that has a derivative rule raises RuleError unless `replace=True`."""
     registry.nondifferentiable(*fns, replace=replace)
-    CACHE.invalidate()
 
 
 def register_tangent(fn):
@@ -301,8 +299,7 @@ def register_tangent(fn):
     decorate = registry.tangent(fn)
 
     def register(template):
-        decorate(template)
-        CACHE.invalidate()
+        decorate(template)                  # (the registry invalidates cache.CACHE)
         return template
     return register
 

@@ -29,6 +29,8 @@ import sys
 import tempfile
 import weakref
 
+from .rules import registry
+
 _HEADER = "# tangentlike generated code; key={key} sha256={sha}; do not edit\n"
 _HEADER_RE = re.compile(
     r"# tangentlike generated code; key=(\S+) sha256=([0-9a-f]{64}); do not edit")
@@ -67,6 +69,7 @@ class Cache:
 
 
 CACHE = Cache()
+registry.on_change(CACHE.invalidate)      # a rule changed: nothing generated before holds
 
 
 def _sha(text):

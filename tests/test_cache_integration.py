@@ -382,3 +382,22 @@ def test_error_in_backward_sweep_shows_adjoint_line(tl_cache_dir):
     assert frame.lineno > backward          # the adjoint, not the primal sqrt
     assert any(line.strip().startswith("# grad of: return math.sqrt(x)")
                for line in lines[backward:frame.lineno - 1])
+
+
+def test_every_registration_invalidates_every_memo(tl_cache_dir):
+    """A rule registered through the registry itself, not only through tl.register_*,
+    forgets what was generated before (cache.CACHE is the one owner of the memos)."""
+    from tangentlike.rules import registry
+
+    def f(x):
+        return math.sin(x) * x
+
+    tl.grad(f)(0.5)
+    assert cache.CACHE.generated and cache.CACHE.result_kinds is not None
+
+    def never_called(x):
+        return x
+
+    registry.nondifferentiable(never_called)
+    assert not cache.CACHE.generated
+    assert tl.grad(f)(0.5) == pytest.approx(math.cos(0.5) * 0.5 + math.sin(0.5))

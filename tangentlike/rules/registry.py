@@ -161,6 +161,18 @@ class Declaration:
 _RULES = {}
 _VERSION = [0]
 _DECLARATIONS = []
+_LISTENERS = []          # called after every change (the package: cache.CACHE.invalidate)
+
+
+def on_change(listener):
+    """Call `listener()` after every rule added, replaced or declared non-differentiable."""
+    _LISTENERS.append(listener)
+
+
+def _changed():
+    _VERSION[0] += 1
+    for listener in _LISTENERS:
+        listener()
 
 
 def version():
@@ -305,7 +317,7 @@ def _register(fn, template, mode, broadcasts, scalar, linear=False):
         rule.linear = not rule.tangents
     rule.broadcasts = rule.broadcasts or broadcasts      # properties of the callable
     rule.scalar = rule.scalar or scalar
-    _VERSION[0] += 1
+    _changed()
 
 
 def adjoint(fn, *, broadcasts=False, scalar=False, linear=False):
@@ -512,4 +524,4 @@ def nondifferentiable(*fns, scalar=False, replace=False):
         rule.adjoints, rule.tangents = [], []
         rule.nondifferentiable, rule.linear = True, False
         rule.scalar = rule.scalar or scalar
-        _VERSION[0] += 1
+        _changed()
