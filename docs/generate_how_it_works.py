@@ -8,8 +8,8 @@ prose is written by hand; every piece of code or output on it sits between two m
     <!-- end generated -->
 
 and is produced here, by running tangentlike's pipeline (`tangentlike.pipeline.derive`)
-and observing the draft after each of its steps.  supported.md's tables are generated the same way, from tangentlike's
-own tables: `tangentlike.check.NODES` (every syntax node, supported or rejected with
+and observing the draft after each of its steps.  supported.md's tables are generated
+the same way, from tangentlike's own tables: `tangentlike.check.NODES` (every syntax node, supported or rejected with
 its error), the errors `check` raises for snippets, and the rule registry.
 Run from the repository root:
 
@@ -37,7 +37,7 @@ from tangentlike.emit import emit
 from tangentlike.errors import UnsupportedSyntaxError
 from tangentlike.nodes import stored_names
 from tangentlike.parse import parse_function
-from tangentlike.pipeline import Request, derive
+from tangentlike.pipeline import FORMS, Request, derive
 from tangentlike.runtime import arg_kind
 
 DOCS = pathlib.Path(__file__).resolve().parent
@@ -144,6 +144,8 @@ def _regions(f, g):
     derive(Request.of(f, WRT, kinds), observe=observe)
     normalized, transformer = seen["frontend"].normalized, seen["sweeps"].transformer
     out["normalize"] = _fence(seen["normalized text"])
+    out["steps"] = _fence(" -> ".join(step.name + ("*" if step.optional else "")
+                                      for step in FORMS["grad"]), "text")
 
     # analyze: run by the reverse transformer (activity and kinds when it is made,
     # the values to record when it builds the sweeps)
