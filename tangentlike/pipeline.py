@@ -13,6 +13,7 @@ ordered list of named steps (FORMS), run top to bottom over one `Draft`:
                restarts the pipeline on the rewritten code (aliases.fixed)
     assemble   the generated function(s)
     ...        the form's own passes, optional ones marked `optional`
+    tidy       no tape binding nothing reads, no `del` right before `return`
     guards     zeros.guarded, ownership.owned (mandatory: they make code right)
     emit       names restored, module text with its imports and docstring
 
@@ -47,6 +48,7 @@ from .passes.arrays import array_names, with_named_parts
 from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_ones
 from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
 from .passes.hvp import tangent_of_gradient_only
+from .passes.tidy import tidy
 from .reverse import ReverseTransformer
 from .version import __version__
 from .zeros import guarded
@@ -363,6 +365,12 @@ def forward_callees(draft):
 # -- every form ends here ----------------------------------------------------------------
 
 
+def tidied(draft):
+    """Mandatory: no tape binding nothing reads, no `del` right before `return`."""
+    for function in draft.functions:
+        tidy(function)
+
+
 def guards(draft):
     """Mandatory: no zero sentinel reaches code that needs an array (zeros.guarded),
     and no in-place write reaches memory it must not (ownership.owned)."""
@@ -421,7 +429,7 @@ _FORWARD = _FRONT + (Step("transform", _transformer(ForwardTransformer)),
                      Step("aliases", alias_facts))
 _ARRAYS = (Step("named-parts", named_parts, optional=True),
            Step("release-arrays", release_arrays, optional=True))
-_END = (Step("guards", guards), Step("emit", emit_module))
+_END = (Step("tidy", tidied), Step("guards", guards), Step("emit", emit_module))
 
 FORMS = {
     # value_and_grad_<f>: the value and the gradient, in reverse mode

@@ -318,7 +318,7 @@ def test_debug_quit(capsys, monkeypatch):
 
 
 def test_debug_step_into_a_callee(capsys, monkeypatch):
-    monkeypatch.setattr(sys, "stdin", io.StringIO("n\nn\nn\ns\nc\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("n\ns\nc\n"))
     status, out, _ = run(capsys, "debug", target("outer"), "--at", "x=3.0")
     assert status == 0
     assert "--Call--" in out and "forward_square" in out
