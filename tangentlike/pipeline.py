@@ -37,14 +37,14 @@ from .forward import ForwardTransformer, shapes_from_operands, with_line_comment
 from .inline import ModuleNames
 from .naming import GENERATED_NAMES, Namer, assigned_names, names_in, restore_user_names
 from .normalize import normalize
-from .optimize import (accumulated_in_place, optimize_backward, optimize_primal,
-                       release_dead_arrays, summed_in_place, without_dead_stores)
 from .ownership import owned
 from .parse import parse_function
 from .passes.arrays import array_names, with_named_parts
 from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_ones
 from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
 from .passes.hvp import tangent_of_gradient_only
+from .passes.simplify import (accumulated_in_place, optimize_backward, optimize_primal,
+                              release_dead_arrays, summed_in_place, without_dead_stores)
 from .reverse import ReverseTransformer
 from .version import __version__
 from .zeros import guarded

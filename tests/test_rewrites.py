@@ -2,7 +2,7 @@
 them all off.
 
 - No rewrite moves a read of a name, or of an item of it, across a statement that
-  writes that name (optimize.py's contract): checked on the passes themselves, by
+  writes that name (passes/simplify.py's contract): checked on the passes themselves, by
   running small backward sweeps before and after them, and through the API.
 - A gradient handed to the caller is never one of its arguments or a view of one.
 - Writes of a slice from an overlapping slice of the same array are exact.
@@ -112,11 +112,12 @@ def _run(stmts, names):
 def test_no_pass_moves_a_read_across_a_write(code, removable, live, rewrite):
     stmts = gast.parse(code).body
     if rewrite == "backward":
-        rewritten = tl.optimize.optimize_backward(copy.deepcopy(stmts), live, removable)
+        rewritten = tl.passes.simplify.optimize_backward(copy.deepcopy(stmts), live, removable)
     elif rewrite == "primal":
-        rewritten = tl.optimize.optimize_primal(copy.deepcopy(stmts), removable, [])
+        rewritten = tl.passes.simplify.optimize_primal(copy.deepcopy(stmts), removable, [])
     else:
-        rewritten = tl.optimize.without_dead_stores(copy.deepcopy(stmts), live, removable)
+        rewritten = tl.passes.simplify.without_dead_stores(copy.deepcopy(stmts), live,
+                                                           removable)
     expected = _run(stmts, live)
     got = _run(rewritten, live)
     assert got.keys() == expected.keys()

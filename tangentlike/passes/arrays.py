@@ -14,7 +14,7 @@ changes.
 from .. import nodes as n
 from .. import numpy_runtime
 from ..naming import helper_of
-from ..optimize import named_repeated_parts
+from .simplify import named_repeated_parts
 
 
 def with_named_parts(function, transformer, kinds, namer, modules):

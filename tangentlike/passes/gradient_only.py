@@ -18,7 +18,7 @@ import numpy
 
 from .. import nodes as n
 from ..naming import helper_of
-from ..optimize import replace_name, simplified, without_dead_stores
+from .simplify import replace_name, simplified, without_dead_stores
 
 
 _FULL_REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var",

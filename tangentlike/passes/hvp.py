@@ -11,7 +11,7 @@ order, and a removed statement has no effect another one reads.
 
 import gast
 
-from ..optimize import optimize_backward
+from .simplify import optimize_backward
 
 
 def tangent_of_gradient_only(body, pure_call=None):

@@ -1,4 +1,5 @@
-"""Stage 6, optimize: clean the backward sweep the reverse stage produced.
+"""Pass "simplify" (with, for now, "in-place", "named-parts" and "release-arrays"):
+clean the backward sweep the reverse stage produced.
 
 Receives the backward statements (adjoint initializations, adjoint blocks,
 comment markers) and the names the function returns.  Guarantees, without
@@ -34,10 +35,10 @@ import copy
 
 import gast
 
-from . import nodes as n
-from . import numpy_runtime, runtime
-from .inline import without_negation
-from .naming import helper_of, mark_helper
+from .. import nodes as n
+from .. import numpy_runtime, runtime
+from ..inline import without_negation
+from ..naming import helper_of, mark_helper
 
 # the runtime modules as generated code names them while it is optimized (naming.py's
 # GENERATED_NAMES), with their helpers that write into their first argument
