@@ -40,11 +40,13 @@ from .normalize import normalize
 from .ownership import owned
 from .parse import parse_function
 from .passes.arrays import array_names, with_named_parts
+from .passes.dead_stores import without_dead_stores
 from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_ones
 from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
 from .passes.hvp import tangent_of_gradient_only
-from .passes.simplify import (accumulated_in_place, optimize_backward, optimize_primal,
-                              release_dead_arrays, summed_in_place, without_dead_stores)
+from .passes.in_place import accumulated_in_place, summed_in_place
+from .passes.release_arrays import release_dead_arrays
+from .passes.simplify import optimize_backward, optimize_primal
 from .reverse import ReverseTransformer
 from .version import __version__
 from .zeros import guarded

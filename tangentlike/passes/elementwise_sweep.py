@@ -25,8 +25,8 @@ from ..elementwise import blocks_elementwise
 from ..errors import TangentlikeError
 from ..forward import elementwise_operands
 from ..naming import helper_of
+from .effects import replace_name
 from .hvp import reduced_to
-from .simplify import replace_name
 
 
 def seeded_with_ones(function, param, transformer):
