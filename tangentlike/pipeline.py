@@ -18,8 +18,8 @@ ordered list of named steps (FORMS), run top to bottom over one `Draft`:
     emit       names restored, module text with its imports and docstring
 
 An optional pass runs when its name is in `request.passes` (`optimize=True`: all
-of OPTIONAL; False: none; or a collection of names); each one's contract is in its module's docstring (passes/,
-optimize.py).  With every optional pass off the generated code computes the same
+of OPTIONAL; False: none; or a collection of names); each one's contract is in its
+module's docstring (passes/).  With every optional pass off the generated code computes the same
 values: tests/test_passes.py checks it pass by pass over the program corpus.
 """
 
@@ -40,14 +40,16 @@ from .forward import ForwardTransformer, shapes_from_operands, with_line_comment
 from .inline import ModuleNames
 from .naming import GENERATED_NAMES, Namer, assigned_names, names_in, restore_user_names
 from .normalize import normalize
-from .optimize import (accumulated_in_place, optimize_backward, optimize_primal,
-                       release_dead_arrays, summed_in_place, without_dead_stores)
 from .ownership import owned
 from .parse import parse_function
 from .passes.arrays import array_names, with_named_parts
+from .passes.dead_stores import without_dead_stores
 from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_ones
 from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
 from .passes.hvp import tangent_of_gradient_only
+from .passes.in_place import accumulated_in_place, summed_in_place
+from .passes.release_arrays import release_dead_arrays
+from .passes.simplify import optimize_backward, optimize_primal
 from .passes.tidy import tidy
 from .reverse import ReverseTransformer
 from .version import __version__

@@ -20,7 +20,7 @@ import numpy as np
 from .errors import NoDerivativeError, NonFiniteError, TangentlikeError
 
 # The helpers below that write into their first argument (every other helper writes
-# nothing it is given).  Passes that move code (optimize.py) read this declaration: a
+# nothing it is given).  Passes that move code (passes/effects.py) read this declaration: a
 # helper that starts writing an argument must be named here.
 UPDATES_FIRST_ARGUMENT = frozenset({"add_at", "extract", "pop_last", "popped",
                                     "restore_item", "set_tangent_at", "append_tangent"})

@@ -22,7 +22,7 @@ def transposed_guarded_adjoint(x, y, z):
     return s1
 
 
-# optimize.py: a copy or single use was folded although the return reads the name too
+# passes/simplify.py: a copy or single use was folded although the return reads the name too
 def helper_writes_parameter(x, y, n, m=3):
     return _minus_then_square(x, y)
 
@@ -179,7 +179,7 @@ def sentinel_times_narrower_operand(x, y):
     return np.mean(y)
 
 
-# optimize.py: a zero adjoint (of np.full_like's shape-only argument) was inlined into
+# passes/simplify.py: a zero adjoint (of np.full_like's shape-only argument) was inlined into
 # the helper of np.cumsum, which needs an array, out of sight of zeros.py
 def shape_only_argument_of_cumsum(x, y):
     t = np.full_like(np.cumsum(x * y), 0.5) * y

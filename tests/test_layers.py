@@ -22,7 +22,7 @@ LAYERS = [
     ("public", {"__init__", "__main__", "api", "higher", "cli"}),
     ("dispatch", {"dispatch", "loader", "forensics"}),
     ("pipeline", {"pipeline"}),
-    ("passes", {"passes", "optimize", "zeros", "ownership"}),
+    ("passes", {"passes", "zeros", "ownership"}),
     ("transforms", {"reverse", "forward", "inline", "emit"}),
     ("analyses", {"analyze", "aliases", "elementwise", "calls", "environment"}),
     ("frontend", {"parse", "check", "normalize"}),

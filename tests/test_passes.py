@@ -10,6 +10,7 @@ alone fails the test.  The arguments are checked unchanged afterwards too.
 """
 
 import copy
+import importlib
 import math
 
 import numpy as np
@@ -121,3 +122,38 @@ def test_an_unknown_pass_name_is_a_clear_error():
         tl.grad(f, optimize={"fold"})
     with pytest.raises(tl.TangentlikeError, match="pass True, False or a collection"):
         tl.grad(f, optimize="simplify")
+
+
+# each optional pass and the module of tangentlike/passes/ that holds its contract
+CONTRACTS = {"simplify": "simplify", "in-place": "in_place", "gradient-only": "gradient_only",
+             "elementwise-sweep": "elementwise_sweep", "named-parts": "named_parts",
+             "release-arrays": "release_arrays", "blocks": "elementwise_sweep"}
+
+
+def test_every_optional_pass_has_a_contract():
+    """A pass ships with a module in tangentlike/passes/ whose docstring says what it
+    requires, what it rewrites, and why that preserves the result."""
+    assert set(CONTRACTS) == set(OPTIONAL), "map each optional pass to its module here"
+    for name, module in CONTRACTS.items():
+        doc = importlib.import_module(f"tangentlike.passes.{module}").__doc__ or ""
+        missing = [w for w in ("Requires", "Rewrites", "Preserves") if w not in doc]
+        assert not missing, f"{name}: passes/{module}.py's docstring lacks {missing}"
+        assert f'"{name}"' in doc, f"passes/{module}.py's docstring does not name {name!r}"
+
+
+def _mixed_precision_sum(x, y):
+    s = 0.0
+    for _ in range(3):
+        s = s + np.sum(x * y) + np.sum(x * x)
+    return s
+
+
+@pytest.mark.xfail(strict=True, reason="summed_in_place: `b += e` keeps b's dtype where "
+                   "`b + e` widens it (a float32 adjoint summed in float32; see "
+                   "passes/in_place.py)")
+def test_in_place_sums_keep_the_precision_of_mixed_dtypes():
+    x = np.array([0.1, 0.7, 1.3], dtype=np.float32)
+    y = np.array([1 / 3, 2 / 7, 0.123456789123])
+    every = tl.grad(_mixed_precision_sum)(x, y)
+    without = tl.grad(_mixed_precision_sum, optimize=set(OPTIONAL) - {"in-place"})(x, y)
+    assert _same(every, without)

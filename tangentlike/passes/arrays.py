@@ -1,25 +1,24 @@
-"""Passes "named-parts" and "release-arrays": array code that reads each part of a
-parameter once and holds each array no longer than it is read.
+"""The pipeline's side of the passes "named-parts" (passes/named_parts.py) and
+"release-arrays" (passes/release_arrays.py), whose contracts are in their modules:
+which names of a transformed function hold arrays, and which calls are given an
+array safely.
 
-Requires: the kinds analysis (which names hold arrays) and that runtime helpers
-write at most their first argument (runtime.UPDATES_FIRST_ARGUMENT) while calls
-with a rule write none.  "named-parts" takes a part of an array parameter read more
-than once (`x[:-1]`) once, under a name (`optimize.named_repeated_parts`): the
-parameter is not written between the reads, so each read saw the same values.
-"release-arrays" deletes an array name after its last read
-(`optimize.release_dead_arrays`): nothing reads it afterwards, so only the memory
-changes.
+Requires: the kinds analysis (which names hold arrays), and that runtime helpers
+write at most their first argument (runtime.UPDATES_FIRST_ARGUMENT; `zeros_for`
+none), recognised by their `naming.helper_of` mark, while a call with a rule writes
+none of its arguments.  `np.add.at` has no rule: a call without one may write what
+it is given.
 """
 
 from .. import nodes as n
 from .. import numpy_runtime
 from ..naming import helper_of
-from ..optimize import named_repeated_parts
+from .named_parts import named_repeated_parts
 
 
 def with_named_parts(function, transformer, kinds, namer, modules):
     """`function`'s body with the parts of its array parameters that it reads more than
-    once (`x[:-1]`) taken once and named (`optimize.named_repeated_parts`)."""
+    once (`x[:-1]`) taken once and named (`named_repeated_parts`)."""
     arrays = [a.id for a in function.args.posonlyargs + function.args.args
               + function.args.kwonlyargs if kinds.get(a.id) == "array"]
     def passes_safely(call, name_):

@@ -25,7 +25,7 @@ from ..elementwise import blocks_elementwise
 from ..errors import TangentlikeError
 from ..forward import elementwise_operands
 from ..naming import helper_of
-from ..optimize import replace_name
+from .effects import replace_name
 from .hvp import reduced_to
 
 

@@ -5,12 +5,13 @@ Requires: the joint function `value_and_grad_<f>(<params>, b<out>=1.0)` from
 reverse.py, whose last statement is `return value, grads`, and the rules (a call with
 a rule writes none of its arguments).  Rewrites it into `grad_<f>(<params>)`: it
 returns the gradient only, the statements whose results only the value read are
-removed (`optimize.without_dead_stores`), and the seed is the number 1.0, folded.
+removed (passes/dead_stores.py), and the seed is the number 1.0, folded.
 Preserves the result because the gradient is computed by exactly the statements it
 read before, in the same order: a statement is removed only when nothing the
 gradient reads depends on it and it calls nothing that may have effects (a call
-without a rule stays).  Only where `returns_a_number` proves the value a number,
-so the seed 1.0 is the seed every caller passed.
+without a rule stays; one with a rule is taken to have none but its value: a dead
+`t = print(x)` goes, and its output with it).  Only where `returns_a_number` proves
+the value a number, so the seed 1.0 is the seed every caller passed.
 """
 
 import gast
@@ -18,7 +19,9 @@ import numpy
 
 from .. import nodes as n
 from ..naming import helper_of
-from ..optimize import replace_name, simplified, without_dead_stores
+from .dead_stores import without_dead_stores
+from .effects import replace_name
+from .simplify import simplified
 
 
 _FULL_REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var",

@@ -4,14 +4,16 @@ the tangent of the gradient (a Hessian-vector product).
 Requires: the jvp function forward.py made of a generated joint function, whose last
 statement returns `(value, gradient), (dvalue, dgradient)`.  Rewrites it to return
 only `dgradient`, and removes every statement that it does not read (calls that a
-rule says write nothing included: `optimize.optimize_backward`).  Preserves the
-result because the statements kept are those `dgradient` depends on, in their
-order, and a removed statement has no effect another one reads.
+rule says write nothing included), with the rest of `simplify.optimize_backward`'s
+rewrites (whether or not the optional "simplify" runs).  Preserves the result
+because the statements kept are those `dgradient` depends on, in their order, a
+removed statement has no effect another one reads (passes/dead_stores.py), and the
+other rewrites keep what is computed (passes/simplify.py).
 """
 
 import gast
 
-from ..optimize import optimize_backward
+from .simplify import optimize_backward
 
 
 def tangent_of_gradient_only(body, pure_call=None):

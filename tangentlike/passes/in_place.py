@@ -1,0 +1,199 @@
+"""Pass "in-place": array adjoints accumulated in place, in the gradient-only function.
+
+Requires: the backward sweep after "simplify" (or as the reverse stage made it), in
+core form; `arrays`, the parameters that hold NumPy arrays (by the kinds analysis:
+not lists of them); `one_shapes`, the names of the shapes the reverse stage proved
+to be the shape of every operand they were taken of (`x[1:] * x[:-1]`: both have
+len(x) - 1 elements), so a contribution `g` needs no summing down to its part; the
+add_at helpers recognised by their `naming.helper_of` mark (never by their text);
+and that nothing differentiates the code again (the pipeline runs this pass in the
+"grad" form only: a write in place would be the next derivative's alias analysis'
+concern).  ownership.owned runs after it, as after every pass.
+
+Rewrites (`accumulated_in_place`): `bx = _ntl.add_at(bx, x, i, g, s)` (`subtract_at`)
+with `x` in `arrays`, `s` in `one_shapes` and `i` a constant basic index becomes
+`bx[i] += g` (`-=`) once `bx` is surely an array of its own: the zero sentinel just
+before it (`bx = 0.0`, nothing touching `bx` between) becomes `bx = _ntl.zeros_for(x)`,
+or an earlier such accumulation in the same block made it.  The pipeline then drops
+the shapes no longer read (dead_stores).  (`summed_in_place`): `b = b + e` (`- e`)
+becomes `b += e` (`-=`) for the adjoint `b` of an array parameter that the code only
+ever sets to the zero sentinel or to an array of its own (`zeros_for`, `add_at(b,
+...)`, `b + e`), and reads only in its own accumulations and in `return`.
+
+Preserves the result because
+- `add_at` adds `g` into `bx[i]` in place itself, after making the zero sentinel
+  `zeros_for(x)` and a read-only array writable; with a constant basic index the
+  part is a view without repeated elements, and with `s` in `one_shapes`, `g` needs
+  no summing, so `bx[i] += g` adds the same values into the same array;
+- `b` never shares its array with another name, so adding into it changes nothing
+  but `b`, and the first `+=` on the number 0.0 makes a new array, as `+` did.
+  Not preserved exactly: the dtype.  `b + e` widens to e's dtype where `b += e`
+  keeps b's: a float32 parameter whose adjoint gets a float32 contribution first and
+  float64 ones later is summed in float32 (tests/test_passes.py marks it as a known
+  failure).
+"""
+
+import copy
+
+import gast
+
+from .. import nodes as n
+from .. import numpy_runtime
+from ..naming import helper_of, mark_helper
+from .effects import is_zero
+from .named_parts import constant_index
+
+_ADD_AT = {numpy_runtime.add_at: gast.Add, numpy_runtime.subtract_at: gast.Sub}
+
+
+def accumulated_in_place(stmts, one_shapes, arrays):
+    """`bx[i] += g` for `bx = _ntl.add_at(bx, x, slice_i, g, s)` (`-=` for subtract_at)
+    where `x` is one of `arrays` (parameters holding arrays, not lists of them) and `s`
+    is in `one_shapes`, the shapes of operands that surely have one shape (so
+    `g` is at most the part's shape and needs no summing), once `bx` is surely an array
+    of its own: made from the zero sentinel (`bx = 0.0` becomes `bx = _ntl.zeros_for(x)`
+    when nothing reads `bx` in between) or by an earlier such accumulation in the same
+    run of statements (the helper makes its result writable)."""
+    out, made, zero = [], set(), {}          # zero: name -> position of `bx = 0.0` in out
+    for s in stmts:
+        accumulation = None if isinstance(s, (gast.If, gast.For, gast.While)) \
+            else _one_shape_accumulation(s, one_shapes, arrays)
+        if accumulation is None:
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                for field in ("body", "orelse"):
+                    setattr(s, field, accumulated_in_place(getattr(s, field), one_shapes,
+                                                       arrays))
+            touched = {x.id for x in gast.walk(s) if isinstance(x, gast.Name)}
+            made -= touched
+            zero = {k: v for k, v in zero.items() if k not in touched}
+            if isinstance(s, gast.Assign) and n.is_name(s.targets[0]) and is_zero(s.value):
+                zero[s.targets[0].id] = len(out)           # the zero sentinel
+            out.append(s)
+            continue
+        target, op, index, value = accumulation
+        if target in zero:
+            module = n.dotted_text(s.value.func).rpartition(".")[0]      # (its alias)
+            sentinel = out[zero.pop(target)]
+            sentinel.value = mark_helper(n.call(f"{module}.zeros_for",
+                                                copy.deepcopy(s.value.args[1])),
+                                         numpy_runtime.zeros_for)
+            made.add(target)
+        if target not in made:
+            made.add(target)
+            out.append(s)
+            continue
+        out.append(n.set_line(gast.AugAssign(target=n.subscript(n.name(target), index,
+                                                                store=True),
+                                             op=op, value=value), n.line_of(s)))
+    return out
+
+
+def summed_in_place(stmts, accumulators):
+    """`b += e` for `b = b + e` (`-=` for `-`), where `b` is one of `accumulators` (the
+    adjoints of array parameters) and `stmts` only ever set `b` to the zero sentinel or
+    to an array of its own (`_ntl.zeros_for(x)`, the result of `_ntl.add_at(b, ...)`),
+    add into it, and return it, reading it nowhere else.  `b` then never shares its
+    array with another name (the first `+=` on the number 0.0 makes a new array), so
+    adding in place changes nothing but `b`, and saves an allocation per statement:
+    in a loop over time steps, one per step."""
+    owned = set(accumulators)
+    nodes = [x for stmt in stmts for x in gast.walk(stmt)]
+    assigned = {id(t) for a in nodes if isinstance(a, gast.Assign) for t in a.targets}
+    for x in nodes:
+        if isinstance(x, gast.Assign):
+            for target in x.targets:
+                if isinstance(target, gast.Name) and target.id in owned \
+                        and not _owned_value(x.value, target.id):
+                    owned.discard(target.id)
+        elif isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store) \
+                and id(x) not in assigned:
+            owned.discard(x.id)               # a loop target, an unpacked name, ...
+    allowed = _allowed_reads(stmts, owned)
+    owned -= {x.id for x in nodes if isinstance(x, gast.Name)
+              and isinstance(x.ctx, gast.Load) and id(x) not in allowed}
+    return [_SummedInPlace(owned).visit(s) for s in stmts] if owned else stmts
+
+
+def _owned_value(value, b):
+    """Whether `b = value` leaves `b` the zero sentinel or an array of its own."""
+    if is_zero(value):
+        return True
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) \
+            and n.is_name(value.left, b) and b not in n.names_read(value.right):
+        return True
+    if isinstance(value, gast.Call) and value.args:
+        helper = helper_of(value)
+        return helper is numpy_runtime.zeros_for or helper in _ADD_AT \
+            and n.is_name(value.args[0], b)
+    return False
+
+
+def _allowed_reads(stmts, owned):
+    """The ids of the reads of `owned` names that keep them owned: in their own
+    accumulations (`b + e`, `add_at(b, ...)`, `b[i] += e`) and in `return`."""
+    allowed = set()
+    for stmt in stmts:
+        for x in gast.walk(stmt):
+            if isinstance(x, gast.Return):
+                allowed |= {id(y) for y in gast.walk(x) if isinstance(y, gast.Name)}
+            elif isinstance(x, gast.Assign) and len(x.targets) == 1 \
+                    and n.is_name(x.targets[0]) and x.targets[0].id in owned:
+                value = x.value
+                first = value.left if isinstance(value, gast.BinOp) else \
+                    value.args[0] if isinstance(value, gast.Call) and value.args else None
+                if n.is_name(first, x.targets[0].id):
+                    allowed.add(id(first))
+            elif isinstance(x, gast.AugAssign) and isinstance(x.target, gast.Subscript) \
+                    and n.is_name(x.target.value):
+                allowed.add(id(x.target.value))
+    return allowed
+
+
+class _SummedInPlace(gast.NodeTransformer):
+    def __init__(self, owned):
+        self.owned = owned
+
+    def visit_Assign(self, node):
+        target = node.targets[0]
+        value = node.value
+        if len(node.targets) == 1 and isinstance(target, gast.Name) \
+                and target.id in self.owned and isinstance(value, gast.BinOp) \
+                and isinstance(value.op, (gast.Add, gast.Sub)) \
+                and n.is_name(value.left, target.id):
+            return n.set_line(gast.AugAssign(target=target, op=value.op, value=value.right),
+                              n.line_of(node))
+        return node
+
+
+def _one_shape_accumulation(s, one_shapes, arrays):
+    """(target, operator, index, value) of `bx = _ntl.add_at(bx, x, i, g, s)` with `x`
+    in `arrays`, `s` in `one_shapes` and `i` a constant index, else None."""
+    if not (isinstance(s, gast.Assign) and n.is_name(s.targets[0])
+            and isinstance(s.value, gast.Call) and len(s.value.args) == 5
+            and not s.value.keywords):
+        return None
+    helper = helper_of(s.value)
+    b, x, index, g, shape = s.value.args
+    index = _as_index(index)
+    if helper not in _ADD_AT or not n.is_name(b, s.targets[0].id) \
+            or not n.is_name(x) or x.id not in arrays or not n.is_name(shape) \
+            or shape.id not in one_shapes \
+            or index is None:
+        return None
+    return b.id, _ADD_AT[helper](), index, g
+
+
+def _as_index(value):
+    """The subscript index `index_value` made `value` from (`slice(None, -1)` -> `:-1`),
+    for constant indexes; else None."""
+    if isinstance(value, gast.Tuple):
+        parts = [_as_index(x) for x in value.elts]
+        return None if None in parts else gast.Tuple(elts=parts, ctx=gast.Load())
+    if isinstance(value, gast.Call) and n.is_name(value.func, "slice") \
+            and 2 <= len(value.args) <= 3 and not value.keywords:
+        bounds = [None if isinstance(x, gast.Constant) and x.value is None else x
+                  for x in value.args] + [None]
+        index = gast.Slice(lower=bounds[0], upper=bounds[1], step=bounds[2])
+        return copy.deepcopy(index) if constant_index(index) else None
+    return copy.deepcopy(value) if constant_index(value) else None
+

@@ -1,0 +1,305 @@
+"""Pass "simplify": the code the transformers made, cleaned without changing what it
+computes.
+
+Requires: statements in core form (normalize: one target per assignment, `break`
+only at the end of a loop body or of a branch of the `if` that ends it, no
+`continue`, no loop `else`), generated helper calls marked (`naming.helper_of`:
+recognised by that mark, never by their text), and the read and write facts of
+passes/effects.py, which rest on runtime.UPDATES_FIRST_ARGUMENT (a runtime helper
+writes at most its first argument) and on the pipeline's `pure_call`: a call with a
+rule writes none of its arguments (and is taken to have no effect but its value).
+Adjoints and tangents are floating-point values (numbers or float arrays), and the
+mandatory guards run after this pass (ownership.owned copies a value that shares
+memory before anything writes into it; zeros.guarded keeps the zero sentinel from
+code that needs an array).
+
+Rewrites, over a backward sweep (`optimize_backward`):
+- a first accumulation into an adjoint known to be zero is an assignment
+  (`bx = bx + e` -> `bx = e`, `bx - e` -> `-e`, `_tl.add(bx, e)` -> `e`, and
+  `bx = _tl.writable(bx)` of a zero bx is dropped): forward dataflow of the names
+  bound to the number zero, over branches (both must agree) and loops (to a fixpoint);
+- dead stores to removable (generated) names are removed (passes/dead_stores.py);
+- a removable name read exactly once, bound to an expression that does not touch the
+  tape and writes nothing, is folded into its reader when no statement between (nor
+  the reader before or after the read) writes what the expression reads;
+- a copy `t = u` of a removable name is replaced by `u` in every read of `t`, when
+  all of them follow in the same block before `t` or `u` is written again;
+- arithmetic left redundant is simplified (`e * 1.0`, `e / 1.0` -> `e`;
+  `a + -b * c` -> `a - b * c`; `-(-e)` -> `e`; two numbers multiplied, added or
+  subtracted);
+- a comment marker left with no statement under it is dropped.
+Over a primal sweep or a forward-mode function (`optimize_primal`), only the
+folding: the temporaries normalize hoisted that the backward sweep does not read go
+back into their single use; an expression with a call that `pure_call` does not
+vouch for moves only into the statement right after it.
+
+Preserves the result because
+- a name bound to the number 0.0 keeps it until rebound (a number cannot be written
+  in place), and `0.0 + e` is `e` (for `_tl.add`, a copy of `e`: the result may now
+  share e's memory, which ownership.owned guards before any write in place); a loop
+  is entered from its head and from the end of its body only, and leaves from its
+  head or from a `break` that ends the body, so the fixpoint holds at every entry;
+- a folded expression is evaluated once, as before, with the same values: nothing
+  between its old place and its new one writes what it reads (effects.written), it
+  writes nothing itself, and it is not given a name its reader writes through (a
+  zero stays named where a call takes it, for zeros.guarded to see);
+- a copy's reads see the same object as before, as neither name is rebound or
+  written through in between;
+- `e * 1.0` and `e / 1.0` are `e` for floating-point values, the negations move
+  exactly (IEEE rounding is symmetric), and two numbers combine as the code would
+  have combined them, in the same order.
+The facts effects.written misses (see its docstring) are cases this argument does
+not cover: `L[0].append(v)` is not seen as writing `L`, so a read of `L[0]` may be
+folded past it (tests/test_rewrites.py marks it as a known failure).
+"""
+
+import gast
+
+from .. import nodes as n
+from .. import runtime
+from ..inline import without_negation
+from ..naming import helper_of, mark_helper
+from .dead_stores import dead_stores, drop_orphan_comments
+from .effects import is_zero, load_counts, reads, replace_name, tape_free, written
+
+
+def optimize_backward(stmts, live_out, removable, pure_call=None):
+    """Optimized copy of `stmts`; `removable` are the names DCE may delete stores to.
+    `pure_call(call)`: whether a call writes none of its arguments (a call with a rule);
+    other calls are taken to write every name they are given."""
+    stmts, _ = _zero_pass(stmts, frozenset(), rewrite=True)
+    stmts, _ = dead_stores(stmts, set(live_out), removable, rewrite=True,
+                           pure_call=pure_call)
+    stmts = _inline_single_use(stmts, load_counts(stmts, live_out), removable,
+                               pure_call=pure_call)
+    stmts = _propagate_copies(stmts, load_counts(stmts, live_out), removable, pure_call)
+    return drop_orphan_comments(simplified(stmts))
+
+
+def simplified(stmts):
+    """`stmts` with redundant arithmetic simplified (see `_Simplify`)."""
+    return [_Simplify().visit(s) for s in stmts]
+
+
+def optimize_primal(stmts, temporaries, backward, pure_call=None):
+    """Fold back into their single use the temporaries normalize hoisted out of an
+    expression when the backward sweep does not read them (`_t1 = sin(p); s = s + _t1`
+    becomes `s = s + sin(p)` again).  A call moves only past statements it cannot
+    observe: next to its use, or anywhere when `pure_call(call)` says it is pure."""
+    needed = {x.id for s in backward for x in gast.walk(s) if isinstance(x, gast.Name)}
+    return _inline_single_use(stmts, load_counts(stmts), set(temporaries) - needed,
+                              adjacent_only=True, pure_call=pure_call)
+
+
+# -- single-use temporaries ------------------------------------------------------------
+
+
+def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=None):
+    """`t = e; ... y = f(t)` -> `... y = f(e)` for a temporary read exactly once, where
+    nothing between writes what `e` reads (see the module's contract)."""
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
+                setattr(s, field, _inline_single_use(getattr(s, field), counts, removable,
+                                                     adjacent_only, pure_call))
+        out.append(s)
+    k = 0
+    while k < len(out):
+        s = out[k]
+        if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in removable and counts.get(s.targets[0].id) == 1
+                and tape_free(s.value) and not written(s.value, pure_call)):
+            temp, read = s.targets[0].id, reads(s.value)
+            # a call moves next to its use only, unless it is pure (primal sweeps)
+            stays = adjacent_only and any(
+                isinstance(x, gast.Call) and not (pure_call and pure_call(x))
+                for x in gast.walk(s.value))
+            for j in range(k + 1, len(out)):
+                later = out[j]
+                simple = isinstance(later, (gast.Assign, gast.Expr))
+                if simple and temp in reads(later.value):
+                    if _inlines_into(later.value, temp, s.value, pure_call):
+                        later.value = replace_name(later.value, temp, s.value)
+                        del out[k]
+                        k -= 1
+                    break
+                if not simple or stays or written(later, pure_call) & (read | {temp}):
+                    break
+        k += 1
+    return out
+
+
+def _inlines_into(value, temp, expr, pure_call):
+    """Whether `expr` may take the place of the read of `temp` in `value`: what `value`
+    evaluates before or after that read writes nothing `expr` reads, and `value` does
+    not write through `temp` into memory `expr` may share with another name."""
+    if written(value, pure_call) & reads(expr):
+        return False
+    if is_zero(expr) and _argument_of_call(value, temp):
+        return False        # a zero derivative stays named for zeros.py to guard the call
+    new = isinstance(expr, (gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare))
+    return new or temp not in written(value, lambda call: True)   # surely written
+
+
+def _argument_of_call(value, name_):
+    """Is `name_` read inside the arguments of a call in `value`?"""
+    return any(name_ in n.loaded_names(a) for x in gast.walk(value) if isinstance(x, gast.Call)
+               for a in x.args + [k.value for k in x.keywords])
+
+
+def _propagate_copies(stmts, counts, removable, pure_call=None):
+    """`t = u; ... f(t) ... g(t)` -> `... f(u) ... g(u)` for a generated name t whose
+    every read follows in the same statement list, before t or u is written again
+    (and none is in a statement that writes t or u while it is evaluated)."""
+    for s in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(s, (gast.If, gast.For, gast.While)) and getattr(s, field, None):
+                setattr(s, field, _propagate_copies(getattr(s, field), counts, removable,
+                                                    pure_call))
+    out = list(stmts)
+    k = 0
+    while k < len(out):
+        s = out[k]
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and isinstance(s.value, gast.Name) and s.targets[0].id in removable \
+                and s.targets[0].id != s.value.id:
+            temp, source = s.targets[0].id, s.value.id
+            users, seen = [], 0
+            for later in out[k + 1:]:
+                if seen == counts.get(temp, 0):
+                    break
+                if not isinstance(later, (gast.Assign, gast.Expr)) \
+                        or written(later.value, pure_call) & {temp, source}:
+                    break
+                count = sum(1 for x in gast.walk(later.value) if isinstance(x, gast.Name)
+                            and isinstance(x.ctx, gast.Load) and x.id == temp)
+                if count:
+                    users.append(later)
+                    seen += count
+                if written(later, pure_call) & {temp, source}:
+                    break
+            if users and seen == counts.get(temp, 0):
+                for later in users:
+                    later.value = replace_name(later.value, temp, n.name(source))
+                del out[k]
+                continue
+        k += 1
+    return out
+
+
+class _Simplify(gast.NodeTransformer):
+    """Arithmetic that inlining left redundant: `e * 1.0`, `e / 1.0` -> `e`;
+    `a + -b * c` -> `a - b * c`; `-(-e)` -> `e`; `100.0 * 2` -> `200.0`.  (Adjoints are
+    floating-point values, so multiplying by 1.0 changes nothing; two numbers are
+    multiplied, added or subtracted as the code would, in the same order.)"""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, (gast.Mult, gast.Add, gast.Sub)) \
+                and _is_number(node.left) and _is_number(node.right):
+            value = {gast.Mult: lambda a, b: a * b, gast.Add: lambda a, b: a + b,
+                     gast.Sub: lambda a, b: a - b}[type(node.op)](node.left.value,
+                                                                   node.right.value)
+            return n.const(value) if value >= 0 else gast.UnaryOp(op=gast.USub(),
+                                                                  operand=n.const(-value))
+        if isinstance(node.op, (gast.Mult, gast.Div)) and _is_one(node.right):
+            return node.left
+        if isinstance(node.op, gast.Mult) and _is_one(node.left):
+            return node.right
+        if isinstance(node.op, (gast.Add, gast.Sub)):
+            positive = without_negation(node.right)
+            if positive is not None:
+                op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+                return gast.BinOp(left=node.left, op=op, right=positive)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return n.without_double_negation(node)
+
+
+def _is_number(e):
+    return isinstance(e, gast.Constant) and not isinstance(e.value, bool) \
+        and isinstance(e.value, (int, float))
+
+
+def _is_one(e):
+    return isinstance(e, gast.Constant) and not isinstance(e.value, bool) \
+        and isinstance(e.value, (int, float)) and e.value == 1
+
+
+
+# -- known-zero adjoints --------------------------------------------------------------
+
+
+def _zero_pass(stmts, zeros, rewrite):
+    out = []
+    zeros = set(zeros)
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            target = s.targets[0].id
+            value = s.value
+            if is_zero(value):
+                zeros.add(target)
+            else:
+                if target in zeros:
+                    value = _drop_zero_term(value, target)
+                    if is_zero(value):
+                        continue                # `b = _tl.writable(b)` of a zero b
+                    if rewrite and value is not s.value:
+                        s = n.set_line(n.assign(target, value), n.line_of(s))
+                zeros.discard(target)
+        elif isinstance(s, gast.If):
+            body, z1 = _zero_pass(s.body, zeros, rewrite)
+            orelse, z2 = _zero_pass(s.orelse, zeros, rewrite)
+            if rewrite:
+                s.body, s.orelse = body, orelse
+            zeros = z1 & z2
+        elif isinstance(s, (gast.For, gast.While)):
+            head = set(zeros)
+            if isinstance(s, gast.For):
+                head -= set(n.stored_names([n.assign(s.target, n.const(0))]))
+            while True:
+                _, end = _zero_pass(s.body, head, rewrite=False)
+                new_head = head & end
+                if new_head == head:
+                    break
+                head = new_head
+            if rewrite:
+                s.body, _ = _zero_pass(s.body, head, rewrite=True)
+            zeros = head
+        else:
+            zeros -= written(s)
+        out.append(s)
+    return out, zeros
+
+
+def _drop_zero_term(value, target):
+    """`target + e` -> `e`, `target - e` -> `-e`, `_tl.add(target, e)` -> `e`,
+    `_tl.writable(target)` -> `0.0`."""
+    if helper_of(value) is runtime.writable \
+            and len(value.args) == 1 and n.is_name(value.args[0], target):
+        return n.const(0.0)
+    if isinstance(value, gast.BinOp) and n.is_name(value.left, target) \
+            and target not in n.loaded_names(value.right):
+        if isinstance(value.op, gast.Add):
+            return value.right
+        if isinstance(value.op, gast.Sub):
+            return gast.UnaryOp(op=gast.USub(), operand=value.right)
+    if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)) \
+            and isinstance(value.left, gast.BinOp):
+        inner = _drop_zero_term(value.left, target)
+        if inner is not value.left:
+            return n.binop(inner, value.op, value.right)
+    if helper_of(value) is runtime.add and value.args and n.is_name(value.args[0], target):
+        rest = value.args[1]
+        if target not in n.loaded_names(rest):
+            return rest
+    if helper_of(value) is runtime.add and value.args and isinstance(value.args[0], gast.Call):
+        inner = _drop_zero_term(value.args[0], target)
+        if inner is not value.args[0]:
+            return mark_helper(gast.Call(func=value.func, args=[inner, value.args[1]],
+                                         keywords=[]), runtime.add)
+    return value
+
