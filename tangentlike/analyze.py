@@ -123,6 +123,12 @@ def diff_reads(e, resolve):
 
 def activity(fn, wrt, resolve):
     """Names that depend on `wrt` and reach the return value."""
+    varied, useful = _flow(fn, wrt, resolve)
+    return varied & useful
+
+
+def _flow(fn, wrt, resolve):
+    """(names that depend on `wrt`, names whose value reaches the return value)."""
     edges = []          # (target, reads) for every assignment-like statement
     returns = set()
     for s in simple_statements(fn.body):
@@ -150,7 +156,33 @@ def activity(fn, wrt, resolve):
             if target in useful and not reads <= useful:
                 useful |= reads
                 changed = True
-    return varied & useful
+    return varied, useful
+
+
+# attributes that say nothing of an array's values (its shape and friends)
+METADATA_ATTRIBUTES = frozenset({"shape", "size", "ndim", "dtype", "itemsize", "nbytes",
+                                 "strides"})
+
+
+def opaque_reads(fn, wrt, resolve):
+    """The attribute reads (`o.a`) of values that depend on `wrt`, in statements whose
+    value reaches the result.  An attribute of an object is a constant to tangentlike:
+    no derivative flows through it, so the transformers reject these reads rather than
+    lose a derivative silently (`o = State(x); return o.a`)."""
+    varied, useful = _flow(fn, wrt, resolve)
+    out = []
+    for s in simple_statements(fn.body):
+        target, value = target_and_value(s)
+        if value is None or target is not None and target not in useful:
+            continue
+        called = {id(c.func) for c in gast.walk(value) if isinstance(c, gast.Call)}
+        for e in gast.walk(value):
+            if isinstance(e, gast.Attribute) and isinstance(e.ctx, gast.Load) \
+                    and id(e) not in called \
+                    and e.attr not in DIFF_ATTRIBUTES | METADATA_ATTRIBUTES \
+                    and diff_reads(e.value, resolve) & varied:
+                out.append(e)
+    return out
 
 
 # -- kinds -------------------------------------------------------------------------

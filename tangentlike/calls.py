@@ -20,7 +20,7 @@ from . import analyze
 from . import nodes as n
 from .cache import CACHE
 from .check import check
-from .errors import TangentlikeError
+from .errors import TangentlikeError, UnsupportedSyntaxError
 from .naming import ModuleNames
 from .naming import Namer, assigned_names, names_in
 from .normalize import normalize
@@ -48,9 +48,25 @@ class FunctionView:
         self.result_kind = result_kind
         self.arg_kinds = dict(arg_kinds)
         self.active = analyze.activity(fn, self.wrt, self.rule_of)
+        opaque = analyze.opaque_reads(fn, self.wrt, self.rule_of)
+        if opaque:
+            raise self.opaque_read(opaque[0])
         self.kind = analyze.kinds(fn, self.with_globals(arg_kinds), self.rule_of,
                                   self.call_kind)
         self.derivatives = derivative_locals(fn.body, self.callee)
+
+    def opaque_read(self, attribute):
+        """The located error for reading attribute `o.a` of a value `o` that depends on
+        what is differentiated (see analyze.opaque_reads)."""
+        filename, line, column, text = self.parsed.location(attribute)
+        owner = n.dotted_text(attribute.value) if isinstance(
+            attribute.value, (gast.Name, gast.Attribute)) else "a value"
+        return UnsupportedSyntaxError(
+            f"reading attribute `{attribute.attr}` of `{owner}`, which depends on "
+            f"{', '.join(self.wrt)}", "tangentlike reads the attributes of objects as "
+            "constants, so no derivative flows through them: keep the value in a local "
+            "variable, a tuple or a dict, or pass it as an argument",
+            filename=filename, line=line, column=column, source_line=text)
 
     # -- names and kinds ------------------------------------------------------------
     def entry_arguments(self, extra, extra_defaults=()):

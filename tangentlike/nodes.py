@@ -127,21 +127,29 @@ def stored_names(stmts):
         | mutated_names(stmts)
 
 
+def root_name(expr):
+    """The name an item or attribute chain starts from (`L` for `L[0].xs`), or None."""
+    while isinstance(expr, (gast.Subscript, gast.Attribute)):
+        expr = expr.value
+    return expr.id if isinstance(expr, gast.Name) else None
+
+
 def mutated_names(stmts):
-    """Names whose object `stmts` changes in place (item assignment, `xs.append(v)`)."""
+    """Names whose object `stmts` changes in place: an item assigned anywhere in it
+    (`x[i] = v`, `o.v[0] = v`), a mutating method called on it or on a part of it
+    (`xs.append(v)`, `L[0].append(v)`)."""
     out = set()
     for stmt in stmts:
         for sub in gast.walk(stmt):
             if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
-                base = sub.value
-                while isinstance(base, gast.Subscript):
-                    base = base.value
-                if isinstance(base, gast.Name):
-                    out.add(base.id)
+                base = root_name(sub.value)
             elif (isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute)
-                  and isinstance(sub.func.value, gast.Name)
                   and sub.func.attr in MUTATING_METHODS):
-                out.add(sub.func.value.id)      # xs.append(v) changes xs
+                base = root_name(sub.func.value)    # xs.append(v) changes xs
+            else:
+                continue
+            if base is not None:
+                out.add(base)
     return out
 
 

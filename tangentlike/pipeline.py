@@ -314,7 +314,7 @@ def _forward_function(prefix, what):
         transformer = draft.transformer
         transformer.own_key, transformer.own_name = _own_key(draft.request), draft.names[0]
         draft.functions = [transformer.function(draft.names[0])]
-        draft.what = what.format(wrt=draft.request.wrt[0])
+        draft.what = what.format(wrt=", ".join(draft.request.wrt))
     assemble.__doc__ = f"`{prefix}_<f>`: {what}."
     return assemble
 

@@ -25,7 +25,7 @@ REQUIRED_FEATURES = {
     "if", "elif", "for_range", "for_items", "for_rows", "while", "while_true", "break",
     "continue", "continue_only_body", "return", "break_then_augassign", "swap", "chained",
     "tuple_assign", "annassign", "augassign", "assert", "raise", "pass", "fstring",
-    "helper", "helper_call", "helper_default", "helper_array", "recursion",
+    "helper", "helper_call", "helper_default", "helper_array", "recursion", "object_state",
     "helper_takes_function", "lambda", "lambda_argument", "nested_def", "local_call",
     "keyword_only", "positional_default", "positional_only", "default_in_body",
     "compare_in", "compare_is", "floordiv", "shape_attribute", "tuple_item",

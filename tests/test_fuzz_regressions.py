@@ -242,6 +242,18 @@ def nested_def_sorts(x, y):
     s6, s7 = (s1, g2(1.5))
     return s7 + np.sum(x)
 
+# pipeline.py: the forward function of a callee with no differentiated argument (its
+# `wrt` empty) was described by its first `wrt` name: an IndexError
+def callee_called_with_constants(x, y, n, m=3):
+    s1 = _identity(1.5, k=0.9)
+    y, s1 = (s1, y)
+    return pow(_identity(s1), 2)
+
+
+def _identity(a, k=0.5):
+    return a
+
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -283,6 +295,7 @@ CASES = [
     (diagonal_of_a_diagonal_skipped, (-X3, Z23), (0, 1),
      (np.ones(3), [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])),
     (nested_def_sorts, (X3, Y3), (0, 1), (np.ones(3), np.full(3, 1.5))),
+    (callee_called_with_constants, (0.7886, 0.9873, 2), (0, 1), (0.0, 2 * 0.9873)),
     (helper_rebinds_its_parameter, (X3,), (0,),
      ([0.0, 0.0, (1 - np.tanh(0.45 / X3[2]) ** 2) * -0.45 / X3[2] ** 2],)),
 ]

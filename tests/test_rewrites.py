@@ -165,8 +165,8 @@ class _Holder:
         self.a = self.a * 10.0
 
 
-# each a read, a write effects.written misses, and a read of what was written
-UNSEEN_WRITES = {
+# each a read, a write through a part of a name or a method, and a read of what was written
+WRITES_THROUGH_PARTS = {
     "method_on_an_item": "t = L[0][0] * 1.0\nL[0].reverse()\nr = t + L[0][0]",
     "method_on_an_attribute": "t = o.xs[0] * 1.0\no.xs.reverse()\nr = t + o.xs[0]",
     "other_method": "t = o.a * 2.0\no.bump()\nr = t + o.a",
@@ -174,11 +174,9 @@ UNSEEN_WRITES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="effects.written misses the write: the read of "
-                   "`t`'s value is folded past it (see passes/effects.py)")
-@pytest.mark.parametrize("code", UNSEEN_WRITES.values(), ids=list(UNSEEN_WRITES))
+@pytest.mark.parametrize("code", WRITES_THROUGH_PARTS.values(), ids=list(WRITES_THROUGH_PARTS))
 @pytest.mark.parametrize("rewrite", ["backward", "primal"])
-def test_a_write_effects_does_not_see(code, rewrite):
+def test_writes_through_parts_and_methods_are_seen(code, rewrite):
     stmts = gast.parse(code).body
     simplify = tl.passes.simplify
     rewritten = simplify.optimize_backward(copy.deepcopy(stmts), {"r"}, {"t"}) \
@@ -192,8 +190,6 @@ def length_before_an_append_to_an_item(x, L):
     return math.sin(x) * (len(L[0]) + math.cos(x * len([L[0].append(1.0)])))
 
 
-@pytest.mark.xfail(strict=True, reason="simplify folds `len(L[0])` past `L[0].append(...)`: "
-                   "effects.written takes a method on an item for writing nothing")
 def test_a_read_is_not_folded_past_an_append_to_an_item():
     fn = length_before_an_append_to_an_item
     value = fn(0.5, [[1.0, 2.0, 3.0]])

@@ -39,6 +39,11 @@ from .loops import Loops
 from .write_out import WritingOut, is_plain_function
 
 
+# attributes of arrays (and numbers): views or metadata, read as part of the expression
+_ARRAY_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "shape", "size", "ndim",
+                               "dtype", "flat", "strides", "itemsize", "nbytes"})
+
+
 class Desugar(WritingOut, Loops):
     """Statement-by-statement rewriting into the core forms (before jumps)."""
 
@@ -215,6 +220,8 @@ class Desugar(WritingOut, Loops):
         if isinstance(e, gast.Attribute) and self.writes_out(e.value):
             e.value = self.expr(e.value, out, line)
             return e
+        if isinstance(e, gast.Attribute) and not top and self.reads_object_state(e):
+            return self.hoist(e, out, line)     # read now: a later call may change it
         if isinstance(e, (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension(e, out, line)
         if isinstance(e, gast.Subscript) and isinstance(e.value, (gast.Name, gast.Attribute)) \
@@ -244,6 +251,22 @@ class Desugar(WritingOut, Loops):
 
     def resolve(self, expr):
         return self.parsed.resolve_expression(expr, self.own_names)
+
+    def reads_object_state(self, e):
+        """Is `e` (`o.a`, `o.p.q`) an attribute of an object, passed in, made here or
+        global (not an array's `.T` or `.shape`, not a module's)?  Its value is read
+        where the code reads it, into a temporary: the backward sweep reads that
+        value, not the attribute again after a method call may have changed it."""
+        root = n.root_name(e)
+        if root is None or e.attr in _ARRAY_ATTRIBUTES:
+            return False
+        if root in self.kinds:
+            return self.kinds[root].startswith("object:")
+        if root in self.own_names:
+            return True
+        value = self.parsed.namespace.get(root)
+        return value is not None and not isinstance(value, type) and hasattr(value, "__dict__") \
+            and not inspect.ismodule(value) and not callable(value)
 
     def fail(self, node, construct, hint):
         filename, file_line, column, text = self.parsed.location(node)

@@ -19,7 +19,10 @@ Answers:
   - a name an item of which is assigned (`x[i] = v`, `x[i][j] += v`,
     `x[...] = _pop()`), or an attribute (`x.a = v`);
   - `xs.append(v)` and the other methods of `nodes.MUTATING_METHODS`, called on a
-    name (`xs`, not `v`);
+    name or on a part of one (`xs`, not `v`; `L` for `L[0].append(v)`), and the
+    name an item of an attribute chain is assigned in (`o` for `o.v[0] = v`);
+  - the name a method without a rule is called on (`o` for `o.bump()`,
+    `a.partition(k)`), unless `pure_call(call)`;
   - the first argument of a helper of `UPDATES_FIRST_ARGUMENT` (`_tl.restore_item`,
     `_tl.extract`, `_ntl.add_at`, ...); no argument of any other marked helper;
   - an `out=` argument of any call;
@@ -33,14 +36,9 @@ Answers:
 Preserves the result because a pass built on these facts moves, folds or drops a
 statement only where it reads nothing the code between writes, and writes nothing
 but its own target; the facts over-approximate writes for every form above.  They
-do not see, and the passes therefore take as writing nothing: a method other than
-the mutating ones called on a name (`a.partition(k)`, `o.bump()`), a mutating method
-called on something that is not a name (`L[0].append(v)`, `o.xs.append(v)`), an item
-of an attribute assigned (`o.v[0] = 5.0`), and effects on anything but the names a
-call is given (a global, a random generator's state): tests/test_rewrites.py marks
-the first three as known failures of the contract.  From the user's code, check.py
-rejects attribute targets and the alias analysis methods such as `a.partition(k)`,
-but `L[0].append(v)` reaches the passes (test_rewrites.py shows a wrong value).
+do not see effects on anything but the names a call is given or is a method of (a
+global, a random generator's state): such calls are user functions without a rule,
+whose statements the passes keep in order (they never drop a call without a rule).
 """
 
 import gast
@@ -86,6 +84,8 @@ def written(node, pure_call=None):
                     out |= reads(x.args[0])
             elif not (pure_call and pure_call(x)):
                 out |= {y for a in given for y in reads(a)}
+                if isinstance(x.func, gast.Attribute) and n.root_name(x.func.value):
+                    out.add(n.root_name(x.func.value))      # o.bump() may change o
             out |= {y for k in x.keywords if k.arg == "out" for y in reads(k.value)}
     return out
 

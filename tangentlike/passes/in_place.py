@@ -27,10 +27,12 @@ Preserves the result because
   no summing, so `bx[i] += g` adds the same values into the same array;
 - `b` never shares its array with another name, so adding into it changes nothing
   but `b`, and the first `+=` on the number 0.0 makes a new array, as `+` did.
-  Not preserved exactly: the dtype.  `b + e` widens to e's dtype where `b += e`
-  keeps b's: a float32 parameter whose adjoint gets a float32 contribution first and
-  float64 ones later is summed in float32 (tests/test_passes.py marks it as a known
-  failure).
+  Preserved to the parameter's precision only, for mixed dtypes: `b + e` widens to
+  e's dtype where `b += e` keeps b's, so a float32 parameter whose adjoint gets a
+  float32 contribution first and float64 ones later is summed in float32.  The
+  gradient is cast to the parameter's dtype either way (runtime.grad_like), and the
+  two agree to float32's rounding (tests/test_passes.py); for float64 parameters
+  and real contributions nothing can widen the sum and the results are identical.
 """
 
 import copy

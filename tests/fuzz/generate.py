@@ -79,6 +79,12 @@ def redraw(program, attempt):
     return dataclasses.replace(program, text=text)
 
 
+# a class the programs that use `object_state` define (inserted after the imports)
+_STATE_CLASS = ["", "class State:", "    def __init__(self, a):", "        self.a = a", "",
+                "    def bump(self, c):", "        self.a = self.a * 0.5 + c",
+                "        return self.a", ""]
+
+
 # ------------------------------------------------------------------ arguments
 
 def _number(rng):
@@ -243,6 +249,7 @@ class _Builder:
         self.loop_depth = 0
         self.in_helper = False
         self.may_continue = True   # False in `while True:` before its break test
+        self.uses_state = False    # the module defines class State (object_state)
 
     # ----------------------------------------------------------- plumbing
 
@@ -289,6 +296,8 @@ class _Builder:
         for _ in range(self.rng.choice(self.helper_counts())):
             self.helper()
         self.function_f()
+        if self.uses_state:
+            self.lines[3:3] = _STATE_CLASS
         return "\n".join(self.lines).rstrip() + "\n"
 
     def helper_counts(self):
@@ -693,7 +702,7 @@ class _Builder:
     def scalar_menu(self):
         return [(self.assign_scalar, 5), (self.update_scalar, 4), (self.augment_scalar, 2),
                 (self.swap, 1), (self.chained_assign, 1), (self.tuple_assign, 1),
-                (self.annotated_assign, 1), (self.if_statement, 3)]
+                (self.annotated_assign, 1), (self.if_statement, 3), (self.object_state, 1)]
 
     def control_menu(self):
         return [(self.for_range, 3), (self.while_counter, 2), (self.while_true, 2),
@@ -789,6 +798,20 @@ class _Builder:
             self.feature("nested_def")
         self.scope.add("F", name)
         self.new_scalar(f"{name}({self.scalar(1)})")
+
+    def object_state(self):
+        """An object whose attribute is read, changed by a method, and read again: the
+        backward sweep must use each value as it was read.  Now and then the object is
+        made from a differentiated value: its attribute then carries a derivative
+        tangentlike does not follow, which must be a located error, never a zero."""
+        self.uses_state = True
+        name = self.fresh("o")
+        start = self.scalar(1) if self.chance(0.15) else self.const()
+        self.emit(f"{name} = State({start})")
+        first = self.new_scalar(f"{self.scalar(2)} * {name}.a")
+        self.emit(f"{name}.bump({self.const()})")
+        self.new_scalar(f"{first} * {name}.a + math.sin({name}.a * {self.scalar_leaf()})")
+        self.feature("object_state")
 
     def misc_statement(self):
         choice = self.rng.choice(("assert", "raise", "pass", "fstring"))
