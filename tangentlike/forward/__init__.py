@@ -18,15 +18,15 @@ import inspect
 
 import gast
 
-from . import analyze
-from . import nodes as n
-from . import runtime
-from .calls import FunctionView
-from .inline import Inliner
-from .reverse import _OPERATORS, _is_leaf
-from .errors import NoDerivativeError
-from .rules import lookup
-from .rules.methods import PACKED, method_callable
+from .. import analyze
+from .. import nodes as n
+from .. import runtime
+from ..calls import FunctionView
+from ..inline import Inliner
+from ..reverse import _OPERATORS, _is_leaf
+from ..errors import NoDerivativeError
+from ..rules import lookup
+from ..rules.methods import PACKED, method_callable
 
 ZERO = "__tangentlike_zero__"
 RESULT = "__tangentlike_result__"      # the returned value, until it is named
@@ -594,14 +594,14 @@ def _times_leftmost(d, e):
 
 
 def _uses_tape(body):
-    from .reverse import TAPE
+    from ..reverse import TAPE
     return any(isinstance(s, gast.Assign) and n.is_name(s.targets[0], TAPE) for s in body)
 
 
 def _tape_as_list(body):
     """`_push(v)` -> `_tape.append(v)`, `_pop()` -> `_tape.pop()`: the tape of generated
     code becomes an ordinary list, whose tangent is kept in a list beside it."""
-    from .reverse import POP, PUSH, TAPE
+    from ..reverse import POP, PUSH, TAPE
 
     class Rewrite(gast.NodeTransformer):
         def visit_Call(self, node):

@@ -24,16 +24,16 @@ import operator as _op
 import gast
 import numpy
 
-from . import analyze
-from . import numpy_runtime, runtime
-from . import nodes as n
-from .nodes import comment
-from .errors import NoDerivativeError, TangentlikeError
-from .calls import FunctionView
-from .inline import Inliner, without_negation
-from .naming import helper_of
-from .rules import display_name, lookup
-from .rules.methods import PACKED, method_callable
+from .. import analyze
+from .. import numpy_runtime, runtime
+from .. import nodes as n
+from ..nodes import comment
+from ..errors import NoDerivativeError, TangentlikeError
+from ..calls import FunctionView
+from ..inline import Inliner, without_negation
+from ..naming import helper_of
+from ..rules import display_name, lookup
+from ..rules.methods import PACKED, method_callable
 
 TAPE, PUSH, POP = "_tape", "_push", "_pop"
 ZERO = 0.0
