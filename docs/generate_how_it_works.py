@@ -469,7 +469,7 @@ def _modes(rule):
 
 
 def _operator_table():
-    from tangentlike.reverse import _OPERATORS
+    from tangentlike.syntax import OPERATORS as _OPERATORS
     from tangentlike.rules import lookup
     rows = ["| operator | reverse | forward |", "|---|---|---|"]
     for node, fn in _OPERATORS.items():

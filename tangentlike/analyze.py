@@ -9,16 +9,25 @@ Guarantees:
   "numeric" (number or array: `+` accumulates), "sequence" (a list, tuple or
   dict of Python numbers) or "unknown" (other containers, ...); `call_kind(call,
   kinds)` may tell the kind of what a call into a user function returns.
-- `plan_restores(body, effects)` -> the statements before which an overwritten
-  value must be pushed on the tape, because the backward sweep reads it later
-  (the to-be-recorded analysis), and the names that may be unbound there.
+- `plan_ifs(body, blocks, resolve)` -> a frozen IfPlans: which `if`s the backward
+  sweep replays by re-evaluating their test instead of recording the branch taken,
+  and the one name each restores first.
+- `plan_restores(body, effects, headers, params, forced)` -> a frozen RestorePlan:
+  the statements before which an overwritten value must be pushed on the tape,
+  because the backward sweep reads it later (the to-be-recorded analysis), and the
+  names that may be unbound there.  `Effects` (frozen) says what the backward side
+  of one statement touches; `loop_headers` gives those of the `for` headers.
 
-All three are flow-insensitive over names (activity, kinds) or a forward dataflow
-over the structured statements with loop fixpoints (restores); none mutates.
+Activity and kinds are flow-insensitive over names; the restores are a forward
+dataflow over the structured statements with loop fixpoints.  None mutates.
 """
+
+import dataclasses
+import types
 
 import gast
 
+from . import nodes as n
 from .runtime import arg_kind  # noqa: F401  (a value's kind: runtime's, analyses read it)
 
 
@@ -324,35 +333,160 @@ def as_kind(word):
 # -- what must be recorded ---------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
 class Effects:
-    """What the backward sweep of one simple statement touches.
+    """What the backward sweep of one simple statement (or a loop's or an if's header)
+    touches, as frozensets of names.
 
     assigns: names the statement (over)writes.
     reads_before: names whose value *before* the statement its adjoint reads.
     reads_after: names whose value *after* the statement its adjoint reads.
-    force: assigned names to restore even if nothing else needs them.
     partial: assigned names the statement changes only in part (`x[i] = v`,
     `xs.append(v)`): what an earlier adjoint reads of the rest must still be restored.
     """
 
-    __slots__ = ("assigns", "reads_before", "reads_after", "force", "partial")
+    assigns: frozenset = frozenset()
+    reads_before: frozenset = frozenset()
+    reads_after: frozenset = frozenset()
+    partial: frozenset = frozenset()
 
-    def __init__(self, assigns=(), reads_before=(), reads_after=(), force=(), partial=()):
-        self.assigns = set(assigns)
-        self.reads_before = set(reads_before)
-        self.reads_after = set(reads_after)
-        self.force = set(force)
-        self.partial = set(partial)
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            object.__setattr__(self, field.name, frozenset(getattr(self, field.name)))
 
 
-def plan_restores(body, effects, header_effects, params):
-    """Decide which overwritten names to push before each statement.
+def loop_headers(body):
+    """id(for loop) -> the Effects of its header: it assigns its target, and its
+    backward version reads the names its iterable reads (it replays the bounds)."""
+    return {id(s): Effects(assigns={s.target.id}, reads_after=set(n.loaded_names(s.iter)))
+            for s in _loops(body) if isinstance(s, gast.For)}
+
+
+_PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,
+                    gast.BoolOp, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
+                    gast.expr_context)
+
+
+def is_pure(e, resolve):
+    """True for expressions of names, constants, operators, attributes and calls with
+    rules (`resolve(func)`: the rule of a call's func, or None)."""
+    for x in gast.walk(e):
+        if isinstance(x, gast.Call):
+            if resolve(x.func) is None:
+                return False
+        elif not isinstance(x, _PURE_TEST_NODES + (gast.Attribute, gast.keyword)):
+            return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class IfPlans:
+    """How the backward sweep takes each `if` again (see plan_ifs).
+
+    replayed: id(If) -> (the name restored before its test is re-evaluated, or None;
+    (the statement of its body that writes that name last, or None; the same of its
+    orelse)).  hoisted: ids of those statements, whose restore the If does.  forced:
+    id(statement) -> names to restore before it even where nothing else needs them.
+    headers: id(If) -> the Effects of its re-evaluated test.
+    """
+
+    replayed: types.MappingProxyType
+    hoisted: frozenset
+    forced: types.MappingProxyType
+    headers: types.MappingProxyType
+
+
+def plan_ifs(body, blocks, resolve):
+    """The IfPlans of `body`: an `if` is replayed by re-evaluating its test instead of
+    recording which branch ran, when the test is pure and at most one name it reads
+    is written, by each branch's last statement (whose restore then doubles as the
+    test's input).
+
+    blocks: id(simple statement) -> its backward side, with `stmts` and `head` (its
+    adjoint code), `restore_first` and `effects` (reverse.blocks.Block)."""
+    replayed, hoisted, forced, headers = {}, set(), {}, {}
+    for s in _ifs(body):
+        plan = _replay(s, blocks, resolve)
+        if plan is None:
+            continue
+        name_, writers, kept = plan
+        for last in writers:
+            if last is not None:
+                forced[id(last)] = forced.get(id(last), frozenset()) | {name_}
+                hoisted.add(id(last))
+        headers[id(s)] = Effects(reads_after=kept)
+        replayed[id(s)] = (name_, writers)
+    return IfPlans(types.MappingProxyType(replayed), frozenset(hoisted),
+                   types.MappingProxyType(forced), types.MappingProxyType(headers))
+
+
+def _ifs(stmts):
+    """Every `if` in `stmts`, inner ones before the one around them."""
+    for s in stmts:
+        if isinstance(s, gast.If):
+            yield from _ifs(s.body)
+            yield from _ifs(s.orelse)
+            yield s
+        elif isinstance(s, (gast.For, gast.While)):
+            yield from _ifs(s.body)
+
+
+def _replay(s, blocks, resolve):
+    """(name, writers, names the test reads after the `if`) when `if` s is replayed,
+    else None."""
+    if not is_pure(s.test, resolve):
+        return None
+    inner = simple_statements(s.body + s.orelse)
+    if not any(blocks[id(x)].stmts or blocks[id(x)].head for x in inner):
+        return None              # nothing to replay: the test's inputs need not be kept
+    reads = set(n.loaded_names(s.test))
+    written = reads & n.stored_names(s.body + s.orelse)
+    if len(written) > 1:
+        return None
+    name_ = next(iter(written), None)
+    writers = []
+    for branch in (s.body, s.orelse):
+        found = [x for x in branch if name_ in n.stored_names([x])]
+        if not found:
+            writers.append(None)
+            continue
+        last = found[0]
+        if len(found) > 1 or last is not branch[-1] or not isinstance(last, gast.Assign) \
+                or not n.is_name(last.targets[0], name_):
+            return None
+        block = blocks[id(last)]
+        if block.head or (not block.restore_first and name_ in block.effects.reads_after):
+            return None
+        writers.append(last)
+    # a branch that does not write the name pushes it as it is: the test then reads the
+    # object the name holds after the `if`, which later in-place writes must restore
+    kept = reads - written if all(writers) else reads
+    return name_, tuple(writers), kept
+
+
+@dataclasses.dataclass(frozen=True)
+class RestorePlan:
+    """What the primal sweep pushes on the tape (see plan_restores).
+
+    restores: id(statement or loop) -> the names to push before it.  unbound: names
+    pushed where they may not have a value yet.  bound_at_end: names surely bound at
+    the end of the function.
+    """
+
+    restores: types.MappingProxyType
+    unbound: frozenset
+    bound_at_end: frozenset
+
+
+def plan_restores(body, effects, header_effects, params, forced=None):
+    """Decide which overwritten names to push before each statement: the RestorePlan.
 
     effects: id(simple stmt) -> Effects.  header_effects: id(loop or if) -> Effects
     of the header itself (the names its backward version reads, a loop's target).
-    Returns (restores: id(stmt or loop) -> set of names, maybe_unbound: set of
-    names pushed where they may not have a value yet, names surely bound at the end).
+    forced: id(simple stmt) -> assigned names to restore even if nothing else needs
+    them (IfPlans.forced).
     """
+    forced = forced or {}
     restores = {}
     unbound = set()
 
@@ -384,7 +518,7 @@ def plan_restores(body, effects, header_effects, params):
                 e = effects.get(id(s))
                 if e is None:
                     continue
-                restore = e.assigns & (needed | e.reads_before | e.force)
+                restore = e.assigns & (needed | e.reads_before | forced.get(id(s), set()))
                 if record and restore:
                     restores[id(s)] = restore
                     unbound.update(restore - defined)
@@ -394,4 +528,5 @@ def plan_restores(body, effects, header_effects, params):
         return needed, defined
 
     _, defined = visit(body, set(), set(params), True)
-    return restores, unbound, defined
+    return RestorePlan(types.MappingProxyType(restores), frozenset(unbound),
+                       frozenset(defined))

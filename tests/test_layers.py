@@ -24,9 +24,10 @@ LAYERS = [
     ("pipeline", {"pipeline"}),
     ("passes", {"passes", "zeros", "ownership"}),
     ("transforms", {"reverse", "forward", "inline", "emit"}),
-    ("analyses", {"analyze", "aliases", "elementwise", "calls", "environment"}),
+    ("analyses", {"analyze", "aliases", "elementwise", "calls", "environment",
+                  "broadcast_plan"}),
     ("frontend", {"parse", "check", "normalize"}),
-    ("vocabulary", {"nodes", "naming", "errors", "version", "cache"}),
+    ("vocabulary", {"nodes", "naming", "errors", "version", "cache", "syntax"}),
 ]
 # beside the layers: importable from every layer, importing only within BESIDE_MAY_USE
 BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "errors"},
