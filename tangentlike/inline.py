@@ -192,13 +192,16 @@ def _fold(node):
 
 
 def without_negation(e):
-    """`c` when `e` is `-c` or a product or quotient led by a negation, else None."""
+    """`c` when `e` is `-c`, or a product or quotient with a negated factor
+    (`-a * b`, `a * -b / c`), else None: `-c` and `e` are the same value, bit for bit."""
     if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
         return e.operand
     if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
         inner = without_negation(e.left)
         if inner is not None:
             return gast.BinOp(left=inner, op=e.op, right=e.right)
+        if isinstance(e.right, gast.UnaryOp) and isinstance(e.right.op, gast.USub):
+            return gast.BinOp(left=e.left, op=e.op, right=e.right.operand)   # a * -b
     if isinstance(e, gast.Call) and helper_of(e) in LINEAR_REDUCTIONS and e.args \
             and not e.keywords:
         inner = without_negation(e.args[0])     # the reduction of -c is minus that of c

@@ -17,6 +17,7 @@ import gast
 
 from .errors import SourceUnavailableError, UnsupportedSyntaxError
 from .rules import lookup
+from .runtime import MAKES_DERIVATIVES
 
 DERIVATIVE = "__tangentlike_derivative__"    # set on every derivative tangentlike makes
 
@@ -147,5 +148,8 @@ def parse_function(fn):
 
 def is_user_function(obj):
     """A Python function tangentlike differentiates from its source: no rule says what
-    its derivative is, and it is not a derivative tangentlike made."""
-    return inspect.isfunction(obj) and lookup(obj) is None and not hasattr(obj, DERIVATIVE)
+    its derivative is, it is not a derivative tangentlike made, and it is not a runtime
+    helper that asks for one (runtime.MAKES_DERIVATIVES: a derivative of those is a
+    derivative of tangentlike itself)."""
+    return inspect.isfunction(obj) and lookup(obj) is None and not hasattr(obj, DERIVATIVE) \
+        and obj not in MAKES_DERIVATIVES

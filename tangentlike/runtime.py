@@ -584,3 +584,9 @@ def fill_like_adjoint(g, g0):
             total = add(total, v)
         return unbroadcast(total, g0)
     return unbroadcast(g, g0)
+
+
+# the helpers that ask the service for a derivative: generated code that calls them is
+# differentiated again only through their rules, never from their source
+MAKES_DERIVATIVES = frozenset({jvp_function, split, split_method, jvp_method,
+                               grad_call_adjoint, grad_call_tangent})

@@ -163,7 +163,7 @@ class ForwardTransformer(FunctionView):
         ans = None if overwrites else n.name(target)
         tangent = self.tangent(value, ans, stmts, s)
         if tangent is not None and self.kind.get(target) == "scalar":
-            tangent = factored_tangent(tangent, {self.d(v) for v in self.active})
+            tangent = factored_tangent(tangent, {self.d(v) for v in sorted(self.active)})
         if tangent is None and (self.kind.get(target) in ("scalar", "sequence")
                                 or n.is_const(value)):      # `bx = 0.0`: the zero sentinel
             tangent = n.const(0.0)

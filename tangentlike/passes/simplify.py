@@ -46,12 +46,15 @@ Preserves the result because
 - a copy's reads see the same object as before, as neither name is rebound or
   written through in between;
 - `e * 1.0` and `e / 1.0` are `e` for floating-point values, the negations move
-  exactly (IEEE rounding is symmetric), and two numbers combine as the code would
-  have combined them, in the same order.
-The facts effects.written misses (see its docstring) are cases this argument does
-not cover: `L[0].append(v)` is not seen as writing `L`, so a read of `L[0]` may be
-folded past it (tests/test_rewrites.py marks it as a known failure).
+  exactly (IEEE rounding is symmetric), two numbers combine as the code would have
+  combined them, in the same order, and two powers of two scale exactly in either
+  order (`e * 0.5 * 2` is `e` unless `e * 0.5` underflows).
+effects.written over-approximates every write the argument relies on (see its
+docstring; tests/test_rewrites.py checks writes through items, attributes and
+methods).
 """
+
+import math
 
 import gast
 
@@ -190,9 +193,13 @@ def _propagate_copies(stmts, counts, removable, pure_call=None):
 
 class _Simplify(gast.NodeTransformer):
     """Arithmetic that inlining left redundant: `e * 1.0`, `e / 1.0` -> `e`;
-    `a + -b * c` -> `a - b * c`; `-(-e)` -> `e`; `100.0 * 2` -> `200.0`.  (Adjoints are
-    floating-point values, so multiplying by 1.0 changes nothing; two numbers are
-    multiplied, added or subtracted as the code would, in the same order.)"""
+    `-1.0 * e` -> `-e`; `a + -b * c` -> `a - b * c`; `-(a * -b / c)` -> `a * b / c`;
+    `-(-e)` -> `e`; `100.0 * 2` -> `200.0`; `e * 0.5 * 2` -> `e`.  (Adjoints are
+    floating-point values, so multiplying by 1.0 changes nothing; negation is exact
+    and rounding is symmetric, so moving a sign changes no bit; two numbers are
+    multiplied, added or subtracted as the code would, in the same order; and two
+    factors that are powers of two scale exactly, so their product is taken first:
+    the same value unless e * 0.5 underflows to a subnormal number.)"""
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -203,10 +210,21 @@ class _Simplify(gast.NodeTransformer):
                                                                    node.right.value)
             return n.const(value) if value >= 0 else gast.UnaryOp(op=gast.USub(),
                                                                   operand=n.const(-value))
+        if isinstance(node.op, gast.Mult) and _is_power_of_two(node.right) \
+                and isinstance(node.left, gast.BinOp) and isinstance(node.left.op, gast.Mult) \
+                and _is_power_of_two(node.left.right):
+            # (e * 0.5) * 2 -> e * 1.0: scaling by powers of two is exact either way
+            folded = n.const(node.left.right.value * node.right.value)
+            return self.visit_BinOp(gast.BinOp(left=node.left.left, op=gast.Mult(),
+                                               right=folded))
         if isinstance(node.op, (gast.Mult, gast.Div)) and _is_one(node.right):
             return node.left
         if isinstance(node.op, gast.Mult) and _is_one(node.left):
             return node.right
+        if isinstance(node.op, gast.Mult) and _is_minus_one(node.left):
+            return self.visit_UnaryOp(gast.UnaryOp(op=gast.USub(), operand=node.right))
+        if isinstance(node.op, (gast.Mult, gast.Div)) and _is_minus_one(node.right):
+            return self.visit_UnaryOp(gast.UnaryOp(op=gast.USub(), operand=node.left))
         if isinstance(node.op, (gast.Add, gast.Sub)):
             positive = without_negation(node.right)
             if positive is not None:
@@ -216,12 +234,24 @@ class _Simplify(gast.NodeTransformer):
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
+        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.BinOp):
+            positive = without_negation(node.operand)   # -(a * -b / c) -> a * b / c
+            if positive is not None:
+                return positive
         return n.without_double_negation(node)
 
 
 def _is_number(e):
     return isinstance(e, gast.Constant) and not isinstance(e.value, bool) \
         and isinstance(e.value, (int, float))
+
+
+def _is_power_of_two(e):
+    return _is_number(e) and e.value > 0 and math.frexp(e.value)[0] == 0.5
+
+
+def _is_minus_one(e):
+    return isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub) and _is_one(e.operand)
 
 
 def _is_one(e):

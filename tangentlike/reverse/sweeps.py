@@ -105,7 +105,7 @@ class Sweeps:
 
     def finiteness_check(self, stmts, s):
         """`_tl.check_finite(...)` of the adjoints a block assigns (check_nans=True)."""
-        adjoints = {self.namer.adjoint(v) for v in self.view.active}
+        adjoints = {self.namer.adjoint(v) for v in sorted(self.view.active)}
         assigned = sorted({t.id for st in stmts if isinstance(st, gast.Assign)
                            for t in st.targets if isinstance(t, gast.Name) and t.id in adjoints})
         if not assigned:
