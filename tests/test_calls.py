@@ -5,16 +5,15 @@ each case names: central differences, autograd run on the same source, and a
 gradient worked out by hand (`expected`).  `test_oracles_agree` checks the two
 oracles against each other, which shows the inputs lie in a differentiable
 region.  `call_cases.ERRORS` must raise the named error with a useful message.
-The tests after the tables pin what the tables cannot see: the generated code
-calls the callee's forward/backward pair (or the user's rule instead of the
-body), callees are transformed once per pattern of differentiated arguments,
-rules are validated when registered, and errors are located.
+The tests after the tables pin what the tables cannot see, observing the generated
+code as it runs (tests/counting.py): it calls the callee's forward/backward pair (or
+the user's rule instead of the body), callees are transformed once per pattern of
+differentiated arguments, rules are validated when registered, and errors are located.
 """
 
 import copy
 import inspect
 import math
-import re
 import sys
 
 import numpy as np
@@ -23,6 +22,7 @@ import pytest
 import call_cases
 import tangentlike as tl
 from call_cases import CASES, ERRORS, recursion_limit
+from counting import helper_calls, tape_pushes
 from oracles import assert_grad_close, autograd_failure, autograd_grad, central_difference
 from tangentlike import cache
 
@@ -193,21 +193,39 @@ def test_helper_globals_are_read_from_its_module():
 
 # ----------------------------------------------------- generated code and caching
 
+def _splits(calls):
+    """(callee, wrt) of each forward/backward pair generated code asked for."""
+    return [(function.__name__, tuple(wrt)) for function, wrt, *_ in
+            calls.arguments("runtime.split")]
+
+
 def test_callees_are_called_through_forward_backward_pairs():
-    text = tl.source(call_cases.same_module_call, include_callees=True)
-    assert re.search(r"def forward_\w*smoothstep\w*\(", text)
-    assert re.search(r"def backward_\w*smoothstep\w*\(", text)
+    with helper_calls() as calls:
+        value, got = tl.value_and_grad(call_cases.same_module_call)(0.7)
+    assert _splits(calls) == [("_smoothstep", ("t",))]        # one pair, for both calls
+    assert value == pytest.approx(call_cases.same_module_call(0.7))
+    assert got == pytest.approx(central_difference(call_cases.same_module_call, (0.7,), 0),
+                                rel=RTOL)
+    # what tl.source shows is the subject here: the callees' code only when asked for
     head = tl.source(call_cases.same_module_call)
     assert "def forward_" not in head, "callees are shown only with include_callees=True"
 
 
 def test_one_pair_per_pattern_of_differentiated_arguments():
-    text = tl.source(call_cases.same_helper_active_patterns, wrt=(0, 1))
-    bindings = re.findall(r"= _tl\.split\(_weighted, (\([^)]*\))", text)
-    assert sorted(bindings) == sorted(["('u',)", "('w',)", "('u', 'w')"])
-    assert "forward__weighted(1.0, 3.0" not in text   # no active argument: a plain call
-    once = tl.source(call_cases.nested_calls)
-    assert len(re.findall(r"_tl\.split\(_smoothstep,", once)) == 1
+    """One pair per pattern of differentiated arguments; none for the call with no
+    differentiated argument (a plain call), and one for a callee called twice."""
+    args = (0.7, 1.2)
+    with helper_calls() as calls:
+        got = tl.grad(call_cases.same_helper_active_patterns, wrt=(0, 1))(*args)
+    assert sorted(_splits(calls)) == [("_weighted", ("u",)), ("_weighted", ("u", "w")),
+                                      ("_weighted", ("w",))]
+    assert_grad_close(got, central_difference(call_cases.same_helper_active_patterns, args,
+                                              (0, 1)), RTOL, ATOL)
+    with helper_calls() as calls:
+        got = tl.grad(call_cases.nested_calls)(0.35)
+    assert _splits(calls) == [("_smoothstep", ("t",))]
+    assert got == pytest.approx(central_difference(call_cases.nested_calls, (0.35,), 0),
+                                rel=RTOL)
 
 
 def test_callee_transformed_once_per_pattern_across_callers():
@@ -217,21 +235,28 @@ def test_callee_transformed_once_per_pattern_across_callers():
     assert cache.CACHE.transforms - before == 1
 
 
-def test_recursive_source_calls_its_own_sweeps():
-    text = tl.source(call_cases.power_rec, args=(3.0, 2), include_callees=True)
-    forward = text[text.index("def forward_power_rec("):]
-    forward = forward[:forward.index("\ndef ", 1)]
-    backward = text[text.index("def backward_power_rec("):]
-    assert "forward_power_rec(a * a, b - 1" in forward
-    assert "backward_power_rec(" in backward[len("def backward_power_rec("):]
+def test_recursion_calls_its_own_sweeps():
+    """power_rec's pair is asked for once; the recursion then goes through its own forward
+    and backward sweeps, one tape entry per level, at any depth."""
+    gradient = tl.grad(call_cases.power_rec)
+    with helper_calls() as calls, tape_pushes() as pushes:
+        got = [gradient(3.0, depth) for depth in (2, 3)]
+    assert _splits(calls) == [("power_rec", ("a",))]
+    assert len(pushes) == pushes.pops == 2 + 3
+    assert got == [pytest.approx(4 * 3.0 ** 3), pytest.approx(8 * 3.0 ** 7)]  # d/da a^(2^n)
 
 
 def test_user_rule_replaces_the_body():
-    reverse = tl.source(call_cases.softplus_loss, wrt=(0, 1))
-    assert "math.tanh" in reverse, reverse
-    assert "log1pexp" in reverse                      # the primal call stays
-    assert "forward_log1pexp" not in reverse and "split(log1pexp" not in reverse
-    assert "log1p(" not in reverse and "abs(" not in reverse
+    """The rule's formula runs (its math.tanh) instead of the body's derivative: no pair
+    for log1pexp, none of the body's log1p or exp in the generated code."""
+    x, y = 0.3, 1.4
+    with helper_calls("math.tanh", "math.log1p", "math.exp") as calls:
+        value, (gx, gy) = tl.value_and_grad(call_cases.softplus_loss, wrt=(0, 1))(x, y)
+    assert calls["runtime.split"] == 0
+    assert calls["math.tanh"] == 1 and calls.total("math.log1p", "math.exp") == 0
+    assert value == pytest.approx(call_cases.softplus_loss(x, y))
+    slope = 0.5 * (1.0 + math.tanh(0.5 * x * y))             # the rule's
+    assert (gx, gy) == pytest.approx((slope * y + 0.2 * x, slope * x))
 
 
 def test_user_rule_is_stable_where_the_naive_formula_overflows():
@@ -246,8 +271,10 @@ def test_stop_gradient_is_identity_in_value():
 
 
 def test_nondifferentiable_user_function_not_differentiated():
-    text = tl.source(call_cases.declared_constant)
-    assert "forward_norm_scale" not in text and "split(norm_scale" not in text
+    with helper_calls() as calls:
+        got = tl.grad(call_cases.declared_constant)(0.3)
+    assert calls["runtime.split"] == 0
+    assert got == pytest.approx(1.0 / call_cases.norm_scale(0.3))   # a constant divisor
 
 
 # ------------------------------------------------------------ rule registration

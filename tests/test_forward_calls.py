@@ -6,11 +6,13 @@ None for objects, ignored for ints), the tangent from `tl.jvp` must equal
 has one, else central differences; and (b) `tl.grad` dotted with v, as in
 test_forward_table.py.  (a) makes a forward-mode failure visible on its own, not
 only as a disagreement with reverse mode.  The primal value must be the
-function's.  A few tests pin the generated forward code: user tangent rules
-replace the callee's body, and callees get their own `jvp_<h>`.
+function's.  A few tests observe the generated forward code as it runs
+(tests/counting.py): user tangent rules replace the callee's body, and callees get
+their own `jvp_<h>`.
 """
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -19,6 +21,7 @@ import call_cases
 import tangentlike as tl
 from directions import dot, random_like, wrt_positions, zero_like
 from call_cases import CASES, recursion_limit
+from counting import helper_calls
 from oracles import central_difference
 
 IDS = [case.name for case in CASES]
@@ -86,14 +89,27 @@ def test_forward_matches_reverse(case):
 
 
 def test_forward_tangent_rule_replaces_the_body():
-    text = tl.source(call_cases.softplus_loss, mode="forward", wrt=(0, 1))
-    assert "math.tanh" in text, text
-    assert "jvp_log1pexp" not in text and "log1p(" not in text
+    """The rule's formula runs (its math.tanh) instead of the body's tangent: no tangent
+    function for log1pexp, none of the body's log1p or exp in the generated code."""
+    x, y, dx, dy = 0.3, 1.4, 1.0, 0.5
+    with helper_calls("math.tanh", "math.log1p", "math.exp") as calls:
+        value, tangent = tl.jvp(call_cases.softplus_loss, (x, y), (dx, dy))
+    assert calls["runtime.jvp_function"] == 0
+    assert calls["math.tanh"] == 1 and calls.total("math.log1p", "math.exp") == 0
+    assert value == pytest.approx(call_cases.softplus_loss(x, y))
+    slope = 0.5 * (1.0 + math.tanh(0.5 * x * y))             # the rule's
+    assert tangent == pytest.approx(slope * (dx * y + x * dy) + 0.2 * x * dx)
 
 
 def test_forward_callees_get_their_own_tangent_function():
-    text = tl.source(call_cases.same_module_call, mode="forward", include_callees=True)
-    assert "def jvp__smoothstep(" in text or "def jvp_smoothstep(" in text, text
+    """The callee's tangent function is made once and called for both calls."""
+    with helper_calls() as calls:
+        value, tangent = tl.jvp(call_cases.same_module_call, (0.7,), (1.0,))
+    assert [(function.__name__, tuple(wrt)) for function, wrt, *_ in
+            calls.arguments("runtime.jvp_function")] == [("_smoothstep", ("t",))]
+    assert value == pytest.approx(call_cases.same_module_call(0.7))
+    assert tangent == pytest.approx(central_difference(call_cases.same_module_call, (0.7,), 0),
+                                    rel=1e-7)
 
 
 def test_forward_straight_through_uses_the_tangent_rule():

@@ -7,15 +7,16 @@ adjoints in place (`_ntl.add_at` / `_ntl.subtract_at`), gives the adjoint of oth
 reductions as a read-only broadcast view, and recomputes one-operation values in a
 split callee instead of keeping them on the tape.  Each case below exercises one of
 these where shapes differ (so a wrong reduction would show), against central
-differences; the generated text is checked for the feature it relies on; a
-tracemalloc test bounds the peak memory of a Rosenbrock gradient.
+differences; what the generated code does while it runs is checked for the feature
+it relies on (the helpers it calls and what it keeps on the tape, tests/counting.py);
+tracemalloc bounds the peak memory of Rosenbrock's gradient and compares that of its
+value and gradient with a hand-written one's.
 """
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import tangentlike as tl
+from counting import helper_calls, peak_memory, tape_pushes
 from oracles import assert_grad_close, central_difference
 
 RNG = np.random.default_rng(31)
@@ -128,26 +129,71 @@ def test_float32_stays_float32():
     assert_grad_close(g.astype(float), tl.grad(sum_over_slices)(x.astype(float)), rtol=1e-4)
 
 
+def _calls(derivative, args):
+    """(result, calls): `derivative(*args)` run again, the calls its generated code made
+    to runtime helpers and to np.shape counted."""
+    derivative(*args)
+    with helper_calls("numpy.shape") as calls:
+        result = derivative(*args)
+    return result, calls
+
+
+def sum_over_slices_by_hand(x):
+    """The value and gradient of `sum_over_slices` as a careful person writes them."""
+    head = x[:-1]
+    t = x[1:] - head ** 2
+    u = 1.0 - head
+    value = np.sum(100.0 * t ** 2 + u ** 2)
+    r = 200.0 * t
+    g = np.zeros_like(x)
+    g[1:] += r
+    g[:-1] -= 2.0 * (u + r * head)
+    return value, g
+
+
 def test_sum_of_a_temporary_spreads_the_seed():
-    text = tl.source(sum_over_slices, args=(np.ones(5),))
-    assert "_ntl.unreduce" not in text and "_t4" not in text     # folded into the sum
-    assert "t4_shape = np.shape(x_from_1)" in text     # x[1:] and x[:-1]: one shape
-    assert text.count("_ntl.add_at(") + text.count("_ntl.subtract_at(") == 3
-    assert "_tl.unbroadcast" not in text
+    """The sum's adjoint is the seed itself, standing for an array of x[1:]'s shape
+    (one shape, read once: x[1:] and x[:-1] have the same), added into the three parts
+    it reaches; no array is built to spread it or to sum it back, and the sum's operand
+    is not kept: the value and gradient peak no higher than the hand-written ones."""
+    x = RNG.uniform(-2.0, 2.0, 7)
+    (value, got), calls = _calls(tl.value_and_grad(sum_over_slices), (x,))
+    assert calls["numpy.shape"] == 1 and calls["numpy_runtime.common_shape"] == 0
+    assert calls.total("numpy_runtime.add_at", "numpy_runtime.subtract_at") == 3
+    assert calls["numpy_runtime.unreduce"] == calls["runtime.unbroadcast"] == 0
+    assert value == pytest.approx(sum_over_slices(x))
+    assert_grad_close(got, central_difference(sum_over_slices, (x,), 0), rtol=1e-6, atol=1e-8)
+    big = RNG.uniform(-2.0, 2.0, 100_000)
+    derivative = tl.value_and_grad(sum_over_slices)
+    derivative(big)
+    by_hand = peak_memory(lambda: sum_over_slices_by_hand(big))
+    assert peak_memory(lambda: derivative(big)) < by_hand + big.nbytes / 2   # no more arrays
 
 
 def test_product_adjoint_needs_no_recorded_shape():
-    text = tl.source(product_plus_wider, wrt=(0, 1), args=CASES[8][1])
-    assert "np.shape(" not in text and text.count("_shape = ") == 1   # the sum's operand's
-    assert "np.tanh(A @ B + c)" in text and "_ntl.matmul_adjoint_a" in text
+    """Only the sum's operand's shape is worked out (A @ B + c broadcasts, so from both
+    operands); the matrix product's adjoints need none."""
+    args = CASES[8][1]
+    (value, got), calls = _calls(tl.value_and_grad(product_plus_wider, wrt=(0, 1)), args)
+    assert calls["numpy.shape"] == 0 and calls["numpy_runtime.common_shape"] == 1
+    assert calls["numpy_runtime.matmul_adjoint_a"] == calls["numpy_runtime.matmul_adjoint_b"] == 1
+    assert value == pytest.approx(product_plus_wider(*args))
+    assert_grad_close(got, central_difference(product_plus_wider, args, (0, 1)), rtol=1e-6,
+                      atol=1e-8)
 
 
 def test_split_callee_recomputes_one_operation_values():
-    text = tl.source(calls_squash, args=(np.ones(3),), include_callees=True)
-    backward = text[text.index("def backward_squash"):]
-    assert "cheap to recompute: not kept on the tape" in backward
-    pushed = text[text.index("_tape.append(("):].split("\n")[0]
-    assert "half" not in pushed and "k," not in pushed
+    """squash's forward sweep keeps only exp(half) and its argument on the tape: the
+    values one operation makes from those (1 + d * d, k, half) are made again."""
+    x = RNG.normal(size=6)
+    with tape_pushes() as pushes:
+        value, got = tl.value_and_grad(calls_squash)(x)
+    assert len(pushes) == 1 and pushes.pops == 1
+    kept = pushes[0]
+    assert len(kept) == 2 and any(a is x for a in kept)
+    np.testing.assert_array_equal(next(a for a in kept if a is not x), np.exp(0.5 * x))
+    assert value == pytest.approx(calls_squash(x))
+    assert_grad_close(got, central_difference(calls_squash, (x,), 0), rtol=1e-6, atol=1e-8)
 
 
 def test_other_reductions_give_a_read_only_view():
@@ -211,14 +257,7 @@ def test_rosenbrock_gradient_peak_memory():
     x = RNG.uniform(-2.0, 2.0, 200_000)
     grad = tl.grad(rosenbrock)
     grad(x)                            # generate and compile first
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        before = tracemalloc.get_traced_memory()[0]
-        grad(x)
-        peak = tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
+    peak = peak_memory(lambda: grad(x))
     # two primal values kept, the gradient, an adjoint and one temporary of the backward
     # sweep (it was eight arrays before the seed was spread)
     assert peak <= 5.2 * x.nbytes
@@ -229,8 +268,27 @@ def sum_of_gathered(x, idx):
 
 
 def test_gathered_operands_are_not_gathered_again_for_a_shape():
+    """The shape the seed stands for is the summed value's, taken once (np.shape), not
+    worked out from its operands, which would gather x[idx] again."""
     x, idx = RNG.normal(size=5), np.array([0, 3, 3, 1])
-    text = tl.source(sum_of_gathered, args=(x, idx))
-    assert "np.shape(" in text and "common_shape" not in text
-    assert_grad_close(tl.grad(sum_of_gathered)(x, idx),
-                      central_difference(sum_of_gathered, (x, idx), 0), rtol=1e-6, atol=1e-8)
+    got, calls = _calls(tl.grad(sum_of_gathered), (x, idx))
+    assert calls["numpy.shape"] == 1 and calls["numpy_runtime.common_shape"] == 0
+    assert_grad_close(got, central_difference(sum_of_gathered, (x, idx), 0), rtol=1e-6,
+                      atol=1e-8)
+
+
+def test_the_observers_count_only_what_generated_code_does():
+    """tests/counting.py, which the tests above rely on: what this test's own code does
+    is not counted, and its docstring's example holds."""
+    import doctest
+
+    import counting
+    from tangentlike import numpy_runtime as _ntl
+    x = np.ones(3)
+    with helper_calls("numpy.shape") as calls, tape_pushes() as pushes:
+        _ntl.zeros_for(x)
+        np.shape(x)
+        [].append(x)
+        tl.grad(sum_over_slices)(x)
+    assert set(calls) == {"numpy_runtime.zeros_for"} and not pushes   # the gradient's only
+    assert doctest.testmod(counting).failed == 0
