@@ -147,3 +147,16 @@ def test_modules_are_short():
     long = {name: n for name, path in MODULES.items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > 600}
     assert not long, f"modules over 600 lines: {long}"
+
+
+def test_the_architecture_page_lists_every_form_and_module():
+    """docs/architecture.md shows the forms with their steps as pipeline.FORMS has them,
+    and names every module of the package (a new one is documented where it sits)."""
+    from tangentlike.pipeline import FORMS
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for form, steps in FORMS.items():
+        listed = ", ".join(s.name + ("\\*" if s.optional else "") for s in steps)
+        assert f"| `{form}` |" in page and f"| {listed} |" in page, form
+    tops = {name.split(".")[0] for name in MODULES} - {"__init__", "__main__"}
+    missing = {top for top in tops if f"`{top}`" not in page and f"`{top}/`" not in page}
+    assert not missing, f"docs/architecture.md does not name {sorted(missing)}"
