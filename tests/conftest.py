@@ -1,6 +1,19 @@
-"""Shared fixtures: every test gets its own tangentlike cache, on disk and in memory."""
+"""Shared fixtures: every test gets its own tangentlike cache, on disk and in memory.
+
+The tests are laid out as specifications: the case tables (functions and the inputs
+they are checked at) live in tests/cases/, the tests that run them in tests/, and the
+oracles and observers they share beside the tests (oracles.py, counting.py).  The
+tables are imported by module name (`import call_cases`): tests/cases is on sys.path.
+"""
+
+import pathlib
+import sys
 
 import pytest
+
+CASES = pathlib.Path(__file__).resolve().parent / "cases"
+if str(CASES) not in sys.path:
+    sys.path.insert(0, str(CASES))
 
 
 @pytest.fixture(autouse=True)

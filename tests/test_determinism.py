@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 SCRIPT = textwrap.dedent("""
     import sys
-    sys.path[:0] = [{tests!r}]
+    sys.path[:0] = [{tests!r}, {cases!r}]
     import numpy as np
     import tangentlike as tl
     import call_cases, higher_functions
@@ -43,7 +43,8 @@ SCRIPT = textwrap.dedent("""
 
 def _run(seed, tmp_path):
     cache = str(tmp_path / f"cache{seed}")
-    script = SCRIPT.format(tests=str(ROOT / "tests"), cache=cache)
+    script = SCRIPT.format(tests=str(ROOT / "tests"), cases=str(ROOT / "tests" / "cases"),
+                           cache=cache)
     env = {**os.environ, "PYTHONHASHSEED": str(seed), "TANGENTLIKE_CACHE_DIR": cache,
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -12,7 +12,7 @@ AssertionError, RecursionError, ...), whether raised directly, or shown as the
 
 A few rows (`or_returns`) accept either a correct result or a TangentlikeError:
 what tangentlike supports there is a design choice, a wrong number is not.
-The functions live in tests/error_cases.py, a real file, so their source is
+The functions live in tests/cases/error_cases.py, a real file, so their source is
 readable; a `# BAD` comment marks the line the message must point at.
 """
 

@@ -1,4 +1,4 @@
-"""Forward mode over the call table (tests/call_cases.py), checked two ways.
+"""Forward mode over the call table (tests/cases/call_cases.py), checked two ways.
 
 For every case and a random direction v (zero for the arguments not in `wrt`,
 None for objects, ignored for ints), the tangent from `tl.jvp` must equal

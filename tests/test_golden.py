@@ -1,4 +1,5 @@
-"""Golden-text tests: the exact reverse-mode source generated for tests/golden_functions.py.
+"""Golden-text tests: the exact reverse-mode source generated for
+tests/cases/golden_functions.py.
 
 Each case's generated source is compared with `tests/golden/<name>.py`.  The absolute
 path of the repository, which the generated docstring names, is written as `<repo>`.
@@ -50,7 +51,7 @@ IDS = [case.name for case in CASES]
 
 def _repo_paths():
     """Spellings of the repository root that may appear in generated text."""
-    tests = pathlib.Path(golden_functions.__file__).parent
+    tests = pathlib.Path(golden_functions.__file__).parent.parent       # (tests/cases/..)
     return sorted({str(tests.parent), str(tests.resolve().parent)}, key=len, reverse=True)
 
 
@@ -68,7 +69,7 @@ def generated(case):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_generated_source_matches_golden(case):
     text = generated(case)
-    assert "<repo>/tests/golden_functions.py:" in text, "the path normalization missed"
+    assert "<repo>/tests/cases/golden_functions.py:" in text, "the path normalization missed"
     golden = GOLDEN_DIR / f"{case.name}.py"
     if REGENERATE:
         GOLDEN_DIR.mkdir(exist_ok=True)
@@ -101,7 +102,7 @@ def test_generated_source_is_deterministic_across_processes(case):
             f"sys.stdout.write(tl.source(g.{case.fn.__name__}, wrt={case.wrt!r}, "
             f"args={case.args!r}))")
     env = {**os.environ, "PYTHONHASHSEED": "12345",
-           "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent)])}
+           "PYTHONPATH": os.pathsep.join([str(tests / "cases"), str(tests), str(tests.parent)])}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, check=True)
     assert normalize(done.stdout) == generated(case) == generated(case)

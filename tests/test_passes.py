@@ -1,6 +1,6 @@
 """Every optional pass is optional: turned off one at a time, the derivative is the same.
 
-The corpus is the hand-written call cases (tests/call_cases.py), the golden functions
+The corpus is the hand-written call cases (tests/cases/call_cases.py), the golden functions
 and fresh fuzzer programs (tests/fuzz).  For each program and each optional pass of
 `tangentlike.pipeline.OPTIONAL`, the gradient (`tl.grad`) and the tangent (`tl.jvp`)
 made with every pass but that one must equal those made with every pass, to 1e-12
