@@ -5,9 +5,10 @@ Guarantees:
 - `activity(fn, wrt, resolve)` -> the set of *active* names: those that depend on
   a `wrt` parameter through differentiable operations (varied) AND reach the
   returned value (useful).  Only active names get adjoints.
-- `kinds(fn, arg_kinds, resolve, call_kind)` -> name -> "scalar" (a Python number),
-  "numeric" (number or array: `+` accumulates), "sequence" (a list, tuple or
-  dict of Python numbers) or "unknown" (other containers, ...); `call_kind(call,
+- `kinds(fn, arg_kinds, resolve, call_kind)` -> name -> a kind, in the one vocabulary
+  argument kinds use (runtime.arg_kind): "scalar" (a Python number), "array" (an
+  array, or a number that may be one: `+` accumulates), "scalars" (a list, tuple or
+  dict of Python numbers) or "other" (other containers, objects, ...); `call_kind(call,
   kinds)` may tell the kind of what a call into a user function returns.
 - `plan_ifs(body, blocks, resolve)` -> a frozen IfPlans: which `if`s the backward
   sweep replays by re-evaluating their test instead of recording the branch taken,
@@ -32,15 +33,15 @@ from .runtime import arg_kind  # noqa: F401  (a value's kind: runtime's, analyse
 
 
 DIFF_ATTRIBUTES = {"T", "real", "imag", "mT"}
-_SCALAR, _NUMERIC, _SEQUENCE, _UNKNOWN = "scalar", "numeric", "sequence", "unknown"
+_SCALAR, _ARRAY, _SCALARS, _OTHER = "scalar", "array", "scalars", "other"   # arg_kind's
 
 
 def _join(a, b):
     if a == b:
         return a
-    if {a, b} == {_SCALAR, _NUMERIC}:
-        return _NUMERIC
-    return _UNKNOWN
+    if {a, b} == {_SCALAR, _ARRAY}:
+        return _ARRAY
+    return _OTHER
 
 
 # -- the effects of simple statements ----------------------------------------
@@ -216,10 +217,10 @@ def kinds(fn, arg_kinds, resolve, call_kind=None):
         for target, value in assignments:
             if isinstance(value, _ElementWrite):
                 element = expression_kind(value.value, kind, resolve, call_kind)
-                if kind.get(target) == _NUMERIC and element in (_SCALAR, _NUMERIC):
-                    new = _NUMERIC                     # writing into an array
+                if kind.get(target) == _ARRAY and element in (_SCALAR, _ARRAY):
+                    new = _ARRAY                     # writing into an array
                 else:
-                    new = _SEQUENCE if element == _SCALAR else _UNKNOWN
+                    new = _SCALARS if element == _SCALAR else _OTHER
             else:
                 new = expression_kind(value, kind, resolve, call_kind)
             old = kind.get(target)
@@ -249,56 +250,56 @@ def _loops(stmts):
 
 def expression_kind(e, kind, resolve, call_kind=None):
     if isinstance(e, gast.Constant):
-        return _SCALAR if isinstance(e.value, (int, float, complex)) else _UNKNOWN
+        return _SCALAR if isinstance(e.value, (int, float, complex)) else _OTHER
     if isinstance(e, gast.Name):
         return kind.get(e.id, _SCALAR)
     if isinstance(e, gast.BinOp):
         left = expression_kind(e.left, kind, resolve, call_kind)
         right = expression_kind(e.right, kind, resolve, call_kind)
-        if _SEQUENCE in (left, right):      # list repetition and concatenation
+        if _SCALARS in (left, right):      # list repetition and concatenation
             pair = {left, right}
-            if isinstance(e.op, gast.Mult) and pair <= {_SEQUENCE, _SCALAR} \
-                    or isinstance(e.op, gast.Add) and pair == {_SEQUENCE}:
-                return _SEQUENCE
-            return _UNKNOWN
+            if isinstance(e.op, gast.Mult) and pair <= {_SCALARS, _SCALAR} \
+                    or isinstance(e.op, gast.Add) and pair == {_SCALARS}:
+                return _SCALARS
+            return _OTHER
         joined = _join(left, right)
-        return _join(joined, _NUMERIC) if isinstance(e.op, gast.MatMult) else joined
+        return _join(joined, _ARRAY) if isinstance(e.op, gast.MatMult) else joined
     if isinstance(e, gast.UnaryOp):
         return expression_kind(e.operand, kind, resolve, call_kind)
     if isinstance(e, (gast.Compare, gast.BoolOp)):
         return _SCALAR
     if isinstance(e, (gast.List, gast.Tuple)):
         elements = {expression_kind(x, kind, resolve, call_kind) for x in e.elts}
-        return _SEQUENCE if elements <= {_SCALAR} else _UNKNOWN
+        return _SCALARS if elements <= {_SCALAR} else _OTHER
     if isinstance(e, gast.Dict):
         values = {expression_kind(x, kind, resolve, call_kind) for x in e.values}
-        return _SEQUENCE if values <= {_SCALAR} else _UNKNOWN
+        return _SCALARS if values <= {_SCALAR} else _OTHER
     if isinstance(e, gast.Call):
         rule = resolve(e.func)
         if rule is None:
             inferred = call_kind(e, kind) if call_kind is not None else None
-            return inferred or _UNKNOWN
+            return inferred or _OTHER
         args = [expression_kind(a, kind, resolve, call_kind) for a in e.args]
-        if rule.callable in (list, tuple) and args == [_SEQUENCE]:
-            return _SEQUENCE
+        if rule.callable in (list, tuple) and args == [_SCALARS]:
+            return _SCALARS
         if rule.callable is len:
             return _SCALAR
         if rule.scalar and all(a == _SCALAR for a in args):
             return _SCALAR
         module = getattr(rule.callable, "__module__", None) or ""
         if module.startswith("numpy") or type(rule.callable).__name__ == "ufunc":
-            return _NUMERIC
-        return _UNKNOWN
+            return _ARRAY
+        return _OTHER
     if isinstance(e, gast.Subscript):
         base = expression_kind(e.value, kind, resolve, call_kind)
-        if base == _SEQUENCE and not isinstance(e.slice, gast.Slice):
+        if base == _SCALARS and not isinstance(e.slice, gast.Slice):
             return _SCALAR
-        return _NUMERIC if base in (_NUMERIC, _SCALAR) else _UNKNOWN
+        return _ARRAY if base in (_ARRAY, _SCALAR) else _OTHER
     if isinstance(e, gast.Attribute) and e.attr in DIFF_ATTRIBUTES:
         return expression_kind(e.value, kind, resolve, call_kind)
     if isinstance(e, gast.Attribute) and dotted_name(e) in kind:    # module.constant
         return kind[dotted_name(e)]
-    return _UNKNOWN
+    return _OTHER
 
 
 def dotted_name(e):
@@ -310,8 +311,6 @@ def dotted_name(e):
     return ".".join([e.id] + path[::-1]) if isinstance(e, gast.Name) and path else None
 
 
-_AS_ARGUMENT = {_SCALAR: "scalar", _SEQUENCE: "scalars", _NUMERIC: "array"}
-_AS_RESULT = {"scalar": _SCALAR, "scalars": _SEQUENCE, "array": _NUMERIC}
 
 
 def callee_kinds(signature, bound, expr_kind):
@@ -319,7 +318,7 @@ def callee_kinds(signature, bound, expr_kind):
     out = []
     for p, param in signature.parameters.items():
         if p in bound:
-            out.append(_AS_ARGUMENT.get(expr_kind(bound[p]), "other"))
+            out.append(expr_kind(bound[p]))
         else:
             out.append(arg_kind(param.default))
     return tuple(out)
@@ -327,7 +326,7 @@ def callee_kinds(signature, bound, expr_kind):
 
 def as_kind(word):
     """An arg_kind word as the kind of an expression."""
-    return _AS_RESULT.get(word, _UNKNOWN)
+    return word if word in (_SCALAR, _ARRAY, _SCALARS) else _OTHER
 
 
 # -- what must be recorded ---------------------------------------------------------

@@ -91,7 +91,7 @@ def _spread_sums(body, view, namer):
         else:
             continue
         if not isinstance(a, gast.Name) or a.id not in writers \
-                or a.id not in view.active or view.kind.get(s.targets[0].id) == "sequence" \
+                or a.id not in view.active or view.kind.get(s.targets[0].id) == "scalars" \
                 or users.get(a.id) != [s] or a.id in view.params \
                 or not _elementwise(view, writers[a.id].value) \
                 or sum(1 for x in body for y in gast.walk(x) if isinstance(y, gast.Name)
@@ -124,7 +124,7 @@ def _loose_names(body, view, out_name, loose):
     self_reducing = {name_ for name_, s in writer.items()
                      if isinstance(s.value, gast.BinOp)
                      and isinstance(s.value.op, gast.MatMult)
-                     and view.expr_kind(s.value) == "numeric"}
+                     and view.expr_kind(s.value) == "array"}
     candidates = [name_ for name_, s in writer.items()
                   if stores.get(name_) == 1 and loads.get(name_) == 1 and name_ in user
                   and name_ not in view.params and name_ != out_name
@@ -209,7 +209,7 @@ def _elementwise_leaves(view, e, writers, spread, summed):
 def _elementwise(view, e, top=True):
     """Arithmetic operators and NumPy ufuncs applied elementwise to arrays, all the
     way down to names and constants."""
-    if top and view.expr_kind(e) != "numeric":
+    if top and view.expr_kind(e) != "array":
         return False
     if is_leaf(e):
         return not top

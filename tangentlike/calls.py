@@ -265,6 +265,5 @@ def _infer_result_kind(fn, kinds):
     view = FunctionView(parsed, normalized, [], arg_kinds, result_kind)
     returns = [s.value for s in gast.walk(normalized) if isinstance(s, gast.Return)
                and s.value is not None]
-    words = {{"scalar": "scalar", "sequence": "scalars", "numeric": "array"}.get(
-        view.expr_kind(r), "other") for r in returns}
+    words = {view.expr_kind(r) for r in returns}
     return words.pop() if len(words) == 1 else "other"

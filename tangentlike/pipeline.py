@@ -117,6 +117,7 @@ class Draft:
         self.namer = self.modules = self.normalized = self.transformer = None
         self.params, self.base, self.functions, self.names = [], "", [], ()
         self.what, self.trailer, self.callees = "", [], []
+        self.own = None          # (the request's key, the name(s) of what is being built)
         self.restart = None      # a rewritten copy of the user's code to start again on
 
 
@@ -185,9 +186,11 @@ def frontend(draft):
 
 def _transformer(kind):
     def transform(draft):
-        request = draft.request
+        request, extra = draft.request, {"own": draft.own}
+        if kind is ReverseTransformer:
+            extra["check_nans"] = request.form == "joint-checked"
         draft.transformer = kind(draft.parsed, draft.normalized, request.wrt, draft.kinds,
-                                 draft.namer, draft.modules, result_kind)
+                                 draft.namer, draft.modules, result_kind, **extra)
     transform.__doc__ = f"The {kind.__name__}, with the activity and kinds facts."
     return transform
 
@@ -207,7 +210,6 @@ def alias_facts(draft):
 
 
 def sweeps(draft):
-    draft.transformer.check_nans = draft.request.form == "joint-checked"
     draft.transformer.sweeps()
 
 
@@ -258,11 +260,11 @@ def _own_key(request):
 
 
 def split_names(draft):
-    """`forward_<f>` and `backward_<f>`, named before the sweeps: a recursive call
-    calls them."""
-    namer, transformer = draft.namer, draft.transformer
+    """`forward_<f>` and `backward_<f>`, named before the transformer is made: a
+    recursive call calls them."""
+    namer = draft.namer
     draft.names = (namer.fresh(f"forward_{draft.base}"), namer.fresh(f"backward_{draft.base}"))
-    transformer.own_key, transformer.own_names = _own_key(draft.request), draft.names
+    draft.own = (_own_key(draft.request), draft.names)
 
 
 def split(draft):
@@ -307,15 +309,20 @@ def reverse_callees(draft):
 # -- forward mode ----------------------------------------------------------------------
 
 
-def _forward_function(prefix, what):
-    def assemble(draft):
+def _forward_name(prefix):
+    def name(draft):
         base = draft.base.removeprefix("value_and_grad_") if prefix == "hvp" else draft.base
         draft.names = (draft.namer.fresh(f"{prefix}_{base}"),)
-        transformer = draft.transformer
-        transformer.own_key, transformer.own_name = _own_key(draft.request), draft.names[0]
-        draft.functions = [transformer.function(draft.names[0])]
+        draft.own = (_own_key(draft.request), draft.names[0])
+    name.__doc__ = f"`{prefix}_<f>`, named before the transformer is made (recursion)."
+    return name
+
+
+def _forward_function(what):
+    def assemble(draft):
+        draft.functions = [draft.transformer.function(draft.names[0])]
         draft.what = what.format(wrt=", ".join(draft.request.wrt))
-    assemble.__doc__ = f"`{prefix}_<f>`: {what}."
+    assemble.__doc__ = f"The function: {what}."
     return assemble
 
 
@@ -424,15 +431,20 @@ def _user_modules(nodes, namespace):
 # -- the forms -----------------------------------------------------------------------------
 
 _FRONT = (Step("frontend", frontend),)
-_REVERSE_FRONT = _FRONT + (Step("transform", _transformer(ReverseTransformer)),
-                           Step("aliases", alias_facts))
-_REVERSE = _REVERSE_FRONT + (Step("sweeps", sweeps),)
-_FORWARD = _FRONT + (Step("transform", _transformer(ForwardTransformer)),
-                     Step("aliases", alias_facts))
+_REVERSE = _FRONT + (Step("transform", _transformer(ReverseTransformer)),
+                     Step("aliases", alias_facts), Step("sweeps", sweeps))
 _ARRAYS = (Step("named-parts", named_parts, optional=True),
            Step("release-arrays", release_arrays, optional=True))
 _END = (Step("tidy", tidied), Step("guards", guards), Step("emit", emit_module))
 
+
+def _forward(prefix):
+    return _FRONT + (Step("names", _forward_name(prefix)),
+                     Step("transform", _transformer(ForwardTransformer)),
+                     Step("aliases", alias_facts))
+
+
+_JVP = "forward mode (Jacobian-vector product)"
 FORMS = {
     # value_and_grad_<f>: the value and the gradient, in reverse mode
     "joint": _REVERSE + (Step("joint", joint),) + _ARRAYS
@@ -448,24 +460,24 @@ FORMS = {
     "joint-inline": _REVERSE + (Step("joint", joint),) + _ARRAYS
     + (Step("callees", reverse_callees),) + _END,
     # forward_<f> and backward_<f>, for calls from generated code
-    "split": _REVERSE_FRONT + (Step("names", split_names), Step("sweeps", sweeps),
-                               Step("split", split)) + _ARRAYS
+    "split": _FRONT + (Step("names", split_names),
+                       Step("transform", _transformer(ReverseTransformer)),
+                       Step("aliases", alias_facts), Step("sweeps", sweeps),
+                       Step("split", split)) + _ARRAYS
     + (Step("callees", reverse_callees),) + _END,
     # jvp_<f>: forward mode
-    "jvp": _FORWARD + (Step("assemble", _forward_function(
-        "jvp", "forward mode (Jacobian-vector product)")),
-        Step("simplify", simplify_forward, optional=True)) + _ARRAYS
+    "jvp": _forward("jvp") + (Step("assemble", _forward_function(_JVP)),
+                              Step("simplify", simplify_forward, optional=True)) + _ARRAYS
     + (Step("line-comments", line_comments), Step("callees", forward_callees)) + _END,
     # hvp_<f> of a generated value_and_grad_<f>: the tangent of its gradient only
-    "hvp": _FORWARD + (Step("assemble", _forward_function(
-        "hvp", "forward mode (Jacobian-vector product)")),
-        Step("tangent-of-gradient", tangent_of_gradient),
-        Step("simplify", simplify_forward, optional=True)) + _ARRAYS
+    "hvp": _forward("hvp") + (Step("assemble", _forward_function(_JVP)),
+                              Step("tangent-of-gradient", tangent_of_gradient),
+                              Step("simplify", simplify_forward, optional=True)) + _ARRAYS
     + (Step("callees", forward_callees),) + _END,
     # grad_<f> of a sum of terms elementwise in one array: one forward sweep of ones
-    "grad-elementwise": _FORWARD + (Step("assemble", _forward_function(
-        "grad", "forward mode seeded with ones (the function is a sum of terms "
-                "elementwise in {wrt})")),
+    "grad-elementwise": _forward("grad") + (Step("assemble", _forward_function(
+        "forward mode seeded with ones (the function is a sum of terms elementwise in "
+        "{wrt})")),
         Step("ones-seed", ones_seed),
         Step("simplify", simplify_forward, optional=True)) + _ARRAYS
     + (Step("line-comments", line_comments), Step("blocks", blocks, optional=True),

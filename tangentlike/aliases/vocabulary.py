@@ -40,8 +40,8 @@ VIEW_CALLS = frozenset({
 ITEM_METHODS = frozenset({"get", "setdefault", "values", "items", "keys", "pop"})
 # builtins that return one of their arguments
 CHOOSING_BUILTINS = frozenset({"min", "max"})
-ARRAY_KINDS = frozenset({"numeric", "array"})
-CONTAINER_KINDS = frozenset({"sequence", "scalars"})
+ARRAY_KINDS = frozenset({"array"})
+CONTAINER_KINDS = frozenset({"scalars"})
 # attributes that are plain values, never views
 VALUE_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes",
                               "strides", "__name__"})

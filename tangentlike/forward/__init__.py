@@ -45,14 +45,15 @@ class ForwardTransformer(FunctionView):
     """Builds the tangent function of one normalized function.
 
     Reads the facts of its FunctionView (activity and kinds, computed once when it is
-    made; never changed here).  What the pipeline sets before `function(name)`:
+    made; never changed here).  What the pipeline gives it when it is made:
     `own_key` and `own_name` (the request and the name of the function being built,
     which a recursive call calls).  Output it accumulates while building:
     `tangent_of` (each tangent name it made -> its primal) and `callees` (the user
     functions it calls through their own `jvp_<h>`, in the order met).
     """
 
-    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None):
+    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None,
+                 own=None):
         if _uses_tape(fn.body):
             fn.body = _tape_as_list(fn.body)       # differentiating generated code
         super().__init__(parsed, fn, wrt, arg_kinds, result_kind)
@@ -60,8 +61,8 @@ class ForwardTransformer(FunctionView):
         self.inliner = Inliner(namer, modules)
         self.callees = {}            # (function, wrt, kinds) -> jvp name
         self.tangent_of = {}         # tangent name -> its primal
-        self.own_key = None
-        self.own_name = None
+        # ((function, wrt, kinds), name) of the function being built (recursion calls it)
+        self.own_key, self.own_name = own if own is not None else (None, None)
 
     def d(self, name_):
         tangent = self.namer.tangent(name_)
@@ -81,7 +82,7 @@ class ForwardTransformer(FunctionView):
         inits = []
         for p in constant_params:                  # parameters held constant: zero tangents
             zero = n.const(0.0)
-            if self.kind.get(p) not in ("scalar", "sequence"):
+            if self.kind.get(p) not in ("scalar", "scalars"):
                 zero = self.inliner.helper("zeros_like", n.name(p))
             inits.append(n.assign(self.d(p), zero))
         body = inits + body
@@ -164,7 +165,7 @@ class ForwardTransformer(FunctionView):
         tangent = self.tangent(value, ans, stmts, s)
         if tangent is not None and self.kind.get(target) == "scalar":
             tangent = factored_tangent(tangent, {self.d(v) for v in sorted(self.active)})
-        if tangent is None and (self.kind.get(target) in ("scalar", "sequence")
+        if tangent is None and (self.kind.get(target) in ("scalar", "scalars")
                                 or n.is_const(value)):      # `bx = 0.0`: the zero sentinel
             tangent = n.const(0.0)
         elif tangent is None:                      # a zero shaped like the new value
@@ -205,7 +206,7 @@ class ForwardTransformer(FunctionView):
         for e in gast.walk(value):
             if isinstance(e, gast.Subscript) and not self.full_tangent(e.value) \
                     or isinstance(e, gast.Name) and self.kind.get(e.id) not in ("scalar",
-                                                                              "numeric"):
+                                                                              "array"):
                 return True
             if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub)) \
                     and not all(self.carries_shape(x) for x in (e.left, e.right)):
@@ -247,7 +248,7 @@ class ForwardTransformer(FunctionView):
         parameter (its tangent is given, shaped like it), or a constant."""
         if not isinstance(e, gast.Name) or e.id not in self.active:
             return True
-        return e.id in self.wrt and self.kind.get(e.id) == "numeric"
+        return e.id in self.wrt and self.kind.get(e.id) == "array"
 
     def carries_shape(self, e):
         """An operand that cannot make the result larger than its tangent: a number, or

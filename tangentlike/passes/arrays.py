@@ -37,6 +37,6 @@ def array_names(transformer, params, derived):
     """The names of `transformer`'s function that hold arrays (a number or an array, by
     the kinds analysis), with their tangents or adjoints (`derived(name)`), less the
     parameters and theirs."""
-    numeric = {name_ for name_, kind in transformer.kind.items() if kind == "numeric"}
+    numeric = {name_ for name_, kind in transformer.kind.items() if kind == "array"}
     return (numeric | {derived(v) for v in numeric}) - set(params) - \
         {derived(p) for p in params}

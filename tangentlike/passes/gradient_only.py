@@ -39,7 +39,7 @@ def returns_a_number(transformer):
         return False
     function = transformer.callee(value.func)
     if function is None:                                     # a.sum() on an array
-        return not value.args and transformer.expr_kind(value.func.value) == "numeric"
+        return not value.args and transformer.expr_kind(value.func.value) == "array"
     return function is getattr(numpy, value.func.attr, None) and len(value.args) == 1
 
 

@@ -48,7 +48,7 @@ RECOMPUTED_OPERATIONS = 2     # a split function recomputes values this cheap
 class ReverseTransformer(FunctionView):
     """Builds the adjoint of one normalized function.
 
-    What the pipeline may set before `sweeps()`: `own_key` and `own_names` (the
+    What the pipeline gives it when it is made: `own_key` and `own_names` (the
     request and the names of the split pair being built, which a recursive call
     calls), `check_nans` (check every adjoint block for NaN and infinity).
 
@@ -61,13 +61,15 @@ class ReverseTransformer(FunctionView):
     the locals they add to `locals` (the named result, shapes, method pairs).
     """
 
-    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None):
+    def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None,
+                 own=None, check_nans=False):
         super().__init__(parsed, fn, wrt, arg_kinds, result_kind)
         self.namer = namer
         self.inliner = Inliner(namer, modules)
-        self.own_key = None         # (function, wrt, kinds) when building a split pair
-        self.own_names = None
-        self.check_nans = False
+        # ((function, wrt, kinds), (forward name, backward name)) of a split pair being
+        # built, which a recursive call calls; None for a joint function
+        self.own_key, self.own_names = own if own is not None else (None, None)
+        self.check_nans = check_nans    # check every adjoint block for NaN and infinity
         self.broadcasts = None      # the BroadcastPlan, once sweeps() has made it
         self.restore_plan = None    # the RestorePlan, likewise
         self.callees = {}           # (callee, wrt, kinds) -> Callee

@@ -143,11 +143,11 @@ class AdjointBlocks:
             stmts.append(n.assign(g.id, self.inliner.helper("pop_last", n.name(badj))))
         elif index is not None:
             g = n.name(self.namer.temp("_b"))
-            if kind.get(target) == "numeric":
+            if kind.get(target) == "array":
                 # an array adjoint may be a read-only broadcast view: extract writes into it
                 stmts.append(n.assign(badj, self.inliner.helper("writable", n.name(badj))))
             extracted = self.inliner.helper("extract", n.name(badj), n.index_value(index))
-            if kind.get(target) != "sequence" and is_leaf(value):
+            if kind.get(target) != "scalars" and is_leaf(value):
                 # `y[a:b] = v` may broadcast v into the slice: reduce back to v's shape
                 extracted = self.inliner.helper("unbroadcast", extracted, copy.deepcopy(value))
             stmts.append(n.assign(g.id, extracted))
@@ -207,7 +207,7 @@ class AdjointBlocks:
         for key in order:
             group = [c for c in contributions if key_of(c) == key]
             badj = self.namer.adjoint(key[0])
-            if group[0].index is not None and kind.get(key[0]) == "numeric" \
+            if group[0].index is not None and kind.get(key[0]) == "array" \
                     and basic_index(group[0].index, kind):
                 # in place, reducing a broadcast contribution to the part's shape itself
                 values, spread = [c.value for c in group], []
@@ -227,7 +227,7 @@ class AdjointBlocks:
                     "add_at", n.name(badj), n.name(key[0]), n.index_value(group[0].index),
                     total)))
                 continue
-            if kind.get(key[0]) in ("scalar", "numeric"):
+            if kind.get(key[0]) in ("scalar", "array"):
                 total = _plus(n.name(badj), _factored_sum([c.value for c in group]))
             else:
                 total = n.name(badj)

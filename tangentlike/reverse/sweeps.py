@@ -71,7 +71,7 @@ class Sweeps:
         if restore and (target is None or _base_name(target) in restore):
             self.uses_tape = True
             if isinstance(target, gast.Subscript) \
-                    and self.view.kind.get(target.value.id) == "numeric":
+                    and self.view.kind.get(target.value.id) == "array":
                 snapshot = self.inliner.helper("snapshot", n.load(target))
                 primal.append(n.expr_stmt(n.call(PUSH, snapshot)))
                 pops.append(n.assign(n.store(target), n.call(POP)))
