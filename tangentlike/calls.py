@@ -2,8 +2,11 @@
 
 Receives a parsed and normalized function, the `wrt` names and the argument
 kinds.  Guarantees `FunctionView`: its parameters and locals, its active names
-(analyze.activity) and value kinds (analyze.kinds, including the kinds of
-module-level values it reads and of what user functions it calls return), and
+(analyze.activity, a frozenset) and value kinds (analyze.kinds, a read-only mapping,
+including the kinds of module-level values it reads and of what user functions it
+calls return), both computed once (the reverse transformer's named result replaces
+them by extended copies, `with_named_result`); a located error where an attribute
+of a value made from a differentiated one is read (analyze.opaque_reads); and
 what each call refers to: a callable with a rule, a user function, a method whose
 class is known only at run time, or a gradient made by tangentlike.  Also the one
 calling convention of the generated functions the api calls (`entry_arguments`):
@@ -13,6 +16,7 @@ such a function passes every argument (`every_argument`).
 
 import copy
 import inspect
+import types
 
 import gast
 
@@ -47,16 +51,23 @@ class FunctionView:
         self.locals = self.params + sorted(local_names(fn.body, self.params, parsed.namespace))
         self.result_kind = result_kind
         self.arg_kinds = dict(arg_kinds)
-        self.active = analyze.activity(fn, self.wrt, self.rule_of)
+        self.active = frozenset(analyze.activity(fn, self.wrt, self.rule_of))
         # (from numbers and arrays: the attributes of an object passed in are constants,
         # as documented; those of one made from a differentiated value are not)
         opaque = analyze.opaque_reads(fn, [w for w in self.wrt if self.arg_kinds.get(w) in (
             "scalar", "array", "scalars")], self.rule_of)
         if opaque:
             raise self.opaque_read(opaque[0])
-        self.kind = analyze.kinds(fn, self.with_globals(arg_kinds), self.rule_of,
-                                  self.call_kind)
+        self.kind = types.MappingProxyType(analyze.kinds(
+            fn, self.with_globals(arg_kinds), self.rule_of, self.call_kind))
         self.derivatives = derivative_locals(fn.body, self.callee)
+
+    def with_named_result(self, name_, value):
+        """The facts extended with `name_ = value` (the returned value, named by the
+        reverse transformer): new frozen facts, the old ones unchanged."""
+        if analyze.diff_reads(value, self.rule_of) & self.active:
+            self.active = self.active | {name_}
+            self.kind = types.MappingProxyType({**self.kind, name_: self.expr_kind(value)})
 
     def opaque_read(self, attribute):
         """The located error for reading attribute `o.a` of a value `o` that depends on

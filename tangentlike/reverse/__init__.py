@@ -98,9 +98,7 @@ class ReverseTransformer(FunctionView):
             out_name = self.namer.fresh("result")
             self.locals.append(out_name)
             body.append(n.assign(out_name, value_node, line))
-            if analyze.diff_reads(value_node, self.rule_of) & self.active:
-                self.active.add(out_name)
-                self.kind[out_name] = self.expr_kind(value_node)
+            self.with_named_result(out_name, value_node)
         self.out_name, self.line = out_name, line
         self.returned = value_node
         self.seed = self.namer.adjoint(out_name)
