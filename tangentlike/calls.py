@@ -76,8 +76,9 @@ class FunctionView:
         owner = n.dotted_text(attribute.value) if isinstance(
             attribute.value, (gast.Name, gast.Attribute)) else "a value"
         return UnsupportedSyntaxError(
-            f"reading attribute `{attribute.attr}` of `{owner}`, which depends on "
-            f"{', '.join(self.wrt)}", "tangentlike reads the attributes of objects as "
+            f"reading attribute `{attribute.attr}` of `{owner}`, made from what is "
+            f"differentiated ({', '.join(self.wrt)}),", "tangentlike reads the attributes "
+            "of objects as "
             "constants, so no derivative flows through them: keep the value in a local "
             "variable, a tuple or a dict, or pass it as an argument",
             filename=filename, line=line, column=column, source_line=text)

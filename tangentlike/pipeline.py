@@ -46,10 +46,11 @@ from .passes.arrays import array_names, with_named_parts
 from .passes.dead_stores import without_dead_stores
 from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_ones
 from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
+from .passes.hvp import reduced_to as tangent_of_gradient_reduced
 from .passes.hvp import tangent_of_gradient_only
 from .passes.in_place import accumulated_in_place, summed_in_place
 from .passes.release_arrays import release_dead_arrays
-from .passes.simplify import optimize_backward, optimize_primal
+from .passes.simplify import optimize_backward, optimize_primal, without_needless_spreads
 from .passes.tidy import tidy
 from .reverse import ReverseTransformer
 from .version import __version__
@@ -343,6 +344,15 @@ def simplify_forward(draft):
     temporaries = namer.temporaries | (set() if beside else
                                        {namer.tangent(t) for t in namer.temporaries})
     function.body = optimize_primal(function.body, temporaries, [], _pure(draft))
+    function.body = without_needless_spreads(function.body, draft.transformer.kind,
+                                             draft.transformer.callee)
+    body, returned = function.body[:-1], function.body[-1]  # (what only a spread read)
+    if form == "hvp":
+        function.body = tangent_of_gradient_reduced(body, returned, _pure(draft))
+    elif isinstance(returned, gast.Return):
+        live = {x.id for x in gast.walk(returned) if isinstance(x, gast.Name)}
+        function.body = without_dead_stores(body, live, temporaries, _pure(draft)) \
+            + [returned]
     if form == "hvp":               # values folded into np.shape(...) need not be made
         function.body = shapes_from_operands(function.body)
     function.body = draft.transformer.scalars_first(function.body)

@@ -14,7 +14,7 @@ import pytest
 import call_cases
 import higher_functions as hf
 import tangentlike as tl
-from counting import peak_memory
+from counting import helper_calls, peak_memory
 from tangentlike.pipeline import OPTIONAL
 
 
@@ -190,3 +190,18 @@ def test_hvp_of_recursion_over_arrays_differentiates_code_that_releases_arrays()
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(tl.hessian(recursion_after_array_statements)(x, 2) @ v,
                                got, rtol=1e-10)
+
+
+def _sines_times_x(x):
+    return np.sum(np.sin(x) * x)
+
+
+def test_hvp_code_spreads_no_value_to_a_shape_it_has():
+    """Forward over reverse makes no `broadcast_like` call where the tangent has its
+    primal's shape already (passes/simplify.py `without_needless_spreads`), and the
+    product is right."""
+    x, v = np.array([0.5, -0.3, 1.2]), np.array([1.0, 2.0, -1.0])
+    with helper_calls() as calls:
+        product = tl.hvp(_sines_times_x, (x,), (v,))
+    np.testing.assert_allclose(product, (2 * np.cos(x) - x * np.sin(x)) * v, rtol=1e-12)
+    assert calls["runtime.broadcast_like"] == 0

@@ -27,6 +27,7 @@ from ..forward import elementwise_operands
 from ..naming import helper_of
 from .effects import replace_name
 from .hvp import reduced_to
+from .simplify import without_needless_spreads
 
 
 def seeded_with_ones(function, param, transformer):
@@ -51,7 +52,8 @@ def seeded_with_ones(function, param, transformer):
     returned = replace_name(n.set_line(gast.Return(value=terms), n.line_of(body[-1])),
                             tangent, n.const(1.0))
     body = [replace_name(s, tangent, n.const(1.0)) for s in body[:-1]]
-    body, returned = _without_needless_spreads(body + [returned], transformer)
+    *body, returned = without_needless_spreads(body + [returned], transformer.kind,
+                                               transformer.callee)
     body = reduced_to(body, returned,
                        lambda call: transformer.rule_of(call.func) is not None)
     terms = body[-1].value
@@ -67,51 +69,6 @@ def seeded_with_ones(function, param, transformer):
         body[-1].value = modules.call(runtime, "unshared", summed,
                                       *[n.name(p.id) for p in params])
     function.body = body
-
-
-def _without_needless_spreads(stmts, transformer):
-    """(statements, the return) with `broadcast_like(t, p)` replaced by `t` where `t`
-    surely has p's shape already: both are elementwise in arrays, and every array `p`
-    is elementwise in is one `t` is elementwise in too (`broadcast_like(np.cos(x), s)`
-    with `s = np.sin(x)`: a tangent seeded with the number 1.0 spread to its primal's
-    shape, which np.cos(x) has)."""
-    defined = {s.targets[0].id: s.value for s in stmts
-               if isinstance(s, gast.Assign) and n.is_name(s.targets[0])
-               and sum(x.id == s.targets[0].id for st in stmts for x in gast.walk(st)
-                       if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load)) == 1}
-
-    def arrays_in(e):
-        """The array names elementwise expression `e` reads, else None."""
-        if isinstance(e, gast.Name):
-            if transformer.kind.get(e.id) == "scalar":
-                return set()
-            inner = defined.get(e.id)
-            found = arrays_in(inner) if inner is not None else None
-            return found if found is not None else {e.id}
-        if isinstance(e, gast.Constant):
-            return set()
-        if isinstance(e, gast.BinOp) and not isinstance(e.op, gast.MatMult):
-            left, right = arrays_in(e.left), arrays_in(e.right)
-            return None if left is None or right is None else left | right
-        if isinstance(e, gast.UnaryOp):
-            return arrays_in(e.operand)
-        if isinstance(e, gast.Call) and not e.keywords and helper_of(e) is None \
-                and isinstance(transformer.callee(e.func), numpy.ufunc):
-            parts = [arrays_in(a) for a in e.args]
-            return None if None in parts else set().union(*parts)
-        return None
-
-    class Spreads(gast.NodeTransformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            if helper_of(node) is runtime.broadcast_like and len(node.args) == 2:
-                have, want = arrays_in(node.args[0]), arrays_in(node.args[1])
-                if have is not None and want is not None and want <= have:
-                    return node.args[0]
-            return node
-
-    stmts = [Spreads().visit(s) for s in stmts]
-    return stmts[:-1], stmts[-1]
 
 
 def new_value(expr, transformer):

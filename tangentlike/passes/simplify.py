@@ -57,9 +57,10 @@ methods).
 import math
 
 import gast
+import numpy
 
 from .. import nodes as n
-from .. import runtime
+from .. import numpy_runtime, runtime
 from ..inline import without_negation
 from ..naming import helper_of, mark_helper
 from .dead_stores import dead_stores, drop_orphan_comments
@@ -333,3 +334,81 @@ def _drop_zero_term(value, target):
                                          keywords=[]), runtime.add)
     return value
 
+
+# helpers whose result has the shape of one of their arguments: its position
+_SHAPED_LIKE = {runtime.copy: 0, runtime.broadcast_like: 1, numpy_runtime.spread: 2,
+                numpy_runtime.sum_like: 1}
+
+
+def _calls(call, callee):
+    """The runtime function `call` calls: by its mark, or (in generated code read back,
+    which carries no marks) by what its name resolves to."""
+    if not isinstance(call, gast.Call):
+        return None
+    return helper_of(call) or callee(call.func)
+
+
+def _shaped_like(call, callee):
+    function = _calls(call, callee)
+    return next((k for f, k in _SHAPED_LIKE.items() if f is function), None)
+
+
+def without_needless_spreads(stmts, kind, callee):
+    """`stmts` (forward-mode code) with `broadcast_like(t, p)` replaced by `t` where `t`
+    surely has p's shape already: both are elementwise in arrays, and every array `p`
+    is elementwise in is one `t` is elementwise in too (`broadcast_like(dx *
+    np.cos(x), s)` with `s = np.sin(x)`).  Names are compared only where each holds one
+    value all along: never bound in `stmts` (a parameter not rebound), or bound once,
+    outside any loop (a definition followed through is one of those).  `kind`: the
+    kinds of the primal names (a name of kind "scalar" has no shape); `callee(func)`:
+    what a call calls."""
+    stores = {}
+    for x in (x for s in stmts for x in gast.walk(s) if isinstance(x, gast.Name)
+              and not isinstance(x.ctx, gast.Load)):
+        stores[x.id] = stores.get(x.id, 0) + 1
+    looped = n.stored_names([s for s in stmts if isinstance(s, (gast.For, gast.While))])
+    fixed = {name_ for name_, count in stores.items() if count == 1 and name_ not in looped}
+    defined = {s.targets[0].id: s.value for s in stmts if isinstance(s, gast.Assign)
+               and n.is_name(s.targets[0]) and s.targets[0].id in fixed}
+
+    def arrays_in(e, surely=False, seen=frozenset()):
+        """The arrays whose shapes make the shape of elementwise expression `e` (None
+        if that is not known), or with `surely`, arrays whose shapes `e`'s surely
+        includes (broadcasting only grows a shape: `a + b` has at least b's)."""
+        unknown = set() if surely else None
+        if isinstance(e, gast.Name):
+            if kind.get(e.id) == "scalar":
+                return set()
+            if e.id in defined and e.id not in seen:
+                found = arrays_in(defined[e.id], surely, seen | {e.id})
+                if found:
+                    return found
+            return {e.id} if e.id in fixed or e.id not in stores else unknown
+        if isinstance(e, gast.Constant):
+            return set()
+        shaped_like = _shaped_like(e, callee)
+        if shaped_like is not None and len(e.args) > shaped_like:
+            return arrays_in(e.args[shaped_like], surely, seen)   # spread(t, s, x)
+        if isinstance(e, gast.BinOp) and not isinstance(e.op, gast.MatMult):
+            parts = [e.left, e.right]
+        elif isinstance(e, gast.UnaryOp):
+            parts = [e.operand]
+        elif isinstance(e, gast.Call) and not e.keywords and helper_of(e) is None \
+                and isinstance(callee(e.func), numpy.ufunc):
+            parts = list(e.args)
+        else:
+            return unknown
+        found = [arrays_in(x, surely, seen) for x in parts]
+        return None if None in found else set().union(*found)
+
+    class Spreads(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if _calls(node, callee) is runtime.broadcast_like and len(node.args) == 2:
+                have = arrays_in(node.args[0], surely=True)
+                want = arrays_in(node.args[1])
+                if want is not None and want <= have:
+                    return node.args[0]
+            return node
+
+    return [Spreads().visit(s) for s in stmts]
