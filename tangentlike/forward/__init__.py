@@ -26,7 +26,7 @@ import gast
 
 from .. import analyze
 from .. import nodes as n
-from .. import runtime
+from .. import numpy_runtime, runtime
 from ..calls import FunctionView
 from ..errors import NoDerivativeError
 from ..inline import Inliner
@@ -200,8 +200,10 @@ class ForwardTransformer(FunctionView):
         shape) or a plain number.  A constant array operand of `+`, `-` or a
         broadcasting call, a subscript (its tangent may be the zero sentinel) or an
         operand of unknown kind can leave the tangent smaller than the value."""
-        if is_leaf(value) or n.dotted_text(getattr(value, "func", None)).endswith(
-                ("add_at", "subtract_at")):          # the whole container, updated
+        if is_leaf(value) or isinstance(value, gast.Call) and any(
+                self.callee(value.func) is h for h in (numpy_runtime.add_at,
+                                                       numpy_runtime.subtract_at)):
+            # the whole container, updated
             return False
         for e in gast.walk(value):
             if isinstance(e, gast.Subscript) and not self.full_tangent(e.value) \
@@ -270,7 +272,7 @@ class ForwardTransformer(FunctionView):
         part = s.test if isinstance(s, gast.If) else s
         out = []
         for call in (x for x in gast.walk(part) if isinstance(x, gast.Call)):
-            stack = _popped_stack(call) or self.emptied_adjoint(call)
+            stack = _popped_stack(call, self.callee) or self.emptied_adjoint(call)
             if stack is not None and stack in self.active:
                 mirror = copy.deepcopy(call)
                 if isinstance(mirror.func, gast.Attribute) and mirror.func.attr == "pop":
@@ -291,7 +293,7 @@ class ForwardTransformer(FunctionView):
     def restored_tangent(self, s):
         """`_tl.restore_item(dx, i, dv)` beside `_tl.restore_item(x, i, v)`."""
         if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
-                and n.dotted_text(s.value.func).endswith("restore_item")
+                and self.callee(s.value.func) is runtime.restore_item
                 and n.is_name(s.value.args[0]) and s.value.args[0].id in self.active):
             return None
         container, index, value = s.value.args
@@ -495,12 +497,12 @@ def _tape_as_list(body):
     return [Rewrite().visit(s) for s in kept]
 
 
-def _popped_stack(call):
+def _popped_stack(call, callee):
     """The list a call pops from (`xs.pop()`, `_tl.popped(xs, n)`), or None."""
     if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and not call.args \
             and n.is_name(call.func.value):
         return call.func.value.id
-    if n.dotted_text(call.func).endswith("popped") and call.args and n.is_name(call.args[0]):
+    if callee(call.func) is runtime.popped and call.args and n.is_name(call.args[0]):
         return call.args[0].id
     return None
 

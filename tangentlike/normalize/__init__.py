@@ -85,7 +85,7 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
             and isinstance(body[0].value.value, str):
         body = body[1:]                       # drop the docstring
     body = devirtualize(body, parsed, kinds or {})
-    if reverse and uses_generated_tape(body):
+    if reverse and uses_generated_tape(body, parsed):
         body = IndexedTape(namer, parsed, modules).function_body(body)
     desugar = Desugar(parsed, namer, arrays, modules)
     desugar.write_out_calls = write_out_calls

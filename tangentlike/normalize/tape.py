@@ -26,12 +26,12 @@ from ..rules import lookup
 _TAPE, _PUSH, _POP = "_tape", "_push", "_pop"      # as reverse.py names them
 
 
-def uses_generated_tape(body):
+def uses_generated_tape(body, parsed):
     """True for generated reverse-mode code: it has a tape, or updates list or container
     adjoints in place (`_tl.pop_last`, `_tl.extract`)."""
     return any(isinstance(s, gast.Assign) and n.is_name(s.targets[0], _TAPE) for s in body) \
-        or any(isinstance(x, gast.Call) and (_is_pop_last(x) or _is_extract(x)
-                                             or n.dotted_text(x.func).endswith("restore_item"))
+        or any(isinstance(x, gast.Call) and (_is_pop_last(x, parsed) or _is_extract(x, parsed)
+                                             or _calls(x, parsed, runtime.restore_item))
                for s in body for x in gast.walk(s))
 
 
@@ -68,8 +68,9 @@ class IndexedTape:
     def check_calls(self, body):
         """Calls reverse mode cannot follow a second time are an error here, named."""
         for call in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Call)):
-            if _is_pop_last(call) or _is_extract(call) or _is_popped(call) \
-                    or n.dotted_text(call.func).endswith("restore_item"):
+            if _is_pop_last(call, self.parsed) or _is_extract(call, self.parsed) \
+                    or _is_popped(call, self.parsed) \
+                    or _calls(call, self.parsed, runtime.restore_item):
                 continue                                  # rewritten below
             passes_tape = not n.is_name(call.func, "len") and (
                 any(n.is_name(a, _TAPE) for a in call.args)
@@ -77,9 +78,10 @@ class IndexedTape:
             helper = self.parsed.resolve_expression(call.func, set()) \
                 if isinstance(call.func, gast.Attribute) else None
             rule = lookup(helper) if helper is not None else None
-            runtime = getattr(helper, "__module__", "") in ("tangentlike.runtime",
-                                                          "tangentlike.numpy_runtime")
-            if passes_tape or runtime and not (rule and (rule.adjoints or rule.nondifferentiable)):
+            of_runtime = getattr(helper, "__module__", "") in ("tangentlike.runtime",
+                                                             "tangentlike.numpy_runtime")
+            if passes_tape or of_runtime and not (rule and (rule.adjoints
+                                                            or rule.nondifferentiable)):
                 what = n.dotted_text(call.func)
                 filename, line, column, text = self.parsed.location(call)
                 raise UnsupportedSyntaxError(
@@ -93,21 +95,23 @@ class IndexedTape:
         """The list adjoints `s` first reads back with `_tl.pop_last` (in order)."""
         found = []
         for x in gast.walk(s):
-            if isinstance(x, gast.Call) and _is_pop_last(x) and x.args[0].id not in self.tops:
+            if isinstance(x, gast.Call) and _is_pop_last(x, self.parsed) \
+                    and x.args[0].id not in self.tops:
                 self.tops[x.args[0].id] = self.namer.fresh(f"top_{x.args[0].id.lstrip('_')}")
                 found.append(x.args[0].id)
         return found
 
     def tape_reads_in(self, node):
-        return any(isinstance(x, gast.Call) and (self.is_pop(x) or _is_popped(x))
+        return any(isinstance(x, gast.Call) and (self.is_pop(x) or _is_popped(x, self.parsed))
                    for x in gast.walk(node))
 
     def pops_in(self, node):
         """True when `node` reads the tape or updates an adjoint or container in place."""
-        return any(isinstance(x, gast.Call) and (self.is_pop(x) or _is_popped(x)
-                                                 or _is_pop_last(x) or _is_extract(x)
-                                                 or n.dotted_text(x.func).endswith("restore_item"))
-                   for x in gast.walk(node))
+        parsed = self.parsed
+        return any(isinstance(x, gast.Call) and (
+            self.is_pop(x) or _is_popped(x, parsed) or _is_pop_last(x, parsed)
+            or _is_extract(x, parsed) or _calls(x, parsed, runtime.restore_item))
+            for x in gast.walk(node))
 
     def is_pop(self, call):
         return (n.is_name(call.func, _POP) or isinstance(call.func, gast.Attribute)
@@ -130,7 +134,7 @@ class IndexedTape:
                 and self.is_pop(s.value):
             return [n.assign(s.targets[0], self.read(), line), self.step(line)]
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
-                and n.dotted_text(s.value.func).endswith("restore_item") \
+                and _calls(s.value, self.parsed, runtime.restore_item) \
                 and len(s.value.args) == 3 and isinstance(s.value.args[0], gast.Name):
             # undoing an item assignment
             pre = []
@@ -138,7 +142,7 @@ class IndexedTape:
             restored = self.modules.call(runtime, "restored", container, index, value)
             return pre + [n.assign(container.id, restored, line)]
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
-                and _is_extract(s.value):          # the adjoint of an item assignment
+                and _is_extract(s.value, self.parsed):     # an item assignment's adjoint
             container, index = s.value.args
             item = self.modules.call(runtime, "item", copy.deepcopy(container),
                                      copy.deepcopy(index))
@@ -146,13 +150,14 @@ class IndexedTape:
             return [n.assign(s.targets[0], item, line),
                     n.assign(copy.deepcopy(container), zeroed, line)]
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
-                and _is_pop_last(s.value):         # the adjoint of a list's append
+                and _is_pop_last(s.value, self.parsed):    # a list append's adjoint
             adjoint = s.value.args[0].id
             top = self.tops[adjoint]
             item = self.modules.call(runtime, "item", n.name(adjoint), n.name(top))
             return [n.assign(s.targets[0], item, line),
                     n.assign(top, n.binop(n.name(top), gast.Sub(), n.const(1)), line)]
-        if isinstance(s, gast.For) and isinstance(s.iter, gast.Call) and _is_popped(s.iter):
+        if isinstance(s, gast.For) and isinstance(s.iter, gast.Call) \
+                and _is_popped(s.iter, self.parsed):
             pre = []
             count = self.hoisted(s.iter.args[1], pre, line)
             index = self.namer.fresh("_k")
@@ -182,7 +187,7 @@ class IndexedTape:
             return n.name(temp)
         if isinstance(e, gast.Call) and n.is_name(e.func, _PUSH):
             e.func = gast.Attribute(value=n.name(self.tape), attr="append", ctx=gast.Load())
-        if isinstance(e, gast.Call) and _is_popped(e):
+        if isinstance(e, gast.Call) and _is_popped(e, self.parsed):
             self.fail(e)
         for field, value in gast.iter_fields(e):
             if isinstance(value, gast.AST):
@@ -207,18 +212,22 @@ class IndexedTape:
             column=column, source_line=text)
 
 
-def _is_pop_last(call):
-    func = call.func
-    return isinstance(func, gast.Attribute) and func.attr == "pop_last" \
-        and len(call.args) == 1 and isinstance(call.args[0], gast.Name)
+def _calls(call, parsed, helper):
+    """Does `call` call the runtime function `helper`?  In generated code read back as
+    source, by what its name resolves to (such code carries no `helper_of` marks)."""
+    return isinstance(call.func, gast.Attribute) \
+        and parsed.resolve_expression(call.func, set()) is helper
 
 
-def _is_extract(call):
-    func = call.func
-    return isinstance(func, gast.Attribute) and func.attr == "extract" \
-        and len(call.args) == 2 and isinstance(call.args[0], gast.Name)
+def _is_pop_last(call, parsed):
+    return _calls(call, parsed, runtime.pop_last) and len(call.args) == 1 \
+        and isinstance(call.args[0], gast.Name)
 
 
-def _is_popped(call):
-    func = call.func
-    return isinstance(func, gast.Attribute) and func.attr == "popped" and len(call.args) == 2
+def _is_extract(call, parsed):
+    return _calls(call, parsed, runtime.extract) and len(call.args) == 2 \
+        and isinstance(call.args[0], gast.Name)
+
+
+def _is_popped(call, parsed):
+    return _calls(call, parsed, runtime.popped) and len(call.args) == 2
