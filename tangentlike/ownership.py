@@ -27,6 +27,7 @@ from . import nodes as n
 from . import numpy_runtime, runtime
 from .aliases import VIEW_CALLS
 from .naming import NUMPY_RUNTIME, RUNTIME, mark_helper
+from .syntax import TAPE
 
 
 # helpers of the generated code that write into their first argument (declared by the
@@ -52,28 +53,35 @@ _VIEWS = (VIEW_CALLS - _FRESH) | {"astype", "copy_if_needed", "asmatrix", "stack
 _MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
                      "setdefault", "sort", "reverse", "fill", "resize", "itemset", "put",
                      "popitem", "__setitem__", "__iadd__"}
+# the usual names of the modules generated code calls (and of numpy and math among them)
+_NUMERIC_MODULES = frozenset({"np", "numpy", "math"})
+_MODULES = _NUMERIC_MODULES | {NUMPY_RUNTIME, RUNTIME}
+
 # NumPy functions that write into their first argument
 _NUMPY_WRITERS = {"copyto", "put", "place", "putmask", "fill_diagonal", "at"}
 
 
-def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=()):
+def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None):
     """`fn` (a gast FunctionDef, changed in place and returned) with the copies above.
     `runtime_name()` gives the generated module's name for tangentlike.runtime (asked
     only when a copy is made, so that it is imported).  `scalars`: names that only ever
     hold Python numbers (immutable: they share nothing).  `fresh_calls`: functions whose
     result shares memory with nothing (generated backward functions, which are made
-    owned themselves)."""
+    owned themselves).  `modules`: (the names the code calls modules by, those of them
+    that are numpy or math), as the generated module resolves them; by default the
+    usual spellings."""
+    memory = _Memory(*(modules or (_MODULES, _NUMERIC_MODULES)))
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
     statements = list(n.every_statement(fn.body))
-    writes = _written(statements)
-    escapes = writes | _returned_derivatives(fn.body, derivative)
+    writes = memory.written(statements)
+    escapes = writes | memory.returned_derivatives(fn.body, derivative)
     edges = {}                              # id(Assign) -> (target names, shared names)
     for s in statements:
         if isinstance(s, gast.Assign):
             targets = {x.id for t in s.targets for x in gast.walk(t)
                        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
             shared = set() if _called(s.value) in fresh_calls else \
-                _may_share(s.value) - targets - set(scalars)
+                memory.may_share(s.value) - targets - set(scalars)
             targets -= set(scalars)
             if (shared or _may_be_read_only(s.value)) and targets:
                 edges[id(s)] = (targets, shared, s)
@@ -122,75 +130,6 @@ def _last(func):
     return func.id if isinstance(func, gast.Name) else None
 
 
-def _written(statements):
-    """Names whose object some statement may change in place."""
-    out = set()
-    for s in statements:
-        targets = s.targets if isinstance(s, gast.Assign) else \
-            [s.target] if isinstance(s, gast.AugAssign) else []
-        for t in targets:
-            if isinstance(s, gast.AugAssign) or not isinstance(t, (gast.Name, gast.Tuple,
-                                                                   gast.List)):
-                base = _base(t)
-                if base:
-                    out.add(base)
-        for sub in gast.walk(s):
-            if not isinstance(sub, gast.Call):
-                continue
-            word = _last(sub.func)
-            if isinstance(sub.func, gast.Attribute) and isinstance(sub.func.value, gast.Name) \
-                    and sub.func.value.id != RUNTIME and not sub.func.value.id.startswith("_") \
-                    and word in _MUTATING_METHODS and not _is_module(sub.func.value.id):
-                out.add(sub.func.value.id)
-            elif word in _WRITES_FIRST | _NUMPY_WRITERS and sub.args:
-                base = _base(sub.args[0])
-                if base:
-                    out.add(base)
-            for k in sub.keywords:
-                if k.arg == "out":
-                    out |= {x.id for x in gast.walk(k.value) if isinstance(x, gast.Name)}
-    return out
-
-
-def _is_module(name):
-    return name in ("np", "numpy", "math", NUMPY_RUNTIME, RUNTIME)
-
-
-def _returned_derivatives(body, derivative):
-    """Derivative names whose object the function hands back to its caller."""
-    out = set()
-    for s in n.every_statement(body):
-        if isinstance(s, gast.Return) and s.value is not None:
-            out |= _may_share(s.value) & derivative
-    return out
-
-
-def _may_share(expr):
-    """Names whose memory the value of `expr` may share (a view, an alias, an item)."""
-    if expr is None or isinstance(expr, gast.Constant):
-        return set()
-    if isinstance(expr, gast.Name):
-        return {expr.id}
-    if isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Lambda)):
-        return set()
-    if isinstance(expr, gast.BoolOp):
-        return set().union(*(_may_share(v) for v in expr.values))
-    if isinstance(expr, gast.IfExp):
-        return _may_share(expr.body) | _may_share(expr.orelse)
-    if isinstance(expr, (gast.Subscript, gast.Starred)):
-        return _may_share(expr.value)
-    if isinstance(expr, gast.Attribute):
-        return _may_share(expr.value) if expr.attr in _VIEWS or not _is_module_attr(expr) \
-            else set()
-    if isinstance(expr, (gast.Tuple, gast.List, gast.Set)):
-        return set().union(*(_may_share(e) for e in expr.elts))
-    if isinstance(expr, gast.Dict):
-        return set().union(*(_may_share(e) for e in expr.values))
-    if isinstance(expr, gast.Call):
-        return _call_may_share(expr)
-    return {x.id for x in gast.walk(expr) if isinstance(x, gast.Name)}
-
-
 def _may_be_read_only(expr):
     """Can the value of `expr` be a read-only broadcast view (or a view of one)?"""
     if isinstance(expr, gast.IfExp):
@@ -208,35 +147,105 @@ def _may_be_read_only(expr):
         and _may_be_read_only(expr.func.value)
 
 
-def _is_module_attr(expr):
-    return isinstance(expr.value, gast.Name) and _is_module(expr.value.id)
+class _Memory:
+    """What may share memory with what, and what is written in place, in generated code
+    whose module names are `modules` (numpy's and math's among them: `numeric`)."""
 
+    def __init__(self, modules, numeric):
+        self.modules, self.numeric = frozenset(modules), frozenset(numeric)
 
-def _call_may_share(call):
-    word = _last(call.func)
-    if word in _FRESH and not any(k.arg in ("copy", "out") for k in call.keywords):
-        return set()
-    if word in _RETURNS_FIRST and isinstance(call.func, gast.Attribute) \
-            and _is_module_attr(call.func):
-        return _may_share(call.args[0]) if call.args else set()
-    if isinstance(call.func, gast.Attribute) and _is_module_attr(call.func) \
-            and call.func.value.id in ("np", "numpy", "math") and word not in _VIEWS \
-            and not any(k.arg == "out" for k in call.keywords):
-        return set()                    # NumPy and math functions other than views: new
-    if isinstance(call.func, gast.Attribute) and not _is_module_attr(call.func) \
-            and word not in _VIEWS and isinstance(getattr(numpy.ndarray, word, None),
-                                                  type(numpy.ndarray.sum)):
-        shared = set()                  # an array method that computes (x.sum(), x.dot(y))
-    elif isinstance(call.func, gast.Attribute) and not _is_module_attr(call.func):
-        shared = _may_share(call.func.value)
-    else:
-        shared = set()
-    for a in call.args:
-        shared |= _may_share(a)
-    for k in call.keywords:
-        shared |= _may_share(k.value)
-    return shared
+    def is_module(self, name):
+        return name in self.modules
 
+    def written(self, statements):
+        """Names whose object some statement may change in place."""
+        out = set()
+        for s in statements:
+            targets = s.targets if isinstance(s, gast.Assign) else \
+                [s.target] if isinstance(s, gast.AugAssign) else []
+            for t in targets:
+                if isinstance(s, gast.AugAssign) or not isinstance(t, (gast.Name, gast.Tuple,
+                                                                       gast.List)):
+                    base = _base(t)
+                    if base:
+                        out.add(base)
+            for sub in gast.walk(s):
+                if not isinstance(sub, gast.Call):
+                    continue
+                word = _last(sub.func)
+                receiver = sub.func.value if isinstance(sub.func, gast.Attribute) else None
+                if isinstance(receiver, gast.Name) and receiver.id != TAPE \
+                        and word in _MUTATING_METHODS and not self.is_module(receiver.id):
+                    out.add(receiver.id)
+                elif word in _WRITES_FIRST | _NUMPY_WRITERS and sub.args:
+                    base = _base(sub.args[0])
+                    if base:
+                        out.add(base)
+                for k in sub.keywords:
+                    if k.arg == "out":
+                        out |= {x.id for x in gast.walk(k.value) if isinstance(x, gast.Name)}
+        return out
+
+    def returned_derivatives(self, body, derivative):
+        """Derivative names whose object the function hands back to its caller."""
+        out = set()
+        for s in n.every_statement(body):
+            if isinstance(s, gast.Return) and s.value is not None:
+                out |= self.may_share(s.value) & derivative
+        return out
+
+    def may_share(self, expr):
+        """Names whose memory the value of `expr` may share (a view, an alias, an item)."""
+        if expr is None or isinstance(expr, gast.Constant):
+            return set()
+        if isinstance(expr, gast.Name):
+            return {expr.id}
+        if isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Lambda)):
+            return set()
+        if isinstance(expr, gast.BoolOp):
+            return set().union(*(self.may_share(v) for v in expr.values))
+        if isinstance(expr, gast.IfExp):
+            return self.may_share(expr.body) | self.may_share(expr.orelse)
+        if isinstance(expr, (gast.Subscript, gast.Starred)):
+            return self.may_share(expr.value)
+        if isinstance(expr, gast.Attribute):
+            viewed = expr.attr in _VIEWS or not self.is_module_attr(expr)
+            return self.may_share(expr.value) if viewed else set()
+        if isinstance(expr, (gast.Tuple, gast.List, gast.Set)):
+            return set().union(*(self.may_share(e) for e in expr.elts))
+        if isinstance(expr, gast.Dict):
+            return set().union(*(self.may_share(e) for e in expr.values))
+        if isinstance(expr, gast.Call):
+            return self.call_may_share(expr)
+        return {x.id for x in gast.walk(expr) if isinstance(x, gast.Name)}
+
+    def is_module_attr(self, expr):
+        return isinstance(expr.value, gast.Name) and self.is_module(expr.value.id)
+
+    def call_may_share(self, call):
+        word = _last(call.func)
+        if word in _FRESH and not any(k.arg in ("copy", "out") for k in call.keywords):
+            return set()
+        if word in _RETURNS_FIRST and isinstance(call.func, gast.Attribute) \
+                and self.is_module_attr(call.func):
+            return self.may_share(call.args[0]) if call.args else set()
+        if isinstance(call.func, gast.Attribute) and self.is_module_attr(call.func) \
+                and call.func.value.id in self.numeric and word not in _VIEWS \
+                and not any(k.arg == "out" for k in call.keywords):
+            return set()                    # NumPy and math functions other than views: new
+        if isinstance(call.func, gast.Attribute) and not self.is_module_attr(call.func) \
+                and word not in _VIEWS and isinstance(getattr(numpy.ndarray, word, None),
+                                                      type(numpy.ndarray.sum)):
+            shared = set()                  # an array method that computes (x.sum(), x.dot(y))
+        elif isinstance(call.func, gast.Attribute) and not self.is_module_attr(call.func):
+            shared = self.may_share(call.func.value)
+        else:
+            shared = set()
+        for a in call.args:
+            shared |= self.may_share(a)
+        for k in call.keywords:
+            shared |= self.may_share(k.value)
+        return shared
 
 def _groups(edges):
     """name -> the set of names connected to it through the edges (may share memory)."""

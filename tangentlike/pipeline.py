@@ -24,10 +24,12 @@ values: tests/test_passes.py checks it pass by pass over the program corpus.
 """
 
 import dataclasses
+import math
 import importlib.util
 import inspect
 
 import gast
+import numpy
 
 from . import calls, numpy_runtime, runtime
 from . import nodes as n
@@ -404,7 +406,8 @@ def guards(draft):
         guarded(function, set(derivatives) - scalars,
                 lambda: modules.name_for(numpy_runtime),
                 _aliases(modules, runtime), _aliases(modules, numpy_runtime), scalars)
-        owned(function, set(derivatives), lambda: modules.name_for(runtime), scalars, fresh)
+        owned(function, set(derivatives), lambda: modules.name_for(runtime), scalars, fresh,
+              _module_names(draft))
 
 
 _KIND_WORDS = {"scalar": "Python number", "array": "array", "scalars": "list of numbers",
@@ -500,6 +503,18 @@ FORMS = {
 
 def _pure(draft):
     return lambda call: draft.transformer.rule_of(call.func) is not None
+
+
+def _module_names(draft):
+    """(every name the generated code calls a module by, those of numpy and math), as
+    its module resolves them (ownership.owned reads calls by them)."""
+    modules, namespace = draft.modules, draft.parsed.namespace
+    local = modules.taken
+    every = set(modules.imports) | {k for k, v in namespace.items()
+                                    if inspect.ismodule(v) and k not in local}
+    every |= {k for k, v in GENERATED_NAMES.items() if v}
+    numeric = _aliases(modules, numpy) | _aliases(modules, math)
+    return every, numeric - local
 
 
 def _aliases(modules, module):
