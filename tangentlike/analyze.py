@@ -174,11 +174,13 @@ METADATA_ATTRIBUTES = frozenset({"shape", "size", "ndim", "dtype", "itemsize", "
                                  "strides"})
 
 
-def opaque_reads(fn, wrt, resolve):
-    """The attribute reads (`o.a`) of values that depend on `wrt`, in statements whose
-    value reaches the result.  An attribute of an object is a constant to tangentlike:
-    no derivative flows through it, so the transformers reject these reads rather than
-    lose a derivative silently (`o = State(x); return o.a`)."""
+def opaque_reads(fn, wrt, resolve, params=()):
+    """The attribute reads (`o.a`) of values made in the function from what depends on
+    `wrt`, in statements whose value reaches the result.  An attribute of an object is
+    a constant to tangentlike: no derivative flows through it, so the transformers
+    reject these reads rather than lose a derivative silently (`o = State(x); return
+    o.a`).  The attributes of a parameter (an object passed in, `self`) are constants
+    as documented, and are not reported."""
     varied, useful = _flow(fn, wrt, resolve)
     out = []
     for s in simple_statements(fn.body):
@@ -190,6 +192,7 @@ def opaque_reads(fn, wrt, resolve):
             if isinstance(e, gast.Attribute) and isinstance(e.ctx, gast.Load) \
                     and id(e) not in called \
                     and e.attr not in DIFF_ATTRIBUTES | METADATA_ATTRIBUTES \
+                    and n.root_name(e.value) not in params \
                     and diff_reads(e.value, resolve) & varied:
                 out.append(e)
     return out

@@ -52,10 +52,7 @@ class FunctionView:
         self.result_kind = result_kind
         self.arg_kinds = dict(arg_kinds)
         self.active = frozenset(analyze.activity(fn, self.wrt, self.rule_of))
-        # (from numbers and arrays: the attributes of an object passed in are constants,
-        # as documented; those of one made from a differentiated value are not)
-        opaque = analyze.opaque_reads(fn, [w for w in self.wrt if self.arg_kinds.get(w) in (
-            "scalar", "array", "scalars")], self.rule_of)
+        opaque = analyze.opaque_reads(fn, self.wrt, self.rule_of, self.params)
         if opaque:
             raise self.opaque_read(opaque[0])
         self.kind = types.MappingProxyType(analyze.kinds(

@@ -124,3 +124,15 @@ def test_an_attribute_of_a_value_that_depends_on_x_is_never_a_silent_zero(fn, ar
             tl.grad(fn)(*args)
         else:
             tl.jvp(fn, args, (1.0,) + (0,) * (len(args) - 1))
+
+
+def made_from_a_dict(x, p):
+    o = State(p["a"])
+    return x * o.a
+
+
+def test_an_object_made_from_a_differentiated_dict_is_a_located_error():
+    """(found by the fuzzer: the dict's gradient through o.a was a silent 0.0)"""
+    with pytest.raises(tl.UnsupportedSyntaxError, match=r"reading attribute `a` of `o`"):
+        tl.grad(made_from_a_dict, wrt=(0, 1))(0.3, {"a": 0.5})
+    assert tl.grad(made_from_a_dict)(0.3, {"a": 0.5}) == 0.5     # p not differentiated
