@@ -254,6 +254,24 @@ def _identity(a, k=0.5):
     return a
 
 
+# normalize/loops.py: an inner loop over `i` inside a loop over `i`; the backward sweep
+# replayed the outer loop over `i` itself, so a later read of `i` (a trip count) saw the
+# outer index, not the inner loop's last value: the tape was read out of step (a crash)
+def loop_target_rebound_inside(x, xs):
+    for i in range(2):
+        for i, v in enumerate(xs):
+            x = math.exp(v)
+        for _ in range(i):
+            xs[0] = _first_or_second(x, 1.2, 3)
+    return x
+
+
+def _first_or_second(a, b, depth):
+    if depth <= 0:
+        return b
+    return a
+
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -296,6 +314,8 @@ CASES = [
      (np.ones(3), [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])),
     (nested_def_sorts, (X3, Y3), (0, 1), (np.ones(3), np.full(3, 1.5))),
     (callee_called_with_constants, (0.7886, 0.9873, 2), (0, 1), (0.0, 2 * 0.9873)),
+    (loop_target_rebound_inside, (0.9837, [-0.3833, 0.4919, -0.5693, 0.2852]), (0, 1),
+     (0.0, [0.0, 0.0, 0.0, math.exp(0.2852)])),
     (helper_rebinds_its_parameter, (X3,), (0,),
      ([0.0, 0.0, (1 - np.tanh(0.45 / X3[2]) ** 2) * -0.45 / X3[2] ** 2],)),
 ]

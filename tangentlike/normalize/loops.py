@@ -9,8 +9,10 @@ bounds the body does not change (a bound that reads what the loop writes, or cal
 other than pure builtins, is computed once before the loop): a loop over a list,
 tuple, array, `enumerate`, `zip` or `reversed` becomes a loop over the indices of
 the sequence (named first unless it is a name), its target assigned the item at the
-head of the body; a target that is not a name is assigned from a fresh index
-(`for _i in range(...): a, b = ...`).
+head of the body; a target that is not a name, or a name the body binds again (an
+inner loop over `i` inside a loop over `i`), is assigned from a fresh index (`for _i
+in range(...): i = _i`): the backward sweep replays the loop over `_i`, and every
+read of `i` sees the value the primal read, restored from the tape where it changed.
 """
 
 import builtins
@@ -40,7 +42,7 @@ class Loops:
                     a = self.hoist(self.expr(a, out, line, top=True), out, line)
                 args.append(a)
             it.args = args
-            if isinstance(s.target, gast.Name):
+            if isinstance(s.target, gast.Name) and s.target.id not in n.stored_names(body):
                 s.body = self.block(body)
                 out.append(s)
                 return out
@@ -50,7 +52,8 @@ class Loops:
             return out
         index = None
         if callee == "enumerate" and len(it.args) == 1 and not it.keywords \
-                and isinstance(s.target, gast.Tuple) and isinstance(s.target.elts[0], gast.Name):
+                and isinstance(s.target, gast.Tuple) and isinstance(s.target.elts[0], gast.Name) \
+                and s.target.elts[0].id not in n.stored_names(s.body):
             index = s.target.elts[0].id          # `for i, x in enumerate(xs)` indexes with i
             length, item = self.indexed(it.args[0], out, line)
             head = self.assign_to(s.target.elts[1], item(index), line)
