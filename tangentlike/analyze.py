@@ -1,6 +1,6 @@
 """Stage 4, analyze: activity, value kinds, and what the backward sweep must record.
 
-Receives a normalized function (see normalize.py for its statement forms).
+Receives a normalized function (see normalize/ for its statement forms).
 Guarantees:
 - `activity(fn, wrt, resolve)` -> the set of *active* names: those that depend on
   a `wrt` parameter through differentiable operations (varied) AND reach the

@@ -78,7 +78,7 @@ def blocks_elementwise(parsed, arrays):
 
 def _writes_seen_elsewhere(parsed):
     """Does the function write into an object that another of its names reads (`t = x;
-    t *= 2` changes x)?  This walk follows values, not memory (aliases.py does)."""
+    t *= 2` changes x)?  This walk follows values, not memory (aliases/ does)."""
     try:
         facts = check_writes(parsed)
         return bool(facts.fixes or facts.copies)

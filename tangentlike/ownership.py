@@ -15,7 +15,7 @@ else:
   may write into what it gets).
 
 It never copies a user value: NumPy semantics between the user's own names (a write
-through `t = x` changes `x`) are the alias analysis' concern (aliases.py).  The facts
+through `t = x` changes `x`) are the alias analysis' concern (aliases/).  The facts
 are flow-insensitive and so conservative: a copy too many costs time, never a wrong
 value.
 """

@@ -1,6 +1,6 @@
 """Stage 5', forward: a normalized function -> its tangent (JVP) function (gast).
 
-Receives a normalized FunctionDef (normalize.py), the `wrt` parameter names and
+Receives a normalized FunctionDef (normalize/), the `wrt` parameter names and
 the kinds of the call's arguments.  Guarantees one gast FunctionDef
 
     def jvp_<f>(<params>, d<p> for p in wrt):

@@ -21,9 +21,10 @@ from .. import nodes as n
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..naming import rename
+from ..syntax import POP, PUSH, TAPE
 from ..rules import lookup
 
-_TAPE, _PUSH, _POP = "_tape", "_push", "_pop"      # as reverse.py names them
+_TAPE, _PUSH, _POP = TAPE, PUSH, POP      # as the reverse transformer names them
 
 
 def uses_generated_tape(body, parsed):

@@ -38,7 +38,7 @@ pipeline, reverse, forward, higher, the rules), whose stages the helpers never d
 
 Each exported helper's `__module__` is this package's name, the module generated code
 imports (as NumPy's functions give "numpy"): the rule registry names the helpers' rules,
-and normalize.py recognises runtime helpers, by that name.
+and normalize/ recognises runtime helpers, by that name.
 """
 
 from .basics import (astype, cast_derivative, dense, is_zero, item, lift, mT, nonzero, sign,

@@ -4,7 +4,7 @@ over cache-sized blocks of large arrays.
 
 Requires: `elementwise.sums_elementwise` (the function is `sum(terms)` where each
 element of `terms` reads the same element of the parameter and nothing else of it)
-and the jvp function forward.py made.  Rewrites `jvp_<f>(..., x, dx)` into
+and the jvp function the forward transformer (forward/) made.  Rewrites `jvp_<f>(..., x, dx)` into
 `grad_<f>(...)`: the tangent `dx` is the number 1.0 standing for ones, and the
 function returns the tangent of the terms summed down to x's shape.  Preserves the
 result because for such a function the gradient's element i is the tangent of

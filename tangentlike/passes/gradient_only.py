@@ -2,7 +2,7 @@
 number, less everything only the value needed.
 
 Requires: the joint function `value_and_grad_<f>(<params>, b<out>=1.0)` from
-reverse.py, whose last statement is `return value, grads`, and the rules (a call with
+reverse/, whose last statement is `return value, grads`, and the rules (a call with
 a rule writes none of its arguments).  Rewrites it into `grad_<f>(<params>)`: it
 returns the gradient only, the statements whose results only the value read are
 removed (passes/dead_stores.py), and the seed is the number 1.0, folded.

@@ -1,8 +1,8 @@
 """Pass "hvp": the forward mode of a generated `value_and_grad` function, reduced to
 the tangent of the gradient (a Hessian-vector product).
 
-Requires: the jvp function forward.py made of a generated joint function, whose last
-statement returns `(value, gradient), (dvalue, dgradient)`.  Rewrites it to return
+Requires: the jvp function the forward transformer (forward/) made of a generated
+joint function, whose last statement returns `(value, gradient), (dvalue, dgradient)`.  Rewrites it to return
 only `dgradient`, and removes every statement that it does not read (calls that a
 rule says write nothing included), with the rest of `simplify.optimize_backward`'s
 rewrites (whether or not the optional "simplify" runs).  Preserves the result

@@ -1,7 +1,7 @@
 """Pass "tidy" (mandatory, last before the guards): generated code without statements
 that do nothing a reader should have to skip.
 
-Requires: the generated functions, their tape set up as reverse.py writes it
+Requires: the generated functions, their tape set up as the reverse transformer writes it
 (`_tape = []`, `_push = _tape.append`, `_pop = _tape.pop`) and the `del` statements
 the release-arrays pass wrote.  Rewrites:
 - a binding of `_push` or `_pop` that nothing in its function reads is removed, and

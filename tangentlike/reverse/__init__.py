@@ -1,6 +1,6 @@
 """Stage 5, reverse: a normalized function -> its adjoint function (gast).
 
-Receives a normalized FunctionDef (normalize.py), the `wrt` parameter names and
+Receives a normalized FunctionDef (normalize/), the `wrt` parameter names and
 the kinds of the call's arguments.  Guarantees one gast FunctionDef
 
     def <name>(<params>, b<out>=1.0):

@@ -1,4 +1,4 @@
-"""Tangent rules for the helpers the NumPy rules call (tangentlike/numpy_runtime.py).
+"""Tangent rules for the helpers the NumPy rules call (tangentlike/numpy_runtime/).
 
 They make derivatives of NumPy code differentiable again: a Hessian-vector product
 runs forward mode over the generated reverse-mode code, and an n-th derivative runs

@@ -5,7 +5,7 @@ matvec, vecmat) are linear in each factor: each adjoint contracts `g` with the o
 factor, and each tangent is the product rule (`_ntl.product_rule`, one product per
 factor whose tangent flows).  Decompositions and inverses use the standard matrix
 identities (inv: -A^-T g A^-T; det: g det(A) A^-T; eigh, svd, qr, cholesky: their
-adjoint formulas in numpy_runtime.py).  Domains, where the derivative exists: inv,
+adjoint formulas in numpy_runtime/).  Domains, where the derivative exists: inv,
 solve, det and slogdet need a non-singular matrix; cholesky a positive definite one
 (NumPy reads one triangle, so does the adjoint); eigh and eigvalsh distinct
 eigenvalues; svd distinct non-zero singular values; qr full column rank with at least
