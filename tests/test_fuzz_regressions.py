@@ -272,6 +272,13 @@ def _first_or_second(a, b, depth):
     return a
 
 
+# passes/simplify.py: a zero adjoint still written `0.0 * 0.5` was inlined into the helper
+# of np.cumsum (which needs an array) and folded to 0.0 there, out of sight of zeros.py
+def scaled_zero_into_cumsum(x):
+    t = np.full_like(np.cumsum(x) * 0.5, 0.5)
+    return np.sum(t) + np.sum(x)
+
+
 X3 = np.array([0.9025, 0.685, -0.8493])
 Y3 = np.array([0.8037, -0.8349, -0.6425])
 Z33 = np.array([[-0.5955, -0.6614, -0.7978], [-0.4349, -0.0429, 0.3387],
@@ -314,6 +321,7 @@ CASES = [
      (np.ones(3), [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])),
     (nested_def_sorts, (X3, Y3), (0, 1), (np.ones(3), np.full(3, 1.5))),
     (callee_called_with_constants, (0.7886, 0.9873, 2), (0, 1), (0.0, 2 * 0.9873)),
+    (scaled_zero_into_cumsum, (X4,), (0,), (np.ones(4),)),
     (loop_target_rebound_inside, (0.9837, [-0.3833, 0.4919, -0.5693, 0.2852]), (0, 1),
      (0.0, [0.0, 0.0, 0.0, math.exp(0.2852)])),
     (helper_rebinds_its_parameter, (X3,), (0,),

@@ -140,10 +140,22 @@ def _inlines_into(value, temp, expr, pure_call):
     not write through `temp` into memory `expr` may share with another name."""
     if written(value, pure_call) & reads(expr):
         return False
-    if is_zero(expr) and _argument_of_call(value, temp):
+    if _surely_zero(expr) and _argument_of_call(value, temp):
         return False        # a zero derivative stays named for zeros.py to guard the call
     new = isinstance(expr, (gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare))
     return new or temp not in written(value, lambda call: True)   # surely written
+
+
+def _surely_zero(expr):
+    """Is `expr` the number zero however it is folded (`0.0`, `0.0 * 0.5`, `-(0.0 / a)`)?"""
+    if is_zero(expr):
+        return True
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+        return _surely_zero(expr.operand)
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
+        return _surely_zero(expr.left) or _surely_zero(expr.right)
+    return isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Div) \
+        and _surely_zero(expr.left)
 
 
 def _argument_of_call(value, name_):
