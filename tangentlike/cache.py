@@ -30,6 +30,7 @@ import tempfile
 import weakref
 
 from .rules import registry
+from .naming import GENERATED_MODULE
 
 _HEADER = "# tangentlike generated code; key={key} sha256={sha}; do not edit\n"
 _HEADER_RE = re.compile(
@@ -248,7 +249,7 @@ def load_module(path, source, scope):
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     else:
         linecache.cache.pop(filename, None)  # reread lazily; drops a stale served copy too
-    scope["__name__"] = "tangentlike_generated"
+    scope["__name__"] = GENERATED_MODULE
     scope["__file__"] = filename
     exec(_compile(text, filename), scope)
     return scope

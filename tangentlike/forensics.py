@@ -11,13 +11,14 @@ a number.  Reads only the traceback and linecache: nothing is re-generated.
 import linecache
 
 from .errors import NonScalarOutputError
+from .naming import GENERATED_MODULE
 
 
 def _last_generated_entry(exc):
     """The innermost traceback entry of `exc` in generated code, or None."""
     tb, last = exc.__traceback__, None
     while tb is not None:
-        if tb.tb_frame.f_globals.get("__name__") == "tangentlike_generated":
+        if tb.tb_frame.f_globals.get("__name__") == GENERATED_MODULE:
             last = tb
         tb = tb.tb_next
     return last

@@ -19,6 +19,7 @@ from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .runtime import arg_kind, grad_like
+from .naming import GENERATED_MODULE
 
 
 def _differentiable(primals):
@@ -75,7 +76,7 @@ def _self_contained(generated):
         return False
     scope = generated.__globals__
     return not any(inspect.isfunction(scope.get(x)) and scope[x] is not generated
-                   and scope[x].__globals__.get("__name__") == "tangentlike_generated"
+                   and scope[x].__globals__.get("__name__") == GENERATED_MODULE
                    for x in names)
 
 

@@ -23,6 +23,7 @@ import gast
 RUNTIME, NUMPY_RUNTIME = "_tl", "_ntl"       # generated code's names for the runtime modules
 GENERATED_NAMES = {RUNTIME: "tangentlike.runtime", NUMPY_RUNTIME: "tangentlike.numpy_runtime",
                    "_tape": None, "_push": None, "_pop": None, "_": None}
+GENERATED_MODULE = "tangentlike_generated"   # the `__name__` of every generated module
 HELPER = "runtime_helper"     # a Call's mark: the runtime function it calls (`helper_of`)
 _ONLY_ASSIGNED = {"_"}          # generated code never reads it: a clash only if the user does
 
@@ -163,6 +164,15 @@ def helper_of(node):
     """The runtime function a call made by `ModuleNames.call` calls, else None.  Passes
     recognise generated helper calls by this mark, never by their text."""
     return getattr(node, HELPER, None) if isinstance(node, gast.Call) else None
+
+
+def helper_called(call, resolve):
+    """The function a call calls, where it is a runtime helper's call: by its mark, or,
+    in generated code read back as source (which carries no marks), by what
+    `resolve(func)` says its name is."""
+    if not isinstance(call, gast.Call):
+        return None
+    return helper_of(call) or resolve(call.func)
 
 
 def mark_helper(call, function):

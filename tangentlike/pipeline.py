@@ -40,7 +40,8 @@ from .emit import emit
 from .errors import TangentlikeError
 from .forward import ForwardTransformer, shapes_from_operands, with_line_comments
 from .inline import ModuleNames
-from .naming import GENERATED_NAMES, Namer, assigned_names, names_in, restore_user_names
+from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, assigned_names, names_in,
+                     restore_user_names)
 from .normalize import normalize
 from .ownership import owned
 from .parse import parse_function
@@ -161,7 +162,7 @@ class _Deletes(gast.NodeTransformer):
 
 def _is_users(parsed):
     """Is `parsed` the user's code (not generated code differentiated again)?"""
-    return getattr(parsed.fn, "__globals__", {}).get("__name__") != "tangentlike_generated"
+    return getattr(parsed.fn, "__globals__", {}).get("__name__") != GENERATED_MODULE
 
 
 def frontend(draft):
@@ -528,7 +529,7 @@ def _origin(parsed):
     """`file:line` of the function; for generated code differentiated again, what that
     code is the derivative of (its cache file's name would change from run to run)."""
     scope = getattr(parsed.fn, "__globals__", {})
-    if scope.get("__name__") == "tangentlike_generated" and scope.get("__doc__"):
+    if not _is_users(parsed) and scope.get("__doc__"):
         return "generated: " + scope["__doc__"].splitlines()[0].rstrip(".")
     filename, line, _, _ = parsed.location(parsed.node)
     return f"{filename}:{line}"

@@ -50,11 +50,12 @@ import numpy as np
 
 import tangentlike.numpy_runtime
 import tangentlike.runtime
+from tangentlike.naming import GENERATED_MODULE
 
 __all__ = ["GENERATED", "is_generated", "helper_calls", "Calls", "tape_pushes", "Pushes",
            "ArrayLog", "Watched", "index_text", "peak_memory"]
 
-GENERATED = "tangentlike_generated"
+GENERATED = GENERATED_MODULE          # (naming.py: the `__name__` of generated modules)
 
 RUNTIME_MODULES = (tangentlike.runtime, tangentlike.numpy_runtime)
 

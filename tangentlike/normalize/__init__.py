@@ -49,7 +49,7 @@ import inspect
 import gast
 
 from .. import nodes as n
-from ..naming import GENERATED_NAMES, ModuleNames, clashing_names, rename
+from ..naming import GENERATED_MODULE, GENERATED_NAMES, ModuleNames, clashing_names, rename
 from .definitions import nested_functions, reject_escaping, without_definitions
 from .desugar import Desugar
 from .devirtualize import devirtualize
@@ -106,7 +106,7 @@ def _shelter(fn, parsed, namer, modules):
     `_tl`, `_tape`, ...) go by stand-ins from here on (`_tl2`); the generated code gets
     them back at the end (naming.restore_user_names).  Generated code differentiated
     again is left as it is: its names mean what the generated code means by them."""
-    if parsed.namespace.get("__name__") == "tangentlike_generated":
+    if parsed.namespace.get("__name__") == GENERATED_MODULE:
         return
 
     def generated_meaning(name_):

@@ -20,7 +20,7 @@ import gast
 from .. import nodes as n
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from ..naming import rename
+from ..naming import helper_called, rename
 from ..syntax import POP, PUSH, TAPE
 from ..rules import lookup
 
@@ -214,10 +214,9 @@ class IndexedTape:
 
 
 def _calls(call, parsed, helper):
-    """Does `call` call the runtime function `helper`?  In generated code read back as
-    source, by what its name resolves to (such code carries no `helper_of` marks)."""
-    return isinstance(call.func, gast.Attribute) \
-        and parsed.resolve_expression(call.func, set()) is helper
+    """Does `call` call the runtime function `helper` (naming.helper_called)?"""
+    return helper_called(call, lambda func: parsed.resolve_expression(func, set())
+                         if isinstance(func, gast.Attribute) else None) is helper
 
 
 def _is_pop_last(call, parsed):

@@ -62,7 +62,7 @@ import numpy
 from .. import nodes as n
 from .. import numpy_runtime, runtime
 from ..inline import without_negation
-from ..naming import helper_of, mark_helper
+from ..naming import helper_called, helper_of, mark_helper
 from .dead_stores import dead_stores, drop_orphan_comments
 from .effects import is_zero, load_counts, reads, replace_name, tape_free, written
 
@@ -352,16 +352,8 @@ _SHAPED_LIKE = {runtime.copy: 0, runtime.broadcast_like: 1, numpy_runtime.spread
                 numpy_runtime.sum_like: 1}
 
 
-def _calls(call, callee):
-    """The runtime function `call` calls: by its mark, or (in generated code read back,
-    which carries no marks) by what its name resolves to."""
-    if not isinstance(call, gast.Call):
-        return None
-    return helper_of(call) or callee(call.func)
-
-
 def _shaped_like(call, callee):
-    function = _calls(call, callee)
+    function = helper_called(call, callee)
     return next((k for f, k in _SHAPED_LIKE.items() if f is function), None)
 
 
@@ -416,7 +408,7 @@ def without_needless_spreads(stmts, kind, callee):
     class Spreads(gast.NodeTransformer):
         def visit_Call(self, node):
             self.generic_visit(node)
-            if _calls(node, callee) is runtime.broadcast_like and len(node.args) == 2:
+            if helper_called(node, callee) is runtime.broadcast_like and len(node.args) == 2:
                 have = arrays_in(node.args[0], surely=True)
                 want = arrays_in(node.args[1])
                 if want is not None and want <= have:
