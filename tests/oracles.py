@@ -165,6 +165,7 @@ AUTOGRAD_MATH = types.SimpleNamespace(
     acos=anp.arccos, atan=anp.arctan, atan2=anp.arctan2, sinh=anp.sinh,
     cosh=anp.cosh, tanh=anp.tanh, erf=asp.erf, erfc=asp.erfc, hypot=anp.hypot,
     pow=anp.power, fabs=anp.fabs, floor=anp.floor, ceil=anp.ceil,
+    gamma=asp.gamma, lgamma=asp.gammaln, exp2=anp.exp2,
     pi=math.pi, e=math.e, inf=math.inf,
 )
 

@@ -47,8 +47,15 @@ def _arity(declaration):
     return len(declaration.derivative.params)
 
 
+def _tuples(arity):
+    """Three points of `arity` coordinates (math.hypot of 3 to 8), away from the origin."""
+    base = (1.3, -0.8, 1.9, 0.6, -2.5, 1.1, 0.4, -1.7)
+    return tuple(tuple(base[(k + j) % len(base)] for k in range(arity)) for j in range(3))
+
+
 def _points(declaration):
-    default = REAL if _arity(declaration) == 1 else PAIRS
+    arity = _arity(declaration)
+    default = REAL if arity == 1 else PAIRS if arity == 2 else _tuples(arity)
     return POINTS.get(declaration.derivative.fn.__name__, default)
 
 

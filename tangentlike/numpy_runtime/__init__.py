@@ -27,9 +27,11 @@ The helpers live in submodules by family; this package only gathers them:
     norms         np.linalg.norm, vector_norm, matrix_norm
     layout        reshape, transpose, concatenate, split, tile, repeat, pad, diagonal
     creation      np.array, np.r_ / np.c_, arange, linspace
+    differences   gradient, diff, select, partition
     products      matmul, dot, inner, tensordot, kron, vecdot, matvec
     einsum        np.einsum in either form
-    linalg        solve, cholesky, eigh, qr, svd, matrix_power, slogdet
+    linalg        solve, cholesky, eigh, eig, pinv, qr, svd, matrix_power, slogdet
+    scalars       math's: digamma and polygamma, math.prod and math.dist
     elementwise   slopes too long to inline (x ** y, sinc, imag, nan_to_num)
 
 They import only NumPy, the standard library, tangentlike.runtime and one another
@@ -41,13 +43,16 @@ imports (as NumPy's functions give "numpy"): the rule registry names the helpers
 and normalize/ recognises runtime helpers, by that name.
 """
 
-from .basics import (astype, cast_derivative, dense, is_zero, item, lift, mT, nonzero, sign,
-                     zeros_for)
+from .basics import (astype, cast_derivative, cast_pieces, dense, is_zero, item, lift, mT,
+                     nonzero, sign, zeros_for)
 from .blocks import BLOCK, in_blocks
 from .broadcasting import axes_of, common_shape, expand, spread, sum_like, unreduce
 from .creation import (arange_adjoint, arange_tangent, index_trick_adjoint,
                        index_trick_tangent, linspace_adjoint, linspace_tangent,
                        linspace_weights, unpack)
+from .differences import (diff_tangent, gradient_tangent, partition_index, select_tangent,
+                          spacing_adjoint, spacing_adjoint_tangent, undiff, ungradient,
+                          ungradient_tangent, unselect)
 from .einsum import einsum_adjoint, einsum_adjoint_tangent, einsum_tangent, einsum_tangent_tangent
 from .elementwise import (imag_adjoint, log_base, nan_to_num_tangent, sinc_slope,
                           sinc_slope_tangent, sum_where)
@@ -56,13 +61,16 @@ from .indexing import (UPDATES_FIRST_ARGUMENT, add_at, sort_tangent, subtract_at
 from .layout import (negated, pad_tangent, reshape_like, restack, split_axis, unconcatenate,
                      undiag, undiagonal, unpad, unpad_constant_values, unrepeat, unrollaxis,
                      unsplit, unstack, unstack_promoted, untile, untrace, untranspose)
-from .linalg import (cholesky_adjoint, cholesky_tangent, eigh_adjoint, eigh_tangent,
+from .linalg import (cholesky_adjoint, cholesky_tangent, eig_adjoint, eig_tangent,
+                     eigh_adjoint, eigh_tangent,
                      eigvalsh_tangent, gap_inverse, matrix_power_adjoint, matrix_power_tangent,
-                     phi, qr_adjoint, qr_tangent, right_solve_transposed,
+                     phi, pinv_adjoint, pinv_tangent, qr_adjoint, qr_tangent, right_solve_transposed,
                      right_solve_transposed_tangent, slogdet_tangent, solve_adjoint_a,
                      svd_adjoint, svd_tangent, symmetric_from_triangle, triangle_gradient)
 from .norms import norm_adjoint, norm_adjoint_tangent, norm_tangent
-from .products import (dot_adjoint_a, dot_adjoint_b, inner_adjoint_a, inner_adjoint_b,
+from .scalars import (digamma, dist_adjoint, dist_tangent, negate_all, polygamma,
+                      prod_adjoint, prod_tangent)
+from .products import (cross_adjoint, dot_adjoint_a, dot_adjoint_b, inner_adjoint_a, inner_adjoint_b,
                        kron_adjoint, kron_adjoint_tangent, matmul_adjoint_a, matmul_adjoint_b,
                        matvec_adjoint_matrix, product_rule, tensordot_adjoint_a,
                        tensordot_adjoint_b, vecdot_adjoint)
@@ -75,7 +83,8 @@ from .reductions import (average_adjoint, average_adjoint_tangent, average_tange
 __all__ = [
     "UPDATES_FIRST_ARGUMENT",
     # basics
-    "astype", "cast_derivative", "dense", "is_zero", "item", "lift", "mT", "nonzero", "sign",
+    "astype", "cast_derivative", "cast_pieces", "dense", "is_zero", "item", "lift", "mT",
+    "nonzero", "sign",
     "zeros_for",
     # blocks
     "BLOCK", "in_blocks",
@@ -84,6 +93,9 @@ __all__ = [
     # creation
     "arange_adjoint", "arange_tangent", "index_trick_adjoint", "index_trick_tangent",
     "linspace_adjoint", "linspace_tangent", "linspace_weights", "unpack",
+    # differences
+    "diff_tangent", "gradient_tangent", "partition_index", "select_tangent", "spacing_adjoint",
+    "spacing_adjoint_tangent", "undiff", "ungradient", "ungradient_tangent", "unselect",
     # einsum
     "einsum_adjoint", "einsum_adjoint_tangent", "einsum_tangent", "einsum_tangent_tangent",
     # elementwise
@@ -96,17 +108,21 @@ __all__ = [
     "undiag", "undiagonal", "unpad", "unpad_constant_values", "unrepeat", "unrollaxis",
     "unsplit", "unstack", "unstack_promoted", "untile", "untrace", "untranspose",
     # linalg
-    "cholesky_adjoint", "cholesky_tangent", "eigh_adjoint", "eigh_tangent", "eigvalsh_tangent",
-    "gap_inverse", "matrix_power_adjoint", "matrix_power_tangent", "phi", "qr_adjoint",
+    "cholesky_adjoint", "cholesky_tangent", "eig_adjoint", "eig_tangent", "eigh_adjoint", "eigh_tangent", "eigvalsh_tangent",
+    "gap_inverse", "matrix_power_adjoint", "matrix_power_tangent", "phi", "pinv_adjoint",
+    "pinv_tangent", "qr_adjoint",
     "qr_tangent", "right_solve_transposed", "right_solve_transposed_tangent",
     "slogdet_tangent", "solve_adjoint_a", "svd_adjoint", "svd_tangent",
     "symmetric_from_triangle", "triangle_gradient",
     # norms
     "norm_adjoint", "norm_adjoint_tangent", "norm_tangent",
     # products
-    "dot_adjoint_a", "dot_adjoint_b", "inner_adjoint_a", "inner_adjoint_b", "kron_adjoint",
+    "cross_adjoint", "dot_adjoint_a", "dot_adjoint_b", "inner_adjoint_a", "inner_adjoint_b", "kron_adjoint",
     "kron_adjoint_tangent", "matmul_adjoint_a", "matmul_adjoint_b", "matvec_adjoint_matrix",
     "product_rule", "tensordot_adjoint_a", "tensordot_adjoint_b", "vecdot_adjoint",
+    # scalars
+    "digamma", "dist_adjoint", "dist_tangent", "negate_all", "polygamma", "prod_adjoint",
+    "prod_tangent",
     # reductions
     "average_adjoint", "average_adjoint_tangent", "average_tangent", "average_weights",
     "average_weights_adjoint", "average_weights_adjoint_tangent", "centered", "count",

@@ -85,6 +85,11 @@ def cast_derivative(b, like):
     return b.astype(np.result_type(like), copy=False)
 
 
+def cast_pieces(pieces, arrays):
+    """The adjoints `pieces` of `arrays`, each cast as `cast_derivative` casts it."""
+    return [cast_derivative(piece, x) for piece, x in zip(pieces, arrays)]
+
+
 def nonzero(x):
     """`x` with zeros replaced by ones: a divisor for slopes that are 0 at a kink."""
     if _is_array(x):

@@ -1,5 +1,5 @@
 """Linear algebra: the adjoints and tangents of np.linalg's solve, cholesky, eigh,
-eigvalsh, qr, svd, matrix_power and slogdet (over stacks of matrices too), with the
+eigvalsh, eig, pinv, qr, svd, matrix_power and slogdet (over stacks of matrices too), with the
 triangle-reading conventions NumPy uses (cholesky and eigh read one triangle).
 
 Receives the primal matrices, the function's result and an adjoint or tangent (for
@@ -7,11 +7,14 @@ eigh, qr and svd, whose result is a tuple, the adjoint `g` may be the zero senti
 `0.0` or a list with sentinel items); `right_solve_transposed_tangent` accepts the sentinel for each
 tangent.  Writes none of its arguments.  Returns fresh arrays, except that
 `matrix_power_tangent` at n = 1 returns the tangent `da` itself.  The derivatives of
-eigh and svd assume distinct (and, for svd, nonzero) eigen- and singular values.
+eigh and svd assume distinct (and, for svd, nonzero) eigen- and singular values; eig's,
+real distinct eigenvalues (complex ones raise NoDerivativeError); pinv's, a rank that
+does not change nearby (full rank).
 """
 
 import numpy as np
 
+from ..errors import NoDerivativeError
 from .basics import _dtype, _is_array, _ndim, dense, is_zero, item, mT
 
 
@@ -232,3 +235,60 @@ def matrix_power_tangent(a, da, n):
 def slogdet_tangent(ans, a, da):
     """The tangent `(dsign, dlogabsdet)` of `np.linalg.slogdet(a)`."""
     return np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+def pinv_adjoint(g, a, p):
+    """The adjoint of `a` in p = np.linalg.pinv(a), where a's rank does not change nearby
+    (full rank): -p^T g p^T + (I - a p) g^T p p^T + p^T p g^T (I - p a)."""
+    gt = mT(g)
+    pt = mT(p)
+    left = gt - a @ (p @ gt)                       # (I - a p) g^T
+    right = gt - (gt @ p) @ a                      # g^T (I - p a)
+    return -(pt @ g @ pt) + left @ (p @ pt) + (pt @ p) @ right
+
+
+def pinv_tangent(a, p, da):
+    """The tangent of p = np.linalg.pinv(a) (rank constant nearby):
+    -p da p + p p^T da^T (I - a p) + (I - p a) da^T p^T p."""
+    dat = mT(da)
+    pt = mT(p)
+    after = dat - (dat @ a) @ p                    # da^T (I - a p)
+    before = dat - p @ (a @ dat)                   # (I - p a) da^T
+    return -(p @ da @ p) + (p @ pt) @ after + before @ (pt @ p)
+
+
+def _real_eig(ans):
+    w, v = ans[0], ans[1]
+    if w.dtype.kind == "c":
+        raise NoDerivativeError(
+            "np.linalg.eig", reason="the matrix has complex eigenvalues; tangentlike "
+            "differentiates eig of real matrices with real, distinct eigenvalues",
+            hint="for a symmetric matrix use np.linalg.eigh; otherwise differentiate a "
+                 "real quantity computed another way")
+    return w, v
+
+
+def eig_adjoint(g, ans):
+    """The adjoint of `a` in `w, v = np.linalg.eig(a)` (real, distinct eigenvalues, unit
+    columns v_j): v^-T (diag(gw) + F * (v^T gv')) v^T, where gv' = gv - v diag(v^T gv)
+    removes what only rescales a column and F = gap_inverse(w)."""
+    w, v = _real_eig(ans)
+    gw, gv = item(g, 0), item(g, 1)
+    inner = np.zeros_like(v)
+    if not is_zero(gw):
+        inner = inner + gw[..., :, None] * np.eye(w.shape[-1], dtype=w.dtype, like=w)
+    if not is_zero(gv):
+        gv = gv - v * np.sum(v * gv, axis=-2, keepdims=True)
+        inner = inner + gap_inverse(w) * (mT(v) @ gv)
+    return np.linalg.solve(mT(v), inner @ mT(v))
+
+
+def eig_tangent(ans, da):
+    """The tangent `(dw, dv)` of `np.linalg.eig(a)`: with e = v^-1 da v, dw = diag(e) and
+    dv = v (F * e) less, in each column, its part along that column (the columns keep
+    unit norm; their sign is NumPy's and does not move)."""
+    w, v = _real_eig(ans)
+    e = np.linalg.solve(v, da @ v)
+    dv = v @ (gap_inverse(w) * e)
+    dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)
+    return np.diagonal(e, axis1=-2, axis2=-1).copy(), dv

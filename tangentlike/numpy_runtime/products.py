@@ -162,3 +162,17 @@ def vecdot_adjoint(g, other, axis=-1):
 def matvec_adjoint_matrix(g, v):
     """The adjoint of the matrix in `matvec(A, v)`; also of `vecmat(v, A)` when transposed."""
     return lift(g, 1) * np.expand_dims(v, -2)
+
+
+def cross_adjoint(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The adjoint of a (which = 0) or b (which = 1) in np.cross(a, b, axisa, axisb, axisc,
+    axis) for 3-vectors, before unbroadcasting: <g, a x b> = <a, b x g> = <b, g x a>, with
+    each vector axis counted from the end so it lands where that operand has it."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    ndim_a, ndim_b, ndim_g = np.ndim(a), np.ndim(b), np.ndim(g)
+    axisa, axisb = axisa % ndim_a - ndim_a, axisb % ndim_b - ndim_b
+    axisc = axisc % ndim_g - ndim_g
+    if which == 0:
+        return np.cross(b, g, axisa=axisb, axisb=axisc, axisc=axisa)
+    return np.cross(g, a, axisa=axisc, axisb=axisa, axisc=axisb)

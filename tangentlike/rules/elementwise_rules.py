@@ -20,13 +20,14 @@ linear ones are in numpy_ufuncs.py and python.py.
 """
 
 import builtins
+import linecache
 import math
 import operator
 
 import numpy as np
 
 from .. import numpy_runtime as _ntl
-from .registry import elementwise
+from .registry import elementwise, if_defined
 
 # -- one argument ------------------------------------------------------------------------
 
@@ -79,6 +80,26 @@ def sqrt(ans, x):
 @elementwise(np.cbrt)
 def cbrt(ans, x):
     return 1.0 / (3.0 * ans * ans)
+
+
+@if_defined(elementwise, math, "cbrt")        # Python >= 3.11
+def cbrt_math(ans, x):
+    return 1.0 / (3.0 * ans * ans)
+
+
+@if_defined(elementwise, math, "exp2")        # Python >= 3.11
+def exp2_math(ans, x):
+    return ans * 0.6931471805599453
+
+
+@elementwise(math.gamma)                # psi, digamma: numpy_runtime/scalars.py
+def gamma(ans, x):
+    return ans * _ntl.digamma(x)
+
+
+@elementwise(math.lgamma)               # log|gamma(x)|: the slope is psi(x) on both signs
+def lgamma(ans, x):
+    return _ntl.digamma(x)
 
 
 @elementwise(np.square)
@@ -219,9 +240,34 @@ def hypot(ans, x1, x2):
     return x1 / _ntl.nonzero(ans), x2 / _ntl.nonzero(ans)
 
 
-@elementwise(math.hypot)
+@elementwise(math.hypot)                # slope 0 at the origin; 1 to 8 coordinates below
 def hypot_math(ans, x, y):
-    return x / ans, y / ans
+    return x / _ntl.nonzero(ans), y / _ntl.nonzero(ans)
+
+
+@elementwise(math.hypot)
+def hypot_math1(ans, x):
+    return _ntl.sign(x)
+
+
+def _hypot_of(n):
+    """The declaration of math.hypot for n coordinates (it takes any number): x_k / r each.
+    Its source is written out (and kept in linecache, which inspect reads) since a template
+    lists its parameters one by one."""
+    xs = [f"x{k}" for k in range(1, n + 1)]
+    source = (f"def hypot_math{n}(ans, {', '.join(xs)}):\n"
+              f"    r = _ntl.nonzero(ans)\n"
+              f"    return {', '.join(x + ' / r' for x in xs)}\n")
+    filename = f"<tangentlike: math.hypot of {n} coordinates>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"_ntl": _ntl, "__name__": __name__}
+    exec(compile(source, filename, "exec"), namespace)     # noqa: S102 (our own text)
+    return elementwise(math.hypot)(namespace[f"hypot_math{n}"])
+
+
+HYPOT_COORDINATES = 8           # math.hypot of more coordinates has no rule (a located error)
+for _n in range(3, HYPOT_COORDINATES + 1):
+    _hypot_of(_n)
 
 
 @elementwise(np.arctan2, math.atan2)

@@ -17,11 +17,39 @@ for orders other than 2 / 'fro' (a NotImplementedError says so).
 
 from .. import numpy_runtime as _ntl
 from .. import runtime as _tl
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, elementwise, nondifferentiable, tangent
 
 nondifferentiable(_ntl.sign, _ntl.count, _ntl.extreme_weights, _ntl.not_nan, _ntl.negated,
                   _ntl.split_axis, _ntl.linspace_weights, _ntl.axes_of, _ntl.is_zero,
                   _ntl.common_shape)
+
+# -- the slopes of math.gamma and math.lgamma (numpy_runtime/scalars.py) -------------------
+
+
+@elementwise(_ntl.digamma)
+def digamma(ans, x):
+    return _ntl.polygamma(x, 1)
+
+
+@elementwise(_ntl.polygamma)
+def polygamma(ans, x, n=0):
+    return _ntl.polygamma(x, n + 1)
+
+
+# -- np.gradient's adjoints (numpy_runtime/differences.py) -------------------------------
+
+
+@tangent(_ntl.ungradient)
+def ungradient(ans, g, f, spacing=1.0, axis=None, edge_order=1, dg=None, dspacing=None):
+    return _ntl.ungradient_tangent(dg, f, spacing, axis, edge_order, ans, dspacing)
+
+
+@tangent(_ntl.spacing_adjoint)
+def spacing_adjoint(ans, g, ans_, spacing, dg, dans_, dspacing):
+    return _ntl.spacing_adjoint_tangent(g, ans_, spacing, dg, dans_, dspacing, ans)
+
+
+nondifferentiable(_ntl.partition_index)
 
 # -- linear in their first argument -----------------------------------------------------
 

@@ -65,3 +65,13 @@ def take_along_axis(g, ans, arr, indices, axis=-1):
 nondifferentiable(
     np.argmax, np.argmin, np.argsort, np.argpartition, np.nonzero, np.flatnonzero,
     np.argwhere, np.searchsorted, np.digitize)
+
+
+@adjoint(np.partition)           # to the element that landed there; ties in order of occurrence
+def partition(g, ans, a, kth, axis=-1, kind="introselect", order=None):
+    return _ntl.untake_along_axis(g, a, _ntl.partition_index(a, ans, axis), axis)
+
+
+@tangent(np.partition)
+def partition_t(ans, a, kth, axis=-1, kind="introselect", order=None, da=None):
+    return np.take_along_axis(da, _ntl.partition_index(a, ans, axis), axis)

@@ -150,6 +150,18 @@ def cross_t(ans, a, b, da, db):
     return _ntl.product_rule(np.cross, (a, b), (da, db))
 
 
+@adjoint(np.cross, broadcasts=True)     # the vector axes given: of 3-vectors
+def cross_axes(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return (_ntl.cross_adjoint(g, a, b, 0, axisa, axisb, axisc, axis),
+            _ntl.cross_adjoint(g, a, b, 1, axisa, axisb, axisc, axis))
+
+
+@tangent(np.cross, broadcasts=True)
+def cross_axes_t(ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, da=None, db=None):
+    return _ntl.product_rule(np.cross, (a, b), (da, db), axisa=axisa, axisb=axisb,
+                             axisc=axisc, axis=axis)
+
+
 @if_defined(adjoint, np, "linalg.cross", broadcasts=True)
 def linalg_cross(g, ans, x1, x2, axis=-1):
     return np.linalg.cross(x2, g, axis=axis), np.linalg.cross(g, x1, axis=axis)
@@ -260,6 +272,26 @@ def cholesky(g, ans, a, upper=False):
 @tangent(np.linalg.cholesky)
 def cholesky_t(ans, a, upper=False, da=None):
     return _ntl.cholesky_tangent(ans, da, upper)
+
+
+@adjoint(np.linalg.eig)         # real distinct eigenvalues, unit columns; complex: an error
+def eig(g, ans, a):
+    return _ntl.eig_adjoint(g, ans)
+
+
+@tangent(np.linalg.eig)
+def eig_t(ans, a, da):
+    return _ntl.eig_tangent(ans, da)
+
+
+@adjoint(np.linalg.pinv)         # domain: the rank does not change nearby (full rank)
+def pinv(g, ans, a, rcond=None, *, rtol=None):
+    return _ntl.pinv_adjoint(g, a, ans)
+
+
+@tangent(np.linalg.pinv)
+def pinv_t(ans, a, rcond=None, *, rtol=None, da=None):
+    return _ntl.pinv_tangent(a, ans, da)
 
 
 @adjoint(np.linalg.eigh)        # domain: distinct eigenvalues; NumPy reads one triangle

@@ -195,3 +195,39 @@ def matrix_norm_t(ans, x, keepdims=False, ord="fro", dx=None):
 
 
 nondifferentiable(np.all, np.any, np.count_nonzero)
+
+
+# -- differences (numpy_runtime/differences.py) ------------------------------------------
+
+
+@adjoint(np.gradient)            # one scalar spacing (or none); coordinates raise
+def gradient(g, ans, f, *, axis=None, edge_order=1):
+    return _ntl.ungradient(g, f, 1.0, axis, edge_order)
+
+
+@tangent(np.gradient)
+def gradient_t(ans, f, *, axis=None, edge_order=1, df=None):
+    return np.gradient(df, axis=axis, edge_order=edge_order)
+
+
+@adjoint(np.gradient)
+def gradient_spacing(g, ans, f, spacing, *, axis=None, edge_order=1):
+    return (_ntl.ungradient(g, f, spacing, axis, edge_order),
+            _ntl.spacing_adjoint(g, ans, spacing))
+
+
+@tangent(np.gradient)
+def gradient_spacing_t(ans, f, spacing, *, axis=None, edge_order=1, df=None, dspacing=None):
+    return _ntl.gradient_tangent(df, ans, spacing, dspacing, axis, edge_order)
+
+
+@adjoint(np.diff)                # linear in a, prepend and append
+def diff(g, ans, a, n=1, axis=-1, prepend=None, append=None):
+    parts = _ntl.undiff(g, a, n, axis, prepend, append)
+    return parts[0], 0.0, 0.0, parts[1], parts[2]
+
+
+@tangent(np.diff)
+def diff_t(ans, a, n=1, axis=-1, prepend=None, append=None, da=None, dprepend=None,
+           dappend=None):
+    return _ntl.diff_tangent(da, a, n, axis, prepend, append, dprepend, dappend)

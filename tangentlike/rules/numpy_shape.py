@@ -98,24 +98,33 @@ def broadcast_to(g, ans, array, shape, subok=False):
     return _ntl.sum_like(g, array)
 
 
+# dtype= casts the result; the adjoint casts each piece back to its array's dtype
 @linear(np.concatenate)          # np.concat is np.concatenate
-def concatenate(g, ans, arrays, axis=0):
-    return _ntl.unconcatenate(g, arrays, axis)
+def concatenate(g, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    if dtype is None:
+        return _ntl.unconcatenate(g, arrays, axis)
+    return _ntl.cast_pieces(_ntl.unconcatenate(g, arrays, axis), arrays)
 
 
 @linear(np.stack)
-def stack(g, ans, arrays, axis=0):
-    return _ntl.unstack(g, arrays, axis)
+def stack(g, ans, arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    if dtype is None:
+        return _ntl.unstack(g, arrays, axis)
+    return _ntl.cast_pieces(_ntl.unstack(g, arrays, axis), arrays)
 
 
 @linear(np.vstack)
-def vstack(g, ans, tup):
-    return _ntl.unstack_promoted(g, tup, "vstack")
+def vstack(g, ans, tup, *, dtype=None, casting="same_kind"):
+    if dtype is None:
+        return _ntl.unstack_promoted(g, tup, "vstack")
+    return _ntl.cast_pieces(_ntl.unstack_promoted(g, tup, "vstack"), tup)
 
 
 @linear(np.hstack)
-def hstack(g, ans, tup):
-    return _ntl.unstack_promoted(g, tup, "hstack")
+def hstack(g, ans, tup, *, dtype=None, casting="same_kind"):
+    if dtype is None:
+        return _ntl.unstack_promoted(g, tup, "hstack")
+    return _ntl.cast_pieces(_ntl.unstack_promoted(g, tup, "hstack"), tup)
 
 
 @linear(np.dstack)

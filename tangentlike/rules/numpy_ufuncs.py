@@ -202,3 +202,14 @@ nondifferentiable(
     np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor)
+
+
+@adjoint(np.select)              # to the choice (or default) that supplied each element
+def select(g, ans, condlist, choicelist, default=0):
+    parts = _ntl.unselect(g, condlist, choicelist, default)
+    return 0.0, parts[0], parts[1]
+
+
+@tangent(np.select)
+def select_t(ans, condlist, choicelist, default=0, dchoicelist=None, ddefault=None):
+    return _ntl.select_tangent(ans, condlist, dchoicelist, ddefault)

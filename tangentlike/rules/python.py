@@ -165,6 +165,34 @@ nondifferentiable(builtins.len, builtins.int, builtins.bool, builtins.round, bui
 
 # -- math -----------------------------------------------------------------------
 
+
+
+@linear(math.fsum, scalar=True)
+def fsum(g, ans, iterable):
+    return _tl.fill_like(g, iterable)
+
+
+@adjoint(math.prod, scalar=True)            # no division: a zero factor is like any other
+def prod(g, ans, iterable, *, start=1):
+    return _ntl.prod_adjoint(g, iterable, start), g * math.prod(iterable)
+
+
+@tangent(math.prod)
+def prod_tangent(ans, iterable, *, start=1, diterable=None, dstart=None):
+    return _ntl.prod_tangent(iterable, diterable, start, dstart)
+
+
+@adjoint(math.dist, scalar=True)            # slope 0 where p == q, as hypot at the origin
+def dist(g, ans, p, q):
+    dp = _ntl.dist_adjoint(g, p, q, ans)
+    return dp, _ntl.negate_all(dp)
+
+
+@tangent(math.dist)
+def dist_tangent(ans, p, q, dp, dq):
+    return _ntl.dist_tangent(p, q, dp, dq, ans)
+
+
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
                   math.isfinite, scalar=True)
 

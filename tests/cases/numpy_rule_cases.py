@@ -1060,6 +1060,127 @@ def nd_constructors(x):
     return np.sum(np.sin(x * ones) * k) + np.linalg.matrix_rank(x) * np.sum(x)
 
 
+# ------------------------------------------------------------------------- issue 14: differences,
+# selections, pinv and eig, and keywords of stacking, cross and astype
+
+def gradient_1d(x):
+    return np.sum(np.sin(np.gradient(x) * np.arange(1.0, 7.0)))
+
+
+def gradient_spacing(x, h):
+    return np.sum(np.sin(np.gradient(x, h) * np.arange(1.0, 7.0)))
+
+
+def gradient_2d(x):
+    gx, gy = np.gradient(x, 0.5)
+    return np.sum(np.sin(gx * W[:3, :4]) + np.cos(gy * 2.0))
+
+
+def gradient_axis(x, h):
+    return np.sum(np.sin(np.gradient(x, h, axis=1, edge_order=2) * W[:3, :4]))
+
+
+def gradient_axes_order2(x):
+    parts = np.gradient(x, axis=(0, -1), edge_order=2)
+    return np.sum(np.sin(parts[0] * W[:3, :4])) + np.sum(np.sin(parts[1]) * 0.5)
+
+
+def diff_(x):
+    return np.sum(np.sin(np.diff(x) * np.arange(1.0, 6.0)))
+
+
+def diff_n_axis(x):
+    return np.sum(np.sin(np.diff(x, n=2, axis=0) * W[:1, :4]))
+
+
+def diff_prepend_append(x, p, a):
+    return np.sum(np.sin(np.diff(x, 1, -1, prepend=p, append=a) * np.arange(1.0, 6.0)))
+
+
+def diff_ends_arrays(x, p, a):
+    return np.sum(np.sin(np.diff(x, n=2, axis=0, prepend=p, append=a) * np.arange(1.0, 5.0)))
+
+
+def select_(x, y):
+    chosen = np.select([x > 0.5, x < -0.5], [x * y, y * 2.0], 0.3)
+    return np.sum(np.sin(chosen * W[:2, :3]))
+
+
+def select_default(x, d):
+    chosen = np.select([x > 0.0], [x * x], default=d)
+    return np.sum(np.sin(chosen * W[:2, :3]))
+
+
+def partition_(x):
+    return np.sum(np.sin(np.partition(x, 2) * np.arange(1.0, 7.0)))
+
+
+def partition_axis(x):
+    return np.sum(np.sin(np.partition(x, (0, 2), axis=0) * W[:3, :4]))
+
+
+def partition_flat(x):
+    return np.sum(np.sin(np.partition(x, 4, axis=None) * np.arange(1.0, 13.0)))
+
+
+def pinv_(x):
+    return np.sum(np.sin(np.linalg.pinv(x) * 2.0))
+
+
+def eig_(x):
+    w, v = np.linalg.eig(x)
+    return np.sum(np.sin(w)) + np.sum(np.sin(v * v * 2.0))
+
+
+def eig_values(x):
+    return np.sum(np.sin(np.linalg.eig(x)[0] * 1.5))
+
+
+def eig_vectors(x):
+    result = np.linalg.eig(x)
+    v = result[1]
+    return np.sum(np.sin(v * v * W[:3, :3]))
+
+
+def real_eigenvalues(rng, shape):
+    """s diag(w) s^-1: a non-symmetric matrix (stack) with real, well separated eigenvalues."""
+    s = rng.uniform(-0.4, 0.4, shape) + np.eye(shape[-1])
+    return s @ (np.linspace(1.0, 3.0, shape[-1])[:, None] * np.linalg.inv(s))
+
+
+def vstack_dtype(x, y):
+    return np.sum(np.sin(np.vstack([x, y], dtype=np.float64) * np.arange(1.0, 4.0).reshape(3, 1)))
+
+
+def hstack_dtype(x, y):
+    return np.sum(np.sin(np.hstack((y, y * x[0]), dtype=np.float64) * np.arange(1.0, 7.0)))
+
+
+def concatenate_dtype(x, y):
+    joined = np.concatenate([x, y * 2.0], axis=1, dtype=np.float64)
+    return np.sum(np.sin(joined * np.arange(5.0)))
+
+
+def stack_dtype(x, y):
+    return np.sum(np.sin(np.stack([x, y], axis=-1, dtype=np.float64) * 2.0))
+
+
+def cross_axes(x, y):
+    return np.sum(np.sin(np.cross(x, y, axisa=0, axisb=-1, axisc=1) * 2.0))
+
+
+def cross_axis(x, y):
+    return np.sum(np.sin(np.cross(x, y, axis=0) * W[:3, :2]))
+
+
+def astype_computed(x):
+    return np.sum(np.sin((x * 2.0).astype(np.float64) * x))
+
+
+def einsum_sublists_output(x, y):
+    return np.sum(np.sin(np.einsum(x, [0, 1], y, [1, 2], [2, 0]) * 2.0))
+
+
 ONE_TRIANGLE = ("NumPy reads only the lower triangle; autograd returns the gradient for "
                 "symmetric perturbations instead (docs/conventions.md)")
 
@@ -1334,6 +1455,46 @@ def _cases():
         Case("nd-predicates", nd_predicates, (real(r, (2, 3)), real(r, (2, 3))), (0, 1)),
         Case("nd-indices", nd_indices, (real(r, (6,)),)),
         Case("nd-constructors", nd_constructors, (real(r, (3, 3)),)),
+    ]
+    r = _rng("issue14")
+    x6 = real(r, (6,))
+    x34 = real(r, (3, 4))
+    c += [
+        Case("gradient-1d", gradient_1d, (x6,), float32=True),
+        Case("gradient-spacing", gradient_spacing, (x6, 0.7), (0, 1)),
+        Case("gradient-2d", gradient_2d, (x34,), float32=True),
+        Case("gradient-axis-edge-2", gradient_axis, (x34, 0.4), (0, 1)),
+        Case("gradient-axes-edge-2", gradient_axes_order2, (x34,)),
+        Case("diff", diff_, (x6,), float32=True),
+        Case("diff-n-axis", diff_n_axis, (x34,)),
+        Case("diff-prepend-append", diff_prepend_append, (x34, 0.6, real(r, (3, 1))),
+             (0, 1, 2)),
+        Case("diff-ends-arrays", diff_ends_arrays, (x34, real(r, (1, 4)), real(r, (2, 4))),
+             (0, 1, 2)),
+        Case("select", select_, (real(r, (2, 3)), real(r, (3,))), (0, 1), float32=True),
+        Case("select-default", select_default, (real(r, (2, 3)), real(r, (2, 1))), (0, 1)),
+        Case("partition", partition_, (x6,), float32=True),
+        Case("partition-axis", partition_axis, (x34,)),
+        Case("partition-flat", partition_flat, (x34,)),
+        Case("pinv-square", pinv_, (well_conditioned(r, (3, 3)),), rtol=1e-4),
+        Case("pinv-tall", pinv_, (real(r, (4, 3)),), float32=True, rtol=1e-4),
+        Case("pinv-wide", pinv_, (real(r, (2, 4)),), rtol=1e-4),
+        Case("pinv-batched", pinv_, (real(r, (2, 3, 2)),), rtol=1e-4),
+        Case("eig", eig_, (real_eigenvalues(r, (3, 3)),), rtol=1e-4),
+        Case("eig-values", eig_values, (real_eigenvalues(r, (3, 3)),), float32=True, rtol=1e-4),
+        Case("eig-vectors", eig_vectors, (real_eigenvalues(r, (3, 3)),), rtol=1e-4),
+        Case("eig-batched", eig_, (real_eigenvalues(r, (2, 3, 3)),), rtol=1e-4),
+        Case("vstack-dtype", vstack_dtype, (x23b, real(r, (3,))), (0, 1), float32=True),
+        Case("hstack-dtype", hstack_dtype, (real(r, (2,)), real(r, (3,))), (0, 1)),
+        Case("concatenate-dtype", concatenate_dtype, (real(r, (2, 3)), real(r, (2, 2))),
+             (0, 1), float32=True),
+        Case("stack-dtype", stack_dtype, (x23b, real(r, (2, 3))), (0, 1)),
+        Case("cross-axes", cross_axes, (real(r, (3, 2)), real(r, (2, 3))), (0, 1),
+             float32=True),
+        Case("cross-axis-broadcast", cross_axis, (real(r, (3, 2)), real(r, (3, 1))), (0, 1)),
+        Case("astype-computed", astype_computed, (x23b,), float32=True),
+        Case("einsum-sublists-output", einsum_sublists_output,
+             (real(r, (2, 3)), real(r, (3, 4))), (0, 1)),
     ]
     names = [case.name for case in c]
     assert len(names) == len(set(names)), "case names must be unique"
