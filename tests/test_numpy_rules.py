@@ -546,6 +546,16 @@ CONVENTIONS = [
      {"x": np.diag([0.0, 0.0, 1.0])}),
     ("prod-with-zero", np.prod, (np.array([0.0, 2.0, 3.0]),), {},
      {"a": np.array([[6.0, 0.0, 0.0]])}),
+    # the tied 2.0s: the first in `a` (position 0) goes to the first in the result
+    ("partition-ties-in-order", np.partition, (np.array([3.0, 2.0, 1.0, 2.0, 0.5]), 2), {},
+     {"a": np.array([[0, 0, 0, 0, 1], [0, 0, 1, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 1, 0],
+                     [1, 0, 0, 0, 0]], dtype=float)}),
+    # the first condition that holds picks the choice; where none holds, the default
+    ("select-first-condition", np.select,
+     ([np.array([True, True, False]), np.array([True, False, False])],
+      [np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])], np.array([7.0, 8.0, 9.0])), {},
+     {"choicelist": np.array([[1.0, 0, 0, 0, 0, 0], [0, 1.0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]]),
+      "default": np.diag([0.0, 0.0, 1.0])}),
 ]
 
 
