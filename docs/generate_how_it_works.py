@@ -216,8 +216,8 @@ SUPPORTED_NOTES = {
     gast.AugAssign: "`x += e` with `+ - * / ** // % @`, on a name or an item (`x[i] += e`)",
     gast.AnnAssign: "`x: float = e` (the annotation is ignored)",
     gast.If: "`if` / `elif` / `else`, nested; the backward sweep replays the branch taken",
-    gast.For: "over `range(...)` with any arguments, lists, tuples, arrays (rows), "
-              "`enumerate`, `zip`; nested loops",
+    gast.For: "over `range(...)` with any arguments, lists, tuples, arrays (rows), dicts "
+              "(their keys), `d.items()`, `enumerate`, `zip`, `sorted(...)`; nested loops",
     gast.While: "data-dependent conditions; `while True:` with `break`",
     gast.Break: "anywhere inside a loop",
     gast.Continue: "anywhere inside a loop",
@@ -257,7 +257,9 @@ SUPPORTED_NOTES = {
     gast.Slice: "`a[i:j:k]`",
     gast.Tuple: "literals, packing and unpacking",
     gast.List: "literals",
-    gast.Dict: "literals with constant keys; `d.get(key, default)`",
+    gast.Dict: "literals with constant keys; `d.get(key, default)`, `d.items()`, "
+               "`d.values()`, `d.keys()`, `dict(...)` from keywords, pairs or another dict, "
+               "`sorted(d)` and `sorted(d.items())`; dict arguments",
     gast.ListComp: "list comprehensions",
     gast.GeneratorExp: "generator expressions (`sum(x * w for w in ws)`)",
     gast.JoinedStr: "f-strings (no derivative)",

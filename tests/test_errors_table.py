@@ -140,8 +140,8 @@ ROWS = [
         tl.UnsupportedSyntaxError, contains=("try/except",), line_of=ec.uses_try),
 
     # -- calls without a derivative rule, with an active value flowing in ----------------
-    no_rule("math-gamma", ec.calls_gamma, "math.gamma", 2.0),
-    no_rule("math-lgamma", ec.calls_lgamma, "math.lgamma", 2.0),
+    no_rule("math-fmod", ec.calls_fmod, "math.fmod", 2.0),
+    no_rule("math-remainder", ec.calls_remainder, "math.remainder", 2.0),
     no_rule("frompyfunc", ec.calls_frompyfunc, "square_ufunc", 2.0),
     no_rule("method-of-local", ec.calls_method_of_local, "__rmul__", 2.0),
     no_rule("numpy-i0", ec.calls_np_i0, "i0", np.ones(3)),

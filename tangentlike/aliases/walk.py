@@ -240,6 +240,14 @@ class Walker:
             word = func.attr if isinstance(func, gast.Attribute) else \
                 func.id if isinstance(func, gast.Name) else None
             choosing = isinstance(func, gast.Name) and word in CHOOSING_BUILTINS
+            if isinstance(func, gast.Name) and word == "dict" \
+                    and self.parsed.resolve_expression(func, self.locals) is dict:
+                # dict(m), dict(pairs), dict(k=v): a new dict holding the values
+                given = frozenset().union(*(self.shares(a, points) for a in expr.args))
+                named = frozenset().union(*(self.shares(k.value, points)
+                                            for k in expr.keywords))
+                self.hold(new, self.with_contents(given) - given | named)
+                return new
             if self.user_call(expr) is None and not is_view_call(expr) and not choosing:
                 return new              # other functions and methods compute a new value
             operands = list(expr.args) + [k.value for k in expr.keywords]

@@ -30,6 +30,7 @@ import gast
 import numpy
 
 from .. import nodes as n
+from .. import numpy_runtime
 from ..errors import UnsupportedSyntaxError
 from ..naming import assigned_names
 from ..rules import lookup
@@ -200,6 +201,11 @@ class Desugar(WritingOut, Loops):
             return self.returned(self.inline_callee(e, out, line), out, line, top)
         if isinstance(e, gast.Call) and self.is_mapping_get(e):
             return self.expr(self.get_as_if_exp(e, out, line), out, line, top)
+        if isinstance(e, gast.Call) and self.dict_view(e) is not None:
+            view = self.runtime_call(self.dict_view(e), e.func.value)
+            return self.expr(view, out, line, top)
+        if isinstance(e, gast.Call) and self.is_dict_call(e) and (e.keywords or not e.args):
+            return self.expr(self.dict_call_parts(e), out, line, top)
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute):     # the value a method is called on
                 e.func.value = self.expr(e.func.value, out, line)
@@ -333,6 +339,54 @@ class Desugar(WritingOut, Loops):
             return self.kinds[func.value.id] == "other"
         return func.value.id in self.dicts
 
+    def runtime_call(self, helper, *args):
+        """`_ntl.<helper>(*args)` (numpy_runtime), its module name resolvable here."""
+        call = self.modules.call(numpy_runtime, helper, *args)
+        self.parsed.namespace.setdefault(call.func.value.id, numpy_runtime)
+        return call
+
+    def is_mapping(self, e):
+        """True when `e` is surely a dict: a module-level dict, a local only ever assigned
+        dict literals or dict(...), or a call of dict."""
+        if isinstance(e, gast.Call):
+            return self.is_dict_call(e)
+        if isinstance(e, gast.Name) and e.id in self.own_names:
+            return e.id in self.dicts
+        return isinstance(self.resolve(e), dict) \
+            if isinstance(e, (gast.Name, gast.Attribute)) else False
+
+    def dict_view(self, call):
+        """"items", "values" or "keys" for `d.items()` (...) on a value that may be a dict
+        (not a module's, not an object of a class of the user's), else None: read as
+        `_ntl.items(d)`, a list the generated loops can index."""
+        func = call.func
+        if not (isinstance(func, gast.Attribute) and func.attr in ("items", "values", "keys")
+                and not call.args and not call.keywords and self.modules is not None):
+            return None
+        if isinstance(func.value, gast.Name) and func.value.id in self.kinds \
+                and self.kinds[func.value.id].startswith("object:"):
+            return None
+        receiver = self.resolve(func.value) \
+            if isinstance(func.value, (gast.Name, gast.Attribute)) else None
+        if receiver is not None and not isinstance(receiver, dict):
+            return None
+        return func.attr
+
+    def is_dict_call(self, call):
+        """Is `call` a call of the builtin dict (no ** arguments)?"""
+        return isinstance(call.func, gast.Name) and call.func.id not in self.own_names \
+            and self.resolve(call.func) is dict and all(k.arg for k in call.keywords)
+
+    def dict_call_parts(self, call):
+        """`dict()` -> `{}`, `dict(k=v, ...)` -> `{'k': v, ...}` and `dict(m, k=v)` ->
+        `_ntl.merged(dict(m), {'k': v})`: literals and calls that have rules."""
+        literal = gast.Dict(keys=[n.const(k.arg) for k in call.keywords],
+                            values=[k.value for k in call.keywords])
+        if not call.args:
+            return literal
+        copied = gast.Call(func=call.func, args=call.args, keywords=[])
+        return self.runtime_call("merged", copied, literal)
+
     def get_as_if_exp(self, call, out, line):
         """`d.get(k, v)` -> `d[k] if k in d else v`, as Mapping.get is defined (d, k and
         v evaluated once, and v always, as in the call), so the item read is
@@ -434,14 +488,20 @@ _NONLINEAR = (gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.Mod)
 
 
 def _dict_locals(fdef):
-    """The names `fdef` only ever assigns dict literals (`d = {...}`)."""
+    """The names `fdef` only ever assigns dict literals or dict(...) (`d = {...}`)."""
     literal_targets = {id(t) for node in gast.walk(fdef) if isinstance(node, gast.Assign)
-                       and isinstance(node.value, gast.Dict) for t in node.targets}
+                       and _makes_dict(node.value) for t in node.targets}
     dicts, others = set(), set()
     for node in gast.walk(fdef):
         if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
             (dicts if id(node) in literal_targets else others).add(node.id)
     return dicts - others
+
+
+def _makes_dict(e):
+    """A dict literal, or a call of a function named `dict` (resolved where it is used)."""
+    return isinstance(e, gast.Dict) or isinstance(e, gast.Call) \
+        and isinstance(e.func, gast.Name) and e.func.id == "dict"
 
 
 def _plain_index(e):

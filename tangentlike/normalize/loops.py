@@ -8,8 +8,9 @@ Receives a `for` statement of the user's.  Guarantees `for NAME in range(...):` 
 bounds the body does not change (a bound that reads what the loop writes, or calls
 other than pure builtins, is computed once before the loop): a loop over a list,
 tuple, array, `enumerate`, `zip` or `reversed` becomes a loop over the indices of
-the sequence (named first unless it is a name), its target assigned the item at the
-head of the body; a target that is not a name, or a name the body binds again (an
+the sequence (named first unless it is a name; a dict's keys, `_ntl.keys(d)`, and an
+argument that may be a dict through `_ntl.iterated`), its target assigned the item at
+the head of the body; a target that is not a name, or a name the body binds again (an
 inner loop over `i` inside a loop over `i`), is assigned from a fresh index (`for _i
 in range(...): i = _i`): the backward sweep replays the loop over `_i`, and every
 read of `i` sees the value the primal read, restored from the tape where it changed.
@@ -96,10 +97,21 @@ class Loops:
 
     def sequence(self, e, out, line):
         """A Name holding the iterated sequence (hoisted unless already a Name)."""
-        e = self.expr(e, out, line, top=True)
+        e = self.expr(self.iterable(e), out, line, top=True)
         if isinstance(e, gast.Name):
             return e.id
         return self.hoist(e, out, line).id
+
+    def iterable(self, e):
+        """`e` as a sequence of what `for` gives: a dict's keys (`_ntl.keys(d)`), and,
+        for an argument that may be a dict (of kind "other"), `_ntl.iterated(xs)`."""
+        if self.modules is None:
+            return e
+        if self.is_mapping(e):
+            return self.runtime_call("keys", e)
+        if isinstance(e, gast.Name) and self.kinds.get(e.id) == "other":
+            return self.runtime_call("iterated", e)
+        return e
 
     def builtin_callee(self, e):
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Name):

@@ -27,6 +27,7 @@ The helpers live in submodules by family; this package only gathers them:
     norms         np.linalg.norm, vector_norm, matrix_norm
     layout        reshape, transpose, concatenate, split, tile, repeat, pad, diagonal
     creation      np.array, np.r_ / np.c_, arange, linspace
+    containers    dicts (items, values, keys, dict(...)) and sorted(...)
     differences   gradient, diff, select, partition
     products      matmul, dot, inner, tensordot, kron, vecdot, matvec
     einsum        np.einsum in either form
@@ -47,6 +48,9 @@ from .basics import (astype, cast_derivative, cast_pieces, dense, is_zero, item,
                      nonzero, sign, zeros_for)
 from .blocks import BLOCK, in_blocks
 from .broadcasting import axes_of, common_shape, expand, spread, sum_like, unreduce
+from .containers import (dict_tangent, items, items_tangent, iterated, iterated_tangent, keys,
+                         merged, merged_tangent, sorted_tangent, undict, uniterated, unitems,
+                         unmerged, unsorted, unvalues, values, values_tangent)
 from .creation import (arange_adjoint, arange_tangent, index_trick_adjoint,
                        index_trick_tangent, linspace_adjoint, linspace_tangent,
                        linspace_weights, unpack)
@@ -90,6 +94,10 @@ __all__ = [
     "BLOCK", "in_blocks",
     # broadcasting
     "axes_of", "common_shape", "expand", "spread", "sum_like", "unreduce",
+    # containers
+    "dict_tangent", "items", "items_tangent", "iterated", "iterated_tangent", "keys", "merged",
+    "merged_tangent", "sorted_tangent", "undict", "uniterated", "unitems", "unmerged",
+    "unsorted", "unvalues", "values", "values_tangent",
     # creation
     "arange_adjoint", "arange_tangent", "index_trick_adjoint", "index_trick_tangent",
     "linspace_adjoint", "linspace_tangent", "linspace_weights", "unpack",

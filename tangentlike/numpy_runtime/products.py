@@ -166,13 +166,28 @@ def matvec_adjoint_matrix(g, v):
 
 def cross_adjoint(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """The adjoint of a (which = 0) or b (which = 1) in np.cross(a, b, axisa, axisb, axisc,
-    axis) for 3-vectors, before unbroadcasting: <g, a x b> = <a, b x g> = <b, g x a>, with
-    each vector axis counted from the end so it lands where that operand has it."""
+    axis), before unbroadcasting: <g, a x b> = <a, b x g> = <b, g x a>.  A 2-vector is a
+    3-vector with z = 0, as NumPy reads it (the cross product of two 2-vectors is that
+    z-component alone, with no vector axis); each adjoint's vector axis lands where its
+    operand has it (counted from the end: the result may have more leading axes)."""
     if axis is not None:
         axisa = axisb = axisc = axis
-    ndim_a, ndim_b, ndim_g = np.ndim(a), np.ndim(b), np.ndim(g)
-    axisa, axisb = axisa % ndim_a - ndim_a, axisb % ndim_b - ndim_b
-    axisc = axisc % ndim_g - ndim_g
+    a_end, b_end = np.moveaxis(a, axisa, -1), np.moveaxis(b, axisb, -1)
+    na, nb = a_end.shape[-1], b_end.shape[-1]
+    if na == 2 and nb == 2:
+        g_end = np.stack([np.zeros_like(g), np.zeros_like(g), g], axis=-1)
+    else:
+        g_end = np.moveaxis(g, axisc, -1)
+    a3, b3 = _as_3_vectors(a_end), _as_3_vectors(b_end)
     if which == 0:
-        return np.cross(b, g, axisa=axisb, axisb=axisc, axisc=axisa)
-    return np.cross(g, a, axisa=axisc, axisb=axisa, axisc=axisb)
+        out, n, ndim, where = np.cross(b3, g_end), na, np.ndim(a), axisa
+    else:
+        out, n, ndim, where = np.cross(g_end, a3), nb, np.ndim(b), axisb
+    return np.moveaxis(out[..., :n], -1, where % ndim - ndim)
+
+
+def _as_3_vectors(x):
+    """Vectors along the last axis, a zero z-component added to 2-vectors."""
+    if x.shape[-1] == 3:
+        return x
+    return np.concatenate([x, np.zeros_like(x[..., :1])], axis=-1)

@@ -140,9 +140,9 @@ def kron_t(ans, a, b, da, db):
     return _ntl.product_rule(np.kron, (a, b), (da, db))
 
 
-@adjoint(np.cross, broadcasts=True)
+@adjoint(np.cross, broadcasts=True)          # of 3- or 2-vectors (z = 0)
 def cross(g, ans, a, b):
-    return np.cross(b, g), np.cross(g, a)
+    return _ntl.cross_adjoint(g, a, b, 0), _ntl.cross_adjoint(g, a, b, 1)
 
 
 @tangent(np.cross, broadcasts=True)
@@ -150,7 +150,7 @@ def cross_t(ans, a, b, da, db):
     return _ntl.product_rule(np.cross, (a, b), (da, db))
 
 
-@adjoint(np.cross, broadcasts=True)     # the vector axes given: of 3-vectors
+@adjoint(np.cross, broadcasts=True)          # the vector axes given
 def cross_axes(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return (_ntl.cross_adjoint(g, a, b, 0, axisa, axisb, axisc, axis),
             _ntl.cross_adjoint(g, a, b, 1, axisa, axisb, axisc, axis))

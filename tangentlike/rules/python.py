@@ -159,6 +159,73 @@ def sum_(g, ans, iterable, start=0):
     return _tl.fill_like(g, iterable), g
 
 
+# -- dicts and sorting (numpy_runtime/containers.py; normalize/ reads d.items() as
+# _ntl.items(d), dict(k=v) as a literal, dict(m, k=v) as _ntl.merged(dict(m), {...}),
+# and loops over a dict as loops over its keys)
+
+
+@adjoint(builtins.dict)
+def dict_(g, ans, iterable):
+    return _ntl.undict(g, iterable)
+
+
+@tangent(builtins.dict)
+def dict_t(ans, iterable, diterable):
+    return _ntl.dict_tangent(iterable, diterable)
+
+
+@adjoint(builtins.sorted)                    # each adjoint back where its item came from
+def sorted_(g, ans, iterable, *, key=None, reverse=False):
+    return _ntl.unsorted(g, iterable, key, reverse)
+
+
+@tangent(builtins.sorted)
+def sorted_t(ans, iterable, *, key=None, reverse=False, diterable=None):
+    return _ntl.sorted_tangent(iterable, diterable, key, reverse)
+
+
+@adjoint(_ntl.items)
+def items(g, ans, mapping):
+    return _ntl.unitems(g, mapping)
+
+
+@tangent(_ntl.items)
+def items_t(ans, mapping, dmapping):
+    return _ntl.items_tangent(mapping, dmapping)
+
+
+@adjoint(_ntl.values)
+def values(g, ans, mapping):
+    return _ntl.unvalues(g, mapping)
+
+
+@tangent(_ntl.values)
+def values_t(ans, mapping, dmapping):
+    return _ntl.values_tangent(mapping, dmapping)
+
+
+@adjoint(_ntl.iterated)
+def iterated(g, ans, xs):
+    return _ntl.uniterated(g, xs)
+
+
+@tangent(_ntl.iterated)
+def iterated_t(ans, xs, dxs):
+    return _ntl.iterated_tangent(xs, dxs)
+
+
+@adjoint(_ntl.merged)
+def merged(g, ans, mapping, extra):
+    return _ntl.unmerged(g, mapping, extra, 0), _ntl.unmerged(g, mapping, extra, 1)
+
+
+@tangent(_ntl.merged)
+def merged_t(ans, mapping, extra, dmapping, dextra):
+    return _ntl.merged_tangent(mapping, extra, dmapping, dextra)
+
+
+nondifferentiable(_ntl.keys)
+
 nondifferentiable(builtins.len, builtins.int, builtins.bool, builtins.round, builtins.range,
                   builtins.isinstance, builtins.str, builtins.print, builtins.type,
                   builtins.enumerate, builtins.zip, builtins.hash, builtins.id, scalar=True)

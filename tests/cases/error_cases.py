@@ -158,13 +158,13 @@ def uses_varargs(*xs):  # BAD
 # -- calls that have no derivative rule -------------------------------------------------
 
 
-def calls_gamma(x):
+def calls_fmod(x):
     y = x * 2.0
-    return math.gamma(y)  # BAD
+    return math.fmod(y, 0.7)  # BAD
 
 
-def calls_lgamma(x):
-    return math.lgamma(x) * x  # BAD
+def calls_remainder(x):
+    return math.remainder(x, 0.3) * x  # BAD
 
 
 square_ufunc = np.frompyfunc(lambda v: v * v, 1, 1)

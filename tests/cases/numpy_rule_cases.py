@@ -1173,6 +1173,14 @@ def cross_axis(x, y):
     return np.sum(np.sin(np.cross(x, y, axis=0) * W[:3, :2]))
 
 
+def cross_2d(x, y):
+    return np.sum(np.sin(np.cross(x, y) * np.arange(1.0, 4.0)))
+
+
+def cross_mixed(x, y):
+    return np.sum(np.sin(np.cross(x, y, axisa=0) * 2.0))
+
+
 def astype_computed(x):
     return np.sum(np.sin((x * 2.0).astype(np.float64) * x))
 
@@ -1492,6 +1500,9 @@ def _cases():
         Case("cross-axes", cross_axes, (real(r, (3, 2)), real(r, (2, 3))), (0, 1),
              float32=True),
         Case("cross-axis-broadcast", cross_axis, (real(r, (3, 2)), real(r, (3, 1))), (0, 1)),
+        Case("cross-2-vectors", cross_2d, (real(r, (3, 2)), real(r, (2,))), (0, 1),
+             float32=True),
+        Case("cross-2-and-3-vectors", cross_mixed, (real(r, (2, 4)), real(r, (4, 3))), (0, 1)),
         Case("astype-computed", astype_computed, (x23b,), float32=True),
         Case("einsum-sublists-output", einsum_sublists_output,
              (real(r, (2, 3)), real(r, (3, 4))), (0, 1)),
