@@ -21,6 +21,7 @@ from .api import (  # noqa: E402
     value_and_grad,
     vjp,
 )
+from .checkpoints import checkpoint, checkpointed  # noqa: E402
 from .higher import curl, derivative, divergence, hessian, hvp, jacobian, laplacian  # noqa: E402,I001
 from .errors import (  # noqa: E402
     NoDerivativeError,
@@ -34,14 +35,16 @@ from .errors import (  # noqa: E402
 )
 
 from . import dispatch as _dispatch, higher as _higher, loader as _loader, runtime as _runtime  # noqa: E402,I001
+from . import revolve as _revolve  # noqa: E402
 
 # generated code asks the runtime for the derivatives of the functions it calls
 _runtime.serve(split_pair=_loader.split_pair, jvp_pair=_loader.jvp_pair, hvp=_higher.hvp,
-               jvp=_dispatch.jvp_of)
+               jvp=_dispatch.jvp_of, checkpointed_pair=_revolve.checkpointed_pair)
 
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",
     "register_adjoint", "register_nondifferentiable", "register_tangent", "stop_gradient",
+    "checkpoint", "checkpointed",
     "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError", "NonFiniteError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",

@@ -8,7 +8,8 @@ inlined; a helper's derivative is bound once), and reads every other outside val
 - `identity(fn)`: a text naming every module, class and callable `fn` reads (and,
   for Python functions among them, their code and environment in turn, a few levels
   deep): equal for two functions exactly when they would be differentiated alike.
-  Two closures of identical source over `np.sin` and `np.cos` differ.  A key for the
+  Two closures of identical source over `np.sin` and `np.cos` differ, and so do
+  callers of a function before and after `tl.checkpoint` marks it.  A key for the
   caches on disk and in memory.
 - `Watch(fn, callees)`: kept in the generated module's scope (`watched`), where `fn`
   (and each callee written out in its derivative) finds the names it reads.
@@ -23,6 +24,8 @@ inlined; a helper's derivative is bound once), and reads every other outside val
 import hashlib
 import inspect
 import types
+
+from .checkpoints import CHECKPOINT
 
 _DEPTH = 3          # how deep the code of callees counts in `identity`
 _MISSING = object()
@@ -87,7 +90,8 @@ def _describe(value):
     module = getattr(value, "__module__", None) or type(value).__module__
     name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None) \
         or type(value).__qualname__
-    return f"{module}.{name}"
+    checkpointed = " (tl.checkpoint)" if getattr(value, CHECKPOINT, False) else ""
+    return f"{module}.{name}{checkpointed}"
 
 
 WATCH = "__tangentlike_watch__"      # where a generated module's scope keeps its Watch

@@ -142,7 +142,9 @@ def _written_out_callees(fn, every_call=False):
 
 
 def _generated_names(text):
-    names = [line[4:line.index("(")] for line in text.splitlines() if line.startswith("def ")]
+    lines = text.splitlines()
+    trailer = next((k for k, line in enumerate(lines) if line.startswith("# ")), len(lines))
+    names = [line[4:line.index("(")] for line in lines[:trailer] if line.startswith("def ")]
     if not names:
         raise TangentlikeError("corrupt cache entry")
     return tuple(names)

@@ -56,6 +56,7 @@ from .passes.release_arrays import release_dead_arrays
 from .passes.simplify import optimize_backward, optimize_primal, without_needless_spreads
 from .passes.tidy import tidy
 from .reverse import ReverseTransformer
+from .reverse.checkpointed import checkpointed_bindings, is_checkpointed
 from .version import __version__
 from .zeros import guarded
 
@@ -302,12 +303,18 @@ def release_arrays(draft):
 
 
 def reverse_callees(draft):
-    """`forward_h, backward_h = _tl.split(h, wrt, kinds)` for each callee."""
-    entries = [((c.forward, c.backward), c.func_expr, c.wrt, c.kinds)
-               for c in draft.transformer.callees.values()]
+    """`forward_h, backward_h = _tl.split(h, wrt, kinds)` for each callee;
+    `_tl.checkpointed_split` for the checkpointed ones (reverse/checkpointed.py)."""
+    callees = list(draft.transformer.callees.values())
+    plain = [c for c in callees if not is_checkpointed(c.function)]
+    entries = [((c.forward, c.backward), c.func_expr, c.wrt, c.kinds) for c in plain]
     draft.trailer = _bindings(draft.transformer, "split", entries)
-    draft.callees = [(c.function, c.wrt, c.kinds, "split")
-                     for c in draft.transformer.callees.values()]
+    draft.callees = [(c.function, c.wrt, c.kinds, "split") for c in plain]
+    trailer, more = checkpointed_bindings(
+        draft.transformer, [c for c in callees if is_checkpointed(c.function)],
+        draft.functions, draft.parsed.namespace)
+    draft.trailer += trailer
+    draft.callees += more
 
 
 # -- forward mode ----------------------------------------------------------------------

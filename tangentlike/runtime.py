@@ -373,9 +373,9 @@ class _Service:
     """What generated code asks of the layers above it, installed once by the package
     (tangentlike/__init__.py): `split_pair` and `jvp_pair` make a callee's derivative
     (loader.py), `hvp` a Hessian-vector product (higher.py), `jvp` a forward-mode value
-    and tangent (dispatch.py)."""
+    and tangent (dispatch.py), `checkpointed_pair` checkpointed sweeps (revolve.py)."""
 
-    split_pair = jvp_pair = hvp = jvp = None
+    split_pair = jvp_pair = hvp = jvp = checkpointed_pair = None
 
 
 SERVICE = _Service()
@@ -529,6 +529,12 @@ def split(function, wrt, kinds, optimize=True):
     """The forward and backward sweeps of `function` (generated on first use; see
     `jvp_function` for `optimize`)."""
     return SERVICE.split_pair(function, wrt, kinds, optimize)
+
+
+def checkpointed_split(function, wrt, kinds, carried=None, optimize=True):
+    """The sweeps of a `tl.checkpoint` function, or of a `tl.checkpointed` loop whose body
+    is `function` and whose state is `carried` values long (revolve.py)."""
+    return SERVICE.checkpointed_pair(function, wrt, kinds, carried, optimize)
 
 
 LN2 = math.log(2.0)

@@ -27,11 +27,12 @@ LAYERS = [
     ("analyses", {"analyze", "aliases", "elementwise", "calls", "environment",
                   "broadcast_plan"}),
     ("frontend", {"parse", "check", "normalize"}),
-    ("vocabulary", {"nodes", "naming", "errors", "version", "cache", "syntax"}),
+    ("vocabulary", {"nodes", "naming", "errors", "version", "cache", "syntax", "checkpoints"}),
 ]
 # beside the layers: importable from every layer, importing only within BESIDE_MAY_USE
 BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "errors"},
           "runtime": {"runtime", "errors"},
+          "revolve": {"revolve", "runtime", "errors"},
           "numpy_runtime": {"numpy_runtime", "runtime", "errors"}}
 
 

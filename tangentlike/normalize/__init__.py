@@ -34,7 +34,9 @@ The passes, in order, one module each:
 1. devirtualize.py: `obj.method(x)` on an object of a known class becomes
    `Class.method(obj, x)`;
 2. tape.py (generated reverse-mode code differentiated again in reverse mode only):
-   its tape as a list read back by index;
+   its tape as a list read back by index; outline.py: a `for` loop over
+   `tl.checkpointed(range(n), snapshots=k)` becomes a call of a loop function made
+   of its body (reverse mode), or a plain loop over `range(n)` (forward mode);
 3. desugar.py (with loops.py and write_out.py): the forms above but for jumps;
    definitions.py finds the nested functions it writes out, rejects those that
    escape and removes their definitions;
@@ -54,10 +56,11 @@ from .definitions import nested_functions, reject_escaping, without_definitions
 from .desugar import Desugar
 from .devirtualize import devirtualize
 from .jumps import Jumps
+from .outline import Outline, is_checkpointed, outline_loops, plain_loops
 from .tape import IndexedTape, uses_generated_tape
 from .write_out import written_out_callees
 
-__all__ = ["normalize", "written_out_callees"]
+__all__ = ["normalize", "written_out_callees", "Outline"]
 
 
 def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_calls=False,
@@ -87,6 +90,8 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
     body = devirtualize(body, parsed, kinds or {})
     if reverse and uses_generated_tape(body, parsed):
         body = IndexedTape(namer, parsed, modules).function_body(body)
+    if any(is_checkpointed(parsed, x) for s in body for x in gast.walk(s)):
+        body = outline_loops(body, parsed, fn, namer) if reverse else plain_loops(body, parsed)
     desugar = Desugar(parsed, namer, arrays, modules)
     desugar.write_out_calls = write_out_calls
     desugar.kinds = dict(kinds or {})
