@@ -27,6 +27,7 @@ from .errors import (  # noqa: E402
     NonFiniteError,
     NonDifferentiableArgumentError,
     NonScalarOutputError,
+    HasAuxError,
     RuleError,
     SourceUnavailableError,
     TangentlikeError,
@@ -45,5 +46,5 @@ __all__ = [
     "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError", "NonFiniteError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",
-    "RuleError", "__version__",
+    "RuleError", "HasAuxError", "__version__",
 ]

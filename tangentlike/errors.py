@@ -72,6 +72,10 @@ class NonDifferentiableArgumentError(TangentlikeError):
     """A gradient was requested with respect to an int, bool or str argument."""
 
 
+class HasAuxError(TangentlikeError):
+    """With has_aux=True, the function did not return a pair `(value, aux)`."""
+
+
 class RuleError(TangentlikeError):
     """A derivative rule (template) is malformed; raised at registration."""
 

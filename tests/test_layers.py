@@ -30,9 +30,10 @@ LAYERS = [
     ("vocabulary", {"nodes", "naming", "errors", "version", "cache", "syntax"}),
 ]
 # beside the layers: importable from every layer, importing only within BESIDE_MAY_USE
-BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "errors"},
-          "runtime": {"runtime", "errors"},
-          "numpy_runtime": {"numpy_runtime", "runtime", "errors"}}
+BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "trees", "errors"},
+          "runtime": {"runtime", "trees", "errors"},
+          "trees": {"trees", "errors"},
+          "numpy_runtime": {"numpy_runtime", "runtime", "trees", "errors"}}
 
 
 def _modules():

@@ -53,6 +53,7 @@ from ..naming import GENERATED_MODULE, GENERATED_NAMES, ModuleNames, clashing_na
 from .definitions import nested_functions, reject_escaping, without_definitions
 from .desugar import Desugar
 from .devirtualize import devirtualize
+from .fields import read_fields
 from .jumps import Jumps
 from .tape import IndexedTape, uses_generated_tape
 from .write_out import written_out_callees
@@ -85,6 +86,10 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
             and isinstance(body[0].value.value, str):
         body = body[1:]                       # drop the docstring
     body = devirtualize(body, parsed, kinds or {})
+    if modules is not None:
+        args = fn.args
+        body = read_fields(body, parsed, [a.id for a in args.posonlyargs + args.args +
+                                          args.kwonlyargs], kinds, modules)
     if reverse and uses_generated_tape(body, parsed):
         body = IndexedTape(namer, parsed, modules).function_body(body)
     desugar = Desugar(parsed, namer, arrays, modules)

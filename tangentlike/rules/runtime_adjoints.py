@@ -14,7 +14,17 @@ from .. import numpy_runtime as _ntl
 from .. import runtime as _tl
 from .registry import adjoint, nondifferentiable, tangent
 
-nondifferentiable(_tl.last_index)
+nondifferentiable(_tl.last_index, _tl.aux)
+
+
+@adjoint(_tl.value_and_aux)
+def value_and_aux(g, ans, result):
+    return g
+
+
+@adjoint(_tl.field)
+def field(g, ans, x, name):
+    return _tl.field_adjoint(g, x, name), 0.0
 
 
 @adjoint(_tl.copy)

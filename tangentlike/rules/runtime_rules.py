@@ -10,6 +10,21 @@ from .. import runtime as _tl
 from .registry import nondifferentiable, tangent
 
 
+@tangent(_tl.value_and_aux)
+def value_and_aux(ans, result, dresult):
+    return dresult
+
+
+@tangent(_tl.field)
+def field(ans, x, name, dx):
+    return _tl.field_tangent(dx, x, name)
+
+
+@tangent(_tl.field_adjoint)
+def field_adjoint(ans, g, x, name, dg):
+    return _tl.field_adjoint(dg, x, name)
+
+
 @tangent(_tl.unbroadcast)
 def unbroadcast(ans, g, x, dg):
     return _tl.unbroadcast(dg, x)

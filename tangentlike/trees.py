@@ -1,0 +1,172 @@
+"""Pytrees: NamedTuples and dataclasses as differentiable values, and the (value, aux)
+results of functions differentiated with has_aux=True.
+
+Beside the layers, like runtime.py (which re-exports the helpers generated code
+calls, and `arg_kind`): imports only `errors`.  Guarantees:
+
+- `arg_kind(value)`: how a value passed to a function specializes its generated code.
+- `is_pytree(x)`: x is a NamedTuple or a dataclass instance; `field_names(x)` its
+  fields in order (a dataclass's `dataclasses.fields`, init=False ones included).
+- `kind_word(x, kind_of)`: the kind (runtime.arg_kind's vocabulary) of a pytree,
+  `"pytree:mod.Class(a=scalar,b=array)"`, its type and the kinds of its fields (so the
+  generated code is specialized on both); `contained_word(words)`: the kind of a list,
+  tuple or dict holding pytrees, `"tree:"` and the pytree kinds inside.
+  `fields_in(word)`: the field names a kind mentions (nested ones too); `class_of(word)`
+  the "mod.Class" of a pytree kind.
+- generated code reads a field `p.a` of a pytree as `field(p, "a")`; its adjoint
+  (`field_adjoint`) is a list in field order with the adjoint at the field's place and
+  zero elsewhere (a pytree's adjoint is a list, like a tuple's); its tangent
+  (`field_tangent`) is read from the pytree's tangent, a list or an instance of the
+  same type.  `rebuilt(x, parts)` is a pytree of x's type with fields `parts`, built
+  without calling a dataclass's `__init__` (no side effects run).
+- `value_and_aux(result)` checks a has_aux result is a pair; `aux(value)` is the
+  identity through which no derivative flows.
+"""
+
+import copy
+import dataclasses
+
+from .errors import HasAuxError
+
+
+def arg_kind(value):
+    """'scalar', 'array', 'scalars' (list/tuple of numbers), a pytree's kind (trees.py:
+    'pytree:...', or 'tree:...' for containers holding pytrees), 'object:...' or
+    'other': how a value passed to a function specializes its generated code."""
+    if value.__class__ is float:
+        return "scalar"
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, (int, float)):
+        return "scalar"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return "array"
+    if is_pytree(value):
+        return kind_word(value, arg_kind)
+    if isinstance(value, (list, tuple, dict)) and not isinstance(value, str):
+        tree = contained_word(map(arg_kind, value.values() if isinstance(value, dict)
+                                  else value))
+        if tree is not None:
+            return tree
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return "scalars"
+    cls = type(value)
+    if getattr(cls, "__module__", "builtins") not in ("builtins", "numpy") \
+            and hasattr(value, "__dict__") and not isinstance(value, type):
+        return f"object:{cls.__module__}.{cls.__qualname__}"   # its methods can be resolved
+    return "other"
+
+
+def is_pytree(x):
+    """True for a NamedTuple or a dataclass instance."""
+    if isinstance(x, tuple):
+        return type(x) is not tuple and isinstance(getattr(type(x), "_fields", None), tuple)
+    return dataclasses.is_dataclass(x) and not isinstance(x, type)
+
+
+def field_names(x):
+    if isinstance(x, tuple):
+        return type(x)._fields
+    return tuple(f.name for f in dataclasses.fields(x))
+
+
+def kind_word(x, kind_of):
+    """`x`'s kind: its class and the kind (`kind_of`) of each of its fields."""
+    cls = type(x)
+    inside = ",".join(f"{name}={kind_of(getattr(x, name))}" for name in field_names(x))
+    return f"pytree:{cls.__module__}.{cls.__qualname__}({inside})"
+
+
+def contained_word(words):
+    """The kind of a container whose items (at any depth) have kinds `words`, or None
+    when no pytree is among them."""
+    trees = sorted({w for w in words if isinstance(w, str) and w.startswith(("pytree:", "tree:"))})
+    if not trees:
+        return None
+    return "tree:" + "|".join(trees)
+
+
+def fields_in(word):
+    """The field names a kind word mentions, at any depth (empty for other kinds)."""
+    out, depth, name, reading = set(), 0, [], False
+    if not isinstance(word, str) or not word.startswith(("pytree:", "tree:")):
+        return frozenset()
+    for ch in word:
+        if ch == "(":
+            depth += 1
+            reading, name = True, []
+        elif ch == ")":
+            depth -= 1
+        elif ch == "=" and reading:
+            out.add("".join(name))
+            reading = False
+        elif ch == "," and depth > 0:
+            reading, name = True, []
+        elif reading:
+            name.append(ch)
+    return frozenset(out)
+
+
+def class_of(word):
+    """'mod.Class' of a pytree kind word, else None."""
+    if not (isinstance(word, str) and word.startswith("pytree:")):
+        return None
+    return word[len("pytree:"):word.index("(")]
+
+
+def field(x, name):
+    """`x.name`: a field of a pytree (or an attribute of another value)."""
+    return getattr(x, name)
+
+
+def field_adjoint(g, x, name):
+    """The adjoint of `x` for `field(x, name)`: for a pytree, a list in field order with
+    `g` at the field and zero elsewhere; for another object, zero (its attributes are
+    constants to tangentlike)."""
+    if not is_pytree(x):
+        return 0.0
+    names = field_names(x)
+    out = [0.0] * len(names)
+    out[names.index(name)] = g
+    return out
+
+
+def field_tangent(dx, x, name):
+    """The tangent of `field(x, name)`, read from x's tangent `dx`: a list in field
+    order, an instance of x's type, or zero."""
+    if isinstance(dx, (int, float)) and dx == 0.0 or not is_pytree(x):
+        return 0.0
+    if isinstance(dx, (list, tuple)) and not is_pytree(dx):     # (a plain tuple too)
+        return dx[field_names(x).index(name)]
+    if isinstance(dx, dict):
+        return dx.get(name, 0.0)
+    return getattr(dx, name)
+
+
+def rebuilt(x, parts):
+    """A pytree of `x`'s type whose fields are `parts` (in field order).  A dataclass
+    is copied and its fields set (frozen ones too), so its `__init__` does not run."""
+    if isinstance(x, tuple):
+        return type(x)._make(parts)
+    out = copy.copy(x)
+    for name, part in zip(field_names(x), parts):
+        object.__setattr__(out, name, part)
+    return out
+
+
+def value_and_aux(result):
+    """`result`, the pair `(value, aux)` a function differentiated with has_aux=True
+    returns (a HasAuxError when it is not a pair)."""
+    if isinstance(result, (tuple, list)) and len(result) == 2:
+        return result
+    raise HasAuxError(
+        f"has_aux=True: the function must return a pair (value, aux), got "
+        f"{type(result).__name__}" + (f" of {len(result)} item(s)"
+                                      if isinstance(result, (tuple, list)) else ""))
+
+
+def aux(value):
+    """`value` itself: the auxiliary part of a has_aux function's result, through which
+    no derivative flows."""
+    return value
