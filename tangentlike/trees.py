@@ -26,7 +26,7 @@ calls, and `arg_kind`): imports only `errors`.  Guarantees:
 import copy
 import dataclasses
 
-from .errors import HasAuxError
+from .errors import HasAuxError, TangentlikeError
 
 
 def arg_kind(value):
@@ -122,10 +122,12 @@ def field(x, name):
 
 def field_adjoint(g, x, name):
     """The adjoint of `x` for `field(x, name)`: for a pytree, a list in field order with
-    `g` at the field and zero elsewhere; for another object, zero (its attributes are
-    constants to tangentlike)."""
+    `g` at the field and zero elsewhere.  Another object's attributes are constants to
+    tangentlike: a derivative that reaches one is an error, never a silent zero."""
     if not is_pytree(x):
-        return 0.0
+        if isinstance(g, (int, float)) and g == 0.0:
+            return 0.0
+        raise _constant_attribute(x, name)
     names = field_names(x)
     out = [0.0] * len(names)
     out[names.index(name)] = g
@@ -135,13 +137,22 @@ def field_adjoint(g, x, name):
 def field_tangent(dx, x, name):
     """The tangent of `field(x, name)`, read from x's tangent `dx`: a list in field
     order, an instance of x's type, or zero."""
-    if isinstance(dx, (int, float)) and dx == 0.0 or not is_pytree(x):
+    if isinstance(dx, (int, float)) and dx == 0.0:
         return 0.0
+    if not is_pytree(x):
+        raise _constant_attribute(x, name)
     if isinstance(dx, (list, tuple)) and not is_pytree(dx):     # (a plain tuple too)
         return dx[field_names(x).index(name)]
     if isinstance(dx, dict):
         return dx.get(name, 0.0)
     return getattr(dx, name)
+
+
+def _constant_attribute(x, name):
+    return TangentlikeError(
+        f"a derivative flows through attribute {name!r} of a {type(x).__name__} object, "
+        f"which tangentlike reads as a constant; make {type(x).__name__} a dataclass or a "
+        f"NamedTuple (its fields are then differentiated), or pass the value as an argument")
 
 
 def rebuilt(x, parts):
