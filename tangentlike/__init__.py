@@ -22,11 +22,13 @@ from .api import (  # noqa: E402
     vjp,
 )
 from .higher import curl, derivative, divergence, hessian, hvp, jacobian, laplacian  # noqa: E402,I001
+from .checking import check_grads  # noqa: E402
 from .errors import (  # noqa: E402
     NoDerivativeError,
     NonFiniteError,
     NonDifferentiableArgumentError,
     NonScalarOutputError,
+    GradientCheckError,
     HasAuxError,
     RuleError,
     SourceUnavailableError,
@@ -44,6 +46,7 @@ __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",
     "register_adjoint", "register_nondifferentiable", "register_tangent", "stop_gradient",
     "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
+    "check_grads", "GradientCheckError",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError", "NonFiniteError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",
     "RuleError", "HasAuxError", "__version__",
