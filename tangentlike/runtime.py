@@ -19,8 +19,9 @@ import math
 import numpy as np
 
 from .errors import NoDerivativeError, NonFiniteError, TangentlikeError
-from .trees import (arg_kind, aux, field, field_adjoint, field_names,  # noqa: F401
-                    field_tangent, is_pytree, rebuilt, value_and_aux)
+from .trees import (arg_kind, aux, build, built_tangent, field, field_adjoint,  # noqa: F401
+                    field_names, field_tangent, is_pytree, parts_adjoint, rebuilt,
+                    value_and_aux)
 
 # The helpers below that write into their first argument (every other helper writes
 # nothing it is given).  Passes that move code (passes/effects.py) read this declaration: a

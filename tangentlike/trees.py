@@ -19,6 +19,10 @@ calls, and `arg_kind`): imports only `errors`.  Guarantees:
   (`field_tangent`) is read from the pytree's tangent, a list or an instance of the
   same type.  `rebuilt(x, parts)` is a pytree of x's type with fields `parts`, built
   without calling a dataclass's `__init__` (no side effects run).
+- a NamedTuple or a plain dataclass built in differentiated code, `P(a, b)`, is
+  `build(P, (a, b))` (normalize/fields.py), whose parts' adjoint is the built value's
+  (`parts_adjoint`) and whose tangent is a `P` of the parts' tangents
+  (`built_tangent`); `plain_constructor(cls)` says which classes qualify.
 - `value_and_aux(result)` checks a has_aux result is a pair; `aux(value)` is the
   identity through which no derivative flows.
 """
@@ -164,6 +168,50 @@ def rebuilt(x, parts):
     for name, part in zip(field_names(x), parts):
         object.__setattr__(out, name, part)
     return out
+
+
+def plain_constructor(cls):
+    """The field names of a NamedTuple class, or of a dataclass whose generated
+    `__init__` takes exactly its fields (no __post_init__, no InitVar); else None."""
+    if not isinstance(cls, type):
+        return None
+    if issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple):
+        return cls._fields
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") \
+            or not cls.__dataclass_params__.init:
+        return None
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    init = cls.__init__
+    if not all(f.init for f in dataclasses.fields(cls)) or \
+            init.__code__.co_varnames[1:init.__code__.co_argcount +
+                                       init.__code__.co_kwonlyargcount] != names:
+        return None
+    return names
+
+
+def build(cls, parts):
+    """`cls(*parts)`: a NamedTuple or dataclass built in differentiated code."""
+    return cls(*parts)
+
+
+def parts_adjoint(g, ans):
+    """The adjoint of the parts of `build(cls, parts)`, a list in field order, from the
+    adjoint `g` of the pytree built (a list, an instance of its type, or zero)."""
+    if isinstance(g, (int, float)) and g == 0.0:
+        return 0.0
+    if is_pytree(g):
+        return [getattr(g, name) for name in field_names(g)]
+    if isinstance(g, dict):
+        return [g.get(name, 0.0) for name in field_names(ans)]
+    return list(g)
+
+
+def built_tangent(dparts, ans):
+    """The tangent of `build(cls, parts)`: an instance of the type built, its fields
+    the tangents `dparts` (zero for a zero), made without running `__init__`."""
+    if isinstance(dparts, (int, float)) and dparts == 0.0:
+        return 0.0
+    return rebuilt(ans, list(dparts))
 
 
 def value_and_aux(result):

@@ -12,11 +12,17 @@ pytrees, at any depth) and the module names of its generated code.  Guarantees:
   the field's at its place; for a value that turns out not to be a pytree it is
   zero, as for any attribute of an object.  Array attributes (`x.T`, `x.shape`, ...)
   are left as they are unless `x` is a pytree parameter with such a field;
+- a NamedTuple or plain dataclass built in the function (`P(a, b=v)`, trees.py's
+  `plain_constructor`) is built by `_tl.build(P, (a, v))`, the parts in field order:
+  the same call at run time, with derivative rules (the built value's adjoint is a
+  list in field order, as for an argument); its fields count as field names;
 - a write into a pytree argument (`p.a = v`, `p.a[i] = v`, `p.a += v`) is an
   UnsupportedSyntaxError at its line (the primal would change the caller's object
   and the derivative would not see it);
-- a function whose arguments hold no pytree is left as it is.
+- a function that neither receives nor builds a pytree is left as it is.
 """
+
+import inspect
 
 import gast
 
@@ -24,7 +30,7 @@ from .. import nodes as n
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..naming import helper_of
-from ..trees import fields_in
+from ..trees import fields_in, plain_constructor
 
 # attributes of arrays that have their own meaning (analyze.DIFF_ATTRIBUTES and
 # analyze.METADATA_ATTRIBUTES): read as fields only from a pytree parameter
@@ -43,13 +49,20 @@ def pytree_fields(kinds):
 
 def read_fields(body, parsed, params, kinds, modules):
     """`body` with the field reads of pytree arguments rewritten (module docstring)."""
-    names = pytree_fields(kinds)
+    local = set(params) | n.stored_names(body)
+    built = {}                  # id of a call that builds a pytree -> its field names
+    for s in body:
+        for e in gast.walk(s):
+            if isinstance(e, gast.Call):
+                names_ = plain_constructor(parsed.resolve_expression(e.func, local))
+                if names_ is not None:
+                    built[id(e)] = names_
+    names = pytree_fields(kinds).union(*built.values())
     if not names:
         return body
     trees = {p for p, k in kinds.items() if fields_in(k)}
     direct = {p: fields_in(k) for p, k in kinds.items()
               if isinstance(k, str) and k.startswith("pytree:")}
-    local = set(params) | n.stored_names(body)
     alias = modules.name_for(runtime)
     parsed.namespace.setdefault(alias, runtime)     # (the rules resolve `_tl.field`)
 
@@ -79,6 +92,7 @@ def read_fields(body, parsed, params, kinds, modules):
                         source_line=source_line)
 
         def visit_Call(self, node):
+            fields = built.get(id(node))
             if isinstance(node.func, gast.Attribute):       # a method: its receiver only
                 node.func.value = self.visit(node.func.value)
             else:
@@ -86,7 +100,12 @@ def read_fields(body, parsed, params, kinds, modules):
             node.args = [self.visit(a) for a in node.args]
             for keyword in node.keywords:
                 keyword.value = self.visit(keyword.value)
-            return node
+            parts = None if fields is None else _parts(node, parsed, local)
+            if parts is None:
+                return node
+            call = modules.call(runtime, "build", node.func,
+                                gast.Tuple(elts=parts, ctx=gast.Load()))
+            return gast.copy_location(call, node)
 
         def visit_Attribute(self, node):
             node.value = self.visit(node.value)
@@ -113,3 +132,27 @@ def _root(e):
             e = e.args[0]
         else:
             return e.id if isinstance(e, gast.Name) else None
+
+
+def _parts(call, parsed, local):
+    """The field values a constructor call passes, in field order (defaults that are
+    literals filled in), or None when they cannot be written so."""
+    if any(isinstance(a, gast.Starred) for a in call.args) or \
+            any(k.arg is None for k in call.keywords):
+        return None
+    cls = parsed.resolve_expression(call.func, local)
+    try:
+        bound = inspect.signature(cls).bind(*call.args,
+                                            **{k.arg: k.value for k in call.keywords})
+    except (TypeError, ValueError):
+        return None
+    bound.apply_defaults()
+    parts = []
+    for value in bound.arguments.values():
+        if isinstance(value, gast.AST):
+            parts.append(value)
+        elif value is None or isinstance(value, (bool, int, float, complex, str)):
+            parts.append(gast.Constant(value=value, kind=None))
+        else:
+            return None             # a default that is an object: the call stays as it is
+    return parts

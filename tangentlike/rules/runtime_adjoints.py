@@ -27,6 +27,11 @@ def field(g, ans, x, name):
     return _tl.field_adjoint(g, x, name), 0.0
 
 
+@adjoint(_tl.build)
+def build(g, ans, cls, parts):
+    return 0.0, _tl.parts_adjoint(g, ans)
+
+
 @adjoint(_tl.copy)
 def copy(g, ans, x):
     return g

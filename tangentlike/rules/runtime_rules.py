@@ -20,6 +20,11 @@ def field(ans, x, name, dx):
     return _tl.field_tangent(dx, x, name)
 
 
+@tangent(_tl.build)
+def build(ans, cls, parts, dparts):
+    return _tl.built_tangent(dparts, ans)
+
+
 @tangent(_tl.field_adjoint)
 def field_adjoint(ans, g, x, name, dg):
     return _tl.field_adjoint(dg, x, name)
