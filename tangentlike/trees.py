@@ -138,18 +138,18 @@ def field_adjoint(g, x, name):
     return out
 
 
-def field_tangent(dx, x, name):
-    """The tangent of `field(x, name)`, read from x's tangent `dx`: a list in field
+def field_tangent(t, x, name):
+    """The tangent of `field(x, name)`, read from x's tangent `t`: a list in field
     order, an instance of x's type, or zero."""
-    if isinstance(dx, (int, float)) and dx == 0.0:
+    if isinstance(t, (int, float)) and t == 0.0:
         return 0.0
     if not is_pytree(x):
         raise _constant_attribute(x, name)
-    if isinstance(dx, (list, tuple)) and not is_pytree(dx):     # (a plain tuple too)
-        return dx[field_names(x).index(name)]
-    if isinstance(dx, dict):
-        return dx.get(name, 0.0)
-    return getattr(dx, name)
+    if isinstance(t, (list, tuple)) and not is_pytree(t):     # (a plain tuple too)
+        return t[field_names(x).index(name)]
+    if isinstance(t, dict):
+        return t.get(name, 0.0)
+    return getattr(t, name)
 
 
 def _constant_attribute(x, name):
@@ -194,24 +194,24 @@ def build(cls, parts):
     return cls(*parts)
 
 
-def parts_adjoint(g, ans):
+def parts_adjoint(g, built):
     """The adjoint of the parts of `build(cls, parts)`, a list in field order, from the
-    adjoint `g` of the pytree built (a list, an instance of its type, or zero)."""
+    adjoint `g` of the pytree `built` (a list, an instance of its type, or zero)."""
     if isinstance(g, (int, float)) and g == 0.0:
         return 0.0
     if is_pytree(g):
         return [getattr(g, name) for name in field_names(g)]
     if isinstance(g, dict):
-        return [g.get(name, 0.0) for name in field_names(ans)]
+        return [g.get(name, 0.0) for name in field_names(built)]
     return list(g)
 
 
-def built_tangent(dparts, ans):
+def built_tangent(t, built):
     """The tangent of `build(cls, parts)`: an instance of the type built, its fields
-    the tangents `dparts` (zero for a zero), made without running `__init__`."""
-    if isinstance(dparts, (int, float)) and dparts == 0.0:
+    the parts' tangents `t` (zero for a zero), made without running `__init__`."""
+    if isinstance(t, (int, float)) and t == 0.0:
         return 0.0
-    return rebuilt(ans, list(dparts))
+    return rebuilt(built, list(t))
 
 
 def value_and_aux(result):

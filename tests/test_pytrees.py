@@ -540,3 +540,23 @@ def test_a_dataclass_with_post_init_is_not_built_as_a_pytree():
     with pytest.raises(tl.TangentlikeError, match="attribute `a` of `d`") as info:
         tl.grad(builds_a_derived)(1.0)
     assert "test_pytrees.py:" in str(info.value)
+
+
+def built_inside(x):
+    p = Point(x * 2.0, x * x)
+    return p.x * p.y
+
+
+def test_second_derivatives_through_pytrees():
+    """Hessian-vector products of functions of pytrees (forward over reverse) and the
+    gradient of a gradient of a function that builds one (reverse over reverse)."""
+    assert tl.grad(tl.grad(built_inside))(1.5) == pytest.approx(12 * 1.5)
+    params = Params(0.5, np.array([0.3, 0.6, 0.2]), 2)    # (w ** (i + 1): w > 0, as
+    product = tl.hvp(dataclass_fields, (params,), (Params(1.0, np.zeros(3), 0),))
+    assert type(product) is Params
+    # the tangent of a power by a loop index reads log(w): NaN for w < 0, on main too)
+    # d/dscale of the gradient: d2f/dscale dweights = sum_i (i + 1) w^i over the steps
+    np.testing.assert_allclose(product.weights, 1.0 + 2 * params.weights, rtol=1e-12)
+    tl.check_grads(dataclass_fields, (params,), order=2)
+    tl.check_grads(frozen_nested, (Frozen(1.5, Point(0.4, -0.3)),), order=2)
+    tl.check_grads(builds_and_reads, (0.7, np.array([0.5, -1.5])), order=2)

@@ -32,6 +32,16 @@ def build(g, ans, cls, parts):
     return 0.0, _tl.parts_adjoint(g, ans)
 
 
+@adjoint(_tl.field_adjoint)
+def field_adjoint(g, ans, g0, x, name):
+    return _tl.field_tangent(g, x, name), 0.0, 0.0
+
+
+@adjoint(_tl.parts_adjoint)
+def parts_adjoint(g, ans, g0, built):
+    return g, 0.0
+
+
 @adjoint(_tl.copy)
 def copy(g, ans, x):
     return g
