@@ -23,11 +23,14 @@ from .api import (  # noqa: E402
 )
 from .checkpoints import checkpoint, checkpointed  # noqa: E402
 from .higher import curl, derivative, divergence, hessian, hvp, jacobian, laplacian  # noqa: E402,I001
+from .checking import check_grads  # noqa: E402
 from .errors import (  # noqa: E402
     NoDerivativeError,
     NonFiniteError,
     NonDifferentiableArgumentError,
     NonScalarOutputError,
+    GradientCheckError,
+    HasAuxError,
     RuleError,
     SourceUnavailableError,
     TangentlikeError,
@@ -46,7 +49,8 @@ __all__ = [
     "register_adjoint", "register_nondifferentiable", "register_tangent", "stop_gradient",
     "checkpoint", "checkpointed",
     "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
+    "check_grads", "GradientCheckError",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError", "NonFiniteError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",
-    "RuleError", "__version__",
+    "RuleError", "HasAuxError", "__version__",
 ]

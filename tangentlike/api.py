@@ -21,10 +21,12 @@ from .rules import registry
 from .runtime import arg_kind
 
 
-def value_and_grad(f, wrt=0, check_nans=False, optimize=True):
+def value_and_grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False):
     """A function returning `(f(*args), gradient of f with respect to wrt)`.
 
-    `optimize=False` turns every optional rewrite off (see `grad`).
+    `optimize=False` turns every optional rewrite off (see `grad`).  With
+    `has_aux=True`, `f` returns a pair `(value, aux)`, only `value` is differentiated,
+    and the result is `((value, aux), gradient)` (aux from the same run of `f`).
 
     >>> import math, tangentlike as tl
     >>> def f(x):
@@ -34,17 +36,18 @@ def value_and_grad(f, wrt=0, check_nans=False, optimize=True):
     """
     fn = unwrap(f)
     names, single = wrt_names(fn, wrt)
-    gradient = Gradient(fn, names, single, check_nans, optimize=optimize)
+    gradient = Gradient(fn, names, single, check_nans, optimize=optimize, has_aux=has_aux)
 
     @functools.wraps(fn)
     def value_and_grad_fn(*args, **kwargs):
         return gradient.value_and_grad(args, kwargs)
     value_and_grad_fn.__tangentlike_optimize__ = gradient.optimize
     value_and_grad_fn.generated = _generated(gradient)
-    return mark(value_and_grad_fn, "value_and_grad", fn, names, single)
+    return mark(value_and_grad_fn, "value_and_grad" + " with aux" * has_aux, fn, names,
+                single)
 
 
-def grad(f, wrt=0, check_nans=False, optimize=True):
+def grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False):
     """A function returning the gradient of scalar-valued `f` with respect to `wrt`.
 
     `wrt` is a parameter position, a parameter name, or a tuple of them (then
@@ -69,22 +72,30 @@ def grad(f, wrt=0, check_nans=False, optimize=True):
     does).  The passes that make the code right (aliases, ownership, zero guards)
     always run.  `tl.grad(f).generated(*args)` is the generated function the
     gradient runs for those arguments.
+    With `has_aux=True`, `f` returns a pair `(value, aux)`: the result is
+    `(gradient of value, aux)`; `aux` (any numbers, arrays, containers, objects)
+    is computed in the same run and receives no derivative.
     """
     derivative = getattr(f, DERIVATIVE, None)
-    if derivative is not None and derivative[0] in ("grad", "grad of grad"):
+    if derivative is not None and derivative[0] in ("grad", "grad of grad") and not has_aux:
         _require_optimized(f, optimize)
         return grad_of_gradient(f, wrt)
     fn = unwrap(f)
     names, single = wrt_names(fn, wrt)
     gradient = Gradient(fn, names, single, check_nans, gradient_only=True,
-                         optimize=optimize)
-
-    @functools.wraps(fn)
-    def grad_fn(*args, **kwargs):
-        return gradient.gradient(args, kwargs)
+                         optimize=optimize, has_aux=has_aux)
+    if has_aux:
+        @functools.wraps(fn)
+        def grad_fn(*args, **kwargs):
+            (_, aux), grads = gradient.value_and_grad(args, kwargs)
+            return grads, aux
+    else:
+        @functools.wraps(fn)
+        def grad_fn(*args, **kwargs):
+            return gradient.gradient(args, kwargs)
     grad_fn.__tangentlike_optimize__ = gradient.optimize
     grad_fn.generated = _generated(gradient)
-    return mark(grad_fn, "grad", fn, names, single)
+    return mark(grad_fn, "grad with aux" if has_aux else "grad", fn, names, single)
 
 
 def _generated(gradient):
@@ -168,9 +179,12 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
         getattr(f, "__tangentlike_optimize__", True))
     if isinstance(f, Differentiable):
         optimize &= f._gradient.optimize
+    has_aux = derivative is not None and derivative[0].endswith(" with aux")
     if derivative is not None and derivative[0] == "grad":
         _, fn, names, single = derivative
         gradient = Gradient(fn, names, single, gradient_only=True, optimize=optimize)
+    elif has_aux:
+        _, fn, names, _ = derivative
     else:
         fn = unwrap(f)
         names, _ = wrt_names(fn, wrt)
@@ -184,7 +198,7 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
         ["jvp" if mode == "forward" else "joint"]
     for form in forms:
         try:
-            derivative = derive(Request.of(fn, names, kinds, form, optimize))
+            derivative = derive(Request.of(fn, names, kinds, form, optimize, has_aux))
             break
         except TangentlikeError:
             if form == forms[-1]:
@@ -228,11 +242,12 @@ class GeneratedSource(str):
 class Differentiable:
     """What `@differentiate` returns: the function, plus `.grad`, `.value_and_grad`, `.source`."""
 
-    def __init__(self, fn, wrt=0, optimize=True):
+    def __init__(self, fn, wrt=0, optimize=True, has_aux=False):
         self.fn = fn
         self.wrt = wrt
         setattr(self, WRAPPED, fn)
-        self._gradient = Gradient(fn, *wrt_names(fn, wrt), optimize=optimize)
+        self._gradient = Gradient(fn, *wrt_names(fn, wrt), optimize=optimize,
+                                  has_aux=has_aux)
         functools.update_wrapper(self, fn)
 
     @property
@@ -248,8 +263,10 @@ class Differentiable:
         return self._gradient.value_and_grad(args, kwargs)
 
     def grad(self, *args, **kwargs):
-        """The gradient with respect to the decorator's `wrt`."""
-        return self._gradient.value_and_grad(args, kwargs)[1]
+        """The gradient with respect to the decorator's `wrt` (with has_aux,
+        `(gradient, aux)`)."""
+        value, grads = self._gradient.value_and_grad(args, kwargs)
+        return (grads, value[1]) if self._gradient.has_aux else grads
 
     def source(self, mode="reverse"):
         """The generated derivative source (for the argument kinds of the last call)."""
@@ -321,9 +338,11 @@ setattr(grad, MAKES_GRADIENTS, True)
 setattr(value_and_grad, MAKES_GRADIENTS, True)
 
 
-def differentiate(fn=None, *, wrt=0, optimize=True):
+def differentiate(fn=None, *, wrt=0, optimize=True, has_aux=False):
     """Decorator: `@differentiate` or `@differentiate(wrt="x")` / `(wrt=(0, "y"))`;
-    `@differentiate(optimize=False)` turns every optional rewrite off (see `grad`)."""
+    `@differentiate(optimize=False)` turns every optional rewrite off (see `grad`);
+    `@differentiate(has_aux=True)`: the function returns `(value, aux)`, and `.grad`
+    gives `(gradient, aux)`, `.value_and_grad` `((value, aux), gradient)`."""
     if fn is None:
-        return lambda f: Differentiable(f, wrt, optimize)
-    return Differentiable(fn, wrt, optimize)
+        return lambda f: Differentiable(f, wrt, optimize, has_aux)
+    return Differentiable(fn, wrt, optimize, has_aux)

@@ -31,6 +31,7 @@ from .normalize import normalize
 from .parse import DERIVATIVE, is_user_function, parse_function  # noqa: F401  (re-exported)
 from .rules import lookup
 from .rules.methods import method_callable
+from .trees import class_of, contained_word
 
 MAKES_GRADIENTS = "__tangentlike_makes_gradients__"     # on tl.grad and tl.value_and_grad
 _LITERALS = (bool, int, float, complex, str, bytes, type(None))
@@ -51,6 +52,11 @@ class FunctionView:
         self.locals = self.params + sorted(local_names(fn.body, self.params, parsed.namespace))
         self.result_kind = result_kind
         self.arg_kinds = dict(arg_kinds)
+        self.trees = contained_word(arg_kinds.values())    # the pytrees arguments hold
+        rebound = {x.id for x in gast.walk(fn) if isinstance(x, gast.Name)
+                   and isinstance(x.ctx, gast.Store)}
+        self.own_trees = {p for p, k in arg_kinds.items()
+                          if class_of(k) is not None and p not in rebound}
         self.active = frozenset(analyze.activity(fn, self.wrt, self.rule_of))
         opaque = analyze.opaque_reads(fn, self.wrt, self.rule_of, self.params)
         if opaque:
@@ -217,8 +223,19 @@ class FunctionView:
         positional = inspect.Signature([
             inspect.Parameter(f"a{k}", inspect.Parameter.POSITIONAL_ONLY)
             for k in range(len(value.args))])
-        return ("other",) + tuple(analyze.callee_kinds(
-            positional, {f"a{k}": a for k, a in enumerate(value.args)}, self.expr_kind))
+        return (self.trees or "other",) + tuple(analyze.callee_kinds(
+            positional, {f"a{k}": a for k, a in enumerate(value.args)}, self.argument_kind))
+
+    def argument_kind(self, e):
+        """The kind a call passes to a user function for argument `e`: its expression
+        kind, but a parameter's own where `e` is a pytree parameter the function never
+        rebinds, and, in a function whose arguments hold pytrees (trees.py), the kind
+        naming all of them for any other value of kind "other": the callee then reads
+        their fields as fields (normalize/fields.py), never as constants."""
+        if isinstance(e, gast.Name) and e.id in self.own_trees:
+            return self.arg_kinds[e.id]
+        kind = self.expr_kind(e)
+        return self.trees if kind == "other" and self.trees else kind
 
 
 def local_names(body, params, namespace):

@@ -29,18 +29,18 @@ import numpy as np
 
 import tangentlike as tl
 
-from . import cache
+from . import cache, checking
 from .dispatch import Gradient, unwrap
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13             # as if killed by SIGPIPE, like other Unix tools
 
-# `check`: the step of the central difference (f(x + h) - f(x - h)) / 2h is
-# h = STEP * max(1, |x|), the cube root of float64 epsilon, which balances truncation
-# error (h**2) against rounding error (eps / h).  A derivative passes when
-# |AD - FD| <= atol + rtol * |FD|.
-STEP = np.finfo(np.float64).eps ** (1 / 3)
-RTOL, ATOL = 1e-5, 1e-6
+# `check` compares with checking.py's central differences, step
+# h = STEP * max(1, |x|) (STEP the cube root of float64 epsilon, which balances
+# truncation error (h**2) against rounding error (eps / h)), and its criterion: a
+# derivative passes when |AD - FD| <= atol + rtol * |FD|.  `--order 2` runs
+# tl.check_grads(order=2) after the table.
+STEP, RTOL, ATOL = checking.STEP, checking.RTOL, checking.ATOL
 ROWS_PER_ARRAY = 10      # an array with more elements shows its first 3 and its 5 worst
 
 
@@ -107,11 +107,14 @@ def _parser():
                       help="also show the derivatives of the user functions it calls")
     function_command("grad", "print the value and the gradient", _grad)
     check = function_command("check", "compare the gradient with central finite differences",
-                             _check, "[--rtol RTOL] [--atol ATOL]")
+                             _check, "[--rtol RTOL] [--atol ATOL] [--order {1,2}]")
     check.add_argument("--rtol", type=float, default=RTOL,
                        help=f"relative tolerance (default {RTOL:g})")
     check.add_argument("--atol", type=float, default=ATOL,
                        help=f"absolute tolerance (default {ATOL:g})")
+    check.add_argument("--order", type=int, choices=(1, 2), default=1,
+                       help="2: also check second derivatives (Hessian-vector products, "
+                            "with tl.check_grads)")
     function_command("debug", "step through the generated derivative under pdb", _debug)
     cache_command = commands.add_parser(
         "cache", help="show or clear the cache of generated code",
@@ -432,10 +435,7 @@ def _check(options, fn):
     for name, gradient in zip(wrt, grads):
         ad = np.asarray(gradient, dtype=np.float64)
         fd = _evaluate(fn, lambda: _central_differences(call, name, values[name]))
-        abs_error = np.abs(ad - fd)
-        scale = np.maximum(np.abs(ad), np.abs(fd))
-        rel_error = np.divide(abs_error, scale, out=np.zeros_like(abs_error), where=scale > 0)
-        ok = abs_error <= atol + rtol * np.abs(fd)         # False for NaN
+        abs_error, rel_error, ok = checking.agreement(ad, fd, rtol, atol)
         count += ok.size
         failed += int(ok.size - np.count_nonzero(ok))
         rows += _rows(name, np.ndim(values[name]), ad, fd, abs_error, rel_error, ok)
@@ -452,6 +452,21 @@ def _check(options, fn):
         return EXIT_MISMATCH
     print(f"OK: the value and {count} partial derivative{'s' * (count != 1)} agree with "
           f"central differences ({criterion})")
+    if options.order == 2:
+        return _check_second_order(fn, values, wrt, rtol, atol)
+    return EXIT_OK
+
+
+def _check_second_order(fn, values, wrt, rtol, atol):
+    """`tl.check_grads(order=2)` with respect to the --wrt arguments."""
+    try:
+        _evaluate(fn, lambda: checking.check_grads(fn, _copies(values), order=2, wrt=wrt,
+                                                   rtol=rtol, atol=atol))
+    except tl.GradientCheckError as mismatch:
+        print(f"MISMATCH: {mismatch}")
+        return EXIT_MISMATCH
+    print("OK: second derivatives (Hessian-vector products) agree with central "
+          "differences of the gradient")
     return EXIT_OK
 
 
@@ -478,18 +493,7 @@ def _close(a, b, rtol, atol):
 
 def _central_differences(call, name, x):
     """(f(x + h) - f(x - h)) / 2h for each element of `x`, h = STEP * max(1, |x|)."""
-    if not isinstance(x, np.ndarray):
-        h = STEP * max(1.0, abs(x))
-        up, down = x + h, x - h
-        return np.float64((call(name, up) - call(name, down)) / (up - down))
-    out = np.empty(x.shape, dtype=np.float64)
-    for index in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        h = STEP * max(1.0, abs(float(x[index])))
-        up[index] += h
-        down[index] -= h
-        out[index] = (call(name, up) - call(name, down)) / float(up[index] - down[index])
-    return out
+    return checking.central_differences(lambda value: call(name, value), x, STEP)
 
 
 def _rows(name, ndim, ad, fd, abs_error, rel_error, ok):

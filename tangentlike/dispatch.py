@@ -17,13 +17,14 @@ from . import environment
 from .analyze import arg_kind
 from .check import check
 from .elementwise import sums_elementwise
-from .errors import NonDifferentiableArgumentError, SourceUnavailableError, TangentlikeError
+from .errors import HasAuxError, NonDifferentiableArgumentError, SourceUnavailableError, TangentlikeError
 from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
 from .loader import load, signature
 from .parse import parse_function
 from .pipeline import optional_passes
 from .rules import registry
 from .runtime import grad_like
+from .trees import field_names, is_pytree
 
 DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
 WRAPPED = "__tangentlike_function__"             # the function `@differentiate` wraps
@@ -62,10 +63,15 @@ def bind(fn, args, kwargs):
 
 
 def special_tuple(value):
-    """A tuple subclass (a NamedTuple) in `value`, or None: its gradient would be read
-    through its attributes, which are constants to tangentlike (never a silent zero)."""
-    if isinstance(value, tuple) and type(value) is not tuple:
+    """A tuple subclass other than a NamedTuple in `value`, or None: its gradient would
+    be read through its attributes, which are constants to tangentlike (never a silent
+    zero).  NamedTuples and dataclasses are pytrees (trees.py)."""
+    if isinstance(value, tuple) and type(value) is not tuple and not is_pytree(value):
         return value
+    if is_pytree(value):
+        return next((s for s in map(special_tuple, (getattr(value, f) for f in
+                                                   field_names(value))) if s is not None),
+                    None)
     items = value.values() if isinstance(value, dict) else \
         value if isinstance(value, (list, tuple)) else ()
     return next((s for s in map(special_tuple, items) if s is not None), None)
@@ -86,18 +92,18 @@ def check_differentiable(fn, arguments, names):
         if special is not None:
             raise NonDifferentiableArgumentError(
                 f"cannot differentiate {fn.__name__} with respect to {name_!r}: it holds a "
-                f"{type(special).__name__} (a NamedTuple or another tuple subclass), whose "
-                f"fields tangentlike reads as constants; pass a plain tuple "
-                f"(`tuple({name_})`) or the fields as arguments")
+                f"{type(special).__name__} (a tuple subclass that is not a NamedTuple), "
+                f"whose attributes tangentlike reads as constants; pass a plain tuple "
+                f"(`tuple({name_})`) or a NamedTuple")
         kind = arg_kind(value)
         if (kind == "other" or kind.startswith("object:")) \
                 and not isinstance(value, (list, tuple, dict, float, complex)):
             raise NonDifferentiableArgumentError(
                 f"cannot differentiate {fn.__name__} with respect to {name_!r}: it is a "
                 f"{type(value).__name__} object; tangentlike differentiates with respect to "
-                f"numbers, arrays and lists, tuples or dicts of them. Pass the object's "
-                f"parameters as arguments instead (attributes of objects are read as "
-                f"constants)")
+                f"numbers, arrays, NamedTuples, dataclasses and lists, tuples or dicts of "
+                f"them. Pass the object's parameters as arguments instead, or make its "
+                f"class a dataclass (attributes of other objects are read as constants)")
 
 
 def unwrap(f):
@@ -130,6 +136,7 @@ def mark(derivative, kind, fn, names, single):
 
 
 KIND_BY_TYPE = {float, int, numpy.ndarray}     # types whose values all have one kind
+AUX_SEED = (1.0, 0.0)       # the seed of a has_aux function's (value, aux): value only
 
 
 class Gradient:
@@ -141,12 +148,14 @@ class Gradient:
     """
 
     def __init__(self, fn, wrt, single, check_nans=False, gradient_only=False,
-                 optimize=True):
+                 optimize=True, has_aux=False):
         self.fn, self.wrt, self.single = fn, wrt, single
         self.check_nans = check_nans
+        self.has_aux = has_aux      # fn returns (value, aux): the value is differentiated
         self.optimize = optional_passes(optimize)      # the optional passes that run
         self.form = "joint-checked" if check_nans else "joint"
-        self.gradient_only = gradient_only and not check_nans and bool(self.optimize)
+        self.gradient_only = gradient_only and not check_nans and not has_aux \
+            and bool(self.optimize)
         self.signature = signature(fn)
         self.params = list(self.signature.parameters)
         self.positions = [self.params.index(w) for w in wrt]
@@ -201,7 +210,7 @@ class Gradient:
             for form in forms:
                 try:
                     compiled = load(self.fn, self.wrt, dict(zip(self.params, kinds)),
-                                     form, self.optimize)[0]
+                                     form, self.optimize, self.has_aux)[0]
                     break
                 except TangentlikeError:
                     if form == forms[-1]:
@@ -260,17 +269,29 @@ class Gradient:
         note_original_line(exc)
 
     def value_and_grad(self, args, kwargs, seed=None):
+        """`(value, gradients)`; with has_aux, `((value, aux), gradients)`, the
+        backward sweep seeded with `(1.0, 0.0)`: the value's adjoint is 1, the aux part
+        (which normalize/aux.py makes non-differentiable) gets none."""
         args = self.arguments(args, kwargs)
         compiled = self.generated(args)
         try:
             if compiled.__name__.startswith("grad_"):   # the gradient only (value=None)
                 value, grads = None, compiled(*args)
+            elif seed is None and self.has_aux:
+                value, grads = compiled(*args, AUX_SEED)
             else:
                 value, grads = compiled(*args) if seed is None else compiled(*args, seed)
+        except HasAuxError as exc:
+            code = self.fn.__code__
+            raise HasAuxError(f"{code.co_filename}:{code.co_firstlineno}: {self.fn.__name__}: "
+                              f"{exc}; return `value, aux` or leave has_aux out") from None
         except Exception as exc:
             self.explain(exc, seed)
             raise
-        if seed is None and value.__class__ is not float and not \
+        if seed is None and self.has_aux:
+            if value[0].__class__ is not float:
+                require_scalar(self.fn, value[0])
+        elif seed is None and value.__class__ is not float and not \
                 compiled.__name__.startswith("grad_"):   # (made only for a number)
             require_scalar(self.fn, value)
         positions = self.positions

@@ -72,6 +72,21 @@ class NonDifferentiableArgumentError(TangentlikeError):
     """A gradient was requested with respect to an int, bool or str argument."""
 
 
+class HasAuxError(TangentlikeError):
+    """With has_aux=True, the function did not return a pair `(value, aux)`."""
+
+
+class GradientCheckError(TangentlikeError, AssertionError):
+    """`check_grads` found a derivative that disagrees with finite differences.  Its
+    attributes: `mode`, `argument` (name), `position`, `element`, `ad`, `fd`."""
+
+    def __init__(self, message, *, mode=None, argument=None, position=None, element=None,
+                 ad=None, fd=None):
+        super().__init__(message)
+        self.mode, self.argument, self.position = mode, argument, position
+        self.element, self.ad, self.fd = element, ad, fd
+
+
 class RuleError(TangentlikeError):
     """A derivative rule (template) is malformed; raised at registration."""
 

@@ -43,11 +43,12 @@ class _Loading:
         return tuple(self.scope[name_] for name_ in self.names)
 
 
-def load(fn, wrt, kinds, form, optimize=True):
-    """The generated functions for (fn, wrt, kinds): from memory, disk, or the pipeline."""
+def load(fn, wrt, kinds, form, optimize=True, has_aux=False):
+    """The generated functions for (fn, wrt, kinds): from memory, disk, or the pipeline.
+    `has_aux`: fn returns `(value, aux)`, aux without a derivative (normalize/aux.py)."""
     optimize = tuple(sorted(optional_passes(optimize)))
     key = (form, fn, tuple(wrt), tuple(kinds.items()), registry.version(), optimize,
-           environment.identity(fn))
+           environment.identity(fn), has_aux)
     hit = CACHE.generated.get(key)
     if hit is not None:
         if isinstance(hit, _Loading):            # a recursive call, while it loads
@@ -63,10 +64,10 @@ def load(fn, wrt, kinds, form, optimize=True):
     disk_key = cache.make_key(form, __version__,
                               getattr(fn, "__module__", "") or "", fn.__qualname__, source_text,
                               tuple(wrt), key[3], registry.fingerprint(), code_fingerprint(),
-                              optimize, key[6])
+                              optimize, key[6], *(("has_aux",) if has_aux else ()))
     text = cache.read_entry(disk_key)
     if text is None:
-        text, names = _transform(fn, wrt, kinds, form, optimize)
+        text, names = _transform(fn, wrt, kinds, form, optimize, has_aux)
         path = cache.write_entry(disk_key, text)
     else:
         names = _generated_names(text)
@@ -116,10 +117,10 @@ def jvp_pair(fn, wrt, kinds, optimize=True):
     return load(fn, tuple(wrt), dict(zip(params, kinds)), "jvp", optimize)[0]
 
 
-def _transform(fn, wrt, kinds, form, optimize=True):
+def _transform(fn, wrt, kinds, form, optimize=True, has_aux=False):
     CACHE.transforms += 1
     try:
-        derivative = derive(Request.of(fn, wrt, kinds, form, optimize))
+        derivative = derive(Request.of(fn, wrt, kinds, form, optimize, has_aux))
         return derivative.text, derivative.names
     except TangentlikeError:
         raise

@@ -43,6 +43,7 @@ from .inline import ModuleNames
 from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, assigned_names, names_in,
                      restore_user_names)
 from .normalize import normalize
+from .normalize.aux import split_aux
 from .ownership import owned
 from .parse import parse_function
 from .passes.arrays import array_names, with_named_parts
@@ -92,11 +93,12 @@ class Request:
     kinds: tuple
     form: str = "joint"
     passes: frozenset = frozenset(OPTIONAL)
+    has_aux: bool = False       # fn returns (value, aux); aux gets no derivative
 
     @classmethod
-    def of(cls, fn, wrt, kinds, form="joint", optimize=True):
+    def of(cls, fn, wrt, kinds, form="joint", optimize=True, has_aux=False):
         return cls(fn, tuple(wrt), tuple(dict(kinds).items()), form,
-                   optional_passes(optimize))
+                   optional_passes(optimize), has_aux)
 
     def runs(self, pass_name):
         return pass_name in self.passes
@@ -175,6 +177,9 @@ def frontend(draft):
     check(parsed)
     draft.namer = Namer(names_in(parsed.node) | set(parsed.namespace))
     draft.modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
+    if draft.request.has_aux:
+        split_aux(parsed.node, draft.namer, draft.modules)
+        parsed.namespace.setdefault(draft.modules.name_for(runtime), runtime)  # (_tl.aux)
     draft.normalized = normalize(parsed, draft.namer, draft.arrays, draft.kinds,
                                  draft.modules, write_out_calls=form == "joint-inline",
                                  reverse=form not in ("jvp", "hvp", "grad-elementwise"))

@@ -1,6 +1,7 @@
 """Runtime: the few helpers generated code calls.  Not user API.
 
-Receives values from generated code.  Imports nothing of tangentlike's but errors:
+Receives values from generated code.  Imports nothing of tangentlike's but errors and
+trees (the pytree and has_aux helpers, and `arg_kind`, re-exported here):
 generated code asks for the derivatives of the functions it calls (`split`,
 `jvp_function`, ...) through the service the package installs at import (`serve`),
 never by importing the layers above.  Guarantees small functions with no AST
@@ -18,6 +19,9 @@ import math
 import numpy as np
 
 from .errors import NoDerivativeError, NonFiniteError, TangentlikeError
+from .trees import (arg_kind, aux, build, built_tangent, field, field_adjoint,  # noqa: F401
+                    field_names, field_tangent, is_pytree, parts_adjoint, rebuilt,
+                    value_and_aux)
 
 # The helpers below that write into their first argument (every other helper writes
 # nothing it is given).  Passes that move code (passes/effects.py) read this declaration: a
@@ -72,7 +76,10 @@ def unbroadcast(g, x):
 
 
 def zeros_like(x):
-    """A zero with the structure of `x` (containers are rebuilt, arrays zeroed)."""
+    """A zero with the structure of `x` (containers are rebuilt, arrays zeroed; a
+    pytree's zero is a list in field order, like a tuple's)."""
+    if is_pytree(x):
+        return [zeros_like(getattr(x, name)) for name in field_names(x)]
     if isinstance(x, list):
         return [zeros_like(v) for v in x]
     if isinstance(x, tuple):
@@ -322,6 +329,9 @@ def grad_like(b, x):
         return b                                        # the common case, at once
     if x.__class__ is float:
         return b if b.__class__ is float else float(b)
+    if is_pytree(x):                     # a NamedTuple or dataclass of the same type
+        return rebuilt(x, [grad_like(item(b, k), getattr(x, name))
+                           for k, name in enumerate(field_names(x))])
     if isinstance(x, (list, tuple)):
         parts = [grad_like(item(b, k), v) for k, v in enumerate(x)]
         return parts if isinstance(x, list) else tuple(parts)
@@ -387,27 +397,6 @@ def serve(**parts):
         if not hasattr(_Service, name):
             raise TypeError(f"the runtime needs no {name!r}")
         setattr(SERVICE, name, function)
-
-
-def arg_kind(value):
-    """'scalar', 'array', 'scalars' (list/tuple of numbers) or 'other': how a value
-    passed to a function specializes its generated code."""
-    if value.__class__ is float:
-        return "scalar"
-    if isinstance(value, bool):
-        return "other"
-    if isinstance(value, (int, float)):
-        return "scalar"
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return "array"
-    if isinstance(value, (list, tuple)) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        return "scalars"
-    cls = type(value)
-    if getattr(cls, "__module__", "builtins") not in ("builtins", "numpy") \
-            and hasattr(value, "__dict__") and not isinstance(value, type):
-        return f"object:{cls.__module__}.{cls.__qualname__}"   # its methods can be resolved
-    return "other"
 
 
 def jvp_function(function, wrt, kinds, optimize=True):

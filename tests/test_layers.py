@@ -19,7 +19,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "tangentlike"
 
 # top to bottom; a module may import its own layer and the layers below it
 LAYERS = [
-    ("public", {"__init__", "__main__", "api", "higher", "cli"}),
+    ("public", {"__init__", "__main__", "api", "higher", "checking", "cli"}),
     ("dispatch", {"dispatch", "loader", "forensics"}),
     ("pipeline", {"pipeline"}),
     ("passes", {"passes", "zeros", "ownership"}),
@@ -30,10 +30,11 @@ LAYERS = [
     ("vocabulary", {"nodes", "naming", "errors", "version", "cache", "syntax", "checkpoints"}),
 ]
 # beside the layers: importable from every layer, importing only within BESIDE_MAY_USE
-BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "errors"},
-          "runtime": {"runtime", "errors"},
-          "revolve": {"revolve", "runtime", "errors"},
-          "numpy_runtime": {"numpy_runtime", "runtime", "errors"}}
+BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "trees", "errors"},
+          "runtime": {"runtime", "trees", "errors"},
+          "trees": {"trees", "errors"},
+          "revolve": {"revolve", "runtime", "trees", "errors"},
+          "numpy_runtime": {"numpy_runtime", "runtime", "trees", "errors"}}
 
 
 def _modules():

@@ -344,7 +344,7 @@ class ForwardTransformer(FunctionView):
         params = list(signature.parameters)
         active = [p for p in params if p in bound.arguments
                   and analyze.diff_reads(bound.arguments[p], self.rule_of) & self.active]
-        kinds = analyze.callee_kinds(signature, bound.arguments, self.expr_kind)
+        kinds = analyze.callee_kinds(signature, bound.arguments, self.argument_kind)
         key = (obj, tuple(active), tuple(kinds))
         if key == self.own_key:
             name_ = self.own_name

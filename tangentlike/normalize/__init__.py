@@ -55,6 +55,7 @@ from ..naming import GENERATED_MODULE, GENERATED_NAMES, ModuleNames, clashing_na
 from .definitions import nested_functions, reject_escaping, without_definitions
 from .desugar import Desugar
 from .devirtualize import devirtualize
+from .fields import read_fields
 from .jumps import Jumps
 from .outline import Outline, is_checkpointed, outline_loops, plain_loops
 from .tape import IndexedTape, uses_generated_tape
@@ -88,6 +89,10 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
             and isinstance(body[0].value.value, str):
         body = body[1:]                       # drop the docstring
     body = devirtualize(body, parsed, kinds or {})
+    if modules is not None:
+        args = fn.args
+        body = read_fields(body, parsed, [a.id for a in args.posonlyargs + args.args +
+                                          args.kwonlyargs], kinds, modules)
     if reverse and uses_generated_tape(body, parsed):
         body = IndexedTape(namer, parsed, modules).function_body(body)
     if any(is_checkpointed(parsed, x) for s in body for x in gast.walk(s)):

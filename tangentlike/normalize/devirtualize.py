@@ -1,7 +1,8 @@
 """Normalize, first pass on the user's code: method calls of known classes as calls.
 
 Receives a function body and the kinds of its arguments (analyze.kinds: "object:
-mod.Class" for an argument specialized on its class).  Guarantees that every call
+mod.Class" for an argument specialized on its class, "pytree:mod.Class(...)" for a
+NamedTuple or dataclass).  Guarantees that every call
 `obj.method(args)` (and `obj(args)`) on an object whose class is known, an argument
 of kind "object:..." or a module-level instance, and reachable by a name in the
 function's namespace, reads `Class.method(obj, args)`: a call of a plain function,
@@ -14,6 +15,7 @@ import inspect
 import gast
 
 from .. import nodes as n
+from ..trees import class_of
 
 
 def devirtualize(body, parsed, kinds):
@@ -24,6 +26,8 @@ def devirtualize(body, parsed, kinds):
     for param, kind in kinds.items():
         if isinstance(kind, str) and kind.startswith("object:"):
             classes[param] = kind[len("object:"):]
+        elif class_of(kind) is not None:              # a dataclass or NamedTuple
+            classes[param] = class_of(kind)
     by_qualname = {}
     for name_, value in parsed.namespace.items():
         if isinstance(value, type):

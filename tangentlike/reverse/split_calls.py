@@ -76,7 +76,8 @@ class SplitCalls:
         params = list(inspect.signature(obj).parameters)
         active = [p for p in params if p in bound.arguments
                   and analyze.diff_reads(bound.arguments[p], view.rule_of) & view.active]
-        kinds = analyze.callee_kinds(inspect.signature(obj), bound.arguments, view.expr_kind)
+        kinds = analyze.callee_kinds(inspect.signature(obj), bound.arguments,
+                                     view.argument_kind)
         callee = self.pair(obj, value.func, tuple(active), tuple(kinds))
         call = copy.deepcopy(value)
         call.func = n.name(callee.forward)

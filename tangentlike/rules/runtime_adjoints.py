@@ -14,7 +14,32 @@ from .. import numpy_runtime as _ntl
 from .. import runtime as _tl
 from .registry import adjoint, nondifferentiable, tangent
 
-nondifferentiable(_tl.last_index)
+nondifferentiable(_tl.last_index, _tl.aux)
+
+
+@adjoint(_tl.value_and_aux)
+def value_and_aux(g, ans, result):
+    return g
+
+
+@adjoint(_tl.field)
+def field(g, ans, x, name):
+    return _tl.field_adjoint(g, x, name), 0.0
+
+
+@adjoint(_tl.build)
+def build(g, ans, cls, parts):
+    return 0.0, _tl.parts_adjoint(g, ans)
+
+
+@adjoint(_tl.field_adjoint)
+def field_adjoint(g, ans, g0, x, name):
+    return _tl.field_tangent(g, x, name), 0.0, 0.0
+
+
+@adjoint(_tl.parts_adjoint)
+def parts_adjoint(g, ans, g0, built):
+    return g, 0.0
 
 
 @adjoint(_tl.copy)

@@ -10,6 +10,41 @@ from .. import runtime as _tl
 from .registry import nondifferentiable, tangent
 
 
+@tangent(_tl.value_and_aux)
+def value_and_aux(ans, result, dresult):
+    return dresult
+
+
+@tangent(_tl.field)
+def field(ans, x, name, dx):
+    return _tl.field_tangent(dx, x, name)
+
+
+@tangent(_tl.build)
+def build(ans, cls, parts, dparts):
+    return _tl.built_tangent(dparts, ans)
+
+
+@tangent(_tl.parts_adjoint)
+def parts_adjoint(ans, g, built, dg):
+    return _tl.parts_adjoint(dg, built)
+
+
+@tangent(_tl.built_tangent)
+def built_tangent(ans, t, built, dt):
+    return _tl.built_tangent(dt, built)
+
+
+@tangent(_tl.field_tangent)
+def field_tangent(ans, t, x, name, dt):
+    return _tl.field_tangent(dt, x, name)
+
+
+@tangent(_tl.field_adjoint)
+def field_adjoint(ans, g, x, name, dg):
+    return _tl.field_adjoint(dg, x, name)
+
+
 @tangent(_tl.unbroadcast)
 def unbroadcast(ans, g, x, dg):
     return _tl.unbroadcast(dg, x)
