@@ -20,13 +20,12 @@ from .elementwise import sums_elementwise
 from .errors import NonDifferentiableArgumentError, SourceUnavailableError, TangentlikeError
 from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
 from .loader import load, signature
-from .parse import parse_function
+from .parse import WRAPPED, parse_function  # noqa: F401  (WRAPPED re-exported)
 from .pipeline import optional_passes
 from .rules import registry
 from .runtime import grad_like
 
 DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
-WRAPPED = "__tangentlike_function__"             # the function `@differentiate` wraps
 
 
 def wrt_names(fn, wrt):

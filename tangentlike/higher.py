@@ -203,7 +203,8 @@ def derivative(f, order=1):
 
     Order 1 is the generated forward-mode function `jvp_<f>`; each further order
     applies forward mode to the code of the previous one (through calls and
-    recursion: no tape is involved).
+    recursion: no tape is involved).  Order 1 is a gradient like `tl.grad(f)`'s: it
+    can be called inside differentiated code and differentiated again.
 
     >>> import tangentlike as tl
     >>> def f(x):
@@ -233,6 +234,8 @@ def derivative(f, order=1):
         for _ in range(order):
             out = out[1]
         return float(out)
+    if order == 1:          # the gradient with respect to the first argument, as tl.grad's
+        return mark(nth_derivative, "grad", fn, names, True)
     return nth_derivative
 
 
