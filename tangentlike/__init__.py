@@ -37,7 +37,7 @@ from . import dispatch as _dispatch, higher as _higher, loader as _loader, runti
 
 # generated code asks the runtime for the derivatives of the functions it calls
 _runtime.serve(split_pair=_loader.split_pair, jvp_pair=_loader.jvp_pair, hvp=_higher.hvp,
-               jvp=_dispatch.jvp_of)
+               jvp=_dispatch.jvp_of, vjp=_dispatch.vjp_of)
 
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",

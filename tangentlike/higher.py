@@ -83,7 +83,7 @@ def _self_contained(generated):
 def _reverse_over_forward(fn, wrt, kinds):
     """A function like `hvp_<f>` computing H v as the gradient of the directional
     derivative: reverse mode over the generated forward-mode function `jvp_<f>`."""
-    tangent_fn = load(fn, wrt, kinds, "jvp")[0]
+    tangent_fn = _first_order(fn, wrt, kinds)
     params = list(signature(tangent_fn).parameters)
     count = len(kinds)
 
@@ -93,6 +93,24 @@ def _reverse_over_forward(fn, wrt, kinds):
         gradient = load(tangent_fn, wrt, jvp_kinds, "joint")[0]
         return gradient(*jvp_args, (0.0, 1.0))[1]
     return hvp_fn
+
+
+def _first_order(fn, wrt, kinds):
+    """The generated forward-mode function `jvp_<f>`, to be differentiated again; a
+    TangentlikeError when it calls a derivative tangentlike made (`tl.grad(g)(x)`
+    inside `f`): a second derivative of `f` would need a third one of `g`."""
+    tangent_fn = load(fn, tuple(wrt), kinds, "jvp")[0]
+    if "grad_call_tangent" in tangent_fn.__code__.co_names:
+        filename = inspect.getsourcefile(fn) or "?"
+        line = fn.__code__.co_firstlineno
+        raise TangentlikeError(
+            f"{filename}:{line}: {fn.__name__} calls a derivative made by tangentlike "
+            f"(tl.grad, tl.value_and_grad or tl.derivative inside it): its first "
+            f"derivative works in both modes, but a second derivative of "
+            f"{fn.__name__} would need a third derivative of the inner function, which "
+            f"tangentlike does not make inside generated code; write the inner derivative out by hand in "
+            f"{fn.__name__}, or take the higher derivative of the inner function itself")
+    return tangent_fn
 
 
 def hvp(f, primals, vectors):
@@ -223,7 +241,8 @@ def derivative(f, order=1):
         args = (x,) + rest
         args = Gradient(fn, names, single=True).arguments(args, {})
         kinds = {p: arg_kind(v) for p, v in zip(params, args)}
-        level = load(fn, names, kinds, "jvp")[0]
+        level = load(fn, names, kinds, "jvp")[0] if order == 1 else \
+            _first_order(fn, names, kinds)
         call_args = list(args) + [1.0]
         for _ in range(order - 1):
             level_params = list(signature(level).parameters)
@@ -384,7 +403,7 @@ def _level(derivative, args):
         generated = _written_out_gradient(fn, names, kinds)
         if generated is not None:
             return generated, (1.0,), (0.0, 1.0), False
-        return load(fn, tuple(names), kinds, "jvp")[0], (1.0,), (0.0, 1.0), True
+        return _first_order(fn, tuple(names), kinds), (1.0,), (0.0, 1.0), True
     inner = derivative.__tangentlike_inner__
     generated, extra, cotangent, forward = _level(inner, args)
     if not forward:

@@ -373,9 +373,9 @@ class _Service:
     """What generated code asks of the layers above it, installed once by the package
     (tangentlike/__init__.py): `split_pair` and `jvp_pair` make a callee's derivative
     (loader.py), `hvp` a Hessian-vector product (higher.py), `jvp` a forward-mode value
-    and tangent (dispatch.py)."""
+    and tangent and `vjp` a value and pullback (dispatch.py)."""
 
-    split_pair = jvp_pair = hvp = jvp = None
+    split_pair = jvp_pair = hvp = jvp = vjp = None
 
 
 SERVICE = _Service()
@@ -463,9 +463,9 @@ def _hvp_parts(derivative, args, direction):
     `args`, in the direction `direction` (shaped like the gradient): one entry per
     argument (None for non-differentiable ones)."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
-    if kind != "grad":
-        raise TangentlikeError("differentiating through value_and_grad is not supported; "
-                               "call tl.grad inside the function instead")
+    if kind not in ("grad", "value_and_grad"):
+        raise TangentlikeError(f"reverse mode through a {kind} made by tangentlike is not "
+                               f"supported; call tl.grad inside the function instead")
     params = list(inspect.signature(fn).parameters)
     directions = (direction,) if single else tuple(direction)
     vectors = [zeros_like(a) for a in args]
@@ -483,8 +483,22 @@ def _hvp_parts(derivative, args, direction):
 
 def grad_call_adjoint(derivative, args, g):
     """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian
-    of the underlying function applied to `g` (the Hessian is symmetric)."""
-    return _hvp_parts(derivative, args, g)
+    of the underlying function applied to `g` (the Hessian is symmetric).  For a
+    `value_and_grad`, `g` is the pair (adjoint of the value, of the gradient): the
+    first adds the gradient of the value with respect to every argument, times it."""
+    if derivative.__tangentlike_derivative__[0] != "value_and_grad":
+        return _hvp_parts(derivative, args, g)
+    g_value, g_grad = (0.0, 0.0) if _is_zero(g) and not isinstance(g, (list, tuple)) \
+        else tuple(g)
+    out = [None] * len(args)
+    if not (_is_zero(g_grad) and not isinstance(g_grad, (list, tuple))):
+        out = list(_hvp_parts(derivative, args, g_grad))
+    if not _is_zero(g_value):
+        fn = derivative.__tangentlike_derivative__[1]
+        for k, part in enumerate(SERVICE.vjp(fn, args)[1](g_value)):
+            if part is not None:
+                out[k] = part if out[k] is None else add(out[k], part)
+    return tuple(out)
 
 
 def grad_call_tangent(derivative, args, tangents):

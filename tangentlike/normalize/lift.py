@@ -38,7 +38,7 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import names_in
 from ..parse import (LIFTED, MAKES_GRADIENTS, OUTSIDE_ONLY, ParsedFunction,
                      function_namespace)
-from .definitions import is_definition, nested_functions
+from .definitions import is_definition, named_definitions, nested_functions
 
 _MEMO = weakref.WeakKeyDictionary()       # enclosing function -> {key: _Lifted}
 
@@ -154,9 +154,7 @@ def _enclosing_locals(fdef, body):
     for node in _outside_definitions(body):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             out.add(node.id)
-    out |= {s.name for s in gast.walk(gast.Module(body=list(body), type_ignores=[]))
-            if isinstance(s, gast.FunctionDef)}
-    return out
+    return out | {name_ for name_, _ in named_definitions(body)}
 
 
 def _free_variables(fdef, enclosing, nested, parsed):
@@ -166,6 +164,7 @@ def _free_variables(fdef, enclosing, nested, parsed):
     own |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
     own |= {x.id for s in fdef.body for x in gast.walk(s)
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+    own |= {x.name for s in fdef.body for x in gast.walk(s) if isinstance(x, gast.FunctionDef)}
     free = [v for v in n.loaded_names(gast.Module(body=fdef.body, type_ignores=[]))
             if v in enclosing and v not in own]
     for v in free:
