@@ -10,6 +10,7 @@ higher.py.  A registration changes the rule registry, which invalidates every me
 """
 
 import functools
+import types
 
 from .calls import MAKES_GRADIENTS
 from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signature, unwrap,
@@ -295,6 +296,7 @@ class _BoundDifferentiable:
     def __init__(self, differentiable, instance):
         self.__func__, self.__self__ = differentiable.fn, instance
         self._differentiable = differentiable
+        setattr(self, WRAPPED, types.MethodType(differentiable.fn, instance))
         functools.update_wrapper(self, differentiable.fn)
 
     def __call__(self, *args, **kwargs):

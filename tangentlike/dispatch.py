@@ -102,7 +102,7 @@ def check_differentiable(fn, arguments, names):
 def unwrap(f):
     """The plain Python function behind `f`, or a TangentlikeError saying why there is none."""
     wrapped = getattr(f, WRAPPED, None)
-    if wrapped is not None:
+    if inspect.isfunction(wrapped):                # (a method read from an instance: no)
         return wrapped
     if getattr(f, DERIVATIVE, False):
         raise TangentlikeError(

@@ -27,8 +27,9 @@ MAKES_GRADIENTS = "__tangentlike_makes_gradients__"
 # on the derivatives that cannot be differentiated again inside generated code (tl.jvp,
 # tl.hvp, ...): what to call them in the located error (normalize/lift.py)
 OUTSIDE_ONLY = "__tangentlike_outside_only__"
-# on what `@tl.differentiate` returns: the function it wraps, which generated code
-# differentiates in its place (resolve_expression sees through it)
+# on what `@tl.differentiate` returns: the function it wraps (read from an instance, a
+# method: the bound method), which generated code differentiates in its place
+# (resolve_expression sees through it)
 WRAPPED = "__tangentlike_function__"
 # on a lambda-lifted nested function (normalize/lift.py): makes its ParsedFunction
 LIFTED = "__tangentlike_lifted__"
@@ -79,7 +80,7 @@ class ParsedFunction:
         except (KeyError, AttributeError):
             return None
         wrapped = getattr(obj, WRAPPED, None) if not isinstance(obj, type) else None
-        return wrapped if inspect.isfunction(wrapped) else obj
+        return wrapped if inspect.isfunction(wrapped) or inspect.ismethod(wrapped) else obj
 
 
 def function_namespace(fn):

@@ -482,22 +482,16 @@ def _hvp_parts(derivative, args, direction):
 
 
 def grad_call_adjoint(derivative, args, g):
-    """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian
-    of the underlying function applied to `g` (the Hessian is symmetric).  For a
-    `value_and_grad`, `g` is the pair (adjoint of the value, of the gradient): the
-    first adds the gradient of the value with respect to every argument, times it."""
+    """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian of
+    the function applied to `g` (it is symmetric); for a `value_and_grad`, `g` pairs the
+    adjoints of the value (times its gradient) and of the gradient (times the Hessian)."""
     if derivative.__tangentlike_derivative__[0] != "value_and_grad":
         return _hvp_parts(derivative, args, g)
-    g_value, g_grad = (0.0, 0.0) if _is_zero(g) and not isinstance(g, (list, tuple)) \
-        else tuple(g)
-    out = [None] * len(args)
-    if not (_is_zero(g_grad) and not isinstance(g_grad, (list, tuple))):
-        out = list(_hvp_parts(derivative, args, g_grad))
+    g_value, g_grad = (0.0, 0.0) if _is_zero(g) else tuple(g)
+    out = [None] * len(args) if _is_zero(g_grad) else _hvp_parts(derivative, args, g_grad)
     if not _is_zero(g_value):
-        fn = derivative.__tangentlike_derivative__[1]
-        for k, part in enumerate(SERVICE.vjp(fn, args)[1](g_value)):
-            if part is not None:
-                out[k] = part if out[k] is None else add(out[k], part)
+        parts = SERVICE.vjp(derivative.__tangentlike_derivative__[1], args)[1](g_value)
+        out = [p if o is None else o if p is None else add(o, p) for o, p in zip(out, parts)]
     return tuple(out)
 
 

@@ -218,8 +218,8 @@ def _line_of(f, text):
 
 
 @pytest.mark.parametrize("f, text, what", [
-    (nf.jvp_inside, "tl.jvp(", "tl.jvp called inside"),
-    (nf.hvp_inside, "tl.hvp(", "tl.hvp called inside"),
+    (nf.jvp_inside, "tl.jvp(", "tl.jvp inside a function that is differentiated"),
+    (nf.hvp_inside, "tl.hvp(", "tl.hvp inside"),
     (nf.derivative_order_two_inside, "order=2", "order other than 1"),
     (nf.gradient_escapes, "apply_to(g", "used other than by calling it"),
 ])

@@ -14,6 +14,7 @@ import inspect
 import gast
 
 from .. import nodes as n
+from ..parse import WRAPPED
 
 
 def devirtualize(body, parsed, kinds):
@@ -43,6 +44,7 @@ def devirtualize(body, parsed, kinds):
             else:
                 value = parsed.namespace.get(receiver)
                 method = getattr(value, func.attr, None) if value is not None else None
+                method = getattr(method, WRAPPED, method)      # a @tl.differentiate method
                 if not (inspect.ismethod(method) and inspect.isfunction(method.__func__)) \
                         or isinstance(value, type):
                     return node

@@ -335,9 +335,7 @@ def _reject_outside_only(body, parsed):
                 and not n.is_const(order[0], 1):
             what = "tl.derivative of order other than 1"
         if what is not None:
-            _fail(parsed, call, f"{what} called inside a function that is differentiated "
-                  "(its derivative would need a higher-order derivative tangentlike does "
-                  "not make inside generated code)", "inside differentiated code use "
+            _fail(parsed, call, f"{what} inside a function that is differentiated", "inside differentiated code use "
                   "tl.grad, tl.value_and_grad or tl.derivative (order 1), which nest; take "
                   "the other derivatives of the outer function from outside (tl.hessian, "
                   "tl.hvp, tl.derivative(f, order=n))")
