@@ -18,7 +18,7 @@ from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signat
 from .errors import TangentlikeError
 from .higher import derivative as higher_derivative
 from .higher import grad_of_gradient, hessian, hvp, jacobian, jvp_of_gradient, \
-    nested_gradient_source
+    nested_gradient_source, pushforward
 from .parse import OUTSIDE_ONLY
 from .pipeline import Request, derive, optional_passes
 from .rules import registry
@@ -139,7 +139,9 @@ def jvp(f, primals, tangents, optimize=True):
 
     For `f` a gradient made by `tl.grad`, the tangent of the gradient is a
     Hessian-vector product (forward over reverse).  `optimize=False` turns every
-    optional rewrite off (see `grad`).
+    optional rewrite off (see `grad`).  Called inside a differentiated function, with
+    its primals and tangents written as two tuples, it is differentiated too (see
+    docs/nesting.md and `higher.pushforward`).
     """
     derivative = getattr(f, DERIVATIVE, None)
     if derivative is not None and derivative[0] == "grad":
@@ -376,11 +378,15 @@ def stop_gradient(x):
     return x
 
 
-registry.nondifferentiable(stop_gradient, grad, value_and_grad, higher_derivative)
+# what a call of tl.jvp inside differentiated code becomes (normalize/lift.py)
+jvp.pushforward = pushforward
+registry.nondifferentiable(stop_gradient, grad, value_and_grad, higher_derivative, pushforward)
 setattr(grad, MAKES_GRADIENTS, "grad")
 setattr(value_and_grad, MAKES_GRADIENTS, "value_and_grad")
 setattr(higher_derivative, MAKES_GRADIENTS, "derivative")
-for _made_outside, _what in ((jvp, "tl.jvp"), (vjp, "tl.vjp"), (hvp, "tl.hvp"),
+setattr(jvp, MAKES_GRADIENTS, "jvp")
+setattr(pushforward, MAKES_GRADIENTS, "pushforward")
+for _made_outside, _what in ((vjp, "tl.vjp"), (hvp, "tl.hvp"),
                              (hessian, "tl.hessian"), (jacobian, "tl.jacobian")):
     setattr(_made_outside, OUTSIDE_ONLY, _what)
 

@@ -18,7 +18,7 @@ from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap
                        wrt_names)
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
-from .runtime import arg_kind, grad_like
+from .runtime import arg_kind, grad_like, zeros_like
 from .naming import GENERATED_MODULE
 
 
@@ -431,3 +431,53 @@ def _zero_like(structure):
     if isinstance(structure, tuple):
         return tuple(_zero_like(x) for x in structure)
     return 0.0
+
+
+def pushforward(f, free=0):
+    """`tl.jvp(f, primals, tangents)` as one function of `(*primals, *tangents)`, the
+    tangents of the first `free` primals left out (they are zero: the variables a
+    lambda-lifted function reads from the function that encloses it).  What a call of
+    `tl.jvp` inside differentiated code becomes (normalize/lift.py), so that the outer
+    derivative differentiates it as a call of a derivative: its adjoint is reverse mode
+    over the generated forward-mode code of `f` (`.adjoint`), its tangent forward mode
+    over it (`.tangent`), both called by runtime.grad_call_adjoint / grad_call_tangent."""
+    fn = unwrap(f)
+    count = len(signature(fn).parameters)
+
+    def split(args):
+        primals = tuple(args[:count])
+        return primals, tuple(zeros_like(p) for p in primals[:free]) + tuple(args[count:])
+
+    def level(primals, tangents):
+        """The generated `jvp_<f>` and its arguments: every primal, then the tangents of
+        the differentiable ones (their positions)."""
+        positions = _differentiable(primals)
+        params = list(signature(fn).parameters)
+        kinds = {p: arg_kind(v) for p, v in zip(params, primals)}
+        generated = load(fn, tuple(params[k] for k in positions), kinds, "jvp")[0]
+        return generated, primals + tuple(shaped_like(tangents[k], primals[k])
+                                          for k in positions), positions
+
+    def pushforward_fn(*args):
+        return jvp_of(fn, *split(args))
+
+    def adjoint(args, g):
+        generated, level_args, positions = level(*split(args))
+        out, pullback = vjp_of(generated, level_args)
+        g = (0.0, 0.0) if isinstance(g, float) and g == 0.0 else tuple(g)
+        parts = pullback(tuple(zeros_like(o) if isinstance(c, float) and c == 0.0
+                               and not isinstance(o, float) else c for o, c in zip(out, g)))
+        result = list(parts[:count]) + [None] * (len(args) - count)
+        for j, k in enumerate(positions):
+            if k >= free:
+                result[count + k - free] = parts[count + j]
+        return tuple(result)
+
+    def tangent(args, tangents):
+        generated, level_args, positions = level(*split(args))
+        d_primals, d_tangents = split(tangents)
+        return jvp_of(generated, level_args, d_primals + tuple(
+            shaped_like(d_tangents[k], args[k]) for k in positions))[1]
+
+    pushforward_fn.adjoint, pushforward_fn.tangent = adjoint, tangent
+    return mark(pushforward_fn, "jvp", fn, (), False)

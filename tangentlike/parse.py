@@ -167,7 +167,8 @@ def is_user_function(obj):
     """A Python function tangentlike differentiates from its source: no rule says what
     its derivative is, it is not a derivative tangentlike made, and it is not a runtime
     helper that asks for one (runtime.MAKES_DERIVATIVES: a derivative of those is a
-    derivative of tangentlike itself), nor one of tangentlike's derivative makers that
-    stay outside differentiated code (OUTSIDE_ONLY)."""
+    derivative of tangentlike itself), nor one of tangentlike's derivative makers
+    (MAKES_GRADIENTS, OUTSIDE_ONLY)."""
     return inspect.isfunction(obj) and lookup(obj) is None and not hasattr(obj, DERIVATIVE) \
-        and obj not in MAKES_DERIVATIVES and not hasattr(obj, OUTSIDE_ONLY)
+        and obj not in MAKES_DERIVATIVES and not hasattr(obj, OUTSIDE_ONLY) \
+        and not hasattr(obj, MAKES_GRADIENTS)

@@ -459,9 +459,8 @@ def split_method(method, positions, kinds, optimize=True):
 
 
 def _hvp_parts(derivative, args, direction):
-    """Hessian-vector products of the function `derivative` is the gradient of, at
-    `args`, in the direction `direction` (shaped like the gradient): one entry per
-    argument (None for non-differentiable ones)."""
+    """Hessian-vector products of the function `derivative` is the gradient of, at `args`,
+    along `direction` (like the gradient): one per argument (None: not differentiable)."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
     if kind not in ("grad", "value_and_grad"):
         raise TangentlikeError(f"reverse mode through a {kind} made by tangentlike is not "
@@ -474,17 +473,16 @@ def _hvp_parts(derivative, args, direction):
     differentiable = [k for k, a in enumerate(args)
                       if not isinstance(a, (bool, int, str)) and a is not None]
     products = SERVICE.hvp(fn, args, vectors)
-    products = products if len(differentiable) > 1 else (products,)
-    out = [None] * len(args)
-    for k, p in zip(differentiable, products):
-        out[k] = p
-    return tuple(out)
+    by_position = dict(zip(differentiable, products if len(differentiable) > 1 else (products,)))
+    return tuple(by_position.get(k) for k in range(len(args)))
 
 
 def grad_call_adjoint(derivative, args, g):
     """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian of
     the function applied to `g` (it is symmetric); for a `value_and_grad`, `g` pairs the
     adjoints of the value (times its gradient) and of the gradient (times the Hessian)."""
+    if derivative.__tangentlike_derivative__[0] == "jvp":       # higher.pushforward
+        return derivative.adjoint(args, g)
     if derivative.__tangentlike_derivative__[0] != "value_and_grad":
         return _hvp_parts(derivative, args, g)
     g_value, g_grad = (0.0, 0.0) if _is_zero(g) else tuple(g)
@@ -499,6 +497,8 @@ def grad_call_tangent(derivative, args, tangents):
     """The tangent of a call to a tangentlike gradient: Hessian times the tangents
     (for `value_and_grad`, the pair of the value's tangent and that)."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
+    if kind == "jvp":                                           # higher.pushforward
+        return derivative.tangent(args, tangents)
     if kind not in ("grad", "value_and_grad"):
         raise TangentlikeError(f"forward mode through a {kind} made by tangentlike is not "
                                f"supported; use tl.hessian or tl.derivative(f, order=n)")

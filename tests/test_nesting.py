@@ -35,7 +35,15 @@ def _autograd_grad_maker(f, wrt=0):
     return grads[0]
 
 
+def _autograd_jvp(f, primals, tangents):
+    def along(eps):
+        out = f(*[p + eps * t for p, t in zip(primals, tangents)])
+        return anp.array(out) if isinstance(out, list) else out
+    return autograd.make_jvp(along)(0.0)(1.0)
+
+
 _AUTOGRAD_TL = type("AutogradTl", (), {
+    "jvp": staticmethod(_autograd_jvp),
     "grad": staticmethod(_autograd_grad_maker),
     "value_and_grad": staticmethod(lambda f, wrt=0: autograd.value_and_grad(f, wrt)),
     "derivative": staticmethod(lambda f: autograd.grad(f)),
@@ -43,11 +51,13 @@ _AUTOGRAD_TL = type("AutogradTl", (), {
 
 
 def autograd_twin(f):
-    """`f` executed from its source with numpy, math and tl standing for autograd's."""
-    namespace = {"np": anp, "math": AUTOGRAD_MATH, "tl": _AUTOGRAD_TL,
-                 **{k: v for k, v in vars(nf).items() if inspect.isfunction(v)}}
-    exec(compile(textwrap.dedent(inspect.getsource(f)), "<autograd twin>", "exec"),
-         namespace)
+    """`f` executed from its source, with the module's other functions, where numpy,
+    math and tl stand for autograd's."""
+    namespace = {"np": anp, "math": AUTOGRAD_MATH, "tl": _AUTOGRAD_TL}
+    for name, g in vars(nf).items():
+        if inspect.isfunction(g) and g.__module__ == nf.__name__:
+            exec(compile(textwrap.dedent(inspect.getsource(g)), "<autograd twin>", "exec"),
+                 namespace)
     return namespace[f.__name__]
 
 
@@ -86,6 +96,10 @@ CLOSED_FORMS = [
     (nf.in_a_loop, (0.8,), lambda x: 12 * x),
     (nf.calls_decorated, (0.9,), lambda x: 2 * x * math.sin(x) + x * x * math.cos(x)),
     (nf.calls_method, (1.4,), lambda x: 6 * x * x + 1),
+    (nf.jvp_inside, (1.3,), lambda x: 9 * x * x),
+    (nf.jvp_of_closure, (1.3,), lambda x: 20 * x ** 4),
+    (nf.jvp_tangent_differentiated, (0.7,), lambda x: 2 * math.cos(1.0) * x),
+    (nf.jvp_of_list_output, (1.3,), lambda x: 2 * x * (1 + 4 * x) + 4 * (2 + x * x) + 2),
 ]
 
 
@@ -131,6 +145,20 @@ def test_array_closure_against_differences_and_autograd():
         e[k] = 1.0
         assert tl.jvp(nf.array_closure, (x,), (e,))[1] == pytest.approx(expected[k],
                                                                          rel=1e-10)
+
+
+def test_jvp_of_an_array_closure_against_differences_and_autograd():
+    x = np.array([0.3, -0.8, 1.4])
+    before = x.copy()
+    reverse = tl.grad(nf.jvp_of_array_closure)(x)
+    expected = autograd.grad(autograd_twin(nf.jvp_of_array_closure))(x)
+    np.testing.assert_allclose(reverse, expected, rtol=1e-10)
+    np.testing.assert_allclose(central_difference(nf.jvp_of_array_closure, (x,), 0),
+                               expected, rtol=1e-5)
+    e = np.array([0.0, 1.0, 0.0])
+    assert tl.jvp(nf.jvp_of_array_closure, (x,), (e,))[1] == pytest.approx(expected[1],
+                                                                           rel=1e-10)
+    np.testing.assert_array_equal(x, before)
 
 
 def test_method_of_an_argument():
@@ -218,7 +246,7 @@ def _line_of(f, text):
 
 
 @pytest.mark.parametrize("f, text, what", [
-    (nf.jvp_inside, "tl.jvp(", "tl.jvp inside a function that is differentiated"),
+    (nf.jvp_not_literal, "tl.jvp(", "other than as two tuples"),
     (nf.hvp_inside, "tl.hvp(", "tl.hvp inside"),
     (nf.derivative_order_two_inside, "order=2", "order other than 1"),
     (nf.gradient_escapes, "apply_to(g", "used other than by calling it"),

@@ -2,8 +2,8 @@
 
 Receives the body of a checked function and its `ParsedFunction`.  Guarantees, for
 each nested def or lambda that a call in the body (outside nested definitions) gives
-to a maker of gradients (`tl.grad`, `tl.value_and_grad`, `tl.derivative`: the objects
-marked `parse.MAKES_GRADIENTS`), a function of its own, its *lifted* copy: the same
+to a maker of derivatives (`tl.grad`, `tl.value_and_grad`, `tl.derivative`, `tl.jvp`:
+the objects marked `parse.MAKES_GRADIENTS`), a function of its own, its *lifted* copy: the same
 body, with one more parameter in front for each variable it reads from the enclosing
 function (its free variables, in order of first reading), compiled with the user's
 file and lines and the enclosing function's globals, so its derivative is ordinary
@@ -14,14 +14,16 @@ The derivative of the enclosing function then differentiates that call like any 
 of a gradient, with respect to explicit arguments, so a perturbation of `x` is never
 confused with one of `y`.  `tl.derivative(inner)` of a closure becomes
 `tl.grad(inner_lifted, wrt=len(free))` (the same value for its contract, a scalar
-function of one float).
+function of one float).  `tl.jvp(h, (a, b), (u, v))` (h lifted or not) becomes
+`tl.jvp.pushforward(h)(a, b, u, v)`, a call of a derivative (higher.pushforward).
 
 `lifted_functions(parsed)` gives name -> lifted function, the same objects each time
 (memoized per enclosing function): the loader puts them in the generated module's
 scope.  `lift(body, parsed, namer)` rewrites the body (a copy of what changes) and
 adds the names to `parsed.namespace`.  Located UnsupportedSyntaxErrors: a call of a
-derivative that must stay outside differentiated code (`parse.OUTSIDE_ONLY`: tl.jvp,
-tl.hvp, tl.hessian, ... and tl.derivative of order > 1), a lifted function reading
+derivative that must stay outside differentiated code (`parse.OUTSIDE_ONLY`: tl.vjp,
+tl.hvp, tl.hessian, tl.jacobian, and tl.derivative of order > 1), a tl.jvp whose primals
+and tangents are not two literal tuples, a lifted function reading
 another nested function, a non-literal `wrt`, and a gradient of a nested function
 used other than by calling it.
 """
@@ -60,7 +62,9 @@ def lift(body, parsed, namer):
     the module docstring); `parsed.namespace` gains the lifted functions' names."""
     _reject_outside_only(body, parsed)
     lifts = _lifts(parsed, body)
-    if not lifts:
+    own = _enclosing_locals(parsed.node, body)
+    if not lifts and not any(_maker(parsed, x, own) == "jvp"
+                             for x in _outside_definitions(body)):
         return body
     for x in lifts.values():
         parsed.namespace[x.name] = x.function
@@ -229,7 +233,7 @@ class _Rewrite(gast.NodeTransformer):
         self.called = set()                   # id() of Names that are called
         for s in _outside_definitions(body):
             if isinstance(s, gast.Assign) and _maker(parsed, s.value, self.own) \
-                    and _given(s.value, self.nested) is not None:
+                    not in (None, "jvp") and _given(s.value, self.nested) is not None:
                 target = s.targets[0] if len(s.targets) == 1 else None
                 if not isinstance(target, gast.Name):
                     _fail(parsed, s, "a gradient of a nested function assigned to "
@@ -251,6 +255,8 @@ class _Rewrite(gast.NodeTransformer):
         node.keywords = [self.visit(k) for k in node.keywords]
         maker = _maker(self.parsed, node, self.own)
         arg = _given(node, self.nested) if maker else None
+        if maker == "jvp":
+            return self._pushforward(node, self.lifts[_key(arg)] if arg is not None else None)
         if arg is not None:
             return self._lifted_maker(node, maker, self.lifts[_key(arg)])
         free = getattr(node.func, "lifted_free", None)
@@ -278,6 +284,28 @@ class _Rewrite(gast.NodeTransformer):
             self._shift_wrt(call, shift)
         call.lifted_free = lifted.free
         return call
+
+    def _pushforward(self, call, lifted):
+        """`tl.jvp(h, (a, b), (u, v))` -> `tl.jvp.pushforward(h)(a, b, u, v)` (with `h`
+        lifted: `tl.jvp.pushforward(h_lifted, 1)(x, a, b, u, v)`), a call of a
+        derivative (higher.pushforward)."""
+        primals, tangents = (call.args + [None, None])[1:3]
+        if call.keywords or len(call.args) != 3 or not all(
+                isinstance(x, (gast.Tuple, gast.List)) for x in (primals, tangents)) \
+                or len(primals.elts) != len(tangents.elts):
+            _fail(self.parsed, call, "tl.jvp inside a function that is differentiated, "
+                  "given its primals or tangents other than as two tuples of one length",
+                  "write tl.jvp(f, (a, b), (u, v)) there")
+        free = lifted.free if lifted is not None else ()
+        function = n.name(lifted.name) if lifted is not None else call.args[0]
+        maker = gast.Call(func=gast.Attribute(value=call.func, attr="pushforward",
+                                              ctx=gast.Load()),
+                          args=[function] + ([n.const(len(free))] if free else []),
+                          keywords=[])
+        out = gast.Call(func=gast.copy_location(maker, call),
+                        args=[n.name(v) for v in free] + primals.elts + tangents.elts,
+                        keywords=[])
+        return gast.copy_location(out, call)
 
     def _shift_wrt(self, call, shift):
         if len(call.args) > 1:

@@ -163,7 +163,48 @@ def sum_sin_data(x, a):
 
 
 def jvp_inside(x):
+    # x * 3 x**2 = 3 x**3: 9 x**2
     return tl.jvp(cube, (x,), (1.0,))[1] * x
+
+
+def jvp_of_closure(x):
+    # v = x**3, t = 4 x**2: 4 x**5, 20 x**4
+    def inner(y):
+        return x * y * y
+    v, t = tl.jvp(inner, (x,), (2.0,))
+    return v * t
+
+
+def jvp_tangent_differentiated(x):
+    # the tangent is the differentiated value: cos(1) x**2, 2 cos(1) x
+    return tl.jvp(sine, (1.0,), (x,))[1] * x
+
+
+def sine(y):
+    return math.sin(y)
+
+
+def two_outputs(a, b):
+    return [a * b, a + b * b]
+
+
+def jvp_of_list_output(x):
+    # t = [2 + x**2, 1 + 4 x], out[0] = 2 x
+    out, t = tl.jvp(two_outputs, (x, 2.0), (1.0, x))
+    return t[0] * t[1] + out[0]
+
+
+def jvp_of_array_closure(x):
+    # an array-valued inner function of a float, reading the array x
+    def inner(s):
+        return np.sin(x * s)
+    out, t = tl.jvp(inner, (0.5,), (1.0,))
+    return np.sum(out * t)
+
+
+def jvp_not_literal(x):
+    primals = (x,)
+    return tl.jvp(cube, primals, (1.0,))[1]
 
 
 def hvp_inside(x):
