@@ -11,9 +11,11 @@ not supported is a located error.
 """
 
 import copy
+import gc
 import inspect
 import math
 import textwrap
+import weakref
 
 import autograd
 import autograd.numpy as anp
@@ -22,6 +24,7 @@ import pytest
 
 import nesting_functions as nf
 import tangentlike as tl
+from tangentlike.cache import CACHE
 from oracles import AUTOGRAD_MATH, central_difference
 
 
@@ -96,6 +99,7 @@ CLOSED_FORMS = [
     (nf.in_a_loop, (0.8,), lambda x: 12 * x),
     (nf.calls_decorated, (0.9,), lambda x: 2 * x * math.sin(x) + x * x * math.cos(x)),
     (nf.calls_method, (1.4,), lambda x: 6 * x * x + 1),
+    (nf.calls_helper_with_closure, (0.9,), lambda x: 6 * x * x),
     (nf.jvp_inside, (1.3,), lambda x: 9 * x * x),
     (nf.jvp_of_closure, (1.3,), lambda x: 20 * x ** 4),
     (nf.jvp_tangent_differentiated, (0.7,), lambda x: 2 * math.cos(1.0) * x),
@@ -198,6 +202,22 @@ def test_decorated_function_called_from_differentiated_code_is_generated_code():
     assert "def decorated_forward" in text or "decorated" in text
     assert tl.grad(nf.calls_decorated, optimize=False)(0.9) == \
         pytest.approx(tl.grad(nf.calls_decorated)(0.9), rel=1e-12)
+
+
+def test_lifted_functions_do_not_keep_their_enclosing_function_alive():
+    def make(k):
+        def outer(x):
+            def inner(y):
+                return k * x * y * y
+            return tl.grad(inner)(x)
+        return outer
+    outer = make(3.0)
+    assert tl.grad(outer)(0.5) == pytest.approx(4 * 3.0 * 0.5)           # d/dx 2 k x**2
+    ref = weakref.ref(outer)
+    del outer
+    CACHE.invalidate()                # (the memos of derivatives hold it, by design)
+    gc.collect()
+    assert ref() is None
 
 
 def test_lifted_gradient_reads_like_code():

@@ -208,12 +208,15 @@ def _compile(parsed, fdef, free, name_):
     function.__qualname__ = f"{getattr(fn, '__qualname__', fn.__name__)}.<locals>.{name_}"
     function.__module__ = getattr(fn, "__module__", None)
 
+    # (what the ParsedFunction needs, not `parsed`: the enclosing function must not be
+    # kept alive by its lifted functions, which _MEMO holds as long as it lives)
+    where = dict(filename=parsed.filename, line_offset=parsed.line_offset,
+                 source_lines=parsed.source_lines, source=parsed.source,
+                 column_offset=parsed.column_offset)
+
     def parsed_lifted():
-        return ParsedFunction(
-            fn=function, node=copy.deepcopy(node), filename=parsed.filename,
-            line_offset=parsed.line_offset, source_lines=parsed.source_lines,
-            source=parsed.source, namespace=function_namespace(function),
-            column_offset=parsed.column_offset)
+        return ParsedFunction(fn=function, node=copy.deepcopy(node),
+                              namespace=function_namespace(function), **where)
     setattr(function, LIFTED, parsed_lifted)
     return function
 

@@ -120,6 +120,17 @@ def in_a_loop(x):
     return total * x
 
 
+def helper_with_closure(x):
+    def inner(y):
+        return x * y * y
+    return tl.grad(inner)(x)                 # 2 x**2
+
+
+def calls_helper_with_closure(x):
+    # x * 2 x**2 = 2 x**3: 6 x**2
+    return x * helper_with_closure(x)
+
+
 @tl.differentiate
 def decorated(x):
     return x * math.sin(x)
