@@ -105,11 +105,11 @@ def _first_order(fn, wrt, kinds):
         line = fn.__code__.co_firstlineno
         raise TangentlikeError(
             f"{filename}:{line}: {fn.__name__} calls a derivative made by tangentlike "
-            f"(tl.grad, tl.value_and_grad or tl.derivative inside it): its first "
-            f"derivative works in both modes, but a second derivative of "
-            f"{fn.__name__} would need a third derivative of the inner function, which "
-            f"tangentlike does not make inside generated code; write the inner derivative out by hand in "
-            f"{fn.__name__}, or take the higher derivative of the inner function itself")
+            f"(tl.grad, tl.value_and_grad, tl.jvp or tl.derivative inside it): its first "
+            f"derivative works in both modes, but a second derivative of {fn.__name__} "
+            f"would need a third derivative of the inner function, which tangentlike "
+            f"does not make inside generated code; write the inner derivative out by hand "
+            f"in {fn.__name__}, or take the higher derivative of the inner function itself")
     return tangent_fn
 
 

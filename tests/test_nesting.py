@@ -270,6 +270,7 @@ def _line_of(f, text):
     (nf.hvp_inside, "tl.hvp(", "tl.hvp inside"),
     (nf.derivative_order_two_inside, "order=2", "order other than 1"),
     (nf.gradient_escapes, "apply_to(g", "used other than by calling it"),
+    (nf.gradient_given_keywords, "(y=x)", "keyword arguments in a call of a gradient"),
 ])
 def test_unsupported_is_located(f, text, what):
     for run in (lambda: tl.grad(f)(1.2), lambda: tl.jvp(f, (1.2,), (1.0,))):

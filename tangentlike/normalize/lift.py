@@ -22,10 +22,11 @@ function of one float).  `tl.jvp(h, (a, b), (u, v))` (h lifted or not) becomes
 scope.  `lift(body, parsed, namer)` rewrites the body (a copy of what changes) and
 adds the names to `parsed.namespace`.  Located UnsupportedSyntaxErrors: a call of a
 derivative that must stay outside differentiated code (`parse.OUTSIDE_ONLY`: tl.vjp,
-tl.hvp, tl.hessian, tl.jacobian, and tl.derivative of order > 1), a tl.jvp whose primals
-and tangents are not two literal tuples, a lifted function reading
-another nested function, a non-literal `wrt`, and a gradient of a nested function
-used other than by calling it.
+tl.hvp, tl.hessian, tl.jacobian, and tl.derivative of order > 1), a tl.jvp whose
+primals and tangents are not two literal tuples, keyword arguments in a call of a
+gradient (its derivative would miss them), a lifted function reading another nested
+function, a non-literal `wrt`, and a gradient of a nested function used other than
+by calling it.
 """
 
 import ast
@@ -60,7 +61,7 @@ def lifted_functions(parsed):
 def lift(body, parsed, namer):
     """`body` with its gradients of nested functions taken of their lifted copies (see
     the module docstring); `parsed.namespace` gains the lifted functions' names."""
-    _reject_outside_only(body, parsed)
+    _reject_unsupported(body, parsed)
     lifts = _lifts(parsed, body)
     own = _enclosing_locals(parsed.node, body)
     if not lifts and not any(_maker(parsed, x, own) == "jvp"
@@ -353,12 +354,20 @@ class _Rewrite(gast.NodeTransformer):
         return bool(self.bound.get(name_))
 
 
-def _reject_outside_only(body, parsed):
-    """A call, in the body, of a derivative tangentlike cannot differentiate again."""
+def _reject_unsupported(body, parsed):
+    """A call, in the body, of a derivative tangentlike cannot differentiate again, or
+    of a gradient given keyword arguments (its derivative follows the positional ones)."""
     own = _enclosing_locals(parsed.node, body)
+    gradients = {s.targets[0].id for s in _outside_definitions(body)
+                 if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                 and _maker(parsed, s.value, own) not in (None, "jvp")}
     for call in _outside_definitions(body):
         if not isinstance(call, gast.Call):
             continue
+        if call.keywords and (isinstance(call.func, gast.Name) and call.func.id in gradients
+                              or _maker(parsed, call.func, own) not in (None, "jvp")):
+            _fail(parsed, call, "keyword arguments in a call of a gradient inside a "
+                  "function that is differentiated", "pass them by position")
         obj = parsed.resolve_expression(call.func, own)
         what = getattr(obj, OUTSIDE_ONLY, None)
         order = [k.value for k in call.keywords if k.arg == "order"] + call.args[1:2]
@@ -366,10 +375,11 @@ def _reject_outside_only(body, parsed):
                 and not n.is_const(order[0], 1):
             what = "tl.derivative of order other than 1"
         if what is not None:
-            _fail(parsed, call, f"{what} inside a function that is differentiated", "inside differentiated code use "
-                  "tl.grad, tl.value_and_grad or tl.derivative (order 1), which nest; take "
-                  "the other derivatives of the outer function from outside (tl.hessian, "
-                  "tl.hvp, tl.derivative(f, order=n))")
+            _fail(parsed, call, f"{what} inside a function that is differentiated", "inside "
+                  "differentiated code use tl.grad, tl.value_and_grad, tl.jvp or "
+                  "tl.derivative (order 1), which nest; take the other derivatives of the "
+                  "outer function from outside (tl.hessian, tl.hvp, tl.derivative(f, "
+                  "order=n))")
 
 
 def _fail(parsed, node, what, hint):
