@@ -42,7 +42,8 @@ from . import revolve as _revolve  # noqa: E402
 
 # generated code asks the runtime for the derivatives of the functions it calls
 _runtime.serve(split_pair=_loader.split_pair, jvp_pair=_loader.jvp_pair, hvp=_higher.hvp,
-               jvp=_dispatch.jvp_of, checkpointed_pair=_revolve.checkpointed_pair)
+               jvp=_dispatch.jvp_of, vjp=_dispatch.vjp_of,
+               checkpointed_pair=_revolve.checkpointed_pair)
 
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",

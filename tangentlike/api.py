@@ -10,12 +10,16 @@ higher.py.  A registration changes the rule registry, which invalidates every me
 """
 
 import functools
+import types
 
 from .calls import MAKES_GRADIENTS
 from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signature, unwrap,
                        vjp_of, wrt_names)
 from .errors import TangentlikeError
-from .higher import grad_of_gradient, jvp_of_gradient, nested_gradient_source
+from .higher import derivative as higher_derivative
+from .higher import grad_of_gradient, hessian, hvp, jacobian, jvp_of_gradient, \
+    nested_gradient_source, pushforward
+from .parse import OUTSIDE_ONLY
 from .pipeline import Request, derive, optional_passes
 from .rules import registry
 from .runtime import arg_kind
@@ -146,7 +150,9 @@ def jvp(f, primals, tangents, optimize=True):
 
     For `f` a gradient made by `tl.grad`, the tangent of the gradient is a
     Hessian-vector product (forward over reverse).  `optimize=False` turns every
-    optional rewrite off (see `grad`).
+    optional rewrite off (see `grad`).  Called inside a differentiated function, with
+    its primals and tangents written as two tuples, it is differentiated too (see
+    docs/nesting.md and `higher.pushforward`).
     """
     derivative = getattr(f, DERIVATIVE, None)
     if derivative is not None and derivative[0] == "grad":
@@ -240,15 +246,40 @@ class GeneratedSource(str):
 
 
 class Differentiable:
-    """What `@differentiate` returns: the function, plus `.grad`, `.value_and_grad`, `.source`."""
+    """What `@differentiate` returns: the function, plus `.grad`, `.value_and_grad`, `.source`.
+
+    Code that tangentlike differentiates may call it: its derivative is taken of the
+    function it wraps.  Decorating a method works too (`class C:` `@tl.differentiate`
+    `def m(self, x): ...`): then `wrt` counts the parameters after `self`, so the
+    default `wrt=0` is `x`, and `C().m.grad(3.0)` (or `C.m.grad(obj, 3.0)`) is the
+    gradient with respect to `x`; `self` is never differentiated.  (A method is known
+    by the class statement that defines it, through `__set_name__`.)
+    """
 
     def __init__(self, fn, wrt=0, optimize=True, has_aux=False):
         self.fn = fn
         self.wrt = wrt
+        self._optimize = optimize
         setattr(self, WRAPPED, fn)
         self._gradient = Gradient(fn, *wrt_names(fn, wrt), optimize=optimize,
                                   has_aux=has_aux)
         functools.update_wrapper(self, fn)
+
+    def __set_name__(self, owner, name):
+        """Defined in a class body: a method, whose `wrt` counts after `self`."""
+        shifted = tuple(w + 1 if isinstance(w, int) else w for w in self.wrt) \
+            if isinstance(self.wrt, tuple) else \
+            (self.wrt + 1 if isinstance(self.wrt, int) else self.wrt)
+        names, single = wrt_names(self.fn, shifted)
+        if signature(self.fn).parameters and names and \
+                list(signature(self.fn).parameters)[0] in names:
+            raise TangentlikeError(f"{self.fn.__qualname__}: wrt names `self`; a method "
+                                   f"decorated with tl.differentiate is differentiated "
+                                   f"with respect to its other parameters")
+        self._gradient = Gradient(self.fn, names, single, optimize=self._optimize)
+
+    def __get__(self, instance, owner=None):
+        return self if instance is None else _BoundDifferentiable(self, instance)
 
     @property
     def last_kinds(self):
@@ -270,10 +301,41 @@ class Differentiable:
 
     def source(self, mode="reverse"):
         """The generated derivative source (for the argument kinds of the last call)."""
-        return source(self, mode=mode, wrt=self.wrt)
+        return source(self, mode=mode, wrt=tuple(self._gradient.wrt))
 
     def __repr__(self):
         return f"<tangentlike.differentiate {self.fn.__qualname__}>"
+
+
+class _BoundDifferentiable:
+    """A method decorated with `@differentiate`, read from an instance: calling it,
+    `.grad` and `.value_and_grad` pass the instance as `self`.  Like a bound method it
+    has `__func__` and `__self__` (generated code calling it differentiates `__func__`)."""
+
+    def __init__(self, differentiable, instance):
+        self.__func__, self.__self__ = differentiable.fn, instance
+        self._differentiable = differentiable
+        setattr(self, WRAPPED, types.MethodType(differentiable.fn, instance))
+        functools.update_wrapper(self, differentiable.fn)
+
+    def __call__(self, *args, **kwargs):
+        return self.__func__(self.__self__, *args, **kwargs)
+
+    def value_and_grad(self, *args, **kwargs):
+        """`(self(*args), gradient)` with respect to the decorator's `wrt` (after `self`)."""
+        return self._differentiable.value_and_grad(self.__self__, *args, **kwargs)
+
+    def grad(self, *args, **kwargs):
+        """The gradient with respect to the decorator's `wrt` (counted after `self`)."""
+        return self._differentiable.grad(self.__self__, *args, **kwargs)
+
+    def source(self, mode="reverse"):
+        """The generated derivative source (for the argument kinds of the last call)."""
+        return self._differentiable.source(mode)
+
+    def __repr__(self):
+        return f"<tangentlike.differentiate bound method {self.__func__.__qualname__} " \
+               f"of {self.__self__!r}>"
 
 
 def register_adjoint(fn, *, broadcasts=False):
@@ -333,9 +395,17 @@ def stop_gradient(x):
     return x
 
 
-registry.nondifferentiable(stop_gradient, grad, value_and_grad)
-setattr(grad, MAKES_GRADIENTS, True)
-setattr(value_and_grad, MAKES_GRADIENTS, True)
+# what a call of tl.jvp inside differentiated code becomes (normalize/lift.py)
+jvp.pushforward = pushforward
+registry.nondifferentiable(stop_gradient, grad, value_and_grad, higher_derivative, pushforward)
+setattr(grad, MAKES_GRADIENTS, "grad")
+setattr(value_and_grad, MAKES_GRADIENTS, "value_and_grad")
+setattr(higher_derivative, MAKES_GRADIENTS, "derivative")
+setattr(jvp, MAKES_GRADIENTS, "jvp")
+setattr(pushforward, MAKES_GRADIENTS, "pushforward")
+for _made_outside, _what in ((vjp, "tl.vjp"), (hvp, "tl.hvp"),
+                             (hessian, "tl.hessian"), (jacobian, "tl.jacobian")):
+    setattr(_made_outside, OUTSIDE_ONLY, _what)
 
 
 def differentiate(fn=None, *, wrt=0, optimize=True, has_aux=False):

@@ -28,12 +28,12 @@ from .errors import TangentlikeError, UnsupportedSyntaxError
 from .naming import ModuleNames
 from .naming import Namer, assigned_names, names_in
 from .normalize import normalize
-from .parse import DERIVATIVE, is_user_function, parse_function  # noqa: F401  (re-exported)
+from .parse import (DERIVATIVE, MAKES_GRADIENTS, is_user_function,  # noqa: F401  (re-exported)
+                    parse_function)
 from .rules import lookup
 from .rules.methods import method_callable
 from .trees import class_of, contained_word
 
-MAKES_GRADIENTS = "__tangentlike_makes_gradients__"     # on tl.grad and tl.value_and_grad
 _LITERALS = (bool, int, float, complex, str, bytes, type(None))
 
 

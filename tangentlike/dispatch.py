@@ -20,14 +20,13 @@ from .elementwise import sums_elementwise
 from .errors import HasAuxError, NonDifferentiableArgumentError, SourceUnavailableError, TangentlikeError
 from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
 from .loader import load, signature
-from .parse import parse_function
+from .parse import WRAPPED, parse_function  # noqa: F401  (WRAPPED re-exported)
 from .pipeline import optional_passes
 from .rules import registry
 from .runtime import grad_like
 from .trees import field_names, is_pytree
 
 DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
-WRAPPED = "__tangentlike_function__"             # the function `@differentiate` wraps
 
 
 def wrt_names(fn, wrt):
@@ -109,7 +108,7 @@ def check_differentiable(fn, arguments, names):
 def unwrap(f):
     """The plain Python function behind `f`, or a TangentlikeError saying why there is none."""
     wrapped = getattr(f, WRAPPED, None)
-    if wrapped is not None:
+    if inspect.isfunction(wrapped):                # (a method read from an instance: no)
         return wrapped
     if getattr(f, DERIVATIVE, False):
         raise TangentlikeError(

@@ -18,7 +18,7 @@ from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap
                        wrt_names)
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
-from .runtime import arg_kind, grad_like
+from .runtime import arg_kind, grad_like, zeros_like
 from .naming import GENERATED_MODULE
 
 
@@ -83,7 +83,7 @@ def _self_contained(generated):
 def _reverse_over_forward(fn, wrt, kinds):
     """A function like `hvp_<f>` computing H v as the gradient of the directional
     derivative: reverse mode over the generated forward-mode function `jvp_<f>`."""
-    tangent_fn = load(fn, wrt, kinds, "jvp")[0]
+    tangent_fn = _first_order(fn, wrt, kinds)
     params = list(signature(tangent_fn).parameters)
     count = len(kinds)
 
@@ -93,6 +93,24 @@ def _reverse_over_forward(fn, wrt, kinds):
         gradient = load(tangent_fn, wrt, jvp_kinds, "joint")[0]
         return gradient(*jvp_args, (0.0, 1.0))[1]
     return hvp_fn
+
+
+def _first_order(fn, wrt, kinds):
+    """The generated forward-mode function `jvp_<f>`, to be differentiated again; a
+    TangentlikeError when it calls a derivative tangentlike made (`tl.grad(g)(x)`
+    inside `f`): a second derivative of `f` would need a third one of `g`."""
+    tangent_fn = load(fn, tuple(wrt), kinds, "jvp")[0]
+    if "grad_call_tangent" in tangent_fn.__code__.co_names:
+        filename = inspect.getsourcefile(fn) or "?"
+        line = fn.__code__.co_firstlineno
+        raise TangentlikeError(
+            f"{filename}:{line}: {fn.__name__} calls a derivative made by tangentlike "
+            f"(tl.grad, tl.value_and_grad, tl.jvp or tl.derivative inside it): its first "
+            f"derivative works in both modes, but a second derivative of {fn.__name__} "
+            f"would need a third derivative of the inner function, which tangentlike "
+            f"does not make inside generated code; write the inner derivative out by hand "
+            f"in {fn.__name__}, or take the higher derivative of the inner function itself")
+    return tangent_fn
 
 
 def hvp(f, primals, vectors):
@@ -203,7 +221,8 @@ def derivative(f, order=1):
 
     Order 1 is the generated forward-mode function `jvp_<f>`; each further order
     applies forward mode to the code of the previous one (through calls and
-    recursion: no tape is involved).
+    recursion: no tape is involved).  Order 1 is a gradient like `tl.grad(f)`'s: it
+    can be called inside differentiated code and differentiated again.
 
     >>> import tangentlike as tl
     >>> def f(x):
@@ -222,7 +241,8 @@ def derivative(f, order=1):
         args = (x,) + rest
         args = Gradient(fn, names, single=True).arguments(args, {})
         kinds = {p: arg_kind(v) for p, v in zip(params, args)}
-        level = load(fn, names, kinds, "jvp")[0]
+        level = load(fn, names, kinds, "jvp")[0] if order == 1 else \
+            _first_order(fn, names, kinds)
         call_args = list(args) + [1.0]
         for _ in range(order - 1):
             level_params = list(signature(level).parameters)
@@ -233,6 +253,8 @@ def derivative(f, order=1):
         for _ in range(order):
             out = out[1]
         return float(out)
+    if order == 1:          # the gradient with respect to the first argument, as tl.grad's
+        return mark(nth_derivative, "grad", fn, names, True)
     return nth_derivative
 
 
@@ -381,7 +403,7 @@ def _level(derivative, args):
         generated = _written_out_gradient(fn, names, kinds)
         if generated is not None:
             return generated, (1.0,), (0.0, 1.0), False
-        return load(fn, tuple(names), kinds, "jvp")[0], (1.0,), (0.0, 1.0), True
+        return _first_order(fn, tuple(names), kinds), (1.0,), (0.0, 1.0), True
     inner = derivative.__tangentlike_inner__
     generated, extra, cotangent, forward = _level(inner, args)
     if not forward:
@@ -409,3 +431,53 @@ def _zero_like(structure):
     if isinstance(structure, tuple):
         return tuple(_zero_like(x) for x in structure)
     return 0.0
+
+
+def pushforward(f, free=0):
+    """`tl.jvp(f, primals, tangents)` as one function of `(*primals, *tangents)`, the
+    tangents of the first `free` primals left out (they are zero: the variables a
+    lambda-lifted function reads from the function that encloses it).  What a call of
+    `tl.jvp` inside differentiated code becomes (normalize/lift.py), so that the outer
+    derivative differentiates it as a call of a derivative: its adjoint is reverse mode
+    over the generated forward-mode code of `f` (`.adjoint`), its tangent forward mode
+    over it (`.tangent`), both called by runtime.grad_call_adjoint / grad_call_tangent."""
+    fn = unwrap(f)
+    count = len(signature(fn).parameters)
+
+    def split(args):
+        primals = tuple(args[:count])
+        return primals, tuple(zeros_like(p) for p in primals[:free]) + tuple(args[count:])
+
+    def level(primals, tangents):
+        """The generated `jvp_<f>` and its arguments: every primal, then the tangents of
+        the differentiable ones (their positions)."""
+        positions = _differentiable(primals)
+        params = list(signature(fn).parameters)
+        kinds = {p: arg_kind(v) for p, v in zip(params, primals)}
+        generated = load(fn, tuple(params[k] for k in positions), kinds, "jvp")[0]
+        return generated, primals + tuple(shaped_like(tangents[k], primals[k])
+                                          for k in positions), positions
+
+    def pushforward_fn(*args):
+        return jvp_of(fn, *split(args))
+
+    def adjoint(args, g):
+        generated, level_args, positions = level(*split(args))
+        out, pullback = vjp_of(generated, level_args)
+        g = (0.0, 0.0) if isinstance(g, float) and g == 0.0 else tuple(g)
+        parts = pullback(tuple(zeros_like(o) if isinstance(c, float) and c == 0.0
+                               and not isinstance(o, float) else c for o, c in zip(out, g)))
+        result = list(parts[:count]) + [None] * (len(args) - count)
+        for j, k in enumerate(positions):
+            if k >= free:
+                result[count + k - free] = parts[count + j]
+        return tuple(result)
+
+    def tangent(args, tangents):
+        generated, level_args, positions = level(*split(args))
+        d_primals, d_tangents = split(tangents)
+        return jvp_of(generated, level_args, d_primals + tuple(
+            shaped_like(d_tangents[k], args[k]) for k in positions))[1]
+
+    pushforward_fn.adjoint, pushforward_fn.tangent = adjoint, tangent
+    return mark(pushforward_fn, "jvp", fn, (), False)

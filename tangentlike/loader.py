@@ -19,8 +19,8 @@ from . import cache, environment, runtime
 from .aliases import COPY
 from .cache import CACHE
 from .errors import TangentlikeError
-from .normalize import written_out_callees
-from .parse import function_namespace, parse_function
+from .normalize import lifted_functions, written_out_callees
+from .parse import WRAPPED, function_namespace, parse_function
 from .pipeline import Request, derive, optional_passes
 from .rules import registry
 from .version import __version__
@@ -74,7 +74,7 @@ def load(fn, wrt, kinds, form, optimize=True, has_aux=False):
         path = cache.entry_path(disk_key)
     # (code that aliases.fixed rewrote copies values under the name aliases.COPY)
     # globals the code reads are refreshed before each use (environment.Watch)
-    loading = _Loading({**function_namespace(fn), COPY: runtime.copy,
+    loading = _Loading({**function_namespace(fn), **_lifted(fn), COPY: runtime.copy,
                         **environment.watched(fn, written_out)}, names)
     CACHE.generated[key] = loading
     try:
@@ -106,13 +106,17 @@ def signature(fn):
 
 
 def split_pair(fn, wrt, kinds, optimize=True):
-    """(forward, backward) sweeps of `fn` for calls from generated code."""
+    """(forward, backward) sweeps of `fn` for calls from generated code (of the function
+    it wraps, for what `@tl.differentiate` returns)."""
+    fn = getattr(fn, WRAPPED, fn)
     params = list(signature(fn).parameters)
     return load(fn, tuple(wrt), dict(zip(params, kinds)), "split", optimize)
 
 
 def jvp_pair(fn, wrt, kinds, optimize=True):
-    """The forward-mode function `jvp_<f>` of `fn` for calls from generated code."""
+    """The forward-mode function `jvp_<f>` of `fn` for calls from generated code (see
+    `split_pair`)."""
+    fn = getattr(fn, WRAPPED, fn)
     params = list(signature(fn).parameters)
     return load(fn, tuple(wrt), dict(zip(params, kinds)), "jvp", optimize)[0]
 
@@ -140,6 +144,15 @@ def _written_out_callees(fn, every_call=False):
         return written_out_callees(parse_function(fn), every_call)
     except (TangentlikeError, RecursionError):     # reported by the transform itself
         return []
+
+
+def _lifted(fn):
+    """The lambda-lifted nested functions the derivative of `fn` calls the gradients of,
+    by name (normalize/lift.py)."""
+    try:
+        return lifted_functions(parse_function(fn))
+    except (TangentlikeError, RecursionError):     # reported by the transform itself
+        return {}
 
 
 def _generated_names(text):

@@ -4,7 +4,8 @@ Receives a plain Python function.  Guarantees a `ParsedFunction` whose `node` is
 the gast `FunctionDef` (decorators stripped), whose line numbers are relative to
 the dedented source, and whose `location(node)` maps any node back to the user's
 file, line, column and source line.  `namespace` resolves every global and
-closure name the function can see.  `is_user_function` says which callables are
+closure name the function can see (a function `@tl.differentiate` wraps is seen through
+to the function).  `is_user_function` says which callables are
 read from their source (a Python function without a rule, not a derivative).
 """
 
@@ -20,6 +21,18 @@ from .rules import lookup
 from .runtime import MAKES_DERIVATIVES
 
 DERIVATIVE = "__tangentlike_derivative__"    # set on every derivative tangentlike makes
+# on tl.grad and tl.value_and_grad ("grad", "value_and_grad") and tl.derivative
+# ("derivative"): their calls in differentiated code are differentiated (normalize/lift.py)
+MAKES_GRADIENTS = "__tangentlike_makes_gradients__"
+# on the derivatives that cannot be differentiated again inside generated code (tl.jvp,
+# tl.hvp, ...): what to call them in the located error (normalize/lift.py)
+OUTSIDE_ONLY = "__tangentlike_outside_only__"
+# on what `@tl.differentiate` returns: the function it wraps (read from an instance, a
+# method: the bound method), which generated code differentiates in its place
+# (resolve_expression sees through it)
+WRAPPED = "__tangentlike_function__"
+# on a lambda-lifted nested function (normalize/lift.py): makes its ParsedFunction
+LIFTED = "__tangentlike_lifted__"
 
 
 @dataclass
@@ -66,7 +79,8 @@ class ParsedFunction:
                 obj = getattr(obj, attr)
         except (KeyError, AttributeError):
             return None
-        return obj
+        wrapped = getattr(obj, WRAPPED, None) if not isinstance(obj, type) else None
+        return wrapped if inspect.isfunction(wrapped) or inspect.ismethod(wrapped) else obj
 
 
 def function_namespace(fn):
@@ -102,6 +116,9 @@ def _lambda_in(module, fn):
 def parse_function(fn):
     """Parse `fn` into a `ParsedFunction`; raise SourceUnavailableError if impossible."""
     name = getattr(fn, "__name__", repr(fn))
+    lifted = getattr(fn, LIFTED, None)
+    if lifted is not None:                    # a nested function, lambda-lifted
+        return lifted()
     if not inspect.isfunction(fn):
         raise SourceUnavailableError(
             f"{name!r} is not a Python function (got {type(fn).__name__}); "
@@ -150,6 +167,8 @@ def is_user_function(obj):
     """A Python function tangentlike differentiates from its source: no rule says what
     its derivative is, it is not a derivative tangentlike made, and it is not a runtime
     helper that asks for one (runtime.MAKES_DERIVATIVES: a derivative of those is a
-    derivative of tangentlike itself)."""
+    derivative of tangentlike itself), nor one of tangentlike's derivative makers
+    (MAKES_GRADIENTS, OUTSIDE_ONLY)."""
     return inspect.isfunction(obj) and lookup(obj) is None and not hasattr(obj, DERIVATIVE) \
-        and obj not in MAKES_DERIVATIVES
+        and obj not in MAKES_DERIVATIVES and not hasattr(obj, OUTSIDE_ONLY) \
+        and not hasattr(obj, MAKES_GRADIENTS)

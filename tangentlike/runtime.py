@@ -383,9 +383,10 @@ class _Service:
     """What generated code asks of the layers above it, installed once by the package
     (tangentlike/__init__.py): `split_pair` and `jvp_pair` make a callee's derivative
     (loader.py), `hvp` a Hessian-vector product (higher.py), `jvp` a forward-mode value
-    and tangent (dispatch.py), `checkpointed_pair` checkpointed sweeps (revolve.py)."""
+    and tangent and `vjp` a value and pullback (dispatch.py), `checkpointed_pair`
+    checkpointed sweeps (revolve.py)."""
 
-    split_pair = jvp_pair = hvp = jvp = checkpointed_pair = None
+    split_pair = jvp_pair = hvp = jvp = vjp = checkpointed_pair = None
 
 
 SERVICE = _Service()
@@ -448,13 +449,12 @@ def split_method(method, positions, kinds, optimize=True):
 
 
 def _hvp_parts(derivative, args, direction):
-    """Hessian-vector products of the function `derivative` is the gradient of, at
-    `args`, in the direction `direction` (shaped like the gradient): one entry per
-    argument (None for non-differentiable ones)."""
+    """Hessian-vector products of the function `derivative` is the gradient of, at `args`,
+    along `direction` (like the gradient): one per argument (None: not differentiable)."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
-    if kind != "grad":
-        raise TangentlikeError("differentiating through value_and_grad is not supported; "
-                               "call tl.grad inside the function instead")
+    if kind not in ("grad", "value_and_grad"):
+        raise TangentlikeError(f"reverse mode through a {kind} made by tangentlike is not "
+                               f"supported; call tl.grad inside the function instead")
     params = list(inspect.signature(fn).parameters)
     directions = (direction,) if single else tuple(direction)
     vectors = [zeros_like(a) for a in args]
@@ -463,23 +463,32 @@ def _hvp_parts(derivative, args, direction):
     differentiable = [k for k, a in enumerate(args)
                       if not isinstance(a, (bool, int, str)) and a is not None]
     products = SERVICE.hvp(fn, args, vectors)
-    products = products if len(differentiable) > 1 else (products,)
-    out = [None] * len(args)
-    for k, p in zip(differentiable, products):
-        out[k] = p
-    return tuple(out)
+    by_position = dict(zip(differentiable, products if len(differentiable) > 1 else (products,)))
+    return tuple(by_position.get(k) for k in range(len(args)))
 
 
 def grad_call_adjoint(derivative, args, g):
-    """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian
-    of the underlying function applied to `g` (the Hessian is symmetric)."""
-    return _hvp_parts(derivative, args, g)
+    """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian of
+    the function applied to `g` (it is symmetric); for a `value_and_grad`, `g` pairs the
+    adjoints of the value (times its gradient) and of the gradient (times the Hessian)."""
+    if derivative.__tangentlike_derivative__[0] == "jvp":       # higher.pushforward
+        return derivative.adjoint(args, g)
+    if derivative.__tangentlike_derivative__[0] != "value_and_grad":
+        return _hvp_parts(derivative, args, g)
+    g_value, g_grad = (0.0, 0.0) if _is_zero(g) else tuple(g)
+    out = [None] * len(args) if _is_zero(g_grad) else _hvp_parts(derivative, args, g_grad)
+    if not _is_zero(g_value):
+        parts = SERVICE.vjp(derivative.__tangentlike_derivative__[1], args)[1](g_value)
+        out = [p if o is None else o if p is None else add(o, p) for o, p in zip(out, parts)]
+    return tuple(out)
 
 
 def grad_call_tangent(derivative, args, tangents):
     """The tangent of a call to a tangentlike gradient: Hessian times the tangents
     (for `value_and_grad`, the pair of the value's tangent and that)."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
+    if kind == "jvp":                                           # higher.pushforward
+        return derivative.tangent(args, tangents)
     if kind not in ("grad", "value_and_grad"):
         raise TangentlikeError(f"forward mode through a {kind} made by tangentlike is not "
                                f"supported; use tl.hessian or tl.derivative(f, order=n)")

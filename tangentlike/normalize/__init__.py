@@ -33,15 +33,18 @@ The passes, in order, one module each:
 
 1. devirtualize.py: `obj.method(x)` on an object of a known class becomes
    `Class.method(obj, x)`;
-2. tape.py (generated reverse-mode code differentiated again in reverse mode only):
+2. lift.py: a nested function or lambda given to tl.grad, tl.value_and_grad or
+   tl.derivative is lambda-lifted (its free variables become parameters) and its
+   gradient's calls pass them;
+3. tape.py (generated reverse-mode code differentiated again in reverse mode only):
    its tape as a list read back by index; outline.py: a `for` loop over
    `tl.checkpointed(range(n), snapshots=k)` becomes a call of a loop function made
    of its body (reverse mode), or a plain loop over `range(n)` (forward mode);
-3. desugar.py (with loops.py and write_out.py): the forms above but for jumps;
+4. desugar.py (with loops.py and write_out.py): the forms above but for jumps;
    definitions.py finds the nested functions it writes out, rejects those that
    escape and removes their definitions;
-4. jumps.py: `break`, `continue` and early `return` as flags and guards, one return;
-5. `_shelter`, here: a user's name spelled like one of the generated code's own
+5. jumps.py: `break`, `continue` and early `return` as flags and guards, one return;
+6. `_shelter`, here: a user's name spelled like one of the generated code's own
    goes by a stand-in.
 """
 
@@ -59,9 +62,10 @@ from .fields import read_fields
 from .jumps import Jumps
 from .outline import Outline, is_checkpointed, outline_loops, plain_loops
 from .tape import IndexedTape, uses_generated_tape
+from .lift import lift, lifted_functions
 from .write_out import written_out_callees
 
-__all__ = ["normalize", "written_out_callees", "Outline"]
+__all__ = ["normalize", "lifted_functions", "written_out_callees", "Outline"]
 
 
 def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_calls=False,
@@ -93,6 +97,7 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
         args = fn.args
         body = read_fields(body, parsed, [a.id for a in args.posonlyargs + args.args +
                                           args.kwonlyargs], kinds, modules)
+    body = lift(body, parsed, namer)
     if reverse and uses_generated_tape(body, parsed):
         body = IndexedTape(namer, parsed, modules).function_body(body)
     if any(is_checkpointed(parsed, x) for s in body for x in gast.walk(s)):

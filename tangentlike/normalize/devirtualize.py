@@ -16,6 +16,7 @@ import gast
 
 from .. import nodes as n
 from ..trees import class_of
+from ..parse import WRAPPED
 
 
 def devirtualize(body, parsed, kinds):
@@ -47,6 +48,7 @@ def devirtualize(body, parsed, kinds):
             else:
                 value = parsed.namespace.get(receiver)
                 method = getattr(value, func.attr, None) if value is not None else None
+                method = getattr(method, WRAPPED, method)      # a @tl.differentiate method
                 if not (inspect.ismethod(method) and inspect.isfunction(method.__func__)) \
                         or isinstance(value, type):
                     return node
