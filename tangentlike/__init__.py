@@ -21,7 +21,9 @@ from .api import (  # noqa: E402
     value_and_grad,
     vjp,
 )
-from .higher import curl, derivative, divergence, hessian, hvp, jacobian, laplacian  # noqa: E402,I001
+from .higher import derivative, hvp  # noqa: E402,I001
+from .jacobians import (curl, divergence, gradhessian, hessian, jacobian, laplacian,  # noqa: E402,I001
+                        value_grad_hessian)
 from .errors import (  # noqa: E402
     NoDerivativeError,
     NonFiniteError,
@@ -42,7 +44,8 @@ _runtime.serve(split_pair=_loader.split_pair, jvp_pair=_loader.jvp_pair, hvp=_hi
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",
     "register_adjoint", "register_nondifferentiable", "register_tangent", "stop_gradient",
-    "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
+    "hvp", "hessian", "jacobian", "gradhessian", "value_grad_hessian", "derivative",
+    "laplacian", "divergence", "curl",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError", "NonFiniteError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",
     "RuleError", "__version__",
