@@ -15,6 +15,7 @@ from .cache import CACHE
 from .dispatch import KIND_BY_TYPE, Gradient, mark, shaped_like, unwrap, wrt_names
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
+from .forensics import require_scalar
 from .runtime import arg_kind, grad_like
 from .naming import GENERATED_MODULE
 
@@ -116,6 +117,7 @@ def hvp(f, primals, vectors):
         plan = None
     if plan is None:
         fn = unwrap(f)
+        require_scalar(fn, fn(*primals), "hvp")     # (once per kinds: the code seeds the output with 1.0)
         params = list(signature(fn).parameters)
         positions = _differentiable(primals)
         hvp_fn, args = _forward_over_reverse(fn, tuple(params[k] for k in positions), primals)
