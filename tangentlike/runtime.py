@@ -508,20 +508,26 @@ def grad_call_tangent(derivative, args, tangents):
 
 
 def jvp_method(method, positions, kinds, optimize=True):
-    """The forward-mode derivative of a bound method's function (self first), as a
-    function of (self, *args, _tangents=tangents of the args at `positions`); see
-    `jvp_function` for `optimize`."""
+    """The forward-mode derivative of a bound method's function (self first), called as
+    `jvp_m(self, *args, *tangents of the args at positions)` (see `jvp_function` for
+    `optimize`).  Where the call passes every parameter, that is the generated function
+    itself, so a recursive method costs one frame per call, as its primal does; else a
+    function that fills in the defaults first."""
     function = _method_function(method)
     signature = inspect.signature(function)
     params = list(signature.parameters.values())
-    kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
+    given = len(kinds)
+    kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[given:])
     wrt = tuple(params[k].name for k in positions)
     jvp_fn = SERVICE.jvp_pair(function, wrt, kinds, optimize)
+    if given == len(params) and all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                                    for p in params):
+        return jvp_fn
 
-    def call(*args, _tangents):
-        bound = signature.bind(*args)           # jvp_fn takes every parameter, then tangents
-        bound.apply_defaults()
-        return jvp_fn(*bound.arguments.values(), *_tangents)
+    def call(*args_and_tangents):
+        bound = signature.bind(*args_and_tangents[:given])  # jvp_fn takes every parameter,
+        bound.apply_defaults()                               # then the tangents
+        return jvp_fn(*bound.arguments.values(), *args_and_tangents[given:])
     return call
 
 
