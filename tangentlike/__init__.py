@@ -22,7 +22,9 @@ from .api import (  # noqa: E402
     vjp,
 )
 from .checkpoints import checkpoint, checkpointed  # noqa: E402
-from .higher import curl, derivative, divergence, hessian, hvp, jacobian, laplacian  # noqa: E402,I001
+from .higher import derivative, hvp  # noqa: E402,I001
+from .jacobians import (curl, divergence, gradhessian, hessian, jacobian, laplacian,  # noqa: E402,I001
+                        value_grad_hessian)
 from .checking import check_grads  # noqa: E402
 from .errors import (  # noqa: E402
     NoDerivativeError,
@@ -49,7 +51,8 @@ __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",
     "register_adjoint", "register_nondifferentiable", "register_tangent", "stop_gradient",
     "checkpoint", "checkpointed",
-    "hvp", "hessian", "jacobian", "derivative", "laplacian", "divergence", "curl",
+    "hvp", "hessian", "jacobian", "gradhessian", "value_grad_hessian", "derivative",
+    "laplacian", "divergence", "curl",
     "check_grads", "GradientCheckError",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError", "NonFiniteError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",

@@ -78,7 +78,7 @@ def explain_backward_failure(fn, frame):
             raise error from None
 
 
-def require_scalar(fn, value):
+def require_scalar(fn, value, what_needs_it="grad"):
     if isinstance(value, (int, float, complex)) and not isinstance(value, bool):
         return
     if getattr(value, "shape", None) == () or getattr(value, "size", None) == 1:
@@ -86,5 +86,5 @@ def require_scalar(fn, value):
     shape = getattr(value, "shape", None)
     what = f"an array of shape {shape}" if shape is not None else f"a {type(value).__name__}"
     raise NonScalarOutputError(
-        f"grad requires {fn.__name__} to return a scalar, but it returned {what}. "
+        f"{what_needs_it} requires {fn.__name__} to return a scalar, but it returned {what}. "
         f"For non-scalar outputs use tl.vjp(f, *args), a vector-Jacobian product.")

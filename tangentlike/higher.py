@@ -1,23 +1,21 @@
 """Higher-order and matrix-valued derivatives, built by differentiating generated code.
 
-Receives user functions.  Guarantees `hvp`, `hessian`, `jacobian`, `derivative`,
-`laplacian`, `divergence` and `curl`, each computed from tangentlike's own
-generated code: a Hessian-vector product is forward mode applied to the
-reverse-mode derivative (forward over reverse, a few gradients' cost), the
+Receives user functions.  Guarantees `hvp`, `derivative` and the gradient of a
+gradient, each computed from tangentlike's own generated code: a Hessian-vector
+product is forward mode applied to the reverse-mode derivative (forward over
+reverse, a few gradients' cost; jacobians.py builds whole Hessians from it), the
 n-th derivative of a scalar function is forward mode applied n - 1 times over
 it.  No finite differences anywhere.
 """
 
 import inspect
 
-import numpy as np
-
 from . import environment
 from .cache import CACHE
-from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap, vjp_of,
-                       wrt_names)
+from .dispatch import KIND_BY_TYPE, Gradient, mark, shaped_like, unwrap, wrt_names
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
+from .forensics import require_scalar
 from .runtime import arg_kind, grad_like, zeros_like
 from .naming import GENERATED_MODULE
 
@@ -137,6 +135,7 @@ def hvp(f, primals, vectors):
         plan = None
     if plan is None:
         fn = unwrap(f)
+        require_scalar(fn, fn(*primals), "hvp")     # (once per kinds: the code seeds the output with 1.0)
         params = list(signature(fn).parameters)
         positions = _differentiable(primals)
         hvp_fn, args = _forward_over_reverse(fn, tuple(params[k] for k in positions), primals)
@@ -170,50 +169,6 @@ def jvp_of_gradient(gradient, primals, tangents):
                                f"{', '.join(missing)}")
     tangent = tuple(by_name[name_] for name_ in names)
     return gradient(*primals), tangent[0] if single else tangent
-
-
-def _unit_vectors(x):
-    """(index, unit tangent) for every coordinate of `x` (a float or an array)."""
-    if isinstance(x, float):
-        yield (), 1.0
-        return
-    for index in np.ndindex(*np.shape(x)):
-        e = np.zeros_like(x)
-        e[index] = 1.0
-        yield index, e
-
-
-def hessian(f, wrt=0):
-    """A function returning the Hessian of scalar `f` with respect to one argument
-    (shape `x.shape + x.shape`), one Hessian-vector product per coordinate.
-
-    >>> import tangentlike as tl
-    >>> def f(x):
-    ...     return x ** 3
-    >>> tl.hessian(f)(2.0)
-    12.0
-    """
-    fn = unwrap(f)
-    names, single = wrt_names(fn, wrt)
-    if not single or len(names) != 1:
-        raise TangentlikeError("hessian takes one argument to differentiate (wrt=int or str)")
-    position = list(signature(fn).parameters).index(names[0])
-
-    def hessian_fn(*args):
-        x = args[position]
-        if isinstance(x, float):
-            return _hvp_at(fn, names, args, position, 1.0)
-        out = np.zeros(np.shape(x) + np.shape(x), dtype=np.result_type(x, float))
-        for index, e in _unit_vectors(x):
-            out[(Ellipsis,) + index] = _hvp_at(fn, names, args, position, e)
-        return out
-    return hessian_fn
-
-
-def _hvp_at(fn, names, args, position, vector):
-    hvp_fn, args = _forward_over_reverse(fn, names, args)
-    tangent = hvp_fn(*args, 1.0, vector)
-    return grad_like(tangent, args[position])
 
 
 def derivative(f, order=1):
@@ -256,89 +211,6 @@ def derivative(f, order=1):
     if order == 1:          # the gradient with respect to the first argument, as tl.grad's
         return mark(nth_derivative, "grad", fn, names, True)
     return nth_derivative
-
-
-def jacobian(f, wrt=0):
-    """A function returning the Jacobian of `f` with respect to one argument, shape
-    `out.shape + x.shape`: forward mode (one jvp per input coordinate) when the
-    input is no larger than the output, reverse mode (one vjp per output) otherwise.
-
-    >>> import numpy as np, tangentlike as tl
-    >>> def f(x):
-    ...     return x * x
-    >>> tl.jacobian(f)(np.array([1.0, 2.0]))
-    array([[2., 0.],
-           [0., 4.]])
-    """
-    fn = unwrap(f)
-    names, single = wrt_names(fn, wrt)
-    if not single or len(names) != 1:
-        raise TangentlikeError("jacobian takes one argument to differentiate (wrt=int or str)")
-    position = list(signature(fn).parameters).index(names[0])
-
-    def jacobian_fn(*args):
-        x = args[position]
-        out = fn(*args)
-        n_in, n_out = np.size(x), np.size(out)
-        shape = np.shape(out) + np.shape(x)
-        result = np.zeros(shape, dtype=np.result_type(x, out, float))
-        zeros = [0.0 if isinstance(a, float) else (np.zeros_like(a) if hasattr(a, "shape")
-                                                   else None) for a in args]
-        if n_in <= n_out:
-            for index, e in _unit_vectors(x if not isinstance(x, float) else float(x)):
-                tangents = list(zeros)
-                tangents[position] = e
-                _, column = jvp_of(fn, args, tangents)
-                result[(Ellipsis,) + index] = column
-        else:
-            _, pullback = vjp_of(fn, args)
-            template = out if not isinstance(out, float) else float(out)
-            for index, e in _unit_vectors(template):
-                row = pullback(e)[position]
-                result[index] = row
-        return float(result) if result.shape == () else result
-    return jacobian_fn
-
-
-def laplacian(f, wrt=0):
-    """A function returning the trace of the Hessian of scalar `f` (sum of d²f/dxᵢ²)."""
-    hess = hessian(f, wrt)
-
-    def laplacian_fn(*args):
-        h = hess(*args)
-        if isinstance(h, float):
-            return h
-        n = int(np.sqrt(h.size))
-        return float(np.trace(h.reshape(n, n)))
-    return laplacian_fn
-
-
-def divergence(f, wrt=0):
-    """A function returning the divergence of a vector field R³ -> R³ (trace of its Jacobian)."""
-    jac = jacobian(f, wrt)
-
-    def divergence_fn(*args):
-        return float(np.trace(_square(jac(*args), "divergence")))
-    return divergence_fn
-
-
-def curl(f, wrt=0):
-    """A function returning the curl of a vector field R³ -> R³."""
-    jac = jacobian(f, wrt)
-
-    def curl_fn(*args):
-        j = _square(jac(*args), "curl")
-        if j.shape != (3, 3):
-            raise TangentlikeError(f"curl needs a field R³ -> R³, got a Jacobian of shape {j.shape}")
-        return np.array([j[2, 1] - j[1, 2], j[0, 2] - j[2, 0], j[1, 0] - j[0, 1]])
-    return curl_fn
-
-
-def _square(j, what):
-    if np.ndim(j) != 2 or j.shape[0] != j.shape[1]:
-        raise TangentlikeError(f"{what} needs a field whose Jacobian is square, "
-                               f"got shape {np.shape(j)}")
-    return j
 
 
 def grad_of_gradient(derivative, wrt=0):

@@ -15,6 +15,7 @@ of their primal; helpers that need a container or an array build one on demand.
 
 import inspect
 import math
+import weakref
 
 import numpy as np
 
@@ -425,9 +426,13 @@ def _non_finite(origin):
                          f"derivative of: {origin}")
 
 
-def _method_function(method):
-    """The Python function of a bound method called with differentiated arguments (its
-    class known only at run time); NoDerivativeError for a method without one."""
+_SIGNATURES = weakref.WeakKeyDictionary()     # a method's function -> its signature
+
+
+def _method_function(method, kinds, positions):
+    """(function, signature, names at `positions`, `kinds` and the defaults' kinds) of a
+    bound method called with differentiated arguments (its class known only at run
+    time; this runs on every call); NoDerivativeError for one without a Python function."""
     function = getattr(method, "__func__", None)
     if not inspect.isfunction(function):
         raise NoDerivativeError(
@@ -435,17 +440,19 @@ def _method_function(method):
             reason="a method without Python source, of a value whose class is known only "
                    "at run time", hint="call a function with a derivative rule instead, or "
                                       "register one with tl.register_adjoint")
-    return function
+    signature = _SIGNATURES.get(function)
+    if signature is None:
+        signature = _SIGNATURES[function] = inspect.signature(function)
+    params = list(signature.parameters.values())
+    kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
+    return function, signature, tuple(params[k].name for k in positions), kinds
 
 
 def split_method(method, positions, kinds, optimize=True):
     """The forward and backward sweeps of a bound method's function (self first),
     differentiated at argument `positions` (see `jvp_function` for `optimize`)."""
-    function = _method_function(method)
-    params = list(inspect.signature(function).parameters.values())
-    kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
-    return SERVICE.split_pair(function, tuple(params[k].name for k in positions), kinds,
-                              optimize)
+    function, _, wrt, kinds = _method_function(method, kinds, positions)
+    return SERVICE.split_pair(function, wrt, kinds, optimize)
 
 
 def _hvp_parts(derivative, args, direction):
@@ -506,20 +513,21 @@ def grad_call_tangent(derivative, args, tangents):
 
 
 def jvp_method(method, positions, kinds, optimize=True):
-    """The forward-mode derivative of a bound method's function (self first), as a
-    function of (self, *args, _tangents=tangents of the args at `positions`); see
-    `jvp_function` for `optimize`."""
-    function = _method_function(method)
-    signature = inspect.signature(function)
-    params = list(signature.parameters.values())
-    kinds = tuple(kinds) + tuple(arg_kind(p.default) for p in params[len(kinds):])
-    wrt = tuple(params[k].name for k in positions)
+    """The forward-mode derivative of a bound method's function, called as `jvp_m(self,
+    *args, *tangents of the args at positions)` (`optimize`: see `jvp_function`): the
+    generated function itself where the call passes every parameter (one frame per
+    call, as the primal), else a function that fills in the defaults first."""
+    given = len(kinds)
+    function, signature, wrt, kinds = _method_function(method, kinds, positions)
     jvp_fn = SERVICE.jvp_pair(function, wrt, kinds, optimize)
+    if given == len(kinds) and all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                                   for p in signature.parameters.values()):
+        return jvp_fn
 
-    def call(*args, _tangents):
-        bound = signature.bind(*args)           # jvp_fn takes every parameter, then tangents
-        bound.apply_defaults()
-        return jvp_fn(*bound.arguments.values(), *_tangents)
+    def call(*args_and_tangents):
+        bound = signature.bind(*args_and_tangents[:given])  # jvp_fn takes every parameter,
+        bound.apply_defaults()                               # then the tangents
+        return jvp_fn(*bound.arguments.values(), *args_and_tangents[given:])
     return call
 
 

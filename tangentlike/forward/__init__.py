@@ -304,7 +304,8 @@ class ForwardTransformer(FunctionView):
 
     # -- calls to user functions --------------------------------------------------------
     def method_call(self, s, target, value, stmts):
-        """`x, dx = jvp_m(obj, args, _tangents=...)`, jvp_m found at run time."""
+        """`x, dx = jvp_m(obj, args, tangents)`, jvp_m found at run time (the generated
+        function itself where the call passes every parameter: one frame per call)."""
         active = [k for k, a in enumerate(value.args)
                   if analyze.diff_reads(a, self.rule_of) & self.active]
         kinds = self.method_kinds(value)
@@ -313,11 +314,10 @@ class ForwardTransformer(FunctionView):
                            gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
                            gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
         lookup_fn.makes_callee = True           # (a derivative made at run time)
-        tangents = gast.Tuple(elts=[_or_zero(self.tangent(value.args[k], None, stmts, s),
-                                             value.args[k], self) for k in active],
-                              ctx=gast.Load())
-        call = n.call(name_, copy.deepcopy(value.func.value), *copy.deepcopy(value.args))
-        call.keywords = [gast.keyword(arg="_tangents", value=tangents)]
+        tangents = [_or_zero(self.tangent(value.args[k], None, stmts, s), value.args[k], self)
+                    for k in active]
+        call = n.call(name_, copy.deepcopy(value.func.value), *copy.deepcopy(value.args),
+                      *tangents)
         pair = gast.Tuple(elts=[n.name(target, store=True), n.name(self.d(target), store=True)],
                           ctx=gast.Store())
         line = n.line_of(s)
