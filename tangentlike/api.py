@@ -17,8 +17,8 @@ from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signat
                        vjp_of, wrt_names)
 from .errors import TangentlikeError
 from .higher import derivative as higher_derivative
-from .higher import grad_of_gradient, hessian, hvp, jacobian, jvp_of_gradient, \
-    nested_gradient_source, pushforward
+from .higher import grad_of_gradient, hvp, jvp_of_gradient, nested_gradient_source, pushforward
+from .jacobians import hessian, jacobian
 from .parse import OUTSIDE_ONLY
 from .pipeline import Request, derive, optional_passes
 from .rules import registry

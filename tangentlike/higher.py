@@ -12,7 +12,8 @@ import inspect
 
 from . import environment
 from .cache import CACHE
-from .dispatch import KIND_BY_TYPE, Gradient, mark, shaped_like, unwrap, wrt_names
+from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap, vjp_of,
+                       wrt_names)
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .forensics import require_scalar
