@@ -47,6 +47,8 @@ class Cache:
     generated: load key -> the generated function(s) (loader.load);
     result_kinds: (function, argument kinds) -> the kind of what it returns;
     signatures: function -> its inspect.Signature;
+    calls: the derivatives of callees generated code asked the loader for, with the
+    rules' version and the Reach they were made under (loader._for_call);
     gradients, hvps, hvp_plans: higher.py's gradients, Hessian-vector functions and
     plans; code: (file name, sha256 of its text) -> code object.
     `transforms` counts how often the pipeline ran (a documented hook for tests).
@@ -56,6 +58,7 @@ class Cache:
         self.generated = {}
         self.result_kinds = {}
         self.signatures = weakref.WeakKeyDictionary()
+        self.calls = {}
         self.gradients = weakref.WeakKeyDictionary()
         self.hvps = weakref.WeakKeyDictionary()
         self.hvp_plans = weakref.WeakKeyDictionary()
@@ -64,8 +67,8 @@ class Cache:
 
     def invalidate(self):
         """Forget every memo (a rule was registered or replaced)."""
-        for memo in (self.generated, self.result_kinds, self.signatures, self.gradients,
-                     self.hvps, self.hvp_plans, self.code):
+        for memo in (self.generated, self.result_kinds, self.signatures, self.calls,
+                     self.gradients, self.hvps, self.hvp_plans, self.code):
             memo.clear()
 
 

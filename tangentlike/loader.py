@@ -8,7 +8,9 @@ rules' fingerprint, tangentlike's own code and version, and the identity of the
 callables and modules it reads (environment.identity).  The generated module is
 executed with the function's globals as they are, and its `Reach` refreshes them
 before each use.  A recursive request made while its own module loads gets the
-functions being defined.  The memo is `CACHE.generated` (cache.py).
+functions being defined.  The memo is `CACHE.generated` (cache.py); generated
+code's own requests (`split_pair`, `jvp_pair`) are kept in `CACHE.calls` while what
+they were made from stays the same.
 """
 
 import functools
@@ -31,6 +33,9 @@ def code_fingerprint():
     """A hash of tangentlike's own source, so a changed transformer never reuses old code."""
     package = pathlib.Path(__file__).parent
     return cache.make_key(*(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py"))))
+
+
+_LOADING = []          # the keys of the generated modules being executed, innermost last
 
 
 class _Loading:
@@ -77,11 +82,14 @@ def load(fn, wrt, kinds, form, optimize=True, has_aux=False):
     loading = _Loading({**function_namespace(fn), **_lifted(fn), COPY: runtime.copy,
                         **environment.watched(fn, written_out)}, names)
     CACHE.generated[key] = loading
+    _LOADING.append(key)
     try:
         cache.load_module(path, text, loading.scope)
     except BaseException:
         del CACHE.generated[key]
         raise
+    finally:
+        _LOADING.pop()
     functions = loading.functions()
     CACHE.generated[key] = functions if len(functions) > 1 else functions[0]
     environment.reach(loading.scope).refresh()
@@ -108,17 +116,33 @@ def signature(fn):
 def split_pair(fn, wrt, kinds, optimize=True):
     """(forward, backward) sweeps of `fn` for calls from generated code (of the function
     it wraps, for what `@tl.differentiate` returns)."""
-    fn = getattr(fn, WRAPPED, fn)
-    params = list(signature(fn).parameters)
-    return load(fn, tuple(wrt), dict(zip(params, kinds)), "split", optimize)
+    return _for_call(fn, wrt, kinds, "split", optimize)
 
 
 def jvp_pair(fn, wrt, kinds, optimize=True):
     """The forward-mode function `jvp_<f>` of `fn` for calls from generated code (see
     `split_pair`)."""
+    return _for_call(fn, wrt, kinds, "jvp", optimize)[0]
+
+
+def _for_call(fn, wrt, kinds, form, optimize):
+    """`load` for generated code, which asks again at every call of a method whose
+    class is known only at run time (every level of a recursion): the answer is kept
+    while the rules, and the callables and modules the derivative reads, stay as they
+    were (`CACHE.calls`, checked as `dispatch.Gradient` checks its own)."""
     fn = getattr(fn, WRAPPED, fn)
+    key = (form, fn, getattr(fn, "__code__", None), tuple(wrt), tuple(kinds),
+           optional_passes(optimize))
+    kept = CACHE.calls.get(key)
+    if kept is not None and kept[1] == registry.version() and not kept[2].changed():
+        kept[2].refresh()
+        return kept[0]
     params = list(signature(fn).parameters)
-    return load(fn, tuple(wrt), dict(zip(params, kinds)), "jvp", optimize)[0]
+    functions = load(fn, tuple(wrt), dict(zip(params, kinds)), form, optimize)
+    if not _LOADING:           # (a module still loading has not bound all it reads)
+        CACHE.calls[key] = (functions, registry.version(),
+                            environment.reach(functions[0].__globals__))
+    return functions
 
 
 def _transform(fn, wrt, kinds, form, optimize=True, has_aux=False):

@@ -137,3 +137,24 @@ def test_slopes_are_right():
             expected = (f(0.7 + h, n) - f(0.7 - h, n)) / (2 * h)
             assert slope(0.7, n) == pytest.approx(expected, rel=1e-6)
     assert math.isclose(rf.through_method(0.7, 5), rf.damped(0.7, 5))
+
+
+def _difference(f, x, n, h=1e-6):
+    return (f(x + h, n) - f(x - h, n)) / (2 * h)
+
+
+def test_method_derivatives_follow_what_the_method_reads(monkeypatch):
+    """A method's derivative, asked for at every call, is kept between calls only while
+    the function, and the callables it reads, stay the same."""
+    f, x, n = rf.through_stepper, 0.7, 6
+    for _ in range(2):
+        assert tl.grad(f)(x, n) == pytest.approx(_difference(f, x, n), rel=1e-7)
+        assert tl.jvp(f, (x, n), (1.0, 0))[1] == pytest.approx(_difference(f, x, n), rel=1e-7)
+    monkeypatch.setattr(rf, "squash", rf.other_squash)            # a global it calls
+    assert tl.grad(f)(x, n) == pytest.approx(_difference(f, x, n), rel=1e-7)
+    assert tl.jvp(f, (x, n), (1.0, 0))[1] == pytest.approx(_difference(f, x, n), rel=1e-7)
+    monkeypatch.setattr(rf.Stepper, "step", rf.step_with_square)  # the method itself
+    assert tl.grad(f)(x, n) == pytest.approx(_difference(f, x, n), rel=1e-7)
+    assert tl.jvp(f, (x, n), (1.0, 0))[1] == pytest.approx(_difference(f, x, n), rel=1e-7)
+    monkeypatch.undo()
+    assert tl.grad(f)(x, n) == pytest.approx(_difference(f, x, n), rel=1e-7)

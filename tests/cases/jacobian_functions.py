@@ -26,6 +26,10 @@ def vector_to_matrix(x):
     return np.outer(x, x) + np.tanh(x)
 
 
+def matrix_to_matrix(a):
+    return a @ a.T * 0.5 + np.cos(a[:, :1])
+
+
 def scalar_to_vector(t):
     return np.array([math.cos(t), math.sin(t), t * t])
 
@@ -74,6 +78,7 @@ JACOBIAN_CASES = [
     (vector_to_vector, (X,), 0),
     (matrix_to_vector, (A,), 0),
     (vector_to_matrix, (X,), 0),
+    (matrix_to_matrix, (A,), 0),
     (scalar_to_vector, (0.4,), 0),
     (vector_to_scalar, (X,), 0),
     (two_arguments, (X, 1.3, 2), (0, 1)),

@@ -63,3 +63,28 @@ def on_arrays(x, n):
 
 def on_arrays_slope(x, n):
     return damped_slope(float(np.sum(x)), n) * np.ones_like(x)
+
+
+def squash(v):
+    return math.sin(v)
+
+
+def other_squash(v):
+    return math.atan(v) * 2.0
+
+
+class Stepper:
+    def step(self, x, n):
+        if n == 0:
+            return x
+        return squash(self.step(x, n - 1)) * 0.9 + x
+
+
+def step_with_square(self, x, n):       # becomes Stepper.step in a test
+    if n == 0:
+        return x * x
+    return squash(self.step(x, n - 1)) * 0.8 + x
+
+
+def through_stepper(x, n):
+    return Stepper().step(x, n)
