@@ -100,6 +100,9 @@ CLOSED_FORMS = [
     (nf.calls_decorated, (0.9,), lambda x: 2 * x * math.sin(x) + x * x * math.cos(x)),
     (nf.calls_method, (1.4,), lambda x: 6 * x * x + 1),
     (nf.calls_helper_with_closure, (0.9,), lambda x: 6 * x * x),
+    (nf.over_a_list, (1.3,), lambda x: 6 * x * x + 4 * x),
+    (nf.defined_in_a_loop, (1.3,), lambda x: 6 * x),
+    (nf.builds_an_array, (1.3,), lambda x: 4 * x),
     (nf.jvp_inside, (1.3,), lambda x: 9 * x * x),
     (nf.jvp_of_closure, (1.3,), lambda x: 20 * x ** 4),
     (nf.jvp_tangent_differentiated, (0.7,), lambda x: 2 * math.cos(1.0) * x),
@@ -218,6 +221,15 @@ def test_lifted_functions_do_not_keep_their_enclosing_function_alive():
     CACHE.invalidate()                # (the memos of derivatives hold it, by design)
     gc.collect()
     assert ref() is None
+
+
+def test_lifted_functions_are_made_and_transformed_once():
+    gradient = tl.grad(nf.closure_matters)
+    gradient(1.1)
+    before = CACHE.transforms
+    for x in (0.3, 0.7, 1.9):
+        assert gradient(x) == pytest.approx(6 * x * x)
+    assert CACHE.transforms == before
 
 
 def test_lifted_gradient_reads_like_code():

@@ -120,6 +120,32 @@ def in_a_loop(x):
     return total * x
 
 
+def over_a_list(x):
+    # (2 x * x + 2 x) * x = 2 x**3 + 2 x**2: 6 x**2 + 4 x
+    ws = [x, 2.0 * x]
+
+    def inner(y):
+        return ws[0] * y * y + ws[1] * y
+    return tl.grad(inner)(x) * x
+
+
+def defined_in_a_loop(x):
+    # (0 + 1 + 2) x * x: 6 x; the loop variable k is read at each call
+    total = 0.0
+    for k in range(3):
+        def inner(y):
+            return k * x * y
+        total = total + tl.grad(inner)(1.0)
+    return total * x
+
+
+def builds_an_array(x):
+    # d/dy (x**2 + y**2) at y = x, times x: 2 x**2: 4 x
+    def inner(y):
+        return np.sum(np.array([x, y]) ** 2)
+    return tl.grad(inner)(x) * x
+
+
 def helper_with_closure(x):
     def inner(y):
         return x * y * y
