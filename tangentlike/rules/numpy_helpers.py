@@ -388,9 +388,9 @@ def solve_adjoint_a(ans, gb, x, b, dgb, dx):
 # -- nonlinear ---------------------------------------------------------------------------------
 
 
-@tangent(_ntl.nonzero)
-def nonzero(ans, x, dx):
-    return dx * (x != 0)
+@elementwise(_ntl.nonzero)          # both modes: generated code is differentiated again
+def nonzero(ans, x):
+    return x != 0
 
 
 @tangent(_ntl.log_base)
