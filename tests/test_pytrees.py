@@ -9,6 +9,7 @@ other objects, dataclasses built without their __init__, the generated code, and
 returned pytrees.
 """
 
+import collections
 import copy
 import dataclasses
 from typing import NamedTuple
@@ -560,3 +561,23 @@ def test_second_derivatives_through_pytrees():
     tl.check_grads(dataclass_fields, (params,), order=2)
     tl.check_grads(frozen_nested, (Frozen(1.5, Point(0.4, -0.3)),), order=2)
     tl.check_grads(builds_and_reads, (0.7, np.array([0.5, -1.5])), order=2)
+
+
+class Swapped(collections.namedtuple("SwappedBase", "a b")):
+    __slots__ = ()
+
+    def __new__(cls, b, a):            # its own constructor: arguments in another order
+        return super().__new__(cls, a, b)
+
+
+def builds_swapped(x):
+    s = Swapped(x * 3.0, x)            # a = x, b = 3x
+    return s.a * 2.0 + s.b
+
+
+def test_a_named_tuple_with_its_own_constructor_is_not_rewritten():
+    """Its arguments are not its fields in order: it is left as the user's call (a
+    located error where a derivative would flow through it), never a wrong gradient."""
+    assert builds_swapped(1.0) == 5.0
+    with pytest.raises(tl.TangentlikeError, match="attribute `a` of `s`"):
+        tl.grad(builds_swapped)(1.0)
