@@ -410,10 +410,15 @@ def test_generated_code_reads_fields():
 
 def test_specialized_on_field_kinds():
     """The same class with a float and then an array field: two specializations."""
-    g1 = tl.grad(by_attribute)(Point(0.7, -1.2))
-    g2 = tl.grad(lambda_free_sum)(Point(np.array([0.7, 0.1]), np.array([-1.2, 2.0])))
-    assert type(g1.x) is float and g2.x.shape == (2,)
+    gradient = tl.grad(lambda_free_sum)
+    g1 = gradient(Point(0.7, -1.2))
+    g2 = gradient(Point(np.array([0.7, 0.1]), np.array([-1.2, 2.0])))
+    assert type(g1.x) is float and g1 == (pytest.approx(-1.2), pytest.approx(0.7))
+    assert g2.x.shape == (2,)
     np.testing.assert_allclose(g2.x, [-1.2, 2.0])
+    np.testing.assert_allclose(g2.y, [0.7, 0.1])
+    assert "x=scalar" in tl.source(lambda_free_sum, args=(Point(0.7, -1.2),))
+    assert "x=array" in tl.source(lambda_free_sum, args=(g2,))
 
 
 def lambda_free_sum(p):
