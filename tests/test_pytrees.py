@@ -59,6 +59,11 @@ class Model:
         return np.sum(h) + self.bias
 
 
+class Holder(NamedTuple):
+    params: Params
+    k: float
+
+
 INITS = []
 
 
@@ -137,6 +142,11 @@ def counted(c):
     return c.u * np.sum(c.v ** 2)
 
 
+def tuple_of_trees(pair):
+    point, holder = pair
+    return point.x * holder.k + np.sum(holder.params.weights) * holder.params.scale * point.y
+
+
 _W1, _W2 = np.array([[0.5, -0.2], [0.1, 0.3]]), np.array([[0.2, 0.4]])
 
 CASES = [
@@ -157,6 +167,7 @@ CASES = [
                     np.array([0.5, -1.0])), (0, 1)),
     (with_a_plain_argument, (Point(0.7, -1.2), 1.3), (0, 1)),
     (counted, (Counted(0.5, np.array([1.0, -2.0])),), 0),
+    (tuple_of_trees, ((Point(0.3, -0.7), Holder(Params(1.5, np.array([0.2, 0.4])), 2.0)),), 0),
 ]
 
 
