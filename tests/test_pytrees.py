@@ -597,3 +597,35 @@ def test_a_named_tuple_with_its_own_constructor_is_not_rewritten():
     assert builds_swapped(1.0) == 5.0
     with pytest.raises(tl.TangentlikeError, match="attribute `a` of `s`"):
         tl.grad(builds_swapped)(1.0)
+
+
+@dataclasses.dataclass
+class WithProperty:
+    a: float
+    b: float
+    SCALE = 3.0
+
+    @property
+    def product(self):
+        return self.a * self.b
+
+    def cached(self):
+        return self.a
+
+
+def reads_a_property(p):
+    return p.product * p.SCALE + p.a
+
+
+def reads_a_non_field(p):
+    return p.__dict__["a"] * 2.0
+
+
+def test_a_property_is_differentiated_and_other_attributes_are_not_zeros():
+    g = tl.grad(reads_a_property)(WithProperty(2.0, 5.0))
+    assert type(g) is WithProperty and (g.a, g.b) == (pytest.approx(16.0), pytest.approx(6.0))
+    value, tangent = tl.jvp(reads_a_property, (WithProperty(2.0, 5.0),),
+                            (WithProperty(1.0, 0.0),))
+    assert (value, tangent) == (pytest.approx(32.0), pytest.approx(16.0))
+    with pytest.raises(tl.UnsupportedSyntaxError, match="not a field of the WithProperty"):
+        tl.grad(reads_a_non_field)(WithProperty(2.0, 5.0))
