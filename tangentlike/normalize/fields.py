@@ -9,8 +9,9 @@ pytrees, at any depth) and the module names of its generated code.  Guarantees:
   or an item or attribute of one), where `a` is a field name of a pytree class the
   arguments hold, reads `_tl.field(x, "a")`: at run time the same `getattr`, but a call
   with derivative rules, whose adjoint is `x`'s adjoint (a list in field order) with
-  the field's at its place; for a value that turns out not to be a pytree it is
-  zero, as for any attribute of an object.  Array attributes (`x.T`, `x.shape`, ...)
+  the field's at its place; for a value that turns out not to be a pytree, whose
+  attributes are constants, a derivative that reaches the read is an error at run
+  time (trees.field_adjoint), never a zero.  Array attributes (`x.T`, `x.shape`, ...)
   are left as they are unless `x` is a pytree parameter with such a field;
 - a NamedTuple or plain dataclass built in the function (`P(a, b=v)`, trees.py's
   `plain_constructor`) is built by `_tl.build(P, (a, v))`, the parts in field order:
