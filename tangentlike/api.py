@@ -194,6 +194,7 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     else:
         fn = unwrap(f)
         names, _ = wrt_names(fn, wrt)
+        has_aux = isinstance(f, Differentiable) and f._gradient.has_aux
     if args is not None:
         kinds = {k: arg_kind(v) for k, v in bind(fn, args, {}).items()}
     elif isinstance(f, Differentiable) and f.last_kinds is not None:

@@ -17,7 +17,8 @@ from . import environment
 from .analyze import arg_kind
 from .check import check
 from .elementwise import sums_elementwise
-from .errors import HasAuxError, NonDifferentiableArgumentError, SourceUnavailableError, TangentlikeError
+from .errors import (HasAuxError, NonDifferentiableArgumentError, SourceUnavailableError,
+                     TangentlikeError)
 from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
 from .loader import load, signature
 from .parse import WRAPPED, parse_function  # noqa: F401  (WRAPPED re-exported)

@@ -29,6 +29,7 @@ calls, and `arg_kind`): imports only `errors`.  Guarantees:
 
 import copy
 import dataclasses
+import inspect
 
 from .errors import HasAuxError, TangentlikeError
 
@@ -47,14 +48,14 @@ def arg_kind(value):
         return "array"
     if is_pytree(value):
         return kind_word(value, arg_kind)
-    if isinstance(value, (list, tuple, dict)) and not isinstance(value, str):
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return "scalars"
+    if isinstance(value, (list, tuple, dict)):
         tree = contained_word(map(arg_kind, value.values() if isinstance(value, dict)
                                   else value))
         if tree is not None:
             return tree
-    if isinstance(value, (list, tuple)) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        return "scalars"
     cls = type(value)
     if getattr(cls, "__module__", "builtins") not in ("builtins", "numpy") \
             and hasattr(value, "__dict__") and not isinstance(value, type):
@@ -176,7 +177,11 @@ def plain_constructor(cls):
     if not isinstance(cls, type):
         return None
     if issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple):
-        return cls._fields
+        try:                # (a __new__ of its own may take other arguments)
+            taken = tuple(inspect.signature(cls).parameters)
+        except (TypeError, ValueError):
+            return None
+        return cls._fields if taken == cls._fields else None
     if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") \
             or not cls.__dataclass_params__.init:
         return None

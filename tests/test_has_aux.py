@@ -182,6 +182,7 @@ def test_differentiate_has_aux():
     (value, aux2), g2 = f.value_and_grad(0.7, -1.3)
     assert aux2 == aux and value == scalar_aux_namedtuple(0.7, -1.3)[0]
     assert_grad_close(g2, g, rtol=1e-14, atol=0)
+    assert "_tl.aux(" in f.source()
 
 
 def not_a_pair(x):

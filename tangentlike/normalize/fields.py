@@ -9,20 +9,26 @@ pytrees, at any depth) and the module names of its generated code.  Guarantees:
   or an item or attribute of one), where `a` is a field name of a pytree class the
   arguments hold, reads `_tl.field(x, "a")`: at run time the same `getattr`, but a call
   with derivative rules, whose adjoint is `x`'s adjoint (a list in field order) with
-  the field's at its place; for a value that turns out not to be a pytree it is
-  zero, as for any attribute of an object.  Array attributes (`x.T`, `x.shape`, ...)
+  the field's at its place; for a value that turns out not to be a pytree, whose
+  attributes are constants, a derivative that reaches the read is an error at run
+  time (trees.field_adjoint), never a zero.  Array attributes (`x.T`, `x.shape`, ...)
   are left as they are unless `x` is a pytree parameter with such a field;
 - a NamedTuple or plain dataclass built in the function (`P(a, b=v)`, trees.py's
   `plain_constructor`) is built by `_tl.build(P, (a, v))`, the parts in field order:
   the same call at run time, with derivative rules (the built value's adjoint is a
   list in field order, as for an argument); its fields count as field names;
+- any other attribute of a pytree parameter: a property is its getter called
+  (`Class.prop.fget(p)`, where the function's module names the class), a constant of
+  the class stays as it is, anything else is a located UnsupportedSyntaxError;
 - a write into a pytree argument (`p.a = v`, `p.a[i] = v`, `p.a += v`) is an
   UnsupportedSyntaxError at its line (the primal would change the caller's object
   and the derivative would not see it);
 - a function that neither receives nor builds a pytree is left as it is.
 """
 
+import dataclasses
 import inspect
+import sys
 
 import gast
 
@@ -30,12 +36,15 @@ from .. import nodes as n
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from ..naming import helper_of
-from ..trees import fields_in, plain_constructor
+from ..trees import class_of, fields_in, plain_constructor
 
 # attributes of arrays that have their own meaning (analyze.DIFF_ATTRIBUTES and
 # analyze.METADATA_ATTRIBUTES): read as fields only from a pytree parameter
 _ARRAY_ATTRIBUTES = frozenset({"T", "real", "imag", "mT", "shape", "size", "ndim", "dtype",
                                "itemsize", "nbytes", "strides"})
+
+
+_CONSTANTS = (bool, int, float, complex, str, type(None))
 
 
 def pytree_fields(kinds):
@@ -65,6 +74,11 @@ def read_fields(body, parsed, params, kinds, modules):
               if isinstance(k, str) and k.startswith("pytree:")}
     alias = modules.name_for(runtime)
     parsed.namespace.setdefault(alias, runtime)     # (the rules resolve `_tl.field`)
+    classes = {p: _class(class_of(k)) for p, k in kinds.items()
+               if class_of(k) is not None and p in params}
+    classes = {p: cls for p, cls in classes.items() if cls is not None}
+    by_qualname = {f"{v.__module__}.{v.__qualname__}": name_
+                   for name_, v in sorted(parsed.namespace.items()) if isinstance(v, type)}
 
     class Rewrite(gast.NodeTransformer):
         def visit_Assign(self, node):
@@ -109,6 +123,10 @@ def read_fields(body, parsed, params, kinds, modules):
 
         def visit_Attribute(self, node):
             node.value = self.visit(node.value)
+            if isinstance(node.ctx, gast.Load) and isinstance(node.value, gast.Name) \
+                    and node.value.id in classes \
+                    and node.attr not in _fields_of(classes[node.value.id]):
+                return self.not_a_field(node, classes[node.value.id])
             if not isinstance(node.ctx, gast.Load) or node.attr not in names \
                     or _root(node.value) not in local:
                 return node
@@ -119,6 +137,30 @@ def read_fields(body, parsed, params, kinds, modules):
             call = modules.call(runtime, "field", node.value,
                                 gast.Constant(value=node.attr, kind=None))
             return gast.copy_location(call, node)
+
+        def not_a_field(self, node, cls):
+            """`p.attr` of a pytree parameter that is not one of its fields: a property
+            is its getter called (`Class.attr.fget(p)`, differentiated as a function);
+            a constant of the class is read as it is; anything else is an error (its
+            value could depend on the fields: never a silent zero)."""
+            found = inspect.getattr_static(cls, node.attr, None)
+            if isinstance(found, _CONSTANTS) or isinstance(found, tuple) and all(
+                    isinstance(item, _CONSTANTS) for item in found):     # (`p._fields`)
+                return node
+            reachable = by_qualname.get(f"{cls.__module__}.{cls.__qualname__}")
+            if isinstance(found, property) and inspect.isfunction(found.fget) and reachable:
+                getter = gast.Attribute(value=gast.Attribute(
+                    value=n.name(reachable), attr=node.attr, ctx=gast.Load()),
+                    attr="fget", ctx=gast.Load())
+                call = gast.Call(func=getter, args=[node.value], keywords=[])
+                return gast.copy_location(call, node)
+            filename, line, column, source_line = parsed.location(node)
+            raise UnsupportedSyntaxError(
+                f"reading `{node.value.id}.{node.attr}`, which is not a field of the "
+                f"{cls.__name__} argument {node.value.id!r}",
+                f"only fields (and properties of a class the function's module names) are "
+                f"differentiated; compute the value from the fields in the function",
+                filename=filename, line=line, column=column, source_line=source_line)
 
     return [Rewrite().visit(s) for s in body]
 
@@ -156,3 +198,23 @@ def _parts(call, parsed, local):
         else:
             return None             # a default that is an object: the call stays as it is
     return parts
+
+
+def _class(path):
+    """The class named 'module.Qual.Name' (None for a class defined in a function)."""
+    for cut in range(len(path.split(".")) - 1, 0, -1):
+        parts = path.split(".")
+        module = sys.modules.get(".".join(parts[:cut]))
+        if module is None:
+            continue
+        obj = module
+        for part in parts[cut:]:
+            obj = getattr(obj, part, None)
+        return obj if isinstance(obj, type) else None
+    return None
+
+
+def _fields_of(cls):
+    if issubclass(cls, tuple):
+        return cls._fields
+    return tuple(f.name for f in dataclasses.fields(cls))
