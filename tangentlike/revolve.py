@@ -30,6 +30,7 @@ search over every split.
 from math import comb
 
 from . import runtime
+from .checkpoints import checkpointed
 from .errors import TangentlikeError
 
 _TAPE = "_tape"            # the tape parameter of a generated forward sweep (syntax.TAPE)
@@ -157,6 +158,7 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
         values, tape = (values, keywords[_TAPE]) if _TAPE in keywords else \
             (values[:-1], values[-1])
         state, invariants = tuple(values[:carried]), tuple(values[carried:])
+        checkpointed(indices, snapshots=snapshots)      # the checks the primal makes
         kept = {}
         for action, j in forward_actions(len(indices), snapshots):
             if action == "store":

@@ -32,7 +32,7 @@ LAYERS = [
 # beside the layers: importable from every layer, importing only within BESIDE_MAY_USE
 BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "errors"},
           "runtime": {"runtime", "errors"},
-          "revolve": {"revolve", "runtime", "errors"},
+          "revolve": {"revolve", "runtime", "errors", "checkpoints"},
           "numpy_runtime": {"numpy_runtime", "runtime", "errors"}}
 
 
