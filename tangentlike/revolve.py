@@ -30,7 +30,7 @@ search over every split.
 from math import comb
 
 from . import runtime
-from .checkpoints import checkpointed
+from .checkpoints import SWEEP, checkpointed
 from .errors import TangentlikeError
 
 _TAPE = "_tape"            # the tape parameter of a generated forward sweep (syntax.TAPE)
@@ -64,9 +64,7 @@ def checkpoint_pair(function, wrt, kinds, optimize=True):
         forward(*args, **keywords, **{_TAPE: own})
         return backward(b, own)
 
-    forward_checkpointed.__name__ = f"forward_{function.__name__}_checkpointed"
-    backward_checkpointed.__name__ = f"backward_{function.__name__}_checkpointed"
-    return forward_checkpointed, backward_checkpointed
+    return _named(function, forward_checkpointed, backward_checkpointed)
 
 
 # -- tl.checkpointed: the schedule ----------------------------------------------------------
@@ -206,9 +204,17 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
                 b_invariants[k] = runtime.add(b_invariants[k], found[name])
         return tuple(found.get(name, 0.0) for name in names[:carried])
 
-    forward_loop.__name__ = f"forward_{step.__name__}_checkpointed"
-    backward_loop.__name__ = f"backward_{step.__name__}_checkpointed"
-    return forward_loop, backward_loop
+    return _named(step, forward_loop, backward_loop)
+
+
+def _named(function, forward, backward):
+    """The pair, named after `function` and marked (checkpoints.SWEEP) so that the
+    pipeline refuses to differentiate code that calls it."""
+    forward.__name__ = f"forward_{function.__name__}_checkpointed"
+    backward.__name__ = f"backward_{function.__name__}_checkpointed"
+    setattr(forward, SWEEP, True)
+    setattr(backward, SWEEP, True)
+    return forward, backward
 
 
 def _carries(value):

@@ -313,3 +313,10 @@ def test_unsupported_bodies_are_located_errors(name, f, text):
         tl.grad(f)(np.linspace(0.0, 1.0, 3), 4)
     message = str(info.value)
     assert text in message and "checkpoint_cases.py:" in message and "hint:" in message
+
+
+def test_second_derivatives_are_a_clear_error():
+    with pytest.raises(tl.NoDerivativeError, match="not differentiated again"):
+        tl.hessian(checkpoint_cases.array_state)(np.ones(3), 0.5, 4, 2)
+    with pytest.raises(tl.NoDerivativeError, match="not differentiated again"):
+        tl.hessian(through_squash)(np.ones(3), 0.5)
