@@ -168,9 +168,10 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
 
     def backward_loop(b, tape):
         indices, snapshots, kept, invariants = tape.pop()
-        b_state = (b,) if carried == 1 else tuple(b)
+        b_state = (b,) if carried == 1 else (0.0,) * carried if runtime._is_zero(b) \
+            else tuple(b)
         b_invariants = [0.0] * len(invariants)
-        state = None
+        state, pairs = None, {}
         for action, j in backward_actions(len(indices), snapshots):
             if action == "restore":
                 state = runtime.copy(kept[j])
@@ -181,17 +182,21 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
             elif action == "free":
                 del kept[j]
             else:
-                b_state = reversed_step(indices[j], state, invariants, b_state, b_invariants)
+                b_state = reversed_step(indices[j], state, invariants, b_state, b_invariants,
+                                        pairs)
         adjoints = dict(zip(names, b_state + tuple(b_invariants)))
         found = tuple(adjoints[name] for name in wrt)
         return found[0] if len(found) == 1 else found
 
-    def reversed_step(index, state, invariants, b_state, b_invariants):
+    def reversed_step(index, state, invariants, b_state, b_invariants, pairs):
         values = state + invariants
         step_wrt = tuple(name for name, v in zip(names, values)
                          if name in wanted or name in names[:carried] and _carries(v))
         step_kinds = (runtime.arg_kind(index),) + tuple(runtime.arg_kind(v) for v in values)
-        forward, backward = runtime.split(step, step_wrt, step_kinds, optimize)
+        key = (step_wrt, step_kinds)
+        if key not in pairs:                    # (the loader's lookup, once per sweep)
+            pairs[key] = runtime.split(step, step_wrt, step_kinds, optimize)
+        forward, backward = pairs[key]
         own = []
         out = forward(index, *values, **{_TAPE: own})
         out = (out,) if carried == 1 else tuple(out)
