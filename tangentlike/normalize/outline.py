@@ -129,6 +129,15 @@ def _outlined(loop, parsed, fdef, namer):
                  f"bind `{name_}` before the loop (so that it is carried from step to step)"
                  if name_ != index else f"compute the last index yourself instead of "
                                         f"reading `{index}` after the loop")
+    first_store = {}
+    for x in _walk(loop.body):
+        if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load):
+            first_store[x.id] = min(first_store.get(x.id, _line(x)), _line(x))
+    for x in _walk(loop.body):
+        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load) \
+                and x.id not in carried and _line(x) < first_store.get(x.id, 0):
+            fail(x, f"reading `{x.id}` in a checkpointed loop before the step binds it",
+                 f"bind `{x.id}` before the loop (so that it is carried from step to step)")
     locals_ = {x.id for x in gast.walk(fdef) if isinstance(x, gast.Name)
                and not isinstance(x.ctx, gast.Load)} | params
     nested = {x.name for x in gast.walk(fdef) if isinstance(x, gast.FunctionDef)

@@ -252,3 +252,15 @@ ERRORS = [
     ("nested function", calls_a_nested_function, "define `g` at module level"),
     ("assigns the index", assigns_the_index, "assigning the loop variable `i`"),
 ]
+
+
+def reads_the_previous_step(x, n):
+    for i in tl.checkpointed(range(n), snapshots=2):
+        if i > 0:
+            x = x + 0.1 * previous
+        previous = np.sin(x)
+    return np.sum(x)
+
+
+ERRORS.append(("previous step's local", reads_the_previous_step,
+               "reading `previous` in a checkpointed loop before the step binds it"))
