@@ -8,9 +8,10 @@ The loop is `x = np.sin(x) * 0.9 + 0.1 * np.cos(x * p)`, `--steps` times over
 "none" is the plain loop (every step's values on the tape); the other rows run the
 same loop under `tl.checkpointed(range(n), snapshots=k)`.  Each row first checks
 its gradient against the plain one (1e-10, relative), then reports the median over
---repeats calls of the time (`time.perf_counter`) and of the peak memory allocated
-during the call (`tracemalloc`, which sees NumPy's buffers), and both as ratios to
-the plain gradient.  One process, one thread.
+--repeats calls of the time (`time.perf_counter`; the repeats of all rows
+interleaved) and of the peak memory allocated during the call (`tracemalloc`, which
+sees NumPy's buffers; measured in separate calls), and both as ratios to the plain
+gradient.  One process, one thread.
 """
 
 import argparse
@@ -41,38 +42,40 @@ def checkpointed(x, p, n, k):
     return np.sum(x)
 
 
-def measure(call, repeats):
-    """(median seconds, median peak bytes) of `call()` over `repeats` runs."""
-    call()                                           # warm: generated, compiled, cached
-    times, peaks = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def peak(call):
+    """The peak memory (bytes) allocated while `call()` runs."""
+    tracemalloc.start()
+    try:
         call()
-        times.append(time.perf_counter() - start)
-        tracemalloc.start()
-        try:
-            call()
-            peaks.append(tracemalloc.get_traced_memory()[1])
-        finally:
-            tracemalloc.stop()
-    return statistics.median(times), statistics.median(peaks)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def rows(steps, size, repeats, snapshot_counts=(5, 10, 20, 50)):
-    """[(label, seconds, peak bytes, time ratio, memory ratio)], plain gradient first."""
+    """[(label, seconds, peak bytes, time ratio, memory ratio)], plain gradient first.
+    The repeats of all rows are interleaved, so that drift on a busy machine hits every
+    row alike."""
     x0, p = np.linspace(0.0, 1.0, size), 0.7
     grad_plain = tl.grad(plain, wrt=(0, 1))
-    expected = grad_plain(x0, p, steps)
-    base_time, base_peak = measure(lambda: grad_plain(x0, p, steps), repeats)
-    out = [("none", base_time, base_peak, 1.0, 1.0)]
     grad_checkpointed = tl.grad(checkpointed, wrt=(0, 1))
+    expected = grad_plain(x0, p, steps)
+    calls = {"none": lambda: grad_plain(x0, p, steps)}
     for k in snapshot_counts:
-        got = grad_checkpointed(x0, p, steps, k)
-        for a, b in zip(got, expected):
+        for a, b in zip(grad_checkpointed(x0, p, steps, k), expected):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
-        seconds, peak = measure(lambda: grad_checkpointed(x0, p, steps, k), repeats)
-        out.append((str(k), seconds, peak, seconds / base_time, peak / base_peak))
-    return out
+        calls[str(k)] = lambda k=k: grad_checkpointed(x0, p, steps, k)
+    times = {label: [] for label in calls}
+    for _ in range(repeats):
+        for label, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[label].append(time.perf_counter() - start)
+    peaks = {label: statistics.median(peak(call) for _ in range(repeats))
+             for label, call in calls.items()}
+    seconds = {label: statistics.median(t) for label, t in times.items()}
+    return [(label, seconds[label], peaks[label], seconds[label] / seconds["none"],
+             peaks[label] / peaks["none"]) for label in calls]
 
 
 def table(results):

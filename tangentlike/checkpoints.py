@@ -14,6 +14,7 @@ from .errors import TangentlikeError
 
 CHECKPOINT = "__tangentlike_checkpoint__"      # on a function marked by `checkpoint`
 OUTLINED = "__tangentlike_outlined__"          # on the loop function outline.py makes
+SWEEP = "__tangentlike_checkpointed_sweep__"   # on the sweeps revolve.py makes
 
 
 def checkpoint(function):

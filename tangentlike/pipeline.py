@@ -37,7 +37,8 @@ from .aliases import COPY, check_writes, fixed, temporaries_own_their_values
 from .calls import result_kind
 from .check import check
 from .emit import emit
-from .errors import TangentlikeError
+from .checkpoints import SWEEP
+from .errors import NoDerivativeError, TangentlikeError
 from .forward import ForwardTransformer, shapes_from_operands, with_line_comments
 from .inline import ModuleNames
 from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, assigned_names, names_in,
@@ -175,6 +176,7 @@ def frontend(draft):
     if not _is_users(parsed):
         parsed.node = _Deletes().visit(parsed.node)
     check(parsed)
+    _no_checkpointed_sweeps(parsed)
     draft.namer = Namer(names_in(parsed.node) | set(parsed.namespace))
     draft.modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
     if draft.request.has_aux:
@@ -192,6 +194,21 @@ def frontend(draft):
         draft.normalized.body, draft.params, parsed.namespace)
     name_ = parsed.node.name
     draft.base = name_ if name_.isidentifier() else "lambda_"
+
+
+def _no_checkpointed_sweeps(parsed):
+    """Generated code that calls the sweeps of a checkpointed callee or loop (revolve.py)
+    is not differentiated again: a located error, not a derivative of the driver."""
+    for x in gast.walk(parsed.node):
+        if isinstance(x, gast.Call) and getattr(parsed.resolve_expression(x.func, ()),
+                                                SWEEP, False):
+            filename, line, _, text = parsed.location(x)
+            raise NoDerivativeError(
+                x.func.id, filename=filename, line=line, source_line=text,
+                reason="the sweeps of a tl.checkpoint function or a tl.checkpointed loop "
+                       "are not differentiated again (hessian, hvp, grad of grad)",
+                hint="leave tl.checkpoint and tl.checkpointed out of functions whose "
+                     "second derivatives you take")
 
 
 def _transformer(kind):

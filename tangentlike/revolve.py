@@ -30,6 +30,7 @@ search over every split.
 from math import comb
 
 from . import runtime
+from .checkpoints import SWEEP, checkpointed
 from .errors import TangentlikeError
 
 _TAPE = "_tape"            # the tape parameter of a generated forward sweep (syntax.TAPE)
@@ -63,9 +64,7 @@ def checkpoint_pair(function, wrt, kinds, optimize=True):
         forward(*args, **keywords, **{_TAPE: own})
         return backward(b, own)
 
-    forward_checkpointed.__name__ = f"forward_{function.__name__}_checkpointed"
-    backward_checkpointed.__name__ = f"backward_{function.__name__}_checkpointed"
-    return forward_checkpointed, backward_checkpointed
+    return _named(function, forward_checkpointed, backward_checkpointed)
 
 
 # -- tl.checkpointed: the schedule ----------------------------------------------------------
@@ -157,6 +156,7 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
         values, tape = (values, keywords[_TAPE]) if _TAPE in keywords else \
             (values[:-1], values[-1])
         state, invariants = tuple(values[:carried]), tuple(values[carried:])
+        checkpointed(indices, snapshots=snapshots)      # the checks the primal makes
         kept = {}
         for action, j in forward_actions(len(indices), snapshots):
             if action == "store":
@@ -168,9 +168,10 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
 
     def backward_loop(b, tape):
         indices, snapshots, kept, invariants = tape.pop()
-        b_state = (b,) if carried == 1 else tuple(b)
+        b_state = (b,) if carried == 1 else (0.0,) * carried if runtime._is_zero(b) \
+            else tuple(b)
         b_invariants = [0.0] * len(invariants)
-        state = None
+        state, pairs = None, {}
         for action, j in backward_actions(len(indices), snapshots):
             if action == "restore":
                 state = runtime.copy(kept[j])
@@ -181,17 +182,21 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
             elif action == "free":
                 del kept[j]
             else:
-                b_state = reversed_step(indices[j], state, invariants, b_state, b_invariants)
+                b_state = reversed_step(indices[j], state, invariants, b_state, b_invariants,
+                                        pairs)
         adjoints = dict(zip(names, b_state + tuple(b_invariants)))
         found = tuple(adjoints[name] for name in wrt)
         return found[0] if len(found) == 1 else found
 
-    def reversed_step(index, state, invariants, b_state, b_invariants):
+    def reversed_step(index, state, invariants, b_state, b_invariants, pairs):
         values = state + invariants
         step_wrt = tuple(name for name, v in zip(names, values)
                          if name in wanted or name in names[:carried] and _carries(v))
         step_kinds = (runtime.arg_kind(index),) + tuple(runtime.arg_kind(v) for v in values)
-        forward, backward = runtime.split(step, step_wrt, step_kinds, optimize)
+        key = (step_wrt, step_kinds)
+        if key not in pairs:                    # (the loader's lookup, once per sweep)
+            pairs[key] = runtime.split(step, step_wrt, step_kinds, optimize)
+        forward, backward = pairs[key]
         own = []
         out = forward(index, *values, **{_TAPE: own})
         out = (out,) if carried == 1 else tuple(out)
@@ -204,9 +209,17 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
                 b_invariants[k] = runtime.add(b_invariants[k], found[name])
         return tuple(found.get(name, 0.0) for name in names[:carried])
 
-    forward_loop.__name__ = f"forward_{step.__name__}_checkpointed"
-    backward_loop.__name__ = f"backward_{step.__name__}_checkpointed"
-    return forward_loop, backward_loop
+    return _named(step, forward_loop, backward_loop)
+
+
+def _named(function, forward, backward):
+    """The pair, named after `function` and marked (checkpoints.SWEEP) so that the
+    pipeline refuses to differentiate code that calls it."""
+    forward.__name__ = f"forward_{function.__name__}_checkpointed"
+    backward.__name__ = f"backward_{function.__name__}_checkpointed"
+    setattr(forward, SWEEP, True)
+    setattr(backward, SWEEP, True)
+    return forward, backward
 
 
 def _carries(value):

@@ -33,7 +33,7 @@ LAYERS = [
 BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "trees", "errors"},
           "runtime": {"runtime", "trees", "errors"},
           "trees": {"trees", "errors"},
-          "revolve": {"revolve", "runtime", "trees", "errors"},
+          "revolve": {"revolve", "runtime", "trees", "errors", "checkpoints"},
           "numpy_runtime": {"numpy_runtime", "runtime", "trees", "errors"}}
 
 

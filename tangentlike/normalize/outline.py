@@ -120,7 +120,8 @@ def _outlined(loop, parsed, fdef, namer):
     params |= {a.id for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None}
     before = params | {x.id for x in gast.walk(fdef) if isinstance(x, gast.Name)
                        and not isinstance(x.ctx, gast.Load) and 0 < _line(x) < loop.lineno}
-    carried = sorted(assigned & before - {index})
+    order = [x.id for x in _walk(loop.body) if isinstance(x, gast.Name)]   # as first met
+    carried = sorted(assigned & before - {index}, key=order.index)
     after = {x.id: x for x in gast.walk(fdef) if isinstance(x, gast.Name)
              and isinstance(x.ctx, gast.Load) and _line(x) > end}
     for name_ in sorted((assigned | {index}) - set(carried)):
@@ -129,6 +130,15 @@ def _outlined(loop, parsed, fdef, namer):
                  f"bind `{name_}` before the loop (so that it is carried from step to step)"
                  if name_ != index else f"compute the last index yourself instead of "
                                         f"reading `{index}` after the loop")
+    first_store = {}
+    for x in _walk(loop.body):
+        if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load):
+            first_store[x.id] = min(first_store.get(x.id, _line(x)), _line(x))
+    for x in _walk(loop.body):
+        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load) \
+                and x.id not in carried and _line(x) < first_store.get(x.id, 0):
+            fail(x, f"reading `{x.id}` in a checkpointed loop before the step binds it",
+                 f"bind `{x.id}` before the loop (so that it is carried from step to step)")
     locals_ = {x.id for x in gast.walk(fdef) if isinstance(x, gast.Name)
                and not isinstance(x.ctx, gast.Load)} | params
     nested = {x.name for x in gast.walk(fdef) if isinstance(x, gast.FunctionDef)
@@ -142,7 +152,7 @@ def _outlined(loop, parsed, fdef, namer):
         fail(read[name_], f"calling `{name_}`, a function defined inside "
                           f"{parsed.node.name}, in a checkpointed loop",
              f"define `{name_}` at module level")
-    invariants = sorted((set(read) & locals_) - assigned - {index})
+    invariants = sorted((set(read) & locals_) - assigned - {index}, key=order.index)
     if not carried:
         loop.iter = ranged
         return [loop]

@@ -1,0 +1,322 @@
+"""Checkpointing (issue 14): `tl.checkpoint` on a callee, `tl.checkpointed` on a loop.
+
+The loops of tests/cases/checkpoint_cases.py (LOOPS: each with a plain twin) are
+checked for every number of steps that is special (0, 1, 2, fewer than the
+snapshots, many more) and several snapshot counts: the gradient equals the plain
+loop's to 1e-10 and central differences (and autograd on the plain twin) to 1e-5,
+forward mode and the primal equal the plain loop's, and the inputs are unchanged.
+The schedule (revolve.py) is checked on its own against a search over every way
+to split the steps: it advances the least number of steps any schedule keeping k
+states can, runs each step's backward sweep exactly once, last step first, and never
+keeps more than k states.  The run is checked to follow it (a step body that counts
+its calls), and a memory test bounds what the backward sweep keeps.  ERRORS: bodies
+a checkpointed loop cannot have, each a located UnsupportedSyntaxError.
+"""
+
+import copy
+import functools
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import checkpoint_cases
+import tangentlike as tl
+from checkpoint_cases import ERRORS, LOOPS
+from counting import peak_memory
+from oracles import assert_grad_close, autograd_grad, central_difference
+from tangentlike import revolve
+
+STEPS = (0, 1, 2, 3, 40)
+SNAPSHOTS = (1, 2, 5)
+
+
+def _with(args, n, k):
+    return tuple(args[:-2]) + (n, k)
+
+
+def _close(actual, expected, rtol):
+    for a, e in zip(actual, expected):
+        assert type(a) is type(e)
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=1e-13)
+
+
+# -- gradients --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, f, plain, args, wrt", LOOPS, ids=[c[0] for c in LOOPS])
+@pytest.mark.parametrize("n", STEPS)
+def test_gradient_equals_the_plain_loops(name, f, plain, args, wrt, n):
+    for k in SNAPSHOTS:
+        values = _with(args, n, k)
+        before = copy.deepcopy(values)
+        got = tl.grad(f, wrt=wrt)(*values)
+        _close(got, tl.grad(plain, wrt=wrt)(*values), 1e-10)
+        for a, b in zip(values, before):
+            np.testing.assert_array_equal(a, b)           # inputs unchanged
+
+
+@pytest.mark.parametrize("name, f, plain, args, wrt", LOOPS, ids=[c[0] for c in LOOPS])
+def test_gradient_against_the_oracles(name, f, plain, args, wrt):
+    got = tl.grad(f, wrt=wrt)(*args)
+    assert_grad_close(got, central_difference(plain, args, wrt), rtol=1e-5, atol=1e-7)
+    expected = autograd_grad(plain, args, wrt)
+    if expected is not None:
+        assert_grad_close(got, expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, f, plain, args, wrt", LOOPS, ids=[c[0] for c in LOOPS])
+def test_forward_mode_and_the_primal_are_the_plain_loops(name, f, plain, args, wrt):
+    tangents = tuple(np.full_like(v, 0.5) if isinstance(v, np.ndarray) else 0.5
+                     for v in args[:-2]) + (0, 0)
+    value, tangent = tl.jvp(f, args, tangents)
+    plain_value, plain_tangent = tl.jvp(plain, args, tangents)
+    assert value == plain_value and f(*args) == plain(*args)
+    np.testing.assert_allclose(tangent, plain_tangent, rtol=1e-12)
+
+
+def test_many_more_steps_than_snapshots():
+    f, plain = checkpoint_cases.array_state, checkpoint_cases.array_state_plain
+    x = np.linspace(-1.0, 1.0, 7)
+    _close(tl.grad(f, wrt=(0, 1))(x, 0.6, 300, 4),
+           tl.grad(plain, wrt=(0, 1))(x, 0.6, 300, 4), 1e-10)
+
+
+def test_the_snapshot_count_is_checked():
+    with pytest.raises(tl.TangentlikeError, match="snapshots=k"):
+        tl.grad(checkpoint_cases.array_state)(np.ones(3), 0.5, 4, 0)
+    assert tl.checkpointed(range(2, 9, 3), snapshots=1) == range(2, 9, 3)
+
+
+# -- the schedule -------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _least_advances(steps, free):
+    """The fewest steps advanced without a tape to reverse `steps` steps from a kept
+    first state with `free` more snapshots: a search over every first split."""
+    if steps <= 1:
+        return 0
+    if free == 0:
+        return steps * (steps - 1) // 2
+    return min(m + _least_advances(m, free) + _least_advances(steps - m, free - 1)
+               for m in range(1, steps))
+
+
+def _binomial_bound(steps, snapshots):
+    """r * n - C(s + r, s + 1), r the least with C(s + r, s) >= n (Griewank)."""
+    r = 0
+    while math.comb(snapshots + r, snapshots) < steps:
+        r += 1
+    return r * steps - math.comb(snapshots + r, snapshots + 1)
+
+
+def _run(n, k):
+    """The schedule played out: (advances in each sweep, reversed steps, most kept)."""
+    kept, most, advances, reversed_ = set(), 0, [0, 0], []
+    for sweep, actions in enumerate((revolve.forward_actions(n, k),
+                                     revolve.backward_actions(n, k))):
+        position = 0 if n else None
+        for action, j in actions:
+            if action == "store":
+                assert position == j
+                kept.add(j)
+            elif action == "restore":
+                assert j in kept
+                position = j
+            elif action == "advance":
+                assert position == j
+                position, advances[sweep] = j + 1, advances[sweep] + 1
+            elif action == "reverse":
+                assert position == j
+                reversed_.append(j)
+                position = None
+            else:
+                kept.remove(j)
+            most = max(most, len(kept))
+    assert not kept
+    return advances, reversed_, most
+
+
+@pytest.mark.parametrize("k", (1, 2, 3, 4, 6))
+def test_the_schedule_is_the_binomial_one(k):
+    for n in range(0, 70):
+        (forward, backward), reversed_, most = _run(n, k)
+        assert reversed_ == list(range(n - 1, -1, -1))      # each once, last first
+        assert most <= k and forward == n
+        spine = revolve._spine(n, k)
+        assert backward + (spine[-1] if spine else 0) == _least_advances(n, k - 1)
+        if n > 1:
+            assert backward + (spine[-1] if spine else 0) == _binomial_bound(n, k)
+
+
+def test_the_schedule_of_a_long_loop():
+    (forward, backward), reversed_, most = _run(2000, 20)
+    assert reversed_ == list(range(1999, -1, -1)) and most <= 20
+    assert backward + revolve._spine(2000, 20)[-1] == _binomial_bound(2000, 20)
+
+
+CALLS = []
+
+
+def tick(i):
+    CALLS.append(i)
+
+
+def counted(x, p, n, k):
+    for i in tl.checkpointed(range(n), snapshots=k):
+        tick(i)
+        x = np.sin(x) * p
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("n, k", [(1, 1), (9, 1), (9, 3), (30, 4)])
+def test_the_run_follows_the_schedule(n, k):
+    tl.grad(counted)(np.ones(3), 0.5, n, k)          # generated and loaded
+    CALLS.clear()
+    tl.grad(counted)(np.ones(3), 0.5, n, k)
+    (forward, backward), reversed_, _ = _run(n, k)
+    assert len(CALLS) == forward + backward + n      # each step once more, with its tape
+    assert CALLS[:n] == list(range(n))
+
+
+def test_the_backward_sweep_keeps_few_states():
+    f, plain = checkpoint_cases.array_state, checkpoint_cases.array_state_plain
+    x = np.linspace(0.0, 1.0, 2000)
+    tl.grad(f)(x, 0.7, 3, 5), tl.grad(plain)(x, 0.7, 3, 5)
+    checkpointed = peak_memory(lambda: tl.grad(f)(x, 0.7, 200, 5))
+    taped = peak_memory(lambda: tl.grad(plain)(x, 0.7, 200, 5))
+    assert checkpointed < 0.2 * taped          # 5 states and one step's tape, not 200 steps'
+
+
+# -- tl.checkpoint --------------------------------------------------------------------------
+
+@tl.checkpoint
+def squash(x, p):
+    y = np.sin(x) * p
+    return y * y + x
+
+
+def squash_plain(x, p):
+    y = np.sin(x) * p
+    return y * y + x
+
+
+def through_squash(x, p):
+    z = squash(x, p)
+    z = squash(z * 0.5, p)
+    return np.sum(z)
+
+
+def through_squash_plain(x, p):
+    z = squash_plain(x, p)
+    z = squash_plain(z * 0.5, p)
+    return np.sum(z)
+
+
+@tl.checkpoint
+def unrolled(x, depth):
+    if depth == 0:
+        return x
+    return unrolled(np.sin(x) * 1.1, depth - 1)
+
+
+def unrolled_plain(x, depth):
+    if depth == 0:
+        return x
+    return unrolled_plain(np.sin(x) * 1.1, depth - 1)
+
+
+@tl.checkpoint
+def scalar_squash(x, p):
+    return math.sin(x) * p + x * x
+
+
+def with_scalars(x, p):
+    return scalar_squash(scalar_squash(x, p), p)
+
+
+def with_scalars_plain(x, p):
+    t = math.sin(x) * p + x * x
+    return math.sin(t) * p + t * t
+
+
+def through_unrolled(x):
+    return np.sum(unrolled(x, 4))
+
+
+def through_unrolled_plain(x):
+    return np.sum(unrolled_plain(x, 4))
+
+
+CHECKPOINTED_CALLS = [
+    ("arrays", through_squash, through_squash_plain, (np.linspace(0.1, 0.9, 5), 0.7), (0, 1)),
+    ("recursion", through_unrolled, through_unrolled_plain, (np.linspace(0.1, 0.9, 4),), 0),
+    ("scalars", with_scalars, with_scalars_plain, (0.4, 1.3), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("name, f, plain, args, wrt", CHECKPOINTED_CALLS,
+                         ids=[c[0] for c in CHECKPOINTED_CALLS])
+def test_checkpoint_gradient(name, f, plain, args, wrt):
+    before = copy.deepcopy(args)
+    got = tl.grad(f, wrt=wrt)(*args)
+    expected = tl.grad(plain, wrt=wrt)(*args)
+    assert_grad_close(got, expected, rtol=1e-12, atol=1e-14)
+    assert_grad_close(got, central_difference(plain, args, wrt), rtol=1e-5, atol=1e-7)
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoint_recomputes_the_callee():
+    text = tl.source(through_squash, wrt=(0, 1), args=(np.ones(3), 0.5))
+    assert "_tl.checkpointed_split(squash, ('x', 'p')" in text
+    CALLS.clear()
+    tl.grad(_through_counted)(np.ones(3))
+    assert CALLS == ["primal", "recomputed"]
+
+
+@tl.checkpoint
+def _counted_squash(x):
+    tick("primal" if not CALLS else "recomputed")
+    return np.sin(x) * x
+
+
+def _through_counted(x):
+    return np.sum(_counted_squash(x))
+
+
+def test_checkpoint_leaves_the_function_as_it_is():
+    assert squash(0.3, 2.0) == squash_plain(0.3, 2.0)
+    assert "y = np.sin(x) * p" in inspect.getsource(squash)
+    out, tangent = tl.jvp(through_squash, (np.ones(3), 0.5), (np.ones(3), 1.0))
+    plain_out, plain_tangent = tl.jvp(through_squash_plain, (np.ones(3), 0.5),
+                                      (np.ones(3), 1.0))
+    assert out == plain_out and np.isclose(tangent, plain_tangent, rtol=1e-12)
+    with pytest.raises(tl.TangentlikeError, match="Python function"):
+        tl.checkpoint(np.sin)
+
+
+def test_the_loop_body_is_readable_generated_code():
+    args = (np.ones(3), 0.5, 4, 2)
+    text = tl.source(checkpoint_cases.array_state, wrt=(0, 1), args=args,
+                     include_callees=True)
+    assert "x = forward_loop_" in text and "backward_loop_" in text
+    assert "x = np.sin(x) * 0.9 + 0.1 * np.cos(x * p)\n    return x" in text    # the body
+    assert "carried=1" in text and "def backward_loop_" in text        # and its derivative
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, f, text", ERRORS, ids=[c[0] for c in ERRORS])
+def test_unsupported_bodies_are_located_errors(name, f, text):
+    with pytest.raises(tl.UnsupportedSyntaxError) as info:
+        tl.grad(f)(np.linspace(0.0, 1.0, 3), 4)
+    message = str(info.value)
+    assert text in message and "checkpoint_cases.py:" in message and "hint:" in message
+
+
+def test_second_derivatives_are_a_clear_error():
+    with pytest.raises(tl.NoDerivativeError, match="not differentiated again"):
+        tl.hessian(checkpoint_cases.array_state)(np.ones(3), 0.5, 4, 2)
+    with pytest.raises(tl.NoDerivativeError, match="not differentiated again"):
+        tl.hessian(through_squash)(np.ones(3), 0.5)
