@@ -13,7 +13,9 @@ keeping the line of the user's statement it came from:
   operands of nonlinear operations are named by temporaries (`_t1`), so E holds at
   most one call, at its top; an index that is not plain (a mask, a call) is named
   once, for both sweeps to read; `a if c else b`, `and`/`or` used as values and
-  `d.get(k, v)` on a dict become if statements; chained comparisons that call
+  `d.get(k, v)` on a dict become if statements; `d.items()`, `d.values()` and
+  `d.keys()` become `_ntl.items(d)` (...), lists with rules; `dict(k=v)` a literal and
+  `dict(m, k=v)` `_ntl.merged(dict(m), {'k': v})`; chained comparisons that call
   written-out functions evaluate each operand once, short-circuiting as before;
   list comprehensions and generator expressions become loops appending to a list;
   `np.r_[...]` (an object whose indexing is a call) becomes a call;

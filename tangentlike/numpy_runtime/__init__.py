@@ -66,18 +66,18 @@ from .layout import (negated, pad_tangent, reshape_like, restack, split_axis, un
                      undiag, undiagonal, unpad, unpad_constant_values, unrepeat, unrollaxis,
                      unsplit, unstack, unstack_promoted, untile, untrace, untranspose)
 from .linalg import (cholesky_adjoint, cholesky_tangent, eig_adjoint, eig_tangent,
-                     eigh_adjoint, eigh_tangent,
-                     eigvalsh_tangent, gap_inverse, matrix_power_adjoint, matrix_power_tangent,
-                     phi, pinv_adjoint, pinv_tangent, qr_adjoint, qr_tangent, right_solve_transposed,
+                     eigh_adjoint, eigh_tangent, eigvalsh_tangent, gap_inverse,
+                     matrix_power_adjoint, matrix_power_tangent, phi, pinv_adjoint,
+                     pinv_tangent, qr_adjoint, qr_tangent, right_solve_transposed,
                      right_solve_transposed_tangent, slogdet_tangent, solve_adjoint_a,
                      svd_adjoint, svd_tangent, symmetric_from_triangle, triangle_gradient)
 from .norms import norm_adjoint, norm_adjoint_tangent, norm_tangent
+from .products import (cross_adjoint, dot_adjoint_a, dot_adjoint_b, inner_adjoint_a,
+                       inner_adjoint_b, kron_adjoint, kron_adjoint_tangent, matmul_adjoint_a,
+                       matmul_adjoint_b, matvec_adjoint_matrix, product_rule,
+                       tensordot_adjoint_a, tensordot_adjoint_b, vecdot_adjoint)
 from .scalars import (digamma, dist_adjoint, dist_tangent, negate_all, polygamma,
                       prod_adjoint, prod_tangent)
-from .products import (cross_adjoint, dot_adjoint_a, dot_adjoint_b, inner_adjoint_a, inner_adjoint_b,
-                       kron_adjoint, kron_adjoint_tangent, matmul_adjoint_a, matmul_adjoint_b,
-                       matvec_adjoint_matrix, product_rule, tensordot_adjoint_a,
-                       tensordot_adjoint_b, vecdot_adjoint)
 from .reductions import (average_adjoint, average_adjoint_tangent, average_tangent,
                          average_weights, average_weights_adjoint,
                          average_weights_adjoint_tangent, centered, count,
@@ -116,18 +116,19 @@ __all__ = [
     "undiag", "undiagonal", "unpad", "unpad_constant_values", "unrepeat", "unrollaxis",
     "unsplit", "unstack", "unstack_promoted", "untile", "untrace", "untranspose",
     # linalg
-    "cholesky_adjoint", "cholesky_tangent", "eig_adjoint", "eig_tangent", "eigh_adjoint", "eigh_tangent", "eigvalsh_tangent",
-    "gap_inverse", "matrix_power_adjoint", "matrix_power_tangent", "phi", "pinv_adjoint",
-    "pinv_tangent", "qr_adjoint",
-    "qr_tangent", "right_solve_transposed", "right_solve_transposed_tangent",
-    "slogdet_tangent", "solve_adjoint_a", "svd_adjoint", "svd_tangent",
+    "cholesky_adjoint", "cholesky_tangent", "eig_adjoint", "eig_tangent", "eigh_adjoint",
+    "eigh_tangent", "eigvalsh_tangent", "gap_inverse", "matrix_power_adjoint",
+    "matrix_power_tangent", "phi", "pinv_adjoint", "pinv_tangent", "qr_adjoint", "qr_tangent",
+    "right_solve_transposed", "right_solve_transposed_tangent", "slogdet_tangent",
+    "solve_adjoint_a", "svd_adjoint", "svd_tangent",
     "symmetric_from_triangle", "triangle_gradient",
     # norms
     "norm_adjoint", "norm_adjoint_tangent", "norm_tangent",
     # products
-    "cross_adjoint", "dot_adjoint_a", "dot_adjoint_b", "inner_adjoint_a", "inner_adjoint_b", "kron_adjoint",
-    "kron_adjoint_tangent", "matmul_adjoint_a", "matmul_adjoint_b", "matvec_adjoint_matrix",
-    "product_rule", "tensordot_adjoint_a", "tensordot_adjoint_b", "vecdot_adjoint",
+    "cross_adjoint", "dot_adjoint_a", "dot_adjoint_b", "inner_adjoint_a", "inner_adjoint_b",
+    "kron_adjoint", "kron_adjoint_tangent", "matmul_adjoint_a", "matmul_adjoint_b",
+    "matvec_adjoint_matrix", "product_rule", "tensordot_adjoint_a", "tensordot_adjoint_b",
+    "vecdot_adjoint",
     # scalars
     "digamma", "dist_adjoint", "dist_tangent", "negate_all", "polygamma", "prod_adjoint",
     "prod_tangent",

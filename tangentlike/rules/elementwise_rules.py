@@ -11,8 +11,12 @@ operators and builtins, `math` on Python numbers and `numpy` otherwise.  Functio
 several arguments broadcast like ufuncs (except math's, which take numbers); the
 registry sums each contribution back to its argument's shape.
 
+math.hypot takes any number of coordinates: it is declared for 1 to 8 (`_hypot_of`
+writes out the declarations of 3 to 8).  math.gamma and math.lgamma have slopes in
+digamma (numpy_runtime/scalars.py, whose own rules make them differentiable again).
+
 Conventions at non-differentiable points (docs/conventions.md): |x| has slope 0 at 0
-(`sign`); hypot has slope 0 at (0, 0) for NumPy; d(x1 ** x2)/dx2 is 0 where x1 <= 0
+(`sign`); hypot has slope 0 at the origin; d(x1 ** x2)/dx2 is 0 where x1 <= 0
 for NumPy (`log_base`); `x1 % x2` and fmod have derivatives 1 and -floor(x1 / x2)
 (-trunc for fmod) away from their jumps.  Elementwise functions whose derivative is
 a selection or has a convention at ties (maximum, clip, where, heaviside) and the

@@ -5,7 +5,8 @@ where one element was taken twice (`_ntl.untake`, `_ntl.unsort`), and splits it
 into the items that np.r_[...] and np.c_[...] joined; each tangent selects from the
 tangent as the function selects from its input.  take and take_along_axis are
 `linear`.  Conventions (docs/conventions.md): `sort` follows the stable order at
-ties.  Functions that return indices (argmax, argsort, nonzero, searchsorted, ...)
+ties, and so does `partition` (each element's adjoint to the element that landed
+there).  Functions that return indices (argmax, argsort, nonzero, searchsorted, ...)
 are non-differentiable.
 """
 

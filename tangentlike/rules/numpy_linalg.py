@@ -9,7 +9,9 @@ adjoint formulas in numpy_runtime/).  Domains, where the derivative exists: inv,
 solve, det and slogdet need a non-singular matrix; cholesky a positive definite one
 (NumPy reads one triangle, so does the adjoint); eigh and eigvalsh distinct
 eigenvalues; svd distinct non-zero singular values; qr full column rank with at least
-as many rows as columns.  matrix_rank is non-differentiable.
+as many rows as columns; eig real, distinct eigenvalues (unit eigenvector columns,
+their sign held); pinv a rank that does not change nearby.  matrix_rank is
+non-differentiable.
 """
 
 import numpy as np

@@ -7,7 +7,8 @@ tangent weighted the same way.  sum, mean, cumsum, cumulative_sum and the traces
 and ptp, and in inf- and 1-norms, share the adjoint equally; prod is exact at zeros
 (products of the other elements); std and the norms have slope 0 where the value is
 0; NaNs get no adjoint from the nan-reductions; cumprod's domain has no zero entries.
-np.all, np.any and np.count_nonzero are non-differentiable.
+np.all, np.any and np.count_nonzero are non-differentiable.  np.gradient (one scalar
+spacing, or none) and np.diff (with prepend / append) are linear in their arrays.
 """
 
 import numpy as np

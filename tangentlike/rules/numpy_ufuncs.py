@@ -8,7 +8,8 @@ factor's tangent in the factor's place (`0.5 * dx` for `0.5 * x`).  The others h
 a convention where the derivative is a selection (docs/conventions.md): ties in
 maximum/minimum/fmax/fmin share the adjoint equally, and a NaN operand of fmax/fmin
 gets none; `clip` passes the adjoint strictly inside the bounds and to the bound
-that binds otherwise; `where` does not differentiate its condition; heaviside is a
+that binds otherwise; `where` and `select` do not differentiate their conditions
+(select's adjoint goes to the first choice whose condition holds); heaviside is a
 step in x1 (derivative 0) and x2 is its value at 0; nan_to_num's replacement
 values receive the adjoint of the NaNs and infinities they fill.  Rounding,
 comparisons, predicates and logical functions are non-differentiable.  Functions of

@@ -4,8 +4,11 @@ One entry per callable, read like a table: the linear operators and builtins (th
 tangent is the callable applied to the tangents), `*` and `/`, `@`, `max`/`min` and
 the non-differentiable ones.  `**`, `%`, `abs`, `pow` and the `math` functions are
 declared by their derivative, with their NumPy counterparts, in elementwise_rules.py;
-`*` and `/` are written out because their tangents read better than a sum of
-partials (`0.5 * dx` keeps the factor's place; `/` reuses the quotient).
+dicts and sorting (`dict`, `sorted` and the `_ntl.items` / `values` / `iterated` /
+`merged` that normalize/ reads dicts through), and `math.prod`, `math.fsum` and
+`math.dist` of lists are here too.  `*` and `/` are written out because their
+tangents read better than a sum of partials (`0.5 * dx` keeps the factor's place; `/`
+reuses the quotient).
 Conventions at non-differentiable points (docs/conventions.md): `max`/`min` send the
 whole adjoint to the argument Python returns (the first of tied values); `a // b`,
 rounding and the `math` predicates have derivative 0.
