@@ -119,7 +119,9 @@ def hvp(f, primals, vectors):
 
     One vector per primal (those of int, bool and str primals are ignored); the
     result has one entry per differentiable primal (a single value when there is
-    one), each shaped like its primal.
+    one), each shaped like its primal.  Called inside a differentiated function, with
+    its primals and vectors written as two tuples, it is differentiated too (see
+    docs/nesting.md and `hessian_product`).
 
     >>> import tangentlike as tl
     >>> def f(x, y):

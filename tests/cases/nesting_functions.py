@@ -319,6 +319,31 @@ def hvp_of_recursive(x):
     return tl.hvp(power, (x, 3), (1.0, 0)) * x
 
 
+def looped(y, n):
+    s = 0.0
+    for k in range(n):
+        s = s * y + y ** 2
+    return s
+
+
+def hvp_of_loop(x):
+    # the primal runs ((6 x + 2) x: looped(y, 2) = y**3 + y**2); the Hessian-vector
+    # product of looped keeps a tape (s before each step)
+    return tl.hvp(looped, (x, 2), (1.0, 0)) * x
+
+
+def summed(y, n):
+    s = 0.0
+    for k in range(n):
+        s = s + y ** 3
+    return s
+
+
+def hvp_of_a_loop_that_keeps_nothing(x):
+    # summed(y, 2) = 2 y**3, its second derivative 12 y, times x: 12 x**2, 24 x
+    return tl.hvp(summed, (x, 2), (1.0, 0)) * x
+
+
 def vjp_inside(x):
     return tl.vjp(cube, x)[0] * x
 
