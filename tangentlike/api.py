@@ -17,7 +17,8 @@ from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signat
                        vjp_of, wrt_names)
 from .errors import TangentlikeError
 from .higher import derivative as higher_derivative
-from .higher import grad_of_gradient, hvp, jvp_of_gradient, nested_gradient_source, pushforward
+from .higher import grad_of_gradient, hessian_product, hvp, jvp_of_gradient, \
+    nested_gradient_source, pushforward
 from .jacobians import hessian, jacobian
 from .parse import OUTSIDE_ONLY
 from .pipeline import Request, derive, optional_passes
@@ -396,15 +397,18 @@ def stop_gradient(x):
     return x
 
 
-# what a call of tl.jvp inside differentiated code becomes (normalize/lift.py)
-jvp.pushforward = pushforward
-registry.nondifferentiable(stop_gradient, grad, value_and_grad, higher_derivative, pushforward)
+# what calls of tl.jvp and tl.hvp inside differentiated code become (normalize/lift.py)
+jvp.pushforward, hvp.hessian_product = pushforward, hessian_product
+registry.nondifferentiable(stop_gradient, grad, value_and_grad, higher_derivative, pushforward,
+                           hessian_product)
 setattr(grad, MAKES_GRADIENTS, "grad")
 setattr(value_and_grad, MAKES_GRADIENTS, "value_and_grad")
 setattr(higher_derivative, MAKES_GRADIENTS, "derivative")
 setattr(jvp, MAKES_GRADIENTS, "jvp")
 setattr(pushforward, MAKES_GRADIENTS, "pushforward")
-for _made_outside, _what in ((vjp, "tl.vjp"), (hvp, "tl.hvp"),
+setattr(hvp, MAKES_GRADIENTS, "hvp")
+setattr(hessian_product, MAKES_GRADIENTS, "hessian_product")
+for _made_outside, _what in ((vjp, "tl.vjp"),
                              (hessian, "tl.hessian"), (jacobian, "tl.jacobian")):
     setattr(_made_outside, OUTSIDE_ONLY, _what)
 

@@ -478,7 +478,7 @@ def grad_call_adjoint(derivative, args, g):
     """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian of
     the function applied to `g` (it is symmetric); for a `value_and_grad`, `g` pairs the
     adjoints of the value (times its gradient) and of the gradient (times the Hessian)."""
-    if derivative.__tangentlike_derivative__[0] == "jvp":       # higher.pushforward
+    if derivative.__tangentlike_derivative__[0] in ("jvp", "hvp"):  # higher.pushforward, ...
         return derivative.adjoint(args, g)
     if derivative.__tangentlike_derivative__[0] != "value_and_grad":
         return _hvp_parts(derivative, args, g)
@@ -494,7 +494,7 @@ def grad_call_tangent(derivative, args, tangents):
     """The tangent of a call to a tangentlike gradient: Hessian times the tangents
     (for `value_and_grad`, the pair of the value's tangent and that)."""
     kind, fn, names, single = derivative.__tangentlike_derivative__
-    if kind == "jvp":                                           # higher.pushforward
+    if kind in ("jvp", "hvp"):               # higher.pushforward, higher.hessian_product
         return derivative.tangent(args, tangents)
     if kind not in ("grad", "value_and_grad"):
         raise TangentlikeError(f"forward mode through a {kind} made by tangentlike is not "

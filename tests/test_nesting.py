@@ -14,6 +14,7 @@ import copy
 import gc
 import inspect
 import math
+import sys
 import textwrap
 import weakref
 
@@ -22,9 +23,12 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
+import call_cases
 import nesting_functions as nf
 import tangentlike as tl
 from tangentlike.cache import CACHE
+from tangentlike.higher import hessian_product
+from tangentlike.runtime import zeros_like
 from oracles import AUTOGRAD_MATH, central_difference
 
 
@@ -45,8 +49,20 @@ def _autograd_jvp(f, primals, tangents):
     return autograd.make_jvp(along)(0.0)(1.0)
 
 
+def _autograd_hvp(f, primals, vectors):
+    """Hessian-vector products as autograd nests them: the gradient of the gradient
+    dotted with the vectors (ints get none)."""
+    positions = [k for k, p in enumerate(primals) if not isinstance(p, int)]
+
+    def along(*args):
+        return sum(anp.sum(autograd.grad(f, k)(*args) * vectors[k]) for k in positions)
+    products = tuple(autograd.grad(along, k)(*primals) for k in positions)
+    return products[0] if len(products) == 1 else products
+
+
 _AUTOGRAD_TL = type("AutogradTl", (), {
     "jvp": staticmethod(_autograd_jvp),
+    "hvp": staticmethod(_autograd_hvp),
     "grad": staticmethod(_autograd_grad_maker),
     "value_and_grad": staticmethod(lambda f, wrt=0: autograd.value_and_grad(f, wrt)),
     "derivative": staticmethod(lambda f: autograd.grad(f)),
@@ -107,6 +123,17 @@ CLOSED_FORMS = [
     (nf.jvp_of_closure, (1.3,), lambda x: 20 * x ** 4),
     (nf.jvp_tangent_differentiated, (0.7,), lambda x: 2 * math.cos(1.0) * x),
     (nf.jvp_of_list_output, (1.3,), lambda x: 2 * x * (1 + 4 * x) + 4 * (2 + x * x) + 2),
+    (nf.hvp_of_closure, (2.0,), lambda x: 12 * x),
+    (nf.hvp_of_closure, (-0.7,), lambda x: 12 * x),
+    (nf.hvp_module_level, (1.3,), lambda x: 18 * x * x),
+    (nf.hvp_lambda_calling_a_function, (0.9,), lambda x: 72 * x),
+    (nf.hvp_two_primals, (1.3,), lambda x: 4 + 6 * x * x + 12 * x),
+    (nf.hvp_with_an_int, (1.1,), lambda x: 12 * x),
+    (nf.hvp_of_closure_over_an_object, (1.3,), lambda x: 72 * x * x),
+    (nf.hvp_of_a_loop_that_keeps_nothing, (1.3,), lambda x: 24 * x),
+    (nf.hvp_of_arrays, (1.3,), lambda x: sum(
+        -2 * x * math.sin(x * a) * v - x * x * a * math.cos(x * a) * v
+        for a, v in zip((1.0, 2.0, 3.0), (x, 1.0, 2.0))) - x * x * math.sin(x)),
 ]
 
 
@@ -118,7 +145,8 @@ def test_against_closed_form_differences_and_autograd(f, args, closed):
     assert reverse == pytest.approx(expected, rel=1e-9, abs=1e-12)
     assert forward == pytest.approx(expected, rel=1e-9, abs=1e-12)
     assert central_difference(f, args, 0) == pytest.approx(expected, rel=1e-5, abs=1e-7)
-    if f not in (nf.calls_decorated, nf.calls_method):      # tl.differentiate, classes
+    if f not in (nf.calls_decorated, nf.calls_method,       # tl.differentiate, classes
+                 nf.hvp_of_closure_over_an_object):
         assert autograd.grad(autograd_twin(f))(*args) == pytest.approx(expected, rel=1e-9,
                                                                          abs=1e-12)
 
@@ -166,6 +194,109 @@ def test_jvp_of_an_array_closure_against_differences_and_autograd():
     assert tl.jvp(nf.jvp_of_array_closure, (x,), (e,))[1] == pytest.approx(expected[1],
                                                                            rel=1e-10)
     np.testing.assert_array_equal(x, before)
+
+
+def test_hvp_of_an_array_closure_against_differences_and_autograd():
+    """Array primals, array vectors made from x, a product of two arrays."""
+    x = np.array([0.3, -0.8, 1.4])
+    before = x.copy()
+    reverse = tl.grad(nf.hvp_of_array_closure)(x)
+    expected = autograd.grad(autograd_twin(nf.hvp_of_array_closure))(x)
+    np.testing.assert_allclose(reverse, expected, rtol=1e-10)
+    np.testing.assert_allclose(central_difference(nf.hvp_of_array_closure, (x,), 0),
+                               expected, rtol=1e-5)
+    for k in range(3):
+        e = np.zeros(3)
+        e[k] = 1.0
+        assert tl.jvp(nf.hvp_of_array_closure, (x,), (e,))[1] == pytest.approx(
+            expected[k], rel=1e-10)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_hvp_inside_reads_like_code():
+    text = tl.source(tl.grad(nf.hvp_of_closure), args=(1.3,))
+    assert "tl.hvp.hessian_product(inner_lifted, 1)" in text
+    assert "grad_call_adjoint(" in text
+
+
+@pytest.mark.parametrize("outer, inner", [(nf.hvp_of_recursive, nf.power),
+                                          (nf.hvp_of_loop, nf.looped)])
+def test_hvp_of_recursion_or_a_loop_inside_is_a_clear_error_naming_the_function(outer, inner):
+    """The product runs; its derivative would differentiate again the code of the inner
+    function's Hessian-vector product, which is not one function (recursion) or keeps a
+    tape (a loop: reverse mode does not follow it again, forward mode follows this one)."""
+    loop = inner is nf.looped
+    assert outer(1.3) == pytest.approx((6 * 1.3 + (2 if loop else 0)) * 1.3)
+    if loop:
+        assert tl.jvp(outer, (1.3,), (1.0,))[1] == pytest.approx(12 * 1.3 + 2, rel=1e-12)
+    runs = [lambda: tl.grad(outer)(1.3)]
+    if not loop:
+        runs.append(lambda: tl.jvp(outer, (1.3,), (1.0,)))
+    for run in runs:
+        with pytest.raises(tl.TangentlikeError,
+                           match=f"tl.hvp of {inner.__name__} inside") as info:
+            run()
+        assert f"nesting_functions.py:{inner.__code__.co_firstlineno}" in str(info.value)
+
+
+CONVENTIONS = {"rule_nondifferentiable", "rule_straight_through", "stop_gradient_product",
+               "stop_gradient_of_call", "stop_gradient_in_loop"}   # differences disagree
+
+
+def _call_cases_for_hvp():
+    plain = (float, int, str, list, tuple, dict, np.ndarray, type(None))
+    return [c for c in call_cases.CASES if c.name not in CONVENTIONS
+            and any(isinstance(a, float) for a in c.args)
+            and all(isinstance(a, plain) for a in c.args)]
+
+
+def _total(out):
+    return sum(np.sum(p) for p in out) if isinstance(out, tuple) else np.sum(out)
+
+
+@pytest.mark.parametrize("case", _call_cases_for_hvp(),
+                         ids=[c.name for c in _call_cases_for_hvp()])
+def test_derivative_of_hvp_through_calls_is_right_or_a_clear_error(case):
+    """The class: over every program of the calls table (calls, loops, recursion, closures,
+    rules), the derivative of tl.hvp's product along the first float (what tl.hvp inside
+    differentiated code becomes) matches central differences in both modes, or is a
+    TangentlikeError naming the function; never a wrong value."""
+    first = next(k for k, a in enumerate(case.args) if isinstance(a, float))
+    args = case.args
+    before = copy.deepcopy(args)
+
+    def zero(a):
+        return zeros_like(a) if isinstance(a, (float, list, tuple, np.ndarray)) else None
+    vectors = tuple(1.0 if k == first else zero(a) for k, a in enumerate(args))
+    call = args + vectors
+    product = hessian_product(case.fn)
+
+    def at(x):
+        return _total(product(*call[:first], x, *call[first + 1:]))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        out = product(*call)
+        expected = (at(args[first] + 1e-5) - at(args[first] - 1e-5)) / 2e-5
+        seed = tuple(map(np.ones_like, out)) if isinstance(out, tuple) else np.ones_like(out)
+        seed = tuple(map(float, seed)) if isinstance(out, tuple) and all(
+            isinstance(p, float) for p in out) else float(seed) if isinstance(out, float) \
+            else seed
+        tangents = tuple(1.0 if k == first else zero(a) for k, a in enumerate(args)) + \
+            tuple(map(zero, vectors))
+        try:
+            reverse = product.adjoint(call, seed)[first]
+            forward = _total(product.tangent(call, tangents))
+        except tl.TangentlikeError as e:
+            assert f"tl.hvp of {case.fn.__name__} inside" in str(e)
+            assert "call_cases.py:" in str(e)
+            return
+    finally:
+        sys.setrecursionlimit(limit)
+    assert reverse == pytest.approx(expected, rel=1e-4, abs=1e-5)
+    assert forward == pytest.approx(expected, rel=1e-4, abs=1e-5)
+    for b, a in zip(before, args):
+        np.testing.assert_array_equal(b, a)
 
 
 def test_method_of_an_argument():
@@ -279,7 +410,9 @@ def _line_of(f, text):
 
 @pytest.mark.parametrize("f, text, what", [
     (nf.jvp_not_literal, "tl.jvp(", "other than as two tuples"),
-    (nf.hvp_inside, "tl.hvp(", "tl.hvp inside"),
+    (nf.hvp_not_literal, "tl.hvp(", "tl.hvp inside a function that is differentiated, "
+     "given its primals or vectors other than as two tuples"),
+    (nf.vjp_inside, "tl.vjp(", "tl.vjp inside"),
     (nf.derivative_order_two_inside, "order=2", "order other than 1"),
     (nf.gradient_escapes, "apply_to(g", "used other than by calling it"),
     (nf.gradient_given_keywords, "(y=x)", "keyword arguments in a call of a gradient"),
@@ -303,10 +436,12 @@ def test_wrt_not_literal_is_located():
     lambda f: tl.derivative(f, order=2)(1.2),
     lambda f: tl.hvp(f, (1.2,), (1.0,)),
 ])
-def test_second_derivative_through_an_inner_derivative_is_a_clear_error(higher):
+@pytest.mark.parametrize("f", [nf.closure_matters, nf.hvp_of_closure])
+def test_second_derivative_through_an_inner_derivative_is_a_clear_error(higher, f):
     with pytest.raises(tl.TangentlikeError, match="third derivative of the inner") as info:
-        higher(nf.closure_matters)
-    assert "nesting_functions.py" in str(info.value)
+        higher(f)
+    assert f"nesting_functions.py:{f.__code__.co_firstlineno}: {f.__name__}" in \
+        str(info.value)
 
 
 def test_gradient_of_a_gradient_of_a_gradient_inside_is_a_clear_error():

@@ -2,8 +2,9 @@
 
 Receives the body of a checked function and its `ParsedFunction`.  Guarantees, for
 each nested def or lambda that a call in the body (outside nested definitions) gives
-to a maker of derivatives (`tl.grad`, `tl.value_and_grad`, `tl.derivative`, `tl.jvp`:
-the objects marked `parse.MAKES_GRADIENTS`), a function of its own, its *lifted* copy: the same
+to a maker of derivatives (`tl.grad`, `tl.value_and_grad`, `tl.derivative`, `tl.jvp`,
+`tl.hvp`: the objects marked `parse.MAKES_GRADIENTS`), a function of its own, its *lifted*
+copy: the same
 body, with one more parameter in front for each variable it reads from the enclosing
 function (its free variables, in order of first reading), compiled with the user's
 file and lines and the enclosing function's globals, so its derivative is ordinary
@@ -15,15 +16,17 @@ of a gradient, with respect to explicit arguments, so a perturbation of `x` is n
 confused with one of `y`.  `tl.derivative(inner)` of a closure becomes
 `tl.grad(inner_lifted, wrt=len(free))` (the same value for its contract, a scalar
 function of one float).  `tl.jvp(h, (a, b), (u, v))` (h lifted or not) becomes
-`tl.jvp.pushforward(h)(a, b, u, v)`, a call of a derivative (higher.pushforward).
+`tl.jvp.pushforward(h)(a, b, u, v)`, and `tl.hvp(h, (a, b), (u, v))` becomes
+`tl.hvp.hessian_product(h)(a, b, u, v)`: calls of a derivative (higher.pushforward,
+higher.hessian_product).
 
 `lifted_functions(parsed)` gives name -> lifted function, the same objects each time
 (memoized per enclosing function): the loader puts them in the generated module's
 scope.  `lift(body, parsed, namer)` rewrites the body (a copy of what changes) and
 adds the names to `parsed.namespace`.  Located UnsupportedSyntaxErrors: a call of a
 derivative that must stay outside differentiated code (`parse.OUTSIDE_ONLY`: tl.vjp,
-tl.hvp, tl.hessian, tl.jacobian, and tl.derivative of order > 1), a tl.jvp whose
-primals and tangents are not two literal tuples, keyword arguments in a call of a
+tl.hessian, tl.jacobian, and tl.derivative of order > 1), a tl.jvp or tl.hvp whose
+primals and tangents (vectors) are not two literal tuples, keyword arguments in a call of a
 gradient (its derivative would miss them), a lifted function reading another nested
 function, a non-literal `wrt`, and a gradient of a nested function used other than
 by calling it.
@@ -44,6 +47,8 @@ from ..parse import (LIFTED, MAKES_GRADIENTS, OUTSIDE_ONLY, ParsedFunction,
 from .definitions import is_definition, named_definitions, nested_functions
 
 _MEMO = weakref.WeakKeyDictionary()       # enclosing function -> {key: _Lifted}
+# makers whose calls become calls of a derivative: the attribute of the maker that makes it
+_PRODUCTS = {"jvp": "pushforward", "hvp": "hessian_product"}
 
 
 class _Lifted:
@@ -64,7 +69,7 @@ def lift(body, parsed, namer):
     _reject_unsupported(body, parsed)
     lifts = _lifts(parsed, body)
     own = _enclosing_locals(parsed.node, body)
-    if not lifts and not any(_maker(parsed, x, own) == "jvp"
+    if not lifts and not any(_maker(parsed, x, own) in _PRODUCTS
                              for x in _outside_definitions(body)):
         return body
     for x in lifts.values():
@@ -237,7 +242,7 @@ class _Rewrite(gast.NodeTransformer):
         self.called = set()                   # id() of Names that are called
         for s in _outside_definitions(body):
             if isinstance(s, gast.Assign) and _maker(parsed, s.value, self.own) \
-                    not in (None, "jvp") and _given(s.value, self.nested) is not None:
+                    not in (None, *_PRODUCTS) and _given(s.value, self.nested) is not None:
                 target = s.targets[0] if len(s.targets) == 1 else None
                 if not isinstance(target, gast.Name):
                     _fail(parsed, s, "a gradient of a nested function assigned to "
@@ -259,8 +264,9 @@ class _Rewrite(gast.NodeTransformer):
         node.keywords = [self.visit(k) for k in node.keywords]
         maker = _maker(self.parsed, node, self.own)
         arg = _given(node, self.nested) if maker else None
-        if maker == "jvp":
-            return self._pushforward(node, self.lifts[_key(arg)] if arg is not None else None)
+        if maker in _PRODUCTS:
+            return self._product(node, maker,
+                                 self.lifts[_key(arg)] if arg is not None else None)
         if arg is not None:
             return self._lifted_maker(node, maker, self.lifts[_key(arg)])
         free = getattr(node.func, "lifted_free", None)
@@ -289,24 +295,25 @@ class _Rewrite(gast.NodeTransformer):
         call.lifted_free = lifted.free
         return call
 
-    def _pushforward(self, call, lifted):
+    def _product(self, call, maker, lifted):
         """`tl.jvp(h, (a, b), (u, v))` -> `tl.jvp.pushforward(h)(a, b, u, v)` (with `h`
         lifted: `tl.jvp.pushforward(h_lifted, 1)(x, a, b, u, v)`), a call of a
-        derivative (higher.pushforward)."""
+        derivative (higher.pushforward); `tl.hvp` alike, with `hessian_product`."""
         primals, tangents = (call.args + [None, None])[1:3]
         if call.keywords or len(call.args) != 3 or not all(
                 isinstance(x, (gast.Tuple, gast.List)) for x in (primals, tangents)) \
                 or len(primals.elts) != len(tangents.elts):
-            _fail(self.parsed, call, "tl.jvp inside a function that is differentiated, "
-                  "given its primals or tangents other than as two tuples of one length",
-                  "write tl.jvp(f, (a, b), (u, v)) there")
+            what = "tangents" if maker == "jvp" else "vectors"
+            _fail(self.parsed, call, f"tl.{maker} inside a function that is differentiated, "
+                  f"given its primals or {what} other than as two tuples of one length",
+                  f"write tl.{maker}(f, (a, b), (u, v)) there")
         free = lifted.free if lifted is not None else ()
         function = n.name(lifted.name) if lifted is not None else call.args[0]
-        maker = gast.Call(func=gast.Attribute(value=call.func, attr="pushforward",
-                                              ctx=gast.Load()),
-                          args=[function] + ([n.const(len(free))] if free else []),
-                          keywords=[])
-        out = gast.Call(func=gast.copy_location(maker, call),
+        derivative = gast.Call(func=gast.Attribute(value=call.func, attr=_PRODUCTS[maker],
+                                                   ctx=gast.Load()),
+                               args=[function] + ([n.const(len(free))] if free else []),
+                               keywords=[])
+        out = gast.Call(func=gast.copy_location(derivative, call),
                         args=[n.name(v) for v in free] + primals.elts + tangents.elts,
                         keywords=[])
         return gast.copy_location(out, call)
@@ -360,12 +367,12 @@ def _reject_unsupported(body, parsed):
     own = _enclosing_locals(parsed.node, body)
     gradients = {s.targets[0].id for s in _outside_definitions(body)
                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                 and _maker(parsed, s.value, own) not in (None, "jvp")}
+                 and _maker(parsed, s.value, own) not in (None, *_PRODUCTS)}
     for call in _outside_definitions(body):
         if not isinstance(call, gast.Call):
             continue
         if call.keywords and (isinstance(call.func, gast.Name) and call.func.id in gradients
-                              or _maker(parsed, call.func, own) not in (None, "jvp")):
+                              or _maker(parsed, call.func, own) not in (None, *_PRODUCTS)):
             _fail(parsed, call, "keyword arguments in a call of a gradient inside a "
                   "function that is differentiated", "pass them by position")
         obj = parsed.resolve_expression(call.func, own)
@@ -376,9 +383,9 @@ def _reject_unsupported(body, parsed):
             what = "tl.derivative of order other than 1"
         if what is not None:
             _fail(parsed, call, f"{what} inside a function that is differentiated", "inside "
-                  "differentiated code use tl.grad, tl.value_and_grad, tl.jvp or "
+                  "differentiated code use tl.grad, tl.value_and_grad, tl.jvp, tl.hvp or "
                   "tl.derivative (order 1), which nest; take the other derivatives of the "
-                  "outer function from outside (tl.hessian, tl.hvp, tl.derivative(f, "
+                  "outer function from outside (tl.hessian, tl.jacobian, tl.derivative(f, "
                   "order=n))")
 
 

@@ -196,6 +196,65 @@ def sum_sin_data(x, a):
     return np.sum(np.sin(x * a)) + np.dot(a, a) * x * x
 
 
+def hvp_of_closure(x):
+    # inner'' = 6 x y, at y = x: 6 x**2, 12 x
+    def inner(y):
+        return x * y ** 3
+    return tl.hvp(inner, (x,), (1.0,))
+
+
+def hvp_module_level(x):
+    # cube'' = 6 y, along x, at y = x, times x: 6 x**3, 18 x**2
+    return tl.hvp(cube, (x,), (x,)) * x
+
+
+def hvp_lambda_calling_a_function(x):
+    # (x * cube(y))'' = 6 x y along 2, at y = 3 x: 36 x**2, 72 x
+    return tl.hvp(lambda y: x * cube(y), (3 * x,), (2.0,))
+
+
+def hvp_two_primals(x):
+    # inner = x a a b; H = x [[2b, 2a], [2a, 0]] at (x, 2) along (1, x):
+    # p = x (4 + 2 x**2), q = 2 x**2; p + 3 q = 4 x + 2 x**3 + 6 x**2, 4 + 6 x**2 + 12 x
+    def inner(a, b):
+        return x * a * a * b
+    p, q = tl.hvp(inner, (x, 2.0), (1.0, x))
+    return p + 3 * q
+
+
+def hvp_with_an_int(x):
+    # (x * a**n)'' along 1 at a = x, n = 3: 6 x**2, 12 x (the int gets no vector)
+    def inner(a, n):
+        return x * a ** n
+    return tl.hvp(inner, (x, 3), (1.0, 0))
+
+
+def hvp_of_closure_over_an_object(x):
+    # inner = 2 y**4, inner'' = 24 y**2 at y = x, times x: 24 x**3, 72 x**2
+    s = Scaled(2.0)
+
+    def inner(y):
+        return s.energy(y) * y
+    return tl.hvp(inner, (x,), (1.0,)) * x
+
+
+def hvp_of_arrays(x):
+    # inner(a) = sum(sin(x a)), H = diag(-x**2 sin(x a)), at a = (1, 2, 3) along
+    # v = (x, 1, 2): sum(-x**2 sin(x a) v)
+    def inner(a):
+        return np.sum(np.sin(x * a))
+    a = np.arange(1.0, 4.0)
+    return np.sum(tl.hvp(inner, (a,), (np.array([x, 1.0, 2.0]),)))
+
+
+def hvp_of_array_closure(x):
+    # x an array: a Hessian-vector product of arrays, its vector made from x
+    def inner(a, w):
+        return np.sum(np.sin(x * a) * w) * np.sum(a * w)
+    products = tl.hvp(inner, (x * x, np.cos(x)), (x, np.ones(3)))
+    return np.sum(products[0] * x) + np.sum(products[1])
+
+
 # -- error cases ----------------------------------------------------------------------------
 
 
@@ -244,8 +303,49 @@ def jvp_not_literal(x):
     return tl.jvp(cube, primals, (1.0,))[1]
 
 
-def hvp_inside(x):
-    return tl.hvp(cube, (x,), (1.0,)) * x
+def hvp_not_literal(x):
+    vectors = (1.0,)
+    return tl.hvp(cube, (x,), vectors)
+
+
+def power(y, n):
+    if n == 0:
+        return 1.0
+    return y * power(y, n - 1)
+
+
+def hvp_of_recursive(x):
+    # the primal runs (6 x * x); its derivative would need a third derivative of power
+    return tl.hvp(power, (x, 3), (1.0, 0)) * x
+
+
+def looped(y, n):
+    s = 0.0
+    for k in range(n):
+        s = s * y + y ** 2
+    return s
+
+
+def hvp_of_loop(x):
+    # the primal runs ((6 x + 2) x: looped(y, 2) = y**3 + y**2); the Hessian-vector
+    # product of looped keeps a tape (s before each step)
+    return tl.hvp(looped, (x, 2), (1.0, 0)) * x
+
+
+def summed(y, n):
+    s = 0.0
+    for k in range(n):
+        s = s + y ** 3
+    return s
+
+
+def hvp_of_a_loop_that_keeps_nothing(x):
+    # summed(y, 2) = 2 y**3, its second derivative 12 y, times x: 12 x**2, 24 x
+    return tl.hvp(summed, (x, 2), (1.0, 0)) * x
+
+
+def vjp_inside(x):
+    return tl.vjp(cube, x)[0] * x
 
 
 def derivative_order_two_inside(x):
