@@ -39,13 +39,13 @@ from .errors import (  # noqa: E402
     UnsupportedSyntaxError,
 )
 
-from . import dispatch as _dispatch, higher as _higher, loader as _loader, runtime as _runtime  # noqa: E402,I001
+from . import higher as _higher, loader as _loader, runtime as _runtime  # noqa: E402,I001
 from . import revolve as _revolve  # noqa: E402
 
 # generated code asks the runtime for the derivatives of the functions it calls
-_runtime.serve(split_pair=_loader.split_pair, jvp_pair=_loader.jvp_pair, hvp=_higher.hvp,
-               jvp=_dispatch.jvp_of, vjp=_dispatch.vjp_of,
-               checkpointed_pair=_revolve.checkpointed_pair)
+_runtime.serve(split_pair=_loader.split_pair, jvp_pair=_loader.jvp_pair,
+               checkpointed_pair=_revolve.checkpointed_pair,
+               grad_call_adjoint=_higher.call_adjoint, grad_call_tangent=_higher.call_tangent)
 
 __all__ = [
     "differentiate", "grad", "value_and_grad", "vjp", "jvp", "source",

@@ -17,7 +17,7 @@ from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .forensics import require_scalar
-from .runtime import arg_kind, grad_like, unbroadcast, zeros_like
+from .runtime import add, arg_kind, grad_like, unbroadcast, zeros_like
 from .naming import GENERATED_MODULE
 
 
@@ -461,3 +461,66 @@ def _pullback(generated, args, cotangent):
     grads = gradient.value_and_grad(tuple(args), {}, seed=cotangent)[1]
     by_position = dict(zip(positions, grads))
     return tuple(by_position.get(k) for k in range(len(args)))
+
+
+# -- derivatives of calls of derivatives (generated code asks through runtime.SERVICE) --
+
+def _hvp_parts(derivative, args, direction):
+    """Hessian-vector products of the function `derivative` is the gradient of, at `args`,
+    along `direction` (like the gradient): one per argument (None: not differentiable)."""
+    kind, fn, names, single = derivative.__tangentlike_derivative__
+    if kind not in ("grad", "value_and_grad"):
+        raise TangentlikeError(f"reverse mode through a {kind} made by tangentlike is not "
+                               f"supported; call tl.grad inside the function instead")
+    params = list(signature(fn).parameters)
+    directions = (direction,) if single else tuple(direction)
+    vectors = [zeros_like(a) for a in args]
+    for name, d in zip(names, directions):
+        vectors[params.index(name)] = d
+    differentiable = [k for k, a in enumerate(args)
+                      if not isinstance(a, (bool, int, str)) and a is not None]
+    products = hvp(fn, args, vectors)
+    by_position = dict(zip(differentiable, products if len(differentiable) > 1 else (products,)))
+    return tuple(by_position.get(k) for k in range(len(args)))
+
+
+def call_adjoint(derivative, args, g):
+    """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian of
+    the function applied to `g` (it is symmetric); for a `value_and_grad`, `g` pairs the
+    adjoints of the value (times its gradient) and of the gradient (times the Hessian)."""
+    if derivative.__tangentlike_derivative__[0] in ("jvp", "hvp"):  # higher.pushforward, ...
+        return derivative.adjoint(args, g)
+    if derivative.__tangentlike_derivative__[0] != "value_and_grad":
+        return _hvp_parts(derivative, args, g)
+    g_value, g_grad = (0.0, 0.0) if _is_zero(g) else tuple(g)
+    out = [None] * len(args) if _is_zero(g_grad) else _hvp_parts(derivative, args, g_grad)
+    if not _is_zero(g_value):
+        parts = vjp_of(derivative.__tangentlike_derivative__[1], args)[1](g_value)
+        out = [p if o is None else o if p is None else add(o, p) for o, p in zip(out, parts)]
+    return tuple(out)
+
+
+def call_tangent(derivative, args, tangents):
+    """The tangent of a call to a tangentlike gradient: Hessian times the tangents
+    (for `value_and_grad`, the pair of the value's tangent and that)."""
+    kind, fn, names, single = derivative.__tangentlike_derivative__
+    if kind in ("jvp", "hvp"):               # higher.pushforward, higher.hessian_product
+        return derivative.tangent(args, tangents)
+    if kind not in ("grad", "value_and_grad"):
+        raise TangentlikeError(f"forward mode through a {kind} made by tangentlike is not "
+                               f"supported; use tl.hessian or tl.derivative(f, order=n)")
+    products = hvp(fn, args, tangents)
+    params = list(signature(fn).parameters)
+    differentiable = [params[k] for k, a in enumerate(args)
+                      if not isinstance(a, (bool, int, str)) and a is not None]
+    products = products if len(differentiable) > 1 else (products,)
+    by_name = dict(zip(differentiable, products))
+    parts = tuple(by_name[name] for name in names)
+    parts = parts[0] if single else parts
+    if kind == "value_and_grad":            # (tangent of the value, of the gradient)
+        return jvp_of(fn, args, tangents)[1], parts
+    return parts
+
+
+def _is_zero(value):
+    return isinstance(value, (int, float)) and value == 0.0

@@ -18,7 +18,6 @@ import numpy
 
 from . import nodes as n
 from . import numpy_runtime, runtime
-from .naming import ModuleNames  # noqa: F401  (re-exported: the aliases are naming's)
 from .naming import helper_of, mark_helper
 from .rules.registry import XP
 

@@ -40,7 +40,7 @@ from .emit import emit
 from .checkpoints import SWEEP
 from .errors import NoDerivativeError, TangentlikeError
 from .forward import ForwardTransformer, shapes_from_operands, with_line_comments
-from .inline import ModuleNames
+from .naming import ModuleNames
 from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, assigned_names, names_in,
                      restore_user_names)
 from .normalize import normalize

@@ -383,11 +383,11 @@ def append_tangent(d, x, t):
 class _Service:
     """What generated code asks of the layers above it, installed once by the package
     (tangentlike/__init__.py): `split_pair` and `jvp_pair` make a callee's derivative
-    (loader.py), `hvp` a Hessian-vector product (higher.py), `jvp` a forward-mode value
-    and tangent and `vjp` a value and pullback (dispatch.py), `checkpointed_pair`
-    checkpointed sweeps (revolve.py)."""
+    (loader.py), `checkpointed_pair` checkpointed sweeps (revolve.py),
+    `grad_call_adjoint` and `grad_call_tangent` the derivatives of a call of a derivative
+    (higher.py)."""
 
-    split_pair = jvp_pair = hvp = jvp = vjp = checkpointed_pair = None
+    split_pair = jvp_pair = checkpointed_pair = grad_call_adjoint = grad_call_tangent = None
 
 
 SERVICE = _Service()
@@ -455,61 +455,15 @@ def split_method(method, positions, kinds, optimize=True):
     return SERVICE.split_pair(function, wrt, kinds, optimize)
 
 
-def _hvp_parts(derivative, args, direction):
-    """Hessian-vector products of the function `derivative` is the gradient of, at `args`,
-    along `direction` (like the gradient): one per argument (None: not differentiable)."""
-    kind, fn, names, single = derivative.__tangentlike_derivative__
-    if kind not in ("grad", "value_and_grad"):
-        raise TangentlikeError(f"reverse mode through a {kind} made by tangentlike is not "
-                               f"supported; call tl.grad inside the function instead")
-    params = list(inspect.signature(fn).parameters)
-    directions = (direction,) if single else tuple(direction)
-    vectors = [zeros_like(a) for a in args]
-    for name, d in zip(names, directions):
-        vectors[params.index(name)] = d
-    differentiable = [k for k, a in enumerate(args)
-                      if not isinstance(a, (bool, int, str)) and a is not None]
-    products = SERVICE.hvp(fn, args, vectors)
-    by_position = dict(zip(differentiable, products if len(differentiable) > 1 else (products,)))
-    return tuple(by_position.get(k) for k in range(len(args)))
-
-
 def grad_call_adjoint(derivative, args, g):
-    """The adjoints of the arguments of a call to a tangentlike gradient: the Hessian of
-    the function applied to `g` (it is symmetric); for a `value_and_grad`, `g` pairs the
-    adjoints of the value (times its gradient) and of the gradient (times the Hessian)."""
-    if derivative.__tangentlike_derivative__[0] in ("jvp", "hvp"):  # higher.pushforward, ...
-        return derivative.adjoint(args, g)
-    if derivative.__tangentlike_derivative__[0] != "value_and_grad":
-        return _hvp_parts(derivative, args, g)
-    g_value, g_grad = (0.0, 0.0) if _is_zero(g) else tuple(g)
-    out = [None] * len(args) if _is_zero(g_grad) else _hvp_parts(derivative, args, g_grad)
-    if not _is_zero(g_value):
-        parts = SERVICE.vjp(derivative.__tangentlike_derivative__[1], args)[1](g_value)
-        out = [p if o is None else o if p is None else add(o, p) for o, p in zip(out, parts)]
-    return tuple(out)
+    """The adjoints of the arguments of a call to a derivative made by tangentlike, for
+    the adjoint `g` of its result (higher.call_adjoint)."""
+    return SERVICE.grad_call_adjoint(derivative, args, g)
 
 
 def grad_call_tangent(derivative, args, tangents):
-    """The tangent of a call to a tangentlike gradient: Hessian times the tangents
-    (for `value_and_grad`, the pair of the value's tangent and that)."""
-    kind, fn, names, single = derivative.__tangentlike_derivative__
-    if kind in ("jvp", "hvp"):               # higher.pushforward, higher.hessian_product
-        return derivative.tangent(args, tangents)
-    if kind not in ("grad", "value_and_grad"):
-        raise TangentlikeError(f"forward mode through a {kind} made by tangentlike is not "
-                               f"supported; use tl.hessian or tl.derivative(f, order=n)")
-    products = SERVICE.hvp(fn, args, tangents)
-    params = list(inspect.signature(fn).parameters)
-    differentiable = [params[k] for k, a in enumerate(args)
-                      if not isinstance(a, (bool, int, str)) and a is not None]
-    products = products if len(differentiable) > 1 else (products,)
-    by_name = dict(zip(differentiable, products))
-    parts = tuple(by_name[name] for name in names)
-    parts = parts[0] if single else parts
-    if kind == "value_and_grad":            # (tangent of the value, of the gradient)
-        return SERVICE.jvp(fn, args, tangents)[1], parts
-    return parts
+    """The tangent of a call to a derivative made by tangentlike (higher.call_tangent)."""
+    return SERVICE.grad_call_tangent(derivative, args, tangents)
 
 
 def jvp_method(method, positions, kinds, optimize=True):
