@@ -10,6 +10,7 @@ The values themselves are checked by the rule tables (numpy_rule_cases.py).
 """
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -111,3 +112,35 @@ def test_stacking_with_a_dtype_casts_each_adjoint_back():
     np.testing.assert_allclose(gy, np.full(3, 6.0))
     _, jv = tl.jvp(stack_as_float32, (x, y), (np.ones(3), copy.deepcopy(X)))
     assert jv == pytest.approx(3.0 + 6.0 * np.sum(X), rel=1e-6)
+
+
+# -- the exponent's derivative of a power where the base is not positive -------------
+# d(x ** y)/dy is x ** y * log(x), undefined for x <= 0; every power rule takes it as 0
+# there (np.power's convention), so a zero tangent or adjoint of an integer exponent
+# never multiplies log(x) = NaN into the result (hvp and jvp gave NaN before).
+
+def powers_with_loop_exponent(w, x):
+    s = 0.0
+    for i in range(3):
+        s = s + w[i] ** (i + 1) * x
+    return s
+
+
+def math_power(x, y):
+    return math.pow(x, y) + x ** y
+
+
+def test_power_of_negative_base_has_finite_second_derivatives():
+    w = np.array([-1.0, -2.0, -3.0])
+    products = tl.hvp(powers_with_loop_exponent, (w, 1.0), (np.ones(3), 0.0))
+    np.testing.assert_allclose(products[0], [0.0, 2.0, -18.0])
+    assert products[1] == pytest.approx(1.0 + 2 * -2.0 + 3 * 9.0)   # d/dx of the w-gradient
+    assert np.array_equal(w, [-1.0, -2.0, -3.0])
+
+
+@pytest.mark.parametrize("base", [-2.0, 0.0])
+def test_power_exponent_slope_is_zero_where_base_is_not_positive(base):
+    value, tangent = tl.jvp(math_power, (base, 2.0), (1.0, 0.0))
+    assert tangent == pytest.approx(2 * 2 * base)
+    assert tl.grad(math_power, wrt=1)(base, 2.0) == 0.0
+    assert tl.grad(math_power, wrt=1)(2.0, 3.0) == pytest.approx(2 * 8 * math.log(2.0))

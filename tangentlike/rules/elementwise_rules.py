@@ -229,14 +229,14 @@ def float_power(ans, x1, x2):
     return x2 * xp.float_power(x1, x2 - 1), ans * _ntl.log_base(x1)
 
 
-@elementwise(operator.pow, builtins.pow)
+@elementwise(operator.pow, builtins.pow)     # d/dexp is 0 where base <= 0, as np.power's
 def pow_(ans, base, exp):
-    return exp * base ** (exp - 1), ans * xp.log(base)
+    return exp * base ** (exp - 1), ans * _ntl.log_base(base)
 
 
-@elementwise(math.pow)
+@elementwise(math.pow)                          # the same
 def pow_math(ans, x, y):
-    return y * xp.pow(x, y - 1.0), ans * xp.log(x)
+    return y * xp.pow(x, y - 1.0), ans * _ntl.log_base(x)
 
 
 @elementwise(np.hypot)                  # slope 0 at (0, 0)
