@@ -393,9 +393,9 @@ def nonzero(ans, x):
     return x != 0
 
 
-@tangent(_ntl.log_base)
-def log_base(ans, x, dx):
-    return dx * (x > 0) / _ntl.nonzero(x)
+@elementwise(_ntl.log_base)         # both modes: powers' exponent slopes are differentiated again
+def log_base(ans, x):
+    return (x > 0) / _ntl.nonzero(x)
 
 
 @tangent(_ntl.sinc_slope)
