@@ -320,3 +320,16 @@ def test_second_derivatives_are_a_clear_error():
         tl.hessian(checkpoint_cases.array_state)(np.ones(3), 0.5, 4, 2)
     with pytest.raises(tl.NoDerivativeError, match="not differentiated again"):
         tl.hessian(through_squash)(np.ones(3), 0.5)
+
+
+def _scaled_by_p(p, y, n):
+    for i in tl.checkpointed(range(n), snapshots=2):
+        y = np.sin(y) + 0.5
+    return np.sum(y) * p
+
+
+def test_a_loop_no_derivative_flows_through_runs_as_written():
+    y = np.linspace(0.0, 1.0, 3)
+    assert tl.grad(_scaled_by_p)(0.3, y, 4) == _scaled_by_p(1.0, y, 4)
+    text = tl.source(_scaled_by_p, args=(0.3, y, 4))
+    assert "y = loop_" in text and "forward_loop" not in text and "    for i in _range:" in text

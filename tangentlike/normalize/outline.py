@@ -28,8 +28,10 @@ loop_11_body, ...)` (pipeline.reverse_callees, revolve.py).  Forward mode
 What a body may not do, each a located UnsupportedSyntaxError naming a fix: leave
 the loop (`break`, `continue`, `return`, `yield`), declare `global`/`nonlocal`,
 assign the loop variable, write into (items, attributes, mutating methods, `out=`)
-a value it did not assign itself, call a function defined inside the function, or
-bind a name that the function reads after the loop without binding it first.
+a value it did not assign itself, call a function defined inside the function, read
+a name it binds only later in the step (the previous step's value) without binding
+it before the loop, or bind a name that the function reads after the loop without
+binding it first.
 `tl.checkpointed` anywhere but a `for` statement's iterable is rejected too.
 """
 

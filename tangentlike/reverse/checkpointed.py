@@ -39,7 +39,7 @@ def checkpointed_bindings(transformer, callees, functions, namespace):
     """(trailer statements, callee entries) for the checkpointed `callees` and for the
     outlined loops that `functions` call as they are."""
     out, entries, written = [], [], set()
-    runtime_name = transformer.inliner.need_runtime()
+    runtime_name = transformer.inliner.need_runtime() if callees else None
 
     def define(function):
         if function.__name__ not in written:
