@@ -1,7 +1,8 @@
 """Stage 7, emit: gast -> Python source text a person can read.
 
-Receives the generated FunctionDef, the module imports it needs and a module
-docstring.  Guarantees deterministic text (same tree, same text): the imports,
+Receives the generated FunctionDef, the module imports it may need and a module
+docstring.  Guarantees deterministic text (same tree, same text): the imports the
+code reads (a rule's term that folded away leaves none behind),
 then the function, with comment markers (nodes.comment) turned into `# ...`
 lines, a blank line before each commented block, `pass` closing a block that holds
 only comments, and nothing else changed.
@@ -42,6 +43,8 @@ def emit(functions, imports, docstring, trailer=()):
             lines.extend(f"{indent}# {text}" for text in texts[k].split("\n"))
         else:
             lines.append(line)
+    read = {node.id for node in gast.walk(module) if isinstance(node, gast.Name)}
+    imports = {alias: name for alias, name in imports.items() if alias.split(".")[0] in read}
     header = [f'"""{docstring}"""']
     if imports:
         header.append("")
