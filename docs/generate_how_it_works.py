@@ -247,10 +247,11 @@ SUPPORTED_NOTES = {
     gast.IfExp: "`a if c else b`",
     gast.Name: "",
     gast.Constant: "",
-    gast.Attribute: "reading: `x.T`, `x.shape`, `math.pi`, attributes of objects, read "
-                    "as constants (configuration, modules, an object passed in; an "
-                    "attribute of an object made from a differentiated value is a "
-                    "located error, never a zero)",
+    gast.Attribute: "reading: `x.T`, `x.shape`, `math.pi`; the fields of NamedTuples and "
+                    "dataclasses, differentiated (see [Pytrees](pytrees.md)); attributes "
+                    "of other objects, read as constants (configuration, modules, an "
+                    "object passed in; an attribute of an object made from a "
+                    "differentiated value is a located error, never a zero)",
     gast.Subscript: "integer and negative indices, slices with steps, `...`, `None`, "
                     "integer-array and boolean-mask indexing of arrays; list, tuple and "
                     "dict items (constant keys)",
