@@ -17,11 +17,11 @@ from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signat
                        vjp_of, wrt_names)
 from .errors import TangentlikeError
 from .higher import derivative as higher_derivative
-from .higher import grad_of_gradient, hessian_product, hvp, jvp_of_gradient, \
-    nested_gradient_source, pushforward
+from .higher import grad_of_gradient, hvp, jvp_of_gradient, nested_gradient_source, pushforward
 from .jacobians import hessian, jacobian
 from .parse import OUTSIDE_ONLY
 from .pipeline import Request, derive, optional_passes
+from .products import hessian_product
 from .rules import registry
 from .runtime import arg_kind
 

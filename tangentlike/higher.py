@@ -17,7 +17,7 @@ from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .forensics import require_scalar
-from .runtime import add, arg_kind, grad_like, unbroadcast, zeros_like
+from .runtime import add, arg_kind, grad_like, zeros_like
 from .naming import GENERATED_MODULE
 
 
@@ -28,7 +28,7 @@ def _differentiable(primals):
 
 
 
-def _forward_over_reverse(fn, wrt, args):
+def forward_over_reverse(fn, wrt, args):
     """`hvp_<f>(*args, 1.0, *vectors)`: the tangent of the gradient of `fn`, and the
     args.  Forward mode runs over the generated `value_and_grad` function when that
     code is self-contained, else over the same gradient with the functions it calls
@@ -120,7 +120,7 @@ def hvp(f, primals, vectors):
     result has one entry per differentiable primal (a single value when there is
     one), each shaped like its primal.  Called inside a differentiated function, with
     its primals and vectors written as two tuples, it is differentiated too (see
-    docs/nesting.md and `hessian_product`).
+    docs/nesting.md and `products.hessian_product`).
 
     >>> import tangentlike as tl
     >>> def f(x, y):
@@ -142,7 +142,7 @@ def hvp(f, primals, vectors):
         require_scalar(fn, fn(*primals), "hvp")     # (once per kinds: the code seeds the output with 1.0)
         params = list(signature(fn).parameters)
         positions = _differentiable(primals)
-        hvp_fn, args = _forward_over_reverse(fn, tuple(params[k] for k in positions), primals)
+        hvp_fn, args = forward_over_reverse(fn, tuple(params[k] for k in positions), primals)
         plan = (hvp_fn, positions, environment.reach_of(hvp_fn))
         if len(args) == len(primals) and inspect.isfunction(f):   # the same call next time
             CACHE.hvp_plans.setdefault(f, {})[kinds] = plan
@@ -357,110 +357,6 @@ def pushforward(f, free=0):
 
     pushforward_fn.adjoint, pushforward_fn.tangent = adjoint, tangent
     return mark(pushforward_fn, "jvp", fn, (), False)
-
-
-def hessian_product(f, free=0):
-    """`tl.hvp(f, primals, vectors)` as one function of `(*primals, *vectors)`, the
-    first `free` primals given no vector: constants of the product (the variables a
-    lambda-lifted function reads from the function that encloses it).  What a call of
-    `tl.hvp` inside differentiated code becomes (normalize/lift.py): its adjoint is
-    reverse mode over the generated `hvp_<f>` (forward over reverse, see
-    `_forward_over_reverse`), its tangent forward mode over it; a TangentlikeError
-    naming `f` where that code is not self-contained (see `_third_order`)."""
-    fn = unwrap(f)
-
-    def level(args):
-        """hvp_<f>, its arguments (the primals with their defaults, the seed 1.0, the
-        vectors of the differentiable primals after the free ones), those primals'
-        positions, and how many primals the call gave."""
-        count = free + (len(args) - free) // 2
-        primals, vectors = tuple(args[:count]), args[count:]
-        params = list(signature(fn).parameters)
-        positions = [k for k in _differentiable(primals) if k >= free]
-        if not positions:
-            raise TangentlikeError(f"tl.hvp of {fn.__name__} needs a differentiable primal "
-                                   f"(a float or an array)")
-        hvp_fn, full = _forward_over_reverse(fn, tuple(params[k] for k in positions), primals)
-        return hvp_fn, full + (1.0,) + tuple(shaped_like(vectors[k - free], primals[k])
-                                             for k in positions), positions, count
-
-    def product(*args):
-        hvp_fn, level_args, positions, _ = level(args)
-        out = hvp_fn(*level_args)
-        if len(positions) == 1:
-            return grad_like(out, args[positions[0]])
-        return tuple(grad_like(p, args[k]) for p, k in zip(out, positions))
-
-    def adjoint(args, g):
-        hvp_fn, level_args, positions, count = level(args)
-        out = hvp_fn(*level_args)
-        if len(positions) == 1:
-            out, g = (out,), (g,)
-        elif isinstance(g, float) and g == 0.0:
-            g = (0.0,) * len(out)
-        g = tuple(zeros_like(o) if isinstance(c, float) and c == 0.0 else shaped_like(c, o)
-                  for o, c in zip(out, g))
-        parts = _third_order(fn, hvp_fn, lambda generated: _pullback(
-            generated, level_args, g if len(positions) > 1 else g[0]))
-        result = list(parts[:count]) + [None] * (len(args) - count)
-        first_vector = len(level_args) - len(positions)
-        for j, k in enumerate(positions):
-            vector = args[count + k - free]
-            result[count + k - free] = unbroadcast(parts[first_vector + j], vector)
-        return tuple(result)
-
-    def tangent(args, tangents):
-        hvp_fn, level_args, positions, count = level(args)
-        first_vector = len(level_args) - len(positions)
-        level_tangents = tuple(tangents[:count]) + tuple(
-            zeros_like(a) for a in level_args[count:first_vector]) + tuple(
-            shaped_like(tangents[count + k - free], level_args[first_vector + j])
-            for j, k in enumerate(positions))
-        out = _third_order(fn, hvp_fn, lambda generated: jvp_of(generated, level_args,
-                                                                level_tangents)[1])
-        if len(positions) == 1:
-            return grad_like(out, args[positions[0]])
-        return tuple(grad_like(p, args[k]) for p, k in zip(out, positions))
-
-    product.adjoint, product.tangent = adjoint, tangent
-    return mark(product, "hvp", fn, (), False)
-
-
-def _third_order(fn, hvp_fn, differentiate):
-    """`differentiate(hvp_fn)`, for `hvp_fn` the generated `hvp_<fn>`; a TangentlikeError
-    naming `fn` where its code cannot be differentiated again: the gradient of `fn`
-    could not be written as one function (it recurses, or calls methods of objects
-    known only at run time), it calls derivatives tangentlike made, or its code keeps a
-    tape (a loop) that reverse mode does not follow a second time."""
-    why = "it recurses, calls methods of objects known only at run time, or takes " \
-          "derivatives itself"
-    if inspect.isfunction(hvp_fn) and hvp_fn.__globals__.get("__name__") == GENERATED_MODULE \
-            and _self_contained(hvp_fn):
-        try:
-            return differentiate(hvp_fn)
-        except UnsupportedSyntaxError as e:
-            why, cause = f"{e.construct} is not supported", e
-    else:
-        cause = None
-    filename = inspect.getsourcefile(fn) or "?"
-    raise TangentlikeError(
-        f"{filename}:{fn.__code__.co_firstlineno}: tl.hvp of {fn.__name__} inside a "
-        f"function that is differentiated needs a third derivative of {fn.__name__}, made "
-        f"by differentiating its generated Hessian-vector product again, and that code "
-        f"cannot be differentiated ({why}); write the Hessian-vector product of "
-        f"{fn.__name__} out by hand, or call tl.hvp outside differentiated code") from cause
-
-
-def _pullback(generated, args, cotangent):
-    """The adjoints of `args` of `generated` (None for what is not followed: ints,
-    strings, None, and objects, whose attributes are constants), given `cotangent`."""
-    positions = [k for k in _differentiable(args) if hasattr(args[k], "shape")
-                 or isinstance(args[k], (float, complex, list, tuple, dict))]
-    params = list(signature(generated).parameters)
-    gradient = Gradient(generated, tuple(params[k] for k in positions), single=False)
-    grads = gradient.value_and_grad(tuple(args), {}, seed=cotangent)[1]
-    by_position = dict(zip(positions, grads))
-    return tuple(by_position.get(k) for k in range(len(args)))
 
 
 # -- derivatives of calls of derivatives (generated code asks through runtime.SERVICE) --

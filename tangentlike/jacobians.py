@@ -18,7 +18,7 @@ import numpy as np
 from .dispatch import Gradient, jvp_of, unwrap, vjp_of, wrt_names
 from .errors import TangentlikeError
 from .forensics import require_scalar
-from .higher import _forward_over_reverse
+from .higher import forward_over_reverse
 from .loader import signature
 from .runtime import grad_like, zeros_like
 
@@ -172,7 +172,7 @@ def value_grad_hessian(f, wrt=0):
 def _hessian_at(fn, names, positions, args, single):
     """The Hessian blocks of `fn` at `args`, one Hessian-vector product per column."""
     require_scalar(fn, fn(*args), "hessian")        # (the products seed the output with 1.0)
-    hvp_fn, call_args = _forward_over_reverse(fn, names, args)
+    hvp_fn, call_args = forward_over_reverse(fn, names, args)
     inputs = [args[k] for k in positions]
     blocks = [[_block(xi, xj) for xj in inputs] for xi in inputs]
     for j, xj in enumerate(inputs):

@@ -161,13 +161,13 @@ def test_hessian_of_one_argument_stays_a_single_block():
 
 def test_hessian_costs_one_hvp_per_input_coordinate(monkeypatch):
     import tangentlike.jacobians as jacobians
-    made = jacobians._forward_over_reverse
+    made = jacobians.forward_over_reverse
     calls = []
 
     def counting(fn, names, args):
         hvp_fn, call_args = made(fn, names, args)
         return (lambda *a: calls.append(1) or hvp_fn(*a)), call_args
-    monkeypatch.setattr(jacobians, "_forward_over_reverse", counting)
+    monkeypatch.setattr(jacobians, "forward_over_reverse", counting)
     a = jf.A
     tl.hessian(jf.scaled_matrix, wrt=(0, 1))(a, 0.7, 3)
     assert len(calls) == a.size + 1

@@ -19,7 +19,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "tangentlike"
 
 # top to bottom; a module may import its own layer and the layers below it
 LAYERS = [
-    ("public", {"__init__", "__main__", "api", "higher", "jacobians", "checking", "cli"}),
+    ("public", {"__init__", "__main__", "api", "higher", "products", "jacobians", "checking",
+                "cli"}),
     ("dispatch", {"dispatch", "loader", "forensics"}),
     ("pipeline", {"pipeline"}),
     ("passes", {"passes", "zeros", "ownership"}),

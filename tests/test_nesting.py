@@ -27,7 +27,7 @@ import call_cases
 import nesting_functions as nf
 import tangentlike as tl
 from tangentlike.cache import CACHE
-from tangentlike.higher import hessian_product
+from tangentlike.products import hessian_product
 from tangentlike.runtime import zeros_like
 from oracles import AUTOGRAD_MATH, central_difference
 
@@ -131,6 +131,8 @@ CLOSED_FORMS = [
     (nf.hvp_with_an_int, (1.1,), lambda x: 12 * x),
     (nf.hvp_of_closure_over_an_object, (1.3,), lambda x: 72 * x * x),
     (nf.hvp_of_a_loop_that_keeps_nothing, (1.3,), lambda x: 24 * x),
+    (nf.hvp_of_loop, (1.3,), lambda x: 12 * x + 2),
+    (nf.hvp_of_recursive, (1.3,), lambda x: 12 * x),
     (nf.hvp_of_arrays, (1.3,), lambda x: sum(
         -2 * x * math.sin(x * a) * v - x * x * a * math.cos(x * a) * v
         for a, v in zip((1.0, 2.0, 3.0), (x, 1.0, 2.0))) - x * x * math.sin(x)),
@@ -219,24 +221,20 @@ def test_hvp_inside_reads_like_code():
     assert "grad_call_adjoint(" in text
 
 
-@pytest.mark.parametrize("outer, inner", [(nf.hvp_of_recursive, nf.power),
-                                          (nf.hvp_of_loop, nf.looped)])
-def test_hvp_of_recursion_or_a_loop_inside_is_a_clear_error_naming_the_function(outer, inner):
-    """The product runs; its derivative would differentiate again the code of the inner
-    function's Hessian-vector product, which is not one function (recursion) or keeps a
-    tape (a loop: reverse mode does not follow it again, forward mode follows this one)."""
-    loop = inner is nf.looped
-    assert outer(1.3) == pytest.approx((6 * 1.3 + (2 if loop else 0)) * 1.3)
-    if loop:
-        assert tl.jvp(outer, (1.3,), (1.0,))[1] == pytest.approx(12 * 1.3 + 2, rel=1e-12)
-    runs = [lambda: tl.grad(outer)(1.3)]
-    if not loop:
-        runs.append(lambda: tl.jvp(outer, (1.3,), (1.0,)))
-    for run in runs:
+def test_hvp_whose_code_cannot_be_differentiated_again_is_a_clear_error():
+    """The product runs (its value is right); its derivative would differentiate the
+    forward-mode code of a method that calls another method of its object: a
+    TangentlikeError naming the function given to tl.hvp and its line, in both modes."""
+    assert hessian_product(nf.forward_squared)(1.3, nf.TwoLayer(2.0), 1.0, None) == \
+        pytest.approx(120 * 1.3 ** 4)
+    for run in (lambda: tl.grad(nf.hvp_of_method_calling_method)(1.3),
+                lambda: tl.jvp(nf.hvp_of_method_calling_method, (1.3,), (1.0,))):
         with pytest.raises(tl.TangentlikeError,
-                           match=f"tl.hvp of {inner.__name__} inside") as info:
+                           match="tl.hvp of forward_squared inside a function that is "
+                                 "differentiated needs a third derivative") as info:
             run()
-        assert f"nesting_functions.py:{inner.__code__.co_firstlineno}" in str(info.value)
+        assert f"nesting_functions.py:{nf.forward_squared.__code__.co_firstlineno}" in \
+            str(info.value)
 
 
 CONVENTIONS = {"rule_nondifferentiable", "rule_straight_through", "stop_gradient_product",

@@ -59,7 +59,7 @@ def _deep_recursion():
     sys.setrecursionlimit(limit)
 
 
-def _forward_over_reverse(case, first, positions):
+def forward_over_reverse(case, first, positions):
     """Row `first` of the Hessian at `positions` by Hessian-vector products (None where
     this path cannot give it: off the diagonal when an argument is not a number)."""
     if all(isinstance(a, (float, int)) for a in case.args):
@@ -76,7 +76,7 @@ def test_grad_of_grad_matches_forward_over_reverse(case):
     first, *_ = positions = _positions(case)
     got = _as_tuple(tl.grad(tl.grad(case.fn, wrt=first), wrt=tuple(positions))(*case.args))
     for position, value, expected in zip(positions, got,
-                                         _forward_over_reverse(case, first, positions)):
+                                         forward_over_reverse(case, first, positions)):
         if expected is not None:
             assert value == pytest.approx(expected, rel=RTOL, abs=1e-9), \
                 f"d/d{position} of d/d{first}"

@@ -238,6 +238,28 @@ def hvp_of_closure_over_an_object(x):
     return tl.hvp(inner, (x,), (1.0,)) * x
 
 
+class TwoLayer:
+    def __init__(self, w):
+        self.w = w
+
+    def hidden(self, y):
+        return self.w * y * y
+
+    def forward(self, y):
+        return self.hidden(y) * y
+
+
+def forward_squared(y, net):
+    out = net.forward(y)
+    return out * out
+
+
+def hvp_of_method_calling_method(x):
+    # forward_squared(y) = 4 y**6: 120 x**4; its derivative would differentiate again
+    # the forward-mode code of net.forward, which calls hidden's
+    return tl.hvp(forward_squared, (x, TwoLayer(2.0)), (1.0, None))
+
+
 def hvp_of_arrays(x):
     # inner(a) = sum(sin(x a)), H = diag(-x**2 sin(x a)), at a = (1, 2, 3) along
     # v = (x, 1, 2): sum(-x**2 sin(x a) v)
@@ -315,7 +337,7 @@ def power(y, n):
 
 
 def hvp_of_recursive(x):
-    # the primal runs (6 x * x); its derivative would need a third derivative of power
+    # power(y, 3) = y**3: 6 x * x, 12 x
     return tl.hvp(power, (x, 3), (1.0, 0)) * x
 
 
@@ -327,8 +349,7 @@ def looped(y, n):
 
 
 def hvp_of_loop(x):
-    # the primal runs ((6 x + 2) x: looped(y, 2) = y**3 + y**2); the Hessian-vector
-    # product of looped keeps a tape (s before each step)
+    # looped(y, 2) = y**3 + y**2 (a loop that keeps s on a tape): (6 x + 2) x, 12 x + 2
     return tl.hvp(looped, (x, 2), (1.0, 0)) * x
 
 
