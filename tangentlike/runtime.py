@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from .errors import NoDerivativeError, NonFiniteError, TangentlikeError
+from .errors import NoDerivativeError, NonFiniteError
 from .trees import (arg_kind, aux, build, built_tangent, field, field_adjoint,  # noqa: F401
                     field_names, field_tangent, is_pytree, parts_adjoint, rebuilt,
                     value_and_aux)

@@ -158,8 +158,8 @@ def read_fields(body, parsed, params, kinds, modules):
             raise UnsupportedSyntaxError(
                 f"reading `{node.value.id}.{node.attr}`, which is not a field of the "
                 f"{cls.__name__} argument {node.value.id!r}",
-                f"only fields (and properties of a class the function's module names) are "
-                f"differentiated; compute the value from the fields in the function",
+                "only fields (and properties of a class the function's module names) are "
+                "differentiated; compute the value from the fields in the function",
                 filename=filename, line=line, column=column, source_line=source_line)
 
     return [Rewrite().visit(s) for s in body]
