@@ -26,7 +26,10 @@ failure decides the verdict:
 5. autograd on a second copy of the module (numpy bound to autograd.numpy) where the
    program writes into nothing; used only where autograd itself agrees with central
    differences;
-6. float32 array arguments against float64 (where f's float32 value is close).
+6. float32 array arguments against float64 (where f's float32 value is close);
+7. the program with every `for ... in range(...)` loop run over
+   `tl.checkpointed(range(...), snapshots=2)`: the primal and the gradient must be the
+   plain program's (to 1e-9); a loop checkpointing rejects (a clean error) skips this.
 
 After every entry point call, the arguments (primals and tangents, arrays, lists and
 dicts) must be unchanged.  f itself is always called on copies, since it may write
@@ -56,7 +59,7 @@ import numpy as np
 
 from . import generate
 
-CHECKS = ("grad", "repeat", "value_and_grad", "jvp", "autograd", "float32")
+CHECKS = ("grad", "repeat", "value_and_grad", "jvp", "autograd", "float32", "checkpointed")
 TIME_LIMIT_S = 20
 STEPS = (1e-6, 1e-4)          # central-difference steps, relative to max(1, |x|)
 ONE_SIDED_STEP = 1e-5         # forward vs backward differences, to see kinks
@@ -511,6 +514,46 @@ def check_float32(f, args, wrt, value, grad):
     return "float32"
 
 
+def checkpointed_variant(text):
+    """`text` with every `for ... in range(...)` loop without jumps (which checkpointing
+    rejects) over `tl.checkpointed(range(...), snapshots=2)`, or None when it has none."""
+    tree = ast.parse(text)
+    jumps = (ast.Break, ast.Continue, ast.Return)
+    loops = [node for node in ast.walk(tree) if isinstance(node, ast.For)
+             and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Name)
+             and node.iter.func.id == "range"
+             and not any(isinstance(x, jumps) for s in node.body for x in ast.walk(s))]
+    if not loops:
+        return None
+    for loop in loops:
+        checkpointed = ast.Attribute(ast.Name("_fuzz_tl", ast.Load()), "checkpointed", ast.Load())
+        loop.iter = ast.Call(checkpointed, [loop.iter],
+                             [ast.keyword("snapshots", ast.Constant(2))])
+    return "import tangentlike as _fuzz_tl\n" + ast.unparse(ast.fix_missing_locations(tree))
+
+
+def check_checkpointed(text, directory, args, wrt, value, grad):
+    import tangentlike as tl
+    variant = checkpointed_variant(text)
+    if variant is None:
+        return "checkpointed n/a"
+    f = load(variant, directory).f
+    got_value = primal(f, args)
+    require(got_value == value, "checkpointed primal vs f", f"got {got_value!r}, f gives {value!r}")
+    calling = copy.deepcopy(args)
+    try:
+        got = call_entry("grad (checkpointed loops)", tl.grad(f, wrt=wrt), *calling)
+    except _Fail as failure:
+        if failure.verdict.outcome == "error":          # a loop body it rejects, located
+            return "checkpointed n/a"
+        raise
+    require_unchanged("grad (checkpointed loops)", args, calling)
+    got = gradient_vector(got, args, wrt)
+    require(np.allclose(got, grad, rtol=1e-9, atol=1e-12), "checkpointed grad vs grad",
+            mismatch(got, grad))
+    return "checkpointed"
+
+
 # ------------------------------------------------------------------ driving
 
 @contextlib.contextmanager
@@ -576,6 +619,7 @@ def run_checks(text, directory):
         if not writes_into_values(text):
             ran.append(check_autograd(text, args, wrt, grad, reference))
         ran.append(check_float32(f, args, wrt, value, grad))
+        ran.append(check_checkpointed(text, directory, args, wrt, value, grad))
     except _Skip as skip:
         return Verdict("skipped", "", str(skip))
     except _Fail as failure:
