@@ -122,11 +122,12 @@ def _require_optimized(derivative, optimize):
             "of a Python function); a derivative of a derivative is always optimized")
 
 
-def vjp(f, *primals, optimize=True):
+def vjp(f, *primals, optimize=True, has_aux=False):
     """`(f(*primals), pullback)`; `pullback(cotangent)` gives one adjoint per primal.
 
     Primals that are ints, bools, strings or None get `None`.  `optimize=False` turns
-    every optional rewrite off (see `grad`).
+    every optional rewrite off (see `grad`).  With `has_aux=True`, `f` returns a pair
+    `(out, aux)` and the result is `(out, pullback, aux)`, as in JAX.
 
     >>> import tangentlike as tl
     >>> def f(x, y):
@@ -135,10 +136,10 @@ def vjp(f, *primals, optimize=True):
     >>> out, pullback([1.0, 0.0])
     ([6.0, 5.0], (3.0, 2.0))
     """
-    return vjp_of(unwrap(f), primals, optimize)
+    return vjp_of(unwrap(f), primals, optimize, has_aux)
 
 
-def jvp(f, primals, tangents, optimize=True):
+def jvp(f, primals, tangents, optimize=True, has_aux=False):
     """`(f(*primals), tangent of the output)` in forward mode: the Jacobian of `f`
     at `primals` applied to `tangents` (one per primal; those of int, bool and str
     primals are ignored).
@@ -153,13 +154,14 @@ def jvp(f, primals, tangents, optimize=True):
     Hessian-vector product (forward over reverse).  `optimize=False` turns every
     optional rewrite off (see `grad`).  Called inside a differentiated function, with
     its primals and tangents written as two tuples, it is differentiated too (see
-    docs/nesting.md and `higher.pushforward`).
+    docs/nesting.md and `higher.pushforward`).  With `has_aux=True`, `f` returns a pair
+    `(out, aux)` and the result is `(out, tangent of out, aux)`, as in JAX.
     """
     derivative = getattr(f, DERIVATIVE, None)
-    if derivative is not None and derivative[0] == "grad":
+    if derivative is not None and derivative[0] == "grad" and not has_aux:
         _require_optimized(f, optimize)
         return jvp_of_gradient(f, tuple(primals), tuple(tangents))
-    return jvp_of(unwrap(f), primals, tangents, optimize)
+    return jvp_of(unwrap(f), primals, tangents, optimize, has_aux)
 
 
 def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=False):

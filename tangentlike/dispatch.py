@@ -25,7 +25,7 @@ from .parse import WRAPPED, parse_function  # noqa: F401  (WRAPPED re-exported)
 from .pipeline import optional_passes
 from .rules import registry
 from .runtime import grad_like
-from .trees import field_names, is_pytree
+from .trees import field_names, is_pytree, value_and_aux
 
 DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
 
@@ -282,9 +282,7 @@ class Gradient:
             else:
                 value, grads = compiled(*args) if seed is None else compiled(*args, seed)
         except HasAuxError as exc:
-            code = self.fn.__code__
-            raise HasAuxError(f"{code.co_filename}:{code.co_firstlineno}: {self.fn.__name__}: "
-                              f"{exc}; return `value, aux` or leave has_aux out") from None
+            raise located_aux_error(self.fn, exc) from None
         except Exception as exc:
             self.explain(exc, seed)
             raise
@@ -301,29 +299,50 @@ class Gradient:
         return value, tuple([grad_like(g, args[k]) for g, k in zip(grads, positions)])
 
 
-def vjp_of(fn, primals, optimize=True):
-    """`(fn(*primals), pullback)` for a plain Python function (api.vjp's work)."""
+def vjp_of(fn, primals, optimize=True, has_aux=False):
+    """`(fn(*primals), pullback)` for a plain Python function (api.vjp's work); with
+    has_aux, fn returns `(out, aux)` and the result is `(out, pullback, aux)`."""
     out = fn(*primals)
+    if has_aux:
+        out, aux = _value_and_aux(fn, out)
     params = list(signature(fn).parameters)
     positions = [k for k, v in enumerate(primals)
                  if not isinstance(v, (bool, int, str)) and v is not None]
     gradient = Gradient(fn, tuple(params[k] for k in positions), False,
-                         optimize=optimize) if positions else None
+                         optimize=optimize, has_aux=has_aux) if positions else None
 
     def pullback(cotangent):
         check_cotangent(out, cotangent)
         adjoints = [None] * len(primals)
         if gradient is not None:
-            _, grads = gradient.value_and_grad(primals, {}, seed=cotangent)
+            seed = (cotangent, 0.0) if has_aux else cotangent   # (the aux gets none)
+            _, grads = gradient.value_and_grad(primals, {}, seed=seed)
             for k, g in zip(positions, grads):
                 adjoints[k] = g
         return tuple(adjoints)
-    return out, pullback
+    return (out, pullback, aux) if has_aux else (out, pullback)
 
 
-def jvp_of(fn, primals, tangents, optimize=True):
+def _value_and_aux(fn, result):
+    """The pair `(value, aux)` a has_aux function returned, or a located HasAuxError."""
+    try:
+        return value_and_aux(result)
+    except HasAuxError as exc:
+        raise located_aux_error(fn, exc) from None
+
+
+def located_aux_error(fn, exc):
+    """The HasAuxError `exc` (raised where a has_aux function's result is not a pair)
+    with the function's file, line and name, and the fix."""
+    code = fn.__code__
+    return HasAuxError(f"{code.co_filename}:{code.co_firstlineno}: {fn.__name__}: {exc}; "
+                       f"return `value, aux` or leave has_aux out")
+
+
+def jvp_of(fn, primals, tangents, optimize=True, has_aux=False):
     """`(fn(*primals), tangent of the output)` in forward mode, for a plain Python
-    function (api.jvp's work)."""
+    function (api.jvp's work); with has_aux, fn returns `(out, aux)` and the result is
+    `(out, tangent of out, aux)`."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise TangentlikeError(f"jvp needs one tangent per primal: got {len(primals)} "
@@ -345,13 +364,18 @@ def jvp_of(fn, primals, tangents, optimize=True):
                                f"none was given for {', '.join(missing)}")
     arguments = primals + tuple(p.default for p in rest)     # jvp_f takes every parameter
     kinds = {p: arg_kind(v) for p, v in zip(params, arguments)}
-    compiled = load(fn, wrt, kinds, "jvp", optimize)[0]
+    compiled = load(fn, wrt, kinds, "jvp", optimize, has_aux)[0]
     tangents = [shaped_like(tangents[k], primals[k]) for k in positions]
     try:
-        return compiled(*arguments, *tangents)
+        out, tangent = compiled(*arguments, *tangents)
+    except HasAuxError as exc:
+        raise located_aux_error(fn, exc) from None
     except Exception as exc:
         note_original_line(exc)
         raise
+    if has_aux:
+        return out[0], tangent[0], out[1]
+    return out, tangent
 
 
 def shaped_like(tangent, primal):

@@ -226,3 +226,53 @@ def test_without_has_aux_the_whole_pair_is_differentiated():
     g = tl.grad(_first_of_scalar_aux_namedtuple, wrt=(0, 1))(0.7, -1.3)
     assert_grad_close(g, central_difference(_value_of_scalar_aux_namedtuple, (0.7, -1.3),
                                             (0, 1)))
+
+
+# -- tl.vjp and tl.jvp with has_aux=True: (out, pullback, aux) and (out, tangent, aux) --
+
+def vector_aux(x, y):
+    z = x * y
+    return [np.sin(z), z * x], {"z": z, "note": "kept"}
+
+
+def array_vector_aux(a):
+    h = np.tanh(a)
+    return h * a, (np.sum(h), None)
+
+
+def test_vjp_has_aux_pulls_back_the_value_only():
+    out, pullback, aux = tl.vjp(vector_aux, 2.0, 3.0, has_aux=True)
+    assert out == pytest.approx([np.sin(6.0), 12.0])
+    assert aux == {"z": 6.0, "note": "kept"}
+    for cotangent in ([1.0, 0.0], [0.0, 1.0], [0.5, -2.0]):
+        got = pullback(cotangent)
+
+        def dot(x, y):
+            return float(np.dot(cotangent, vector_aux(x, y)[0]))
+        expected = central_difference(dot, (2.0, 3.0), wrt=(0, 1))
+        assert got == pytest.approx(tuple(expected), rel=1e-6)
+
+
+def test_jvp_has_aux_gives_the_value_tangent_and_aux():
+    a = np.array([0.3, -1.2, 2.0])
+    before = a.copy()
+    v = np.array([1.0, 0.5, -0.25])
+    out, tangent, aux = tl.jvp(array_vector_aux, (a,), (v,), has_aux=True)
+    np.testing.assert_allclose(out, np.tanh(a) * a)
+    assert aux[0] == pytest.approx(np.sum(np.tanh(a))) and aux[1] is None
+    slope = (1 - np.tanh(a) ** 2) * a + np.tanh(a)
+    np.testing.assert_allclose(tangent, slope * v, rtol=1e-12)
+    _, pullback, _ = tl.vjp(array_vector_aux, a, has_aux=True)
+    np.testing.assert_allclose(pullback(v)[0], slope * v, rtol=1e-12)
+    assert np.array_equal(a, before)
+
+
+@pytest.mark.parametrize("entry", [
+    lambda f: tl.vjp(f, 2.0, has_aux=True),
+    lambda f: tl.jvp(f, (2.0,), (1.0,), has_aux=True),
+])
+def test_vjp_and_jvp_has_aux_name_a_function_that_returns_no_pair(entry):
+    def square(x):
+        return x * x
+    with pytest.raises(tl.HasAuxError, match=r"test_has_aux.py:\d+: square: has_aux=True"):
+        entry(square)
