@@ -102,10 +102,10 @@ def reject_escaping(body, nested, parsed):
     used other than by calling it (passed on, stored), or called where nothing writes
     the call out; the derivative has no such function to refer to."""
     called = set()
-    for node in _outside_definitions(body):
+    for node in outside_definitions(body):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
             called.add(id(node.func))
-    for node in _outside_definitions(body):
+    for node in outside_definitions(body):
         if isinstance(node, gast.Name) and node.id in nested \
                 and isinstance(node.ctx, gast.Load):
             filename, line, column, text = parsed.location(node)
@@ -121,7 +121,7 @@ def reject_escaping(body, nested, parsed):
                 filename=filename, line=line, column=column, source_line=text)
 
 
-def _outside_definitions(body):
+def outside_definitions(body):
     """Every node of `body` but those of its nested function definitions."""
     stack = [s for s in reversed(body) if not is_definition(s)]
     while stack:

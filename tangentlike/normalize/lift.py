@@ -44,7 +44,8 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import names_in
 from ..parse import (LIFTED, MAKES_GRADIENTS, OUTSIDE_ONLY, ParsedFunction,
                      function_namespace)
-from .definitions import is_definition, named_definitions, nested_functions
+from .definitions import is_definition, named_definitions, nested_functions, \
+    outside_definitions
 
 _MEMO = weakref.WeakKeyDictionary()       # enclosing function -> {key: _Lifted}
 # makers whose calls become calls of a derivative: the attribute of the maker that makes it
@@ -70,7 +71,7 @@ def lift(body, parsed, namer):
     lifts = _lifts(parsed, body)
     own = _enclosing_locals(parsed.node, body)
     if not lifts and not any(_maker(parsed, x, own) in _PRODUCTS
-                             for x in _outside_definitions(body)):
+                             for x in outside_definitions(body)):
         return body
     for x in lifts.values():
         parsed.namespace[x.name] = x.function
@@ -119,7 +120,7 @@ def _lifts(parsed, body=None):
     own = _enclosing_locals(parsed.node, body)
     taken = names_in(parsed.node) | set(parsed.namespace)
     found = {}
-    for call in _outside_definitions(body):
+    for call in outside_definitions(body):
         if not _maker(parsed, call, own):
             continue
         arg = _given(call, nested)
@@ -145,23 +146,13 @@ def _lifts(parsed, body=None):
     return found
 
 
-def _outside_definitions(body):
-    """Every node of `body` but those inside its nested function definitions."""
-    stack = [s for s in reversed(body) if not is_definition(s)]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(x for x in reversed(list(gast.iter_child_nodes(node)))
-                     if not is_definition(x))
-
-
 def _enclosing_locals(fdef, body):
     """The parameters of the enclosing function and the names its body assigns
     (nested definitions' names included, their own locals not)."""
     args = fdef.args
     out = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     out |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
-    for node in _outside_definitions(body):
+    for node in outside_definitions(body):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             out.add(node.id)
     return out | {name_ for name_, _ in named_definitions(body)}
@@ -240,7 +231,7 @@ class _Rewrite(gast.NodeTransformer):
         self.nested = nested_functions(body, parsed)
         self.bound = {}                       # local name -> free variables of its gradient
         self.called = set()                   # id() of Names that are called
-        for s in _outside_definitions(body):
+        for s in outside_definitions(body):
             if isinstance(s, gast.Assign) and _maker(parsed, s.value, self.own) \
                     not in (None, *_PRODUCTS) and _given(s.value, self.nested) is not None:
                 target = s.targets[0] if len(s.targets) == 1 else None
@@ -344,7 +335,7 @@ class _Rewrite(gast.NodeTransformer):
         """A gradient of a nested function that is stored, passed on, or assigned twice
         would be called without the variables it needs: a located error."""
         assigned = {}
-        for node in _outside_definitions(self.body):
+        for node in outside_definitions(self.body):
             if not isinstance(node, gast.Name) or node.id not in self.bound:
                 continue
             if isinstance(node.ctx, gast.Store):
@@ -365,10 +356,10 @@ def _reject_unsupported(body, parsed):
     """A call, in the body, of a derivative tangentlike cannot differentiate again, or
     of a gradient given keyword arguments (its derivative follows the positional ones)."""
     own = _enclosing_locals(parsed.node, body)
-    gradients = {s.targets[0].id for s in _outside_definitions(body)
+    gradients = {s.targets[0].id for s in outside_definitions(body)
                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                  and _maker(parsed, s.value, own) not in (None, *_PRODUCTS)}
-    for call in _outside_definitions(body):
+    for call in outside_definitions(body):
         if not isinstance(call, gast.Call):
             continue
         if call.keywords and (isinstance(call.func, gast.Name) and call.func.id in gradients
