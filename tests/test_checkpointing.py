@@ -333,3 +333,36 @@ def test_a_loop_no_derivative_flows_through_runs_as_written():
     assert tl.grad(_scaled_by_p)(0.3, y, 4) == _scaled_by_p(1.0, y, 4)
     text = tl.source(_scaled_by_p, args=(0.3, y, 4))
     assert "y = loop_" in text and "forward_loop" not in text and "    for i in _range:" in text
+
+
+# -- names Python scopes to a comprehension are not the loop's state ----------------
+# (the seed-14141414 campaign: `v` of `[v for v in xs]` before and inside a checkpointed
+# loop was taken for carried state, an UnboundLocalError in the generated code)
+
+def comprehensions_around(x, xs, n):
+    total = sum([v * x for v in xs])
+    scale = max(v for v in xs) * x
+    for i in tl.checkpointed(range(n), snapshots=2):
+        total = total + sum([v * total for v in xs]) * 0.1 + scale * x
+        total = total + max(v * x for v in xs)
+    return total
+
+
+def comprehensions_around_plain(x, xs, n):
+    total = sum([v * x for v in xs])
+    scale = max(v for v in xs) * x
+    for i in range(n):
+        total = total + sum([v * total for v in xs]) * 0.1 + scale * x
+        total = total + max(v * x for v in xs)
+    return total
+
+
+def test_comprehension_names_are_not_carried():
+    xs = [0.3, -0.2, 0.5]
+    for n in (0, 1, 5):
+        got = tl.grad(comprehensions_around, wrt=(0, 1))(0.7, list(xs), n)
+        want = tl.grad(comprehensions_around_plain, wrt=(0, 1))(0.7, list(xs), n)
+        assert got[0] == pytest.approx(want[0], rel=1e-10)
+        assert got[1] == pytest.approx(want[1], rel=1e-10)
+        expected = central_difference(comprehensions_around_plain, (0.7, list(xs), n), wrt=0)
+        assert got[0] == pytest.approx(expected, rel=1e-6)

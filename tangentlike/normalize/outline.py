@@ -120,12 +120,12 @@ def _outlined(loop, parsed, fdef, namer):
     assigned = _stored(loop.body)
     params = {a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
     params |= {a.id for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None}
-    before = params | {x.id for x in gast.walk(fdef) if isinstance(x, gast.Name)
-                       and not isinstance(x.ctx, gast.Load) and 0 < _line(x) < loop.lineno}
-    order = [x.id for x in _walk(loop.body) if isinstance(x, gast.Name)]   # as first met
+    before = params | {x.id for x in _names([fdef])
+                       if not isinstance(x.ctx, gast.Load) and 0 < _line(x) < loop.lineno}
+    order = [x.id for x in _names(loop.body)]                  # as first met
     carried = sorted(assigned & before - {index}, key=order.index)
-    after = {x.id: x for x in gast.walk(fdef) if isinstance(x, gast.Name)
-             and isinstance(x.ctx, gast.Load) and _line(x) > end}
+    after = {x.id: x for x in _names([fdef])
+             if isinstance(x.ctx, gast.Load) and _line(x) > end}
     for name_ in sorted((assigned | {index}) - set(carried)):
         if name_ in after:
             fail(after[name_], f"reading `{name_}` after the checkpointed loop that binds it",
@@ -133,23 +133,20 @@ def _outlined(loop, parsed, fdef, namer):
                  if name_ != index else f"compute the last index yourself instead of "
                                         f"reading `{index}` after the loop")
     first_store = {}
-    for x in _walk(loop.body):
-        if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load):
+    for x in _names(loop.body):
+        if not isinstance(x.ctx, gast.Load):
             first_store[x.id] = min(first_store.get(x.id, _line(x)), _line(x))
-    for x in _walk(loop.body):
-        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load) \
-                and x.id not in carried and _line(x) < first_store.get(x.id, 0):
+    for x in _names(loop.body):
+        if isinstance(x.ctx, gast.Load) and x.id not in carried and _line(x) < first_store.get(x.id, 0):
             fail(x, f"reading `{x.id}` in a checkpointed loop before the step binds it",
                  f"bind `{x.id}` before the loop (so that it is carried from step to step)")
-    locals_ = {x.id for x in gast.walk(fdef) if isinstance(x, gast.Name)
-               and not isinstance(x.ctx, gast.Load)} | params
+    locals_ = {x.id for x in _names([fdef]) if not isinstance(x.ctx, gast.Load)} | params
     nested = {x.name for x in gast.walk(fdef) if isinstance(x, gast.FunctionDef)
               and x is not fdef} | {x.targets[0].id for x in gast.walk(fdef)
                                     if isinstance(x, gast.Assign) and isinstance(x.value,
                                                                                  gast.Lambda)
                                     and isinstance(x.targets[0], gast.Name)}
-    read = {x.id: x for s in loop.body for x in gast.walk(s) if isinstance(x, gast.Name)
-            and isinstance(x.ctx, gast.Load)}
+    read = {x.id: x for x in _names(loop.body) if isinstance(x.ctx, gast.Load)}
     for name_ in sorted(set(read) & nested):
         fail(read[name_], f"calling `{name_}`, a function defined inside "
                           f"{parsed.node.name}, in a checkpointed loop",
@@ -270,8 +267,41 @@ def _walk_outside_inner_loops(node):
 
 
 def _stored(stmts):
-    return {x.id for s in stmts for x in gast.walk(s)
-            if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load)}
+    return {x.id for x in _names(stmts) if not isinstance(x.ctx, gast.Load)}
+
+
+_COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
+
+
+def _names(nodes):
+    """The Name nodes under `nodes` that name the function's own variables: not the
+    targets of comprehensions or the parameters of lambdas, nor their uses inside
+    them (Python scopes those to the comprehension or lambda)."""
+    for node in nodes:
+        yield from _scoped(node, frozenset())
+
+
+def _scoped(node, hidden):
+    if isinstance(node, gast.Name):
+        if node.id not in hidden:
+            yield node
+    elif isinstance(node, _COMPREHENSIONS):
+        for generator in node.generators:
+            yield from _scoped(generator.iter, hidden)
+            hidden = hidden | {x.id for x in gast.walk(generator.target)
+                               if isinstance(x, gast.Name)}
+            for condition in generator.ifs:
+                yield from _scoped(condition, hidden)
+        for part in (node.key, node.value) if isinstance(node, gast.DictComp) else (node.elt,):
+            yield from _scoped(part, hidden)
+    elif isinstance(node, gast.Lambda):
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+            yield from _scoped(default, hidden)
+        params = {x.id for x in gast.walk(node.args) if isinstance(x, gast.Name)}
+        yield from _scoped(node.body, hidden | params)
+    else:
+        for child in gast.iter_child_nodes(node):
+            yield from _scoped(child, hidden)
 
 
 def _line(node):
