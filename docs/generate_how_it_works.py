@@ -217,7 +217,9 @@ SUPPORTED_NOTES = {
     gast.AnnAssign: "`x: float = e` (the annotation is ignored)",
     gast.If: "`if` / `elif` / `else`, nested; the backward sweep replays the branch taken",
     gast.For: "over `range(...)` with any arguments, lists, tuples, arrays (rows), dicts "
-              "(their keys), `d.items()`, `enumerate`, `zip`, `sorted(...)`; nested loops",
+              "(their keys), `d.items()`, `enumerate`, `zip`, `sorted(...)`; nested loops; "
+              "`tl.checkpointed(range(n), snapshots=k)`, the same loop reversed by binomial "
+              "checkpointing (see [Checkpointing](checkpointing.md))",
     gast.While: "data-dependent conditions; `while True:` with `break`",
     gast.Break: "anywhere inside a loop",
     gast.Continue: "anywhere inside a loop",
