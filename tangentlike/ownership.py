@@ -98,7 +98,8 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
                 copied.add(key)
                 changed = True
     groups = _groups(v for k, v in edges.items() if k not in copied)
-    entry = [p for p in params if groups.get(p, {p}) & writes]
+    # (never the tape: the caller reads back what the function pushes onto it)
+    entry = [p for p in params if p != TAPE and groups.get(p, {p}) & writes]
     if not (copied or entry):
         return fn
     copy = f"{runtime_name()}.copy"

@@ -366,3 +366,42 @@ def test_comprehension_names_are_not_carried():
         assert got[1] == pytest.approx(want[1], rel=1e-10)
         expected = central_difference(comprehensions_around_plain, (0.7, list(xs), n), wrt=0)
         assert got[0] == pytest.approx(expected, rel=1e-6)
+
+
+# -- the tape is never copied as an argument the step writes into ----------------------
+# (the seed-15151515 campaign: a step that writes into a list holding its state and runs
+# an inner checkpointed loop copied `_tape` on entry, so the inner loop's snapshots went
+# onto a copy and the backward sweep popped an empty tape)
+
+def nested_with_written_list(x, y, n):
+    t = x.copy()
+    for i in tl.checkpointed(range(n), snapshots=2):
+        y = y * 0.5 + np.sum(t)
+        for j in tl.checkpointed(range(i), snapshots=2):
+            t /= 2.0
+        kept = [np.stack([t, x]), y]
+        kept.append(0.25)
+    return y + np.sum(t * x)
+
+
+def nested_with_written_list_plain(x, y, n):
+    t = x.copy()
+    for i in range(n):
+        y = y * 0.5 + np.sum(t)
+        for j in range(i):
+            t /= 2.0
+        kept = [np.stack([t, x]), y]
+        kept.append(0.25)
+    return y + np.sum(t * x)
+
+
+def test_a_step_that_writes_into_a_list_keeps_the_tape():
+    x = np.array([0.6, 0.2, -0.8])
+    for n in (1, 4):
+        got = tl.grad(nested_with_written_list, wrt=(0, 1))(x, 0.5, n)
+        want = tl.grad(nested_with_written_list_plain, wrt=(0, 1))(x, 0.5, n)
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-10)
+        assert got[1] == pytest.approx(want[1], rel=1e-10)
+        expected = central_difference(nested_with_written_list_plain, (x, 0.5, n), wrt=(0, 1))
+        np.testing.assert_allclose(got[0], expected[0], rtol=1e-6, atol=1e-9)
+    assert np.array_equal(x, [0.6, 0.2, -0.8])
