@@ -25,6 +25,7 @@ GENERATED_NAMES = {RUNTIME: "tangentlike.runtime", NUMPY_RUNTIME: "tangentlike.n
                    "_tape": None, "_push": None, "_pop": None, "_": None}
 GENERATED_MODULE = "tangentlike_generated"   # the `__name__` of every generated module
 HELPER = "runtime_helper"     # a Call's mark: the runtime function it calls (`helper_of`)
+BACKWARD = "backward_call"    # a Call's mark: a callee's backward sweep (`mark_backward`)
 _ONLY_ASSIGNED = {"_"}          # generated code never reads it: a clash only if the user does
 
 
@@ -179,6 +180,17 @@ def mark_helper(call, function):
     """`call` marked as a call of the runtime function `function` (see helper_of)."""
     setattr(call, HELPER, function)
     return call
+
+
+def mark_backward(call):
+    """`call` marked as a call of a callee's backward sweep, whose adjoints may each be
+    the zero sentinel whatever the argument's kind (zeros.py guards their uses)."""
+    setattr(call, BACKWARD, True)
+    return call
+
+
+def is_backward_call(node):
+    return isinstance(node, gast.Call) and getattr(node, BACKWARD, False)
 
 
 class ModuleNames:

@@ -435,7 +435,7 @@ def guards(draft):
     for function in draft.functions:
         guarded(function, set(derivatives) - scalars,
                 lambda: modules.name_for(numpy_runtime),
-                _aliases(modules, runtime), _aliases(modules, numpy_runtime), scalars)
+                _aliases(modules, runtime), _aliases(modules, numpy_runtime), scalars, fresh)
         owned(function, set(derivatives), lambda: modules.name_for(runtime), scalars, fresh,
               _module_names(draft))
 

@@ -27,7 +27,7 @@ import gast
 
 from . import nodes as n
 from . import numpy_runtime
-from .naming import NUMPY_RUNTIME, RUNTIME, mark_helper
+from .naming import NUMPY_RUNTIME, RUNTIME, is_backward_call, mark_helper
 from .runtime import UPDATES_FIRST_ARGUMENT
 
 # numpy_runtime helpers written for an adjoint that may be the sentinel
@@ -45,24 +45,29 @@ _CONTAINER_BUILTINS = {"len", "list", "tuple", "sorted", "reversed", "zip", "enu
 
 def guarded(fn, derivative, numpy_runtime_name, helpers=(RUNTIME,),
             numpy_helpers=(NUMPY_RUNTIME,),
-            numbers=()):
+            numbers=(), backward=()):
     """`fn` (changed in place and returned) with the guards above.  `numpy_runtime_name()`
     gives the generated module's name for tangentlike.numpy_runtime (asked only when a
     guard is written, so that it is imported).  `helpers` and `numpy_helpers`: the names
     the code gives tangentlike.runtime and tangentlike.numpy_runtime.  `numbers`: the
     derivative names that only hold numbers (never guarded: the sentinel is one; but a
-    call they reach is not zero when another operand is)."""
+    call they reach is not zero when another operand is).  `backward`: the names of the
+    callees' backward sweeps, whose adjoints may each be the sentinel (as may those of a
+    call marked by naming.mark_backward)."""
+    backward = frozenset(backward)
     guard = _Guards(set(derivative), numpy_runtime_name, set(helpers), set(numpy_helpers),
-                    _holding_derivatives(fn, set(derivative) | set(numbers)))
+                    _holding_derivatives(fn, set(derivative) | set(numbers), backward),
+                    backward)
     guard.block(fn.body, frozenset())
     return fn
 
 
-def _holding_derivatives(fn, names):
+def _holding_derivatives(fn, names, backward=frozenset()):
     """The derivative `names` that may hold a derivative value: those bound outside `fn`
     (parameters: seeds, tangents), to the zero sentinel, or to a value computed from
-    one.  A temporary the transformer named like an adjoint but bound to the user's
-    values (`_b1 = z.T`) is not one."""
+    one, or the adjoints a callee's backward sweep (named in `backward`) returns.  A
+    temporary the transformer named like an adjoint but bound to the user's values
+    (`_b1 = z.T`) is not one."""
     params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
     bindings = []                                   # (target names, value)
     for s in gast.walk(fn):
@@ -76,20 +81,31 @@ def _holding_derivatives(fn, names):
     while True:
         grown = set(holding)
         for bound, value in bindings:
-            if bound and (_is_zero(value) or any(isinstance(x, gast.Name) and x.id in holding
-                                                 for x in gast.walk(value))):
+            if bound and (_is_zero(value) or _backward_call(value, backward) or any(
+                    isinstance(x, gast.Name) and x.id in holding for x in gast.walk(value))):
                 grown |= bound
         if grown == holding:
             return holding
         holding = grown
 
 
+def _backward_call(expr, backward):
+    """Is `expr` a call of a callee's backward sweep (named in `backward`, or marked)?"""
+    return is_backward_call(expr) or (isinstance(expr, gast.Call) and isinstance(
+        expr.func, gast.Name) and expr.func.id in backward)
+
+
 class _Guards:
-    def __init__(self, derivative, numpy_runtime_name, helpers, numpy_helpers, holding):
+    def __init__(self, derivative, numpy_runtime_name, helpers, numpy_helpers, holding,
+                 backward=()):
         self.derivative = derivative
+        self.backward = frozenset(backward)     # names of the callees' backward sweeps
         self.holding = holding          # derivative names that may hold derivative values
         self.numpy_runtime_name = numpy_runtime_name
         self.helpers, self.numpy_helpers = helpers, numpy_helpers
+
+    def is_backward(self, expr):
+        return _backward_call(expr, self.backward)
 
     def block(self, body, maybe):
         for s in body:
@@ -140,6 +156,8 @@ class _Guards:
             return self.may_be_zero(expr.operand, maybe)
         if isinstance(expr, gast.IfExp):
             return self.may_be_zero(expr.body, maybe) or self.may_be_zero(expr.orelse, maybe)
+        if self.is_backward(expr):       # a callee's adjoint of an array may be the sentinel
+            return True
         if isinstance(expr, gast.Call) and self.is_helper(expr.func):
             # an item of an adjoint list may be the sentinel whatever the list is
             return _last_word(expr.func) == "item" \

@@ -288,7 +288,32 @@ Z24 = np.array([[-0.3267, 0.863, 0.6422, -0.2961], [0.3898, 0.9055, -0.6174, -0.
 X4 = np.array([-0.8504, 0.1551, 0.2854, 0.7416])
 ONE_SIXTH = 1.0 / 6.0
 
+# zeros.py: a callee's backward sweep returns the zero sentinel for an array argument
+# it does not differentiate, and the caller gave it to a helper that needs an array
+# (`_ntl.unstack(_b2, ...)`: AttributeError), found through a checkpointed loop by the
+# seed-16161616 campaign; the adjoints a backward sweep returns may be the sentinel
+def _keeps_array(s, a):
+    b = a
+    return s * 2.0
+
+
+def callee_ignores_stacked_array(x, s):
+    a1 = np.stack([x, x, x])
+    s4 = _keeps_array(s, a1)
+    return s4 + np.sum(x)
+
+
+def checkpointed_loop_ignores_stacked_array(x, s):
+    a1 = np.stack([x, x, x])
+    for j in tl.checkpointed(range(3), snapshots=2):
+        s = s * 0.5
+        a5 = a1
+    return s + np.sum(x * x)
+
+
 CASES = [
+    (callee_ignores_stacked_array, (X3, 0.7), (0, 1), (np.ones(3), 2.0)),
+    (checkpointed_loop_ignores_stacked_array, (X3, 0.7), (0, 1), (2 * X3, 0.125)),
     (transposed_guarded_adjoint, (X4, 0.9785, Z23), (0, 1, 2),
      (np.ones(4), 0.0, np.zeros((2, 3)))),
     (helper_writes_parameter, (-0.3547, 0.0255, 3), (0, 1),

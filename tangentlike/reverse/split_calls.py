@@ -26,6 +26,7 @@ import gast
 from .. import analyze
 from .. import nodes as n
 from ..errors import NoDerivativeError
+from ..naming import mark_backward
 from ..syntax import TAPE
 
 
@@ -120,7 +121,7 @@ class SplitCalls:
 
     def backward_call(self, backward, target, temps):
         """`temps = backward(b<target>, _tape)`, as the head of the block."""
-        call = n.call(backward, n.name(self.namer.adjoint(target)), n.name(TAPE))
+        call = mark_backward(n.call(backward, n.name(self.namer.adjoint(target)), n.name(TAPE)))
         return [n.assign(temps[0] if len(temps) == 1 else
                          gast.Tuple(elts=[n.name(t, store=True) for t in temps],
                                     ctx=gast.Store()), call)]
