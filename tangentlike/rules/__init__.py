@@ -20,6 +20,9 @@ from . import runtime_adjoints as _runtime_adjoints  # noqa: F401  (registers)
 from . import runtime_rules as _runtime_rules  # noqa: F401  (registers)
 from .registry import (Rule, Template, adjoint, all_rules, display_name, elementwise, linear,
                        lookup, nondifferentiable, tangent)
+from .templates import built_ins_registered
+
+built_ins_registered()
 
 __all__ = ["Rule", "Template", "adjoint", "all_rules", "display_name", "elementwise", "linear",
            "lookup", "nondifferentiable", "tangent"]

@@ -3,8 +3,12 @@
 Receives rule registrations: templates written as plain Python functions.
 Guarantees one `Rule` record per callable, holding its adjoint templates (one
 per call arity), its tangent template and its flags; templates are parsed and
-validated when they are registered, so a wrong placeholder fails at import time
-naming the template, never later while transforming.
+validated when they are registered, so a wrong placeholder fails at registration
+naming the template, never later while transforming.  tangentlike's own rule tables
+are the exception, so that importing the package stays fast: their templates are
+checked from their signatures when the package is imported, and parsed, validated
+and (for elementwise declarations) derived the first time a rule's template is
+read (rules/templates.py), giving exactly the templates an eager registration gives.
 
 An elementwise function is declared once, by its local derivative
 (`elementwise`): one partial derivative per differentiable parameter, from which
@@ -58,8 +62,6 @@ import hashlib
 import inspect
 import linecache
 import math
-import textwrap
-import types
 from dataclasses import dataclass, field
 
 import gast
@@ -67,52 +69,7 @@ import numpy
 
 from ..errors import RuleError
 from . import derive
-
-XP = "xp"
-UNBOUND = "out"       # NumPy's output array: a call given out= matches no template
-
-
-@dataclass
-class Template:
-    """A parsed rule template."""
-    fn: object
-    params: list          # parameter names after the placeholders
-    defaults: dict        # parameter -> default value
-    placeholders: tuple   # ("g", "ans") for adjoints, ("ans",) + d-names for tangents
-    body: list            # gast statements
-    globals: dict         # module-name -> module referenced by the body
-    returns: int          # how many expressions the final return gives
-    tangent_params: list = field(default_factory=list)   # d<param> names (tangent templates)
-    keyword_only: frozenset = frozenset()                # parameters after `*`
-    text: str = ""        # the template's source, for fingerprint()
-    declaration: object = None    # the Declaration it was derived from (`elementwise`)
-
-    @property
-    def origin(self):
-        """Who registered the template: the module, or "tangentlike" for its rule tables."""
-        module = self.fn.__module__ or ""
-        return "tangentlike" if module.startswith("tangentlike.") else module
-
-    def signature(self):
-        return inspect.Signature([
-            inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY if p in self.keyword_only
-                              else inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                              default=self.defaults.get(p, inspect.Parameter.empty))
-            for p in self.params])
-
-    def bind(self, n_args, keywords):
-        """Map a call's positional count and keyword names onto parameters, or None."""
-        by_position = [p for p in self.params if p not in self.keyword_only]
-        if n_args > len(by_position) or any(k not in self.params for k in keywords):
-            return None
-        positional = by_position[:n_args]
-        if UNBOUND in keywords:
-            return None
-        if any(k in positional for k in keywords):
-            return None
-        given = set(positional) | set(keywords)
-        missing = [p for p in self.params if p not in given and p not in self.defaults]
-        return None if missing else positional
+from .templates import XP, Template, parse_template, template_label
 
 
 @dataclass
@@ -151,11 +108,14 @@ class Declaration:
     """An elementwise declaration: the derivative template and what was derived from it."""
     derivative: Template
     callables: tuple
-    derived: dict = field(default_factory=dict)   # callable key -> (adjoint fn, tangent fn)
+    index: int = 0                                # its place among the declarations
+    derived: dict = field(default_factory=dict)   # callable key -> (adjoint, tangent) Templates
 
     def derived_for(self, fn):
         """(adjoint function, tangent function) derived for `fn`, or None."""
-        return self.derived.get(_key(fn))
+        if not any(_key(c) == _key(fn) for c in self.callables):
+            return None
+        return tuple(t.fn for t in _derived(self, fn))
 
 
 _RULES = {}
@@ -183,14 +143,18 @@ def version():
 
 def fingerprint():
     """A hash of every rule's content (flags and template sources): equal in two processes
-    exactly when their rules are the same (a key for caches kept on disk)."""
+    exactly when their rules are the same (a key for caches kept on disk, beside the hash
+    of tangentlike's own source, loader.code_fingerprint).  A template of tangentlike's
+    own (its origin) counts by its module and name, its source being part of that hash:
+    so the fingerprint reads no pending template."""
     if _FINGERPRINT[0] != version():
         digest = hashlib.sha256()
         for rule in sorted(_RULES.values(), key=lambda r: r.name):
             digest.update(repr((rule.name, rule.nondifferentiable, rule.linear, rule.broadcasts,
                                 rule.scalar)).encode())
             for template in rule.adjoints + rule.tangents:
-                digest.update(template.text.encode())
+                digest.update((f"{template.module}.{template.qualname}"
+                               if template.origin == "tangentlike" else template.text).encode())
         _FINGERPRINT[:] = [version(), digest.hexdigest()]
     return _FINGERPRINT[1]
 
@@ -244,62 +208,6 @@ def all_rules():
     return list(_RULES.values())
 
 
-def parse_template(fn, placeholders):
-    """Parse and validate a template function; raise RuleError naming it."""
-    label = f"template {fn.__module__}.{fn.__qualname__}"
-    try:
-        source = textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError) as exc:
-        raise RuleError(f"{label}: its source cannot be read ({exc})") from None
-    node = gast.parse(source).body[0]
-    if not isinstance(node, gast.FunctionDef):
-        raise RuleError(f"{label}: a template must be written with `def`")
-    sig = inspect.signature(fn)
-    names = list(sig.parameters)
-    if names[:len(placeholders)] != list(placeholders):
-        raise RuleError(
-            f"{label}: its first parameters must be {', '.join(placeholders)} "
-            f"(got {', '.join(names[:len(placeholders)]) or 'none'})")
-    for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            raise RuleError(f"{label}: *args/**kwargs are not allowed in templates")
-    params = names[len(placeholders):]
-    defaults = {p: v.default for p, v in sig.parameters.items()
-                if v.default is not inspect.Parameter.empty}
-    for p, value in defaults.items():
-        if value is not None and not isinstance(value, (bool, int, float, str)):
-            raise RuleError(f"{label}: the default of `{p}` must be a literal (None, a bool, "
-                            f"a number or a str), not {value!r}")
-    keyword_only = frozenset(p for p, v in sig.parameters.items() if v.kind == v.KEYWORD_ONLY)
-    body = node.body
-    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
-        body = body[1:]
-    if not body or not isinstance(body[-1], gast.Return) or body[-1].value is None:
-        raise RuleError(f"{label}: the body must end with `return <expression(s)>`")
-    ret = body[-1].value
-    returns = len(ret.elts) if isinstance(ret, gast.Tuple) else 1
-    locals_ = {t.id for s in body for t in gast.walk(s)
-               if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)}
-    module_globals = {}
-    for sub in (x for stmt in body for x in gast.walk(stmt)):
-        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
-            ident = sub.id
-            if ident in names or ident in locals_ or ident in ("None", "True", "False"):
-                continue
-            if ident == XP:
-                continue
-            value = fn.__globals__.get(ident)
-            if not isinstance(value, types.ModuleType):
-                raise RuleError(
-                    f"{label}: `{ident}` is neither a placeholder, a parameter, a local "
-                    f"nor a module; templates may only use their parameters and modules "
-                    f"(math, numpy, tangentlike.runtime as _tl)")
-            module_globals[ident] = value
-    return Template(fn=fn, params=params, defaults=defaults, placeholders=tuple(placeholders),
-                    body=body, globals=module_globals, returns=returns,
-                    keyword_only=keyword_only, text=source)
-
-
 def _register(fn, template, mode, broadcasts, scalar, linear=False):
     """Add `template` to fn's rule in `mode` ("adjoints" or "tangents"), replacing the
     templates it overrides (see the module docstring)."""
@@ -329,13 +237,15 @@ def adjoint(fn, *, broadcasts=False, scalar=False, linear=False):
     return register
 
 
-def _adjoint_template(template_fn):
-    template = parse_template(template_fn, ("g", "ans"))
+def _adjoint_template(template_fn, now=False):
+    return parse_template(template_fn, ("g", "ans"), _check_adjoint, now)
+
+
+def _check_adjoint(template):
     if template.returns > len(template.params):
         raise RuleError(
-            f"template {template_fn.__qualname__}: returns {template.returns} "
+            f"template {template.fn.__qualname__}: returns {template.returns} "
             f"expressions but has only {len(template.params)} input parameters")
-    return template
 
 
 def tangent(fn, *, broadcasts=False, scalar=False):
@@ -355,8 +265,8 @@ def tangent(fn, *, broadcasts=False, scalar=False):
     return register
 
 
-def _tangent_template(template_fn):
-    template = parse_template(template_fn, ("ans",))
+def _tangent_template(template_fn, now=False):
+    template = parse_template(template_fn, ("ans",), _check_tangent, now)
     primal = [p for p in template.params if not _is_tangent_of(p, template.params)]
     tangents = [p for p in template.params if p not in primal]
     if not tangents or tangents != ["d" + p for p in primal if "d" + p in tangents] \
@@ -365,12 +275,15 @@ def _tangent_template(template_fn):
             f"template {template_fn.__qualname__}: after `ans` and the callee's "
             f"parameters it must list d<param> for each differentiable parameter, in "
             f"order (e.g. `def sin(ans, x, dx)`)")
-    if template.returns != 1:
-        raise RuleError(f"template {template_fn.__qualname__}: a tangent template returns "
-                        f"one expression, the tangent of the result")
     template.params = primal
     template.tangent_params = tangents
     return template
+
+
+def _check_tangent(template):
+    if template.returns != 1:
+        raise RuleError(f"template {template.fn.__qualname__}: a tangent template returns "
+                        f"one expression, the tangent of the result")
 
 
 def elementwise(*fns):
@@ -394,23 +307,45 @@ def elementwise(*fns):
         raise RuleError("elementwise() needs the callables it declares")
 
     def register(derivative_fn):
-        declaration = Declaration(_derivative_template(derivative_fn), fns)
-        derived = [_derive(declaration, fn) for fn in fns]      # all checked, then registered
-        for fn, templates, broadcasts, scalar in derived:
-            for mode, template in zip(("adjoints", "tangents"), templates):
+        declaration = Declaration(_derivative_template(derivative_fn), fns, len(_DECLARATIONS))
+        if declaration.derivative._pending is not None:        # one of tangentlike's own
+            templates = {_key(fn): (_pending_derived(declaration, fn, 0),
+                                    _pending_derived(declaration, fn, 1)) for fn in fns}
+        else:                              # all derived and checked, then registered
+            templates = {_key(fn): _derived(declaration, fn) for fn in fns}
+        for fn in fns:
+            broadcasts, scalar = _flags(declaration, fn)
+            for mode, template in zip(("adjoints", "tangents"), templates[_key(fn)]):
                 _register(fn, template, mode, broadcasts, scalar)
-            declaration.derived[_key(fn)] = tuple(t.fn for t in templates)
         _DECLARATIONS.append(declaration)
         return derivative_fn
     return register
 
 
+def _pending_derived(declaration, fn, which):
+    """The adjoint (which=0) or tangent (1) template of `declaration` for `fn`, derived
+    on the first read of one of its fields."""
+    def derive_now(template):
+        derived = _derived(declaration, fn)[which]
+        template.__dict__.update({k: v for k, v in vars(derived).items() if k != "_pending"})
+
+    name = declaration.derivative.fn.__name__ + ("_t" if which else "")
+    return Template.derived(("g", "ans") if which == 0 else ("ans",),
+                            list(declaration.derivative.params), declaration.derivative.module,
+                            name, declaration, derive_now)
+
+
 def _derivative_template(derivative_fn):
-    template = parse_template(derivative_fn, ("ans",))
-    label = f"template {derivative_fn.__module__}.{derivative_fn.__qualname__}"
+    template = parse_template(derivative_fn, ("ans",), _check_derivative)
     if template.keyword_only:
-        raise RuleError(f"{label}: an elementwise function takes its arguments by position; "
-                        f"declare keyword-only parameters with `adjoint` and `tangent`")
+        raise RuleError(f"{template_label(derivative_fn)}: an elementwise function takes its "
+                        f"arguments by position; declare keyword-only parameters with "
+                        f"`adjoint` and `tangent`")
+    return template
+
+
+def _check_derivative(template):
+    label = template_label(template.fn)
     if any(not (isinstance(s, gast.Assign) and len(s.targets) == 1
                 and isinstance(s.targets[0], gast.Name)) for s in template.body[:-1]):
         raise RuleError(f"{label}: an elementwise derivative is straight-line, assignments "
@@ -426,7 +361,6 @@ def _derivative_template(derivative_fn):
         clash = sorted(taken & reserved) or sorted(x for x in locals_ if locals_.count(x) > 1)
         raise RuleError(f"{label}: `{clash[0]}` is taken by the derived templates (`g`, "
                         f"d<param>) or assigned twice; rename it")
-    return template
 
 
 _MODULE_NAMES = {numpy: "np", math: "math"}
@@ -439,8 +373,24 @@ def _home_module(fn):
     return numpy if display_name(fn).startswith("numpy.") else None
 
 
+def _flags(declaration, fn):
+    """(broadcasts, scalar) of a callable declared by `declaration`."""
+    module = getattr(fn, "__module__", None)
+    scalar = module in ("math", "builtins", "operator", "_operator")
+    broadcasts = len(declaration.derivative.params) > 1 and module != "math"
+    return broadcasts, scalar
+
+
+def _derived(declaration, fn):
+    """(adjoint Template, tangent Template) derived for `fn`, once."""
+    key = _key(fn)
+    if key not in declaration.derived:
+        declaration.derived[key] = _derive(declaration, fn)
+    return declaration.derived[key]
+
+
 def _derive(declaration, fn):
-    """(fn, (adjoint Template, tangent Template), broadcasts, scalar) for `fn`."""
+    """(adjoint Template, tangent Template) for `fn`."""
     derivative = declaration.derivative
     home = _home_module(fn)
     module_name = _MODULE_NAMES[home] if home is not None else None
@@ -454,16 +404,14 @@ def _derive(declaration, fn):
     namespace = dict(derivative.globals, __name__=derivative.fn.__module__)
     if home is not None:
         namespace[module_name] = home
-    label = f"{display_name(fn)} #{len(_DECLARATIONS)}"
+    label = f"{display_name(fn)} #{declaration.index}"
     adjoint_fn = _compiled(adjoint_src, name, namespace, f"adjoint of {label}")
     tangent_fn = _compiled(tangent_src, name + "_t", namespace, f"tangent of {label}")
-    templates = (_adjoint_template(adjoint_fn), _tangent_template(tangent_fn))
+    templates = (_adjoint_template(adjoint_fn, now=True),
+                 _tangent_template(tangent_fn, now=True))
     for template in templates:
         template.declaration = declaration
-    module = getattr(fn, "__module__", None)
-    scalar = module in ("math", "builtins", "operator", "_operator")
-    broadcasts = len(derivative.params) > 1 and module != "math"
-    return fn, templates, broadcasts, scalar
+    return templates
 
 
 def _compiled(source, name, namespace, label):
