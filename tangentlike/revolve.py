@@ -163,7 +163,9 @@ def loop_pair(step, wrt, kinds, carried, optimize=True):
                 kept[j] = runtime.copy(state)
             else:
                 state = primal(indices[j], state, invariants)
-        tape.append((indices, snapshots, kept, invariants))
+        # (the invariants as the steps read them: the function may write into them after
+        # the loop, and the backward sweep runs the steps again)
+        tape.append((indices, snapshots, kept, runtime.copy(invariants)))
         return state[0] if carried == 1 else state
 
     def backward_loop(b, tape):

@@ -405,3 +405,38 @@ def test_a_step_that_writes_into_a_list_keeps_the_tape():
         expected = central_difference(nested_with_written_list_plain, (x, 0.5, n), wrt=(0, 1))
         np.testing.assert_allclose(got[0], expected[0], rtol=1e-6, atol=1e-9)
     assert np.array_equal(x, [0.6, 0.2, -0.8])
+
+
+# -- the steps run again in the backward sweep read the invariants as the loop read them --
+# (the seed-18181818 campaign: a wrong gradient: the function wrote into an invariant
+# array after the checkpointed loop, and the backward sweep's replayed steps read the
+# new values)
+
+def invariant_written_after(x, z, n):
+    for i in tl.checkpointed(range(n), snapshots=2):
+        t = z.T @ (z @ x)
+        x = x - 0.3 * t
+    z[:, 0] = 0.7
+    return np.sum(x * x)
+
+
+def invariant_written_after_plain(x, z, n):
+    for i in range(n):
+        t = z.T @ (z @ x)
+        x = x - 0.3 * t
+    z[:, 0] = 0.7
+    return np.sum(x * x)
+
+
+def test_an_invariant_written_after_the_loop():
+    x = np.array([-0.72, -0.11, 0.94])
+    z = np.array([[-0.16, 0.39, -0.82], [0.78, -0.13, -0.86]])
+    x0, z0 = x.copy(), z.copy()
+    for n in (1, 4):
+        got = tl.grad(invariant_written_after, wrt=(0, 1))(x, z, n)
+        want = tl.grad(invariant_written_after_plain, wrt=(0, 1))(x, z, n)
+        expected = central_difference(invariant_written_after_plain, (x, z, n), wrt=(0, 1))
+        for g, w, e in zip(got, want, expected):
+            np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+    assert np.array_equal(x, x0) and np.array_equal(z, z0)
