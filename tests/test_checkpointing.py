@@ -378,7 +378,7 @@ def nested_with_written_list(x, y, n):
     for i in tl.checkpointed(range(n), snapshots=2):
         y = y * 0.5 + np.sum(t)
         for j in tl.checkpointed(range(i), snapshots=2):
-            t /= 2.0
+            t = t / 2.0
         kept = [np.stack([t, x]), y]
         kept.append(0.25)
     return y + np.sum(t * x)
@@ -389,7 +389,7 @@ def nested_with_written_list_plain(x, y, n):
     for i in range(n):
         y = y * 0.5 + np.sum(t)
         for j in range(i):
-            t /= 2.0
+            t = t / 2.0
         kept = [np.stack([t, x]), y]
         kept.append(0.25)
     return y + np.sum(t * x)

@@ -27,8 +27,9 @@ loop_11_body, ...)` (pipeline.reverse_callees, revolve.py).  Forward mode
 
 What a body may not do, each a located UnsupportedSyntaxError naming a fix: leave
 the loop (`break`, `continue`, `return`, `yield`), declare `global`/`nonlocal`,
-assign the loop variable, write into (items, attributes, mutating methods, `out=`)
-a value it did not assign itself, call a function defined inside the function, read
+assign the loop variable, write into (items, attributes, mutating methods, `out=`,
+augmented assignments such as `x += ...`, in place for an array) a value it did not
+assign itself, call a function defined inside the function, read
 a name it binds only later in the step (the previous step's value) without binding
 it before the loop, or bind a name that the function reads after the loop without
 binding it first.
@@ -221,6 +222,13 @@ def _check_body(loop, index, fail):
             if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load) and x.id == index:
                 fail(x, f"assigning the loop variable `{index}` in a checkpointed loop",
                      "use another name")
+            if isinstance(x, gast.AugAssign) and isinstance(x.target, gast.Name) \
+                    and x.target.id not in own:
+                name_ = x.target.id
+                fail(x, f"an augmented assignment to `{name_}` (in place, for an array), "
+                        f"which the checkpointed loop did not create",
+                     f"write `{name_} = {name_} + ...` (the step then builds a new value), or "
+                     f"make the step own it first: `{name_} = {name_}.copy()`")
             written = _written_base(x)
             if written is not None and written.id not in own:
                 fail(x, f"writing into `{written.id}`, which the checkpointed loop did not "

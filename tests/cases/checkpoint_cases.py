@@ -240,7 +240,18 @@ def assigns_the_index(x, n):
     return np.sum(x)
 
 
+def updates_the_state_in_place(x, n):
+    # (the seed-19191919 campaign: `x += ...` wrote into the caller's array through the
+    # step, and would have changed memory an earlier use's derivative reads)
+    for i in tl.checkpointed(range(n), snapshots=2):
+        w = x
+        x += w
+    return np.sum(x)
+
+
 ERRORS = [
+    ("augmented assignment", updates_the_state_in_place,
+     "an augmented assignment to `x` (in place, for an array)"),
     ("break", leaves_by_break, "`break` inside a checkpointed loop"),
     ("return", leaves_by_return, "`return` inside a checkpointed loop"),
     ("item write", writes_outside, "writing into `out`"),
