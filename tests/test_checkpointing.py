@@ -440,3 +440,23 @@ def test_an_invariant_written_after_the_loop():
             np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
             np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
     assert np.array_equal(x, x0) and np.array_equal(z, z0)
+
+
+# -- a name the step only rebinds is the step's own, not state ---------------------------
+# (the seed-19191919 campaign: an inner loop's index `i`, bound before the checkpointed
+# loop only on one branch, was carried as state: UnboundLocalError on the other branch)
+
+def inner_index_bound_on_one_branch(x, n):
+    if x > 10.0:
+        for i in range(2):
+            x = x + 1.0
+    for j in tl.checkpointed(range(n), snapshots=2):
+        for i, v in enumerate([x, 0.5]):
+            x = x + v * 0.25
+    return x
+
+
+def test_a_name_the_step_only_rebinds_is_not_state():
+    for n in (0, 1, 3):
+        got = tl.grad(inner_index_bound_on_one_branch)(0.7, n)
+        assert got == pytest.approx(1.25 ** n, rel=1e-12)

@@ -124,9 +124,19 @@ def _outlined(loop, parsed, fdef, namer):
     before = params | {x.id for x in _names([fdef])
                        if not isinstance(x.ctx, gast.Load) and 0 < _line(x) < loop.lineno}
     order = [x.id for x in _names(loop.body)]                  # as first met
-    carried = sorted(assigned & before - {index}, key=order.index)
     after = {x.id: x for x in _names([fdef])
              if isinstance(x.ctx, gast.Load) and _line(x) > end}
+    stored_at = {}
+    for x in _names(loop.body):
+        if not isinstance(x.ctx, gast.Load):
+            stored_at[x.id] = min(stored_at.get(x.id, _line(x)), _line(x))
+    # the state: what a step reads before binding it (a read on the line of the first
+    # binding counts: `x = f(x)`), or the function reads after the loop; a name the
+    # step only rebinds (an inner loop's index) is the step's own
+    read_first = {x.id for x in _names(loop.body) if isinstance(x.ctx, gast.Load)
+                  and _line(x) <= stored_at.get(x.id, 0)}
+    carried = sorted(assigned & before & (read_first | set(after)) - {index},
+                     key=order.index)
     for name_ in sorted((assigned | {index}) - set(carried)):
         if name_ in after:
             fail(after[name_], f"reading `{name_}` after the checkpointed loop that binds it",
