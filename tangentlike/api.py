@@ -12,15 +12,13 @@ higher.py.  A registration changes the rule registry, which invalidates every me
 import functools
 import types
 
-from .calls import MAKES_GRADIENTS
 from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signature, unwrap,
                        vjp_of, wrt_names)
 from .errors import TangentlikeError
 from .higher import derivative as higher_derivative
 from .higher import grad_of_gradient, hvp, jvp_of_gradient, nested_gradient_source, pushforward
 from .jacobians import hessian, jacobian
-from .parse import OUTSIDE_ONLY
-from .pipeline import Request, derive, optional_passes
+from .markers import MAKES_GRADIENTS, OUTSIDE_ONLY, optional_passes
 from .products import hessian_product
 from .rules import registry
 from .runtime import arg_kind
@@ -206,6 +204,7 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
         kinds = {p: "scalar" for p in signature(fn).parameters}
     forms = gradient.forms(tuple(kinds.values())) if gradient is not None else \
         ["jvp" if mode == "forward" else "joint"]
+    from .pipeline import Request, derive      # the transformer, imported when first used
     for form in forms:
         try:
             derivative = derive(Request.of(fn, names, kinds, form, optimize, has_aux))
@@ -220,6 +219,7 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
 
 def _callees_text(callees, optimize):
     """The generated code of each derivative `callees` ask for, and of theirs."""
+    from .pipeline import Request, derive
     callees, seen, out = list(callees), set(), []
     while callees:
         callee, callee_wrt, callee_kinds, callee_form = callees.pop(0)
@@ -401,8 +401,8 @@ def stop_gradient(x):
 
 # what calls of tl.jvp and tl.hvp inside differentiated code become (normalize/lift.py)
 jvp.pushforward, hvp.hessian_product = pushforward, hessian_product
-registry.nondifferentiable(stop_gradient, grad, value_and_grad, higher_derivative, pushforward,
-                           hessian_product)
+registry.built_in(lambda: registry.nondifferentiable(
+    stop_gradient, grad, value_and_grad, higher_derivative, pushforward, hessian_product))
 setattr(grad, MAKES_GRADIENTS, "grad")
 setattr(value_and_grad, MAKES_GRADIENTS, "value_and_grad")
 setattr(higher_derivative, MAKES_GRADIENTS, "derivative")

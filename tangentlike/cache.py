@@ -21,22 +21,27 @@ import atexit
 import functools
 import hashlib
 import linecache
+import marshal
 import os
 import pathlib
 import re
-import shutil
 import sys
-import tempfile
 import weakref
 
 from .rules import registry
-from .naming import GENERATED_MODULE
+from .markers import GENERATED_MODULE
 
 _HEADER = "# tangentlike generated code; key={key} sha256={sha}; do not edit\n"
 _HEADER_RE = re.compile(
     r"# tangentlike generated code; key=(\S+) sha256=([0-9a-f]{64}); do not edit")
 _KEY_RE = re.compile(r"[0-9a-f]{24,}")
 _ENTRY_RE = re.compile(r"tl_[0-9a-f]{24}\.py")
+_INDEX = "# tangentlike index; key={key}\n"
+_INDEX_RE = re.compile(r"# tangentlike index; key=([0-9a-f]{24,})\n")
+_CODE_TAG = sys.implementation.cache_tag or "python"
+_CODE_HEADER = b"# tangentlike code %s\n"            # the sha256 of file name and text
+# what this module writes: entries, index entries and the compiled code of entries
+_FILE_RE = re.compile(r"tl_[0-9a-f]{24}(\.py|\.key|\.%s\.code)" % re.escape(_CODE_TAG))
 _TEMP_PREFIX, _TEMP_SUFFIX = ".tl_", ".tmp"
 
 
@@ -50,7 +55,7 @@ class Cache:
     calls: the derivatives of callees generated code asked the loader for, with the
     rules' version and the Reach they were made under (loader._for_call);
     gradients, hvps, hvp_plans: higher.py's gradients, Hessian-vector functions and
-    plans; code: (file name, sha256 of its text) -> code object.
+    plans; code: sha256 of a file's name and text -> its code object.
     `transforms` counts how often the pipeline ran (a documented hook for tests).
     """
 
@@ -106,6 +111,8 @@ def cache_dir():
 @functools.cache
 def _fallback_dir():
     """A private temp directory for this process, removed at exit."""
+    import shutil
+    import tempfile
     path = pathlib.Path(tempfile.mkdtemp(prefix="tangentlike-"))
     atexit.register(shutil.rmtree, path, True)
     return path
@@ -161,12 +168,43 @@ def _split(text):
 
 
 def _compile(text, filename):
-    """The code object of `text` under `filename`, compiled once per process."""
-    memo_key = (filename, _sha(text))
-    code = CACHE.code.get(memo_key)
+    """The code object of `text` under `filename`: compiled once, and kept in memory and,
+    beside the entry, on disk (`<entry>.<cache tag>.code`), so that a new process
+    unmarshals it instead of compiling again."""
+    digest = _sha(filename + "\n" + text)
+    code = CACHE.code.get(digest)
     if code is None:
-        code = CACHE.code[memo_key] = compile(text, filename, "exec", dont_inherit=True)
+        code = _stored_code(filename, digest)
+        if code is None:
+            code = compile(text, filename, "exec", dont_inherit=True)
+            _store_code(filename, digest, code)
+        CACHE.code[digest] = code
     return code
+
+
+def _code_path(filename):
+    return pathlib.Path(filename).with_suffix(f".{_CODE_TAG}.code")
+
+
+def _stored_code(filename, digest):
+    """The code object stored for the text with `digest`, or None (missing, stale or
+    unreadable: then compiled again)."""
+    header = _CODE_HEADER % digest.encode()
+    try:
+        data = _code_path(filename).read_bytes()
+        return marshal.loads(data[len(header):]) if data.startswith(header) else None
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def _store_code(filename, digest, code):
+    path = _code_path(filename)
+    if not _ENTRY_RE.fullmatch(pathlib.Path(filename).name):
+        return                                  # not one of ours: nothing stored
+    try:
+        _write_atomic(path, _CODE_HEADER % digest.encode() + marshal.dumps(code))
+    except OSError:
+        pass                                    # compiled again next time
 
 
 def _valid_body(key, data, filename):
@@ -204,6 +242,7 @@ def read_entry(key):
 
 def _write_atomic(path, data):
     """Write `data` to `path` via a temp file in the same directory and os.replace."""
+    import tempfile        # (imported with the first write)
     fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as file:
@@ -225,6 +264,24 @@ def write_entry(key, source):
         _write_atomic(path, data)
     linecache.cache.pop(str(path), None)  # stronger than checkcache: mtime may not change
     return path
+
+
+def read_index(quick):
+    """The entry key the index entry `quick` names, or None."""
+    try:
+        text = entry_path(quick).with_suffix(".key").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _INDEX_RE.fullmatch(text)
+    return match.group(1) if match else None
+
+
+def write_index(quick, key):
+    """Name the entry `key` under the index key `quick` (best effort)."""
+    try:
+        _write_atomic(entry_path(quick).with_suffix(".key"), _INDEX.format(key=key).encode())
+    except OSError:
+        pass
 
 
 def load_function(path, source, name, namespace):
@@ -266,6 +323,14 @@ def _entries(directory):
         return []
 
 
+def _files(directory):
+    """Every file this module writes in `directory`, entries included."""
+    try:
+        return [p for p in directory.iterdir() if _FILE_RE.fullmatch(p.name)]
+    except OSError:
+        return []
+
+
 def info():
     """{"directory", "entries", "bytes"} of the cache directory."""
     directory = cache_dir()
@@ -279,10 +344,13 @@ def info():
 
 
 def clear():
-    """Delete every cache entry (and stale temp files); return how many entries went."""
+    """Delete every cache entry, with its index entries, compiled code and stale temp
+    files; return how many entries went."""
     removed = 0
     for directory in _directories():
         removed += sum(_unlink(path) for path in _entries(directory))
+        for path in _files(directory):
+            _unlink(path)
         for path in directory.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
             _unlink(path)
     return removed

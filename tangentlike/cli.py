@@ -19,7 +19,6 @@ import importlib.util
 import inspect
 import os
 import pathlib
-import pdb
 import signal
 import sys
 import threading
@@ -544,6 +543,7 @@ def _debug(options, fn):
     print(f"{code.co_name}: the derivative of {_name(fn)}, in {code.co_filename}\n"
           f"pdb commands: n(ext), s(tep) into a call, p EXPR, l(ist), c(ontinue), q(uit)")
     with _sigint_handler_kept():
+        import pdb         # (the debugger: imported by the one command that runs it)
         result = _evaluate(fn, lambda: pdb.Pdb().runcall(generated, *args))
     if result is None:                       # `q`: runcall swallows BdbQuit
         print("quit before the derivative returned")

@@ -14,17 +14,13 @@ import inspect
 import numpy
 
 from . import environment
-from .analyze import arg_kind
-from .check import check
-from .elementwise import sums_elementwise
 from .errors import (HasAuxError, NonDifferentiableArgumentError, SourceUnavailableError,
                      TangentlikeError)
 from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
 from .loader import load, signature
-from .parse import WRAPPED, parse_function  # noqa: F401  (WRAPPED re-exported)
-from .pipeline import optional_passes
+from .markers import WRAPPED, optional_passes
 from .rules import registry
-from .runtime import grad_like
+from .runtime import arg_kind, grad_like
 from .trees import field_names, is_pytree, value_and_aux
 
 DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
@@ -124,6 +120,8 @@ def unwrap(f):
             f"write a small def that calls it)")
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
            for p in signature(f).parameters.values()):
+        from .check import check
+        from .parse import parse_function
         check(parse_function(f))          # raises the located error about *args/**kwargs
     return f
 
@@ -206,19 +204,35 @@ class Gradient:
         if compiled is None:
             for k in self.positions:
                 check_differentiable(self.fn, {self.params[k]: args[k]}, [self.params[k]])
-            forms = self.forms(kinds)
-            for form in forms:
-                try:
-                    compiled = load(self.fn, self.wrt, dict(zip(self.params, kinds)),
-                                     form, self.optimize, self.has_aux)[0]
-                    break
-                except TangentlikeError:
-                    if form == forms[-1]:
-                        raise
+            compiled = self.cached(kinds) or self.made(kinds)
             self.specialized[kinds] = compiled
             self.reach = environment.Reach([c.__globals__ for c in self.specialized.values()])
         self.last_kinds = kinds
         return compiled
+
+    def cached(self, kinds):
+        """The generated function for `kinds` that memory or the disk cache's index holds
+        (trying the forms `forms` may choose, best first), or None: found without
+        reading the function's source (loader.load's `cached_only`)."""
+        forms = [self.form] if not (self.gradient_only and "array" in kinds) else \
+            ["grad-elementwise", "grad"] if "elementwise-sweep" in self.optimize else ["grad"]
+        for form in forms:
+            found = load(self.fn, self.wrt, dict(zip(self.params, kinds)), form,
+                         self.optimize, self.has_aux, cached_only=True)
+            if found is not None:
+                return found[0]
+        return None
+
+    def made(self, kinds):
+        """The generated function for `kinds`, in the best form that can be made."""
+        forms = self.forms(kinds)
+        for form in forms:
+            try:
+                return load(self.fn, self.wrt, dict(zip(self.params, kinds)), form,
+                            self.optimize, self.has_aux)[0]
+            except TangentlikeError:
+                if form == forms[-1]:
+                    raise
 
     def forms(self, kinds):
         """The forms of generated code to try for arguments of `kinds`, best first.
@@ -239,6 +253,8 @@ class Gradient:
         is a sum of elementwise terms in (see `elementwise`)."""
         if len(self.positions) != 1 or kinds[self.positions[0]] != "array":
             return False
+        from .elementwise import sums_elementwise
+        from .parse import parse_function
         return sums_elementwise(parse_function(self.fn), self.wrt[0])
 
     def gradient(self, args, kwargs):

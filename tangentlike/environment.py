@@ -217,3 +217,23 @@ def reach_of(function):
 
 
 _NOTHING = Reach(())
+
+
+def attributes(fn):
+    """A text naming what each attribute of a module that `fn` reads (`np.sin`,
+    `helpers.step`) is bound to, for the attribute names its code mentions: the part of
+    what an analysis of `fn`'s source could resolve that `identity` leaves out."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return ""
+    names = sorted(outside_names(code))
+    modules = [(name, value) for name, value in ((n, _value(fn, n)) for n in names)
+               if inspect.ismodule(value)]
+    parts = []
+    for module_name, module in modules:
+        for name in names:
+            value = getattr(module, name, _MISSING)
+            if value is not _MISSING:
+                parts.append(f"{module_name}.{name}="
+                             f"{_describe(value) if _specializes(value) else 'a value'}")
+    return ";".join(parts)

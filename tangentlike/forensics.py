@@ -11,7 +11,7 @@ a number.  Reads only the traceback and linecache: nothing is re-generated.
 import linecache
 
 from .errors import NonScalarOutputError
-from .naming import GENERATED_MODULE
+from .markers import GENERATED_MODULE
 
 
 def _last_generated_entry(exc):

@@ -18,7 +18,7 @@ from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .forensics import require_scalar
 from .runtime import add, arg_kind, grad_like, zeros_like
-from .naming import GENERATED_MODULE
+from .markers import GENERATED_MODULE
 
 
 def _differentiable(primals):

@@ -15,15 +15,14 @@ they were made from stays the same.
 
 import functools
 import inspect
+import linecache
+import os
 import pathlib
 
 from . import cache, environment, runtime
-from .aliases import COPY
 from .cache import CACHE
 from .errors import TangentlikeError
-from .normalize import lifted_functions, written_out_callees
-from .parse import WRAPPED, function_namespace, parse_function
-from .pipeline import Request, derive, optional_passes
+from .markers import COPY, LIFTED, WRAPPED, function_namespace, optional_passes
 from .rules import registry
 from .version import __version__
 
@@ -48,9 +47,11 @@ class _Loading:
         return tuple(self.scope[name_] for name_ in self.names)
 
 
-def load(fn, wrt, kinds, form, optimize=True, has_aux=False):
+def load(fn, wrt, kinds, form, optimize=True, has_aux=False, cached_only=False):
     """The generated functions for (fn, wrt, kinds): from memory, disk, or the pipeline.
-    `has_aux`: fn returns `(value, aux)`, aux without a derivative (normalize/aux.py)."""
+    `has_aux`: fn returns `(value, aux)`, aux without a derivative (normalize/aux.py).
+    `cached_only`: None where neither memory nor the quick key (`_quick_key`) has them,
+    instead of analyzing `fn` or running the pipeline."""
     optimize = tuple(sorted(optional_passes(optimize)))
     key = (form, fn, tuple(wrt), tuple(kinds.items()), registry.version(), optimize,
            environment.identity(fn), has_aux)
@@ -64,22 +65,26 @@ def load(fn, wrt, kinds, form, optimize=True, has_aux=False):
             reach.refresh()
             return functions
         del CACHE.generated[key]          # a callable deeper than the key looks was rebound: load again
-    written_out = _written_out_callees(fn, form == "joint-inline")
-    source_text = _source_text(fn) + "".join(_source_text(callee) for callee in written_out)
-    disk_key = cache.make_key(form, __version__,
-                              getattr(fn, "__module__", "") or "", fn.__qualname__, source_text,
-                              tuple(wrt), key[3], registry.fingerprint(), code_fingerprint(),
-                              optimize, key[6], *(("has_aux",) if has_aux else ()))
-    text = cache.read_entry(disk_key)
+    quick = _quick_key(key)
+    disk_key = cache.read_index(quick) if quick is not None else None
+    text = cache.read_entry(disk_key) if disk_key is not None else None
+    written_out, lifted, names, path = [], {}, None, None
     if text is None:
-        text, names = _transform(fn, wrt, kinds, form, optimize, has_aux)
-        path = cache.write_entry(disk_key, text)
-    else:
-        names = _generated_names(text)
-        path = cache.entry_path(disk_key)
+        if cached_only:
+            return None
+        written_out, lifted = _written_out_callees(fn, form == "joint-inline"), _lifted(fn)
+        disk_key = _disk_key(key, written_out)
+        text = cache.read_entry(disk_key)
+        if text is None:
+            text, names = _transform(fn, wrt, kinds, form, optimize, has_aux)
+            path = cache.write_entry(disk_key, text)
+        if quick is not None and not written_out and not lifted:
+            cache.write_index(quick, disk_key)
+    names = names or _generated_names(text)
+    path = path or cache.entry_path(disk_key)
     # (code that aliases.fixed rewrote copies values under the name aliases.COPY)
     # globals the code reads are refreshed before each use (environment.Watch)
-    loading = _Loading({**function_namespace(fn), **_lifted(fn), COPY: runtime.copy,
+    loading = _Loading({**function_namespace(fn), **lifted, COPY: runtime.copy,
                         **environment.watched(fn, written_out)}, names)
     CACHE.generated[key] = loading
     _LOADING.append(key)
@@ -94,6 +99,58 @@ def load(fn, wrt, kinds, form, optimize=True, has_aux=False):
     CACHE.generated[key] = functions if len(functions) > 1 else functions[0]
     environment.reach(loading.scope).refresh()
     return functions
+
+
+def _disk_key(key, written_out):
+    """The key of the generated code on disk: what the derivative is made from, read
+    from the sources of `fn` and of the callees written out in it."""
+    form, fn, wrt, kinds, _, optimize, identity, has_aux = key
+    source_text = _source_text(fn) + "".join(_source_text(callee) for callee in written_out)
+    return cache.make_key(form, __version__, getattr(fn, "__module__", "") or "",
+                          fn.__qualname__, source_text, wrt, kinds, registry.fingerprint(),
+                          code_fingerprint(), optimize, identity,
+                          *(("has_aux",) if has_aux else ()))
+
+
+def _quick_key(key):
+    """A key for the index from which a new process finds the disk key of `fn`'s
+    derivative without reading its source with inspect or analyzing it (None for a
+    function not defined in a file, or one tangentlike made).  It names at least what
+    the disk key names, for a function whose derivative writes out no callee and lifts
+    no nested function (the only ones the index holds, `load`): the whole text of the
+    function's file and its line in place of its source; `environment.attributes` for
+    the callees the analysis could have found through a module; the stamps of
+    tangentlike's files in place of their text."""
+    form, fn, wrt, kinds, _, optimize, identity, has_aux = key
+    code = getattr(fn, "__code__", None)
+    if code is None or hasattr(fn, LIFTED):
+        return None
+    file_text = "".join(linecache.getlines(code.co_filename))
+    if not file_text:
+        return None
+    return cache.make_key("quick", form, __version__, getattr(fn, "__module__", "") or "",
+                          fn.__qualname__, code.co_filename, code.co_firstlineno, file_text,
+                          wrt, kinds, registry.fingerprint(), code_stamp(), optimize,
+                          identity, environment.attributes(fn), has_aux)
+
+
+@functools.lru_cache(maxsize=1)
+def code_stamp():
+    """The path, size and modification time of each of tangentlike's source files: a
+    changed transformer has a new stamp (the quick key's cheap `code_fingerprint`)."""
+    stamps = []
+
+    def visit(directory, prefix):
+        with os.scandir(directory) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir() and entry.name != "__pycache__":
+                    visit(entry.path, f"{prefix}{entry.name}/")
+                elif entry.name.endswith(".py"):
+                    status = entry.stat()
+                    stamps.append(f"{prefix}{entry.name} {status.st_size} {status.st_mtime_ns}")
+
+    visit(os.path.dirname(__file__), "")
+    return cache.make_key("\n".join(stamps))
 
 
 def signature(fn):
@@ -146,6 +203,7 @@ def _for_call(fn, wrt, kinds, form, optimize):
 
 
 def _transform(fn, wrt, kinds, form, optimize=True, has_aux=False):
+    from .pipeline import Request, derive      # the transformer: imported on a miss
     CACHE.transforms += 1
     try:
         derivative = derive(Request.of(fn, wrt, kinds, form, optimize, has_aux))
@@ -160,10 +218,13 @@ def _source_text(fn):
     try:
         return inspect.getsource(fn)
     except (OSError, TypeError):
+        from .parse import parse_function
         return parse_function(fn).source      # raises SourceUnavailableError
 
 
 def _written_out_callees(fn, every_call=False):
+    from .normalize import written_out_callees
+    from .parse import parse_function
     try:
         return written_out_callees(parse_function(fn), every_call)
     except (TangentlikeError, RecursionError):     # reported by the transform itself
@@ -173,6 +234,8 @@ def _written_out_callees(fn, every_call=False):
 def _lifted(fn):
     """The lambda-lifted nested functions the derivative of `fn` calls the gradients of,
     by name (normalize/lift.py)."""
+    from .normalize import lifted_functions
+    from .parse import parse_function
     try:
         return lifted_functions(parse_function(fn))
     except (TangentlikeError, RecursionError):     # reported by the transform itself

@@ -18,12 +18,13 @@ import sys
 
 import gast
 
+from .markers import GENERATED_MODULE  # noqa: F401  (re-exported)
+
 # Names the transformers spell out themselves -> the module they stand for (None: a
 # local of the generated code).
 RUNTIME, NUMPY_RUNTIME = "_tl", "_ntl"       # generated code's names for the runtime modules
 GENERATED_NAMES = {RUNTIME: "tangentlike.runtime", NUMPY_RUNTIME: "tangentlike.numpy_runtime",
                    "_tape": None, "_push": None, "_pop": None, "_": None}
-GENERATED_MODULE = "tangentlike_generated"   # the `__name__` of every generated module
 HELPER = "runtime_helper"     # a Call's mark: the runtime function it calls (`helper_of`)
 BACKWARD = "backward_call"    # a Call's mark: a callee's backward sweep (`mark_backward`)
 _ONLY_ASSIGNED = {"_"}          # generated code never reads it: a clash only if the user does

@@ -17,22 +17,12 @@ from dataclasses import dataclass, field
 import gast
 
 from .errors import SourceUnavailableError, UnsupportedSyntaxError
+from .markers import function_namespace  # noqa: F401  (re-exported)
+from .markers import (DERIVATIVE, LIFTED, MAKES_GRADIENTS, OUTSIDE_ONLY,  # noqa: F401  (re-exported)
+                      WRAPPED)
 from .rules import lookup
 from .runtime import MAKES_DERIVATIVES
 
-DERIVATIVE = "__tangentlike_derivative__"    # set on every derivative tangentlike makes
-# on tl.grad and tl.value_and_grad ("grad", "value_and_grad") and tl.derivative
-# ("derivative"): their calls in differentiated code are differentiated (normalize/lift.py)
-MAKES_GRADIENTS = "__tangentlike_makes_gradients__"
-# on the derivatives that cannot be differentiated again inside generated code (tl.jvp,
-# tl.hvp, ...): what to call them in the located error (normalize/lift.py)
-OUTSIDE_ONLY = "__tangentlike_outside_only__"
-# on what `@tl.differentiate` returns: the function it wraps (read from an instance, a
-# method: the bound method), which generated code differentiates in its place
-# (resolve_expression sees through it)
-WRAPPED = "__tangentlike_function__"
-# on a lambda-lifted nested function (normalize/lift.py): makes its ParsedFunction
-LIFTED = "__tangentlike_lifted__"
 
 
 @dataclass
@@ -81,18 +71,6 @@ class ParsedFunction:
             return None
         wrapped = getattr(obj, WRAPPED, None) if not isinstance(obj, type) else None
         return wrapped if inspect.isfunction(wrapped) or inspect.ismethod(wrapped) else obj
-
-
-def function_namespace(fn):
-    """Globals, closure cells and nothing else, as one dict (a snapshot)."""
-    namespace = dict(fn.__globals__)
-    if fn.__closure__:
-        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-            try:
-                namespace[name] = cell.cell_contents
-            except ValueError:      # empty cell: defined later
-                pass
-    return namespace
 
 
 def _lambda_in(module, fn):

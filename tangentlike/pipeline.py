@@ -38,7 +38,8 @@ from .calls import result_kind
 from .check import check
 from .emit import emit
 from .checkpoints import SWEEP
-from .errors import NoDerivativeError, TangentlikeError
+from .errors import NoDerivativeError
+from .markers import OPTIONAL, optional_passes  # noqa: F401  (re-exported)
 from .forward import ForwardTransformer, shapes_from_operands, with_line_comments
 from .naming import ModuleNames
 from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, assigned_names, names_in,
@@ -61,28 +62,6 @@ from .reverse import ReverseTransformer
 from .reverse.checkpointed import checkpointed_bindings, is_checkpointed
 from .version import __version__
 from .zeros import guarded
-
-# every optional pass, by name (each one's contract: its module's docstring)
-OPTIONAL = ("simplify", "in-place", "gradient-only", "elementwise-sweep", "named-parts",
-            "release-arrays", "blocks")
-
-
-def optional_passes(optimize):
-    """The optional passes an `optimize` argument asks for, as a frozenset: True,
-    every one; False, none; a collection of names, those."""
-    if optimize is True or optimize is False:
-        return frozenset(OPTIONAL) if optimize else frozenset()
-    if isinstance(optimize, str) or not hasattr(optimize, "__iter__"):
-        raise TangentlikeError(f"optimize={optimize!r}: pass True, False or a collection of "
-                               f"optional pass names ({', '.join(OPTIONAL)})")
-    passes = frozenset(optimize)
-    unknown = passes - set(OPTIONAL)
-    if unknown:
-        raise TangentlikeError(f"optimize: no optional pass is named "
-                               f"{', '.join(map(repr, sorted(unknown, key=str)))}; "
-                               f"they are {', '.join(OPTIONAL)}")
-    return passes
-
 
 @dataclasses.dataclass(frozen=True)
 class Request:

@@ -217,10 +217,30 @@ def test_repeated_loads_do_not_recompile(monkeypatch):
         assert cache.load_function(path, SOURCE, "g", {"scale": 1})(5) == 5
     assert cache.read_entry(cache.make_key("load", SOURCE)) == SOURCE
     assert calls == []
-    monkeypatch.setattr(cache.CACHE, "code", {})  # a fresh process compiles exactly once
+    monkeypatch.setattr(cache.CACHE, "code", {})  # a fresh process reads the stored code
     cache.load_function(path, SOURCE, "g", {"scale": 1})
-    cache.load_function(path, SOURCE, "g", {"scale": 1})
-    assert len(calls) == 1
+    assert calls == []
+    code_file = path.with_suffix(f".{sys.implementation.cache_tag}.code")
+    for damage in (lambda: code_file.unlink(), lambda: code_file.write_bytes(b"garbage"),
+                   lambda: code_file.write_bytes(code_file.read_bytes()[:-7])):
+        damage()                                 # gone, corrupt or truncated: compiled once
+        monkeypatch.setattr(cache.CACHE, "code", {})
+        assert cache.load_function(path, SOURCE, "g", {"scale": 1})(5) == 5
+        cache.load_function(path, SOURCE, "g", {"scale": 1})
+        assert len(calls) == 1
+        calls.clear()
+
+
+def test_stored_code_is_for_its_text_and_file_only(monkeypatch):
+    path, _ = _load()
+    code_file = path.with_suffix(f".{sys.implementation.cache_tag}.code")
+    assert code_file.exists()
+    changed = SOURCE.replace("return", "return 2 *", 1)
+    key = cache.make_key("load", SOURCE)
+    cache.write_entry(key, changed)              # same file, new text: the old code is stale
+    monkeypatch.setattr(cache.CACHE, "code", {})
+    assert cache.load_function(path, changed, "g", {"scale": 1})(5) == \
+        2 * cache.load_function(cache.write_entry(key, SOURCE), SOURCE, "g", {"scale": 1})(5)
 
 
 def test_entry_removed_before_load_still_has_source_and_lines():

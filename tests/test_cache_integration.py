@@ -401,3 +401,109 @@ def test_every_registration_invalidates_every_memo(tl_cache_dir):
     registry.nondifferentiable(never_called)
     assert not cache.CACHE.generated
     assert tl.grad(f)(0.5) == pytest.approx(math.cos(0.5) * 0.5 + math.sin(0.5))
+
+
+# -- the quick path: a new process runs cached code without the transformer -------------
+
+QUICK_SCRIPT = textwrap.dedent("""\
+    import json
+    import sys
+    import tangentlike as tl
+    from tangentlike import cache
+    import tlmod_cached
+    {before}
+    g = tl.grad(tlmod_cached.f)(0.4, 3)
+    transformer = sorted(m for m in sys.modules if m in ("gast", "astor")
+                         or m.startswith(("tangentlike.pipeline", "tangentlike.parse",
+                                          "tangentlike.normalize", "tangentlike.rules.")))
+    print(json.dumps({{"transforms": cache.CACHE.transforms, "grad": g,
+                      "transformer": transformer}}))
+    """)
+
+
+@pytest.fixture
+def run_quick(tmp_path, tl_cache_dir):
+    """Write `module` as tlmod_cached.py, run QUICK_SCRIPT in a fresh interpreter sharing
+    this test's cache dir, and return its JSON."""
+    def run(module=MODULE, before="", extra_files=None):
+        (tmp_path / "tlmod_cached.py").write_text(module, encoding="utf-8")
+        for name_, text in (extra_files or {}).items():
+            (tmp_path / name_).write_text(text, encoding="utf-8")
+        env = {**os.environ, "TANGENTLIKE_CACHE_DIR": str(tl_cache_dir),
+               "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+        done = subprocess.run([sys.executable, "-c", QUICK_SCRIPT.format(before=before)],
+                              env=env, cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+    return run
+
+
+def test_import_reads_no_rule_and_loads_no_transformer():
+    code = ("import sys, tangentlike\n"
+            "print(sorted(m for m in sys.modules if m in ('gast', 'astor') or m.startswith("
+            "('tangentlike.pipeline', 'tangentlike.parse', 'tangentlike.rules.'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
+    assert done.stdout.strip() == "['tangentlike.rules.registry', 'tangentlike.rules.templates']"
+
+
+def test_a_second_process_runs_the_cached_gradient_without_the_transformer(run_quick):
+    first = run_quick()
+    assert first["transforms"] == 1 and "tangentlike.pipeline" in first["transformer"]
+    second = run_quick()
+    assert second == {"transforms": 0, "grad": first["grad"],
+                      "transformer": ["tangentlike.rules.registry",
+                                      "tangentlike.rules.templates"]}
+    assert first["grad"] == pytest.approx(_expected_module_gradient(), rel=1e-6)
+
+
+def test_editing_the_function_regenerates_its_gradient(run_quick):
+    run_quick()
+    edited = run_quick(MODULE.replace("x * math.sin(s + x)", "x * math.cos(s + x)"))
+    assert edited["transforms"] == 1
+
+    def f(x, n=3):
+        s = 0.0
+        for _ in range(n):
+            s = s + x * math.cos(s + x)
+        return s
+    assert edited["grad"] == pytest.approx((f(0.4 + 1e-6) - f(0.4 - 1e-6)) / 2e-6, rel=1e-6)
+
+
+def test_editing_elsewhere_in_the_file_reads_the_same_entry(run_quick):
+    first = run_quick()
+    moved = run_quick("# a comment that moves nothing\n" + MODULE + "\n\nUNUSED = 1\n")
+    assert moved["grad"] == first["grad"]
+    assert moved["transformer"] != []        # the index missed: the source was read ...
+    assert moved["transforms"] == 0          # ... and it is the same: the same entry
+
+
+HELPER_MODULE = "def h(x):\n    return {}\n"
+
+CALLS_HELPER = textwrap.dedent("""\
+    import tlmod_h
+
+
+    def f(x, n):
+        return tlmod_h.h(x) * n
+    """)
+
+
+def test_editing_a_helper_in_another_module_regenerates(run_quick):
+    helper = {"tlmod_h.py": HELPER_MODULE.format("x * x")}
+    assert run_quick(CALLS_HELPER, extra_files=helper)["grad"] == pytest.approx(0.8 * 3)
+    assert run_quick(CALLS_HELPER, extra_files=helper)["transforms"] == 0
+    cube = {"tlmod_h.py": HELPER_MODULE.format("x * x * x")}
+    assert run_quick(CALLS_HELPER, extra_files=cube)["grad"] == pytest.approx(3 * 0.16 * 3)
+
+
+def test_a_rule_registered_in_the_new_process_is_used(run_quick):
+    helper = {"tlmod_h.py": HELPER_MODULE.format("x * x")}
+    assert run_quick(CALLS_HELPER, extra_files=helper)["grad"] == pytest.approx(0.8 * 3)
+    rule = ("import tangentlike as tl\nimport tlmod_h\n\n\n"
+            "@tl.register_adjoint(tlmod_h.h)\n"
+            "def h_adjoint(g, ans, x):\n"
+            "    return g * 10.0\n")
+    registered = run_quick(CALLS_HELPER, extra_files={**helper, "tlmod_rule.py": rule},
+                           before="import tlmod_rule")
+    assert registered["transforms"] >= 1 and registered["grad"] == pytest.approx(30.0)

@@ -28,7 +28,8 @@ LAYERS = [
     ("analyses", {"analyze", "aliases", "elementwise", "calls", "environment",
                   "broadcast_plan"}),
     ("frontend", {"parse", "check", "normalize"}),
-    ("vocabulary", {"nodes", "naming", "errors", "version", "cache", "syntax", "checkpoints"}),
+    ("vocabulary", {"nodes", "naming", "errors", "version", "cache", "syntax", "checkpoints",
+                    "markers"}),
 ]
 # beside the layers: importable from every layer, importing only within BESIDE_MAY_USE
 BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "trees", "errors"},

@@ -22,6 +22,8 @@ Everything here is a frozenset, a string or a function without state.
 
 import gast
 
+from ..markers import COPY  # noqa: F401  (re-exported)
+
 
 # NumPy functions and array methods whose result may be a view of their argument
 VIEW_CALLS = frozenset({
@@ -61,7 +63,6 @@ NUMPY_WRITERS = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal",
 
 
 SYNC = "_tangentlike_sync"      # marks the statements `fixed` inserts
-COPY = "tangentlike_copy"   # how fixed code names runtime.copy (api puts it in scope)
 
 
 def copy_of(value):

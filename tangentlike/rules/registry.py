@@ -59,17 +59,16 @@ caches of generated code.
 """
 
 import hashlib
+import importlib
 import inspect
 import linecache
 import math
 from dataclasses import dataclass, field
 
-import gast
 import numpy
 
 from ..errors import RuleError
-from . import derive
-from .templates import XP, Template, parse_template, template_label
+from .templates import XP, Template, built_ins_registered, parse_template, template_label
 
 
 @dataclass
@@ -122,6 +121,15 @@ _RULES = {}
 _VERSION = [0]
 _DECLARATIONS = []
 _LISTENERS = []          # called after every change (the package: cache.CACHE.invalidate)
+_BEFORE = {}             # key -> the entry (`_entry`) of a rule the tables made, before a
+                         # registration outside them first changed it (None: no rule)
+
+# tangentlike's own rule tables, imported the first time the registry is read or written
+_TABLES = ("elementwise_rules", "numpy_helpers", "numpy_indexing", "numpy_linalg",
+           "numpy_reductions", "numpy_shape", "numpy_ufuncs", "python", "runtime_adjoints",
+           "runtime_rules")
+_BUILT_IN = []           # registrations of tangentlike's other modules, run with the tables
+_LOADING = []            # [True] while the tables load; [False] once they have
 
 
 def on_change(listener):
@@ -130,9 +138,42 @@ def on_change(listener):
 
 
 def _changed():
+    if _LOADING == [True]:          # the tables: what every process starts from
+        return
     _VERSION[0] += 1
     for listener in _LISTENERS:
         listener()
+
+
+def _tables():
+    """Import tangentlike's own rule tables, once, before the first read or write of the
+    registry: so that importing the package, and running generated code that is already
+    cached, never pays for them.  Loading them is not a change (no version, no
+    listeners): nothing was read from the registry before."""
+    if _LOADING:
+        return
+    _LOADING.append(True)
+    try:
+        for table in _TABLES:
+            importlib.import_module(f"{__package__}.{table}")
+        for register in _BUILT_IN:
+            register()
+        built_ins_registered()
+    finally:
+        _LOADING[0] = False
+
+
+def built_in(register):
+    """Run `register()`, which registers rules of tangentlike's own (api.py's functions),
+    with the tables: they count as the tables do (not in `fingerprint`)."""
+    if _LOADING == [False]:
+        _LOADING[0] = True
+        try:
+            register()
+        finally:
+            _LOADING[0] = False
+    else:
+        _BUILT_IN.append(register)
 
 
 def version():
@@ -142,21 +183,30 @@ def version():
 
 
 def fingerprint():
-    """A hash of every rule's content (flags and template sources): equal in two processes
-    exactly when their rules are the same (a key for caches kept on disk, beside the hash
-    of tangentlike's own source, loader.code_fingerprint).  A template of tangentlike's
-    own (its origin) counts by its module and name, its source being part of that hash:
-    so the fingerprint reads no pending template."""
+    """A hash of the content of every rule that registrations outside tangentlike's own
+    tables made different from the tables': with the hash of tangentlike's own source
+    (loader.code_fingerprint), which covers the tables, equal in two processes exactly
+    when their rules are the same (a key for caches kept on disk).  Without such
+    registrations it reads no table."""
     if _FINGERPRINT[0] != version():
         digest = hashlib.sha256()
-        for rule in sorted(_RULES.values(), key=lambda r: r.name):
-            digest.update(repr((rule.name, rule.nondifferentiable, rule.linear, rule.broadcasts,
-                                rule.scalar)).encode())
-            for template in rule.adjoints + rule.tangents:
-                digest.update((f"{template.module}.{template.qualname}"
-                               if template.origin == "tangentlike" else template.text).encode())
+        now = {key: _entry(_RULES.get(key)) for key in _BEFORE}
+        entries = sorted(f"removed: {_BEFORE[key]}" if entry is None else entry
+                         for key, entry in now.items() if entry != _BEFORE[key])
+        for entry in entries:
+            digest.update(entry.encode())
         _FINGERPRINT[:] = [version(), digest.hexdigest()]
     return _FINGERPRINT[1]
+
+
+def _entry(rule):
+    """A rule's content as text: its flags and templates (one of tangentlike's own by
+    its module and name, so that no pending template is read)."""
+    if rule is None:
+        return None
+    flags = repr((rule.name, rule.nondifferentiable, rule.linear, rule.broadcasts, rule.scalar))
+    return flags + "".join(f"{t.module}.{t.qualname}" if t.origin == "tangentlike" else t.text
+                           for t in rule.adjoints + rule.tangents)
 
 
 _FINGERPRINT = [-1, ""]
@@ -190,6 +240,7 @@ def display_name(fn):
 
 def lookup(fn):
     """The Rule for `fn`, or None."""
+    _tables()
     try:
         return _RULES.get(_key(fn))
     except TypeError:
@@ -198,6 +249,8 @@ def lookup(fn):
 
 def _record(fn):
     rule = lookup(fn)
+    if _LOADING != [True] and _key(fn) not in _BEFORE:
+        _BEFORE[_key(fn)] = _entry(rule)
     if rule is None:
         rule = Rule(callable=fn, name=display_name(fn))
         _RULES[_key(fn)] = rule
@@ -205,6 +258,7 @@ def _record(fn):
 
 
 def all_rules():
+    _tables()
     return list(_RULES.values())
 
 
@@ -231,6 +285,7 @@ def _register(fn, template, mode, broadcasts, scalar, linear=False):
 def adjoint(fn, *, broadcasts=False, scalar=False, linear=False):
     """Decorator registering an adjoint template for `fn` (another arity may follow).
     `linear=True`: see `linear`."""
+    _tables()
     def register(template_fn):
         _register(fn, _adjoint_template(template_fn), "adjoints", broadcasts, scalar, linear)
         return template_fn
@@ -259,6 +314,7 @@ def tangent(fn, *, broadcasts=False, scalar=False):
     differentiable parameter `p` (in order); a tangent that is not flowing is
     substituted by zero and folded away.
     """
+    _tables()
     def register(template_fn):
         _register(fn, _tangent_template(template_fn), "tangents", broadcasts, scalar)
         return template_fn
@@ -303,6 +359,7 @@ def elementwise(*fns):
     `broadcasts` unless it is math's.  Nothing is registered unless every callable's
     templates are derived and valid.
     """
+    _tables()
     if not fns:
         raise RuleError("elementwise() needs the callables it declares")
 
@@ -345,6 +402,7 @@ def _derivative_template(derivative_fn):
 
 
 def _check_derivative(template):
+    import gast        # (a template's body is parsed already: gast is loaded)
     label = template_label(template.fn)
     if any(not (isinstance(s, gast.Assign) and len(s.targets) == 1
                 and isinstance(s.targets[0], gast.Name)) for s in template.body[:-1]):
@@ -399,6 +457,7 @@ def _derive(declaration, fn):
         raise RuleError(f"template {derivative.fn.__qualname__}: `{module_name}` must name "
                         f"the module {home.__name__} in a declaration of {display_name(fn)}")
     name = derivative.fn.__name__
+    from . import derive       # (imported with the first derivation)
     adjoint_src, tangent_src = derive.sources(name, derivative.params, derivative.defaults,
                                               derivative.body, module_name, XP)
     namespace = dict(derivative.globals, __name__=derivative.fn.__module__)
@@ -424,12 +483,14 @@ def _compiled(source, name, namespace, label):
 
 def declarations():
     """Every elementwise declaration made, in order."""
+    _tables()
     return list(_DECLARATIONS)
 
 
 def derived_templates(fn):
     """(adjoint function, tangent function) that `fn`'s latest elementwise declaration
     derived, or None: registering them again with `adjoint` and `tangent` restores it."""
+    _tables()
     for declaration in reversed(_DECLARATIONS):
         if declaration.derived_for(fn) is not None:
             return declaration.derived_for(fn)
@@ -461,6 +522,7 @@ def nondifferentiable(*fns, scalar=False, replace=False):
 
     A callable that has derivative templates keeps them and raises RuleError, unless
     `replace=True`: then its templates are dropped."""
+    _tables()
     ruled = [display_name(fn) for fn in fns
              if lookup(fn) is not None and (lookup(fn).adjoints or lookup(fn).tangents)]
     if ruled and not replace:

@@ -16,8 +16,6 @@ import textwrap
 import threading
 import types
 
-import gast
-
 from ..errors import RuleError
 
 XP = "xp"
@@ -156,6 +154,7 @@ def parse_template(fn, placeholders, check=None, now=False):
 
 def _parsed_body(fn, names, label):
     """body, globals, returns and text of the template function `fn`."""
+    import gast        # (the parser: imported with the first template parsed)
     try:
         source = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError) as exc:
