@@ -3,6 +3,7 @@
     python benchmarks/run.py                  # all workloads, Markdown table on stdout
     python benchmarks/run.py --only W1 --quick
     python benchmarks/run.py --only W4 --quick    # W4-100, W4-10k and W4-1M
+    python benchmarks/run.py --only W7            # W7 and W7-tanh
     python benchmarks/run.py --write-docs     # also update docs/performance.md
 
 For each workload the gradients are first checked against the hand-written one
@@ -301,7 +302,8 @@ def main(argv=None):
                         help="seconds one repeat lasts at least (default 0.05)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only this workload (repeatable, or W1,W3; "
-                             "W4 selects W4-100, W4-10k and W4-1M)")
+                             "W4 selects W4-100, W4-10k, W4-1M and W4-hvp, "
+                             "W7 selects W7 and W7-tanh)")
     parser.add_argument("--write-docs", action="store_true",
                         help=f"replace the table in {os.path.relpath(DOCS, ROOT)}")
     args = parser.parse_args(argv)

@@ -2,9 +2,9 @@
 
 Each hand-written gradient is what a careful person would write: in plain Python,
 a forward loop that stores what the backward sweep needs in a list, then a loop
-over that list in reverse; in NumPy, the textbook backward formulas with the
-forward intermediates reused.  The primals are written the way a user would
-write them.
+over that list in reverse (a recursion is flattened into such loops); in NumPy,
+the textbook backward formulas with the forward intermediates reused.  The
+primals are written the way a user would write them.
 
 To add a workload, define the functions at module level (tangentlike reads their
 source) and append a `Workload` to `WORKLOADS`.  Arguments are built on first use
@@ -140,6 +140,28 @@ def recurse(x, n):
     return x if n == 0 else math.sin(recurse(x, n - 1)) * 0.9 + x
 
 
+def recurse_grad(x, n):
+    """Reverse mode by hand, with the recursion flattened into a loop, as a careful
+    person writes it: a forward loop computes the levels bottom-up, keeping each
+    level's input to `sin` (the only thing the backward sweep needs), then a backward
+    loop carries the adjoint down, adding it into x's at each level's `+ x`.
+
+    recurse(x, n) is v[n], where v[0] = x and v[k] = sin(v[k - 1]) * 0.9 + x.
+    """
+    sin, cos = math.sin, math.cos
+    vs = [x] * n                 # vs[k] = v[k], k < n: the inputs of the n sines
+    v = x
+    for k in range(1, n):
+        v = sin(v) * 0.9 + x
+        vs[k] = v
+    bv = 1.0                     # the adjoint of v[n], then of v[k] for k = n - 1, ..., 0
+    bx = 1.0                     # x's adjoint: v[n]'s (its `+ x`, or v[0] = x when n == 0)
+    for v in reversed(vs):
+        bv = bv * 0.9 * cos(v)
+        bx += bv                 # v[k]'s `+ x`, or v[0] = x
+    return bx
+
+
 def recurse_forward(x, n, saved):
     """recurse(x, n), keeping each level's inner value for the backward recursion."""
     if n == 0:
@@ -157,10 +179,10 @@ def recurse_backward(n, saved, b):
     return b + recurse_backward(n - 1, saved, b * 0.9 * math.cos(v))
 
 
-def recurse_grad(x, n):
-    """Reverse mode by hand, recursing like the function: the fair comparison for
-    tangentlike's forward/backward pair (a forward-mode recursion carrying the
-    derivative along is about 1.7x faster still, and is not reverse mode)."""
+def recurse_grad_recursive(x, n):
+    """Reverse mode by hand, recursing like the function (a forward recursion filling
+    a tape, then a backward one): the shape of tangentlike's generated gradient, kept
+    for comparison; W2's baseline is the flattened loop `recurse_grad`."""
     saved = []
     recurse_forward(x, n, saved)
     return recurse_backward(n, saved, 1.0)
@@ -179,9 +201,16 @@ def rosenbrock(x):
 def rosenbrock_grad(x):
     head = x[:-1]
     t = x[1:] - head * head
-    g = np.zeros_like(x)
-    g[:-1] = -400.0 * t * head - 2.0 * (1.0 - head)
-    g[1:] += 200.0 * t
+    t *= 200.0                   # d/dx[1:] of 100 t^2
+    g = np.empty_like(x)
+    g[0] = 0.0
+    g[1:] = t
+    # d/dx[:-1]: -400 t head - 2 (1 - head) = (2 - 400 t) head - 2, in t's buffer
+    t *= -2.0
+    t += 2.0
+    t *= head
+    t -= 2.0
+    g[:-1] += t
     return g
 
 
@@ -377,6 +406,62 @@ def black_scholes_args(n):
     return S, K, T, 0.02, 0.30
 
 
+# W7-tanh: the same, with the normal CDF written as a tanh chain ---------------
+# N(d) ~ 0.5 (1 + tanh(sqrt(2 / pi) (d + 0.044715 d^3))), the tanh approximation
+# (the one in the GELU activation; error below 2e-4).  d^3 is written d * d * d, as
+# a careful user does: NumPy's `d ** 3` calls pow() and takes 100x a product.
+
+SQRT_2_OVER_PI = 0.7978845608028654    # sqrt(2 / pi)
+
+
+def cnd_tanh(d):
+    return 0.5 * (1.0 + np.tanh(SQRT_2_OVER_PI * (d + 0.044715 * d * d * d)))
+
+
+def black_scholes_tanh(S, K, T, r, sigma):
+    sqrt_t = np.sqrt(T)
+    d1 = (np.log(S / K) + (r + 0.5 * sigma * sigma) * T) / (sigma * sqrt_t)
+    d2 = d1 - sigma * sqrt_t
+    call = S * cnd_tanh(d1) - K * np.exp(-r * T) * cnd_tanh(d2)
+    return np.sum(call)
+
+
+# cnd_tanh(d) = 0.5 + 0.5 tanh(u), u = d (TANH_A + TANH_B d^2), so
+# cnd_tanh'(d) = 0.5 (1 - tanh(u)^2) u' = (1 - tanh(u)^2) (TANH_A / 2 + 1.5 TANH_B d^2)
+TANH_A = SQRT_2_OVER_PI
+TANH_B = SQRT_2_OVER_PI * 0.044715
+TANH_A_HALF = 0.5 * TANH_A
+TANH_B_3HALF = 1.5 * TANH_B
+
+
+def tanh_and_cnd_slope(d):
+    """(tanh(u), cnd_tanh'(d)): cnd_tanh(d) is 0.5 + 0.5 tanh(u)."""
+    dd = d * d
+    th = np.tanh(d * (TANH_A + TANH_B * dd))
+    return th, (1.0 - th * th) * (TANH_A_HALF + TANH_B_3HALF * dd)
+
+
+def black_scholes_tanh_grad(S, K, T, r, sigma):
+    vol = sigma * np.sqrt(T)
+    d1 = (np.log(S / K) + (r + 0.5 * sigma * sigma) * T) / vol
+    th1, dn1 = tanh_and_cnd_slope(d1)
+    _, dn2 = tanh_and_cnd_slope(d1 - vol)
+    # d d1 / dS = d d2 / dS = 1 / (S vol): delta = N(d1) + (N'(d1) - K e^-rT N'(d2) / S) / vol
+    return 0.5 + 0.5 * th1 + (dn1 - K * np.exp(-r * T) * dn2 / S) / vol
+
+
+def cnd_tanh_ag(d):
+    return 0.5 * (1.0 + anp.tanh(SQRT_2_OVER_PI * (d + 0.044715 * d * d * d)))
+
+
+def black_scholes_tanh_ag(S, K, T, r, sigma):
+    sqrt_t = anp.sqrt(T)
+    d1 = (anp.log(S / K) + (r + 0.5 * sigma * sigma) * T) / (sigma * sqrt_t)
+    d2 = d1 - sigma * sqrt_t
+    call = S * cnd_tanh_ag(d1) - K * anp.exp(-r * T) * cnd_tanh_ag(d2)
+    return anp.sum(call)
+
+
 def rosenbrock_workload(name, n, small_n):
     return Workload(name, f"Rosenbrock, n = {n:,}", rosenbrock, rosenbrock_grad,
                     rosenbrock_args, size=n, small_size=small_n, wrt="x",
@@ -404,6 +489,10 @@ WORKLOADS = [
     Workload("W7", "Black-Scholes calls, 1,000,000 spots, delta",
              black_scholes, black_scholes_grad, black_scholes_args, size=1_000_000,
              small_size=20, wrt="S", autograd_primal=black_scholes_ag),
+    Workload("W7-tanh", "Black-Scholes calls, tanh normal CDF, 1,000,000 spots, delta",
+             black_scholes_tanh, black_scholes_tanh_grad, black_scholes_args,
+             size=1_000_000, small_size=20, wrt="S",
+             autograd_primal=black_scholes_tanh_ag),
     Workload("W1-jvp", "logistic map, 1000 steps, forward mode (jvp)", logistic,
              logistic_tangent, fixed(0.3), wrt="v0", derivative="jvp",
              tangentlike=logistic_jvp_tl, autograd=logistic_jvp_ag),

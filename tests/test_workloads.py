@@ -166,3 +166,54 @@ def test_handwritten_tangent_is_the_derivative():
     h = 1e-6
     assert scope["tangent5"](0.3) == pytest.approx(
         (logistic5(0.3 + h) - logistic5(0.3 - h)) / (2 * h), rel=1e-7)
+
+
+# -- hand-written gradients beyond the benchmark's sizes ----------------------------
+
+@by_name(SMALL)
+def test_handwritten_leaves_its_arguments_alone(w):
+    """Hand-written gradients may compute in place (W4's does, in its own temporaries)."""
+    before = [a.copy() if isinstance(a, np.ndarray) else a for a in w.args]
+    w.handwritten(*w.args)
+    for position, (a, b) in enumerate(zip(w.args, before)):
+        if isinstance(b, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=f"{w.name}: argument {position}")
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 20])
+@pytest.mark.parametrize("x", [-1.3, 0.3, 2.0])
+def test_flattened_recursion_gradient(x, n):
+    """W2's loop (and the recursive pair kept beside it) at every depth, the base case included."""
+    workloads = load_workloads()
+    expected = autograd.grad(workloads.recurse_ag)(x, n)
+    h = 1e-6
+    fd = (workloads.recurse(x + h, n) - workloads.recurse(x - h, n)) / (2 * h)
+    for hand in (workloads.recurse_grad, workloads.recurse_grad_recursive):
+        got = hand(x, n)
+        assert got == pytest.approx(expected, rel=1e-12), hand.__name__
+        assert got == pytest.approx(fd, rel=1e-7, abs=1e-7), hand.__name__
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 100])
+def test_rosenbrock_gradient_at_every_length(n):
+    workloads = load_workloads()
+    x, = workloads.rosenbrock_args(n)
+    expected = autograd.grad(workloads.rosenbrock_ag)(x)
+    np.testing.assert_allclose(workloads.rosenbrock_grad(x), expected,
+                               rtol=RTOL, atol=RTOL * np.max(np.abs(expected)))
+
+
+def test_tanh_cnd_slope_is_its_derivative():
+    """W7-tanh's local derivative, over both tails and through 0, against central
+    differences and autograd; and the approximation is within 2e-4 of the normal CDF."""
+    workloads = load_workloads()
+    d = np.linspace(-6.0, 6.0, 121)
+    th, slope = workloads.tanh_and_cnd_slope(d)
+    np.testing.assert_allclose(0.5 + 0.5 * th, workloads.cnd_tanh(d), rtol=1e-14, atol=1e-15)
+    h = 1e-6
+    fd = (workloads.cnd_tanh(d + h) - workloads.cnd_tanh(d - h)) / (2 * h)
+    np.testing.assert_allclose(slope, fd, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(slope, autograd.elementwise_grad(workloads.cnd_tanh_ag)(d),
+                               rtol=1e-12, atol=1e-15)
+    exact = np.array([0.5 * (1.0 + math.erf(v / math.sqrt(2.0))) for v in d])
+    assert np.max(np.abs(workloads.cnd_tanh(d) - exact)) < 2e-4
