@@ -219,21 +219,46 @@ def reach_of(function):
 _NOTHING = Reach(())
 
 
-def attributes(fn):
-    """A text naming what each attribute of a module that `fn` reads (`np.sin`,
-    `helpers.step`) is bound to, for the attribute names its code mentions: the part of
-    what an analysis of `fn`'s source could resolve that `identity` leaves out."""
+def attributes(fn, depth=3):
+    """A text naming what the attributes `fn`'s code mentions are bound to, on the values
+    of its outside names and on those attributes in turn (`np.sin`, `helpers.step`,
+    `config.model.forward`, `depth` levels): the part of what an analysis of `fn`'s
+    source resolves (parse.resolve_expression) that `identity` leaves out.  Attributes
+    of modules are read as Python reads them, others without running code
+    (inspect.getattr_static); each counts by `_describe` if the generated code would be
+    specialized on it, else as "a value" (read live)."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return ""
     names = sorted(outside_names(code))
-    modules = [(name, value) for name, value in ((n, _value(fn, n)) for n in names)
-               if inspect.ismodule(value)]
-    parts = []
-    for module_name, module in modules:
-        for name in names:
-            value = getattr(module, name, _MISSING)
-            if value is not _MISSING:
-                parts.append(f"{module_name}.{name}="
-                             f"{_describe(value) if _specializes(value) else 'a value'}")
+    frontier = [(name, value) for name, value in ((n, _value(fn, n)) for n in names)
+                if value is not _MISSING and not isinstance(value, _PLAIN)]
+    parts, seen = [], set()
+    for _ in range(depth):
+        following = []
+        for path, value in frontier:
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            for name in names:
+                found = _attribute(value, name)
+                if found is _MISSING:
+                    continue
+                parts.append(f"{path}.{name}="
+                             f"{_describe(found) if _specializes(found) else 'a value'}")
+                if not isinstance(found, _PLAIN):
+                    following.append((f"{path}.{name}", found))
+        frontier = following
     return ";".join(parts)
+
+
+_PLAIN = (int, float, complex, str, bytes, bool, type(None))
+
+
+def _attribute(value, name):
+    try:
+        if inspect.ismodule(value):
+            return getattr(value, name, _MISSING)
+        return inspect.getattr_static(value, name, _MISSING)
+    except Exception:           # an attribute whose lookup fails is not one it resolves
+        return _MISSING

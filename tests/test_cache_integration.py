@@ -507,3 +507,43 @@ def test_a_rule_registered_in_the_new_process_is_used(run_quick):
     registered = run_quick(CALLS_HELPER, extra_files={**helper, "tlmod_rule.py": rule},
                            before="import tlmod_rule")
     assert registered["transforms"] >= 1 and registered["grad"] == pytest.approx(30.0)
+
+
+CONFIGURED = textwrap.dedent("""\
+    import os
+
+
+    class Config:
+        pass
+
+
+    def square(t):
+        return t * t
+
+
+    def apply(g, x):
+        return x * x
+
+
+    cfg = Config()
+    cfg.step = square if os.environ.get("TLMOD_SQUARE") else 2.0
+
+
+    def f(x, n):
+        return apply(cfg.step, x) * n
+    """)
+
+
+def test_an_attribute_that_becomes_a_function_in_a_new_process_is_seen(run_quick, monkeypatch):
+    """The same file, an object's attribute a function in one process and a number in
+    the other: the function is written out in the derivative (its source is in the
+    entry's key), so the index must not hand the other process's entry over."""
+    assert run_quick(CONFIGURED)["grad"] == pytest.approx(2 * 0.4 * 3)
+    assert run_quick(CONFIGURED)["transforms"] == 0
+    monkeypatch.setenv("TLMOD_SQUARE", "1")
+    written_out = run_quick(CONFIGURED)             # apply is written out: made again
+    assert written_out["transforms"] >= 1 and written_out["grad"] == pytest.approx(2.4)
+    monkeypatch.delenv("TLMOD_SQUARE")
+    assert run_quick(CONFIGURED) == {"transforms": 0, "grad": pytest.approx(2.4),
+                                     "transformer": ["tangentlike.rules.registry",
+                                                     "tangentlike.rules.templates"]}
