@@ -86,6 +86,9 @@ def _sha(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+digest = _sha           # (for the keys others make of long texts)
+
+
 def _user_cache_root():
     """The platform's per-user cache directory (XDG on Linux and other Unixes)."""
     home = pathlib.Path.home()

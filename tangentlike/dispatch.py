@@ -17,7 +17,7 @@ from . import environment
 from .errors import (HasAuxError, NonDifferentiableArgumentError, SourceUnavailableError,
                      TangentlikeError)
 from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
-from .loader import load, signature
+from .loader import load, load_cached, signature
 from .markers import WRAPPED, optional_passes
 from .rules import registry
 from .runtime import arg_kind, grad_like
@@ -216,12 +216,9 @@ class Gradient:
         reading the function's source (loader.load's `cached_only`)."""
         forms = [self.form] if not (self.gradient_only and "array" in kinds) else \
             ["grad-elementwise", "grad"] if "elementwise-sweep" in self.optimize else ["grad"]
-        for form in forms:
-            found = load(self.fn, self.wrt, dict(zip(self.params, kinds)), form,
-                         self.optimize, self.has_aux, cached_only=True)
-            if found is not None:
-                return found[0]
-        return None
+        found = load_cached(self.fn, self.wrt, dict(zip(self.params, kinds)), forms,
+                            self.optimize, self.has_aux)
+        return found[0] if found is not None else None
 
     def made(self, kinds):
         """The generated function for `kinds`, in the best form that can be made."""

@@ -223,7 +223,8 @@ def attributes(fn, depth=3):
     """A text naming what the attributes `fn`'s code mentions are bound to, on the values
     of its outside names and on those attributes in turn (`np.sin`, `helpers.step`,
     `config.model.forward`, `depth` levels): the part of what an analysis of `fn`'s
-    source resolves (parse.resolve_expression) that `identity` leaves out.  Attributes
+    source resolves (parse.resolve_expression) that `identity` leaves out (a function's
+    own attributes are not looked into: it is called, not read through).  Attributes
     of modules are read as Python reads them, others without running code
     (inspect.getattr_static); each counts by `_describe` if the generated code would be
     specialized on it, else as "a value" (read live)."""
@@ -232,7 +233,8 @@ def attributes(fn, depth=3):
         return ""
     names = sorted(outside_names(code))
     frontier = [(name, value) for name, value in ((n, _value(fn, n)) for n in names)
-                if value is not _MISSING and not isinstance(value, _PLAIN)]
+                if value is not _MISSING and not isinstance(value, _PLAIN)
+                and not inspect.isroutine(value)]
     parts, seen = [], set()
     for _ in range(depth):
         following = []
@@ -246,7 +248,7 @@ def attributes(fn, depth=3):
                     continue
                 parts.append(f"{path}.{name}="
                              f"{_describe(found) if _specializes(found) else 'a value'}")
-                if not isinstance(found, _PLAIN):
+                if not isinstance(found, _PLAIN) and not inspect.isroutine(found):
                     following.append((f"{path}.{name}", found))
         frontier = following
     return ";".join(parts)

@@ -47,11 +47,22 @@ class _Loading:
         return tuple(self.scope[name_] for name_ in self.names)
 
 
-def load(fn, wrt, kinds, form, optimize=True, has_aux=False, cached_only=False):
+def load_cached(fn, wrt, kinds, forms, optimize=True, has_aux=False):
+    """The generated functions of the first of `forms` that memory or the disk cache's
+    index holds (`_quick_key`), or None: found without reading `fn`'s source."""
+    bases = {}                  # the part of the quick key the forms share, made once
+    for form in forms:
+        found = load(fn, wrt, kinds, form, optimize, has_aux, cached_only=bases)
+        if found is not None:
+            return found
+    return None
+
+
+def load(fn, wrt, kinds, form, optimize=True, has_aux=False, cached_only=None):
     """The generated functions for (fn, wrt, kinds): from memory, disk, or the pipeline.
     `has_aux`: fn returns `(value, aux)`, aux without a derivative (normalize/aux.py).
-    `cached_only`: None where neither memory nor the quick key (`_quick_key`) has them,
-    instead of analyzing `fn` or running the pipeline."""
+    `cached_only` (a dict, see `load_cached`): None where neither memory nor the index
+    has them, instead of analyzing `fn` or running the pipeline."""
     optimize = tuple(sorted(optional_passes(optimize)))
     key = (form, fn, tuple(wrt), tuple(kinds.items()), registry.version(), optimize,
            environment.identity(fn), has_aux)
@@ -65,12 +76,12 @@ def load(fn, wrt, kinds, form, optimize=True, has_aux=False, cached_only=False):
             reach.refresh()
             return functions
         del CACHE.generated[key]          # a callable deeper than the key looks was rebound: load again
-    quick = _quick_key(key)
+    quick = _quick_key(key, {} if cached_only is None else cached_only)
     disk_key = cache.read_index(quick) if quick is not None else None
     text = cache.read_entry(disk_key) if disk_key is not None else None
     written_out, lifted, names, path = [], {}, None, None
     if text is None:
-        if cached_only:
+        if cached_only is not None:
             return None
         written_out, lifted = _written_out_callees(fn, form == "joint-inline"), _lifted(fn)
         disk_key = _disk_key(key, written_out)
@@ -112,26 +123,36 @@ def _disk_key(key, written_out):
                           *(("has_aux",) if has_aux else ()))
 
 
-def _quick_key(key):
+def _quick_key(key, bases):
     """A key for the index from which a new process finds the disk key of `fn`'s
     derivative without reading its source with inspect or analyzing it (None for a
-    function not defined in a file, or one tangentlike made).  It names at least what
-    the disk key names, for a function whose derivative writes out no callee and lifts
-    no nested function (the only ones the index holds, `load`): the whole text of the
-    function's file and its line in place of its source; `environment.attributes` for
-    the callees the analysis could have found through a module; the stamps of
-    tangentlike's files in place of their text."""
+    function not defined in a file, or one tangentlike made; `bases` keeps the part the
+    forms share, `_quick_base`).  It names at least what the disk key names, for a
+    function whose derivative writes out no callee and lifts no nested function (the
+    only ones the index holds, `load`): the whole text of the function's file and its
+    line in place of its source; `environment.attributes` for the callees the analysis
+    could find through modules and objects; the stamps of tangentlike's files in place
+    of their text."""
     form, fn, wrt, kinds, _, optimize, identity, has_aux = key
+    if "base" not in bases:
+        bases["base"] = _quick_base(fn, identity)
+    if bases["base"] is None:
+        return None
+    return cache.make_key("quick", form, wrt, kinds, optimize, has_aux, bases["base"])
+
+
+def _quick_base(fn, identity):
+    """The part of `_quick_key` that does not depend on the form asked for."""
     code = getattr(fn, "__code__", None)
     if code is None or hasattr(fn, LIFTED):
         return None
     file_text = "".join(linecache.getlines(code.co_filename))
     if not file_text:
         return None
-    return cache.make_key("quick", form, __version__, getattr(fn, "__module__", "") or "",
-                          fn.__qualname__, code.co_filename, code.co_firstlineno, file_text,
-                          wrt, kinds, registry.fingerprint(), code_stamp(), optimize,
-                          identity, environment.attributes(fn), has_aux)
+    return cache.make_key(__version__, getattr(fn, "__module__", "") or "", fn.__qualname__,
+                          code.co_filename, code.co_firstlineno, cache.digest(file_text),
+                          registry.fingerprint(), code_stamp(), identity,
+                          environment.attributes(fn))
 
 
 @functools.lru_cache(maxsize=1)

@@ -58,6 +58,7 @@ __all__ = ["GENERATED", "is_generated", "helper_calls", "Calls", "tape_pushes", 
 GENERATED = GENERATED_MODULE          # (naming.py: the `__name__` of generated modules)
 
 RUNTIME_MODULES = (tangentlike.runtime, tangentlike.numpy_runtime)
+tangentlike.numpy_runtime.load_all()        # (its families load on first use: list them all)
 
 
 def is_generated(frame):

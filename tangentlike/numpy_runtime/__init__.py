@@ -42,104 +42,88 @@ pipeline, reverse, forward, higher, the rules), whose stages the helpers never d
 Each exported helper's `__module__` is this package's name, the module generated code
 imports (as NumPy's functions give "numpy"): the rule registry names the helpers' rules,
 and normalize/ recognises runtime helpers, by that name.
+
+A family is imported the first time one of its helpers is read (`_ntl.spread`: the
+module's `__getattr__`), so that running cached generated code imports only the
+families it calls; `load_all()` imports every one (the rule tables do, and so does
+anything that lists the helpers).
 """
 
-from .basics import (astype, cast_derivative, cast_pieces, dense, is_zero, item, lift, mT,
-                     nonzero, sign, zeros_for)
-from .blocks import BLOCK, in_blocks
-from .broadcasting import axes_of, common_shape, expand, spread, sum_like, unreduce
-from .containers import (dict_tangent, items, items_tangent, iterated, iterated_tangent, keys,
-                         merged, merged_tangent, sorted_tangent, undict, uniterated, unitems,
-                         unmerged, unsorted, unvalues, values, values_tangent)
-from .creation import (arange_adjoint, arange_tangent, index_trick_adjoint,
-                       index_trick_tangent, linspace_adjoint, linspace_tangent,
-                       linspace_weights, unpack)
-from .differences import (diff_tangent, gradient_tangent, partition_index, select_tangent,
-                          spacing_adjoint, spacing_adjoint_tangent, undiff, ungradient,
-                          ungradient_tangent, unselect)
-from .einsum import einsum_adjoint, einsum_adjoint_tangent, einsum_tangent, einsum_tangent_tangent
-from .elementwise import (imag_adjoint, log_base, nan_to_num_tangent, sinc_slope,
-                          sinc_slope_tangent, sum_where)
-from .indexing import (UPDATES_FIRST_ARGUMENT, add_at, sort_tangent, subtract_at, unsort,
-                       untake, untake_along_axis)
-from .layout import (negated, pad_tangent, reshape_like, restack, split_axis, unconcatenate,
-                     undiag, undiagonal, unpad, unpad_constant_values, unrepeat, unrollaxis,
-                     unsplit, unstack, unstack_promoted, untile, untrace, untranspose)
-from .linalg import (cholesky_adjoint, cholesky_tangent, eig_adjoint, eig_tangent,
-                     eigh_adjoint, eigh_tangent, eigvalsh_tangent, gap_inverse,
-                     matrix_power_adjoint, matrix_power_tangent, phi, pinv_adjoint,
-                     pinv_tangent, qr_adjoint, qr_tangent, right_solve_transposed,
-                     right_solve_transposed_tangent, slogdet_tangent, solve_adjoint_a,
-                     svd_adjoint, svd_tangent, symmetric_from_triangle, triangle_gradient)
-from .norms import norm_adjoint, norm_adjoint_tangent, norm_tangent
-from .products import (cross_adjoint, dot_adjoint_a, dot_adjoint_b, inner_adjoint_a,
-                       inner_adjoint_b, kron_adjoint, kron_adjoint_tangent, matmul_adjoint_a,
-                       matmul_adjoint_b, matvec_adjoint_matrix, product_rule,
-                       tensordot_adjoint_a, tensordot_adjoint_b, vecdot_adjoint)
-from .scalars import (digamma, dist_adjoint, dist_tangent, negate_all, polygamma,
-                      prod_adjoint, prod_tangent)
-from .reductions import (average_adjoint, average_adjoint_tangent, average_tangent,
-                         average_weights, average_weights_adjoint,
-                         average_weights_adjoint_tangent, centered, count,
-                         cumulative_sum_adjoint, extreme_weights, not_nan, prod_others,
-                         prod_others_tangent, reverse_cumsum)
+import importlib
 
-__all__ = [
-    "UPDATES_FIRST_ARGUMENT",
-    # basics
-    "astype", "cast_derivative", "cast_pieces", "dense", "is_zero", "item", "lift", "mT",
-    "nonzero", "sign",
-    "zeros_for",
-    # blocks
-    "BLOCK", "in_blocks",
-    # broadcasting
-    "axes_of", "common_shape", "expand", "spread", "sum_like", "unreduce",
-    # containers
-    "dict_tangent", "items", "items_tangent", "iterated", "iterated_tangent", "keys", "merged",
-    "merged_tangent", "sorted_tangent", "undict", "uniterated", "unitems", "unmerged",
-    "unsorted", "unvalues", "values", "values_tangent",
-    # creation
-    "arange_adjoint", "arange_tangent", "index_trick_adjoint", "index_trick_tangent",
-    "linspace_adjoint", "linspace_tangent", "linspace_weights", "unpack",
-    # differences
-    "diff_tangent", "gradient_tangent", "partition_index", "select_tangent", "spacing_adjoint",
-    "spacing_adjoint_tangent", "undiff", "ungradient", "ungradient_tangent", "unselect",
-    # einsum
-    "einsum_adjoint", "einsum_adjoint_tangent", "einsum_tangent", "einsum_tangent_tangent",
-    # elementwise
-    "imag_adjoint", "log_base", "nan_to_num_tangent", "sinc_slope", "sinc_slope_tangent",
-    "sum_where",
-    # indexing
-    "add_at", "sort_tangent", "subtract_at", "unsort", "untake", "untake_along_axis",
-    # layout
-    "negated", "pad_tangent", "reshape_like", "restack", "split_axis", "unconcatenate",
-    "undiag", "undiagonal", "unpad", "unpad_constant_values", "unrepeat", "unrollaxis",
-    "unsplit", "unstack", "unstack_promoted", "untile", "untrace", "untranspose",
-    # linalg
-    "cholesky_adjoint", "cholesky_tangent", "eig_adjoint", "eig_tangent", "eigh_adjoint",
-    "eigh_tangent", "eigvalsh_tangent", "gap_inverse", "matrix_power_adjoint",
-    "matrix_power_tangent", "phi", "pinv_adjoint", "pinv_tangent", "qr_adjoint", "qr_tangent",
-    "right_solve_transposed", "right_solve_transposed_tangent", "slogdet_tangent",
-    "solve_adjoint_a", "svd_adjoint", "svd_tangent",
-    "symmetric_from_triangle", "triangle_gradient",
-    # norms
-    "norm_adjoint", "norm_adjoint_tangent", "norm_tangent",
-    # products
-    "cross_adjoint", "dot_adjoint_a", "dot_adjoint_b", "inner_adjoint_a", "inner_adjoint_b",
-    "kron_adjoint", "kron_adjoint_tangent", "matmul_adjoint_a", "matmul_adjoint_b",
-    "matvec_adjoint_matrix", "product_rule", "tensordot_adjoint_a", "tensordot_adjoint_b",
-    "vecdot_adjoint",
-    # scalars
-    "digamma", "dist_adjoint", "dist_tangent", "negate_all", "polygamma", "prod_adjoint",
-    "prod_tangent",
-    # reductions
-    "average_adjoint", "average_adjoint_tangent", "average_tangent", "average_weights",
-    "average_weights_adjoint", "average_weights_adjoint_tangent", "centered", "count",
-    "cumulative_sum_adjoint", "extreme_weights", "not_nan", "prod_others",
-    "prod_others_tangent", "reverse_cumsum",
-]
+FAMILIES = {
+    "basics": ("astype", "cast_derivative", "cast_pieces", "dense", "is_zero", "item", "lift",
+        "mT", "nonzero", "sign", "zeros_for"),
+    "blocks": ("BLOCK", "in_blocks"),
+    "broadcasting": ("axes_of", "common_shape", "expand", "spread", "sum_like", "unreduce"),
+    "containers": ("dict_tangent", "items", "items_tangent", "iterated", "iterated_tangent",
+        "keys", "merged", "merged_tangent", "sorted_tangent", "undict", "uniterated",
+        "unitems", "unmerged", "unsorted", "unvalues", "values", "values_tangent"),
+    "creation": ("arange_adjoint", "arange_tangent", "index_trick_adjoint",
+        "index_trick_tangent", "linspace_adjoint", "linspace_tangent", "linspace_weights",
+        "unpack"),
+    "differences": ("diff_tangent", "gradient_tangent", "partition_index", "select_tangent",
+        "spacing_adjoint", "spacing_adjoint_tangent", "undiff", "ungradient",
+        "ungradient_tangent", "unselect"),
+    "einsum": ("einsum_adjoint", "einsum_adjoint_tangent", "einsum_tangent",
+        "einsum_tangent_tangent"),
+    "elementwise": ("imag_adjoint", "log_base", "nan_to_num_tangent", "sinc_slope",
+        "sinc_slope_tangent", "sum_where"),
+    "indexing": ("UPDATES_FIRST_ARGUMENT", "add_at", "sort_tangent", "subtract_at", "unsort",
+        "untake", "untake_along_axis"),
+    "layout": ("negated", "pad_tangent", "reshape_like", "restack", "split_axis",
+        "unconcatenate", "undiag", "undiagonal", "unpad", "unpad_constant_values", "unrepeat",
+        "unrollaxis", "unsplit", "unstack", "unstack_promoted", "untile", "untrace",
+        "untranspose"),
+    "linalg": ("cholesky_adjoint", "cholesky_tangent", "eig_adjoint", "eig_tangent",
+        "eigh_adjoint", "eigh_tangent", "eigvalsh_tangent", "gap_inverse",
+        "matrix_power_adjoint", "matrix_power_tangent", "phi", "pinv_adjoint", "pinv_tangent",
+        "qr_adjoint", "qr_tangent", "right_solve_transposed", "right_solve_transposed_tangent",
+        "slogdet_tangent", "solve_adjoint_a", "svd_adjoint", "svd_tangent",
+        "symmetric_from_triangle", "triangle_gradient"),
+    "norms": ("norm_adjoint", "norm_adjoint_tangent", "norm_tangent"),
+    "products": ("cross_adjoint", "dot_adjoint_a", "dot_adjoint_b", "inner_adjoint_a",
+        "inner_adjoint_b", "kron_adjoint", "kron_adjoint_tangent", "matmul_adjoint_a",
+        "matmul_adjoint_b", "matvec_adjoint_matrix", "product_rule", "tensordot_adjoint_a",
+        "tensordot_adjoint_b", "vecdot_adjoint"),
+    "scalars": ("digamma", "dist_adjoint", "dist_tangent", "negate_all", "polygamma",
+        "prod_adjoint", "prod_tangent"),
+    "reductions": ("average_adjoint", "average_adjoint_tangent", "average_tangent",
+        "average_weights", "average_weights_adjoint", "average_weights_adjoint_tangent",
+        "centered", "count", "cumulative_sum_adjoint", "extreme_weights", "not_nan",
+        "prod_others", "prod_others_tangent", "reverse_cumsum"),
+}
 
-for _name in __all__:                # (see the docstring: their home is this package)
-    if callable(globals()[_name]):
-        globals()[_name].__module__ = __name__
-del _name
+_FAMILY = {name: family for family, names in FAMILIES.items() for name in names}
+__all__ = sorted(_FAMILY)
+
+
+def __getattr__(name):
+    """A helper of a family not imported yet: import the family, then read it."""
+    family = _FAMILY.get(name)
+    if family is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    _load(family)
+    return globals()[name]
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_FAMILY))
+
+
+def _load(family):
+    """Import `family` and gather its helpers here (see the docstring: their home is
+    this package)."""
+    module = importlib.import_module(f"{__name__}.{family}")
+    for name in FAMILIES[family]:
+        value = getattr(module, name)
+        if callable(value):
+            value.__module__ = __name__
+        globals()[name] = value
+
+
+def load_all():
+    """Import every family (for whatever lists the helpers: `vars()` then has them all)."""
+    for family in FAMILIES:
+        if any(name not in globals() for name in FAMILIES[family]):
+            _load(family)

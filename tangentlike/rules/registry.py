@@ -154,6 +154,8 @@ def _tables():
         return
     _LOADING.append(True)
     try:
+        from .. import numpy_runtime        # every helper, for the tables' templates
+        numpy_runtime.load_all()
         for table in _TABLES:
             importlib.import_module(f"{__package__}.{table}")
         for register in _BUILT_IN:
