@@ -163,15 +163,16 @@ def code_stamp():
 
     def visit(directory, prefix):
         with os.scandir(directory) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                if entry.is_dir() and entry.name != "__pycache__":
-                    visit(entry.path, f"{prefix}{entry.name}/")
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        visit(entry.path, f"{prefix}{entry.name}/")
                 elif entry.name.endswith(".py"):
                     status = entry.stat()
                     stamps.append(f"{prefix}{entry.name} {status.st_size} {status.st_mtime_ns}")
 
     visit(os.path.dirname(__file__), "")
-    return cache.make_key("\n".join(stamps))
+    return cache.digest("\n".join(sorted(stamps)))
 
 
 def signature(fn):
