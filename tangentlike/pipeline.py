@@ -55,6 +55,7 @@ from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_o
 from .passes.hvp import reduced_to as tangent_of_gradient_reduced
 from .passes.hvp import tangent_of_gradient_only
 from .passes.in_place import accumulated_in_place, summed_in_place
+from .passes.recursion_loops import as_loops
 from .passes.release_arrays import release_dead_arrays
 from .passes.simplify import optimize_backward, optimize_primal, without_needless_spreads
 from .passes.tidy import tidy
@@ -279,6 +280,11 @@ def split(draft):
     draft.what = "reverse mode, split into forward and backward sweeps"
 
 
+def recursion_loops(draft):
+    """Each generated function that calls itself once per level, as loops."""
+    draft.functions = [as_loops(function, draft.namer.fresh) for function in draft.functions]
+
+
 def only_the_gradient(draft):
     if draft.gradient_only:
         function = draft.functions[0]
@@ -485,7 +491,8 @@ FORMS = {
     "split": _FRONT + (Step("names", split_names),
                        Step("transform", _transformer(ReverseTransformer)),
                        Step("aliases", alias_facts), Step("sweeps", sweeps),
-                       Step("split", split)) + _ARRAYS
+                       Step("split", split),
+                       Step("recursion-loops", recursion_loops, optional=True)) + _ARRAYS
     + (Step("callees", reverse_callees),) + _END,
     # jvp_<f>: forward mode
     "jvp": _forward("jvp") + (Step("assemble", _forward_function(_JVP)),

@@ -172,15 +172,21 @@ class Pushes(list):
     pops = 0
 
 
+def _frames_list(frame, values):
+    """Whether `values` is a frames list of passes/recursion_loops.py (a recursion made
+    loops keeps each level's values there): not the tape."""
+    return any(v is values for k, v in frame.f_locals.items() if k.startswith("_frames"))
+
+
 @contextlib.contextmanager
 def tape_pushes():
-    """Record what generated code appends to lists (the tape) inside the `with` block;
-    yields a `Pushes`."""
+    """Record what generated code appends to lists (the tape, not the frames list of a
+    recursion made loops) inside the `with` block; yields a `Pushes`."""
     pushes = Pushes()
 
     def handler(frame, event, arg):
         if event in ("c_return", "c_call") and isinstance(getattr(arg, "__self__", None), list) \
-                and is_generated(frame):
+                and is_generated(frame) and not _frames_list(frame, arg.__self__):
             if event == "c_return" and arg.__name__ == "append":
                 pushes.append(arg.__self__[-1])     # the value just appended
             elif event == "c_call" and arg.__name__ == "pop":

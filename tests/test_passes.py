@@ -127,7 +127,8 @@ def test_an_unknown_pass_name_is_a_clear_error():
 # each optional pass and the module of tangentlike/passes/ that holds its contract
 CONTRACTS = {"simplify": "simplify", "in-place": "in_place", "gradient-only": "gradient_only",
              "elementwise-sweep": "elementwise_sweep", "named-parts": "named_parts",
-             "release-arrays": "release_arrays", "blocks": "elementwise_sweep"}
+             "release-arrays": "release_arrays", "blocks": "elementwise_sweep",
+             "recursion-loops": "recursion_loops"}
 
 
 def test_every_optional_pass_has_a_contract():

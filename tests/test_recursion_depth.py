@@ -87,9 +87,13 @@ def test_derivatives_reach_the_primal_s_depth(recursion_limit, name, f, x, slope
 
 @pytest.mark.parametrize("name, f, x, slope", CASES[:3], ids=[c[0] for c in CASES[:3]])
 def test_each_level_costs_one_frame(recursion_limit, name, f, x, slope):
-    """Raising the limit by 500 frames lets the gradient and the tangent go exactly 500
-    levels deeper, as the primal does."""
-    grad, tangent = DERIVATIVES["grad"], DERIVATIVES["jvp"]
+    """Raising the limit by 500 frames lets the gradient (recursing: with the optional
+    passes off, "recursion-loops" among them, in the callees too) and the tangent go
+    exactly 500 levels deeper, as the primal does."""
+    tangent = DERIVATIVES["jvp"]
+
+    def grad(f, x, n):
+        return tl.grad(f, optimize=False)(x, n)
     grad(f, x, 3), tangent(f, x, 3)
     reached = {}
     for limit in (LIMIT, LIMIT + 500):
@@ -100,6 +104,22 @@ def test_each_level_costs_one_frame(recursion_limit, name, f, x, slope):
     assert [b - a for a, b in zip(reached[LIMIT], reached[LIMIT + 500])] == [500, 500, 500]
     primal, *derivatives = reached[LIMIT]
     assert all(primal - FRAMES <= d <= primal for d in derivatives)
+
+
+def test_a_gradient_whose_recursion_became_loops_goes_deeper_than_the_primal(
+        recursion_limit):
+    """With "recursion-loops" the sweeps of a function that calls itself once per level
+    are loops (passes/recursion_loops.py): no Python frame per level at all."""
+    f, x = rf.damped, 0.7
+    tl.grad(f)(x, 3)
+    recursion_limit(LIMIT)
+    depth = _deepest(lambda n: f(x, n))
+    deep = 3 * LIMIT
+    value = tl.grad(f)(x, deep)
+    recursion_limit(LIMIT)
+    assert depth < LIMIT < deep
+    assert value == pytest.approx(rf.damped_slope(x, deep), rel=1e-10)
+    assert "while _frames:" in tl.source(f, args=(x, 3), include_callees=True)
 
 
 def test_second_order_derivatives_of_recursion_go_as_deep(recursion_limit):
