@@ -69,24 +69,32 @@ def _holding_derivatives(fn, names, backward=frozenset()):
     temporary the transformer named like an adjoint but bound to the user's values
     (`_b1 = z.T`) is not one."""
     params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    bindings = []                                   # (target names, value)
+    holding = names & params
+    readers = {}                                    # name -> the bound sets its value reads
+    for bound, value in _bindings(fn, names):
+        if _is_zero(value) or _backward_call(value, backward):
+            holding |= bound
+        else:
+            for read in {x.id for x in gast.walk(value) if isinstance(x, gast.Name)}:
+                readers.setdefault(read, []).append(bound)
+    todo = list(holding)                            # to the least fixpoint, name by name
+    while todo:
+        for bound in readers.pop(todo.pop(), ()):
+            todo.extend(bound - holding)
+            holding |= bound
+    return holding
+
+
+def _bindings(fn, names):
+    """(the `names` a statement of `fn` binds, the value it binds them to), where some."""
     for s in gast.walk(fn):
         if isinstance(s, (gast.Assign, gast.AugAssign)):
             targets = s.targets if isinstance(s, gast.Assign) else [s.target]
             bound = {x.id for t in targets for x in gast.walk(t) if isinstance(x, gast.Name)}
-            bindings.append((bound & names, s.value))
-        elif isinstance(s, gast.For):
-            bindings.append((_targets(s.target) & names, s.iter))
-    holding = names & params
-    while True:
-        grown = set(holding)
-        for bound, value in bindings:
-            if bound and (_is_zero(value) or _backward_call(value, backward) or any(
-                    isinstance(x, gast.Name) and x.id in holding for x in gast.walk(value))):
-                grown |= bound
-        if grown == holding:
-            return holding
-        holding = grown
+            if bound & names:
+                yield bound & names, s.value
+        elif isinstance(s, gast.For) and _targets(s.target) & names:
+            yield _targets(s.target) & names, s.iter
 
 
 def _backward_call(expr, backward):
