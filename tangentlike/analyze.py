@@ -187,8 +187,8 @@ def opaque_reads(fn, wrt, resolve, params=()):
         target, value = target_and_value(s)
         if value is None or target is not None and target not in useful:
             continue
-        called = {id(c.func) for c in gast.walk(value) if isinstance(c, gast.Call)}
-        for e in gast.walk(value):
+        called = {id(c.func) for c in n.walk(value) if isinstance(c, gast.Call)}
+        for e in n.walk(value):
             if isinstance(e, gast.Attribute) and isinstance(e.ctx, gast.Load) \
                     and id(e) not in called \
                     and e.attr not in DIFF_ATTRIBUTES | METADATA_ATTRIBUTES \
@@ -372,7 +372,7 @@ _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Com
 def is_pure(e, resolve):
     """True for expressions of names, constants, operators, attributes and calls with
     rules (`resolve(func)`: the rule of a call's func, or None)."""
-    for x in gast.walk(e):
+    for x in n.walk(e):
         if isinstance(x, gast.Call):
             if resolve(x.func) is None:
                 return False

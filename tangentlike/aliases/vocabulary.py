@@ -22,6 +22,8 @@ Everything here is a frozenset, a string or a function without state.
 
 import gast
 
+from .. import nodes as n
+
 
 # NumPy functions and array methods whose result may be a view of their argument
 VIEW_CALLS = frozenset({
@@ -95,7 +97,7 @@ def base_name(node):
 
 def all_names(node):
     """Every name `node` reads or writes."""
-    return {x.id for x in gast.walk(node) if isinstance(x, gast.Name)}
+    return {x.id for x in n.walk(node) if isinstance(x, gast.Name)}
 
 
 def may_share_any(expr):
