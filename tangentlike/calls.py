@@ -36,6 +36,31 @@ from .trees import class_of, contained_word
 _LITERALS = (bool, int, float, complex, str, bytes, type(None))
 
 
+class Names(list):
+    """A list of names whose `in` is a set's (a function's locals are asked about for
+    every call and every block)."""
+
+    def __init__(self, names=()):
+        super().__init__(names)
+        self._members = set(self)
+
+    def __contains__(self, name_):
+        return name_ in self._members
+
+    def append(self, name_):
+        super().append(name_)
+        self._members.add(name_)
+
+    def extend(self, names):
+        names = list(names)
+        super().extend(names)
+        self._members.update(names)
+
+    def __iadd__(self, names):
+        self.extend(names)
+        return self
+
+
 class FunctionView:
     """The base of the reverse and forward transformers (no AST is changed here)."""
 
@@ -48,7 +73,8 @@ class FunctionView:
         wrt = [renamed.get(w, w) for w in wrt]
         arg_kinds = {renamed.get(p, p): kind for p, kind in arg_kinds.items()}
         self.parsed, self.fn, self.wrt = parsed, fn, wrt
-        self.locals = self.params + sorted(local_names(fn.body, self.params, parsed.namespace))
+        self.locals = Names(self.params + sorted(local_names(fn.body, self.params,
+                                                             parsed.namespace)))
         self.result_kind = result_kind
         self.arg_kinds = dict(arg_kinds)
         self.trees = contained_word(arg_kinds.values())    # the pytrees arguments hold

@@ -121,7 +121,7 @@ class AdjointBlocks:
             for sub in n.walk(stmt):
                 if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
                     reads.add(sub.id)
-        reads &= set(view.locals)
+        reads = {r for r in reads if r in view.locals}
         if index is not None:
             reads |= set(n.loaded_names(index))
         restore_first = target in set(n.loaded_names(value)) or index is not None
