@@ -337,10 +337,14 @@ def forgetting(points, name):
     from it (their root is no longer its object)."""
     out = dict(points)
     for key, records in points.items():
-        if isinstance(key, tuple) and key[0] == "view" and records:
-            out[key] = frozenset(r for r in records
-                                 if r[0] != name and name not in _step_names(r[1]))
+        if records and isinstance(key, tuple) and key[0] == "view" and any(
+                _stale(r, name) for r in records):
+            out[key] = frozenset(r for r in records if not _stale(r, name))
     return out
+
+
+def _stale(record, name):
+    return record[0] == name or bool(record[1]) and name in _step_names(record[1])
 
 
 def _step_names(steps):
