@@ -150,23 +150,26 @@ def _flow(fn, wrt, resolve):
             returns |= reads
         else:
             edges.append((target, reads))
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for target, reads in edges:
-            if target not in varied and reads & varied:
-                varied.add(target)
-                changed = True
-    useful = set(returns)
-    changed = True
-    while changed:
-        changed = False
-        for target, reads in edges:
-            if target in useful and not reads <= useful:
-                useful |= reads
-                changed = True
+    readers, writers = {}, {}        # name -> the edges that read it / bind it
+    for target, reads in edges:
+        writers.setdefault(target, []).append(reads)
+        for read in reads:
+            readers.setdefault(read, []).append(target)
+    varied = _closure(set(wrt), lambda name_: readers.get(name_, ()), lambda t: {t})
+    useful = _closure(set(returns), lambda name_: writers.get(name_, ()), lambda r: r)
     return varied, useful
+
+
+def _closure(names, edges_of, names_of):
+    """`names` (changed in place), grown to the least fixpoint: each name in it adds
+    `names_of(e)` for every edge `e` in `edges_of(name)`."""
+    todo = list(names)
+    while todo:
+        for edge in edges_of(todo.pop()):
+            new = names_of(edge) - names
+            names |= new
+            todo.extend(new)
+    return names
 
 
 # attributes that say nothing of an array's values (its shape and friends)
@@ -187,8 +190,8 @@ def opaque_reads(fn, wrt, resolve, params=()):
         target, value = target_and_value(s)
         if value is None or target is not None and target not in useful:
             continue
-        called = {id(c.func) for c in gast.walk(value) if isinstance(c, gast.Call)}
-        for e in gast.walk(value):
+        called = {id(c.func) for c in n.walk(value) if isinstance(c, gast.Call)}
+        for e in n.walk(value):
             if isinstance(e, gast.Attribute) and isinstance(e.ctx, gast.Load) \
                     and id(e) not in called \
                     and e.attr not in DIFF_ATTRIBUTES | METADATA_ATTRIBUTES \
@@ -372,7 +375,7 @@ _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Com
 def is_pure(e, resolve):
     """True for expressions of names, constants, operators, attributes and calls with
     rules (`resolve(func)`: the rule of a call's func, or None)."""
-    for x in gast.walk(e):
+    for x in n.walk(e):
         if isinstance(x, gast.Call):
             if resolve(x.func) is None:
                 return False

@@ -23,7 +23,6 @@ The helpers both the plan and the adjoint blocks ask (`may_broadcast`,
 `basic_index`, `is_ufunc`) live here too.
 """
 
-import copy
 import dataclasses
 import types
 
@@ -94,7 +93,7 @@ def _spread_sums(body, view, namer):
                 or a.id not in view.active or view.kind.get(s.targets[0].id) == "scalars" \
                 or users.get(a.id) != [s] or a.id in view.params \
                 or not _elementwise(view, writers[a.id].value) \
-                or sum(1 for x in body for y in gast.walk(x) if isinstance(y, gast.Name)
+                or sum(1 for x in body for y in n.walk(x) if isinstance(y, gast.Name)
                        and y.id == a.id) != 2:
             continue
         shape = namer.fresh(f"{a.id.lstrip('_')}_shape")
@@ -113,7 +112,7 @@ def _loose_names(body, view, out_name, loose):
     the elementwise operation, and the reduction happens once, at its operands, so the
     backward sweep needs neither the value nor its shape."""
     stores, loads, writer, user = {}, {}, {}, {}
-    for x in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Name)):
+    for x in (x for s in body for x in n.walk(s) if isinstance(x, gast.Name)):
         counts = stores if isinstance(x.ctx, gast.Store) else loads
         counts[x.id] = counts.get(x.id, 0) + 1
     for s in analyze.simple_statements(body):
@@ -202,7 +201,7 @@ def _elementwise_leaves(view, e, writers, spread, summed):
             found = []
         for y in found:
             if gast.dump(y) not in map(gast.dump, out):
-                out.append(copy.deepcopy(y))
+                out.append(n.copied(y))
     return out
 
 

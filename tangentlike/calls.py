@@ -14,7 +14,6 @@ every parameter by position, then the seed or the tangents; generated code calli
 such a function passes every argument (`every_argument`).
 """
 
-import copy
 import inspect
 import types
 
@@ -37,6 +36,31 @@ from .trees import class_of, contained_word
 _LITERALS = (bool, int, float, complex, str, bytes, type(None))
 
 
+class Names(list):
+    """A list of names whose `in` is a set's (a function's locals are asked about for
+    every call and every block)."""
+
+    def __init__(self, names=()):
+        super().__init__(names)
+        self._members = set(self)
+
+    def __contains__(self, name_):
+        return name_ in self._members
+
+    def append(self, name_):
+        super().append(name_)
+        self._members.add(name_)
+
+    def extend(self, names):
+        names = list(names)
+        super().extend(names)
+        self._members.update(names)
+
+    def __iadd__(self, names):
+        self.extend(names)
+        return self
+
+
 class FunctionView:
     """The base of the reverse and forward transformers (no AST is changed here)."""
 
@@ -49,11 +73,12 @@ class FunctionView:
         wrt = [renamed.get(w, w) for w in wrt]
         arg_kinds = {renamed.get(p, p): kind for p, kind in arg_kinds.items()}
         self.parsed, self.fn, self.wrt = parsed, fn, wrt
-        self.locals = self.params + sorted(local_names(fn.body, self.params, parsed.namespace))
+        self.locals = Names(self.params + sorted(local_names(fn.body, self.params,
+                                                             parsed.namespace)))
         self.result_kind = result_kind
         self.arg_kinds = dict(arg_kinds)
         self.trees = contained_word(arg_kinds.values())    # the pytrees arguments hold
-        rebound = {x.id for x in gast.walk(fn) if isinstance(x, gast.Name)
+        rebound = {x.id for x in n.walk(fn) if isinstance(x, gast.Name)
                    and isinstance(x.ctx, gast.Store)}
         self.own_trees = {p for p, k in arg_kinds.items()
                           if class_of(k) is not None and p not in rebound}
@@ -94,7 +119,7 @@ class FunctionView:
         each call and passes them all), then `extra` (the seed or the tangents) with
         `extra_defaults`.  No user parameter can land in the place of an extra one."""
         args = self.fn.args
-        params = [copy.deepcopy(a) for a in args.posonlyargs + args.args + args.kwonlyargs]
+        params = [n.copied(a) for a in args.posonlyargs + args.args + args.kwonlyargs]
         for name_ in extra:
             params.append(gast.Name(id=name_, ctx=gast.Param(), annotation=None,
                                     type_comment=None))
@@ -121,12 +146,12 @@ class FunctionView:
                 out.append(gast.Constant(value=p.default, kind=None))
             elif p.kind == p.KEYWORD_ONLY:
                 out.append(gast.Subscript(
-                    value=gast.Attribute(value=copy.deepcopy(call.func), attr="__kwdefaults__",
+                    value=gast.Attribute(value=n.copied(call.func), attr="__kwdefaults__",
                                          ctx=gast.Load()),
                     slice=gast.Constant(value=p.name, kind=None), ctx=gast.Load()))
             else:
                 out.append(gast.Subscript(
-                    value=gast.Attribute(value=copy.deepcopy(call.func), attr="__defaults__",
+                    value=gast.Attribute(value=n.copied(call.func), attr="__defaults__",
                                          ctx=gast.Load()),
                     slice=gast.Constant(value=k - first_default, kind=None), ctx=gast.Load()))
         return out
@@ -137,7 +162,7 @@ class FunctionView:
         for name_ in sorted(n.names_read(self.fn) - set(self.locals)):
             if name_ in self.parsed.namespace:
                 kinds[name_] = analyze.arg_kind(self.parsed.namespace[name_])
-        for node in gast.walk(self.fn):          # module.constant (a written-out helper's)
+        for node in n.walk(self.fn):          # module.constant (a written-out helper's)
             dotted = analyze.dotted_name(node) if isinstance(node, gast.Attribute) else None
             if dotted and dotted.partition(".")[0] not in self.locals \
                     and inspect.ismodule(self.callee(node.value)):
@@ -241,7 +266,7 @@ class FunctionView:
 def local_names(body, params, namespace):
     """Names the function assigns; a module-level name only mutated through a method
     (`np.append(...)` looks like `xs.append(...)`) is not one."""
-    assigned = {x.id for s in body for x in gast.walk(s)
+    assigned = {x.id for s in body for x in n.walk(s)
                 if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
     return {v for v in n.stored_names(body)
             if v in assigned or v in params or v not in namespace}
@@ -289,7 +314,7 @@ def _infer_result_kind(fn, kinds):
     normalized = normalize(parsed, namer, any(k not in ("scalar", "scalars") for k in kinds),
                            arg_kinds, modules)
     view = FunctionView(parsed, normalized, [], arg_kinds, result_kind)
-    returns = [s.value for s in gast.walk(normalized) if isinstance(s, gast.Return)
+    returns = [s.value for s in n.walk(normalized) if isinstance(s, gast.Return)
                and s.value is not None]
     words = {view.expr_kind(r) for r in returns}
     return words.pop() if len(words) == 1 else "other"

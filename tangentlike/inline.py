@@ -10,7 +10,6 @@ more than once bound to temporaries, and trivial arithmetic folded
 (`x ** 1` -> `x`, `2 - 1` -> `1`).
 """
 
-import copy
 import math
 
 import gast
@@ -43,7 +42,7 @@ class Inliner:
         Expressions that must be evaluated once are bound to temporaries appended
         to `bindings`.
         """
-        body = _resolve_static_ifs(copy.deepcopy(template.body), bound)
+        body = _resolve_static_ifs(n.copied(template.body), bound)
         _mark_helpers(body, template.globals)
         ret = body.pop().value
         results = list(ret.elts) if isinstance(ret, gast.Tuple) else [ret]
@@ -64,10 +63,10 @@ class Inliner:
         for key, expr in list(substitution.items()):
             if uses.get(key, 0) > 1 and not _is_atomic(expr):
                 temp = self.namer.temp("_b")
-                bindings.append(n.assign(temp, copy.deepcopy(expr)))
+                bindings.append(n.assign(temp, n.copied(expr)))
                 substitution[key] = n.name(temp)
         for stmt in body:
-            for target in (t for t in gast.walk(stmt)
+            for target in (t for t in n.walk(stmt)
                            if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)):
                 if target.id not in substitution:
                     substitution[target.id] = n.name(self.namer.temp("_t"))
@@ -84,7 +83,7 @@ class Inliner:
 def _mark_helpers(body, template_globals):
     """Mark the template's calls of runtime helpers (`_ntl.spread(...)`) with the
     function they call, as `ModuleNames.call` marks the transformers' own."""
-    for call in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Call)):
+    for call in (x for s in body for x in n.walk(s) if isinstance(x, gast.Call)):
         func = call.func
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
             module = template_globals.get(func.value.id)
@@ -105,7 +104,7 @@ def _is_atomic(expr):
 def _count_uses(stmts):
     uses = {}
     for stmt in stmts:
-        for sub in gast.walk(stmt):
+        for sub in n.walk(stmt):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
                 uses[sub.id] = uses.get(sub.id, 0) + 1
     return uses
@@ -117,7 +116,7 @@ class _Substitute(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if node.id in self.mapping:
-            replacement = copy.deepcopy(self.mapping[node.id])
+            replacement = n.copied(self.mapping[node.id])
             if isinstance(node.ctx, gast.Store):
                 replacement.ctx = gast.Store()
             return replacement
@@ -125,7 +124,7 @@ class _Substitute(gast.NodeTransformer):
 
 
 def _substitute(node, mapping):
-    return _Substitute(mapping).visit(copy.deepcopy(node))
+    return _Substitute(mapping).visit(n.copied(node))
 
 
 def _resolve_static_ifs(stmts, bound):

@@ -18,6 +18,7 @@ import sys
 
 import gast
 
+from . import nodes as n
 from .markers import GENERATED_MODULE  # noqa: F401  (re-exported)
 
 # Names the transformers spell out themselves -> the module they stand for (None: a
@@ -32,13 +33,13 @@ _ONLY_ASSIGNED = {"_"}          # generated code never reads it: a clash only if
 
 def names_in(node):
     """Every identifier that appears in `node` (loads, stores, parameters)."""
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {x.id for x in n.walk(node) if isinstance(x, gast.Name)}
 
 
 def assigned_names(node):
     """The identifiers `node` assigns or takes as parameters."""
-    return {n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    return {x.id for x in n.walk(node)
+            if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load)}
 
 
 class Namer:
@@ -122,7 +123,7 @@ def clashing_names(fn, is_generated_meaning):
     read), but a global that `is_generated_meaning(name)`, already the same module."""
     found = set()
     bound = assigned_names(fn)
-    for x in gast.walk(fn):
+    for x in n.walk(fn):
         if isinstance(x, gast.Name) and x.id in GENERATED_NAMES:
             if x.id in _ONLY_ASSIGNED and not isinstance(x.ctx, gast.Load):
                 continue
@@ -135,7 +136,7 @@ def clashing_names(fn, is_generated_meaning):
 def rename(nodes, renames):
     """Rename, in place, the Name nodes of `nodes` by `renames` (all at once)."""
     for node in nodes:
-        for x in gast.walk(node):
+        for x in n.walk(node):
             if isinstance(x, gast.Name) and x.id in renames:
                 x.id = renames[x.id]
 

@@ -1,12 +1,58 @@
 """Small builders and queries for gast nodes, shared by every stage.
 
 Receives nothing; guarantees only pure helper functions (no AST is mutated
-except the one passed to `set_line`).
+except the one passed to `set_line`).  `walk` and `copied` are the fast forms of
+`ast.walk` and `copy.deepcopy` for trees: the same nodes in the same order, the same
+copy (marks set on nodes included), in a fraction of the time.
 """
 
 import copy
+from collections import deque
 
 import gast
+
+_AST = gast.AST
+_ATOMIC = (str, int, float, bool, type(None), bytes, complex, type(Ellipsis))
+
+
+def walk(node):
+    """Every node of the tree under `node`, breadth first: `ast.walk`'s order (a node's
+    children are taken before it is yielded, so it may be changed when it is)."""
+    todo = deque([node])
+    pop, push = todo.popleft, todo.append
+    while todo:
+        node = pop()
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, _AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, _AST):
+                        push(item)
+        yield node
+
+
+def copied(tree, memo=None):
+    """`copy.deepcopy(tree)` for a node, a list of nodes or a value inside one."""
+    memo = {} if memo is None else memo
+    if isinstance(tree, _ATOMIC):
+        return tree
+    known = memo.get(id(tree))
+    if known is not None:
+        return known
+    if isinstance(tree, _AST):
+        cls = tree.__class__
+        new = memo[id(tree)] = cls.__new__(cls)
+        state = new.__dict__
+        for key, value in tree.__dict__.items():
+            state[key] = value if isinstance(value, _ATOMIC) else copied(value, memo)
+        return new
+    if type(tree) is list:
+        new = memo[id(tree)] = []
+        new.extend(copied(item, memo) for item in tree)
+        return new
+    return copy.deepcopy(tree, memo)
 
 
 def name(id_, store=False):
@@ -84,15 +130,15 @@ def line_of(node):
 
 def load(node):
     """A Load-context copy of a Name/Subscript/Attribute target."""
-    node = copy.deepcopy(node)
-    for sub in gast.walk(node):
+    node = copied(node)
+    for sub in walk(node):
         if hasattr(sub, "ctx") and isinstance(sub.ctx, (gast.Store, gast.Del)):
             sub.ctx = gast.Load()
     return node
 
 
 def store(node):
-    node = copy.deepcopy(node)
+    node = copied(node)
     node.ctx = gast.Store()
     return node
 
@@ -100,7 +146,7 @@ def store(node):
 def loaded_names(node):
     """Names read by an expression (Load context), in order of appearance."""
     seen = []
-    for sub in gast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and sub.id not in seen:
             seen.append(sub.id)
     return seen
@@ -122,7 +168,7 @@ def every_statement(body):
 
 def stored_names(stmts):
     """Names assigned (or mutated through item assignment / append) anywhere in `stmts`."""
-    return {x.id for stmt in stmts for x in gast.walk(stmt)
+    return {x.id for stmt in stmts for x in walk(stmt)
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)} \
         | mutated_names(stmts)
 
@@ -140,7 +186,7 @@ def mutated_names(stmts):
     (`xs.append(v)`, `L[0].append(v)`)."""
     out = set()
     for stmt in stmts:
-        for sub in gast.walk(stmt):
+        for sub in walk(stmt):
             if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
                 base = root_name(sub.value)
             elif (isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute)
@@ -187,7 +233,7 @@ def is_comment(stmt):
 
 def index_value(index):
     """A subscript's index as an expression (`1:n` becomes `slice(1, n)`)."""
-    index = copy.deepcopy(index)
+    index = copied(index)
     if isinstance(index, gast.Slice):
         parts = [index.lower, index.upper, index.step]
         if parts[2] is None:
@@ -228,7 +274,7 @@ def int_value(e):
 
 def names_read(node):
     """Every name loaded anywhere in `node`."""
-    return {x.id for x in gast.walk(node) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}
+    return {x.id for x in walk(node) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}
 
 
 def without_double_negation(node):

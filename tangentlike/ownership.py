@@ -78,7 +78,7 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
     edges = {}                              # id(Assign) -> (target names, shared names)
     for s in statements:
         if isinstance(s, gast.Assign):
-            targets = {x.id for t in s.targets for x in gast.walk(t)
+            targets = {x.id for t in s.targets for x in n.walk(t)
                        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
             shared = set() if _called(s.value) in fresh_calls else \
                 memory.may_share(s.value) - targets - set(scalars)
@@ -170,7 +170,7 @@ class _Memory:
                     base = _base(t)
                     if base:
                         out.add(base)
-            for sub in gast.walk(s):
+            for sub in n.walk(s):
                 if not isinstance(sub, gast.Call):
                     continue
                 word = _last(sub.func)
@@ -184,7 +184,7 @@ class _Memory:
                         out.add(base)
                 for k in sub.keywords:
                     if k.arg == "out":
-                        out |= {x.id for x in gast.walk(k.value) if isinstance(x, gast.Name)}
+                        out |= {x.id for x in n.walk(k.value) if isinstance(x, gast.Name)}
         return out
 
     def returned_derivatives(self, body, derivative):
@@ -218,7 +218,7 @@ class _Memory:
             return set().union(*(self.may_share(e) for e in expr.values))
         if isinstance(expr, gast.Call):
             return self.call_may_share(expr)
-        return {x.id for x in gast.walk(expr) if isinstance(x, gast.Name)}
+        return {x.id for x in n.walk(expr) if isinstance(x, gast.Name)}
 
     def is_module_attr(self, expr):
         return isinstance(expr.value, gast.Name) and self.is_module(expr.value.id)
@@ -275,7 +275,7 @@ def _copy_value(s, derivative, copy):
     if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
         s.value = _copy_call(copy, s.value)
         return []
-    names = [x.id for t in s.targets for x in gast.walk(t)
+    names = [x.id for t in s.targets for x in n.walk(t)
              if isinstance(x, gast.Name) and x.id in derivative]
     return [n.assign(x, _copy_call(copy, n.name(x))) for x in names]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from . import nodes as n
 from .errors import SourceUnavailableError, UnsupportedSyntaxError
 from .markers import function_namespace  # noqa: F401  (re-exported)
 from .markers import (DERIVATIVE, LIFTED, MAKES_GRADIENTS, OUTSIDE_ONLY,  # noqa: F401  (re-exported)
@@ -75,12 +76,12 @@ class ParsedFunction:
 
 def _lambda_in(module, fn):
     """The lambda `fn` was made from, as a FunctionDef (when its line holds just one)."""
-    lambdas = [x for x in gast.walk(module) if isinstance(x, gast.Lambda)]
+    lambdas = [x for x in n.walk(module) if isinstance(x, gast.Lambda)]
     if len(lambdas) != 1:
         return None
     lam = lambdas[0]
     name = fn.__name__ if fn.__name__.isidentifier() else "lambda_"
-    for node in gast.walk(module):
+    for node in n.walk(module):
         if isinstance(node, gast.Assign) and node.value is lam \
                 and isinstance(node.targets[0], gast.Name):
             name = node.targets[0].id

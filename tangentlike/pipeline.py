@@ -179,7 +179,7 @@ def frontend(draft):
 def _no_checkpointed_sweeps(parsed):
     """Generated code that calls the sweeps of a checkpointed callee or loop (revolve.py)
     is not differentiated again: a located error, not a derivative of the driver."""
-    for x in gast.walk(parsed.node):
+    for x in n.walk(parsed.node):
         if isinstance(x, gast.Call) and getattr(parsed.resolve_expression(x.func, ()),
                                                 SWEEP, False):
             filename, line, _, text = parsed.location(x)
@@ -234,9 +234,9 @@ def _optimizer(draft):
         return transformer.rule_of(call.func) is not None
 
     def run(stmts, grads):
-        live = {x.id for g in grads for x in gast.walk(g) if isinstance(x, gast.Name)}
+        live = {x.id for g in grads for x in n.walk(g) if isinstance(x, gast.Name)}
         if simplify:
-            assigned = {x.id for s in stmts for x in gast.walk(s)
+            assigned = {x.id for s in stmts for x in n.walk(s)
                         if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
             stmts = optimize_backward(stmts, live, assigned - set(transformer.locals), pure)
         if not in_place:
@@ -367,7 +367,7 @@ def simplify_forward(draft):
     if form == "hvp":
         function.body = tangent_of_gradient_reduced(body, returned, _pure(draft))
     elif isinstance(returned, gast.Return):
-        live = {x.id for x in gast.walk(returned) if isinstance(x, gast.Name)}
+        live = {x.id for x in n.walk(returned) if isinstance(x, gast.Name)}
         function.body = without_dead_stores(body, live, temporaries, _pure(draft)) \
             + [returned]
     if form == "hvp":               # values folded into np.shape(...) need not be made
@@ -445,11 +445,11 @@ def emit_module(draft):
 def _user_modules(nodes, namespace):
     """{name: module name} of the modules the generated code reads by the user's names
     for them (`math.sin`, `np.tanh`): the file imports them, so that it stands alone."""
-    local = {x.id for node in nodes for x in gast.walk(node)
+    local = {x.id for node in nodes for x in n.walk(node)
              if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load)}
     local |= {a.id for node in nodes if isinstance(node, gast.FunctionDef)
               for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
-    read = {x.id for node in nodes for x in gast.walk(node)
+    read = {x.id for node in nodes for x in n.walk(node)
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)} - local
     return {name_: namespace[name_].__name__ for name_ in sorted(read)
             if inspect.ismodule(namespace.get(name_))
@@ -553,7 +553,7 @@ def _origin(parsed):
 def _unoptimized_callees(nodes):
     """Pass `optimize=False` to every runtime helper in `nodes` that makes a callee's
     derivative, so that it is made with every optional pass off as well."""
-    for call in (x for node in nodes for x in gast.walk(node) if isinstance(x, gast.Call)):
+    for call in (x for node in nodes for x in n.walk(node) if isinstance(x, gast.Call)):
         if getattr(call, "makes_callee", False):
             call.keywords.append(gast.keyword(arg="optimize", value=n.const(False)))
 

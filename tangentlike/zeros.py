@@ -21,7 +21,6 @@ call that has no other derivative operand.  Nothing else changes.  Uses that onl
 inspect a value (`np.shape(b)`, `len(b)`, `b.dtype`) are left alone.
 """
 
-import copy
 
 import gast
 
@@ -69,24 +68,32 @@ def _holding_derivatives(fn, names, backward=frozenset()):
     temporary the transformer named like an adjoint but bound to the user's values
     (`_b1 = z.T`) is not one."""
     params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    bindings = []                                   # (target names, value)
-    for s in gast.walk(fn):
+    holding = names & params
+    readers = {}                                    # name -> the bound sets its value reads
+    for bound, value in _bindings(fn, names):
+        if _is_zero(value) or _backward_call(value, backward):
+            holding |= bound
+        else:
+            for read in {x.id for x in n.walk(value) if isinstance(x, gast.Name)}:
+                readers.setdefault(read, []).append(bound)
+    todo = list(holding)                            # to the least fixpoint, name by name
+    while todo:
+        for bound in readers.pop(todo.pop(), ()):
+            todo.extend(bound - holding)
+            holding |= bound
+    return holding
+
+
+def _bindings(fn, names):
+    """(the `names` a statement of `fn` binds, the value it binds them to), where some."""
+    for s in n.walk(fn):
         if isinstance(s, (gast.Assign, gast.AugAssign)):
             targets = s.targets if isinstance(s, gast.Assign) else [s.target]
-            bound = {x.id for t in targets for x in gast.walk(t) if isinstance(x, gast.Name)}
-            bindings.append((bound & names, s.value))
-        elif isinstance(s, gast.For):
-            bindings.append((_targets(s.target) & names, s.iter))
-    holding = names & params
-    while True:
-        grown = set(holding)
-        for bound, value in bindings:
-            if bound and (_is_zero(value) or _backward_call(value, backward) or any(
-                    isinstance(x, gast.Name) and x.id in holding for x in gast.walk(value))):
-                grown |= bound
-        if grown == holding:
-            return holding
-        holding = grown
+            bound = {x.id for t in targets for x in n.walk(t) if isinstance(x, gast.Name)}
+            if bound & names:
+                yield bound & names, s.value
+        elif isinstance(s, gast.For) and _targets(s.target) & names:
+            yield _targets(s.target) & names, s.iter
 
 
 def _backward_call(expr, backward):
@@ -259,7 +266,7 @@ class _Guards:
         are a guard): the call is linear in them jointly, so zero when they all are."""
         return [a for a in list(call.args) + [k.value for k in call.keywords]
                 if _is_guard(a) or any(isinstance(x, gast.Name) and x.id in self.holding
-                                       for x in gast.walk(a))]
+                                       for x in n.walk(a))]
 
     def is_zero(self, expr):
         """`_ntl.is_zero(expr)`, marked."""
@@ -276,7 +283,7 @@ class _Guards:
         if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
             return self.zero_test(expr.operand, maybe, build)
         if _is_guard(expr):                       # (0.0 if z else g) is the sentinel when z is
-            return copy.deepcopy(expr.test) if build else True
+            return n.copied(expr.test) if build else True
         if isinstance(expr, gast.Call) and self.is_helper(expr.func):
             word = _last_word(expr.func)
             if word in _PASSES_SENTINEL and expr.args:      # `_tl.unbroadcast(bt, x)`
@@ -286,7 +293,7 @@ class _Guards:
                     and not self.has_unsafe_use(expr, maybe):
                 # an item of a tuple's adjoint, or another helper given the sentinel
                 # (these write nothing: tested on its value)
-                return self.is_zero(copy.deepcopy(expr)) \
+                return self.is_zero(n.copied(expr)) \
                     if build else True
             return None
         if not isinstance(expr, gast.BinOp):
@@ -360,5 +367,5 @@ def _last_word(func):
 
 
 def _targets(target):
-    return {x.id for x in gast.walk(target) if isinstance(x, gast.Name)}
+    return {x.id for x in n.walk(target) if isinstance(x, gast.Name)}
 

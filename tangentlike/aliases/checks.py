@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 import gast
 
+from .. import nodes as n
 from ..errors import AliasedWriteError
 from .vocabulary import base_name
 
@@ -74,7 +75,7 @@ def _number(body, loops, statements, around):
 def _binds(loop, name):
     """Is `loop` a `for` whose target binds `name` on each pass?"""
     return isinstance(loop, gast.For) and any(
-        isinstance(x, gast.Name) and x.id == name for x in gast.walk(loop.target))
+        isinstance(x, gast.Name) and x.id == name for x in n.walk(loop.target))
 
 
 def _reads_before_binding(node, name):
@@ -96,7 +97,7 @@ def _reads_before_binding(node, name):
 def _reads(node, name):
     """Does `node` (a statement with its body, or a function) read `name`?  An augmented
     assignment reads its target."""
-    for x in gast.walk(node):
+    for x in n.walk(node):
         if isinstance(x, gast.Name) and x.id == name and isinstance(x.ctx, gast.Load):
             return True
         if isinstance(x, gast.AugAssign) and base_name(x.target) == name:

@@ -18,6 +18,7 @@ import dataclasses
 
 import gast
 
+from .. import nodes as n
 from .. import runtime
 from ..nodes import every_statement
 from .vocabulary import (CHOOSING_BUILTINS, COPY, MUTATING_METHODS, VALUE_ATTRIBUTES,
@@ -48,7 +49,7 @@ def fixed(parsed, facts):
                     targets=[store(t)], value=copy_of(load(t)), type_comment=None), s)
                     for t in targets] + new.body
             out.append(new)
-            out += [copy.deepcopy(x) for x in fixes.get(id(s), ())]
+            out += [n.copied(x) for x in fixes.get(id(s), ())]
         return out
 
     node = copy.copy(parsed.node)
@@ -67,7 +68,7 @@ def temporaries_own_their_values(body, temporaries):
     if not written:
         return body
     reads, copied = {}, {}          # how often each name is read, and read to be copied
-    for x in (x for s in body for x in gast.walk(s)):
+    for x in (x for s in body for x in n.walk(s)):
         if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
             reads[x.id] = reads.get(x.id, 0) + 1
         if isinstance(x, gast.Call) and isinstance(x.func, gast.Name) and x.func.id == COPY \
@@ -92,7 +93,7 @@ def _written_names(body):
         for t in targets:
             if isinstance(t, (gast.Subscript, gast.Attribute)) and base_name(t):
                 out.add(base_name(t))
-        for call in (c for c in gast.walk(s) if isinstance(c, gast.Call)):
+        for call in (c for c in n.walk(s) if isinstance(c, gast.Call)):
             if isinstance(call.func, gast.Attribute) and call.func.attr in MUTATING_METHODS \
                     and base_name(call.func.value):
                 out.add(base_name(call.func.value))

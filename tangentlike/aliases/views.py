@@ -20,11 +20,11 @@ names it introduces (`tangentlike_view1`) are fresh in the function and its modu
 `forgetting(points, name)` drops the view records that rebinding `name` makes stale.
 """
 
-import copy
 
 import gast
 import numpy
 
+from .. import nodes as n
 from .vocabulary import (CONTAINER_KINDS, FLIPS, MAYBE_VIEWS, SHAPE_VIEWS, SYNC, copy_of,
                          load, may_share_any, store)
 
@@ -100,7 +100,7 @@ class Views:
     def static(self, expr):
         """Is `expr` made of literals and names of Python numbers only?  (Rebinding such
         a name forgets the views whose steps read it: see `forgetting`.)"""
-        for x in gast.walk(expr):
+        for x in n.walk(expr):
             if isinstance(x, gast.Name) and self.kinds.get(x.id) != "scalar":
                 return False
             if isinstance(x, (gast.Call, gast.Subscript, gast.Attribute, gast.Compare,
@@ -161,7 +161,7 @@ class Views:
             out = [gast.If(test=test, body=out, orelse=[])]
         for x in out:
             gast.copy_location(x, s)
-            for sub in gast.walk(x):
+            for sub in n.walk(x):
                 if isinstance(sub, (gast.stmt, gast.expr)):
                     gast.copy_location(sub, s)
             setattr(x, SYNC, True)
@@ -180,7 +180,7 @@ class Views:
             if attr == "swapaxes" or attr == "transpose" and not args:
                 return gast.Assign(targets=[store(root)], type_comment=None, value=copy_of(
                     gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
-                              args=[copy.deepcopy(a) for a in args], keywords=[])))
+                              args=[n.copied(a) for a in args], keywords=[])))
             numpy_name = self.numpy_name()
             if attr not in MAYBE_VIEWS or numpy_name is None:
                 return None
@@ -194,7 +194,7 @@ class Views:
         if all(kind in ("sub", "item") for kind, _, _ in steps):
             target = load(root)
             for _, _, index in steps:
-                target = gast.Subscript(value=target, slice=copy.deepcopy(index),
+                target = gast.Subscript(value=target, slice=n.copied(index),
                                         ctx=gast.Load())
             if isinstance(target, gast.Name):
                 return gast.Assign(targets=[store(root)], value=copy_of(value),
@@ -226,7 +226,7 @@ class Views:
                 statements.append(gast.Assign(targets=[store(temp)], value=copy_of(outer),
                                               type_comment=None))
                 statements.append(gast.Assign(
-                    targets=[gast.Subscript(value=load(temp), slice=copy.deepcopy(step),
+                    targets=[gast.Subscript(value=load(temp), slice=n.copied(step),
                                             ctx=gast.Store())],
                     value=value, type_comment=None))
                 value = load(temp)
@@ -279,16 +279,16 @@ class Views:
     def view_of(self, value, kind, step):
         """The expression taking one step from `value`."""
         if kind in ("sub", "item"):
-            return gast.Subscript(value=value, slice=copy.deepcopy(step), ctx=gast.Load())
+            return gast.Subscript(value=value, slice=n.copied(step), ctx=gast.Load())
         if kind == "attr":
             return gast.Attribute(value=value, attr=step, ctx=gast.Load())
         attr, args = step
         if attr in FLIPS:                             # np.flip(value, axis)
             return gast.Call(func=gast.Attribute(value=load(self.numpy_name()), attr=attr,
                                                  ctx=gast.Load()),
-                             args=[value] + [copy.deepcopy(a) for a in args], keywords=[])
+                             args=[value] + [n.copied(a) for a in args], keywords=[])
         return gast.Call(func=gast.Attribute(value=value, attr=attr, ctx=gast.Load()),
-                         args=[copy.deepcopy(a) for a in args], keywords=[])
+                         args=[n.copied(a) for a in args], keywords=[])
 
     def numpy_name(self):
         """A name the function's module gives NumPy, or None."""
@@ -314,7 +314,7 @@ class Views:
                     args=[view], keywords=[])))
             elif kind == "call" and step[0] in MAYBE_VIEWS:
                 tests.append(gast.Call(
-                    func=gast.Attribute(value=copy.deepcopy(numpy), attr="may_share_memory",
+                    func=gast.Attribute(value=n.copied(numpy), attr="may_share_memory",
                                         ctx=gast.Load()),
                     args=[view, self.view(root, steps[:k])], keywords=[]))
         test = tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
@@ -337,10 +337,14 @@ def forgetting(points, name):
     from it (their root is no longer its object)."""
     out = dict(points)
     for key, records in points.items():
-        if isinstance(key, tuple) and key[0] == "view" and records:
-            out[key] = frozenset(r for r in records
-                                 if r[0] != name and name not in _step_names(r[1]))
+        if records and isinstance(key, tuple) and key[0] == "view" and any(
+                _stale(r, name) for r in records):
+            out[key] = frozenset(r for r in records if not _stale(r, name))
     return out
+
+
+def _stale(record, name):
+    return record[0] == name or bool(record[1]) and name in _step_names(record[1])
 
 
 def _step_names(steps):
@@ -350,5 +354,5 @@ def _step_names(steps):
         parts = node[1] if isinstance(node, tuple) else [node] if not isinstance(node, str) \
             else []
         for part in parts:
-            out |= {x.id for x in gast.walk(part) if isinstance(x, gast.Name)}
+            out |= {x.id for x in n.walk(part) if isinstance(x, gast.Name)}
     return out

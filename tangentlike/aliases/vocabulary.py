@@ -22,6 +22,7 @@ Everything here is a frozenset, a string or a function without state.
 
 import gast
 
+from .. import nodes as n
 from ..markers import COPY  # noqa: F401  (re-exported)
 
 
@@ -96,7 +97,7 @@ def base_name(node):
 
 def all_names(node):
     """Every name `node` reads or writes."""
-    return {x.id for x in gast.walk(node) if isinstance(x, gast.Name)}
+    return {x.id for x in n.walk(node) if isinstance(x, gast.Name)}
 
 
 def may_share_any(expr):

@@ -25,6 +25,7 @@ import math
 import gast
 import numpy
 
+from .. import nodes as n
 from ..parse import is_user_function
 from ..nodes import dotted_text
 from ..parse import parse_function
@@ -64,7 +65,7 @@ class Walker:
         args = self.fn.args
         self.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.locals = set(self.params) | {
-            x.id for x in gast.walk(self.fn) if isinstance(x, gast.Name)
+            x.id for x in n.walk(self.fn) if isinstance(x, gast.Name)
             and isinstance(x.ctx, gast.Store)}
         self.written, self.parameters_written = set(), set()
         self.contents = {}              # object -> the objects it may hold (list items)
@@ -258,7 +259,7 @@ class Walker:
                     return self.with_contents(receiver) - receiver | out | new
                 out |= receiver
             return self.with_contents(out) | new
-        return frozenset().union(*(self.shares(x, points) for x in gast.walk(expr)
+        return frozenset().union(*(self.shares(x, points) for x in n.walk(expr)
                                    if isinstance(x, gast.Name)))
 
     def items_of(self, iterable, points):
@@ -334,7 +335,7 @@ class Walker:
         """Writes made by calls inside `node`: mutating methods, `out=`, NumPy writers and
         user functions that write into their arguments."""
         s = s if s is not None else node
-        for call in (c for c in gast.walk(node) if isinstance(c, gast.Call)):
+        for call in (c for c in n.walk(node) if isinstance(c, gast.Call)):
             func = call.func
             if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS \
                     and base_name(func.value) in self.locals:

@@ -19,7 +19,6 @@ its tape as an ordinary list (`_tape.append`, `_tape.pop`), whose tangent is a l
 beside it: each pop of a value without a tangent of its own pops its tangent too.
 """
 
-import copy
 import inspect
 
 import gast
@@ -123,13 +122,13 @@ class ForwardTransformer(FunctionView):
             stmts = []
             tangent = self.tangent(value, None, stmts, s)
             if tangent is None:
-                tangent = self.inliner.helper("zeros_like", copy.deepcopy(value))
+                tangent = self.inliner.helper("zeros_like", n.copied(value))
             tangent, grown = self.output_shaped(value, tangent, n.name(RESULT))
             if isinstance(value, gast.Name) or not (stmts or grown):
                 result = gast.Tuple(elts=[value, tangent], ctx=gast.Load())
                 return stmts + [n.set_line(gast.Return(value=result), n.line_of(s))]
             out = self.namer.fresh("result")
-            for x in gast.walk(tangent):
+            for x in n.walk(tangent):
                 if n.is_name(x, RESULT):
                     x.id = out
             return [n.assign(out, value, n.line_of(s))] + stmts + [n.set_line(gast.Return(
@@ -185,14 +184,14 @@ class ForwardTransformer(FunctionView):
                 and len(tangent.elts) == len(value.elts):
             grown = False
             for k, part in enumerate(value.elts):
-                ref = gast.Subscript(value=copy.deepcopy(out), slice=n.const(k),
+                ref = gast.Subscript(value=n.copied(out), slice=n.const(k),
                                      ctx=gast.Load())
                 tangent.elts[k], more = self.output_shaped(part, tangent.elts[k], ref)
                 grown = grown or more
             return tangent, grown
         if self.expr_kind(value) == "scalar" or not self.may_outgrow(value):
             return tangent, False
-        return self.inliner.helper("broadcast_like", tangent, copy.deepcopy(out)), True
+        return self.inliner.helper("broadcast_like", tangent, n.copied(out)), True
 
     def may_outgrow(self, value):
         """True unless the tangent of `value` surely has its shape: an elementwise
@@ -205,7 +204,7 @@ class ForwardTransformer(FunctionView):
                                                        numpy_runtime.subtract_at)):
             # the whole container, updated
             return False
-        for e in gast.walk(value):
+        for e in n.walk(value):
             if isinstance(e, gast.Subscript) and not self.full_tangent(e.value) \
                     or isinstance(e, gast.Name) and self.kind.get(e.id) not in ("scalar",
                                                                               "array"):
@@ -257,7 +256,7 @@ class ForwardTransformer(FunctionView):
         an expression of differentiated values."""
         if isinstance(e, gast.Constant):
             return True
-        reads = {x.id for x in gast.walk(e) if isinstance(x, gast.Name)}
+        reads = {x.id for x in n.walk(e) if isinstance(x, gast.Name)}
         return self.expr_kind(e) == "scalar" or bool(reads) and reads <= self.active
 
     # -- lists used as stacks (the tape of generated reverse-mode code) ------------------
@@ -271,10 +270,10 @@ class ForwardTransformer(FunctionView):
             return []
         part = s.test if isinstance(s, gast.If) else s
         out = []
-        for call in (x for x in gast.walk(part) if isinstance(x, gast.Call)):
+        for call in (x for x in n.walk(part) if isinstance(x, gast.Call)):
             stack = _popped_stack(call, self.callee) or self.emptied_adjoint(call)
             if stack is not None and stack in self.active:
-                mirror = copy.deepcopy(call)
+                mirror = n.copied(call)
                 if isinstance(mirror.func, gast.Attribute) and mirror.func.attr == "pop":
                     mirror.func.value = n.name(self.d(stack))
                 else:
@@ -298,8 +297,8 @@ class ForwardTransformer(FunctionView):
             return None
         container, index, value = s.value.args
         tangent = _or_zero(self.tangent(value, None, [], s), value, self)
-        call = copy.deepcopy(s.value)
-        call.args = [n.name(self.d(container.id)), copy.deepcopy(index), tangent]
+        call = n.copied(s.value)
+        call.args = [n.name(self.d(container.id)), n.copied(index), tangent]
         return n.expr_stmt(call, n.line_of(s))
 
     # -- calls to user functions --------------------------------------------------------
@@ -310,13 +309,13 @@ class ForwardTransformer(FunctionView):
                   if analyze.diff_reads(a, self.rule_of) & self.active]
         kinds = self.method_kinds(value)
         name_ = self.namer.fresh(f"jvp_{value.func.attr}")
-        lookup_fn = self.inliner.helper("jvp_method", copy.deepcopy(value.func),
+        lookup_fn = self.inliner.helper("jvp_method", n.copied(value.func),
                            gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
                            gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
         lookup_fn.makes_callee = True           # (a derivative made at run time)
         tangents = [_or_zero(self.tangent(value.args[k], None, stmts, s), value.args[k], self)
                     for k in active]
-        call = n.call(name_, copy.deepcopy(value.func.value), *copy.deepcopy(value.args),
+        call = n.call(name_, n.copied(value.func.value), *n.copied(value.args),
                       *tangents)
         pair = gast.Tuple(elts=[n.name(target, store=True), n.name(self.d(target), store=True)],
                           ctx=gast.Store())
@@ -351,7 +350,7 @@ class ForwardTransformer(FunctionView):
         else:
             if key not in self.callees:
                 self.callees[key] = (self.namer.fresh(f"jvp_{_identifier(obj)}"),
-                                     copy.deepcopy(value.func), obj, tuple(active), tuple(kinds))
+                                     n.copied(value.func), obj, tuple(active), tuple(kinds))
             name_ = self.callees[key][0]
         tangents = [_or_zero(self.tangent(bound.arguments[p], None, stmts, s),
                              bound.arguments[p], self) for p in active]
@@ -378,14 +377,14 @@ class ForwardTransformer(FunctionView):
         if isinstance(e, gast.Subscript):
             if self.full_tangent(e.value):      # an array's given tangent: index it
                 return gast.Subscript(value=n.name(self.d(e.value.id)),
-                                      slice=copy.deepcopy(e.slice), ctx=gast.Load())
+                                      slice=n.copied(e.slice), ctx=gast.Load())
             return self.inliner.helper("item", n.name(self.d(e.value.id)), n.index_value(e.slice))
         if isinstance(e, (gast.Tuple, gast.List)):
             elts = [_or_zero(self.tangent(x, None, stmts, s), x, self) for x in e.elts]
             return type(e)(elts=elts, ctx=gast.Load())
         if isinstance(e, gast.Dict):
             values = [_or_zero(self.tangent(x, None, stmts, s), x, self) for x in e.values]
-            return gast.Dict(keys=copy.deepcopy(e.keys), values=values)
+            return gast.Dict(keys=n.copied(e.keys), values=values)
         if isinstance(e, gast.Attribute) and e.attr == "T":
             inner = self.tangent(e.value, None, stmts, s)
             return None if inner is None else gast.Attribute(value=inner, attr="T",
@@ -398,8 +397,8 @@ class ForwardTransformer(FunctionView):
         if isinstance(e, gast.Call) and self.calls_derivative(e):
             # a tangentlike gradient called here: its tangent is a Hessian-vector product
             tangents = [_or_zero(self.tangent(a, None, stmts, s), a, self) for a in e.args]
-            return self.inliner.helper("grad_call_tangent", copy.deepcopy(e.func),
-                          gast.Tuple(elts=copy.deepcopy(e.args), ctx=gast.Load()),
+            return self.inliner.helper("grad_call_tangent", n.copied(e.func),
+                          gast.Tuple(elts=n.copied(e.args), ctx=gast.Load()),
                           gast.Tuple(elts=tangents, ctx=gast.Load()))
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) \
                 and e.func.attr == "pop" and not e.args and n.is_name(e.func.value) \
@@ -469,7 +468,7 @@ class ForwardTransformer(FunctionView):
             return gast.Call(func=gast.Attribute(value=receiver, attr=e.func.attr,
                                                  ctx=gast.Load()),
                              args=list(e.args), keywords=new_keywords)
-        return gast.Call(func=copy.deepcopy(e.func), args=new_args, keywords=new_keywords)
+        return gast.Call(func=n.copied(e.func), args=new_args, keywords=new_keywords)
 
 
 def _identifier(fn):
@@ -511,4 +510,4 @@ def _or_zero(tangent, primal, transformer):
     """`tangent`, or a zero with the structure of `primal` where it carries none."""
     if tangent is not None:
         return tangent
-    return transformer.inliner.helper("zeros_like", copy.deepcopy(primal))
+    return transformer.inliner.helper("zeros_like", n.copied(primal))

@@ -17,7 +17,6 @@ written (no state; a rewrite of statements may change the nodes it is given):
   statements made from each line of the user's code.
 """
 
-import copy
 import operator
 
 import gast
@@ -84,7 +83,7 @@ def without_zeros(e):
     e = _DropZeros().visit(e)
     if _is_zero(e):
         return None
-    for sub in gast.walk(e):                     # left inside calls: a literal zero
+    for sub in n.walk(e):                     # left inside calls: a literal zero
         if isinstance(sub, gast.Name) and sub.id == ZERO:
             sub.id = "0.0"
     return _literal_zeros(e)
@@ -115,7 +114,7 @@ def shapes_from_operands(stmts):
             operands = elementwise_operands(value.args[0])
             if operands:
                 s.value = n.call("np.broadcast_shapes",
-                                 *[n.call("np.shape", copy.deepcopy(x)) for x in operands])
+                                 *[n.call("np.shape", n.copied(x)) for x in operands])
         out.append(s)
     return out
 
@@ -177,7 +176,7 @@ def factored_tangent(tangent, tangent_names):
     """`dv * (a - b) * c` for a tangent such as `(a * dv - b * dv) * c` that is a
     multiple of one tangent `dv`: the form one writes by hand, with fewer operations.
     Any other tangent is returned as it is."""
-    used = {x.id for x in gast.walk(tangent) if isinstance(x, gast.Name)} & tangent_names
+    used = {x.id for x in n.walk(tangent) if isinstance(x, gast.Name)} & tangent_names
     if len(used) != 1:
         return tangent
     d = used.pop()
@@ -198,8 +197,8 @@ def _coefficient(e, d):
         return None if inner is None else (not inner[0], inner[1])
     if not isinstance(e, gast.BinOp):
         return None
-    in_left = any(n.is_name(x, d) for x in gast.walk(e.left))
-    in_right = any(n.is_name(x, d) for x in gast.walk(e.right))
+    in_left = any(n.is_name(x, d) for x in n.walk(e.left))
+    in_right = any(n.is_name(x, d) for x in n.walk(e.right))
     if isinstance(e.op, (gast.Add, gast.Sub)) and in_left and in_right:
         left, right = _coefficient(e.left, d), _coefficient(e.right, d)
         if left is None or right is None:
@@ -285,7 +284,7 @@ def _carries_tangent(s, tangents):
 
 
 def _reads_any(node, names):
-    return any(isinstance(x, gast.Name) and x.id in names for x in gast.walk(node))
+    return any(isinstance(x, gast.Name) and x.id in names for x in n.walk(node))
 
 
 def _tangent_comment(parsed, s):

@@ -48,7 +48,6 @@ The passes, in order, one module each:
    goes by a stand-in.
 """
 
-import copy
 import inspect
 
 import gast
@@ -87,7 +86,7 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
     `write_out_calls`: every call of a user function is written out that way (for a
     gradient that will be differentiated again in reverse mode).
     """
-    fn = copy.deepcopy(parsed.node)
+    fn = n.copied(parsed.node)
     body = fn.body
     if body and isinstance(body[0], gast.Expr) and n.is_const(body[0].value) \
             and isinstance(body[0].value.value, str):
@@ -100,7 +99,7 @@ def normalize(parsed, namer, arrays=False, kinds=None, modules=None, write_out_c
     body = lift(body, parsed, namer)
     if reverse and uses_generated_tape(body, parsed):
         body = IndexedTape(namer, parsed, modules).function_body(body)
-    if any(is_checkpointed(parsed, x) for s in body for x in gast.walk(s)):
+    if any(is_checkpointed(parsed, x) for s in body for x in n.walk(s)):
         body = outline_loops(body, parsed, fn, namer) if reverse else plain_loops(body, parsed)
     desugar = Desugar(parsed, namer, arrays, modules)
     desugar.write_out_calls = write_out_calls

@@ -14,7 +14,6 @@ but `without_definitions`, which rewrites the blocks of the compound statements 
 the body in place.
 """
 
-import copy
 
 import gast
 
@@ -63,7 +62,7 @@ def substitute(stmts, values):
     class Substitute(gast.NodeTransformer):
         def visit_Name(self, node):
             if node.id in values and isinstance(node.ctx, gast.Load):
-                return copy.deepcopy(values[node.id])
+                return n.copied(values[node.id])
             return node
     return [Substitute().visit(s) for s in stmts]
 
@@ -133,8 +132,8 @@ def outside_definitions(body):
 
 def renamed_copy(node, renames):
     """A copy of `node` with its names renamed by `renames`."""
-    node = copy.deepcopy(node)
-    for sub in gast.walk(node):
+    node = n.copied(node)
+    for sub in n.walk(node):
         if isinstance(sub, gast.Name) and sub.id in renames:
             sub.id = renames[sub.id]
     return node

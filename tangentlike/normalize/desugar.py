@@ -290,7 +290,7 @@ class Desugar(WritingOut, Loops):
     def kept(self, e, out, line):
         """`e`, named by a temporary when arrays are about and it is a compound value."""
         if self.arrays and isinstance(e, (gast.BinOp, gast.UnaryOp)) \
-                and any(isinstance(x, gast.Name) for x in gast.walk(e)):
+                and any(isinstance(x, gast.Name) for x in n.walk(e)):
             return self.hoist(e, out, line)
         return e
 
@@ -483,7 +483,7 @@ class Desugar(WritingOut, Loops):
         """True when `e` calls or passes a nested function or lambda: such a call is
         written out, so `expr` must reach every part of `e`."""
         return any(isinstance(x, gast.Lambda) or isinstance(x, gast.Name)
-                   and x.id in self.nested for x in gast.walk(e))
+                   and x.id in self.nested for x in n.walk(e))
 
 
 _NONLINEAR = (gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.Mod)
@@ -491,10 +491,10 @@ _NONLINEAR = (gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.Mod)
 
 def _dict_locals(fdef):
     """The names `fdef` only ever assigns dict literals or dict(...) (`d = {...}`)."""
-    literal_targets = {id(t) for node in gast.walk(fdef) if isinstance(node, gast.Assign)
+    literal_targets = {id(t) for node in n.walk(fdef) if isinstance(node, gast.Assign)
                        and _makes_dict(node.value) for t in node.targets}
     dicts, others = set(), set()
-    for node in gast.walk(fdef):
+    for node in n.walk(fdef):
         if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
             (dicts if id(node) in literal_targets else others).add(node.id)
     return dicts - others
@@ -513,7 +513,7 @@ def _plain_index(e):
     return all(isinstance(x, (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Tuple,
                               gast.List, gast.Subscript, gast.Slice, gast.Attribute,
                               gast.expr_context, gast.operator, gast.unaryop))
-               for x in gast.walk(e))
+               for x in n.walk(e))
 
 
 def _is_boolean(e):

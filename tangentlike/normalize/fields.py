@@ -61,7 +61,7 @@ def read_fields(body, parsed, params, kinds, modules):
     local = set(params) | n.stored_names(body)
     built = {}                  # id of a call that builds a pytree -> its field names
     for s in body:
-        for e in gast.walk(s):
+        for e in n.walk(s):
             if isinstance(e, gast.Call):
                 names_ = plain_constructor(parsed.resolve_expression(e.func, local))
                 if names_ is not None:
@@ -95,7 +95,7 @@ def read_fields(body, parsed, params, kinds, modules):
             return self.generic_visit(node)
 
         def reject_write(self, target):
-            for e in gast.walk(target):
+            for e in n.walk(target):
                 if isinstance(e, gast.Attribute) and n.root_name(e) in trees:
                     filename, line, column, source_line = parsed.location(e)
                     raise UnsupportedSyntaxError(

@@ -218,7 +218,7 @@ def _drop_unread_flags(stmts, unread):
         if isinstance(s, gast.If):
             s.body = [x for x in s.body if not isinstance(x, gast.Pass)]
             if not s.body and not s.orelse and not any(
-                    isinstance(x, gast.Call) for x in gast.walk(s.test)):
+                    isinstance(x, gast.Call) for x in n.walk(s.test)):
                 continue
             if not s.body and s.orelse:
                 s.test, s.body, s.orelse = n.not_(s.test), s.orelse, []

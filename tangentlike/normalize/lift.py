@@ -33,7 +33,6 @@ by calling it.
 """
 
 import ast
-import copy
 import types
 import weakref
 
@@ -76,7 +75,7 @@ def lift(body, parsed, namer):
     for x in lifts.values():
         parsed.namespace[x.name] = x.function
         namer.reserve(x.name)
-    body = copy.deepcopy(body)
+    body = n.copied(body)
     return _Rewrite(parsed, lifts, body).body
 
 
@@ -163,9 +162,9 @@ def _free_variables(fdef, enclosing, nested, parsed):
     args = fdef.args
     own = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     own |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
-    own |= {x.id for s in fdef.body for x in gast.walk(s)
+    own |= {x.id for s in fdef.body for x in n.walk(s)
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-    own |= {x.name for s in fdef.body for x in gast.walk(s) if isinstance(x, gast.FunctionDef)}
+    own |= {x.name for s in fdef.body for x in n.walk(s) if isinstance(x, gast.FunctionDef)}
     free = [v for v in n.loaded_names(gast.Module(body=fdef.body, type_ignores=[]))
             if v in enclosing and v not in own]
     for v in free:
@@ -179,7 +178,7 @@ def _free_variables(fdef, enclosing, nested, parsed):
 def _compile(parsed, fdef, free, name_):
     """The lifted function: `fdef` with parameters `free` in front, compiled with the
     user's file and lines and the enclosing function's globals (plus its closure)."""
-    node = copy.deepcopy(fdef)
+    node = n.copied(fdef)
     node.name = name_
     node.decorator_list = []
     params = [gast.Name(id=v, ctx=gast.Param(), annotation=None, type_comment=None)
@@ -188,7 +187,7 @@ def _compile(parsed, fdef, free, name_):
         node.args.posonlyargs = params + node.args.posonlyargs
     else:
         node.args.args = params + node.args.args
-    tree = gast.gast_to_ast(gast.Module(body=[copy.deepcopy(node)], type_ignores=[]))
+    tree = gast.gast_to_ast(gast.Module(body=[n.copied(node)], type_ignores=[]))
     ast.increment_lineno(tree, parsed.line_offset)
     ast.fix_missing_locations(tree)
     fn = parsed.fn
@@ -212,7 +211,7 @@ def _compile(parsed, fdef, free, name_):
                  column_offset=parsed.column_offset)
 
     def parsed_lifted():
-        return ParsedFunction(fn=function, node=copy.deepcopy(node),
+        return ParsedFunction(fn=function, node=n.copied(node),
                               namespace=function_namespace(function), **where)
     setattr(function, LIFTED, parsed_lifted)
     return function

@@ -17,7 +17,6 @@ read of `i` sees the value the primal read, restored from the tape where it chan
 """
 
 import builtins
-import copy
 
 import gast
 
@@ -76,7 +75,7 @@ class Loops:
 
             def counted(index):
                 counter = n.name(index) if start is None else \
-                    n.binop(n.name(index), gast.Add(), copy.deepcopy(start))
+                    n.binop(n.name(index), gast.Add(), n.copied(start))
                 return gast.Tuple(elts=[counter, item(index)], ctx=gast.Load())
             return length, counted
         if callee == "reversed" and len(it.args) == 1 and not it.keywords:
@@ -126,7 +125,7 @@ class Loops:
 
     def stable(self, e, assigned):
         """True when `e` reads nothing the loop writes and calls only pure builtins."""
-        for sub in gast.walk(e):
+        for sub in n.walk(e):
             if isinstance(sub, gast.Call):
                 if not (isinstance(sub.func, gast.Name) and sub.func.id in _PURE_BUILTINS):
                     return False

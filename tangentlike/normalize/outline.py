@@ -37,11 +37,11 @@ binding it first.
 """
 
 import ast
-import copy
 import linecache
 
 import gast
 
+from .. import nodes as n
 from ..checkpoints import OUTLINED, checkpointed
 from ..errors import UnsupportedSyntaxError
 
@@ -69,7 +69,7 @@ def is_checkpointed(parsed, expr):
 
 def plain_loops(body, parsed):
     """`body` with each `tl.checkpointed(r, snapshots=k)` iterable replaced by `r`."""
-    body = copy.deepcopy(body)
+    body = n.copied(body)
     for node in _walk(body):
         if isinstance(node, gast.For) and is_checkpointed(parsed, node.iter):
             _range_of(parsed, node)
@@ -80,7 +80,7 @@ def plain_loops(body, parsed):
 
 def outline_loops(body, parsed, fdef, namer):
     """`body` with each checkpointed loop replaced by a call of its loop function."""
-    body = copy.deepcopy(body)
+    body = n.copied(body)
     _reject_elsewhere(body, parsed, {id(x.iter) for x in _walk(body) if isinstance(x, gast.For)})
     return _block(body, parsed, fdef, namer)
 
@@ -117,7 +117,7 @@ def _outlined(loop, parsed, fdef, namer):
     index = loop.target.id
     _check_body(loop, index, fail)
     end = max(getattr(x, "end_lineno", None) or getattr(x, "lineno", 0) or 0
-              for x in gast.walk(loop))
+              for x in n.walk(loop))
     assigned = _stored(loop.body)
     params = {a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
     params |= {a.id for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None}
@@ -152,8 +152,8 @@ def _outlined(loop, parsed, fdef, namer):
             fail(x, f"reading `{x.id}` in a checkpointed loop before the step binds it",
                  f"bind `{x.id}` before the loop (so that it is carried from step to step)")
     locals_ = {x.id for x in _names([fdef]) if not isinstance(x.ctx, gast.Load)} | params
-    nested = {x.name for x in gast.walk(fdef) if isinstance(x, gast.FunctionDef)
-              and x is not fdef} | {x.targets[0].id for x in gast.walk(fdef)
+    nested = {x.name for x in n.walk(fdef) if isinstance(x, gast.FunctionDef)
+              and x is not fdef} | {x.targets[0].id for x in n.walk(fdef)
                                     if isinstance(x, gast.Assign) and isinstance(x.value,
                                                                                  gast.Lambda)
                                     and isinstance(x.targets[0], gast.Name)}
@@ -200,7 +200,7 @@ def _outlined(loop, parsed, fdef, namer):
     target = targets[0] if len(targets) == 1 else gast.Tuple(elts=targets, ctx=gast.Store())
     out = gast.Assign(targets=[target], value=call, type_comment=None)
     gast.copy_location(out, loop)
-    for node in gast.walk(out):
+    for node in n.walk(out):
         gast.copy_location(node, loop)
     return [out]
 
@@ -228,7 +228,7 @@ def _check_body(loop, index, fail):
                 fail(x, f"{_LEAVES[type(x)]} inside a checkpointed loop",
                      "keep the loop whole: compute a flag and test it in every step, "
                      "or leave tl.checkpointed out")
-        for x in gast.walk(s):
+        for x in n.walk(s):
             if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load) and x.id == index:
                 fail(x, f"assigning the loop variable `{index}` in a checkpointed loop",
                      "use another name")
@@ -275,7 +275,7 @@ def _walk_outside_inner_loops(node):
     for field, value in gast.iter_fields(node):
         if isinstance(node, (gast.For, gast.While)) and field == "body":
             for s in value:
-                for x in gast.walk(s):
+                for x in n.walk(s):
                     if isinstance(x, (gast.Return, gast.Yield, gast.YieldFrom)):
                         yield x
             continue
@@ -306,7 +306,7 @@ def _scoped(node, hidden):
     elif isinstance(node, _COMPREHENSIONS):
         for generator in node.generators:
             yield from _scoped(generator.iter, hidden)
-            hidden = hidden | {x.id for x in gast.walk(generator.target)
+            hidden = hidden | {x.id for x in n.walk(generator.target)
                                if isinstance(x, gast.Name)}
             for condition in generator.ifs:
                 yield from _scoped(condition, hidden)
@@ -315,7 +315,7 @@ def _scoped(node, hidden):
     elif isinstance(node, gast.Lambda):
         for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
             yield from _scoped(default, hidden)
-        params = {x.id for x in gast.walk(node.args) if isinstance(x, gast.Name)}
+        params = {x.id for x in n.walk(node.args) if isinstance(x, gast.Name)}
         yield from _scoped(node.body, hidden | params)
     else:
         for child in gast.iter_child_nodes(node):
@@ -328,7 +328,7 @@ def _line(node):
 
 def _walk(stmts):
     for s in stmts:
-        yield from gast.walk(s)
+        yield from n.walk(s)
 
 
 def _reject_elsewhere(body, parsed, allowed=()):

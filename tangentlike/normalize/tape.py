@@ -13,7 +13,6 @@ derivative, a runtime helper without a rule) is a located UnsupportedSyntaxError
 that names the call and suggests forward over reverse.
 """
 
-import copy
 
 import gast
 
@@ -33,7 +32,7 @@ def uses_generated_tape(body, parsed):
     return any(isinstance(s, gast.Assign) and n.is_name(s.targets[0], _TAPE) for s in body) \
         or any(isinstance(x, gast.Call) and (_is_pop_last(x, parsed) or _is_extract(x, parsed)
                                              or _calls(x, parsed, runtime.restore_item))
-               for s in body for x in gast.walk(s))
+               for s in body for x in n.walk(s))
 
 
 class IndexedTape:
@@ -52,7 +51,7 @@ class IndexedTape:
         self.check_calls(body)
         body = [s for s in body if not (isinstance(s, gast.Assign) and isinstance(
             s.targets[0], gast.Name) and s.targets[0].id in (_PUSH, _POP))]
-        body = [copy.deepcopy(s) for s in body]
+        body = [n.copied(s) for s in body]
         rename(body, {_TAPE: self.tape})
         out, started = [], False
         for s in body:
@@ -68,7 +67,7 @@ class IndexedTape:
 
     def check_calls(self, body):
         """Calls reverse mode cannot follow a second time are an error here, named."""
-        for call in (x for s in body for x in gast.walk(s) if isinstance(x, gast.Call)):
+        for call in (x for s in body for x in n.walk(s) if isinstance(x, gast.Call)):
             if _is_pop_last(call, self.parsed) or _is_extract(call, self.parsed) \
                     or _is_popped(call, self.parsed) \
                     or _calls(call, self.parsed, runtime.restore_item):
@@ -95,7 +94,7 @@ class IndexedTape:
     def adjoint_lists_popped(self, s):
         """The list adjoints `s` first reads back with `_tl.pop_last` (in order)."""
         found = []
-        for x in gast.walk(s):
+        for x in n.walk(s):
             if isinstance(x, gast.Call) and _is_pop_last(x, self.parsed) \
                     and x.args[0].id not in self.tops:
                 self.tops[x.args[0].id] = self.namer.fresh(f"top_{x.args[0].id.lstrip('_')}")
@@ -104,7 +103,7 @@ class IndexedTape:
 
     def tape_reads_in(self, node):
         return any(isinstance(x, gast.Call) and (self.is_pop(x) or _is_popped(x, self.parsed))
-                   for x in gast.walk(node))
+                   for x in n.walk(node))
 
     def pops_in(self, node):
         """True when `node` reads the tape or updates an adjoint or container in place."""
@@ -112,7 +111,7 @@ class IndexedTape:
         return any(isinstance(x, gast.Call) and (
             self.is_pop(x) or _is_popped(x, parsed) or _is_pop_last(x, parsed)
             or _is_extract(x, parsed) or _calls(x, parsed, runtime.restore_item))
-            for x in gast.walk(node))
+            for x in n.walk(node))
 
     def is_pop(self, call):
         return (n.is_name(call.func, _POP) or isinstance(call.func, gast.Attribute)
@@ -145,11 +144,11 @@ class IndexedTape:
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
                 and _is_extract(s.value, self.parsed):     # an item assignment's adjoint
             container, index = s.value.args
-            item = self.modules.call(runtime, "item", copy.deepcopy(container),
-                                     copy.deepcopy(index))
-            zeroed = self.modules.call(runtime, "zeroed_at", copy.deepcopy(container), index)
+            item = self.modules.call(runtime, "item", n.copied(container),
+                                     n.copied(index))
+            zeroed = self.modules.call(runtime, "zeroed_at", n.copied(container), index)
             return [n.assign(s.targets[0], item, line),
-                    n.assign(copy.deepcopy(container), zeroed, line)]
+                    n.assign(n.copied(container), zeroed, line)]
         if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
                 and _is_pop_last(s.value, self.parsed):    # a list append's adjoint
             adjoint = s.value.args[0].id
@@ -178,7 +177,7 @@ class IndexedTape:
         return pre + [s]
 
     def pushes(self, s):
-        return any(isinstance(x, gast.Call) and n.is_name(x.func, _PUSH) for x in gast.walk(s))
+        return any(isinstance(x, gast.Call) and n.is_name(x.func, _PUSH) for x in n.walk(s))
 
     def hoisted(self, e, pre, line):
         """`e` with each pop in it read into a temporary assigned in `pre`."""

@@ -22,7 +22,6 @@ UnsupportedSyntaxErrors.
 source is part of the derivative's, for the cache key).
 """
 
-import copy
 import inspect
 
 import gast
@@ -53,7 +52,7 @@ class WritingOut:
             raise UnsupportedSyntaxError(
                 f"recursive nested function {name_!r}", "define it at module level to "
                 "recurse", filename=filename, line=file_line, column=column, source_line=text)
-        fdef = copy.deepcopy(self.nested[name_])
+        fdef = n.copied(self.nested[name_])
         enclosing = self.nested
         self.nested = {**enclosing, **nested_functions(fdef.body, self.parsed)}  # its own
         try:
@@ -70,7 +69,7 @@ class WritingOut:
         self.inlining.append(name_)
         body = without_definitions(Jumps(self.namer).function_body(self.block(fdef.body)))
         self.inlining.pop()
-        assigned = {x.id for s in body for x in gast.walk(s)
+        assigned = {x.id for s in body for x in n.walk(s)
                     if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
         # (a module-level name only "mutated" through a method, `np.sort(y)`, is not one)
         local = set(params) | ({v for v in n.stored_names(body) if v in assigned
@@ -207,7 +206,7 @@ def written_out_callees(parsed, every_call=False):
 
     def scan(parsed, function_names):
         own = assigned_names(parsed.node)
-        for call in (x for x in gast.walk(parsed.node) if isinstance(x, gast.Call)):
+        for call in (x for x in n.walk(parsed.node) if isinstance(x, gast.Call)):
             values = call.args + [k.value for k in call.keywords]
             if not every_call and not any(
                     isinstance(a, gast.Lambda) or isinstance(a, (gast.Name, gast.Attribute))
@@ -231,8 +230,8 @@ def written_out_callees(parsed, every_call=False):
 
 def _function_names(fdef):
     """The names of the functions defined (or lambdas bound) inside `fdef`."""
-    return {x.name for x in gast.walk(fdef) if isinstance(x, gast.FunctionDef)
-            and x is not fdef} | {x.targets[0].id for x in gast.walk(fdef)
+    return {x.name for x in n.walk(fdef) if isinstance(x, gast.FunctionDef)
+            and x is not fdef} | {x.targets[0].id for x in n.walk(fdef)
                                   if isinstance(x, gast.Assign) and isinstance(x.value, gast.Lambda)
                                   and isinstance(x.targets[0], gast.Name)}
 
@@ -247,7 +246,7 @@ def _transplant(callee, caller, caller_names, namer, module_name, line):
     its parameters, locals and nested functions get fresh names (`apply_x`), the
     module-level names it reads that mean something else in the caller become
     `module.name`, and every node takes the caller's `line`."""
-    fdef = copy.deepcopy(callee.node)
+    fdef = n.copied(callee.node)
     own = assigned_names(fdef) | {name_ for name_, _ in named_definitions(fdef.body)}
     name_ = callee.node.name if callee.node.name.isidentifier() else "lambda"
     prefix = name_.strip("_") or "callee"
@@ -269,7 +268,7 @@ def _transplant(callee, caller, caller_names, namer, module_name, line):
             return node
 
     fdef = Transplant().visit(fdef)
-    for node in gast.walk(fdef):
+    for node in n.walk(fdef):
         if hasattr(node, "lineno"):
             node.lineno, node.col_offset = line, getattr(caller.node, "col_offset", 0)
     return fdef

@@ -69,7 +69,7 @@ def written(node, pure_call=None):
     mutating method such as `xs.append(v)` writes `xs`, not `v`)."""
     stmts = node if isinstance(node, list) else [node]
     out = n.mutated_names(stmts)
-    for x in (x for s in stmts for x in gast.walk(s)):
+    for x in (x for s in stmts for x in n.walk(s)):
         if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load):
             out.add(x.id)                                   # bound, deleted
         elif isinstance(x, gast.Attribute) and not isinstance(x.ctx, gast.Load):
@@ -92,7 +92,7 @@ def written(node, pure_call=None):
 
 def tape_free(expr):
     """No access to the tape (whose pops must stay in order, each exactly once)."""
-    for sub in gast.walk(expr):
+    for sub in n.walk(expr):
         if isinstance(sub, gast.Call):
             name_ = call_name(sub)
             if name_ == "_pop" or name_.endswith(".pop") or any(
@@ -107,7 +107,7 @@ def load_counts(stmts, live_out=()):
     after them)."""
     counts = dict.fromkeys(live_out, 1)
     for s in stmts:
-        for x in gast.walk(s):
+        for x in n.walk(s):
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
                 counts[x.id] = counts.get(x.id, 0) + 1
     return counts

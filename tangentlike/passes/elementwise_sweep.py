@@ -14,7 +14,6 @@ at once (no term reads another element of x).  "blocks" further requires
 i), so the gradient of a block is the block of the gradient.
 """
 
-import copy
 
 import gast
 import numpy
@@ -112,7 +111,7 @@ def in_blocks(function, blocked, namer, modules):
                       "and nothing else of them: large NumPy arrays go through in blocks\n"
                       "small enough for the CPU's caches"),
             gast.Return(value=call)]
-    wrapper = gast.FunctionDef(name=entry, args=copy.deepcopy(function.args), body=body,
+    wrapper = gast.FunctionDef(name=entry, args=n.copied(function.args), body=body,
                                decorator_list=[], returns=None, type_comment=None,
                                type_params=[])
     return [wrapper, function]

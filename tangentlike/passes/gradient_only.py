@@ -48,14 +48,14 @@ def gradient_only(body, transformer):
     value needed are removed (not calls without a rule, whose effects may matter)."""
     ret = body[-1]
     ret.value = ret.value.elts[1]
-    live = {x.id for x in gast.walk(ret) if isinstance(x, gast.Name)}
+    live = {x.id for x in n.walk(ret) if isinstance(x, gast.Name)}
     assigned, effects = set(), set()
-    for s in (x for stmt in body for x in gast.walk(stmt) if isinstance(x, gast.Assign)):
-        targets = {x.id for t in s.targets for x in gast.walk(t) if isinstance(x, gast.Name)}
+    for s in (x for stmt in body for x in n.walk(stmt) if isinstance(x, gast.Assign)):
+        targets = {x.id for t in s.targets for x in n.walk(t) if isinstance(x, gast.Name)}
         assigned |= targets
         if any(isinstance(c, gast.Call) and transformer.rule_of(c.func) is None
                and helper_of(c) is None and transformer.callee(c.func) is not numpy.shape
-               for c in gast.walk(s.value)):
+               for c in n.walk(s.value)):
             effects |= targets
     return without_dead_stores(body[:-1], live, assigned - effects,
                                lambda call: transformer.rule_of(call.func) is not None) + [ret]

@@ -13,6 +13,7 @@ other rewrites keep what is computed (passes/simplify.py).
 
 import gast
 
+from .. import nodes as n
 from .simplify import optimize_backward
 
 
@@ -31,8 +32,8 @@ def tangent_of_gradient_only(body, pure_call=None):
 def reduced_to(stmts, returned, pure_call=None):
     """`stmts` optimized down to what the statement `returned` reads, then `returned`
     (`pure_call`: see `optimize_backward`)."""
-    live = {x.id for x in gast.walk(returned) if isinstance(x, gast.Name)}
-    removable = {x.id for s in stmts for x in gast.walk(s)
+    live = {x.id for x in n.walk(returned) if isinstance(x, gast.Name)}
+    removable = {x.id for s in stmts for x in n.walk(s)
                  if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
     # (optimized with `returned` among them: a copy `e3 = e1` it reads is not dropped
     # while another read of e3 is rewritten)

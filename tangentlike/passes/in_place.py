@@ -35,7 +35,6 @@ Preserves the result because
   and real contributions nothing can widen the sum and the results are identical.
 """
 
-import copy
 
 import gast
 
@@ -65,7 +64,7 @@ def accumulated_in_place(stmts, one_shapes, arrays):
                 for field in ("body", "orelse"):
                     setattr(s, field, accumulated_in_place(getattr(s, field), one_shapes,
                                                        arrays))
-            touched = {x.id for x in gast.walk(s) if isinstance(x, gast.Name)}
+            touched = {x.id for x in n.walk(s) if isinstance(x, gast.Name)}
             made -= touched
             zero = {k: v for k, v in zero.items() if k not in touched}
             if isinstance(s, gast.Assign) and n.is_name(s.targets[0]) and is_zero(s.value):
@@ -77,7 +76,7 @@ def accumulated_in_place(stmts, one_shapes, arrays):
             module = n.dotted_text(s.value.func).rpartition(".")[0]      # (its alias)
             sentinel = out[zero.pop(target)]
             sentinel.value = mark_helper(n.call(f"{module}.zeros_for",
-                                                copy.deepcopy(s.value.args[1])),
+                                                n.copied(s.value.args[1])),
                                          numpy_runtime.zeros_for)
             made.add(target)
         if target not in made:
@@ -99,7 +98,7 @@ def summed_in_place(stmts, accumulators):
     adding in place changes nothing but `b`, and saves an allocation per statement:
     in a loop over time steps, one per step."""
     owned = set(accumulators)
-    nodes = [x for stmt in stmts for x in gast.walk(stmt)]
+    nodes = [x for stmt in stmts for x in n.walk(stmt)]
     assigned = {id(t) for a in nodes if isinstance(a, gast.Assign) for t in a.targets}
     for x in nodes:
         if isinstance(x, gast.Assign):
@@ -135,9 +134,9 @@ def _allowed_reads(stmts, owned):
     accumulations (`b + e`, `add_at(b, ...)`, `b[i] += e`) and in `return`."""
     allowed = set()
     for stmt in stmts:
-        for x in gast.walk(stmt):
+        for x in n.walk(stmt):
             if isinstance(x, gast.Return):
-                allowed |= {id(y) for y in gast.walk(x) if isinstance(y, gast.Name)}
+                allowed |= {id(y) for y in n.walk(x) if isinstance(y, gast.Name)}
             elif isinstance(x, gast.Assign) and len(x.targets) == 1 \
                     and n.is_name(x.targets[0]) and x.targets[0].id in owned:
                 value = x.value
@@ -196,6 +195,6 @@ def _as_index(value):
         bounds = [None if isinstance(x, gast.Constant) and x.value is None else x
                   for x in value.args] + [None]
         index = gast.Slice(lower=bounds[0], upper=bounds[1], step=bounds[2])
-        return copy.deepcopy(index) if constant_index(index) else None
-    return copy.deepcopy(value) if constant_index(value) else None
+        return n.copied(index) if constant_index(index) else None
+    return n.copied(value) if constant_index(value) else None
 

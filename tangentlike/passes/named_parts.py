@@ -23,7 +23,6 @@ slice, which would even follow writes; a number for an element); the index is
 literal, so it selects the same part each time.
 """
 
-import copy
 
 import gast
 
@@ -40,7 +39,7 @@ def named_repeated_parts(stmts, arrays, fresh, passes_safely):
     (a call that could write the array could change its parts).  `fresh(base)` gives
     an unused name."""
     fixed = set(arrays) - written(stmts, lambda call: True)
-    for call in (x for s in stmts for x in gast.walk(s) if isinstance(x, gast.Call)):
+    for call in (x for s in stmts for x in n.walk(s) if isinstance(x, gast.Call)):
         given = {a.id for a in list(call.args) + [k.value for k in call.keywords]
                  if isinstance(a, gast.Name)}
         fixed -= {x for x in given & fixed if not passes_safely(call, x)}
@@ -60,7 +59,7 @@ def named_repeated_parts(stmts, arrays, fresh, passes_safely):
         if not isinstance(s, (gast.If, gast.For, gast.While)):
             for key, name_ in names.items():
                 if first[key][0] is s:
-                    out.append(n.assign(name_, copy.deepcopy(first[key][1]), n.line_of(s)))
+                    out.append(n.assign(name_, n.copied(first[key][1]), n.line_of(s)))
             s = _NamedParts(names).visit(s)
         out.append(s)
     return out
@@ -68,7 +67,7 @@ def named_repeated_parts(stmts, arrays, fresh, passes_safely):
 
 def _constant_parts(stmt, fixed):
     """The subscripts `x[<ints, slices of ints>]` of names in `fixed` that `stmt` reads."""
-    return [x for x in gast.walk(stmt) if isinstance(x, gast.Subscript)
+    return [x for x in n.walk(stmt) if isinstance(x, gast.Subscript)
             and isinstance(x.ctx, gast.Load) and n.is_name(x.value) and x.value.id in fixed
             and constant_index(x.slice)]
 

@@ -43,8 +43,6 @@ generate.  Only the depth of Python's call stack changes: a deep recursion no lo
 reaches Python's recursion limit.
 """
 
-import copy
-
 import gast
 
 from .. import nodes as n
@@ -114,7 +112,7 @@ def _linear_recursion(fdef):
             or not fdef.body or not isinstance(fdef.body[-1], gast.Return) \
             or fdef.body[-1].value is None:
         return None
-    nodes = [x for s in fdef.body for x in gast.walk(s)]
+    nodes = [x for s in fdef.body for x in n.walk(s)]
     if any(isinstance(x, _SCOPES) for x in nodes) \
             or sum(isinstance(x, gast.Return) for x in nodes) != 1:
         return None
@@ -162,10 +160,10 @@ def _assigned(targets, values, line):
 
 def _bound(stmts):
     """The names `stmts` bind (assign, unpack, loop over, delete)."""
-    return {x.id for s in stmts for x in gast.walk(s)
+    return {x.id for s in stmts for x in n.walk(s)
             if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load)}
 
 
 def _copy(node):
     """A copy of `node` (POST and r appear twice: on the way down and on the way up)."""
-    return copy.deepcopy(node)
+    return n.copied(node)

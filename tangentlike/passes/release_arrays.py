@@ -18,6 +18,8 @@ at or before its last use); only when the memory is freed changes.
 
 import gast
 
+from .. import nodes as n
+
 
 def release_dead_arrays(stmts, arrays):
     """`stmts` (a function body) with `del a, b` after the statement that reads the
@@ -37,14 +39,14 @@ def release_dead_arrays(stmts, arrays):
         for name_ in _stored(t)}
     last = {}
     for k, s in enumerate(stmts):
-        for x in gast.walk(s):
+        for x in n.walk(s):
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
                 last[x.id] = k
         for name_ in _stored(s):
             last[name_] = max(last.get(name_, k), k)
-    returned = {x.id for x in gast.walk(stmts[-1]) if isinstance(x, gast.Name)} \
+    returned = {x.id for x in n.walk(stmts[-1]) if isinstance(x, gast.Name)} \
         if stmts and isinstance(stmts[-1], gast.Return) else set()
-    read = {x.id for s in stmts for x in gast.walk(s)
+    read = {x.id for s in stmts for x in n.walk(s)
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}
     released = {}
     for name_, k in last.items():
@@ -75,5 +77,5 @@ def _unpacked_into(stmt, name_):
 
 
 def _stored(node):
-    return [x.id for x in gast.walk(node)
+    return [x.id for x in n.walk(node)
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)]

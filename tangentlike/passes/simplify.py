@@ -90,7 +90,7 @@ def optimize_primal(stmts, temporaries, backward, pure_call=None):
     expression when the backward sweep does not read them (`_t1 = sin(p); s = s + _t1`
     becomes `s = s + sin(p)` again).  A call moves only past statements it cannot
     observe: next to its use, or anywhere when `pure_call(call)` says it is pure."""
-    needed = {x.id for s in backward for x in gast.walk(s) if isinstance(x, gast.Name)}
+    needed = {x.id for s in backward for x in n.walk(s) if isinstance(x, gast.Name)}
     return _inline_single_use(stmts, load_counts(stmts), set(temporaries) - needed,
                               adjacent_only=True, pure_call=pure_call)
 
@@ -118,7 +118,7 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=
             # a call moves next to its use only, unless it is pure (primal sweeps)
             stays = adjacent_only and any(
                 isinstance(x, gast.Call) and not (pure_call and pure_call(x))
-                for x in gast.walk(s.value))
+                for x in n.walk(s.value))
             for j in range(k + 1, len(out)):
                 later = out[j]
                 simple = isinstance(later, (gast.Assign, gast.Expr))
@@ -160,7 +160,7 @@ def _surely_zero(expr):
 
 def _argument_of_call(value, name_):
     """Is `name_` read inside the arguments of a call in `value`?"""
-    return any(name_ in n.loaded_names(a) for x in gast.walk(value) if isinstance(x, gast.Call)
+    return any(name_ in n.loaded_names(a) for x in n.walk(value) if isinstance(x, gast.Call)
                for a in x.args + [k.value for k in x.keywords])
 
 
@@ -188,7 +188,7 @@ def _propagate_copies(stmts, counts, removable, pure_call=None):
                 if not isinstance(later, (gast.Assign, gast.Expr)) \
                         or written(later.value, pure_call) & {temp, source}:
                     break
-                count = sum(1 for x in gast.walk(later.value) if isinstance(x, gast.Name)
+                count = sum(1 for x in n.walk(later.value) if isinstance(x, gast.Name)
                             and isinstance(x.ctx, gast.Load) and x.id == temp)
                 if count:
                     users.append(later)
@@ -367,7 +367,7 @@ def without_needless_spreads(stmts, kind, callee):
     kinds of the primal names (a name of kind "scalar" has no shape); `callee(func)`:
     what a call calls."""
     stores = {}
-    for x in (x for s in stmts for x in gast.walk(s) if isinstance(x, gast.Name)
+    for x in (x for s in stmts for x in n.walk(s) if isinstance(x, gast.Name)
               and not isinstance(x.ctx, gast.Load)):
         stores[x.id] = stores.get(x.id, 0) + 1
     looped = n.stored_names([s for s in stmts if isinstance(s, (gast.For, gast.While))])

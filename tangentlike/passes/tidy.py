@@ -29,7 +29,7 @@ def tidy(function):
 
 
 def _reads(stmts):
-    return {x.id for s in stmts for x in gast.walk(s)
+    return {x.id for s in stmts for x in n.walk(s)
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}
 
 

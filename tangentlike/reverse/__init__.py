@@ -27,7 +27,6 @@ reverse.split_calls); the if plans (analyze.py); the shapes kept instead of valu
 `joint` and `split` assemble them into functions (here).
 """
 
-import copy
 
 import gast
 
@@ -151,7 +150,7 @@ class ReverseTransformer(FunctionView):
         backward = optimize(self.inits + self.backward, self.grads)
         primal = optimize.primal(self.primal, backward)
         primal_names = set(self.locals)
-        saved = sorted({x.id for stmt in backward for x in gast.walk(stmt)
+        saved = sorted({x.id for stmt in backward for x in n.walk(stmt)
                         if isinstance(x, gast.Name) and x.id in primal_names})
         recomputed = self.recomputable(primal, saved)
         saved = [v for v in saved if v not in {stmt.targets[0].id for stmt in recomputed}]
@@ -164,7 +163,7 @@ class ReverseTransformer(FunctionView):
         forward_body = (self.tape_setup(push=bind_push, pop=False, own=False)
                         + self.none_inits(unbound) + primal
                         + [gast.Return(value=n.name(self.out_name))])
-        args = copy.deepcopy(self.fn.args)
+        args = n.copied(self.fn.args)
         tape = n.name(TAPE)
         tape.ctx = gast.Param()
         if takes_tape_positionally(args):
@@ -227,7 +226,7 @@ class ReverseTransformer(FunctionView):
                         x.id not in local or restored_as_read(x.id, k))
                     for x in operands):
                 continue
-            out.append(copy.deepcopy(s))
+            out.append(n.copied(s))
         return out
 
     def tape_setup(self, push, pop, own):
@@ -271,10 +270,10 @@ def takes_tape_positionally(args):
 
 def _direct_tape_use(stmts, alias, method):
     """`_tape.append(v)` instead of binding `_push` when it is called once, outside loops."""
-    calls = [x for s in stmts for x in gast.walk(s)
+    calls = [x for s in stmts for x in n.walk(s)
              if isinstance(x, gast.Call) and n.is_name(x.func, alias)]
     in_loops = [x for s in stmts if isinstance(s, (gast.For, gast.While))
-                for x in gast.walk(s) if isinstance(x, gast.Call) and n.is_name(x.func, alias)]
+                for x in n.walk(s) if isinstance(x, gast.Call) and n.is_name(x.func, alias)]
     if len(calls) != 1 or in_loops:
         return stmts, bool(calls)
     calls[0].func = gast.Attribute(value=n.name(TAPE), attr=method, ctx=gast.Load())

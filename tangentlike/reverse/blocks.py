@@ -14,7 +14,6 @@ expression, `apply_rule` through one operation's adjoint template.  Contribution
 to one adjoint are summed (`+`, `runtime.add` for containers, `add_at` for parts).
 """
 
-import copy
 import dataclasses
 import inspect
 
@@ -119,10 +118,10 @@ class AdjointBlocks:
                                                            contributions)
         reads = set()
         for stmt in head + stmts:
-            for sub in gast.walk(stmt):
+            for sub in n.walk(stmt):
                 if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
                     reads.add(sub.id)
-        reads &= set(view.locals)
+        reads = {r for r in reads if r in view.locals}
         if index is not None:
             reads |= set(n.loaded_names(index))
         restore_first = target in set(n.loaded_names(value)) or index is not None
@@ -149,13 +148,13 @@ class AdjointBlocks:
             extracted = self.inliner.helper("extract", n.name(badj), n.index_value(index))
             if kind.get(target) != "scalars" and is_leaf(value):
                 # `y[a:b] = v` may broadcast v into the slice: reduce back to v's shape
-                extracted = self.inliner.helper("unbroadcast", extracted, copy.deepcopy(value))
+                extracted = self.inliner.helper("unbroadcast", extracted, n.copied(value))
             stmts.append(n.assign(g.id, extracted))
         else:
             g = n.name(badj)
         reads_target = target in n.loaded_names(value)
         rebinds_part = index is None and not append and any(
-            isinstance(x, gast.Subscript) and n.is_name(x.value, target) for x in gast.walk(value))
+            isinstance(x, gast.Subscript) and n.is_name(x.value, target) for x in n.walk(value))
         if rebinds_part:
             # `x = f(x[i])`: the adjoint of the old x starts at zero and is accumulated
             # into (in place at x[i]) while the new x's adjoint is still being read
@@ -166,7 +165,7 @@ class AdjointBlocks:
         if id(s) in plan.summed:
             a = plan.summed[id(s)]
             if a in plan.spread_leaves:        # the shape of a, from what it was computed from
-                leaves = [copy.deepcopy(x) for x in plan.spread_leaves[a]]
+                leaves = [n.copied(x) for x in plan.spread_leaves[a]]
                 if plan.spread[a] in plan.one_shapes:     # x[1:] and x[:-1]: either one's
                     shape = n.call(f"{self.inliner.modules.name_for(numpy)}.shape",
                                    leaves[0])
@@ -257,7 +256,7 @@ class AdjointBlocks:
             out.append(Contribution(e.value.id, g, e.slice))
         elif isinstance(e, gast.Subscript):       # x[1:][None, :]: the adjoint of x[1:]
             self.propagate(e.value, self.inliner.helper(
-                "item_adjoint", g, copy.deepcopy(e.value), n.index_value(e.slice)),
+                "item_adjoint", g, n.copied(e.value), n.index_value(e.slice)),
                 None, stmts, out, s, shape=shape)
         elif isinstance(e, (gast.Tuple, gast.List)):
             g = self.bind(g, stmts, uses=len(e.elts))
@@ -267,7 +266,7 @@ class AdjointBlocks:
         elif isinstance(e, gast.Dict):
             g = self.bind(g, stmts, uses=len(e.keys))
             for key, v in zip(e.keys, e.values):
-                self.propagate(v, self.inliner.helper("item", g, copy.deepcopy(key)), None,
+                self.propagate(v, self.inliner.helper("item", g, n.copied(key)), None,
                                stmts, out, s, shape=shape)
         elif isinstance(e, gast.BinOp):
             self.apply_rule(lookup(OPERATORS[type(e.op)]), [e.left, e.right], {}, e, g, ans,
@@ -279,8 +278,8 @@ class AdjointBlocks:
             # a tangentlike gradient called here: its adjoint is a Hessian-vector product
             products = n.name(self.namer.temp("_b"))
             stmts.append(n.assign(products.id, self.inliner.helper(
-                "grad_call_adjoint", copy.deepcopy(e.func),
-                gast.Tuple(elts=copy.deepcopy(e.args), ctx=gast.Load()), g)))
+                "grad_call_adjoint", n.copied(e.func),
+                gast.Tuple(elts=n.copied(e.args), ctx=gast.Load()), g)))
             for k, a in enumerate(e.args):
                 self.propagate(a, n.subscript(products.id, n.const(k)), None, stmts, out, s,
                                shape=shape)
@@ -298,12 +297,12 @@ class AdjointBlocks:
                 raise self.no_rule(e, obj, s)
             elementwise = is_ufunc(obj) and not e.keywords
             if wide and not elementwise:        # x * np.sum(x): sum g down to the call's
-                g = self.inliner.helper("unbroadcast", g, copy.deepcopy(e))
+                g = self.inliner.helper("unbroadcast", g, n.copied(e))
             self.apply_rule(rule, args, {k.arg: k.value for k in e.keywords}, e, g,
                             ans, stmts, out, s, wide and elementwise, shape)
         elif isinstance(e, gast.Attribute) and e.attr == "T":
             if wide:
-                g = self.inliner.helper("unbroadcast", g, copy.deepcopy(e))
+                g = self.inliner.helper("unbroadcast", g, n.copied(e))
             self.propagate(e.value, gast.Attribute(value=g, attr="T", ctx=gast.Load()),
                            None, stmts, out, s, shape=shape)
         else:
@@ -341,12 +340,12 @@ class AdjointBlocks:
                 pass                # reduced at the operands of its own definition
             elif broadcast and is_leaf(bound[p]) and shape is not None:
                 contribution = self.inliner.helper("spread", contribution, n.name(shape),
-                                                   copy.deepcopy(bound[p]), numpy=True)
+                                                   n.copied(bound[p]), numpy=True)
             elif broadcast and is_leaf(bound[p]):
                 # reduced at the leaves only: the elementwise operations in between
                 # commute with broadcasting, so one reduction per leaf suffices
                 contribution = self.inliner.helper("unbroadcast", contribution,
-                                                   copy.deepcopy(bound[p]))
+                                                   n.copied(bound[p]))
             self.propagate(bound[p], contribution, None, stmts, out, s,
                            wide=broadcast and not is_leaf(bound[p]), shape=shape)
 

@@ -70,7 +70,7 @@ def checkpointed_bindings(transformer, callees, functions, namespace):
         out.append(n.assign(gast.Tuple(elts=[n.name(c.forward, store=True),
                                              n.name(c.backward, store=True)],
                                        ctx=gast.Store()), call))
-    called = {x.id for f in functions for x in gast.walk(f)
+    called = {x.id for f in functions for x in n.walk(f)
               if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}
     for name_ in sorted(called):
         outline = getattr(namespace.get(name_), OUTLINED, None)

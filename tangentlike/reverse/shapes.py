@@ -51,7 +51,7 @@ def kept_as_shapes(blocks, body, params, joint, namer, modules):
     loads, shape_refs = {}, {}
     for b in blocks.values():
         for stmt in b.head + b.stmts:
-            for x in gast.walk(stmt):
+            for x in n.walk(stmt):
                 if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
                     loads[x.id] = loads.get(x.id, 0) + 1
                 if helper_of(x) is runtime.unbroadcast and len(x.args) == 2 \

@@ -18,7 +18,6 @@ Calculus stays with the callee: its split pair is made by the runtime from its o
 source (`_tl.split(h, wrt, kinds)` in the module's trailer, pipeline.py).
 """
 
-import copy
 import inspect
 
 import gast
@@ -80,7 +79,7 @@ class SplitCalls:
         kinds = analyze.callee_kinds(inspect.signature(obj), bound.arguments,
                                      view.argument_kind)
         callee = self.pair(obj, value.func, tuple(active), tuple(kinds))
-        call = copy.deepcopy(value)
+        call = n.copied(value)
         call.func = n.name(callee.forward)
         signature = inspect.signature(obj)
         if not call.keywords and len(call.args) == len(signature.parameters) and all(
@@ -107,11 +106,11 @@ class SplitCalls:
         pair = gast.Tuple(elts=[n.name(forward, store=True), n.name(backward, store=True)],
                           ctx=gast.Store())
         lookup_pair = self.inliner.helper(
-            "split_method", copy.deepcopy(value.func),
+            "split_method", n.copied(value.func),
             gast.Tuple(elts=[n.const(k + 1) for k in active], ctx=gast.Load()),
             gast.Tuple(elts=[n.const(k) for k in kinds], ctx=gast.Load()))
         lookup_pair.makes_callee = True         # (a derivative made at run time)
-        call = n.call(forward, copy.deepcopy(value.func.value), *copy.deepcopy(value.args))
+        call = n.call(forward, n.copied(value.func.value), *n.copied(value.args))
         call.keywords = [gast.keyword(arg=TAPE, value=n.name(TAPE))]
         primal = [n.set_line(gast.Assign(targets=[pair], value=lookup_pair, type_comment=None),
                              line), n.assign(target, call, line)]
@@ -136,5 +135,5 @@ class SplitCalls:
             base = obj.__name__ if obj.__name__.isidentifier() else "lambda_"
             self.callees[key] = Callee(self.namer.fresh(f"forward_{base}"),
                                        self.namer.fresh(f"backward_{base}"),
-                                       obj, copy.deepcopy(func_expr), wrt, kinds)
+                                       obj, n.copied(func_expr), wrt, kinds)
         return self.callees[key]

@@ -18,7 +18,6 @@ statement) and the IfPlans (which `if`s are replayed from their test).  Guarante
 The tape is `_tape`, used through `_push`/`_pop` (syntax.TAPE, PUSH, POP).
 """
 
-import copy
 
 import gast
 
@@ -80,7 +79,7 @@ class Sweeps:
                 before = self.inliner.helper("item_before", container, index)
                 primal.append(n.expr_stmt(n.call(PUSH, before)))
                 pops.append(n.expr_stmt(self.inliner.helper(
-                    "restore_item", copy.deepcopy(container), copy.deepcopy(index),
+                    "restore_item", n.copied(container), n.copied(index),
                     n.call(POP))))
             elif isinstance(target, gast.Name):
                 primal.append(n.expr_stmt(n.call(PUSH, n.name(target.id))))
@@ -151,7 +150,7 @@ class Sweeps:
                 po = _before_break(po, n.expr_stmt(n.call(PUSH, n.name(name_))))
             before.append(n.assign(name_, n.call(POP)))
         primal = n.if_(s.test, pb or [gast.Pass()], po, n.line_of(s))
-        test = copy.deepcopy(s.test)
+        test = n.copied(s.test)
         if bb:
             backward = n.if_(test, bb, bo)
         else:
@@ -171,8 +170,8 @@ class Sweeps:
             after.append(n.assign(s.target.id, n.call(POP)))
         counted = _has_break(s.body)
         reads_target = any(isinstance(x, gast.Name) and x.id == s.target.id
-                           for b in bb for x in gast.walk(b))
-        iter_ = copy.deepcopy(s.iter)
+                           for b in bb for x in n.walk(b))
+        iter_ = n.copied(s.iter)
         if counted:
             self.uses_tape = True
             count = self.namer.fresh("_count")
@@ -200,7 +199,7 @@ class Sweeps:
         value and pops nothing else, a loop over those values taken off the tape at once."""
         first = next(k for k, x in enumerate(bb) if not n.is_comment(x))
         head = bb[first]
-        pops = sum(1 for b in bb for x in gast.walk(b)
+        pops = sum(1 for b in bb for x in n.walk(b)
                    if isinstance(x, gast.Call) and (n.is_name(x.func, POP) or _takes_tape(x)))
         if pops == 1 and isinstance(head, gast.Assign) and isinstance(head.targets[0], gast.Name) \
                 and isinstance(head.value, gast.Call) and n.is_name(head.value.func, POP):
@@ -276,7 +275,7 @@ def _pushes_per_pass(stmts):
     """How many tape pushes one pass through `stmts` makes, or None if it varies."""
     total = 0
     for s in stmts:
-        if any(isinstance(x, gast.Call) and _takes_tape(x) for x in gast.walk(s)):
+        if any(isinstance(x, gast.Call) and _takes_tape(x) for x in n.walk(s)):
             return None
         if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
                 and n.is_name(s.value.func, PUSH):
