@@ -4,8 +4,9 @@ the pipeline.
 Receives (function, wrt, argument kinds, form, optimize).  Guarantees that each
 request runs the pipeline at most once per process and per cache key: the key
 names the function's source and its written-out callees' sources, the kinds, the
-rules' fingerprint, tangentlike's own code and version, and the identity of the
-callables and modules it reads (environment.identity).  The generated module is
+rules' fingerprint, tangentlike's version and the stamps of its files
+(`code_stamp`), and the identity of the callables and modules it reads
+(environment.identity).  The generated module is
 executed with the function's globals as they are, and its `Reach` refreshes them
 before each use.  A recursive request made while its own module loads gets the
 functions being defined.  The memo is `CACHE.generated` (cache.py); generated
@@ -17,7 +18,6 @@ import functools
 import inspect
 import linecache
 import os
-import pathlib
 
 from . import cache, environment, runtime
 from .cache import CACHE
@@ -25,13 +25,6 @@ from .errors import TangentlikeError
 from .markers import COPY, LIFTED, WRAPPED, function_namespace, optional_passes
 from .rules import registry
 from .version import __version__
-
-
-@functools.lru_cache(maxsize=1)
-def code_fingerprint():
-    """A hash of tangentlike's own source, so a changed transformer never reuses old code."""
-    package = pathlib.Path(__file__).parent
-    return cache.make_key(*(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py"))))
 
 
 _LOADING = []          # the keys of the generated modules being executed, innermost last
@@ -119,7 +112,7 @@ def _disk_key(key, written_out):
     source_text = _source_text(fn) + "".join(_source_text(callee) for callee in written_out)
     return cache.make_key(form, __version__, getattr(fn, "__module__", "") or "",
                           fn.__qualname__, source_text, wrt, kinds, registry.fingerprint(),
-                          code_fingerprint(), optimize, identity,
+                          code_stamp(), optimize, identity,
                           *(("has_aux",) if has_aux else ()))
 
 
@@ -131,8 +124,7 @@ def _quick_key(key, bases):
     function whose derivative writes out no callee and lifts no nested function (the
     only ones the index holds, `load`): the whole text of the function's file and its
     line in place of its source; `environment.attributes` for the callees the analysis
-    could find through modules and objects; the stamps of tangentlike's files in place
-    of their text."""
+    could find through modules and objects."""
     form, fn, wrt, kinds, _, optimize, identity, has_aux = key
     if "base" not in bases:
         bases["base"] = _quick_base(fn, identity)
@@ -157,8 +149,10 @@ def _quick_base(fn, identity):
 
 @functools.lru_cache(maxsize=1)
 def code_stamp():
-    """The path, size and modification time of each of tangentlike's source files: a
-    changed transformer has a new stamp (the quick key's cheap `code_fingerprint`)."""
+    """The path, size and modification time of each of tangentlike's source files, as a
+    digest: a changed transformer (or rule table) has a new stamp, so no key made
+    before names its code.  (Hashing the files' text costs more than 10 ms, in every
+    process that transforms.)"""
     stamps = []
 
     def visit(directory, prefix):

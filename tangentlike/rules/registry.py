@@ -187,7 +187,7 @@ def version():
 def fingerprint():
     """A hash of the content of every rule that registrations outside tangentlike's own
     tables made different from the tables': with the hash of tangentlike's own source
-    (loader.code_fingerprint), which covers the tables, equal in two processes exactly
+    (loader.code_stamp), which covers the tables, equal in two processes exactly
     when their rules are the same (a key for caches kept on disk).  Without such
     registrations it reads no table."""
     if _FINGERPRINT[0] != version():
