@@ -32,7 +32,9 @@ at the top level of a branch of an `if` at the top level of the body:
 (the call may be in either branch).  A frame keeps the names A2, POST or r read that
 a parameter, PRE or A1 binds, less the targets of the call and the parameters the
 call passes on as themselves that nothing assigns (a tape: the same object at every
-level); only those parameters are rebound.
+level); only those parameters are rebound.  Where r is a name, that name holds each
+level's result: `t = r` is read on the way up before the frame is restored, and no
+`result` is made.
 Preserves the result because the statements run in the order the recursion runs
 them, on the same values: each level's PRE and A1 on the way down, then the deepest
 level's B and POST, then each level's A2 and POST on the way up, innermost first,
@@ -77,8 +79,6 @@ def as_loops(fdef, fresh):
     kept = sorted((read_after & bound_before) - passed_on
                   - _bound([call_stmt]))
     frames = fresh("_frames")
-    result = returned.id if isinstance(returned, gast.Name) and returned.id not in kept \
-        else fresh("_result")            # (the name returned, where no frame restores it)
     line = n.line_of(branch_if)
     push = n.expr_stmt(n.call(gast.Attribute(value=n.name(frames), attr="append",
                                              ctx=gast.Load()), _names(kept)), line)
@@ -88,11 +88,17 @@ def as_loops(fdef, fresh):
     down = gast.While(test=n.const(True),
                       body=pre + [branch_if, n.set_line(gast.Break(), line)], orelse=[])
     pop = n.call(gast.Attribute(value=n.name(frames), attr="pop", ctx=gast.Load()))
-    up = [n.assign(_names(kept, store=True), pop, line)]
-    if targets is not None:
-        up.append(n.assign(targets, n.name(result), line))
+    restore = n.assign(_names(kept, store=True), pop, line) if kept else n.expr_stmt(pop, line)
+    inner = [] if targets is None else [targets]
+    if isinstance(returned, gast.Name):       # the inner level's result: its name, read
+        result, finish = returned.id, []      # before the frame restores the outer level's
+        up = [n.assign(t, n.name(result), line) for t in inner
+              if not n.is_name(t, result)] + [restore]
+    else:
+        result = fresh("_result")
+        finish = [n.assign(result, returned)]
+        up = [restore] + [n.assign(t, n.name(result), line) for t in inner]
     up += after_call + [_copy(s) for s in post]
-    finish = [] if result == getattr(returned, "id", None) else [n.assign(result, returned)]
     fdef.body = [
         n.comment(f"the recursion, as loops: down to the deepest level, keeping each "
                   f"level's values in {frames}, then up"),
@@ -141,7 +147,9 @@ def _is_call_statement(stmt, call):
 
 
 def _names(names, store=False):
-    """`a` for one name, `(a, b)` for several (what a frame holds)."""
+    """`a` for one name, `(a, b)` for several (what a frame holds), None for none."""
+    if not names:
+        return n.const(None)
     if len(names) == 1:
         return n.name(names[0], store)
     return gast.Tuple(elts=[n.name(v, store) for v in names],
