@@ -434,10 +434,22 @@ class _Builder:
         self.open_helper(name, [("a", "S"), ("b", "S"), ("depth", "I")])
         self.emit(f"def {name}(a, b, depth):")
         self.indent += 1
-        self.emit(f"if depth <= 0:")
-        self.emit(f"    return {self.scalar(1)}")
-        self.emit(f"c = math.sin({self.scalar(1)}) * 0.8")
-        self.emit(f"return {name}(c, b, depth - 1) * 0.5 + a * {self.const()}")
+        if self.chance(0.5):
+            self.emit(f"if depth <= 0:")
+            self.emit(f"    return {self.scalar(1)}")
+            self.emit(f"c = math.sin({self.scalar(1)}) * 0.8")
+            self.emit(f"return {name}(c, b, depth - 1) * 0.5 + a * {self.const()}")
+        else:                   # values from before the call read after it
+            self.emit(f"s = {self.scalar(1)}")
+            self.scope.add("S", "s")
+            self.emit(f"if depth > 0:")
+            self.emit(f"    t = math.cos({self.scalar(1)})")
+            self.emit(f"    r = {name}(a * 0.7 + t * 0.1, b, depth - 1)")
+            self.emit(f"    r = r * 0.5 + s * t")
+            self.emit(f"else:")
+            self.emit(f"    r = s")
+            self.emit(f"return r - a * {self.const()}")
+            self.feature("recursion_with_state")
         self.indent -= 1
         self.helpers.append((name, "SSI", "S", True))
         self.feature("recursion")
