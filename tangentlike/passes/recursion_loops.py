@@ -100,8 +100,8 @@ def as_loops(fdef, fresh):
         up = [restore] + [n.assign(t, n.name(result), line) for t in inner]
     up += after_call + [_copy(s) for s in post]
     fdef.body = [
-        n.comment(f"the recursion, as loops: down to the deepest level, keeping each "
-                  f"level's values in {frames}, then up"),
+        n.comment(f"the recursion as loops: down, keeping each level's values in "
+                  f"{frames}; then up"),
         n.assign(frames, gast.List(elts=[], ctx=gast.Load()), line), n.set_line(down, line),
         *post, *finish,
         n.set_line(gast.While(test=n.name(frames), body=up + [_copy(s) for s in finish],
