@@ -73,6 +73,21 @@ def special_tuple(value):
     return next((s for s in map(special_tuple, items) if s is not None), None)
 
 
+def integral_array(value):
+    """An array (NumPy's or any with a dtype and a shape: Dask, CuPy) or NumPy scalar of
+    integers or booleans in `value`, or None: an adjoint made like it would hold integers,
+    so a gradient would be rounded (never a silent wrong value: its argument is refused)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and hasattr(value, "shape"):
+        return value if getattr(dtype, "kind", "") in "biu" else None
+    if is_pytree(value):
+        items = [getattr(value, f) for f in field_names(value)]
+    else:
+        items = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, (list, tuple)) else ()
+    return next((a for a in map(integral_array, items) if a is not None), None)
+
+
 def check_differentiable(fn, arguments, names):
     for name_ in names:
         value = arguments[name_]
@@ -91,6 +106,13 @@ def check_differentiable(fn, arguments, names):
                 f"{type(special).__name__} (a tuple subclass that is not a NamedTuple), "
                 f"whose attributes tangentlike reads as constants; pass a plain tuple "
                 f"(`tuple({name_})`) or a NamedTuple")
+        integral = integral_array(value)
+        if integral is not None:
+            raise NonDifferentiableArgumentError(
+                f"cannot differentiate {fn.__name__} with respect to {name_!r}: it "
+                f"{'is' if integral is value else 'holds'} an array of {integral.dtype} "
+                f"values; derivatives are taken with respect to floating-point or complex "
+                f"arrays (pass `{name_}.astype(float)` to differentiate with respect to it)")
         kind = arg_kind(value)
         if (kind == "other" or kind.startswith("object:")) \
                 and not isinstance(value, (list, tuple, dict, float, complex)):

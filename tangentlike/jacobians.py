@@ -16,7 +16,7 @@ tuple.  No finite differences anywhere; the arguments are never written to.
 import numpy as np
 
 from .dispatch import Gradient, jvp_of, unwrap, vjp_of, wrt_names
-from .errors import TangentlikeError
+from .errors import NonDifferentiableArgumentError, TangentlikeError
 from .forensics import require_scalar
 from .higher import forward_over_reverse
 from .loader import signature
@@ -247,9 +247,9 @@ def _check_inputs(fn, names, positions, args, what):
             continue
         hint = f" (pass {float(x)!r} to differentiate it)" if isinstance(x, int) \
             and not isinstance(x, bool) else ""
-        raise TangentlikeError(f"{what} of {fn.__name__} with respect to {name_!r} needs a "
-                               f"float or an array of floats; got {type(x).__name__} "
-                               f"{x!r}{hint}")
+        raise NonDifferentiableArgumentError(
+            f"{what} of {fn.__name__} with respect to {name_!r} needs a float or an array "
+            f"of floats; got {type(x).__name__} {x!r}{hint}")
 
 
 def _outputs(fn, out):
