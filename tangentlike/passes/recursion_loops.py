@@ -1,5 +1,7 @@
 """Pass "recursion-loops": a generated function that calls itself once per level, as
-two loops over a list of frames.
+two loops over a list of frames.  The pipeline runs it on the split sweeps only:
+forward mode's code is differentiated again in reverse mode (Hessians), which has no
+rule for a list's `pop`.
 
 Requires: a generated function in core form (one `return`, its last statement) that
 defines no nested function or lambda, declares no `global` or `nonlocal`, and has no
@@ -32,7 +34,8 @@ at the top level of a branch of an `if` at the top level of the body:
 (the call may be in either branch).  A frame keeps the names A2, POST or r read that
 a parameter, PRE or A1 binds, less the targets of the call and the parameters the
 call passes on as themselves that nothing assigns (a tape: the same object at every
-level); only those parameters are rebound.  Where r is a name, that name holds each
+level); only those parameters are rebound.  Where a frame would keep nothing, a
+count of the levels stands for the list.  Where r is a name, that name holds each
 level's result: `t = r` is read on the way up before the frame is restored, and no
 `result` is made.
 Preserves the result because the statements run in the order the recursion runs
@@ -78,17 +81,20 @@ def as_loops(fdef, fresh):
                              n.names_read(returned))
     kept = sorted((read_after & bound_before) - passed_on
                   - _bound([call_stmt]))
-    frames = fresh("_frames")
+    frames = fresh("_frames" if kept else "_levels")
     line = n.line_of(branch_if)
     push = n.expr_stmt(n.call(gast.Attribute(value=n.name(frames), attr="append",
-                                             ctx=gast.Load()), _names(kept)), line)
+                                             ctx=gast.Load()), _names(kept)), line) \
+        if kept else n.set_line(gast.AugAssign(target=n.name(frames, True), op=gast.Add(),
+                                               value=n.const(1)), line)
     setattr(branch_if, branch, before_call + [push] + _assigned(
         [p for p, _ in rebound], [a for _, a in rebound], line) + [
         n.set_line(gast.Continue(), line)])
     down = gast.While(test=n.const(True),
                       body=pre + [branch_if, n.set_line(gast.Break(), line)], orelse=[])
     pop = n.call(gast.Attribute(value=n.name(frames), attr="pop", ctx=gast.Load()))
-    restore = n.assign(_names(kept, store=True), pop, line) if kept else n.expr_stmt(pop, line)
+    restore = n.assign(_names(kept, store=True), pop, line) if kept else n.set_line(
+        gast.AugAssign(target=n.name(frames, True), op=gast.Sub(), value=n.const(1)), line)
     inner = [] if targets is None else [targets]
     if isinstance(returned, gast.Name):       # the inner level's result: its name, read
         result, finish = returned.id, []      # before the frame restores the outer level's
@@ -101,8 +107,10 @@ def as_loops(fdef, fresh):
     up += after_call + [_copy(s) for s in post]
     fdef.body = [
         n.comment(f"the recursion as loops: down, keeping each level's values in "
-                  f"{frames}; then up"),
-        n.assign(frames, gast.List(elts=[], ctx=gast.Load()), line), n.set_line(down, line),
+                  f"{frames}; then up" if kept else
+                  f"the recursion as loops: down, counting the levels in {frames}; then up"),
+        n.assign(frames, gast.List(elts=[], ctx=gast.Load()) if kept else n.const(0), line),
+        n.set_line(down, line),
         *post, *finish,
         n.set_line(gast.While(test=n.name(frames), body=up + [_copy(s) for s in finish],
                               orelse=[]), line),
@@ -147,9 +155,7 @@ def _is_call_statement(stmt, call):
 
 
 def _names(names, store=False):
-    """`a` for one name, `(a, b)` for several (what a frame holds), None for none."""
-    if not names:
-        return n.const(None)
+    """`a` for one name, `(a, b)` for several (what a frame holds)."""
     if len(names) == 1:
         return n.name(names[0], store)
     return gast.Tuple(elts=[n.name(v, store) for v in names],
