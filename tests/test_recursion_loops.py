@@ -231,3 +231,25 @@ def test_gradients_of_recursions_made_loops(f, x, n):
     value, vjp = tl.vjp(f, x, n)
     np.testing.assert_allclose(vjp(1.0)[0], got, rtol=1e-12)
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("f", [damped_sum, accumulate], ids=["damped_sum", "accumulate"])
+def test_second_derivatives_through_the_loops(f):
+    """Second derivatives differentiate the looped sweeps again (forward over reverse)."""
+    x, n, h = 0.6, 5, 1e-5
+    expected = (tl.grad(f)(x + h, n) - tl.grad(f)(x - h, n)) / (2 * h)
+    assert tl.grad(tl.grad(f))(x, n) == pytest.approx(expected, rel=1e-6)
+    assert tl.derivative(f, order=2)(x, n) == pytest.approx(expected, rel=1e-6)
+    assert tl.hvp(f, (x, n), (1.0, 0)) == pytest.approx(expected, rel=1e-6)
+    assert tl.hessian(f)(x, n) == pytest.approx(expected, rel=1e-6)
+
+
+def test_vector_hessian_through_the_loops():
+    v, n = np.array([0.3, -0.2, 0.5]), 4
+    got = tl.hessian(on_vectors)(v, n)
+    h, columns = 1e-5, []
+    for k in range(v.size):
+        e = np.zeros_like(v)
+        e[k] = h
+        columns.append((tl.grad(on_vectors)(v + e, n) - tl.grad(on_vectors)(v - e, n)) / (2 * h))
+    np.testing.assert_allclose(got, np.array(columns).T, rtol=1e-5, atol=1e-8)
