@@ -375,6 +375,21 @@ def without_needless_spreads(stmts, kind, callee):
     defined = {s.targets[0].id: s.value for s in stmts if isinstance(s, gast.Assign)
                and n.is_name(s.targets[0]) and s.targets[0].id in fixed}
 
+    # A definition's answer, once found without stopping at a name already on the
+    # path (no cycle below it), is the same from wherever it is reached: kept, so a
+    # chain of definitions that each read the previous one several times is linear.
+    known, cycles = {}, [0]
+
+    def followed(name_, surely, seen):
+        key = (name_, surely)
+        if key in known:
+            return known[key]
+        before = cycles[0]
+        found = arrays_in(defined[name_], surely, seen | {name_})
+        if cycles[0] == before:
+            known[key] = found
+        return found
+
     def arrays_in(e, surely=False, seen=frozenset()):
         """The arrays whose shapes make the shape of elementwise expression `e` (None
         if that is not known), or with `surely`, arrays whose shapes `e`'s surely
@@ -383,8 +398,10 @@ def without_needless_spreads(stmts, kind, callee):
         if isinstance(e, gast.Name):
             if kind.get(e.id) == "scalar":
                 return set()
-            if e.id in defined and e.id not in seen:
-                found = arrays_in(defined[e.id], surely, seen | {e.id})
+            if e.id in defined and e.id in seen:
+                cycles[0] += 1
+            elif e.id in defined:
+                found = followed(e.id, surely, seen)
                 if found:
                     return found
             return {e.id} if e.id in fixed or e.id not in stores else unknown
