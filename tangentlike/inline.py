@@ -75,8 +75,8 @@ class Inliner:
                 substitution[mod_name] = n.name(self.modules.name_for(module))
         if uses.get(XP):
             substitution[XP] = n.name(self.modules.name_for(math if scalar else numpy))
-        statements = [_fold(_substitute(s, substitution)) for s in body]
-        outputs = [None if o is None else _fold(_substitute(o, substitution)) for o in outputs]
+        statements = [_specialized(s, substitution) for s in body]
+        outputs = [None if o is None else _specialized(o, substitution) for o in outputs]
         return statements, outputs
 
 
@@ -110,21 +110,29 @@ def _count_uses(stmts):
     return uses
 
 
-class _Substitute(gast.NodeTransformer):
-    def __init__(self, mapping):
-        self.mapping = mapping
-
-    def visit_Name(self, node):
-        if node.id in self.mapping:
-            replacement = n.copied(self.mapping[node.id])
-            if isinstance(node.ctx, gast.Store):
-                replacement.ctx = gast.Store()
-            return replacement
-        return node
-
-
-def _substitute(node, mapping):
-    return _Substitute(mapping).visit(n.copied(node))
+def _specialized(node, mapping):
+    """`node`, a part of the template's own copy, changed in place: each name in
+    `mapping` replaced by a copy of its expression (stored to where the name was), then
+    the arithmetic that made trivial folded, from the leaves up."""
+    if isinstance(node, gast.Name):
+        if node.id not in mapping:
+            return node
+        replacement = n.copied(mapping[node.id])
+        if isinstance(node.ctx, gast.Store):
+            replacement.ctx = gast.Store()
+        return _specialized(replacement, {})
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, gast.AST):
+            setattr(node, field, _specialized(value, mapping))
+        elif isinstance(value, list):
+            value[:] = [_specialized(x, mapping) if isinstance(x, gast.AST) else x
+                        for x in value]
+    if isinstance(node, gast.BinOp):
+        return _folded(node)
+    if isinstance(node, gast.UnaryOp):
+        return n.without_double_negation(node)
+    return node
 
 
 def _resolve_static_ifs(stmts, bound):
@@ -160,33 +168,24 @@ def _number(node):
             and not isinstance(node.value, bool))
 
 
-class _Fold(gast.NodeTransformer):
-    """Fold arithmetic that the substitution made trivial."""
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right, op = node.left, node.right, node.op
-        if _number(left) and _number(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
-            value = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
-                     gast.Mult: lambda a, b: a * b}[type(op)](left.value, right.value)
-            return n.const(value)
-        if isinstance(op, gast.Pow) and _number(right) and right.value == 1:
-            return left
-        if isinstance(op, gast.Mult) and _number(right) and right.value == 1 \
-                and isinstance(right.value, int):
-            return left
-        if isinstance(op, gast.Mult) and _number(left) and left.value == 1 \
-                and isinstance(left.value, int):
-            return right
-        return node
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        return n.without_double_negation(node)
+_ARITHMETIC = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+               gast.Mult: lambda a, b: a * b}
 
 
-def _fold(node):
-    return _Fold().visit(node)
+def _folded(node):
+    """BinOp `node` (its operands folded already) with trivial arithmetic folded."""
+    left, right, op = node.left, node.right, node.op
+    if _number(left) and _number(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
+        return n.const(_ARITHMETIC[type(op)](left.value, right.value))
+    if isinstance(op, gast.Pow) and _number(right) and right.value == 1:
+        return left
+    if isinstance(op, gast.Mult) and _number(right) and right.value == 1 \
+            and isinstance(right.value, int):
+        return left
+    if isinstance(op, gast.Mult) and _number(left) and left.value == 1 \
+            and isinstance(left.value, int):
+        return right
+    return node
 
 
 def without_negation(e):
