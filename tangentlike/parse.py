@@ -10,6 +10,7 @@ read from their source (a Python function without a rule, not a derivative).
 """
 
 import builtins
+import functools
 import inspect
 import textwrap
 from dataclasses import dataclass, field
@@ -114,7 +115,7 @@ def parse_function(fn):
     indent = len(lines[0]) - len(lines[0].lstrip()) - (
         len(source.splitlines()[0]) - len(source.splitlines()[0].lstrip()))
     try:
-        module = gast.parse(source)
+        module = n.copied(_parsed(source))
     except SyntaxError as exc:
         raise SourceUnavailableError(
             f"the source of {name!r} in {filename} could not be parsed on its own "
@@ -140,6 +141,14 @@ def parse_function(fn):
         fn=fn, node=node, filename=filename, line_offset=first_line - 1, column_offset=indent,
         source_lines=source.splitlines(), source=source,
         namespace=function_namespace(fn))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(source):
+    """The gast module of `source`, parsed once: a cold transform reads its function
+    three times (what it calls, what it lifts, its derivative), and each caller gets a
+    copy of its own."""
+    return gast.parse(source)
 
 
 def is_user_function(obj):
