@@ -121,13 +121,26 @@ def reject_escaping(body, nested, parsed):
 
 
 def outside_definitions(body):
-    """Every node of `body` but those of its nested function definitions."""
+    """Every node of `body` but those of its nested function definitions, depth first
+    in source order (a node before its children)."""
     stack = [s for s in reversed(body) if not is_definition(s)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
-        stack.extend(x for x in reversed(list(gast.iter_child_nodes(node)))
-                     if not is_definition(x))
+        children = []
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, gast.AST):
+                children.append(value)
+            elif isinstance(value, list):
+                children.extend(x for x in value if isinstance(x, gast.AST))
+        for x in reversed(children):
+            if not isinstance(x, _MAYBE_DEFINITIONS) or not is_definition(x):
+                push(x)
+
+
+_MAYBE_DEFINITIONS = (gast.FunctionDef, gast.Assign)
 
 
 def renamed_copy(node, renames):
