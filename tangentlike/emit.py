@@ -22,16 +22,17 @@ _MARK_LINE = re.compile(r"^(\s*)(?P<q>['\"]{1,3})__tangentlike_c(\d+)__(?P=q)\s*
 def emit(functions, imports, docstring, trailer=()):
     """The source text of a module holding `functions`, then `trailer` statements."""
     module = gast.Module(body=list(functions) + list(trailer), type_ignores=[])
-    for node in n.walk(module):          # a block of comments only is still a block
+    texts, read = [], set()
+    for node in n.walk(module):
         for field in ("body", "orelse", "finalbody"):
-            block = getattr(node, field, None)
+            block = getattr(node, field, None)     # a block of comments only is a block
             if isinstance(block, list) and block and all(map(n.is_comment, block)):
                 block.append(gast.Pass())
-    texts = []
-    for node in n.walk(module):
         if isinstance(node, gast.Expr) and n.is_comment(node):
             texts.append(node.value.value[len(n.COMMENT_PREFIX):])
             node.value = n.const(_MARK % (len(texts) - 1))
+        elif isinstance(node, gast.Name):
+            read.add(node.id)
     code = astor.to_source(gast.gast_to_ast(module))
     lines = []
     for line in code.splitlines():
@@ -43,7 +44,6 @@ def emit(functions, imports, docstring, trailer=()):
             lines.extend(f"{indent}# {text}" for text in texts[k].split("\n"))
         else:
             lines.append(line)
-    read = {node.id for node in n.walk(module) if isinstance(node, gast.Name)}
     imports = {alias: name for alias, name in imports.items() if alias.split(".")[0] in read}
     header = [f'"""{docstring}"""']
     if imports:
