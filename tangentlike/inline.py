@@ -11,6 +11,7 @@ more than once bound to temporaries, and trivial arithmetic folded
 """
 
 import math
+import weakref
 
 import gast
 import numpy
@@ -42,8 +43,7 @@ class Inliner:
         Expressions that must be evaluated once are bound to temporaries appended
         to `bindings`.
         """
-        body = _resolve_static_ifs(n.copied(template.body), bound)
-        _mark_helpers(body, template.globals)
+        body = _resolve_static_ifs(n.copied(_marked_body(template)), bound)
         ret = body.pop().value
         results = list(ret.elts) if isinstance(ret, gast.Tuple) else [ret]
         outputs = [None] * len(template.params)
@@ -52,7 +52,7 @@ class Inliner:
             if template.params[k] in wanted:
                 outputs[k] = expr
                 kept.append(expr)
-        uses = _count_uses(body + [gast.Expr(value=e) for e in kept])
+        uses, stored = _uses_and_stores(body, kept)
         substitution = {}
         for p in template.params:
             if p in bound:
@@ -65,11 +65,9 @@ class Inliner:
                 temp = self.namer.temp("_b")
                 bindings.append(n.assign(temp, n.copied(expr)))
                 substitution[key] = n.name(temp)
-        for stmt in body:
-            for target in (t for t in n.walk(stmt)
-                           if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)):
-                if target.id not in substitution:
-                    substitution[target.id] = n.name(self.namer.temp("_t"))
+        for target in stored:
+            if target not in substitution:
+                substitution[target] = n.name(self.namer.temp("_t"))
         for mod_name, module in template.globals.items():
             if uses.get(mod_name):
                 substitution[mod_name] = n.name(self.modules.name_for(module))
@@ -78,6 +76,18 @@ class Inliner:
         statements = [_specialized(s, substitution) for s in body]
         outputs = [None if o is None else _specialized(o, substitution) for o in outputs]
         return statements, outputs
+
+
+_MARKED = weakref.WeakKeyDictionary()     # template -> a copy of its body, helpers marked
+
+
+def _marked_body(template):
+    """A copy of `template`'s body with its helper calls marked, made once."""
+    body = _MARKED.get(template)
+    if body is None:
+        body = _MARKED[template] = n.copied(template.body)
+        _mark_helpers(body, template.globals)
+    return body
 
 
 def _mark_helpers(body, template_globals):
@@ -101,13 +111,18 @@ def _is_atomic(expr):
     return isinstance(expr, (gast.Name, gast.Constant))
 
 
-def _count_uses(stmts):
-    uses = {}
-    for stmt in stmts:
-        for sub in n.walk(stmt):
-            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
-                uses[sub.id] = uses.get(sub.id, 0) + 1
-    return uses
+def _uses_and_stores(body, kept):
+    """How many times each name is read in `body` and the `kept` expressions, and the
+    names `body` stores to, in the order met (each statement walked in ast.walk's)."""
+    uses, stored = {}, []
+    for tree, in_body in [(s, True) for s in body] + [(e, False) for e in kept]:
+        for sub in n.walk(tree):
+            if isinstance(sub, gast.Name):
+                if isinstance(sub.ctx, gast.Load):
+                    uses[sub.id] = uses.get(sub.id, 0) + 1
+                elif in_body and isinstance(sub.ctx, gast.Store):
+                    stored.append(sub.id)
+    return uses, stored
 
 
 def _specialized(node, mapping):
