@@ -1,9 +1,10 @@
 """Small builders and queries for gast nodes, shared by every stage.
 
 Receives nothing; guarantees only pure helper functions (no AST is mutated
-except the one passed to `set_line`).  `walk` and `copied` are the fast forms of
-`ast.walk` and `copy.deepcopy` for trees: the same nodes in the same order, the same
-copy (marks set on nodes included), in a fraction of the time.
+except the one passed to `set_line`).  `walk`, `children` and `copied` are the fast
+forms of `ast.walk`, `ast.iter_child_nodes` and `copy.deepcopy` for trees: the same
+nodes in the same order, the same copy (marks set on nodes included), in a fraction
+of the time.
 """
 
 import copy
@@ -32,6 +33,19 @@ def walk(node):
                     if isinstance(item, _AST):
                         push(item)
         yield node
+
+
+def children(node):
+    """The nodes directly under `node`, in field order: `ast.iter_child_nodes`, as a list
+    (and faster)."""
+    out = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, _AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend([item for item in value if isinstance(item, _AST)])
+    return out
 
 
 def copied(tree, memo=None):

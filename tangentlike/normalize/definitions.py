@@ -128,14 +128,7 @@ def outside_definitions(body):
     while stack:
         node = pop()
         yield node
-        children = []
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, gast.AST):
-                children.append(value)
-            elif isinstance(value, list):
-                children.extend(x for x in value if isinstance(x, gast.AST))
-        for x in reversed(children):
+        for x in reversed(n.children(node)):
             if not isinstance(x, _MAYBE_DEFINITIONS) or not is_definition(x):
                 push(x)
 
