@@ -161,11 +161,11 @@ def store(node):
 
 def loaded_names(node):
     """Names read by an expression (Load context), in order of appearance."""
-    seen = []
+    seen = {}
     for sub in walk(node):
-        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and sub.id not in seen:
-            seen.append(sub.id)
-    return seen
+        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
+            seen[sub.id] = None
+    return list(seen)
 
 
 MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
