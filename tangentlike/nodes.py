@@ -48,6 +48,34 @@ def children(node):
     return out
 
 
+class Transformer(gast.NodeTransformer):
+    """`gast.NodeTransformer` whose `generic_visit` reads the fields directly: the same
+    visits in the same order, the same changes, in less time."""
+
+    def generic_visit(self, node):
+        for field in node._fields:
+            old = getattr(node, field, None)
+            if isinstance(old, list):
+                new = []
+                for value in old:
+                    if isinstance(value, _AST):
+                        value = self.visit(value)
+                        if value is None:
+                            continue
+                        if not isinstance(value, _AST):
+                            new.extend(value)
+                            continue
+                    new.append(value)
+                old[:] = new
+            elif isinstance(old, _AST):
+                value = self.visit(old)
+                if value is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, value)
+        return node
+
+
 def copied(tree, memo=None):
     """`copy.deepcopy(tree)` for a node, a list of nodes or a value inside one."""
     memo = {} if memo is None else memo

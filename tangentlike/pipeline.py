@@ -139,7 +139,7 @@ def derive(request, parsed=None, observe=None):
 # -- the frontend --------------------------------------------------------------------
 
 
-class _Deletes(gast.NodeTransformer):
+class _Deletes(n.Transformer):
     def visit_Delete(self, node):
         return None
 

@@ -59,7 +59,7 @@ def is_definition(s):
 
 def substitute(stmts, values):
     """`stmts` with each read of a name in `values` replaced by a copy of its expression."""
-    class Substitute(gast.NodeTransformer):
+    class Substitute(n.Transformer):
         def visit_Name(self, node):
             if node.id in values and isinstance(node.ctx, gast.Load):
                 return n.copied(values[node.id])

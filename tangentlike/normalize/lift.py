@@ -220,7 +220,7 @@ def _compile(parsed, fdef, free, name_):
 # -- the calls, rewritten --------------------------------------------------------------
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite(n.Transformer):
     """`tl.grad(inner, ...)` -> `tl.grad(inner_lifted, shifted wrt)`; its calls (direct,
     or through the local it is assigned to) pass the free variables first."""
 

@@ -131,7 +131,7 @@ def is_zero(e):
         and isinstance(e.value, (int, float))
 
 
-class _Replace(gast.NodeTransformer):
+class _Replace(n.Transformer):
     def __init__(self, name_, expr):
         self.name_, self.expr = name_, expr
 

@@ -204,7 +204,7 @@ def _propagate_copies(stmts, counts, removable, pure_call=None):
     return out
 
 
-class _Simplify(gast.NodeTransformer):
+class _Simplify(n.Transformer):
     """Arithmetic that inlining left redundant: `e * 1.0`, `e / 1.0` -> `e`;
     `-1.0 * e` -> `-e`; `a + -b * c` -> `a - b * c`; `-(a * -b / c)` -> `a * b / c`;
     `-(-e)` -> `e`; `100.0 * 2` -> `200.0`; `e * 0.5 * 2` -> `e`.  (Adjoints are
@@ -422,7 +422,7 @@ def without_needless_spreads(stmts, kind, callee):
         found = [arrays_in(x, surely, seen) for x in parts]
         return None if None in found else set().union(*found)
 
-    class Spreads(gast.NodeTransformer):
+    class Spreads(n.Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             if helper_called(node, callee) is runtime.broadcast_like and len(node.args) == 2:
