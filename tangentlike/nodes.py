@@ -212,9 +212,16 @@ def every_statement(body):
 
 def stored_names(stmts):
     """Names assigned (or mutated through item assignment / append) anywhere in `stmts`."""
-    return {x.id for stmt in stmts for x in walk(stmt)
-            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)} \
-        | mutated_names(stmts)
+    out = set()
+    for stmt in stmts:
+        for x in walk(stmt):
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store):
+                out.add(x.id)
+            else:
+                base = mutated_root(x)
+                if base is not None:
+                    out.add(base)
+    return out
 
 
 def root_name(expr):
@@ -231,16 +238,21 @@ def mutated_names(stmts):
     out = set()
     for stmt in stmts:
         for sub in walk(stmt):
-            if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
-                base = root_name(sub.value)
-            elif (isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute)
-                  and sub.func.attr in MUTATING_METHODS):
-                base = root_name(sub.func.value)    # xs.append(v) changes xs
-            else:
-                continue
+            base = mutated_root(sub)
             if base is not None:
                 out.add(base)
     return out
+
+
+def mutated_root(node):
+    """The name whose object `node` itself changes in place (see `mutated_names`), or
+    None."""
+    if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store):
+        return root_name(node.value)
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+            and node.func.attr in MUTATING_METHODS:
+        return root_name(node.func.value)    # xs.append(v) changes xs
+    return None
 
 
 def dotted_text(func):
