@@ -71,6 +71,8 @@ def _as_ast(node):
     cls = getattr(ast, node.__class__.__name__, None)
     if cls is None:                       # (gast_to_ast drops a node ast does not know)
         return None
+    if not node._fields:                  # an operator or a context
+        return cls()
     return cls(**{f: _as_ast(getattr(node, f)) for f in node._fields if hasattr(node, f)})
 
 
