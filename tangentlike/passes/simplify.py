@@ -108,6 +108,8 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=
                 setattr(s, field, _inline_single_use(getattr(s, field), counts, removable,
                                                      adjacent_only, pure_call))
         out.append(s)
+    # what each later statement's value reads and what it writes, kept until it changes
+    value_reads, writes = {}, {}
     k = 0
     while k < len(out):
         s = out[k]
@@ -122,16 +124,27 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=
             for j in range(k + 1, len(out)):
                 later = out[j]
                 simple = isinstance(later, (gast.Assign, gast.Expr))
-                if simple and temp in reads(later.value):
+                if simple and temp in _kept(value_reads, later, lambda x: reads(x.value)):
                     if _inlines_into(later.value, temp, s.value, pure_call):
                         later.value = replace_name(later.value, temp, s.value)
+                        value_reads.pop(id(later))
+                        writes.pop(id(later), None)
                         del out[k]
                         k -= 1
                     break
-                if not simple or stays or written(later, pure_call) & (read | {temp}):
+                if not simple or stays or _kept(
+                        writes, later, lambda x: written(x, pure_call)) & (read | {temp}):
                     break
         k += 1
     return out
+
+
+def _kept(facts, stmt, fact):
+    """`fact(stmt)`, kept in `facts` by the statement's id."""
+    known = facts.get(id(stmt))
+    if known is None:
+        known = facts[id(stmt)] = fact(stmt)
+    return known
 
 
 def _inlines_into(value, temp, expr, pure_call):
