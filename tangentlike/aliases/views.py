@@ -335,12 +335,14 @@ def _key(node):
 
 def forgetting(points, name, keys):
     """`points` less the view records that rebinding `name` makes stale: those reached
-    from it (their root is no longer its object).  `keys`: the ("view", x) keys whose
-    records may read `name` (each record made from it is under one of them)."""
-    out = dict(points)
+    from it (their root is no longer its object); `points` itself when none is.
+    `keys`: the ("view", x) keys whose records may read `name` (each record made from
+    it is under one of them)."""
+    out = points
     for key in keys:
         records = points.get(key)
         if records and any(_stale(r, name) for r in records):
+            out = dict(out) if out is points else out
             out[key] = frozenset(r for r in records if not _stale(r, name))
     return out
 
