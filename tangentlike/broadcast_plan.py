@@ -187,7 +187,7 @@ def _elementwise_leaves(view, e, writers, spread, summed):
     elif isinstance(e, gast.Call):
         children = list(e.args)                          # not the callee
     else:
-        children = list(gast.iter_child_nodes(e))
+        children = n.children(e)
     out = []
     for x in children:
         if isinstance(x, gast.Name) and x.id in spread and x.id in writers \

@@ -266,10 +266,13 @@ class FunctionView:
 def local_names(body, params, namespace):
     """Names the function assigns; a module-level name only mutated through a method
     (`np.append(...)` looks like `xs.append(...)`) is not one."""
-    assigned = {x.id for s in body for x in n.walk(s)
-                if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-    return {v for v in n.stored_names(body)
-            if v in assigned or v in params or v not in namespace}
+    assigned, mutated = set(), set()
+    for x in (x for s in body for x in n.walk(s)):
+        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store):
+            assigned.add(x.id)
+        elif n.mutated_root(x) is not None:
+            mutated.add(n.mutated_root(x))
+    return assigned | {v for v in mutated if v in params or v not in namespace}
 
 
 def derivative_locals(body, callee):

@@ -23,6 +23,7 @@ The subset later stages may rely on:
 
 import gast
 
+from . import nodes as n
 from .errors import UnsupportedSyntaxError
 
 SUPPORTED = "supported"
@@ -188,7 +189,7 @@ def _problems(node):
     condition = _CONDITIONS.get(kind)
     if condition is not None:
         yield from condition(node)
-    for child in gast.iter_child_nodes(node):
+    for child in n.children(node):
         if _is_lambda_argument(node, child):      # g(lambda t: t * x, x): checked as a def
             yield from _function_problems(_lambda_as_def(child))
         else:

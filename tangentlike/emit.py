@@ -8,6 +8,7 @@ lines, a blank line before each commented block, `pass` closing a block that hol
 only comments, and nothing else changed.
 """
 
+import ast
 import re
 
 import astor
@@ -22,17 +23,18 @@ _MARK_LINE = re.compile(r"^(\s*)(?P<q>['\"]{1,3})__tangentlike_c(\d+)__(?P=q)\s*
 def emit(functions, imports, docstring, trailer=()):
     """The source text of a module holding `functions`, then `trailer` statements."""
     module = gast.Module(body=list(functions) + list(trailer), type_ignores=[])
-    for node in n.walk(module):          # a block of comments only is still a block
+    texts, read = [], set()
+    for node in n.walk(module):
         for field in ("body", "orelse", "finalbody"):
-            block = getattr(node, field, None)
+            block = getattr(node, field, None)     # a block of comments only is a block
             if isinstance(block, list) and block and all(map(n.is_comment, block)):
                 block.append(gast.Pass())
-    texts = []
-    for node in n.walk(module):
         if isinstance(node, gast.Expr) and n.is_comment(node):
             texts.append(node.value.value[len(n.COMMENT_PREFIX):])
             node.value = n.const(_MARK % (len(texts) - 1))
-    code = astor.to_source(gast.gast_to_ast(module))
+        elif isinstance(node, gast.Name):
+            read.add(node.id)
+    code = astor.to_source(_as_ast(module))
     lines = []
     for line in code.splitlines():
         match = _MARK_LINE.match(line)
@@ -43,7 +45,6 @@ def emit(functions, imports, docstring, trailer=()):
             lines.extend(f"{indent}# {text}" for text in texts[k].split("\n"))
         else:
             lines.append(line)
-    read = {node.id for node in n.walk(module) if isinstance(node, gast.Name)}
     imports = {alias: name for alias, name in imports.items() if alias.split(".")[0] in read}
     header = [f'"""{docstring}"""']
     if imports:
@@ -56,3 +57,50 @@ def emit(functions, imports, docstring, trailer=()):
         else:
             header.append(f"import {module_name} as {alias}")
     return "\n".join(header) + "\n\n\n" + "\n".join(lines) + "\n"
+
+
+def _as_ast(node):
+    """`gast.gast_to_ast(node)` as astor reads it: the same fields (positions left out)."""
+    if isinstance(node, list):
+        return [_as_ast(x) for x in node]
+    if not isinstance(node, gast.AST):
+        return node
+    special = _SPECIAL.get(node.__class__)
+    if special is not None:
+        return special(node)
+    cls = getattr(ast, node.__class__.__name__, None)
+    if cls is None:                       # (gast_to_ast drops a node ast does not know)
+        return None
+    if not node._fields:                  # an operator or a context
+        return cls()
+    return cls(**{f: _as_ast(getattr(node, f)) for f in node._fields if hasattr(node, f)})
+
+
+def _arg(name_):
+    """A gast parameter (a Name) as an ast.arg."""
+    if name_ is None:
+        return None
+    return ast.arg(name_.id, _as_ast(name_.annotation), _as_ast(name_.type_comment))
+
+
+def _function(cls):
+    return lambda x: cls(x.name, _as_ast(x.args), _as_ast(x.body), _as_ast(x.decorator_list),
+                         _as_ast(x.returns), x.type_comment)
+
+
+# the nodes gast spells differently from ast (gast/ast3.py's GAstToAst3, Python 3.8-3.11)
+_SPECIAL = {
+    gast.Name: lambda x: ast.Name(x.id, _as_ast(x.ctx)),
+    gast.Assign: lambda x: ast.Assign(_as_ast(x.targets), _as_ast(x.value)),
+    gast.FunctionDef: _function(ast.FunctionDef),
+    gast.AsyncFunctionDef: _function(ast.AsyncFunctionDef),
+    gast.ClassDef: lambda x: ast.ClassDef(x.name, _as_ast(x.bases), _as_ast(x.keywords),
+                                          _as_ast(x.body), _as_ast(x.decorator_list)),
+    gast.ExceptHandler: lambda x: ast.ExceptHandler(_as_ast(x.type), x.name.id,
+                                                    _as_ast(x.body)) if x.name else
+    ast.ExceptHandler(**{f: _as_ast(getattr(x, f)) for f in x._fields if hasattr(x, f)}),
+    gast.arguments: lambda x: ast.arguments(
+        [_arg(a) for a in x.posonlyargs], [_arg(a) for a in x.args], _arg(x.vararg),
+        [_arg(a) for a in x.kwonlyargs], _as_ast(x.kw_defaults), _arg(x.kwarg),
+        _as_ast(x.defaults)),
+}

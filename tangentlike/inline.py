@@ -11,6 +11,7 @@ more than once bound to temporaries, and trivial arithmetic folded
 """
 
 import math
+import weakref
 
 import gast
 import numpy
@@ -42,8 +43,7 @@ class Inliner:
         Expressions that must be evaluated once are bound to temporaries appended
         to `bindings`.
         """
-        body = _resolve_static_ifs(n.copied(template.body), bound)
-        _mark_helpers(body, template.globals)
+        body = _resolve_static_ifs(n.copied(_marked_body(template)), bound)
         ret = body.pop().value
         results = list(ret.elts) if isinstance(ret, gast.Tuple) else [ret]
         outputs = [None] * len(template.params)
@@ -52,7 +52,7 @@ class Inliner:
             if template.params[k] in wanted:
                 outputs[k] = expr
                 kept.append(expr)
-        uses = _count_uses(body + [gast.Expr(value=e) for e in kept])
+        uses, stored = _uses_and_stores(body, kept)
         substitution = {}
         for p in template.params:
             if p in bound:
@@ -65,19 +65,29 @@ class Inliner:
                 temp = self.namer.temp("_b")
                 bindings.append(n.assign(temp, n.copied(expr)))
                 substitution[key] = n.name(temp)
-        for stmt in body:
-            for target in (t for t in n.walk(stmt)
-                           if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)):
-                if target.id not in substitution:
-                    substitution[target.id] = n.name(self.namer.temp("_t"))
+        for target in stored:
+            if target not in substitution:
+                substitution[target] = n.name(self.namer.temp("_t"))
         for mod_name, module in template.globals.items():
             if uses.get(mod_name):
                 substitution[mod_name] = n.name(self.modules.name_for(module))
         if uses.get(XP):
             substitution[XP] = n.name(self.modules.name_for(math if scalar else numpy))
-        statements = [_fold(_substitute(s, substitution)) for s in body]
-        outputs = [None if o is None else _fold(_substitute(o, substitution)) for o in outputs]
+        statements = [_specialized(s, substitution) for s in body]
+        outputs = [None if o is None else _specialized(o, substitution) for o in outputs]
         return statements, outputs
+
+
+_MARKED = weakref.WeakKeyDictionary()     # template -> a copy of its body, helpers marked
+
+
+def _marked_body(template):
+    """A copy of `template`'s body with its helper calls marked, made once."""
+    body = _MARKED.get(template)
+    if body is None:
+        body = _MARKED[template] = n.copied(template.body)
+        _mark_helpers(body, template.globals)
+    return body
 
 
 def _mark_helpers(body, template_globals):
@@ -101,30 +111,43 @@ def _is_atomic(expr):
     return isinstance(expr, (gast.Name, gast.Constant))
 
 
-def _count_uses(stmts):
-    uses = {}
-    for stmt in stmts:
-        for sub in n.walk(stmt):
-            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
-                uses[sub.id] = uses.get(sub.id, 0) + 1
-    return uses
+def _uses_and_stores(body, kept):
+    """How many times each name is read in `body` and the `kept` expressions, and the
+    names `body` stores to, in the order met (each statement walked in ast.walk's)."""
+    uses, stored = {}, []
+    for tree, in_body in [(s, True) for s in body] + [(e, False) for e in kept]:
+        for sub in n.walk(tree):
+            if isinstance(sub, gast.Name):
+                if isinstance(sub.ctx, gast.Load):
+                    uses[sub.id] = uses.get(sub.id, 0) + 1
+                elif in_body and isinstance(sub.ctx, gast.Store):
+                    stored.append(sub.id)
+    return uses, stored
 
 
-class _Substitute(gast.NodeTransformer):
-    def __init__(self, mapping):
-        self.mapping = mapping
-
-    def visit_Name(self, node):
-        if node.id in self.mapping:
-            replacement = n.copied(self.mapping[node.id])
-            if isinstance(node.ctx, gast.Store):
-                replacement.ctx = gast.Store()
-            return replacement
-        return node
-
-
-def _substitute(node, mapping):
-    return _Substitute(mapping).visit(n.copied(node))
+def _specialized(node, mapping):
+    """`node`, a part of the template's own copy, changed in place: each name in
+    `mapping` replaced by a copy of its expression (stored to where the name was), then
+    the arithmetic that made trivial folded, from the leaves up."""
+    if isinstance(node, gast.Name):
+        if node.id not in mapping:
+            return node
+        replacement = n.copied(mapping[node.id])
+        if isinstance(node.ctx, gast.Store):
+            replacement.ctx = gast.Store()
+        return _specialized(replacement, {})
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, gast.AST):
+            setattr(node, field, _specialized(value, mapping))
+        elif isinstance(value, list):
+            value[:] = [_specialized(x, mapping) if isinstance(x, gast.AST) else x
+                        for x in value]
+    if isinstance(node, gast.BinOp):
+        return _folded(node)
+    if isinstance(node, gast.UnaryOp):
+        return n.without_double_negation(node)
+    return node
 
 
 def _resolve_static_ifs(stmts, bound):
@@ -160,33 +183,24 @@ def _number(node):
             and not isinstance(node.value, bool))
 
 
-class _Fold(gast.NodeTransformer):
-    """Fold arithmetic that the substitution made trivial."""
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right, op = node.left, node.right, node.op
-        if _number(left) and _number(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
-            value = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
-                     gast.Mult: lambda a, b: a * b}[type(op)](left.value, right.value)
-            return n.const(value)
-        if isinstance(op, gast.Pow) and _number(right) and right.value == 1:
-            return left
-        if isinstance(op, gast.Mult) and _number(right) and right.value == 1 \
-                and isinstance(right.value, int):
-            return left
-        if isinstance(op, gast.Mult) and _number(left) and left.value == 1 \
-                and isinstance(left.value, int):
-            return right
-        return node
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        return n.without_double_negation(node)
+_ARITHMETIC = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+               gast.Mult: lambda a, b: a * b}
 
 
-def _fold(node):
-    return _Fold().visit(node)
+def _folded(node):
+    """BinOp `node` (its operands folded already) with trivial arithmetic folded."""
+    left, right, op = node.left, node.right, node.op
+    if _number(left) and _number(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
+        return n.const(_ARITHMETIC[type(op)](left.value, right.value))
+    if isinstance(op, gast.Pow) and _number(right) and right.value == 1:
+        return left
+    if isinstance(op, gast.Mult) and _number(right) and right.value == 1 \
+            and isinstance(right.value, int):
+        return left
+    if isinstance(op, gast.Mult) and _number(left) and left.value == 1 \
+            and isinstance(left.value, int):
+        return right
+    return node
 
 
 def without_negation(e):

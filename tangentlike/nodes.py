@@ -1,9 +1,10 @@
 """Small builders and queries for gast nodes, shared by every stage.
 
 Receives nothing; guarantees only pure helper functions (no AST is mutated
-except the one passed to `set_line`).  `walk` and `copied` are the fast forms of
-`ast.walk` and `copy.deepcopy` for trees: the same nodes in the same order, the same
-copy (marks set on nodes included), in a fraction of the time.
+except the one passed to `set_line`).  `walk`, `children` and `copied` are the fast
+forms of `ast.walk`, `ast.iter_child_nodes` and `copy.deepcopy` for trees: the same
+nodes in the same order, the same copy (marks set on nodes included), in a fraction
+of the time.
 """
 
 import copy
@@ -13,6 +14,7 @@ import gast
 
 _AST = gast.AST
 _ATOMIC = (str, int, float, bool, type(None), bytes, complex, type(Ellipsis))
+_ATOMIC_TYPES = frozenset(_ATOMIC)      # (a set lookup of the exact type first: faster)
 
 
 def walk(node):
@@ -33,10 +35,51 @@ def walk(node):
         yield node
 
 
+def children(node):
+    """The nodes directly under `node`, in field order: `ast.iter_child_nodes`, as a list
+    (and faster)."""
+    out = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, _AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend([item for item in value if isinstance(item, _AST)])
+    return out
+
+
+class Transformer(gast.NodeTransformer):
+    """`gast.NodeTransformer` whose `generic_visit` reads the fields directly: the same
+    visits in the same order, the same changes, in less time."""
+
+    def generic_visit(self, node):
+        for field in node._fields:
+            old = getattr(node, field, None)
+            if isinstance(old, list):
+                new = []
+                for value in old:
+                    if isinstance(value, _AST):
+                        value = self.visit(value)
+                        if value is None:
+                            continue
+                        if not isinstance(value, _AST):
+                            new.extend(value)
+                            continue
+                    new.append(value)
+                old[:] = new
+            elif isinstance(old, _AST):
+                value = self.visit(old)
+                if value is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, value)
+        return node
+
+
 def copied(tree, memo=None):
     """`copy.deepcopy(tree)` for a node, a list of nodes or a value inside one."""
     memo = {} if memo is None else memo
-    if isinstance(tree, _ATOMIC):
+    if type(tree) in _ATOMIC_TYPES or isinstance(tree, _ATOMIC):
         return tree
     known = memo.get(id(tree))
     if known is not None:
@@ -46,11 +89,12 @@ def copied(tree, memo=None):
         new = memo[id(tree)] = cls.__new__(cls)
         state = new.__dict__
         for key, value in tree.__dict__.items():
-            state[key] = value if isinstance(value, _ATOMIC) else copied(value, memo)
+            state[key] = value if type(value) in _ATOMIC_TYPES else copied(value, memo)
         return new
     if type(tree) is list:
         new = memo[id(tree)] = []
-        new.extend(copied(item, memo) for item in tree)
+        new.extend([item if type(item) in _ATOMIC_TYPES else copied(item, memo)
+                    for item in tree])
         return new
     return copy.deepcopy(tree, memo)
 
@@ -145,11 +189,11 @@ def store(node):
 
 def loaded_names(node):
     """Names read by an expression (Load context), in order of appearance."""
-    seen = []
+    seen = {}
     for sub in walk(node):
-        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and sub.id not in seen:
-            seen.append(sub.id)
-    return seen
+        if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
+            seen[sub.id] = None
+    return list(seen)
 
 
 MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
@@ -168,9 +212,16 @@ def every_statement(body):
 
 def stored_names(stmts):
     """Names assigned (or mutated through item assignment / append) anywhere in `stmts`."""
-    return {x.id for stmt in stmts for x in walk(stmt)
-            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)} \
-        | mutated_names(stmts)
+    out = set()
+    for stmt in stmts:
+        for x in walk(stmt):
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store):
+                out.add(x.id)
+            else:
+                base = mutated_root(x)
+                if base is not None:
+                    out.add(base)
+    return out
 
 
 def root_name(expr):
@@ -187,16 +238,21 @@ def mutated_names(stmts):
     out = set()
     for stmt in stmts:
         for sub in walk(stmt):
-            if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
-                base = root_name(sub.value)
-            elif (isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute)
-                  and sub.func.attr in MUTATING_METHODS):
-                base = root_name(sub.func.value)    # xs.append(v) changes xs
-            else:
-                continue
+            base = mutated_root(sub)
             if base is not None:
                 out.add(base)
     return out
+
+
+def mutated_root(node):
+    """The name whose object `node` itself changes in place (see `mutated_names`), or
+    None."""
+    if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store):
+        return root_name(node.value)
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+            and node.func.attr in MUTATING_METHODS:
+        return root_name(node.func.value)    # xs.append(v) changes xs
+    return None
 
 
 def dotted_text(func):

@@ -90,11 +90,11 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
     while changed:                          # copies cut edges: repeat to a fixpoint
         changed = False
         groups = _groups(v for k, v in edges.items() if k not in copied)
+        escaping = _Escaping(groups, escapes)
         for key, (targets, shared, s) in edges.items():
             if key in copied or not (targets & derivative):
                 continue
-            reach = set().union(*(groups.get(t, {t}) for t in targets))
-            if reach & escapes:
+            if any(map(escaping, targets)):
                 copied.add(key)
                 changed = True
     groups = _groups(v for k, v in edges.items() if k not in copied)
@@ -247,6 +247,23 @@ class _Memory:
         for k in call.keywords:
             shared |= self.may_share(k.value)
         return shared
+
+class _Escaping:
+    """Does a name's group (`_groups`) hold one of `escapes`?  Answered once per group,
+    not by joining the groups of each edge's targets again."""
+
+    def __init__(self, groups, escapes):
+        self.groups, self.escapes, self.known = groups, escapes, {}
+
+    def __call__(self, name_):
+        group = self.groups.get(name_)
+        if group is None:
+            return name_ in self.escapes
+        known = self.known.get(id(group))       # (the groups hold their sets alive)
+        if known is None:
+            known = self.known[id(group)] = not self.escapes.isdisjoint(group)
+        return known
+
 
 def _groups(edges):
     """name -> the set of names connected to it through the edges (may share memory)."""

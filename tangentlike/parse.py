@@ -10,6 +10,7 @@ read from their source (a Python function without a rule, not a derivative).
 """
 
 import builtins
+import functools
 import inspect
 import textwrap
 from dataclasses import dataclass, field
@@ -103,7 +104,7 @@ def parse_function(fn):
             f"{name!r} is not a Python function (got {type(fn).__name__}); "
             "tangentlike differentiates functions defined with `def`")
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        lines, first_line = _source_lines(fn)
         filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
@@ -114,7 +115,7 @@ def parse_function(fn):
     indent = len(lines[0]) - len(lines[0].lstrip()) - (
         len(source.splitlines()[0]) - len(source.splitlines()[0].lstrip()))
     try:
-        module = gast.parse(source)
+        module = n.copied(_parsed(source))
     except SyntaxError as exc:
         raise SourceUnavailableError(
             f"the source of {name!r} in {filename} could not be parsed on its own "
@@ -140,6 +141,31 @@ def parse_function(fn):
         fn=fn, node=node, filename=filename, line_offset=first_line - 1, column_offset=indent,
         source_lines=source.splitlines(), source=source,
         namespace=function_namespace(fn))
+
+
+_BLOCKS = {}     # (id(the file's lines), first line) -> (those lines, the function's)
+
+
+def _source_lines(fn):
+    """`inspect.getsourcelines(fn)`, the function's block of lines found once per version
+    of its file's lines (linecache hands out the same list until the file changes): a
+    cold transform reads its function three times."""
+    lines, start = inspect.findsource(inspect.unwrap(fn))
+    key = (id(lines), start)
+    known = _BLOCKS.get(key)
+    if known is None or known[0] is not lines:
+        if len(_BLOCKS) > 256:
+            _BLOCKS.clear()
+        known = _BLOCKS[key] = (lines, inspect.getblock(lines[start:]))
+    return known[1], start + 1
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(source):
+    """The gast module of `source`, parsed once: a cold transform reads its function
+    three times (what it calls, what it lifts, its derivative), and each caller gets a
+    copy of its own."""
+    return gast.parse(source)
 
 
 def is_user_function(obj):

@@ -139,7 +139,7 @@ def derive(request, parsed=None, observe=None):
 # -- the frontend --------------------------------------------------------------------
 
 
-class _Deletes(gast.NodeTransformer):
+class _Deletes(n.Transformer):
     def visit_Delete(self, node):
         return None
 
@@ -445,12 +445,12 @@ def emit_module(draft):
 def _user_modules(nodes, namespace):
     """{name: module name} of the modules the generated code reads by the user's names
     for them (`math.sin`, `np.tanh`): the file imports them, so that it stands alone."""
-    local = {x.id for node in nodes for x in n.walk(node)
-             if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load)}
+    local, read = set(), set()
+    for x in (x for node in nodes for x in n.walk(node) if isinstance(x, gast.Name)):
+        (read if isinstance(x.ctx, gast.Load) else local).add(x.id)
     local |= {a.id for node in nodes if isinstance(node, gast.FunctionDef)
               for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
-    read = {x.id for node in nodes for x in n.walk(node)
-            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)} - local
+    read -= local
     return {name_: namespace[name_].__name__ for name_ in sorted(read)
             if inspect.ismodule(namespace.get(name_))
             and importlib.util.find_spec(namespace[name_].__name__) is not None}

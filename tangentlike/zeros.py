@@ -259,7 +259,7 @@ class _Guards:
             return False                  # (its test is safe, and so is its use)
         if self.unsafe_test(expr, maybe) is not None:
             return True
-        return any(self.has_unsafe_use(x, maybe) for x in gast.iter_child_nodes(expr))
+        return any(self.has_unsafe_use(x, maybe) for x in n.children(expr))
 
     def derivative_operands(self, call):
         """The operands of `call` that hold derivative values (read a derivative name or

@@ -17,7 +17,8 @@ reached from a root name) and the kinds of the names.  `Views` answers:
 
 Every statement `fix` makes carries the write's location and the SYNC mark; the
 names it introduces (`tangentlike_view1`) are fresh in the function and its module.
-`forgetting(points, name)` drops the view records that rebinding `name` makes stale.
+`forgetting(points, name, keys)` drops the view records that rebinding `name` makes
+stale; `record_readers(record)`, the names a record is made from.
 """
 
 
@@ -332,19 +333,27 @@ def _key(node):
     return gast.dump(node)
 
 
-def forgetting(points, name):
+def forgetting(points, name, keys):
     """`points` less the view records that rebinding `name` makes stale: those reached
-    from it (their root is no longer its object)."""
-    out = dict(points)
-    for key, records in points.items():
-        if records and isinstance(key, tuple) and key[0] == "view" and any(
-                _stale(r, name) for r in records):
+    from it (their root is no longer its object); `points` itself when none is.
+    `keys`: the ("view", x) keys whose records may read `name` (each record made from
+    it is under one of them)."""
+    out = points
+    for key in keys:
+        records = points.get(key)
+        if records and any(_stale(r, name) for r in records):
+            out = dict(out) if out is points else out
             out[key] = frozenset(r for r in records if not _stale(r, name))
     return out
 
 
 def _stale(record, name):
     return record[0] == name or bool(record[1]) and name in _step_names(record[1])
+
+
+def record_readers(record):
+    """The names rebinding which may make view record `record` stale."""
+    return {record[0]} | (_step_names(record[1]) if record[1] else set())
 
 
 def _step_names(steps):

@@ -30,7 +30,7 @@ from ..parse import is_user_function
 from ..nodes import dotted_text
 from ..parse import parse_function
 from .checks import StatementOrder, aliased_write, unfollowed_write
-from .views import Views, forgetting
+from .views import Views, forgetting, record_readers
 from .vocabulary import (ARRAY_KINDS, CHOOSING_BUILTINS, CONTAINER_KINDS, FOLLOWED_METHODS,
                          ITEM_METHODS, MUTATING_METHODS, NUMPY_WRITERS, SYNC,
                          VALUE_ATTRIBUTES, all_names, base_name, full_reduction,
@@ -77,12 +77,20 @@ class Walker:
         self.copies = set()             # id(binding) whose value must be a copy
         self.order = StatementOrder.of(self.fn)     # the statements, numbered
         self.views = Views(parsed, kinds, self.locals)    # how names reach their roots
+        self.record_keys = {}           # name -> the ("view", x) keys whose records read it
 
     # -- driver --------------------------------------------------------------------
     def run(self):
         points = {p: frozenset({("param", p)}) for p in self.params}
         points.update({("view", p): frozenset({(p, ())}) for p in self.params})
+        for p in self.params:
+            self.read_by(p, (p, ()))
         self.block(self.fn.body, points)
+
+    def read_by(self, name_, record):
+        """Note that the view records of `name_` now hold `record`."""
+        for reader in record_readers(record):
+            self.record_keys.setdefault(reader, set()).add(("view", name_))
 
     def block(self, body, points):
         for s in body:
@@ -148,9 +156,11 @@ class Walker:
         points = dict(points)
         if isinstance(target, gast.Name):
             record = self.views.record(value, points, objects) if value is not None else None
-            points = forgetting(points, target.id)
+            points = forgetting(points, target.id, self.record_keys.get(target.id, ()))
             points[target.id] = objects
             points[("view", target.id)] = frozenset({record}) if record else frozenset()
+            if record:
+                self.read_by(target.id, record)
             points[("def", target.id)] = self.sharing_binding(target, value, objects, s)
         elif isinstance(target, (gast.Tuple, gast.List)):
             if isinstance(value, (gast.Tuple, gast.List)) \

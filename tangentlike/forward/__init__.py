@@ -482,7 +482,7 @@ def _uses_tape(body):
 def _tape_as_list(body):
     """`_push(v)` -> `_tape.append(v)`, `_pop()` -> `_tape.pop()`: the tape of generated
     code becomes an ordinary list, whose tangent is kept in a list beside it."""
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(n.Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             if n.is_name(node.func, PUSH) or n.is_name(node.func, POP):

@@ -48,7 +48,7 @@ def _is_zero(e):
     return isinstance(e, gast.Name) and e.id == ZERO
 
 
-class _DropZeros(gast.NodeTransformer):
+class _DropZeros(n.Transformer):
     """Fold the zero marker: 0 * a = 0, a + 0 = a, -0 = 0, ..."""
 
     def visit_BinOp(self, node):
@@ -89,7 +89,7 @@ def without_zeros(e):
     return _literal_zeros(e)
 
 
-class _LiteralZeros(gast.NodeTransformer):
+class _LiteralZeros(n.Transformer):
     def visit_Name(self, node):
         return n.const(0.0) if node.id == "0.0" else node
 

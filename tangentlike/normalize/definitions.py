@@ -59,7 +59,7 @@ def is_definition(s):
 
 def substitute(stmts, values):
     """`stmts` with each read of a name in `values` replaced by a copy of its expression."""
-    class Substitute(gast.NodeTransformer):
+    class Substitute(n.Transformer):
         def visit_Name(self, node):
             if node.id in values and isinstance(node.ctx, gast.Load):
                 return n.copied(values[node.id])
@@ -121,13 +121,19 @@ def reject_escaping(body, nested, parsed):
 
 
 def outside_definitions(body):
-    """Every node of `body` but those of its nested function definitions."""
+    """Every node of `body` but those of its nested function definitions, depth first
+    in source order (a node before its children)."""
     stack = [s for s in reversed(body) if not is_definition(s)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
-        stack.extend(x for x in reversed(list(gast.iter_child_nodes(node)))
-                     if not is_definition(x))
+        for x in reversed(n.children(node)):
+            if not isinstance(x, _MAYBE_DEFINITIONS) or not is_definition(x):
+                push(x)
+
+
+_MAYBE_DEFINITIONS = (gast.FunctionDef, gast.Assign)
 
 
 def renamed_copy(node, renames):

@@ -34,7 +34,7 @@ def devirtualize(body, parsed, kinds):
         if isinstance(value, type):
             by_qualname.setdefault(f"{value.__module__}.{value.__qualname__}", name_)
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(n.Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             func = node.func

@@ -80,7 +80,7 @@ def read_fields(body, parsed, params, kinds, modules):
     by_qualname = {f"{v.__module__}.{v.__qualname__}": name_
                    for name_, v in sorted(parsed.namespace.items()) if isinstance(v, type)}
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(n.Transformer):
         def visit_Assign(self, node):
             for target in node.targets:
                 self.reject_write(target)

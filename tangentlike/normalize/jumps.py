@@ -183,7 +183,7 @@ def _own_nodes(node):
         yield cur
         if isinstance(cur, (gast.FunctionDef, gast.Lambda)):
             continue
-        stack.extend(gast.iter_child_nodes(cur))
+        stack.extend(n.children(cur))
 
 
 def _walk_same_function(node, into_loops, skip_root=False):
@@ -200,7 +200,7 @@ def _walk_same_function(node, into_loops, skip_root=False):
         if isinstance(cur, (gast.FunctionDef, gast.Lambda)):
             continue
         first = False
-        stack.extend(reversed(list(gast.iter_child_nodes(cur))))
+        stack.extend(reversed(n.children(cur)))
 
 
 def _drop_unread_flags(stmts, unread):

@@ -66,9 +66,9 @@ def lifted_functions(parsed):
 def lift(body, parsed, namer):
     """`body` with its gradients of nested functions taken of their lifted copies (see
     the module docstring); `parsed.namespace` gains the lifted functions' names."""
-    _reject_unsupported(body, parsed)
-    lifts = _lifts(parsed, body)
     own = _enclosing_locals(parsed.node, body)
+    _reject_unsupported(body, parsed, own)
+    lifts = _lifts(parsed, body)
     if not lifts and not any(_maker(parsed, x, own) in _PRODUCTS
                              for x in outside_definitions(body)):
         return body
@@ -220,7 +220,7 @@ def _compile(parsed, fdef, free, name_):
 # -- the calls, rewritten --------------------------------------------------------------
 
 
-class _Rewrite(gast.NodeTransformer):
+class _Rewrite(n.Transformer):
     """`tl.grad(inner, ...)` -> `tl.grad(inner_lifted, shifted wrt)`; its calls (direct,
     or through the local it is assigned to) pass the free variables first."""
 
@@ -351,10 +351,10 @@ class _Rewrite(gast.NodeTransformer):
         return bool(self.bound.get(name_))
 
 
-def _reject_unsupported(body, parsed):
+def _reject_unsupported(body, parsed, own):
     """A call, in the body, of a derivative tangentlike cannot differentiate again, or
-    of a gradient given keyword arguments (its derivative follows the positional ones)."""
-    own = _enclosing_locals(parsed.node, body)
+    of a gradient given keyword arguments (its derivative follows the positional ones).
+    `own`: the enclosing function's locals (_enclosing_locals)."""
     gradients = {s.targets[0].id for s in outside_definitions(body)
                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                  and _maker(parsed, s.value, own) not in (None, *_PRODUCTS)}

@@ -252,7 +252,7 @@ def _transplant(callee, caller, caller_names, namer, module_name, line):
     prefix = name_.strip("_") or "callee"
     renames = {v: namer.fresh(f"{prefix}_{v.lstrip('_')}") for v in sorted(own)}
 
-    class Transplant(gast.NodeTransformer):
+    class Transplant(n.Transformer):
         def visit_FunctionDef(self, node):
             node.name = renames.get(node.name, node.name)
             return self.generic_visit(node)

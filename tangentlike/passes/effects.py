@@ -68,8 +68,11 @@ def written(node, pure_call=None):
     any other call, unless `pure_call(call)` says it writes none of its arguments (a
     mutating method such as `xs.append(v)` writes `xs`, not `v`)."""
     stmts = node if isinstance(node, list) else [node]
-    out = n.mutated_names(stmts)
+    out = set()
     for x in (x for s in stmts for x in n.walk(s)):
+        base = n.mutated_root(x)                            # x[i] = v, xs.append(v)
+        if base is not None:
+            out.add(base)
         if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load):
             out.add(x.id)                                   # bound, deleted
         elif isinstance(x, gast.Attribute) and not isinstance(x.ctx, gast.Load):
@@ -131,7 +134,7 @@ def is_zero(e):
         and isinstance(e.value, (int, float))
 
 
-class _Replace(gast.NodeTransformer):
+class _Replace(n.Transformer):
     def __init__(self, name_, expr):
         self.name_, self.expr = name_, expr
 

@@ -150,7 +150,7 @@ def _allowed_reads(stmts, owned):
     return allowed
 
 
-class _SummedInPlace(gast.NodeTransformer):
+class _SummedInPlace(n.Transformer):
     def __init__(self, owned):
         self.owned = owned
 

@@ -96,7 +96,7 @@ def _part_name(subscript):
     return f"{base}_part"
 
 
-class _NamedParts(gast.NodeTransformer):
+class _NamedParts(n.Transformer):
     def __init__(self, names):
         self.names = names
 

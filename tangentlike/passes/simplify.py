@@ -108,6 +108,8 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=
                 setattr(s, field, _inline_single_use(getattr(s, field), counts, removable,
                                                      adjacent_only, pure_call))
         out.append(s)
+    # what each later statement's value reads and what it writes, kept until it changes
+    value_reads, writes = {}, {}
     k = 0
     while k < len(out):
         s = out[k]
@@ -122,16 +124,27 @@ def _inline_single_use(stmts, counts, removable, adjacent_only=False, pure_call=
             for j in range(k + 1, len(out)):
                 later = out[j]
                 simple = isinstance(later, (gast.Assign, gast.Expr))
-                if simple and temp in reads(later.value):
+                if simple and temp in _kept(value_reads, later, lambda x: reads(x.value)):
                     if _inlines_into(later.value, temp, s.value, pure_call):
                         later.value = replace_name(later.value, temp, s.value)
+                        value_reads.pop(id(later))
+                        writes.pop(id(later), None)
                         del out[k]
                         k -= 1
                     break
-                if not simple or stays or written(later, pure_call) & (read | {temp}):
+                if not simple or stays or _kept(
+                        writes, later, lambda x: written(x, pure_call)) & (read | {temp}):
                     break
         k += 1
     return out
+
+
+def _kept(facts, stmt, fact):
+    """`fact(stmt)`, kept in `facts` by the statement's id."""
+    known = facts.get(id(stmt))
+    if known is None:
+        known = facts[id(stmt)] = fact(stmt)
+    return known
 
 
 def _inlines_into(value, temp, expr, pure_call):
@@ -204,7 +217,7 @@ def _propagate_copies(stmts, counts, removable, pure_call=None):
     return out
 
 
-class _Simplify(gast.NodeTransformer):
+class _Simplify(n.Transformer):
     """Arithmetic that inlining left redundant: `e * 1.0`, `e / 1.0` -> `e`;
     `-1.0 * e` -> `-e`; `a + -b * c` -> `a - b * c`; `-(a * -b / c)` -> `a * b / c`;
     `-(-e)` -> `e`; `100.0 * 2` -> `200.0`; `e * 0.5 * 2` -> `e`.  (Adjoints are
@@ -375,6 +388,21 @@ def without_needless_spreads(stmts, kind, callee):
     defined = {s.targets[0].id: s.value for s in stmts if isinstance(s, gast.Assign)
                and n.is_name(s.targets[0]) and s.targets[0].id in fixed}
 
+    # A definition's answer, once found without stopping at a name already on the
+    # path (no cycle below it), is the same from wherever it is reached: kept, so a
+    # chain of definitions that each read the previous one several times is linear.
+    known, cycles = {}, [0]
+
+    def followed(name_, surely, seen):
+        key = (name_, surely)
+        if key in known:
+            return known[key]
+        before = cycles[0]
+        found = arrays_in(defined[name_], surely, seen | {name_})
+        if cycles[0] == before:
+            known[key] = found
+        return found
+
     def arrays_in(e, surely=False, seen=frozenset()):
         """The arrays whose shapes make the shape of elementwise expression `e` (None
         if that is not known), or with `surely`, arrays whose shapes `e`'s surely
@@ -383,8 +411,10 @@ def without_needless_spreads(stmts, kind, callee):
         if isinstance(e, gast.Name):
             if kind.get(e.id) == "scalar":
                 return set()
-            if e.id in defined and e.id not in seen:
-                found = arrays_in(defined[e.id], surely, seen | {e.id})
+            if e.id in defined and e.id in seen:
+                cycles[0] += 1
+            elif e.id in defined:
+                found = followed(e.id, surely, seen)
                 if found:
                     return found
             return {e.id} if e.id in fixed or e.id not in stores else unknown
@@ -405,7 +435,7 @@ def without_needless_spreads(stmts, kind, callee):
         found = [arrays_in(x, surely, seen) for x in parts]
         return None if None in found else set().union(*found)
 
-    class Spreads(gast.NodeTransformer):
+    class Spreads(n.Transformer):
         def visit_Call(self, node):
             self.generic_visit(node)
             if helper_called(node, callee) is runtime.broadcast_like and len(node.args) == 2:

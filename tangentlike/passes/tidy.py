@@ -42,12 +42,13 @@ def _binds(s, names):
 
 
 def _without_unread_tape(body):
-    read = _reads(body)
+    reads = [_reads([s]) for s in body]         # (each statement's, read once)
+    read = set().union(*reads)
     unread = {name_ for name_ in TAPE_NAMES if name_ not in read}
-    body = [s for s in body if not _binds(s, unread)]
-    if "_tape" not in _reads(body):
-        body = [s for s in body if not _binds(s, {"_tape"})]
-    return body
+    kept = [(s, r) for s, r in zip(body, reads) if not _binds(s, unread)]
+    if not any("_tape" in r for _, r in kept):
+        kept = [(s, r) for s, r in kept if not _binds(s, {"_tape"})]
+    return [s for s, _ in kept]
 
 
 def _without_del_before_return(node):
