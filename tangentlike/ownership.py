@@ -61,7 +61,8 @@ _MODULES = _NUMERIC_MODULES | {NUMPY_RUNTIME, RUNTIME}
 _NUMPY_WRITERS = {"copyto", "put", "place", "putmask", "fill_diagonal", "at"}
 
 
-def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None):
+def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None,
+          numbers=()):
     """`fn` (a gast FunctionDef, changed in place and returned) with the copies above.
     `runtime_name()` gives the generated module's name for tangentlike.runtime (asked
     only when a copy is made, so that it is imported).  `scalars`: names that only ever
@@ -69,7 +70,8 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
     result shares memory with nothing (generated backward functions, which are made
     owned themselves).  `modules`: (the names the code calls modules by, those of them
     that are numpy or math), as the generated module resolves them; by default the
-    usual spellings."""
+    usual spellings.  `numbers`: the parameters whose arguments are Python numbers
+    (by the call's kinds), which nothing can write into: never copied on entry."""
     memory = _Memory(*(modules or (_MODULES, _NUMERIC_MODULES)))
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
     statements = list(n.every_statement(fn.body))
@@ -99,7 +101,8 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
                 changed = True
     groups = _groups(v for k, v in edges.items() if k not in copied)
     # (never the tape: the caller reads back what the function pushes onto it)
-    entry = [p for p in params if p != TAPE and groups.get(p, {p}) & writes]
+    entry = [p for p in params if p != TAPE and p not in numbers
+             and groups.get(p, {p}) & writes]
     if not (copied or entry):
         return fn
     copy = f"{runtime_name()}.copy"

@@ -417,12 +417,13 @@ def guards(draft):
     scalars = {d for d, x in derivatives.items() if transformer.kind.get(x) == "scalar"}
     fresh = set() if isinstance(transformer, ForwardTransformer) else \
         {c.backward for c in transformer.callees.values()}
+    numbers = {p for p in draft.params if draft.kinds.get(p) == "scalar"}
     for function in draft.functions:
         guarded(function, set(derivatives) - scalars,
                 lambda: modules.name_for(numpy_runtime),
                 _aliases(modules, runtime), _aliases(modules, numpy_runtime), scalars, fresh)
         owned(function, set(derivatives), lambda: modules.name_for(runtime), scalars, fresh,
-              _module_names(draft))
+              _module_names(draft), numbers)
 
 
 _KIND_WORDS = {"scalar": "Python number", "array": "array", "scalars": "list of numbers",
