@@ -45,17 +45,18 @@ def load_cached(fn, wrt, kinds, forms, optimize=True, has_aux=False):
     index holds (`_quick_key`), or None: found without reading `fn`'s source."""
     bases = {}                  # the part of the quick key the forms share, made once
     for form in forms:
-        found = load(fn, wrt, kinds, form, optimize, has_aux, cached_only=bases)
+        found = load(fn, wrt, kinds, form, optimize, has_aux, cached_only=True, bases=bases)
         if found is not None:
             return found
     return None
 
 
-def load(fn, wrt, kinds, form, optimize=True, has_aux=False, cached_only=None):
+def load(fn, wrt, kinds, form, optimize=True, has_aux=False, cached_only=False, bases=None):
     """The generated functions for (fn, wrt, kinds): from memory, disk, or the pipeline.
     `has_aux`: fn returns `(value, aux)`, aux without a derivative (normalize/aux.py).
-    `cached_only` (a dict, see `load_cached`): None where neither memory nor the index
-    has them, instead of analyzing `fn` or running the pipeline."""
+    `cached_only`: None where neither memory nor the index has them, instead of
+    analyzing `fn` or running the pipeline; `bases`: `_quick_key`'s memo (see
+    `load_cached`)."""
     optimize = tuple(sorted(optional_passes(optimize)))
     key = (form, fn, tuple(wrt), tuple(kinds.items()), registry.version(), optimize,
            environment.identity(fn), has_aux)
@@ -69,12 +70,12 @@ def load(fn, wrt, kinds, form, optimize=True, has_aux=False, cached_only=None):
             reach.refresh()
             return functions
         del CACHE.generated[key]          # a callable deeper than the key looks was rebound: load again
-    quick = _quick_key(key, {} if cached_only is None else cached_only)
+    quick = _quick_key(key, {} if bases is None else bases)
     disk_key = cache.read_index(quick) if quick is not None else None
     text = cache.read_entry(disk_key) if disk_key is not None else None
     written_out, lifted, names, path = [], {}, None, None
     if text is None:
-        if cached_only is not None:
+        if cached_only:
             return None
         written_out, lifted = _written_out_callees(fn, form == "joint-inline"), _lifted(fn)
         disk_key = _disk_key(key, written_out)

@@ -104,7 +104,7 @@ def as_loops(fdef, fresh):
         result = fresh("_result")
         finish = [n.assign(result, returned)]
         up = [restore] + [n.assign(t, n.name(result), line) for t in inner]
-    up += after_call + [_copy(s) for s in post]
+    up += after_call + [n.copied(s) for s in post]
     fdef.body = [
         n.comment(f"the recursion as loops: down, keeping each level's values in "
                   f"{frames}; then up" if kept else
@@ -112,7 +112,7 @@ def as_loops(fdef, fresh):
         n.assign(frames, gast.List(elts=[], ctx=gast.Load()) if kept else n.const(0), line),
         n.set_line(down, line),
         *post, *finish,
-        n.set_line(gast.While(test=n.name(frames), body=up + [_copy(s) for s in finish],
+        n.set_line(gast.While(test=n.name(frames), body=up + [n.copied(s) for s in finish],
                               orelse=[]), line),
         gast.Return(value=n.name(result))]
     return fdef
@@ -176,8 +176,3 @@ def _bound(stmts):
     """The names `stmts` bind (assign, unpack, loop over, delete)."""
     return {x.id for s in stmts for x in n.walk(s)
             if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load)}
-
-
-def _copy(node):
-    """A copy of `node` (POST and r appear twice: on the way down and on the way up)."""
-    return n.copied(node)
