@@ -64,13 +64,15 @@ def special_tuple(value):
     zero).  NamedTuples and dataclasses are pytrees (trees.py)."""
     if isinstance(value, tuple) and type(value) is not tuple and not is_pytree(value):
         return value
+    return next((s for s in map(special_tuple, _parts(value)) if s is not None), None)
+
+
+def _parts(value):
+    """The values a pytree, dict, list or tuple holds (nothing for anything else)."""
     if is_pytree(value):
-        return next((s for s in map(special_tuple, (getattr(value, f) for f in
-                                                   field_names(value))) if s is not None),
-                    None)
-    items = value.values() if isinstance(value, dict) else \
+        return [getattr(value, f) for f in field_names(value)]
+    return value.values() if isinstance(value, dict) else \
         value if isinstance(value, (list, tuple)) else ()
-    return next((s for s in map(special_tuple, items) if s is not None), None)
 
 
 def integral_array(value):
@@ -80,12 +82,7 @@ def integral_array(value):
     dtype = getattr(value, "dtype", None)
     if dtype is not None and hasattr(value, "shape"):
         return value if getattr(dtype, "kind", "") in "biu" else None
-    if is_pytree(value):
-        items = [getattr(value, f) for f in field_names(value)]
-    else:
-        items = value.values() if isinstance(value, dict) else \
-            value if isinstance(value, (list, tuple)) else ()
-    return next((a for a in map(integral_array, items) if a is not None), None)
+    return next((a for a in map(integral_array, _parts(value)) if a is not None), None)
 
 
 def check_differentiable(fn, arguments, names):
@@ -235,11 +232,9 @@ class Gradient:
     def cached(self, kinds):
         """The generated function for `kinds` that memory or the disk cache's index holds
         (trying the forms `forms` may choose, best first), or None: found without
-        reading the function's source (loader.load's `cached_only`)."""
-        forms = [self.form] if not (self.gradient_only and "array" in kinds) else \
-            ["grad-elementwise", "grad"] if "elementwise-sweep" in self.optimize else ["grad"]
-        found = load_cached(self.fn, self.wrt, dict(zip(self.params, kinds)), forms,
-                            self.optimize, self.has_aux)
+        reading the function's source (loader.load_cached)."""
+        found = load_cached(self.fn, self.wrt, dict(zip(self.params, kinds)),
+                            self.possible_forms(kinds), self.optimize, self.has_aux)
         return found[0] if found is not None else None
 
     def made(self, kinds):
@@ -261,11 +256,18 @@ class Gradient:
         or, for a sum of terms elementwise in the one array `wrt`, one forward sweep
         ("grad-elementwise", falling back to "grad" where forward mode cannot go).
         With optimize=False, value_and_grad's form only."""
+        possible = self.possible_forms(kinds)
+        if possible[0] == "grad-elementwise" and not self._sums_elementwise(kinds):
+            return possible[1:]
+        return possible
+
+    def possible_forms(self, kinds):
+        """`forms` before it asks whether the function sums elementwise terms (which
+        reads its source): the forms a cached derivative of `kinds` may have."""
         if not (self.gradient_only and "array" in kinds):
             return [self.form]
-        if "elementwise-sweep" in self.optimize and self._sums_elementwise(kinds):
-            return ["grad-elementwise", "grad"]
-        return ["grad"]
+        return ["grad-elementwise", "grad"] if "elementwise-sweep" in self.optimize \
+            else ["grad"]
 
     def _sums_elementwise(self, kinds):
         """True when the gradient is one forward sweep: one array `wrt` that the function
