@@ -176,6 +176,11 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     gradient (`tl.grad(tl.grad(g))`), the code reverse mode generated from the inner
     gradient's code (`args` as for calling `f`).
     """
+    if not isinstance(mode, str):
+        raise TangentlikeError(
+            f"source(f, mode, ...): mode is 'reverse' or 'forward', not a "
+            f"{type(mode).__name__}; pass example arguments as args=(...), e.g. "
+            f"tl.source(f, args=(x,))")
     if mode not in ("reverse", "forward"):
         raise TangentlikeError(f"mode={mode!r}: use 'reverse' or 'forward'")
     derivative = getattr(f, DERIVATIVE, None)

@@ -102,13 +102,19 @@ def _user_cache_root():
 
 def cache_dir():
     """$TANGENTLIKE_CACHE_DIR, else `<user cache dir>/tangentlike`; created if possible."""
-    override = os.environ.get("TANGENTLIKE_CACHE_DIR")
-    path = pathlib.Path(override).expanduser() if override else _user_cache_root() / "tangentlike"
+    path = _location()
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:
         pass  # unwritable: write_entry falls back to a temp directory
     return path
+
+
+def _location():
+    """Where the cache directory is, for the environment as it is now (it may not exist
+    yet: `_write_atomic` makes it with the first write)."""
+    override = os.environ.get("TANGENTLIKE_CACHE_DIR")
+    return pathlib.Path(override).expanduser() if override else _user_cache_root() / "tangentlike"
 
 
 @functools.cache
@@ -123,7 +129,7 @@ def _fallback_dir():
 
 def _directories():
     """The cache directory, then the fallback directory if this process made one."""
-    return [cache_dir()] + ([_fallback_dir()] if _fallback_dir.cache_info().currsize else [])
+    return [_location()] + ([_fallback_dir()] if _fallback_dir.cache_info().currsize else [])
 
 
 def _unlink(path):
@@ -161,7 +167,7 @@ def entry_path(key):
     """Where the entry for `key` lives in the cache directory."""
     if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
         raise ValueError(f"not a cache key (want 24+ lowercase hex digits; see make_key): {key!r}")
-    return cache_dir() / f"tl_{key[:24]}.py"
+    return _location() / f"tl_{key[:24]}.py"
 
 
 def _split(text):
@@ -246,7 +252,11 @@ def read_entry(key):
 def _write_atomic(path, data):
     """Write `data` to `path` via a temp file in the same directory and os.replace."""
     import tempfile        # (imported with the first write)
-    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=path.parent)
+    except FileNotFoundError:           # the cache directory's first write
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)

@@ -282,11 +282,10 @@ class Gradient:
         """The gradient alone (`tl.grad`).  For arguments whose types have been seen, with
         generated code that computes the gradient only, this skips everything
         `value_and_grad` checks (a few microseconds on small arrays)."""
-        self.current()
         known = None if kwargs else self.gradient_only_by_type.get(
             (args[0].__class__,) if len(args) == 1 else tuple(map(type, args)))
-        if known is None:
-            return self.value_and_grad(args, kwargs)[1]
+        if known is None or self.version != registry.VERSION[0] or self.reach.changed():
+            return self.value_and_grad(args, kwargs)[1]      # (which calls `current`)
         compiled, self.last_kinds = known
         self.reach.refresh()
         try:

@@ -261,6 +261,27 @@ def _attribute(value, name):
     try:
         if inspect.ismodule(value):
             return getattr(value, name, _MISSING)
+        if _certainly_absent(value, name):
+            return _MISSING
         return inspect.getattr_static(value, name, _MISSING)
     except Exception:           # an attribute whose lookup fails is not one it resolves
         return _MISSING
+
+
+def _certainly_absent(value, name):
+    """True only where getattr_static would not find `name` on `value`: no class of its
+    type's (or, for a class, of its own) MRO has it, and its instance dict is one Python
+    keeps (not one code makes) and lacks it (a fast answer for the common miss: a NumPy ufunc, say, asked for
+    each name the function's code mentions)."""
+    kind = type(value)
+    classes = kind.__mro__ + (value.__mro__ if isinstance(value, type) else ())
+    if any(name in vars(klass) for klass in classes):
+        return False
+    slot = next((vars(klass)["__dict__"] for klass in kind.__mro__ if "__dict__" in vars(klass)),
+                None)
+    if slot is None:
+        return True                     # no instance dict
+    if type(slot) not in (types.GetSetDescriptorType, types.MemberDescriptorType):
+        return False                    # a dict made by code: ask getattr_static
+    own = object.__getattribute__(value, "__dict__")
+    return type(own) is dict and name not in own

@@ -18,6 +18,7 @@ import functools
 import inspect
 import linecache
 import os
+import re
 
 from . import cache, environment, runtime
 from .cache import CACHE
@@ -259,10 +260,14 @@ def _lifted(fn):
         return {}
 
 
+_DEFINITION = re.compile(r"^def (\w+)\(", re.MULTILINE)
+
+
 def _generated_names(text):
-    lines = text.splitlines()
-    trailer = next((k for k, line in enumerate(lines) if line.startswith("# ")), len(lines))
-    names = [line[4:line.index("(")] for line in lines[:trailer] if line.startswith("def ")]
+    """The names of the functions a cache entry's text defines (before its trailer, the
+    first line that starts with "# ")."""
+    trailer = 0 if text.startswith("# ") else text.find("\n# ")
+    names = _DEFINITION.findall(text if trailer < 0 else text[:trailer])
     if not names:
         raise TangentlikeError("corrupt cache entry")
     return tuple(names)

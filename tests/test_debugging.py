@@ -30,6 +30,11 @@ def test_source_is_a_string_with_an_html_view_for_notebooks():
     assert "<" in html and "value_and_grad_sqrt_at_zero" in html
 
 
+def test_source_given_arguments_in_place_of_mode_says_where_they_go():
+    with pytest.raises(tl.TangentlikeError, match=r"args=\(\.\.\.\)"):
+        tl.source(df.sqrt_at_zero, np.ones(3))
+
+
 def test_check_nans_names_the_line_whose_derivative_is_not_finite():
     f = tl.grad(df.sqrt_then_scale, check_nans=True)
     assert f(4.0) == 0.75

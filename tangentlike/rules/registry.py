@@ -118,7 +118,7 @@ class Declaration:
 
 
 _RULES = {}
-_VERSION = [0]
+VERSION = [0]            # [how many registrations]: `version()`, read in place on hot paths
 _DECLARATIONS = []
 _LISTENERS = []          # called after every change (the package: cache.CACHE.invalidate)
 _BEFORE = {}             # key -> the entry (`_entry`) of a rule the tables made, before a
@@ -140,7 +140,7 @@ def on_change(listener):
 def _changed():
     if _LOADING == [True]:          # the tables: what every process starts from
         return
-    _VERSION[0] += 1
+    VERSION[0] += 1
     for listener in _LISTENERS:
         listener()
 
@@ -181,7 +181,7 @@ def built_in(register):
 def version():
     """How many registrations the registry has seen: it changes with every rule added,
     replaced or declared non-differentiable (a cache key for generated code)."""
-    return _VERSION[0]
+    return VERSION[0]
 
 
 def fingerprint():
