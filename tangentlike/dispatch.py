@@ -205,6 +205,7 @@ class Gradient:
         types = tuple(map(type, args))                  # floats and arrays: kinds by type
         known = self.by_type.get(types)
         if known is not None:
+            self.refuse_integral_arrays(args)
             compiled, self.last_kinds = known
             self.reach.refresh()                 # globals are read live
             return compiled
@@ -219,15 +220,24 @@ class Gradient:
         return compiled
 
     def generated_for(self, kinds, args):
+        for k in self.positions:                  # (every call: kinds do not decide it)
+            check_differentiable(self.fn, {self.params[k]: args[k]}, [self.params[k]])
         compiled = self.specialized.get(kinds)
         if compiled is None:
-            for k in self.positions:
-                check_differentiable(self.fn, {self.params[k]: args[k]}, [self.params[k]])
             compiled = self.cached(kinds) or self.made(kinds)
             self.specialized[kinds] = compiled
             self.reach = environment.Reach([c.__globals__ for c in self.specialized.values()])
         self.last_kinds = kinds
         return compiled
+
+    def refuse_integral_arrays(self, args):
+        """check_differentiable's verdict on a NumPy array `wrt` argument of integers or
+        booleans, for the memos keyed by the arguments' types (`by_type`): one type,
+        numpy.ndarray, covers every dtype, so the dtype is looked at on every call."""
+        for k in self.positions:
+            value = args[k]
+            if value.__class__ is numpy.ndarray and value.dtype.kind in "biu":
+                check_differentiable(self.fn, {self.params[k]: value}, [self.params[k]])
 
     def cached(self, kinds):
         """The generated function for `kinds` that memory or the disk cache's index holds
@@ -286,6 +296,7 @@ class Gradient:
             (args[0].__class__,) if len(args) == 1 else tuple(map(type, args)))
         if known is None or self.version != registry.VERSION[0] or self.reach.changed():
             return self.value_and_grad(args, kwargs)[1]      # (which calls `current`)
+        self.refuse_integral_arrays(args)
         compiled, self.last_kinds = known
         self.reach.refresh()
         try:

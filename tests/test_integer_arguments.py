@@ -47,6 +47,35 @@ def test_an_array_of_integers_or_booleans_is_refused(call):
         call()
 
 
+def scaled_product(x, y):
+    return np.sum(x * y * 1.5)
+
+
+AFTER_A_FLOAT_CALL = {     # (the derivative, how many array arguments it takes)
+    "grad": (lambda: tl.grad(scaled_sum), 1),
+    "value_and_grad": (lambda: tl.value_and_grad(scaled_sum), 1),
+    "grad, two wrt": (lambda: tl.grad(scaled_product, wrt=(0, 1)), 2),
+    "differentiate": (lambda: tl.differentiate(scaled_sum).grad, 1),
+    "hessian": (lambda: tl.hessian(scaled_sum), 1),
+}
+
+
+@pytest.mark.parametrize("make, arity", AFTER_A_FLOAT_CALL.values(),
+                         ids=AFTER_A_FLOAT_CALL.keys())
+@pytest.mark.parametrize("bad", [np.array([1, 2, 3]), np.array([True, False, True]), 3],
+                         ids=["int array", "bool array", "Python int"])
+def test_refused_on_every_call_not_only_the_first(make, arity, bad):
+    """The generated code is remembered by the arguments' types, and one type,
+    numpy.ndarray, covers every dtype: a call with an integer array after a call with a
+    float array was served the float code (the gradient [2, 2, 2], rounded)."""
+    derivative, floats = make(), [np.ones(3)] * arity
+    before = repr(derivative(*floats))
+    for position in range(arity):
+        with pytest.raises(tl.NonDifferentiableArgumentError):
+            derivative(*floats[:position], bad, *floats[position + 1:])
+    assert repr(derivative(*floats)) == before
+
+
 def test_hessians_and_jacobians_want_arrays_of_floats_too():
     with pytest.raises(tl.NonDifferentiableArgumentError, match="an array of floats"):
         tl.hessian(scaled_sum)(np.arange(3))

@@ -20,7 +20,9 @@ failure decides the verdict:
 
 1. `tl.grad` against central differences (and the structure of the gradient); a
    kink (the two step sizes, or forward and backward differences, disagree) skips;
-2. a second `tl.grad` call gives the same gradient;
+2. one `tl.grad` object, called again, gives the same gradient; called with the wrt
+   float arrays rounded to integers it refuses them (NonDifferentiableArgumentError,
+   as a fresh one does); called once more, the same gradient again;
 3. `tl.value_and_grad`: the value against calling f, the gradient against `tl.grad`;
 4. `tl.jvp` with a random tangent v: the value against f, the tangent against grad . v;
 5. autograd on a second copy of the module (numpy bound to autograd.numpy) where the
@@ -425,11 +427,43 @@ def ill_conditioned(f, args, wrt, got):
 
 
 def check_repeat(f, args, wrt, first):
+    """One derivative object, called again, then with the wrt arrays as integers (which
+    a fresh one refuses), then again: what it gives never depends on what it was called
+    with before (its generated code is remembered by the arguments' types)."""
     import tangentlike as tl
-    grad = call_entry("grad (second call)", tl.grad(f, wrt=wrt), *copy.deepcopy(args))
+    derivative = tl.grad(f, wrt=wrt)
+    grad = call_entry("grad (second call)", derivative, *copy.deepcopy(args))
     again = gradient_vector(grad, args, wrt)
     require(np.allclose(again, first, rtol=1e-9, atol=1e-12), "grad second call differs",
             mismatch(again, first))
+    integral = as_integers(args, wrt)
+    if integral is None:
+        return
+    try:
+        derivative(*integral)
+    except tl.NonDifferentiableArgumentError:
+        pass
+    except Exception as exc:    # noqa: BLE001 -- ran the code made for floats
+        require(False, "integer arrays not refused after a float call",
+                f"{type(exc).__name__}: {exc}")
+    else:
+        require(False, "integer arrays not refused after a float call",
+                "the derivative returned a gradient")
+    grad = call_entry("grad (after integers)", derivative, *copy.deepcopy(args))
+    again = gradient_vector(grad, args, wrt)
+    require(np.allclose(again, first, rtol=1e-9, atol=1e-12),
+            "grad after a refused call differs", mismatch(again, first))
+
+
+def as_integers(args, wrt):
+    """`args` with each float array among the `wrt` arguments rounded to int64, or None
+    when there is none."""
+    positions = [p for p in positions_of(wrt)
+                 if isinstance(args[p], np.ndarray) and args[p].dtype.kind == "f"]
+    if not positions:
+        return None
+    return tuple(np.round(a).astype(np.int64) if k in positions else copy.deepcopy(a)
+                 for k, a in enumerate(args))
 
 
 def check_value_and_grad(f, args, wrt, value, grad):
