@@ -68,7 +68,8 @@ def grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False):
     With `check_nans=True` every adjoint block of the backward sweep is checked:
     a NaN or an infinity raises NonFiniteError naming the user's line.
     With `optimize=False` every optional pass is off (simplify, gradient-only,
-    elementwise-sweep, blocks, in-place, named-parts, release-arrays), in the
+    elementwise-sweep, blocks, in-place, named-parts, release-arrays,
+    recursion-loops, scale-in-place), in the
     functions `f` calls too: the result must be the same, so a difference points at a
     pass.  A collection of names runs those passes only, in this function's code
     (`tangentlike.pipeline.OPTIONAL` lists them; docs/architecture.md says what each

@@ -28,7 +28,7 @@ COPY = "tangentlike_copy"   # how fixed code names runtime.copy (the loader puts
 
 # every optional pass, by name (each one's contract: its module's docstring)
 OPTIONAL = ("simplify", "in-place", "gradient-only", "elementwise-sweep", "named-parts",
-            "release-arrays", "blocks", "recursion-loops")
+            "release-arrays", "blocks", "recursion-loops", "scale-in-place")
 
 
 def function_namespace(fn):

@@ -57,6 +57,7 @@ from .passes.hvp import tangent_of_gradient_only
 from .passes.in_place import accumulated_in_place, summed_in_place
 from .passes.recursion_loops import as_loops
 from .passes.release_arrays import release_dead_arrays
+from .passes.scale_in_place import scaled_in_place
 from .passes.simplify import optimize_backward, optimize_primal, without_needless_spreads
 from .passes.tidy import tidy
 from .reverse import ReverseTransformer
@@ -309,6 +310,17 @@ def release_arrays(draft):
             function.body = release_dead_arrays(function.body, names)
 
 
+def scale_in_place(draft):
+    """Temporaries scaled by a number as they die, in their own memory (the "grad" form
+    only: its code is never differentiated again).  The array `wrt` arguments are
+    surely floating: dispatch refuses the others on every call."""
+    if draft.arrays:
+        names = array_names(draft.transformer, draft.params, draft.namer.adjoint)
+        floating = [w for w in draft.request.wrt if draft.kinds.get(w) == "array"]
+        for function in draft.functions:
+            function.body = scaled_in_place(function.body, names, floating)
+
+
 def reverse_callees(draft):
     """`forward_h, backward_h = _tl.split(h, wrt, kinds)` for each callee;
     `_tl.checkpointed_split` for the checkpointed ones (reverse/checkpointed.py)."""
@@ -481,7 +493,8 @@ FORMS = {
     # the gradient only, where the value is a number (else as "joint")
     "grad": _REVERSE + (Step("joint", joint),
                         Step("gradient-only", only_the_gradient, optional=True)) + _ARRAYS
-    + (Step("callees", reverse_callees),) + _END,
+    + (Step("scale-in-place", scale_in_place, optional=True),
+       Step("callees", reverse_callees)) + _END,
     # "joint" checking each adjoint block for NaN and infinity
     "joint-checked": _REVERSE + (Step("joint", joint),) + _ARRAYS
     + (Step("callees", reverse_callees),) + _END,

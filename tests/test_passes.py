@@ -128,7 +128,7 @@ def test_an_unknown_pass_name_is_a_clear_error():
 CONTRACTS = {"simplify": "simplify", "in-place": "in_place", "gradient-only": "gradient_only",
              "elementwise-sweep": "elementwise_sweep", "named-parts": "named_parts",
              "release-arrays": "release_arrays", "blocks": "elementwise_sweep",
-             "recursion-loops": "recursion_loops"}
+             "recursion-loops": "recursion_loops", "scale-in-place": "scale_in_place"}
 
 
 def test_every_optional_pass_has_a_contract():
