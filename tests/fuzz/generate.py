@@ -378,7 +378,20 @@ class _Builder:
                 terms.append(self.reduce_name(kind, name))
         self.rng.shuffle(terms)
         terms = terms[:4] or [self.scalar(1)]
+        if self.has("V") and self.chance(0.3):
+            return self.one_reduction(terms)
         return " + ".join(terms)
+
+    def one_reduction(self, terms):
+        """One NumPy reduction over all of it (`np.sum(...)`): the function surely returns
+        a number, so `tl.grad` runs the gradient-only code and its passes (in-place,
+        scale-in-place); inside, neighbour terms of a vector, scaled and shifted by
+        constants, as a Rosenbrock function has."""
+        self.feature("one_reduction")
+        v = self.pick("V")
+        terms = [f"{self.const()} * ({v}[1:] - {v}[:-1] ** 2) ** 2",
+                 f"({self.const()} - {v}[:-1]) ** 2"] + terms[:2]
+        return f"np.sum({' + '.join(terms)})"
 
     def reduce_name(self, kind, name):
         if kind == "S":
