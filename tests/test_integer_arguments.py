@@ -76,6 +76,19 @@ def test_refused_on_every_call_not_only_the_first(make, arity, bad):
     assert repr(derivative(*floats)) == before
 
 
+def test_refused_inside_a_list_after_a_call_with_floats():
+    """Argument kinds of lists and pytrees are not types: such calls took the memo keyed by
+    kinds, which skipped the check as well."""
+    derivative = tl.grad(of_a_list)
+    derivative([np.ones(2), np.ones(2)])
+    with pytest.raises(tl.NonDifferentiableArgumentError, match="holds an array of int64"):
+        derivative([np.ones(2), np.arange(2)])
+    of_pairs = tl.grad(of_a_pair)
+    of_pairs(Pair(np.ones(2), 1.0))
+    with pytest.raises(tl.NonDifferentiableArgumentError, match="holds an array of int64"):
+        of_pairs(Pair(np.arange(2), 1.0))
+
+
 def test_hessians_and_jacobians_want_arrays_of_floats_too():
     with pytest.raises(tl.NonDifferentiableArgumentError, match="an array of floats"):
         tl.hessian(scaled_sum)(np.arange(3))
