@@ -83,15 +83,42 @@ changes: a deep recursion no longer reaches Python's recursion limit.
 import gast
 
 from .. import nodes as n
+from ..syntax import POP, PUSH, TAPE
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global,
            gast.Nonlocal, gast.Try, gast.With, gast.AsyncWith, gast.Yield, gast.YieldFrom,
            gast.Await)
 
 
-def as_loops(fdef, fresh):
+def sweeps_as_loops(forward, backward, fresh, popped=None):
+    """The split sweeps `forward` and `backward` of one function (as
+    `ReverseTransformer.split` makes them: `forward` ends pushing one tuple of names on
+    the tape, which `backward` begins popping) rewritten as `as_loops` does; where both
+    are of its shape and the backward's recursive `if` tests names that it reads nowhere
+    else, those names leave the tape: the forward pushes its count of levels last, the
+    backward pops it first and counts it down in place of its test (see the module
+    docstring).  `popped(tape, count)`: a call of runtime.popped (see as_loops)."""
+    dropped = _tested_only(forward, backward)
+    if not dropped:
+        return as_loops(forward, fresh), as_loops(backward, fresh)
+    push, pop = _saved_push(forward), _saved_pop(backward)
+    saved = [e.id for e in pop.targets[0].elts if e.id not in dropped]
+    if saved:
+        push.value.args[0], pop.targets[0] = _names(saved), _names(saved, store=True)
+    else:
+        forward.body.remove(push)
+        backward.body.remove(pop)
+    return as_loops(forward, fresh, levels="push"), as_loops(backward, fresh, levels="pop",
+                                                             popped=popped)
+
+
+def as_loops(fdef, fresh, levels=None, popped=None):
     """`fdef` rewritten as the module docstring shows, or `fdef` itself where it is not
-    a function of that shape."""
+    a function of that shape.  `levels="push"`: the function ends pushing its count of
+    levels on the tape; `levels="pop"`: it begins popping that count, and takes the
+    branch of its call while levels remain, whatever its `if` tests (with
+    `popped(tape, count)`, a call of runtime.popped, the levels' tape entries are
+    taken at once where a level pops one, first, and touches the tape no more)."""
     shape = _linear_recursion(fdef)
     if shape is None:
         return fdef
@@ -109,48 +136,55 @@ def as_loops(fdef, fresh):
                  if n.is_name(a, p) and p not in assigned}
     rebound = [(p, a) for p, a in zip(params, call.args) if p not in passed_on]
     line = n.line_of(branch_if)
-    rebind = _assigned([p for p, _ in rebound], [a for _, a in rebound], line) + [
-        n.set_line(gast.Continue(), line)]
-    sums = _running_sums(fdef, targets, after_call, post, returned,
-                         set(params) | _bound(pre) | _bound(before_call))
+    aliases, pre = _tape_aliases(pre, fdef, params)
+    head, count = [], None
+    if levels == "pop":
+        count = fresh("_levels")
+        head = [n.assign(count, n.call(_tape_method("pop")), line)]
+        branch_if.test = n.name(count) if branch == "body" else n.not_(n.name(count))
+    bound_before = set(params) | _bound(pre) | _bound(before_call)
+    sums = None if levels == "push" else _running_sums(
+        fdef, targets, after_call, post, returned, bound_before)
     if sums is not None:
         names = [fresh(f"{v}_sum") for v, _, _ in sums]
-        setattr(branch_if, branch, before_call + [
-            n.assign(s, _added(n.name(s), n.name(v), outer_left), line)
-            for s, (v, _, outer_left) in zip(names, sums)] + rebind)
-        hoisted, pre = _hoisted_nones(pre, branch_if, params)
-        down = gast.While(test=n.const(True),
-                          body=pre + [branch_if, n.set_line(gast.Break(), line)], orelse=[])
+        level = [n.assign(s, _added(n.name(s), n.name(v), outer_left), line)
+                 for s, (v, _, outer_left) in zip(names, sums)]
+        start = [n.assign(s, n.const(-0.0), line) for s in names]
         listed = ", ".join(v for v, _, _ in sums)
+        note = f"the recursion as one loop: each level's {listed} added into " \
+            f"{', '.join(names)} on the way down"
+    else:
+        kept = sorted((_read_first(after_call + post + [gast.Return(value=returned)])
+                       & bound_before) - passed_on - _bound([call_stmt]))
+        frames = fresh("_frames" if kept else "_levels")
+        level = [n.expr_stmt(n.call(gast.Attribute(value=n.name(frames), attr="append",
+                                                   ctx=gast.Load()), _names(kept)), line)
+                 if kept else n.set_line(gast.AugAssign(
+                     target=n.name(frames, True), op=gast.Add(), value=n.const(1)), line)]
+        start = [n.assign(frames, gast.List(elts=[], ctx=gast.Load()) if kept
+                          else n.const(0), line)]
+        note = f"the recursion as loops: down, keeping each level's values in {frames}; " \
+            f"then up" if kept else \
+            f"the recursion as loops: down, counting the levels in {frames}; then up"
+    if count is not None:
+        level.append(n.set_line(gast.AugAssign(target=n.name(count, True), op=gast.Sub(),
+                                               value=n.const(1)), line))
+    level += _assigned([p for p, _ in rebound], [a for _, a in rebound], line)
+    setattr(branch_if, branch, before_call + level + [n.set_line(gast.Continue(), line)])
+    hoisted, pre = _hoisted_nones(pre, branch_if, params)
+    down = _down(pre, branch_if, branch, count, popped, line)
+    if sums is not None:
         fdef.body = [
-            n.comment(f"the recursion as one loop: each level's {listed} added into "
-                      f"{', '.join(names)} on the way down"),
-            *hoisted,
-            *[n.assign(s, n.const(-0.0), line) for s in names],
-            n.set_line(down, line),
+            n.comment(note), *aliases, *hoisted, *head, *start, *down,
             *[n.assign(v, _added(n.name(s), n.name(v), outer_left), line)
               for s, (v, _, outer_left) in zip(names, sums)],
             gast.Return(value=returned)]
         return fdef
-    bound_before = set(params) | _bound(pre) | _bound(before_call)
-    read_after = set().union(*(n.names_read(s) for s in after_call + post),
-                             n.names_read(returned))
-    kept = sorted((read_after & bound_before) - passed_on
-                  - _bound([call_stmt]))
-    frames = fresh("_frames" if kept else "_levels")
-    push = n.expr_stmt(n.call(gast.Attribute(value=n.name(frames), attr="append",
-                                             ctx=gast.Load()), _names(kept)), line) \
-        if kept else n.set_line(gast.AugAssign(target=n.name(frames, True), op=gast.Add(),
-                                               value=n.const(1)), line)
-    setattr(branch_if, branch, before_call + [push] + rebind)
-    hoisted, pre = _hoisted_nones(pre, branch_if, params)
-    down = gast.While(test=n.const(True),
-                      body=pre + [branch_if, n.set_line(gast.Break(), line)], orelse=[])
     if kept:
-        levels = n.call("reversed", n.name(frames))
+        trips = n.call("reversed", n.name(frames))
         restore = _names(kept, store=True)
     else:
-        levels = n.call("range", n.name(frames))
+        trips = n.call("range", n.name(frames))
         restore = n.name(fresh("_level"), store=True)
     inner = [] if targets is None else [targets]
     if isinstance(returned, gast.Name) and (
@@ -167,17 +201,35 @@ def as_loops(fdef, fresh):
         before, after = [n.assign(n.copied(t), n.name(result), line) for t in inner], finish
     up = before + after_call + [n.copied(s) for s in post] + [n.copied(s) for s in after]
     fdef.body = [
-        n.comment(f"the recursion as loops: down, keeping each level's values in "
-                  f"{frames}; then up" if kept else
-                  f"the recursion as loops: down, counting the levels in {frames}; then up"),
-        *hoisted,
-        n.assign(frames, gast.List(elts=[], ctx=gast.Load()) if kept else n.const(0), line),
-        n.set_line(down, line),
+        n.comment(note), *aliases, *hoisted, *head, *start, *down,
         *post, *finish,
-        n.set_line(n.for_(restore, levels, up), line),
+        n.set_line(n.for_(restore, trips, up), line),
+        *_levels_pushed(levels, n.call("len", n.name(frames)) if kept else n.name(frames),
+                        line),
         gast.Return(value=n.name(result))]
     return fdef
 
+
+def _down(pre, branch_if, branch, count, popped, line):
+    """The way down: `while True:` over PRE and the `if` (whose call's branch ends in
+    `continue`), `break` after it; or, where the levels are counted (`count`) and PRE
+    is one pop of the tape that nothing else in the call's branch touches, a loop over
+    the entries `popped` takes for the levels above the deepest, then its pop and the
+    other branch."""
+    level = getattr(branch_if, branch)
+    other = branch_if.orelse if branch == "body" else branch_if.body
+    if count is not None and popped is not None and len(pre) == 1 \
+            and isinstance(pre[0], gast.Assign) and isinstance(pre[0].value, gast.Call) \
+            and _is_tape_call(pre[0].value, "pop") and not pre[0].value.args \
+            and not any(_names_tape(s) for s in level):
+        entries = popped(n.name(TAPE), n.name(count))
+        level = [s for s in level[:-1] if not (isinstance(s, gast.AugAssign)
+                                               and n.is_name(s.target, count))]
+        return [n.set_line(n.for_(pre[0].targets[0], entries, level), line),
+                n.assign(n.copied(pre[0].targets[0]), pre[0].value, line), *other]
+    return [n.set_line(gast.While(test=n.const(True),
+                                  body=pre + [branch_if, n.set_line(gast.Break(), line)],
+                                  orelse=[]), line)]
 
 
 def _linear_recursion(fdef):
@@ -310,3 +362,140 @@ def _name_list(node):
     if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Name) for e in node.elts):
         return [e.id for e in node.elts]
     return None
+
+
+def _tested_only(forward, backward):
+    """The names `forward` keeps on the tape that `backward` reads only in the test of
+    its recursive `if` (a test of names, constants and operators), where both are of
+    the shape `as_loops` rewrites and pass the tape on to themselves; else none."""
+    shapes = [_linear_recursion(f) for f in (forward, backward)]
+    push, pop = _saved_push(forward), _saved_pop(backward)
+    if None in shapes or push is None or pop is None or not all(
+            _passes_tape_on(f) for f in (forward, backward)) \
+            or [e.id for e in push.value.args[0].elts] != [e.id for e in pop.targets[0].elts]:
+        return set()
+    test = backward.body[shapes[1][0]].test
+    if any(isinstance(x, (gast.Call, gast.NamedExpr, gast.Await, gast.Yield, gast.YieldFrom,
+                          gast.Lambda) + _COMPREHENSIONS) for x in n.walk(test)):
+        return set()
+    in_test, uses = _name_counts(test), _name_counts(backward)
+    return {v for v in in_test if uses[v] == in_test[v] + 1
+            and any(e.id == v for e in pop.targets[0].elts)}
+
+
+_COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
+
+
+def _saved_push(forward):
+    """`_tape.append((a, b))` (or `_push((a, b))`), the statement before `forward`'s
+    `return`, or None."""
+    if len(forward.body) < 2:
+        return None
+    s = forward.body[-2]
+    if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+            and _is_tape_method(s.value.func, "append", PUSH, forward) \
+            and len(s.value.args) == 1 and not s.value.keywords \
+            and _name_list(s.value.args[0]) is not None \
+            and isinstance(s.value.args[0], gast.Tuple):
+        return s
+    return None
+
+
+def _saved_pop(backward):
+    """`a, b = _tape.pop()` (or `_pop()`), `backward`'s first statement but comments
+    and `_pop = _tape.pop`, or None."""
+    for s in backward.body:
+        if n.is_comment(s) or isinstance(s, gast.Assign) and n.is_name(s.targets[0], POP):
+            continue
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Tuple) \
+                and _name_list(s.targets[0]) is not None and isinstance(s.value, gast.Call) \
+                and _is_tape_method(s.value.func, "pop", POP, backward) \
+                and not s.value.args and not s.value.keywords:
+            return s
+        return None
+    return None
+
+
+def _is_tape_method(func, method, alias, fdef):
+    """Is `func` `_tape.<method>`, or its `alias` bound only as `alias = _tape.<method>`?"""
+    if isinstance(func, gast.Attribute):
+        return func.attr == method and n.is_name(func.value, TAPE)
+    if not n.is_name(func, alias):
+        return False
+    binds = [x for s in fdef.body for x in n.walk(s)
+             if isinstance(x, gast.Name) and x.id == alias and not isinstance(x.ctx, gast.Load)]
+    assigns = [s for s in fdef.body if isinstance(s, gast.Assign) and n.is_name(s.targets[0], alias)]
+    return len(binds) == 1 and len(assigns) == 1 and isinstance(assigns[0].value, gast.Attribute) \
+        and _is_tape_method(assigns[0].value, method, None, fdef)
+
+
+def _passes_tape_on(fdef):
+    """Is the tape a parameter that `fdef` never rebinds (the same list at every level)?"""
+    return TAPE in [a.id for a in fdef.args.args] and TAPE not in _bound(fdef.body)
+
+
+def _tape_method(method):
+    return gast.Attribute(value=n.name(TAPE), attr=method, ctx=gast.Load())
+
+
+def _levels_pushed(levels, count, line):
+    """`_tape.append(count)` where the function pushes its count of levels, else nothing."""
+    if levels != "push":
+        return []
+    return [n.expr_stmt(n.call(_tape_method("append"), count), line)]
+
+
+def _name_counts(node):
+    counts = {}
+    for x in n.walk(node):
+        if isinstance(x, gast.Name):
+            counts[x.id] = counts.get(x.id, 0) + 1
+    return counts
+
+
+def _tape_aliases(pre, fdef, params):
+    """(statements `_push = _tape.append` and `_pop = _tape.pop` of `pre` that may run
+    once, before the loops, the rest of `pre`): where the tape is a parameter that
+    nothing rebinds and the alias is bound nowhere else, it is the same at every level."""
+    if TAPE not in params or TAPE in _bound(fdef.body):
+        return [], pre
+    once, rest = [], []
+    for s in pre:
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 \
+                and isinstance(s.targets[0], gast.Name) and s.targets[0].id in (PUSH, POP) \
+                and isinstance(s.value, gast.Attribute) and n.is_name(s.value.value, TAPE) \
+                and [x for t in fdef.body for x in n.walk(t) if isinstance(x, gast.Name)
+                     and x.id == s.targets[0].id and not isinstance(x.ctx, gast.Load)] \
+                == [s.targets[0]]:
+            once.append(s)
+        else:
+            rest.append(s)
+    return once, rest
+
+
+def _read_first(stmts):
+    """The names `stmts` may read before binding them: each name a statement reads (an
+    augmented assignment reads its target) but those that plain assignments at the top
+    level of `stmts` bound before it."""
+    bound, read = set(), set()
+    for s in stmts:
+        read |= (n.names_read(s) | {x.target.id for x in n.walk(s)
+                                    if isinstance(x, gast.AugAssign)
+                                    and isinstance(x.target, gast.Name)}) - bound
+        if isinstance(s, gast.Assign):
+            bound |= {x.id for t in s.targets for x in n.walk(t)
+                      if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+    return read
+
+
+def _is_tape_call(call, method):
+    """Is `call` a call of `_tape.<method>` or of its alias (`_push`, `_pop`)?"""
+    return n.is_name(call.func, {"append": PUSH, "pop": POP}[method]) or (
+        isinstance(call.func, gast.Attribute) and call.func.attr == method
+        and n.is_name(call.func.value, TAPE))
+
+
+def _names_tape(stmt):
+    """Does `stmt` name the tape or an alias of its methods?"""
+    return any(isinstance(x, gast.Name) and x.id in (TAPE, PUSH, POP) for x in n.walk(stmt))
