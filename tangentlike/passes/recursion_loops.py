@@ -1,8 +1,8 @@
 """Pass "recursion-loops": a generated function that calls itself once per level, as
 loops: two over a list of frames, or one carrying running sums where what follows the
-call only adds its result.  The pipeline runs it on the split sweeps only: forward
-mode's code is differentiated again in reverse mode (Hessians), which has no rule for
-a list's `pop`.
+call only adds its result.  The pipeline runs it on the split sweeps only, as a pair
+(`sweeps_as_loops`): forward mode's code is differentiated again in reverse mode
+(Hessians), which has no rule for a list's `pop`.
 
 Requires: a generated function in core form (one `return`, its last statement) that
 defines no nested function or lambda, declares no `global` or `nonlocal`, and has no
@@ -31,15 +31,18 @@ at the top level of a branch of an `if` at the top level of the body:
                                              result = r
                                          return result
 
-(the call may be in either branch).  A frame keeps the names A2, POST or r read that
-a parameter, PRE or A1 binds, less the targets of the call and the parameters the
-call passes on as themselves that nothing assigns (a tape: the same object at every
-level); only those parameters are rebound.  Where a frame would keep nothing, a
-count of the levels stands for the list (`for _level in range(levels)`).  Where r is
-a name (and not one of several targets of the call), that name holds each level's
-result: `t = r` ends the deepest level and each level on the way up, ahead of the
-frame that restores the level above, and no `result` is made.  A statement
-`v = None` of PRE whose v nothing else in the down loop binds runs once, before it.
+(the call may be in either branch).  A frame keeps the names that A2, POST or r may
+read before A2 or POST binds them (at the top level, by plain assignment) and that a
+parameter, PRE or A1 binds, less the targets of the call and the parameters the call
+passes on as themselves that nothing assigns (a tape: the same object at every
+level).  A parameter is rebound where the call passes anything but itself.  Where a
+frame would keep nothing, a count of the levels stands for the list (`for _level in
+range(levels)`).  Where r is a name (and not one of several targets of the call),
+that name holds each level's result: `t = r` ends the deepest level and each level on
+the way up, ahead of the frame that restores the level above, and no `result` is
+made.  Run once, before the loops: a statement `v = None` of PRE whose v nothing else
+in the down loop binds, and `_push = _tape.append` or `_pop = _tape.pop` of PRE where
+nothing rebinds the tape or the alias (the same at every level).
 
 Running sums.  Where nothing follows the `if` but the `return` of a name v (or of a
 tuple of names), and A2 is only `v = v + t` (or `v = t + v`) for the call's result t
@@ -69,15 +72,36 @@ result equals the recursion's up to the rounding of a reordered floating-point s
 not bit for bit (tests compare with a tolerance).  -0.0 is the start because adding
 it changes no float, -0.0 included; an array comes back as a new array equal to it,
 an int as a float (adjoints are floats or arrays).
+
+The split pair.  `sweeps_as_loops` receives the forward sweep, which ends by pushing
+one tuple of names on the tape (`_tape.append((s, n))`), and the backward sweep, which
+begins by popping it.  Where both are of the shape above and the backward sweep reads
+a name of that tuple only in the test of its recursive `if` (a test without calls),
+the name leaves the tuple (a tuple of one name becomes the name): the forward sweep
+pushes its count of levels after everything else (`_tape.append(levels)`), the
+backward sweep pops it before anything else, takes its call's branch while the count
+is not zero, and counts it down there.  Where, then, a backward level begins by
+popping one entry (PRE is that pop) and its call's branch touches the tape no more,
+the way down is `for s in _tl.popped(_tape, levels): A1; ...` (runtime.popped: the
+last `levels` entries, removed, most recent first), then the deepest level's pop and
+B.
 Preserves the result because the statements run in the order the recursion runs
 them, on the same values: each level's PRE and A1 on the way down, then the deepest
 level's B and POST, then each level's A2 and POST on the way up, innermost first,
-with what that level bound before its call restored from its frame and the inner
-level's result in `t`.  With running sums A2 and POST do nothing but the additions,
-which read each level's v where the loop reads it, after A1.  A name A2 or POST reads
-that no parameter, PRE or A1 binds is bound by A2 or POST before it is read, at every
-level, in code the transformers generate.  Only the depth of Python's call stack
-changes: a deep recursion no longer reaches Python's recursion limit.
+with what that level bound before its call and reads before binding it restored from
+its frame and the inner level's result in `t`.  With running sums A2 and POST do
+nothing but the additions, which read each level's v where the loop reads it, after
+A1.  A name A2 or POST reads that no parameter, PRE or A1 binds is bound by A2 or
+POST before it is read, at every level, in code the transformers generate.  In the
+split pair, the backward sweep takes at each level the branch the forward sweep took
+at the level that pushed the entry it pops (the backward sweep's `if` tests restored
+values to that end, or its pops would not match the pushes): its call's branch at
+each of the forward sweep's counted levels, the other at the deepest; the count is
+pushed after, and popped before, every other entry of the pair, so all other entries
+keep their order; `popped` takes the same entries in the same order as one pop per
+level would, as nothing else touches the tape in between.  Only the depth of
+Python's call stack changes: a deep recursion no longer reaches Python's recursion
+limit.
 """
 
 import gast
@@ -134,7 +158,7 @@ def as_loops(fdef, fresh, levels=None, popped=None):
     assigned = _bound(body)
     passed_on = {p for p, a in zip(params, call.args)
                  if n.is_name(a, p) and p not in assigned}
-    rebound = [(p, a) for p, a in zip(params, call.args) if p not in passed_on]
+    rebound = [(p, a) for p, a in zip(params, call.args) if not n.is_name(a, p)]
     line = n.line_of(branch_if)
     aliases, pre = _tape_aliases(pre, fdef, params)
     head, count = [], None
