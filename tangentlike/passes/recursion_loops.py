@@ -42,7 +42,9 @@ that name holds each level's result: `t = r` ends the deepest level and each lev
 the way up, ahead of the frame that restores the level above, and no `result` is
 made.  Run once, before the loops: a statement `v = None` of PRE whose v nothing else
 in the down loop binds, and `_push = _tape.append` or `_pop = _tape.pop` of PRE where
-nothing rebinds the tape or the alias (the same at every level).
+nothing rebinds the tape or the alias (the same at every level).  Where PRE is then
+empty, the way down is `while test:` (or `while not test:`) over the call's branch,
+then the other branch.
 
 Running sums.  Where nothing follows the `if` but the `return` of a name v (or of a
 tuple of names), and A2 is only `v = v + t` (or `v = t + v`) for the call's result t
@@ -236,10 +238,11 @@ def as_loops(fdef, fresh, levels=None, popped=None):
 
 def _down(pre, branch_if, branch, count, popped, line):
     """The way down: `while True:` over PRE and the `if` (whose call's branch ends in
-    `continue`), `break` after it; or, where the levels are counted (`count`) and PRE
-    is one pop of the tape that nothing else in the call's branch touches, a loop over
-    the entries `popped` takes for the levels above the deepest, then its pop and the
-    other branch."""
+    `continue`), `break` after it; where PRE is empty, `while test:` over the call's
+    branch, then the other; or, where the levels are counted (`count`) and PRE is one
+    pop of the tape that nothing else in the call's branch touches, a loop over the
+    entries `popped` takes for the levels above the deepest, then its pop and the other
+    branch."""
     level = getattr(branch_if, branch)
     other = branch_if.orelse if branch == "body" else branch_if.body
     if count is not None and popped is not None and len(pre) == 1 \
@@ -251,6 +254,9 @@ def _down(pre, branch_if, branch, count, popped, line):
                                                and n.is_name(s.target, count))]
         return [n.set_line(n.for_(pre[0].targets[0], entries, level), line),
                 n.assign(n.copied(pre[0].targets[0]), pre[0].value, line), *other]
+    if not pre:         # nothing to run ahead of the test: the loop's own test
+        test = branch_if.test if branch == "body" else n.not_(branch_if.test)
+        return [n.set_line(gast.While(test=test, body=level[:-1], orelse=[]), line), *other]
     return [n.set_line(gast.While(test=n.const(True),
                                   body=pre + [branch_if, n.set_line(gast.Break(), line)],
                                   orelse=[]), line)]
