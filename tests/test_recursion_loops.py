@@ -341,13 +341,26 @@ def level_read_in_the_adjoint(x, n):    # n tested, and read by the backward swe
     return x if n == 0 else math.sin(level_read_in_the_adjoint(x, n - 1)) * n * 0.2 + x * n
 
 
+def halved(x, n):                       # the backward sweep reads nothing off the tape
+    return x if n == 0 else halved(x, n - 1) * 0.5 + x       # but n, in its test
+
+
+def halved_in_body(x, n):
+    if n > 0:
+        y = halved_in_body(x, n - 1) * 0.5 + math.sin(x)
+    else:
+        y = x
+    return y
+
+
 def summed_vectors(v, n):
     return np.sum(v * v) if n == 0 else np.tanh(summed_vectors(v, n - 1)) * 0.5 + np.sum(v)
 
 
 SHAPES = [(damped_sum, 0.4), (accumulate, 0.7), (on_vectors, np.array([0.3, -0.2, 0.5])),
           (recurse, 0.3), (branch_per_level, 0.45), (result_read_twice, 0.8),
-          (level_read_in_the_adjoint, 0.6), (summed_vectors, np.array([0.2, -0.4, 0.1]))]
+          (level_read_in_the_adjoint, 0.6), (summed_vectors, np.array([0.2, -0.4, 0.1])),
+          (halved, 0.3), (halved_in_body, 0.3)]
 
 
 def _central(f, x, h=1e-6):
@@ -397,8 +410,9 @@ def test_a_value_read_in_the_adjoint_stays_on_the_tape():
     assert "_tl.popped(_tape, " in dropped
 
 
-@pytest.mark.parametrize("f", [damped_sum, accumulate, recurse, branch_per_level],
-                         ids=["damped_sum", "accumulate", "recurse", "branch_per_level"])
+@pytest.mark.parametrize("f", [damped_sum, accumulate, recurse, branch_per_level, halved],
+                         ids=["damped_sum", "accumulate", "recurse", "branch_per_level",
+                              "halved"])
 def test_second_derivatives_through_the_loops(f):
     """Second derivatives differentiate the looped sweeps again (forward over reverse)."""
     x, n, h = 0.6, 5, 1e-5

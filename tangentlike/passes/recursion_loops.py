@@ -198,7 +198,7 @@ def as_loops(fdef, fresh, levels=None, popped=None):
     level += _assigned([p for p, _ in rebound], [a for _, a in rebound], line)
     setattr(branch_if, branch, before_call + level + [n.set_line(gast.Continue(), line)])
     hoisted, pre = _hoisted_nones(pre, branch_if, params)
-    down = _down(pre, branch_if, branch, count, popped, line)
+    down = _down(pre, branch_if, branch, count, popped, fresh, line)
     if sums is not None:
         fdef.body = [
             n.comment(note), *aliases, *hoisted, *head, *start, *down,
@@ -236,24 +236,27 @@ def as_loops(fdef, fresh, levels=None, popped=None):
     return fdef
 
 
-def _down(pre, branch_if, branch, count, popped, line):
+def _down(pre, branch_if, branch, count, popped, fresh, line):
     """The way down: `while True:` over PRE and the `if` (whose call's branch ends in
     `continue`), `break` after it; where PRE is empty, `while test:` over the call's
-    branch, then the other; or, where the levels are counted (`count`) and PRE is one
-    pop of the tape that nothing else in the call's branch touches, a loop over the
-    entries `popped` takes for the levels above the deepest, then its pop and the other
-    branch."""
+    branch, then the other (where the levels are counted, `count`, `for _level in
+    range(count)`); where the levels are counted and PRE is one pop of the tape that
+    nothing else in the call's branch touches, a loop over the entries `popped` takes
+    for the levels above the deepest, then its pop and the other branch."""
     level = getattr(branch_if, branch)
     other = branch_if.orelse if branch == "body" else branch_if.body
+    uncounted = [s for s in level[:-1] if not (isinstance(s, gast.AugAssign)
+                                               and n.is_name(s.target, count))]
     if count is not None and popped is not None and len(pre) == 1 \
             and isinstance(pre[0], gast.Assign) and isinstance(pre[0].value, gast.Call) \
             and _is_tape_call(pre[0].value, "pop") and not pre[0].value.args \
             and not any(_names_tape(s) for s in level):
         entries = popped(n.name(TAPE), n.name(count))
-        level = [s for s in level[:-1] if not (isinstance(s, gast.AugAssign)
-                                               and n.is_name(s.target, count))]
-        return [n.set_line(n.for_(pre[0].targets[0], entries, level), line),
+        return [n.set_line(n.for_(pre[0].targets[0], entries, uncounted), line),
                 n.assign(n.copied(pre[0].targets[0]), pre[0].value, line), *other]
+    if not pre and count is not None:
+        return [n.set_line(n.for_(fresh("_level"), n.call("range", n.name(count)), uncounted),
+                           line), *other]
     if not pre:         # nothing to run ahead of the test: the loop's own test
         test = branch_if.test if branch == "body" else n.not_(branch_if.test)
         return [n.set_line(gast.While(test=test, body=level[:-1], orelse=[]), line), *other]
