@@ -458,8 +458,10 @@ def _is_tape_method(func, method, alias, fdef):
         return False
     binds = [x for s in fdef.body for x in n.walk(s)
              if isinstance(x, gast.Name) and x.id == alias and not isinstance(x.ctx, gast.Load)]
-    assigns = [s for s in fdef.body if isinstance(s, gast.Assign) and n.is_name(s.targets[0], alias)]
-    return len(binds) == 1 and len(assigns) == 1 and isinstance(assigns[0].value, gast.Attribute) \
+    assigns = [s for s in fdef.body
+               if isinstance(s, gast.Assign) and n.is_name(s.targets[0], alias)]
+    return len(binds) == 1 and len(assigns) == 1 \
+        and isinstance(assigns[0].value, gast.Attribute) \
         and _is_tape_method(assigns[0].value, method, None, fdef)
 
 
