@@ -55,7 +55,7 @@ from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_o
 from .passes.hvp import reduced_to as tangent_of_gradient_reduced
 from .passes.hvp import tangent_of_gradient_only
 from .passes.in_place import accumulated_in_place, summed_in_place
-from .passes.recursion_loops import as_loops
+from .passes.recursion_loops import sweeps_as_loops
 from .passes.release_arrays import release_dead_arrays
 from .passes.scale_in_place import scaled_in_place
 from .passes.simplify import optimize_backward, optimize_primal, without_needless_spreads
@@ -282,8 +282,11 @@ def split(draft):
 
 
 def recursion_loops(draft):
-    """Each generated function that calls itself once per level, as loops."""
-    draft.functions = [as_loops(function, draft.namer.fresh) for function in draft.functions]
+    """The split sweeps (forward, backward), each as loops where it calls itself once
+    per level."""
+    draft.functions = list(sweeps_as_loops(
+        *draft.functions, draft.namer.fresh,
+        lambda *args: draft.modules.call(runtime, "popped", *args)))
 
 
 def only_the_gradient(draft):

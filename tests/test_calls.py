@@ -237,12 +237,14 @@ def test_callee_transformed_once_per_pattern_across_callers():
 
 def test_recursion_calls_its_own_sweeps():
     """power_rec's pair is asked for once; the recursion then goes through its own forward
-    and backward sweeps, one tape entry per level, at any depth."""
+    and backward sweeps, one tape entry per level and the count of levels, at any depth."""
     gradient = tl.grad(call_cases.power_rec)
     with helper_calls() as calls, tape_pushes() as pushes:
         got = [gradient(3.0, depth) for depth in (2, 3)]
     assert _splits(calls) == [("power_rec", ("a",))]
-    assert len(pushes) == pushes.pops == 2 + 3
+    assert len(pushes) == (2 + 1) + (3 + 1)
+    assert pushes.pops == 2 * 2     # the count and the deepest level's entry: the levels
+    #                                 above it are taken at once (runtime.popped)
     assert got == [pytest.approx(4 * 3.0 ** 3), pytest.approx(8 * 3.0 ** 7)]  # d/da a^(2^n)
 
 
