@@ -178,7 +178,7 @@ class Gradient:
         self.positions = [self.params.index(w) for w in wrt]
         self.specialized = {}       # kinds -> generated function
         self.by_type = {}           # argument types (when they decide the kinds) -> same
-        self.gradient_only_by_type = {}   # the same, for `gradient`'s shortcut
+        self.gradient_by_type = {}   # the same and whether it returns the value, for `gradient`
         self.last_kinds = None
         self.version = registry.version()   # of the rules the entries above were made with
         self.reach = environment.Reach(())   # ... and the callables and globals it reads
@@ -198,7 +198,7 @@ class Gradient:
             self.reach = environment.Reach(())
             self.specialized.clear()
             self.by_type.clear()
-            self.gradient_only_by_type.clear()
+            self.gradient_by_type.clear()
 
     def generated(self, args):
         self.current()
@@ -214,9 +214,9 @@ class Gradient:
         self.reach.refresh()
         if KIND_BY_TYPE.issuperset(types):
             self.by_type[types] = (compiled, kinds)
-            if compiled.__name__.startswith("grad_") and len(args) == len(self.params) \
-                    and (self.single or len(self.positions) > 1):
-                self.gradient_only_by_type[types] = (compiled, kinds)
+            if len(args) == len(self.params) and not self.has_aux:
+                paired = not compiled.__name__.startswith("grad_")    # (value, gradients)
+                self.gradient_by_type[types] = (compiled, kinds, paired)
         return compiled
 
     def generated_for(self, kinds, args):
@@ -289,24 +289,34 @@ class Gradient:
         return sums_elementwise(parse_function(self.fn), self.wrt[0])
 
     def gradient(self, args, kwargs):
-        """The gradient alone (`tl.grad`).  For arguments whose types have been seen, with
-        generated code that computes the gradient only, this skips everything
-        `value_and_grad` checks (a few microseconds on small arrays)."""
-        known = None if kwargs else self.gradient_only_by_type.get(
+        """The gradient alone (`tl.grad`).  For arguments whose types have been seen, this
+        skips what `value_and_grad` looks up again on every call (a few microseconds)."""
+        known = None if kwargs else self.gradient_by_type.get(
             (args[0].__class__,) if len(args) == 1 else tuple(map(type, args)))
         if known is None or self.version != registry.VERSION[0] or self.reach.changed():
             return self.value_and_grad(args, kwargs)[1]      # (which calls `current`)
         self.refuse_integral_arrays(args)
-        compiled, self.last_kinds = known
+        compiled, self.last_kinds, paired = known
         self.reach.refresh()
         try:
             grads = compiled(*args)
         except Exception as exc:
             self.explain(exc, None)
             raise
-        if self.single:
-            return grad_like(grads, args[self.positions[0]])
-        return tuple([grad_like(g, args[k]) for g, k in zip(grads, self.positions)])
+        if paired:
+            value, grads = grads
+            if value.__class__ is not float:
+                require_scalar(self.fn, value)
+        return self.like_arguments(grads, args)
+
+    def like_arguments(self, grads, args):
+        """The gradients the generated code returned (one, or a tuple) in the types and
+        shapes of their arguments: one, or a tuple where `wrt` was one."""
+        positions = self.positions
+        if len(positions) == 1:
+            result = grad_like(grads, args[positions[0]])
+            return result if self.single else (result,)
+        return tuple([grad_like(g, args[k]) for g, k in zip(grads, positions)])
 
     def explain(self, exc, seed):
         """Add to `exc`, raised in generated code, what the user needs to read it."""
@@ -339,11 +349,7 @@ class Gradient:
         elif seed is None and value.__class__ is not float and not \
                 compiled.__name__.startswith("grad_"):   # (made only for a number)
             require_scalar(self.fn, value)
-        positions = self.positions
-        if len(positions) == 1:
-            result = grad_like(grads, args[positions[0]])
-            return value, result if self.single else (result,)
-        return value, tuple([grad_like(g, args[k]) for g, k in zip(grads, positions)])
+        return value, self.like_arguments(grads, args)
 
 
 def vjp_of(fn, primals, optimize=True, has_aux=False):

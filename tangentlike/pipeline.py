@@ -286,7 +286,7 @@ def recursion_loops(draft):
     per level."""
     draft.functions = list(sweeps_as_loops(
         *draft.functions, draft.namer.fresh,
-        lambda *args: draft.modules.call(runtime, "popped", *args)))
+        lambda name_, *args: draft.modules.call(runtime, name_, *args)))
 
 
 def only_the_gradient(draft):

@@ -15,6 +15,7 @@ of their primal; helpers that need a container or an array build one on demand.
 
 import inspect
 import math
+import sys
 import weakref
 
 import numpy as np
@@ -156,6 +157,21 @@ def extract(b, index):
     else:
         b[index] = zeros_like(value) if not _is_array(b) else 0
     return value
+
+
+def levels_allowed():
+    """How many levels a recursion run as loops (the pass "recursion-loops") may go
+    down: a thousand times the interpreter's recursion limit, where the recursion itself
+    would have stopped at the limit."""
+    return 1000 * sys.getrecursionlimit()
+
+
+def too_deep():
+    """A recursion run as loops went down `levels_allowed()` levels: it does not end."""
+    raise RecursionError(
+        f"maximum recursion depth exceeded: the recursion, run as loops in the derivative, "
+        f"went down {levels_allowed():,} levels (a thousand times sys.getrecursionlimit()) "
+        f"without reaching its base case")
 
 
 def popped(tape, count):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+import tangentlike.runtime
 from tangentlike.passes.recursion_loops import as_loops
 
 # each: source of a function `f` that recurses once per level, and argument tuples
@@ -212,7 +213,7 @@ UNCHANGED = {
 
 def _compiled(fdef):
     module = gast.gast_to_ast(gast.Module(body=[fdef], type_ignores=[]))
-    namespace = {}
+    namespace = {"_tl": tangentlike.runtime}        # (the loops' bound: levels_allowed)
     exec(compile(__import__("ast").fix_missing_locations(module), "<test>", "exec"),
          namespace)
     return namespace["f"]
@@ -276,6 +277,21 @@ def test_the_loops_go_deeper_than_the_recursion_limit():
     depth = sys.getrecursionlimit() * 3
     expected = sum(0.3 * 0.5 ** k for k in range(depth + 1))   # f(x, n) = f(x / 2, n - 1) + x
     assert looped(0.3, depth) == pytest.approx(expected)
+
+
+def test_a_recursion_that_never_ends_raises_recursion_error():
+    """The way down tests the user's condition: bounded by levels_allowed (a thousand
+    times the recursion limit) it stops with the error the recursion itself raises,
+    rather than running forever."""
+    looped = _compiled(as_loops(_parsed(REWRITTEN["call in else"][0]), _fresh()))
+    with pytest.raises(RecursionError, match="without reaching its base case"):
+        looped(0.3, -1)
+    with pytest.raises(RecursionError):
+        tl.grad(rf_never_ends)(0.3, -1)
+
+
+def rf_never_ends(x, n):
+    return x if n == 0 else math.sin(rf_never_ends(x, n - 1)) * 0.9 + x
 
 
 @pytest.mark.parametrize("source", UNCHANGED.values(), ids=UNCHANGED.keys())

@@ -44,7 +44,10 @@ made.  Run once, before the loops: a statement `v = None` of PRE whose v nothing
 in the down loop binds, and `_push = _tape.append` or `_pop = _tape.pop` of PRE where
 nothing rebinds the tape or the alias (the same at every level).  Where PRE is then
 empty, the way down is `while test:` (or `while not test:`) over the call's branch,
-then the other branch.
+then the other branch.  A way down that tests the user's condition (`while True:`,
+`while test:`) is written `for _depth in range(_tl.levels_allowed()):` with `if not
+test: break` first where it was `while test:`, and `else: _tl.too_deep()`: it goes
+down at most a thousand times the recursion limit, then raises RecursionError.
 
 Running sums.  Where nothing follows the `if` but the `return` of a name v (or of a
 tuple of names), and A2 is only `v = v + t` (or `v = t + v`) for the call's result t
@@ -103,7 +106,9 @@ pushed after, and popped before, every other entry of the pair, so all other ent
 keep their order; `popped` takes the same entries in the same order as one pop per
 level would, as nothing else touches the tape in between.  Only the depth of
 Python's call stack changes: a deep recursion no longer reaches Python's recursion
-limit.
+limit, and one deeper than `levels_allowed()` levels (which does not end) raises
+RecursionError, as the recursion does at the limit, where an unbounded loop would run
+forever.
 """
 
 import gast
@@ -116,17 +121,19 @@ _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, 
            gast.Await)
 
 
-def sweeps_as_loops(forward, backward, fresh, popped=None):
+def sweeps_as_loops(forward, backward, fresh, runtime=None):
     """The split sweeps `forward` and `backward` of one function (as
     `ReverseTransformer.split` makes them: `forward` ends pushing one tuple of names on
     the tape, which `backward` begins popping) rewritten as `as_loops` does; where both
     are of its shape and the backward's recursive `if` tests names that it reads nowhere
     else, those names leave the tape: the forward pushes its count of levels last, the
     backward pops it first and counts it down in place of its test (see the module
-    docstring).  `popped(tape, count)`: a call of runtime.popped (see as_loops)."""
+    docstring).  `runtime(name, *args)`: a call of tangentlike.runtime's `name` (see
+    as_loops)."""
     dropped = _tested_only(forward, backward)
     if not dropped:
-        return as_loops(forward, fresh), as_loops(backward, fresh)
+        return as_loops(forward, fresh, runtime=runtime), as_loops(backward, fresh,
+                                                                   runtime=runtime)
     push, pop = _saved_push(forward), _saved_pop(backward)
     saved = [e.id for e in pop.targets[0].elts if e.id not in dropped]
     if saved:
@@ -134,17 +141,18 @@ def sweeps_as_loops(forward, backward, fresh, popped=None):
     else:
         forward.body.remove(push)
         backward.body.remove(pop)
-    return as_loops(forward, fresh, levels="push"), as_loops(backward, fresh, levels="pop",
-                                                             popped=popped)
+    return as_loops(forward, fresh, levels="push", runtime=runtime), \
+        as_loops(backward, fresh, levels="pop", runtime=runtime)
 
 
-def as_loops(fdef, fresh, levels=None, popped=None):
+def as_loops(fdef, fresh, levels=None, runtime=None):
     """`fdef` rewritten as the module docstring shows, or `fdef` itself where it is not
     a function of that shape.  `levels="push"`: the function ends pushing its count of
     levels on the tape; `levels="pop"`: it begins popping that count, and takes the
     branch of its call while levels remain, whatever its `if` tests (with
-    `popped(tape, count)`, a call of runtime.popped, the levels' tape entries are
-    taken at once where a level pops one, first, and touches the tape no more)."""
+    runtime.popped, the levels' tape entries are taken at once where a level pops one,
+    first, and touches the tape no more).  `runtime(name, *args)` makes a call of
+    tangentlike.runtime's `name` (by default `_tl.<name>(...)`)."""
     shape = _linear_recursion(fdef)
     if shape is None:
         return fdef
@@ -198,7 +206,7 @@ def as_loops(fdef, fresh, levels=None, popped=None):
     level += _assigned([p for p, _ in rebound], [a for _, a in rebound], line)
     setattr(branch_if, branch, before_call + level + [n.set_line(gast.Continue(), line)])
     hoisted, pre = _hoisted_nones(pre, branch_if, params)
-    down = _down(pre, branch_if, branch, count, popped, fresh, line)
+    down = _down(pre, branch_if, branch, count, runtime or _runtime_call, fresh, line)
     if sums is not None:
         fdef.body = [
             n.comment(note), *aliases, *hoisted, *head, *start, *down,
@@ -236,33 +244,47 @@ def as_loops(fdef, fresh, levels=None, popped=None):
     return fdef
 
 
-def _down(pre, branch_if, branch, count, popped, fresh, line):
+def _down(pre, branch_if, branch, count, runtime, fresh, line):
     """The way down: `while True:` over PRE and the `if` (whose call's branch ends in
     `continue`), `break` after it; where PRE is empty, `while test:` over the call's
     branch, then the other (where the levels are counted, `count`, `for _level in
     range(count)`); where the levels are counted and PRE is one pop of the tape that
-    nothing else in the call's branch touches, a loop over the entries `popped` takes
-    for the levels above the deepest, then its pop and the other branch."""
+    nothing else in the call's branch touches, a loop over the entries
+    `runtime.popped` takes for the levels above the deepest, then its pop and the
+    other branch.  A way down that tests the user's condition is `_bounded`."""
     level = getattr(branch_if, branch)
     other = branch_if.orelse if branch == "body" else branch_if.body
     uncounted = [s for s in level[:-1] if not (isinstance(s, gast.AugAssign)
                                                and n.is_name(s.target, count))]
-    if count is not None and popped is not None and len(pre) == 1 \
+    if count is not None and len(pre) == 1 \
             and isinstance(pre[0], gast.Assign) and isinstance(pre[0].value, gast.Call) \
             and _is_tape_call(pre[0].value, "pop") and not pre[0].value.args \
             and not any(_names_tape(s) for s in level):
-        entries = popped(n.name(TAPE), n.name(count))
+        entries = runtime("popped", n.name(TAPE), n.name(count))
         return [n.set_line(n.for_(pre[0].targets[0], entries, uncounted), line),
                 n.assign(n.copied(pre[0].targets[0]), pre[0].value, line), *other]
     if not pre and count is not None:
         return [n.set_line(n.for_(fresh("_level"), n.call("range", n.name(count)), uncounted),
                            line), *other]
     if not pre:         # nothing to run ahead of the test: the loop's own test
-        test = branch_if.test if branch == "body" else n.not_(branch_if.test)
-        return [n.set_line(gast.While(test=test, body=level[:-1], orelse=[]), line), *other]
-    return [n.set_line(gast.While(test=n.const(True),
-                                  body=pre + [branch_if, n.set_line(gast.Break(), line)],
-                                  orelse=[]), line)]
+        done = n.not_(branch_if.test) if branch == "body" else branch_if.test
+        body = [n.if_(done, [n.set_line(gast.Break(), line)], line=line), *level[:-1]]
+        return [_bounded(body, runtime, fresh, line), *other]
+    return [_bounded(pre + [branch_if, n.set_line(gast.Break(), line)], runtime, fresh, line)]
+
+
+def _bounded(body, runtime, fresh, line):
+    """`for _depth in range(_tl.levels_allowed()): <body> else: _tl.too_deep()`: a way
+    down that tests the user's own condition goes down at most a thousand times the
+    interpreter's recursion limit (the recursion itself stopped at the limit), so that a
+    recursion that never ends raises RecursionError rather than running forever."""
+    loop = n.for_(fresh("_depth"), n.call("range", runtime("levels_allowed")), body, line)
+    loop.orelse = [n.expr_stmt(runtime("too_deep"), line)]
+    return loop
+
+
+def _runtime_call(name_, *args):
+    return n.call(f"_tl.{name_}", *args)
 
 
 def _linear_recursion(fdef):
