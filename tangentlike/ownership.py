@@ -73,6 +73,7 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
     usual spellings.  `numbers`: the parameters whose arguments are Python numbers
     (by the call's kinds), which nothing can write into: never copied on entry."""
     memory = _Memory(*(modules or (_MODULES, _NUMERIC_MODULES)))
+    scalars = frozenset(scalars)
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
     statements = list(n.every_statement(fn.body))
     writes = memory.written(statements)
@@ -83,8 +84,8 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
             targets = {x.id for t in s.targets for x in n.walk(t)
                        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
             shared = set() if _called(s.value) in fresh_calls else \
-                memory.may_share(s.value) - targets - set(scalars)
-            targets -= set(scalars)
+                memory.may_share(s.value) - targets - scalars
+            targets -= scalars
             if (shared or _may_be_read_only(s.value)) and targets:
                 edges[id(s)] = (targets, shared, s)
     copied = set()
