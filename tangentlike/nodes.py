@@ -17,14 +17,36 @@ _ATOMIC = (str, int, float, bool, type(None), bytes, complex, type(Ellipsis))
 _ATOMIC_TYPES = frozenset(_ATOMIC)      # (a set lookup of the exact type first: faster)
 
 
+# the fields that hold a name, a number or a flag, never a node (gast's ExceptHandler
+# and TypeAlias name themselves with a Name node, and so are not here)
+_TEXT_FIELDS = frozenset({"id", "attr", "arg", "type_comment", "kind", "conversion", "level",
+                          "module", "is_async", "simple", "tag"})
+_TEXT_FIELDS_OF = {gast.Constant: {"value"}, gast.FunctionDef: {"name"},
+                   gast.AsyncFunctionDef: {"name"}, gast.ClassDef: {"name"},
+                   gast.alias: {"name"}}
+
+
+class _NodeFields(dict):
+    """class -> the fields of its nodes that may hold nodes, found once per class."""
+
+    def __missing__(self, cls):
+        text = _TEXT_FIELDS | _TEXT_FIELDS_OF.get(cls, set())
+        fields = self[cls] = tuple(f for f in cls._fields if f not in text)
+        return fields
+
+
+_NODE_FIELDS = _NodeFields()
+
+
 def walk(node):
     """Every node of the tree under `node`, breadth first: `ast.walk`'s order (a node's
     children are taken before it is yielded, so it may be changed when it is)."""
     todo = deque([node])
     pop, push = todo.popleft, todo.append
+    fields_of = _NODE_FIELDS
     while todo:
         node = pop()
-        for field in node._fields:
+        for field in fields_of[node.__class__]:
             value = getattr(node, field, None)
             if isinstance(value, _AST):
                 push(value)
@@ -39,7 +61,7 @@ def children(node):
     """The nodes directly under `node`, in field order: `ast.iter_child_nodes`, as a list
     (and faster)."""
     out = []
-    for field in node._fields:
+    for field in _NODE_FIELDS[node.__class__]:
         value = getattr(node, field, None)
         if isinstance(value, _AST):
             out.append(value)
@@ -53,7 +75,7 @@ class Transformer(gast.NodeTransformer):
     visits in the same order, the same changes, in less time."""
 
     def generic_visit(self, node):
-        for field in node._fields:
+        for field in _NODE_FIELDS[node.__class__]:
             old = getattr(node, field, None)
             if isinstance(old, list):
                 new = []
