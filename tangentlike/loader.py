@@ -250,10 +250,10 @@ def _transform(fn, wrt, kinds, form, optimize=True, has_aux=False):
 
 
 def _source_text(fn):
+    from .parse import parse_function, source_text
     try:
-        return inspect.getsource(fn)
+        return source_text(fn)        # (inspect.getsource, from the block parse found)
     except (OSError, TypeError):
-        from .parse import parse_function
         return parse_function(fn).source      # raises SourceUnavailableError
 
 

@@ -160,6 +160,12 @@ def _source_lines(fn):
     return known[1], start + 1
 
 
+def source_text(fn):
+    """`inspect.getsource(fn)`, from the block `_source_lines` finds once (OSError or
+    TypeError where there is none)."""
+    return "".join(_source_lines(fn)[0])
+
+
 @functools.lru_cache(maxsize=64)
 def _parsed(source):
     """The gast module of `source`, parsed once: a cold transform reads its function
