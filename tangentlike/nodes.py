@@ -107,18 +107,44 @@ def copied(tree, memo=None):
     if known is not None:
         return known
     if isinstance(tree, _AST):
-        cls = tree.__class__
-        new = memo[id(tree)] = cls.__new__(cls)
-        state = new.__dict__
-        for key, value in tree.__dict__.items():
-            state[key] = value if type(value) in _ATOMIC_TYPES else copied(value, memo)
-        return new
+        return _copied_node(tree, memo)
     if type(tree) is list:
         new = memo[id(tree)] = []
         new.extend([item if type(item) in _ATOMIC_TYPES else copied(item, memo)
                     for item in tree])
         return new
     return copy.deepcopy(tree, memo)
+
+
+def _copied_node(node, memo):
+    """`copied` of a node not copied yet: its lists and nodes taken here, without a call
+    of `copied` for each (the same copies, the same memo)."""
+    cls = node.__class__
+    new = memo[id(node)] = cls.__new__(cls)
+    state = new.__dict__
+    for key, value in node.__dict__.items():
+        kind = type(value)
+        if kind in _ATOMIC_TYPES:
+            state[key] = value
+        elif kind is list:
+            items = memo.get(id(value))
+            if items is None:
+                items = memo[id(value)] = []
+                for item in value:
+                    if type(item) in _ATOMIC_TYPES:
+                        items.append(item)
+                    elif isinstance(item, _AST):
+                        known = memo.get(id(item))
+                        items.append(known if known is not None else _copied_node(item, memo))
+                    else:
+                        items.append(copied(item, memo))
+            state[key] = items
+        elif isinstance(value, _AST):
+            known = memo.get(id(value))
+            state[key] = known if known is not None else _copied_node(value, memo)
+        else:
+            state[key] = copied(value, memo)
+    return new
 
 
 def name(id_, store=False):
