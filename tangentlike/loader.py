@@ -261,7 +261,7 @@ def _written_out_callees(fn, every_call=False):
     from .normalize import written_out_callees
     from .parse import parse_function
     try:
-        return written_out_callees(parse_function(fn), every_call)
+        return written_out_callees(parse_function(fn, shared=True), every_call)
     except (TangentlikeError, RecursionError):     # reported by the transform itself
         return []
 
@@ -272,7 +272,7 @@ def _lifted(fn):
     from .normalize import lifted_functions
     from .parse import parse_function
     try:
-        return lifted_functions(parse_function(fn))
+        return lifted_functions(parse_function(fn, shared=True))
     except (TangentlikeError, RecursionError):     # reported by the transform itself
         return {}
 

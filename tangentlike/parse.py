@@ -10,6 +10,7 @@ read from their source (a Python function without a rule, not a derivative).
 """
 
 import builtins
+import copy
 import functools
 import inspect
 import textwrap
@@ -93,8 +94,10 @@ def _lambda_in(module, fn):
     return gast.copy_location(fdef, lam)
 
 
-def parse_function(fn):
-    """Parse `fn` into a `ParsedFunction`; raise SourceUnavailableError if impossible."""
+def parse_function(fn, shared=False):
+    """Parse `fn` into a `ParsedFunction`; raise SourceUnavailableError if impossible.
+    `shared`: its tree is the parse cache's own, for a caller that only reads it (the
+    others get a copy of their own to change)."""
     name = getattr(fn, "__name__", repr(fn))
     lifted = getattr(fn, LIFTED, None)
     if lifted is not None:                    # a nested function, lambda-lifted
@@ -115,7 +118,7 @@ def parse_function(fn):
     indent = len(lines[0]) - len(lines[0].lstrip()) - (
         len(source.splitlines()[0]) - len(source.splitlines()[0].lstrip()))
     try:
-        module = n.copied(_parsed(source))
+        module = _parsed(source) if shared else n.copied(_parsed(source))
     except SyntaxError as exc:
         raise SourceUnavailableError(
             f"the source of {name!r} in {filename} could not be parsed on its own "
@@ -135,7 +138,7 @@ def parse_function(fn):
         raise SourceUnavailableError(
             f"{name!r} in {filename} is not defined with `def` (lambdas are not supported "
             "at the top level); write it as a def")
-    node = defs[0]
+    node = copy.copy(defs[0]) if shared else defs[0]     # (decorators left out here only)
     node.decorator_list = []
     return ParsedFunction(
         fn=fn, node=node, filename=filename, line_offset=first_line - 1, column_offset=indent,
