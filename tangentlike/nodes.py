@@ -3,8 +3,8 @@
 Receives nothing; guarantees only pure helper functions (no AST is mutated
 except the one passed to `set_line`).  `walk`, `children` and `copied` are the fast
 forms of `ast.walk`, `ast.iter_child_nodes` and `copy.deepcopy` for trees: the same
-nodes in the same order, the same copy (marks set on nodes included), in a fraction
-of the time.
+nodes in the same order (`walk` leaves out contexts and operators), the same copy
+(marks set on nodes included), in a fraction of the time.
 """
 
 import copy
@@ -38,12 +38,26 @@ class _NodeFields(dict):
 _NODE_FIELDS = _NodeFields()
 
 
+class _WalkedFields(dict):
+    """class -> its `_NODE_FIELDS` but the contexts and operators (`ctx`, `op`, `ops`)."""
+
+    def __missing__(self, cls):
+        fields = self[cls] = tuple(f for f in _NODE_FIELDS[cls]
+                                   if f not in ("ctx", "op", "ops"))
+        return fields
+
+
+_WALKED_FIELDS = _WalkedFields()
+
+
 def walk(node):
-    """Every node of the tree under `node`, breadth first: `ast.walk`'s order (a node's
+    """Every node of the tree under `node` but the contexts and operators under it
+    (`Load`, `Store`, `Add`, `Eq`, ...: leaves without fields, which their parents'
+    `ctx`, `op` and `ops` tell), breadth first: `ast.walk`'s order otherwise (a node's
     children are taken before it is yielded, so it may be changed when it is)."""
     todo = deque([node])
     pop, push = todo.popleft, todo.append
-    fields_of = _NODE_FIELDS
+    fields_of = _WALKED_FIELDS
     while todo:
         node = pop()
         for field in fields_of[node.__class__]:
