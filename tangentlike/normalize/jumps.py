@@ -61,10 +61,10 @@ class Jumps:
             flags = self.may_set(s, loop, lower_returns)
             jumps = isinstance(s, (gast.Break, gast.Continue, gast.Return, gast.Raise))
             out.extend(self.stmt(s, loop, lower_returns, tail and k == len(stmts) - 1))
-            rest = stmts[k + 1:]
-            if not rest or jumps:
+            if k + 1 == len(stmts) or jumps:
                 break                                 # after a jump, the rest is unreachable
             if flags:
+                rest = stmts[k + 1:]
                 self.flags_read.update(flags)
                 test = _any_flag(sorted(flags))
                 guarded = self.block(rest, loop, lower_returns, tail)
@@ -76,8 +76,8 @@ class Jumps:
     def may_set(self, s, loop, lower_returns):
         flags = set()
         own_loop = isinstance(s, (gast.For, gast.While))   # its jumps are its own
-        for sub in _walk_same_function(s, into_loops=False):
-            if not loop or own_loop or id(sub) in loop["tails"]:
+        for sub in _walk_same_function(s, into_loops=False) if loop and not own_loop else ():
+            if id(sub) in loop["tails"]:
                 continue
             if isinstance(sub, gast.Break):
                 flags.add(loop["break"])
