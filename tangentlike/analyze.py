@@ -496,6 +496,7 @@ def plan_restores(body, effects, header_effects, params, forced=None):
     unbound = set()
 
     def visit(stmts, needed, defined, record):
+        needed, defined = set(needed), set(defined)     # (this block's own: grown in place)
         for s in stmts:
             if isinstance(s, gast.If):
                 n1, d1 = visit(s.body, needed, defined, record)
@@ -503,7 +504,7 @@ def plan_restores(body, effects, header_effects, params, forced=None):
                 needed, defined = n1 | n2, d1 & d2
                 head = header_effects.get(id(s))
                 if head is not None:
-                    needed = needed | head.reads_after
+                    needed |= head.reads_after
             elif isinstance(s, (gast.For, gast.While)):
                 head = header_effects.get(id(s), Effects())
                 if record and head.assigns & needed:
@@ -518,7 +519,8 @@ def plan_restores(body, effects, header_effects, params, forced=None):
                         break
                     inner = grown
                 out, body_defined = visit(s.body, inner, inner_defined, record)
-                needed = needed | out | head.reads_after
+                needed |= out
+                needed |= head.reads_after
             else:
                 e = effects.get(id(s))
                 if e is None:
@@ -528,8 +530,10 @@ def plan_restores(body, effects, header_effects, params, forced=None):
                     restores[id(s)] = restore
                     unbound.update(restore - defined)
                 replaced = e.assigns - e.partial
-                needed = (needed - replaced) | e.reads_after | (e.reads_before - replaced)
-                defined = defined | e.assigns
+                needed -= replaced
+                needed |= e.reads_after
+                needed |= e.reads_before - replaced
+                defined |= e.assigns
         return needed, defined
 
     _, defined = visit(body, set(), set(params), True)
