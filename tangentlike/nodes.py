@@ -3,8 +3,9 @@
 Receives nothing; guarantees only pure helper functions (no AST is mutated
 except the one passed to `set_line`).  `walk`, `children` and `copied` are the fast
 forms of `ast.walk`, `ast.iter_child_nodes` and `copy.deepcopy` for trees: the same
-nodes in the same order (`walk` leaves out contexts and operators), the same copy
-(marks set on nodes included), in a fraction of the time.
+nodes in the same order (but the contexts and operators, `Load` or `Add`, which `walk`,
+`children` and `Transformer` pass over), the same copy (marks set on nodes included),
+in a fraction of the time.
 """
 
 import copy

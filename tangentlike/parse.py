@@ -174,8 +174,9 @@ def source_text(fn):
 @functools.lru_cache(maxsize=64)
 def _parsed(source):
     """The gast module of `source`, parsed once: a cold transform reads its function
-    three times (what it calls, what it lifts, its derivative), and each caller gets a
-    copy of its own."""
+    three times (what it calls, what it lifts, its derivative), and each caller that
+    changes it gets a copy of its own.  (Converted from ast here up to Python 3.11, by
+    gast from 3.12 on.)"""
     tree = ast.parse(source)
     return _as_gast(tree) if sys.version_info < (3, 12) else gast.ast_to_gast(tree)
 
