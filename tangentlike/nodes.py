@@ -264,6 +264,23 @@ MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sor
                     "update", "setdefault", "popitem", "fill", "resize", "put", "itemset"}
 
 
+def statements(node):
+    """`node` and every statement under it, in blocks of any kind (bodies, branches,
+    handlers, cases): the statements `walk` reaches, without walking expressions."""
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        yield node
+        for field in _BLOCK_FIELDS:
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                todo.extend(x for x in block if isinstance(x, _BLOCK_NODES))
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCK_NODES = (gast.stmt, gast.excepthandler, gast.match_case)
+
+
 def every_statement(body):
     """Each statement of `body` and of the blocks nested in it, in source order."""
     for s in body:
