@@ -4,7 +4,8 @@ Receives a normalized function (see normalize/ for its statement forms).
 Guarantees:
 - `activity(fn, wrt, resolve)` -> the set of *active* names: those that depend on
   a `wrt` parameter through differentiable operations (varied) AND reach the
-  returned value (useful).  Only active names get adjoints.
+  returned value (useful).  Only active names get adjoints.  (`flow` gives the two
+  sets, which `opaque_reads` reads too.)
 - `kinds(fn, arg_kinds, resolve, call_kind)` -> name -> a kind, in the one vocabulary
   argument kinds use (runtime.arg_kind): "scalar" (a Python number), "array" (an
   array, or a number that may be one: `+` accumulates), "scalars" (a list, tuple or
@@ -133,11 +134,11 @@ def diff_reads(e, resolve):
 
 def activity(fn, wrt, resolve):
     """Names that depend on `wrt` and reach the return value."""
-    varied, useful = _flow(fn, wrt, resolve)
+    varied, useful = flow(fn, wrt, resolve)
     return varied & useful
 
 
-def _flow(fn, wrt, resolve):
+def flow(fn, wrt, resolve):
     """(names that depend on `wrt`, names whose value reaches the return value)."""
     edges = []          # (target, reads) for every assignment-like statement
     returns = set()
@@ -177,14 +178,15 @@ METADATA_ATTRIBUTES = frozenset({"shape", "size", "ndim", "dtype", "itemsize", "
                                  "strides"})
 
 
-def opaque_reads(fn, wrt, resolve, params=()):
+def opaque_reads(fn, wrt, resolve, params=(), facts=None):
     """The attribute reads (`o.a`) of values made in the function from what depends on
     `wrt`, in statements whose value reaches the result.  An attribute of an object is
     a constant to tangentlike: no derivative flows through it, so the transformers
     reject these reads rather than lose a derivative silently (`o = State(x); return
     o.a`).  The attributes of a parameter (an object passed in, `self`) are constants
-    as documented, and are not reported."""
-    varied, useful = _flow(fn, wrt, resolve)
+    as documented, and are not reported.  `facts`: `flow(fn, wrt, resolve)`, where it
+    is known already."""
+    varied, useful = facts or flow(fn, wrt, resolve)
     out = []
     for s in simple_statements(fn.body):
         target, value = target_and_value(s)
@@ -496,6 +498,7 @@ def plan_restores(body, effects, header_effects, params, forced=None):
     unbound = set()
 
     def visit(stmts, needed, defined, record):
+        needed, defined = set(needed), set(defined)     # (this block's own: grown in place)
         for s in stmts:
             if isinstance(s, gast.If):
                 n1, d1 = visit(s.body, needed, defined, record)
@@ -503,7 +506,7 @@ def plan_restores(body, effects, header_effects, params, forced=None):
                 needed, defined = n1 | n2, d1 & d2
                 head = header_effects.get(id(s))
                 if head is not None:
-                    needed = needed | head.reads_after
+                    needed |= head.reads_after
             elif isinstance(s, (gast.For, gast.While)):
                 head = header_effects.get(id(s), Effects())
                 if record and head.assigns & needed:
@@ -518,7 +521,8 @@ def plan_restores(body, effects, header_effects, params, forced=None):
                         break
                     inner = grown
                 out, body_defined = visit(s.body, inner, inner_defined, record)
-                needed = needed | out | head.reads_after
+                needed |= out
+                needed |= head.reads_after
             else:
                 e = effects.get(id(s))
                 if e is None:
@@ -528,8 +532,10 @@ def plan_restores(body, effects, header_effects, params, forced=None):
                     restores[id(s)] = restore
                     unbound.update(restore - defined)
                 replaced = e.assigns - e.partial
-                needed = (needed - replaced) | e.reads_after | (e.reads_before - replaced)
-                defined = defined | e.assigns
+                needed -= replaced
+                needed |= e.reads_after
+                needed |= e.reads_before - replaced
+                defined |= e.assigns
         return needed, defined
 
     _, defined = visit(body, set(), set(params), True)

@@ -23,6 +23,7 @@ The helpers both the plan and the adjoint blocks ask (`may_broadcast`,
 `basic_index`, `is_ufunc`) live here too.
 """
 
+import collections
 import dataclasses
 import types
 
@@ -59,9 +60,11 @@ class BroadcastPlan:
 
 def plan_broadcasts(body, view, namer, out_name, joint):
     """The BroadcastPlan of `body`, the top-level statements of `view`'s function."""
-    summed, spread, loose, shapes = _spread_sums(body, view, namer)
-    self_reducing, loose = _loose_names(body, view, out_name, loose)
-    spread_leaves = _spread_below(body, view, summed, spread, loose, self_reducing, joint)
+    users = _users(body)
+    summed, spread, loose, shapes = _spread_sums(body, view, namer, users)
+    self_reducing, loose = _loose_names(body, view, out_name, loose, users)
+    spread_leaves = _spread_below(body, view, summed, spread, loose, self_reducing, joint,
+                                  users)
     one_shapes = {spread[a] for a, leaves in spread_leaves.items() if one_shape(leaves)}
     return BroadcastPlan(
         summed=types.MappingProxyType(summed), spread=types.MappingProxyType(spread),
@@ -70,12 +73,12 @@ def plan_broadcasts(body, view, namer, out_name, joint):
         one_shapes=frozenset(one_shapes), shapes=tuple(shapes))
 
 
-def _spread_sums(body, view, namer):
+def _spread_sums(body, view, namer, users):
     """(summed, spread, loose, shapes) of the top-level `s = np.sum(a)` (or `a.sum()`)
-    of an elementwise temporary `a` that nothing else reads."""
+    of an elementwise temporary `a` that nothing else reads (`users`: `_users(body)`)."""
     writers = {s.targets[0].id: s for s in body
                if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
-    users = _users(body)
+    names = None                  # how often each name appears in body, counted once
     summed, spread, loose, shapes = {}, {}, set(), []
     for s in body:
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
@@ -92,9 +95,12 @@ def _spread_sums(body, view, namer):
         if not isinstance(a, gast.Name) or a.id not in writers \
                 or a.id not in view.active or view.kind.get(s.targets[0].id) == "scalars" \
                 or users.get(a.id) != [s] or a.id in view.params \
-                or not _elementwise(view, writers[a.id].value) \
-                or sum(1 for x in body for y in n.walk(x) if isinstance(y, gast.Name)
-                       and y.id == a.id) != 2:
+                or not _elementwise(view, writers[a.id].value):
+            continue
+        if names is None:
+            names = collections.Counter(y.id for x in body for y in n.walk(x)
+                                        if isinstance(y, gast.Name))
+        if names[a.id] != 2:
             continue
         shape = namer.fresh(f"{a.id.lstrip('_')}_shape")
         shapes.append(shape)
@@ -104,7 +110,7 @@ def _spread_sums(body, view, namer):
     return summed, spread, loose, shapes
 
 
-def _loose_names(body, view, out_name, loose):
+def _loose_names(body, view, out_name, loose, users):
     """(self_reducing, loose): `loose` grown by the values whose adjoint may stay
     broadcast.  Each is written once by an elementwise operation (or a matrix product,
     whose adjoint helpers reduce the adjoint themselves) and read once, as an operand
@@ -115,9 +121,9 @@ def _loose_names(body, view, out_name, loose):
     for x in (x for s in body for x in n.walk(s) if isinstance(x, gast.Name)):
         counts = stores if isinstance(x.ctx, gast.Store) else loads
         counts[x.id] = counts.get(x.id, 0) + 1
+    for name_, readers in users.items():
+        user[name_] = readers[-1]                  # the last simple statement reading it
     for s in analyze.simple_statements(body):
-        for name_ in n.loaded_names(s):
-            user[name_] = s
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             writer[s.targets[0].id] = s
     self_reducing = {name_ for name_, s in writer.items()
@@ -144,10 +150,9 @@ def _loose_names(body, view, out_name, loose):
     return self_reducing, loose
 
 
-def _spread_below(body, view, summed, spread, loose, self_reducing, joint):
+def _spread_below(body, view, summed, spread, loose, self_reducing, joint, users):
     """Loose values below a spread one stand for its shape too (`spread` grows); for a
     joint function, the spread_leaves: a -> the operands its shape comes from."""
-    users = _users(body)
     grown = True
     while grown:
         grown = False

@@ -82,8 +82,9 @@ class FunctionView:
                    and isinstance(x.ctx, gast.Store)}
         self.own_trees = {p for p, k in arg_kinds.items()
                           if class_of(k) is not None and p not in rebound}
-        self.active = frozenset(analyze.activity(fn, self.wrt, self.rule_of))
-        opaque = analyze.opaque_reads(fn, self.wrt, self.rule_of, self.params)
+        varied, useful = facts = analyze.flow(fn, self.wrt, self.rule_of)
+        self.active = frozenset(varied & useful)       # (analyze.activity)
+        opaque = analyze.opaque_reads(fn, self.wrt, self.rule_of, self.params, facts)
         if opaque:
             raise self.opaque_read(opaque[0])
         self.kind = types.MappingProxyType(analyze.kinds(
@@ -159,11 +160,17 @@ class FunctionView:
     def with_globals(self, arg_kinds):
         """Argument kinds plus the kinds of the module-level values the function reads."""
         kinds = dict(arg_kinds)
-        for name_ in sorted(n.names_read(self.fn) - set(self.locals)):
+        read, attributes = set(), []
+        for node in n.walk(self.fn):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                read.add(node.id)
+            elif isinstance(node, gast.Attribute):
+                attributes.append(node)
+        for name_ in sorted(read - set(self.locals)):
             if name_ in self.parsed.namespace:
                 kinds[name_] = analyze.arg_kind(self.parsed.namespace[name_])
-        for node in n.walk(self.fn):          # module.constant (a written-out helper's)
-            dotted = analyze.dotted_name(node) if isinstance(node, gast.Attribute) else None
+        for node in attributes:               # module.constant (a written-out helper's)
+            dotted = analyze.dotted_name(node)
             if dotted and dotted.partition(".")[0] not in self.locals \
                     and inspect.ismodule(self.callee(node.value)):
                 value = self.callee(node)

@@ -286,7 +286,7 @@ class Gradient:
             return False
         from .elementwise import sums_elementwise
         from .parse import parse_function
-        return sums_elementwise(parse_function(self.fn), self.wrt[0])
+        return sums_elementwise(parse_function(self.fn, shared=True), self.wrt[0])
 
     def gradient(self, args, kwargs):
         """The gradient alone (`tl.grad`).  For arguments whose types have been seen, this

@@ -25,7 +25,7 @@ def emit(functions, imports, docstring, trailer=()):
     module = gast.Module(body=list(functions) + list(trailer), type_ignores=[])
     texts, read = [], set()
     for node in n.walk(module):
-        for field in ("body", "orelse", "finalbody"):
+        for field in _block_fields(node.__class__):
             block = getattr(node, field, None)     # a block of comments only is a block
             if isinstance(block, list) and block and all(map(n.is_comment, block)):
                 block.append(gast.Pass())
@@ -59,8 +59,20 @@ def emit(functions, imports, docstring, trailer=()):
     return "\n".join(header) + "\n\n\n" + "\n".join(lines) + "\n"
 
 
+_BLOCK_FIELDS = {}       # node class -> its fields that hold blocks of statements
+
+
+def _block_fields(cls):
+    fields = _BLOCK_FIELDS.get(cls)
+    if fields is None:
+        fields = _BLOCK_FIELDS[cls] = tuple(f for f in ("body", "orelse", "finalbody")
+                                            if f in cls._fields)
+    return fields
+
+
 def _as_ast(node):
-    """`gast.gast_to_ast(node)` as astor reads it: the same fields (positions left out)."""
+    """`gast.gast_to_ast(node)` as astor reads it: the same fields (positions left out;
+    one node of each operator and context, which astor only reads the class of)."""
     if isinstance(node, list):
         return [_as_ast(x) for x in node]
     if not isinstance(node, gast.AST):
@@ -68,12 +80,21 @@ def _as_ast(node):
     special = _SPECIAL.get(node.__class__)
     if special is not None:
         return special(node)
-    cls = getattr(ast, node.__class__.__name__, None)
-    if cls is None:                       # (gast_to_ast drops a node ast does not know)
+    cls = _AST_CLASSES.get(node.__class__)
+    if cls is None:
+        cls = _AST_CLASSES[node.__class__] = getattr(ast, node.__class__.__name__, False)
+    if not cls:                           # (gast_to_ast drops a node ast does not know)
         return None
     if not node._fields:                  # an operator or a context
-        return cls()
+        leaf = _AST_LEAVES.get(cls)
+        if leaf is None:
+            leaf = _AST_LEAVES[cls] = cls()
+        return leaf
     return cls(**{f: _as_ast(getattr(node, f)) for f in node._fields if hasattr(node, f)})
+
+
+_AST_CLASSES = {}       # gast class -> ast class (False: none)
+_AST_LEAVES = {}        # ast operator or context class -> its one node
 
 
 def _arg(name_):
@@ -90,7 +111,7 @@ def _function(cls):
 
 # the nodes gast spells differently from ast (gast/ast3.py's GAstToAst3, Python 3.8-3.11)
 _SPECIAL = {
-    gast.Name: lambda x: ast.Name(x.id, _as_ast(x.ctx)),
+    gast.Name: lambda x: ast.Name(x.id, _as_ast(x.ctx)),  # (the context: a shared leaf)
     gast.Assign: lambda x: ast.Assign(_as_ast(x.targets), _as_ast(x.value)),
     gast.FunctionDef: _function(ast.FunctionDef),
     gast.AsyncFunctionDef: _function(ast.AsyncFunctionDef),

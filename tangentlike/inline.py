@@ -43,15 +43,15 @@ class Inliner:
         Expressions that must be evaluated once are bound to temporaries appended
         to `bindings`.
         """
-        body = _resolve_static_ifs(n.copied(_marked_body(template)), bound)
+        body = _resolve_static_ifs(_marked_body(template), bound)
         ret = body.pop().value
         results = list(ret.elts) if isinstance(ret, gast.Tuple) else [ret]
+        kept_at = [k for k in range(len(results)) if template.params[k] in wanted]
+        copies = n.copied(body + [results[k] for k in kept_at])   # (only what is kept)
+        body, kept = copies[:len(body)], copies[len(body):]
         outputs = [None] * len(template.params)
-        kept = []
-        for k, expr in enumerate(results):
-            if template.params[k] in wanted:
-                outputs[k] = expr
-                kept.append(expr)
+        for k, expr in zip(kept_at, kept):
+            outputs[k] = expr
         uses, stored = _uses_and_stores(body, kept)
         substitution = {}
         for p in template.params:
@@ -151,7 +151,8 @@ def _specialized(node, mapping):
 
 
 def _resolve_static_ifs(stmts, bound):
-    """Replace `if p is None:` / `if p is not None:` by the branch that applies."""
+    """Replace `if p is None:` / `if p is not None:` by the branch that applies (in a
+    new list of the statements themselves: `inline` copies only what it keeps)."""
     out = []
     for s in stmts:
         if isinstance(s, gast.If):

@@ -3,8 +3,9 @@
 Receives nothing; guarantees only pure helper functions (no AST is mutated
 except the one passed to `set_line`).  `walk`, `children` and `copied` are the fast
 forms of `ast.walk`, `ast.iter_child_nodes` and `copy.deepcopy` for trees: the same
-nodes in the same order, the same copy (marks set on nodes included), in a fraction
-of the time.
+nodes in the same order (but the contexts and operators, `Load` or `Add`, which `walk`,
+`children` and `Transformer` pass over), the same copy (marks set on nodes included),
+in a fraction of the time.
 """
 
 import copy
@@ -17,14 +18,50 @@ _ATOMIC = (str, int, float, bool, type(None), bytes, complex, type(Ellipsis))
 _ATOMIC_TYPES = frozenset(_ATOMIC)      # (a set lookup of the exact type first: faster)
 
 
+# the fields that hold a name, a number or a flag, never a node (gast's ExceptHandler
+# and TypeAlias name themselves with a Name node, and so are not here)
+_TEXT_FIELDS = frozenset({"id", "attr", "arg", "type_comment", "kind", "conversion", "level",
+                          "module", "is_async", "simple", "tag"})
+_TEXT_FIELDS_OF = {gast.Constant: {"value"}, gast.FunctionDef: {"name"},
+                   gast.AsyncFunctionDef: {"name"}, gast.ClassDef: {"name"},
+                   gast.alias: {"name"}}
+
+
+class _NodeFields(dict):
+    """class -> the fields of its nodes that may hold nodes, found once per class."""
+
+    def __missing__(self, cls):
+        text = _TEXT_FIELDS | _TEXT_FIELDS_OF.get(cls, set())
+        fields = self[cls] = tuple(f for f in cls._fields if f not in text)
+        return fields
+
+
+_NODE_FIELDS = _NodeFields()
+
+
+class _WalkedFields(dict):
+    """class -> its `_NODE_FIELDS` but the contexts and operators (`ctx`, `op`, `ops`)."""
+
+    def __missing__(self, cls):
+        fields = self[cls] = tuple(f for f in _NODE_FIELDS[cls]
+                                   if f not in ("ctx", "op", "ops"))
+        return fields
+
+
+_WALKED_FIELDS = _WalkedFields()
+
+
 def walk(node):
-    """Every node of the tree under `node`, breadth first: `ast.walk`'s order (a node's
+    """Every node of the tree under `node` but the contexts and operators under it
+    (`Load`, `Store`, `Add`, `Eq`, ...: leaves without fields, which their parents'
+    `ctx`, `op` and `ops` tell), breadth first: `ast.walk`'s order otherwise (a node's
     children are taken before it is yielded, so it may be changed when it is)."""
     todo = deque([node])
     pop, push = todo.popleft, todo.append
+    fields_of = _WALKED_FIELDS
     while todo:
         node = pop()
-        for field in node._fields:
+        for field in fields_of[node.__class__]:
             value = getattr(node, field, None)
             if isinstance(value, _AST):
                 push(value)
@@ -37,9 +74,9 @@ def walk(node):
 
 def children(node):
     """The nodes directly under `node`, in field order: `ast.iter_child_nodes`, as a list
-    (and faster)."""
+    (and faster), but its context and operators (as `walk`)."""
     out = []
-    for field in node._fields:
+    for field in _WALKED_FIELDS[node.__class__]:
         value = getattr(node, field, None)
         if isinstance(value, _AST):
             out.append(value)
@@ -50,10 +87,11 @@ def children(node):
 
 class Transformer(gast.NodeTransformer):
     """`gast.NodeTransformer` whose `generic_visit` reads the fields directly: the same
-    visits in the same order, the same changes, in less time."""
+    visits in the same order, the same changes, in less time (no visit of a context or
+    an operator: no transformer here changes one)."""
 
     def generic_visit(self, node):
-        for field in node._fields:
+        for field in _WALKED_FIELDS[node.__class__]:
             old = getattr(node, field, None)
             if isinstance(old, list):
                 new = []
@@ -85,18 +123,44 @@ def copied(tree, memo=None):
     if known is not None:
         return known
     if isinstance(tree, _AST):
-        cls = tree.__class__
-        new = memo[id(tree)] = cls.__new__(cls)
-        state = new.__dict__
-        for key, value in tree.__dict__.items():
-            state[key] = value if type(value) in _ATOMIC_TYPES else copied(value, memo)
-        return new
+        return _copied_node(tree, memo)
     if type(tree) is list:
         new = memo[id(tree)] = []
         new.extend([item if type(item) in _ATOMIC_TYPES else copied(item, memo)
                     for item in tree])
         return new
     return copy.deepcopy(tree, memo)
+
+
+def _copied_node(node, memo):
+    """`copied` of a node not copied yet: its lists and nodes taken here, without a call
+    of `copied` for each (the same copies, the same memo)."""
+    cls = node.__class__
+    new = memo[id(node)] = cls.__new__(cls)
+    state = new.__dict__
+    for key, value in node.__dict__.items():
+        kind = type(value)
+        if kind in _ATOMIC_TYPES:
+            state[key] = value
+        elif kind is list:
+            items = memo.get(id(value))
+            if items is None:
+                items = memo[id(value)] = []
+                for item in value:
+                    if type(item) in _ATOMIC_TYPES:
+                        items.append(item)
+                    elif isinstance(item, _AST):
+                        known = memo.get(id(item))
+                        items.append(known if known is not None else _copied_node(item, memo))
+                    else:
+                        items.append(copied(item, memo))
+            state[key] = items
+        elif isinstance(value, _AST):
+            known = memo.get(id(value))
+            state[key] = known if known is not None else _copied_node(value, memo)
+        else:
+            state[key] = copied(value, memo)
+    return new
 
 
 def name(id_, store=False):
@@ -198,6 +262,23 @@ def loaded_names(node):
 
 MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
                     "update", "setdefault", "popitem", "fill", "resize", "put", "itemset"}
+
+
+def statements(node):
+    """`node` and every statement under it, in blocks of any kind (bodies, branches,
+    handlers, cases): the statements `walk` reaches, without walking expressions."""
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        yield node
+        for field in _BLOCK_FIELDS:
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                todo.extend(x for x in block if isinstance(x, _BLOCK_NODES))
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCK_NODES = (gast.stmt, gast.excepthandler, gast.match_case)
 
 
 def every_statement(body):

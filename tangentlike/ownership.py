@@ -59,6 +59,8 @@ _MODULES = _NUMERIC_MODULES | {NUMPY_RUNTIME, RUNTIME}
 
 # NumPy functions that write into their first argument
 _NUMPY_WRITERS = {"copyto", "put", "place", "putmask", "fill_diagonal", "at"}
+_WRITERS = frozenset(_WRITES_FIRST | _NUMPY_WRITERS)
+_RETURNS_FIRST_OR_VIEWS = frozenset(_RETURNS_FIRST | _VIEWS)
 
 
 def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None,
@@ -73,9 +75,10 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
     usual spellings.  `numbers`: the parameters whose arguments are Python numbers
     (by the call's kinds), which nothing can write into: never copied on entry."""
     memory = _Memory(*(modules or (_MODULES, _NUMERIC_MODULES)))
+    scalars = frozenset(scalars)
     params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
     statements = list(n.every_statement(fn.body))
-    writes = memory.written(statements)
+    writes = memory.written(statements, fn.body)
     escapes = writes | memory.returned_derivatives(fn.body, derivative)
     edges = {}                              # id(Assign) -> (target names, shared names)
     for s in statements:
@@ -83,8 +86,8 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
             targets = {x.id for t in s.targets for x in n.walk(t)
                        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
             shared = set() if _called(s.value) in fresh_calls else \
-                memory.may_share(s.value) - targets - set(scalars)
-            targets -= set(scalars)
+                memory.may_share(s.value) - targets - scalars
+            targets -= scalars
             if (shared or _may_be_read_only(s.value)) and targets:
                 edges[id(s)] = (targets, shared, s)
     copied = set()
@@ -145,7 +148,7 @@ def _may_be_read_only(expr):
     word = _last(expr.func)
     if word in _READ_ONLY:
         return True
-    if word in _RETURNS_FIRST | _VIEWS and expr.args:
+    if word in _RETURNS_FIRST_OR_VIEWS and expr.args:
         return _may_be_read_only(expr.args[0])
     return isinstance(expr.func, gast.Attribute) and word in _VIEWS \
         and _may_be_read_only(expr.func.value)
@@ -161,8 +164,9 @@ class _Memory:
     def is_module(self, name):
         return name in self.modules
 
-    def written(self, statements):
-        """Names whose object some statement may change in place."""
+    def written(self, statements, body):
+        """Names whose object some statement may change in place (`statements`: every
+        statement of `body`, nested ones included)."""
         out = set()
         for s in statements:
             targets = s.targets if isinstance(s, gast.Assign) else \
@@ -173,6 +177,7 @@ class _Memory:
                     base = _base(t)
                     if base:
                         out.add(base)
+        for s in body:                  # (each call once: a walk of a loop takes its body)
             for sub in n.walk(s):
                 if not isinstance(sub, gast.Call):
                     continue
@@ -181,7 +186,7 @@ class _Memory:
                 if isinstance(receiver, gast.Name) and receiver.id != TAPE \
                         and word in _MUTATING_METHODS and not self.is_module(receiver.id):
                     out.add(receiver.id)
-                elif word in _WRITES_FIRST | _NUMPY_WRITERS and sub.args:
+                elif word in _WRITERS and sub.args:
                     base = _base(sub.args[0])
                     if base:
                         out.add(base)

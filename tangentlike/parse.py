@@ -9,9 +9,12 @@ to the function).  `is_user_function` says which callables are
 read from their source (a Python function without a rule, not a derivative).
 """
 
+import ast
 import builtins
+import copy
 import functools
 import inspect
+import sys
 import textwrap
 from dataclasses import dataclass, field
 
@@ -93,8 +96,10 @@ def _lambda_in(module, fn):
     return gast.copy_location(fdef, lam)
 
 
-def parse_function(fn):
-    """Parse `fn` into a `ParsedFunction`; raise SourceUnavailableError if impossible."""
+def parse_function(fn, shared=False):
+    """Parse `fn` into a `ParsedFunction`; raise SourceUnavailableError if impossible.
+    `shared`: its tree is the parse cache's own, for a caller that only reads it (the
+    others get a copy of their own to change)."""
     name = getattr(fn, "__name__", repr(fn))
     lifted = getattr(fn, LIFTED, None)
     if lifted is not None:                    # a nested function, lambda-lifted
@@ -115,7 +120,7 @@ def parse_function(fn):
     indent = len(lines[0]) - len(lines[0].lstrip()) - (
         len(source.splitlines()[0]) - len(source.splitlines()[0].lstrip()))
     try:
-        module = n.copied(_parsed(source))
+        module = _parsed(source) if shared else n.copied(_parsed(source))
     except SyntaxError as exc:
         raise SourceUnavailableError(
             f"the source of {name!r} in {filename} could not be parsed on its own "
@@ -135,7 +140,7 @@ def parse_function(fn):
         raise SourceUnavailableError(
             f"{name!r} in {filename} is not defined with `def` (lambdas are not supported "
             "at the top level); write it as a def")
-    node = defs[0]
+    node = copy.copy(defs[0]) if shared else defs[0]     # (decorators left out here only)
     node.decorator_list = []
     return ParsedFunction(
         fn=fn, node=node, filename=filename, line_offset=first_line - 1, column_offset=indent,
@@ -160,12 +165,100 @@ def _source_lines(fn):
     return known[1], start + 1
 
 
+def source_text(fn):
+    """`inspect.getsource(fn)`, from the block `_source_lines` finds once (OSError or
+    TypeError where there is none)."""
+    return "".join(_source_lines(fn)[0])
+
+
 @functools.lru_cache(maxsize=64)
 def _parsed(source):
     """The gast module of `source`, parsed once: a cold transform reads its function
-    three times (what it calls, what it lifts, its derivative), and each caller gets a
-    copy of its own."""
-    return gast.parse(source)
+    three times (what it calls, what it lifts, its derivative), and each caller that
+    changes it gets a copy of its own.  (Converted from ast here up to Python 3.11, by
+    gast from 3.12 on.)"""
+    tree = ast.parse(source)
+    return _as_gast(tree) if sys.version_info < (3, 12) else gast.ast_to_gast(tree)
+
+
+def _as_gast(node):
+    """`gast.ast_to_gast(node)` for a tree `ast.parse` made (gast/ast3.py, Python 3.8 to
+    3.11): the same nodes with the same fields and positions, set in the same order,
+    in less time."""
+    special = _TO_GAST.get(node.__class__)
+    return _generic_gast(node) if special is None else special(node)
+
+
+def _generic_gast(node):
+    cls = _GAST_CLASSES.get(node.__class__)
+    if cls is None:
+        cls = _GAST_CLASSES[node.__class__] = getattr(gast, node.__class__.__name__, False)
+    if not cls:                           # (ast_to_gast drops a node gast does not know)
+        return None
+    new = cls.__new__(cls)
+    state, old = new.__dict__, node.__dict__
+    for name_ in node._fields:
+        if name_ in old:
+            value = old[name_]
+            state[name_] = _as_gast(value) if isinstance(value, ast.AST) else \
+                [_gast_value(x) for x in value] if isinstance(value, list) else value
+    for name_ in node._attributes:
+        if name_ in old:
+            state[name_] = old[name_]
+    return new
+
+
+_GAST_CLASSES = {}      # ast class -> gast class (False: none)
+
+
+def _gast_value(value):
+    if isinstance(value, ast.AST):
+        return _as_gast(value)
+    if isinstance(value, list):
+        return [_gast_value(x) for x in value]
+    return value
+
+
+def _located(new, old):
+    """`ast.copy_location(new, old)`: the positions of a node ast.parse made, which has
+    them all."""
+    state, old = new.__dict__, old.__dict__
+    for name_ in _POSITIONS:
+        if name_ in old:
+            state[name_] = old[name_]
+    return new
+
+
+_POSITIONS = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def _name(node):
+    new = gast.Name.__new__(gast.Name)
+    new.__dict__.update(id=node.id, ctx=_as_gast(node.ctx), annotation=None,
+                        type_comment=None)
+    return _located(new, node)
+
+
+def _gast_function(cls):
+    return lambda x: gast.copy_location(cls(
+        x.name, _as_gast(x.args), _gast_value(x.body), _gast_value(x.decorator_list),
+        _gast_value(x.returns), x.type_comment, []), x)
+
+
+# the nodes gast spells differently from ast (gast/ast3.py's Ast3ToGAst)
+_TO_GAST = {
+    ast.Name: _name,
+    ast.arg: lambda x: ast.copy_location(gast.Name(
+        x.arg, gast.Param(), _gast_value(x.annotation), x.type_comment), x),
+    ast.ExceptHandler: lambda x: ast.copy_location(gast.ExceptHandler(
+        _gast_value(x.type), gast.Name(x.name, gast.Store(), None, None),
+        _gast_value(x.body)), x) if x.name else _generic_gast(x),
+    ast.FunctionDef: _gast_function(gast.FunctionDef),
+    ast.AsyncFunctionDef: _gast_function(gast.AsyncFunctionDef),
+    ast.ClassDef: lambda x: gast.copy_location(gast.ClassDef(
+        x.name, _gast_value(x.bases), _gast_value(x.keywords), _gast_value(x.body),
+        _gast_value(x.decorator_list), []), x),
+}
 
 
 def is_user_function(obj):

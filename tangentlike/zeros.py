@@ -86,7 +86,7 @@ def _holding_derivatives(fn, names, backward=frozenset()):
 
 def _bindings(fn, names):
     """(the `names` a statement of `fn` binds, the value it binds them to), where some."""
-    for s in n.walk(fn):
+    for s in n.statements(fn):
         if isinstance(s, (gast.Assign, gast.AugAssign)):
             targets = s.targets if isinstance(s, gast.Assign) else [s.target]
             bound = {x.id for t in targets for x in n.walk(t) if isinstance(x, gast.Name)}

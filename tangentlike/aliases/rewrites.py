@@ -93,10 +93,10 @@ def _written_names(body):
         for t in targets:
             if isinstance(t, (gast.Subscript, gast.Attribute)) and base_name(t):
                 out.add(base_name(t))
-        for call in (c for c in n.walk(s) if isinstance(c, gast.Call)):
-            if isinstance(call.func, gast.Attribute) and call.func.attr in MUTATING_METHODS \
-                    and base_name(call.func.value):
-                out.add(base_name(call.func.value))
+    for call in (c for s in body for c in n.walk(s) if isinstance(c, gast.Call)):
+        if isinstance(call.func, gast.Attribute) and call.func.attr in MUTATING_METHODS \
+                and base_name(call.func.value):
+            out.add(base_name(call.func.value))
     return out
 
 

@@ -100,6 +100,8 @@ def reject_escaping(body, nested, parsed):
     """A nested function still named once its calls are written out is an error: one
     used other than by calling it (passed on, stored), or called where nothing writes
     the call out; the derivative has no such function to refer to."""
+    if not nested:
+        return
     called = set()
     for node in outside_definitions(body):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):

@@ -491,11 +491,11 @@ _NONLINEAR = (gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.Mod)
 
 def _dict_locals(fdef):
     """The names `fdef` only ever assigns dict literals or dict(...) (`d = {...}`)."""
-    literal_targets = {id(t) for node in n.walk(fdef) if isinstance(node, gast.Assign)
-                       and _makes_dict(node.value) for t in node.targets}
-    dicts, others = set(), set()
-    for node in n.walk(fdef):
-        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+    literal_targets, dicts, others = set(), set(), set()
+    for node in n.walk(fdef):            # (breadth first: an Assign before its targets)
+        if isinstance(node, gast.Assign) and _makes_dict(node.value):
+            literal_targets.update(id(t) for t in node.targets)
+        elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
             (dicts if id(node) in literal_targets else others).add(node.id)
     return dicts - others
 

@@ -61,10 +61,10 @@ class Jumps:
             flags = self.may_set(s, loop, lower_returns)
             jumps = isinstance(s, (gast.Break, gast.Continue, gast.Return, gast.Raise))
             out.extend(self.stmt(s, loop, lower_returns, tail and k == len(stmts) - 1))
-            rest = stmts[k + 1:]
-            if not rest or jumps:
+            if k + 1 == len(stmts) or jumps:
                 break                                 # after a jump, the rest is unreachable
             if flags:
+                rest = stmts[k + 1:]
                 self.flags_read.update(flags)
                 test = _any_flag(sorted(flags))
                 guarded = self.block(rest, loop, lower_returns, tail)
@@ -76,8 +76,9 @@ class Jumps:
     def may_set(self, s, loop, lower_returns):
         flags = set()
         own_loop = isinstance(s, (gast.For, gast.While))   # its jumps are its own
-        for sub in _walk_same_function(s, into_loops=False):
-            if not loop or own_loop or id(sub) in loop["tails"]:
+        flagged = loop and not own_loop and (loop["break"] or loop["continue"])
+        for sub in _walk_same_function(s, into_loops=False) if flagged else ():
+            if id(sub) in loop["tails"]:
                 continue
             if isinstance(sub, gast.Break):
                 flags.add(loop["break"])
@@ -111,7 +112,7 @@ class Jumps:
 
     def loop(self, s, lower_returns):
         own = list(_walk_same_function(s, into_loops=False, skip_root=True))
-        tails = _tail_jumps(s)               # a break/continue that ends the body stays as is
+        tails = _tail_jumps(s, own)          # a break/continue that ends the body stays as is
         has_break = any(isinstance(x, gast.Break) and id(x) not in tails for x in own)
         has_continue = any(isinstance(x, gast.Continue) and id(x) not in tails for x in own)
         has_return = lower_returns and any(isinstance(x, gast.Return) for x in _own_nodes(s))
@@ -134,13 +135,14 @@ class Jumps:
         return before + [s]
 
 
-def _tail_jumps(loop):
+def _tail_jumps(loop, own):
     """ids of the jumps a loop keeps as they are: a `continue` that ends its body
     (through trailing ifs; it is dropped), and a `break` that ends the body or a branch
     of the `if` that ends it, when the loop has no other jump (no flag guard then wraps
     the break).  A break anywhere else becomes a flag: after the `if` or guard holding
     it, the enclosing branch goes on (the reverse sweep records its decision there),
-    which a real break would skip."""
+    which a real break would skip.  `own`: the nodes of the loop outside nested loops
+    (`_walk_same_function`)."""
     body = loop.body
     continues = _tail_continues(body)
     breaks = set()
@@ -150,7 +152,6 @@ def _tail_jumps(loop):
     elif isinstance(last, gast.If):
         breaks = {id(branch[-1]) for branch in (last.body, last.orelse)
                   if branch and isinstance(branch[-1], gast.Break)}
-    own = _walk_same_function(loop, into_loops=False, skip_root=True)
     flagged = any(isinstance(x, gast.Break) and id(x) not in breaks
                   or isinstance(x, gast.Continue) and id(x) not in continues for x in own) \
         or any(isinstance(x, gast.Return) for x in _own_nodes(loop))

@@ -66,11 +66,11 @@ def lifted_functions(parsed):
 def lift(body, parsed, namer):
     """`body` with its gradients of nested functions taken of their lifted copies (see
     the module docstring); `parsed.namespace` gains the lifted functions' names."""
-    own = _enclosing_locals(parsed.node, body)
-    _reject_unsupported(body, parsed, own)
+    outside = list(outside_definitions(body))
+    own = _enclosing_locals(parsed.node, body, outside)
+    _reject_unsupported(outside, parsed, own)
     lifts = _lifts(parsed, body)
-    if not lifts and not any(_maker(parsed, x, own) in _PRODUCTS
-                             for x in outside_definitions(body)):
+    if not lifts and not any(_maker(parsed, x, own) in _PRODUCTS for x in outside):
         return body
     for x in lifts.values():
         parsed.namespace[x.name] = x.function
@@ -116,10 +116,11 @@ def _lifts(parsed, body=None):
         return memo
     body = parsed.node.body if body is None else body
     nested = nested_functions(body, parsed)
-    own = _enclosing_locals(parsed.node, body)
+    outside = list(outside_definitions(body))
+    own = _enclosing_locals(parsed.node, body, outside)
     taken = names_in(parsed.node) | set(parsed.namespace)
     found = {}
-    for call in outside_definitions(body):
+    for call in outside:
         if not _maker(parsed, call, own):
             continue
         arg = _given(call, nested)
@@ -145,13 +146,14 @@ def _lifts(parsed, body=None):
     return found
 
 
-def _enclosing_locals(fdef, body):
+def _enclosing_locals(fdef, body, outside):
     """The parameters of the enclosing function and the names its body assigns
-    (nested definitions' names included, their own locals not)."""
+    (nested definitions' names included, their own locals not); `outside`: the nodes
+    of `body` outside its nested definitions (`outside_definitions`)."""
     args = fdef.args
     out = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     out |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
-    for node in outside_definitions(body):
+    for node in outside:
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             out.add(node.id)
     return out | {name_ for name_, _ in named_definitions(body)}
@@ -226,7 +228,7 @@ class _Rewrite(n.Transformer):
 
     def __init__(self, parsed, lifts, body):
         self.parsed, self.lifts = parsed, lifts
-        self.own = _enclosing_locals(parsed.node, body)
+        self.own = _enclosing_locals(parsed.node, body, list(outside_definitions(body)))
         self.nested = nested_functions(body, parsed)
         self.bound = {}                       # local name -> free variables of its gradient
         self.called = set()                   # id() of Names that are called
@@ -351,14 +353,15 @@ class _Rewrite(n.Transformer):
         return bool(self.bound.get(name_))
 
 
-def _reject_unsupported(body, parsed, own):
-    """A call, in the body, of a derivative tangentlike cannot differentiate again, or
-    of a gradient given keyword arguments (its derivative follows the positional ones).
-    `own`: the enclosing function's locals (_enclosing_locals)."""
-    gradients = {s.targets[0].id for s in outside_definitions(body)
+def _reject_unsupported(outside, parsed, own):
+    """A call, among the nodes `outside` the body's nested definitions, of a derivative
+    tangentlike cannot differentiate again, or of a gradient given keyword arguments
+    (its derivative follows the positional ones).  `own`: the enclosing function's
+    locals (_enclosing_locals)."""
+    gradients = {s.targets[0].id for s in outside
                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                  and _maker(parsed, s.value, own) not in (None, *_PRODUCTS)}
-    for call in outside_definitions(body):
+    for call in outside:
         if not isinstance(call, gast.Call):
             continue
         if call.keywords and (isinstance(call.func, gast.Name) and call.func.id in gradients

@@ -30,9 +30,18 @@ def uses_generated_tape(body, parsed):
     """True for generated reverse-mode code: it has a tape, or updates list or container
     adjoints in place (`_tl.pop_last`, `_tl.extract`)."""
     return any(isinstance(s, gast.Assign) and n.is_name(s.targets[0], _TAPE) for s in body) \
-        or any(isinstance(x, gast.Call) and (_is_pop_last(x, parsed) or _is_extract(x, parsed)
-                                             or _calls(x, parsed, runtime.restore_item))
+        or any(isinstance(x, gast.Call) and _updates_in_place(x, parsed)
                for s in body for x in n.walk(s))
+
+
+def _updates_in_place(call, parsed):
+    """`_tl.pop_last(xs)`, `_tl.extract(b, i)` or `_tl.restore_item(...)` (what `call`
+    calls, resolved once)."""
+    helper = _called(call, parsed)
+    one_name = bool(call.args) and isinstance(call.args[0], gast.Name)
+    return helper is runtime.pop_last and len(call.args) == 1 and one_name \
+        or helper is runtime.extract and len(call.args) == 2 and one_name \
+        or helper is runtime.restore_item
 
 
 class IndexedTape:
@@ -214,8 +223,13 @@ class IndexedTape:
 
 def _calls(call, parsed, helper):
     """Does `call` call the runtime function `helper` (naming.helper_called)?"""
+    return _called(call, parsed) is helper
+
+
+def _called(call, parsed):
+    """The runtime function `call` calls (naming.helper_called), or None."""
     return helper_called(call, lambda func: parsed.resolve_expression(func, set())
-                         if isinstance(func, gast.Attribute) else None) is helper
+                         if isinstance(func, gast.Attribute) else None)
 
 
 def _is_pop_last(call, parsed):

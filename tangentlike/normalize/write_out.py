@@ -230,10 +230,14 @@ def written_out_callees(parsed, every_call=False):
 
 def _function_names(fdef):
     """The names of the functions defined (or lambdas bound) inside `fdef`."""
-    return {x.name for x in n.walk(fdef) if isinstance(x, gast.FunctionDef)
-            and x is not fdef} | {x.targets[0].id for x in n.walk(fdef)
-                                  if isinstance(x, gast.Assign) and isinstance(x.value, gast.Lambda)
-                                  and isinstance(x.targets[0], gast.Name)}
+    out = set()
+    for x in n.walk(fdef):
+        if isinstance(x, gast.FunctionDef) and x is not fdef:
+            out.add(x.name)
+        elif isinstance(x, gast.Assign) and isinstance(x.value, gast.Lambda) \
+                and isinstance(x.targets[0], gast.Name):
+            out.add(x.targets[0].id)
+    return out
 
 
 def is_plain_function(obj):

@@ -50,7 +50,7 @@ def gradient_only(body, transformer):
     ret.value = ret.value.elts[1]
     live = {x.id for x in n.walk(ret) if isinstance(x, gast.Name)}
     assigned, effects = set(), set()
-    for s in (x for stmt in body for x in n.walk(stmt) if isinstance(x, gast.Assign)):
+    for s in (x for stmt in body for x in n.statements(stmt) if isinstance(x, gast.Assign)):
         targets = {x.id for t in s.targets for x in n.walk(t) if isinstance(x, gast.Name)}
         assigned |= targets
         if any(isinstance(c, gast.Call) and transformer.rule_of(c.func) is None

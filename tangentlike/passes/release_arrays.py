@@ -28,26 +28,26 @@ def release_dead_arrays(stmts, arrays):
     `stmts` itself (not inside an `if` or a loop) are released, so each is surely bound
     where it is deleted.  An array unpacked from a call's results and never read is
     not named at all (`_`)."""
+    stored = [_stored(s) for s in stmts]           # (each statement's, found once)
     top_level = {}
-    for k, s in enumerate(stmts):
-        for name_ in _stored(s):
+    for k, names in enumerate(stored):
+        for name_ in names:
             top_level.setdefault(name_, set()).add(k)
-    nested = {name_ for s in stmts if not isinstance(s, gast.Assign)
-              for name_ in _stored(s)} | {
+    nested = {name_ for s, names in zip(stmts, stored) if not isinstance(s, gast.Assign)
+              for name_ in names} | {
         name_ for s in stmts if isinstance(s, gast.Assign)
         for t in s.targets if not isinstance(t, (gast.Name, gast.Tuple))
         for name_ in _stored(t)}
-    last = {}
+    last, read = {}, set()
     for k, s in enumerate(stmts):
         for x in n.walk(s):
             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load):
                 last[x.id] = k
-        for name_ in _stored(s):
+                read.add(x.id)
+        for name_ in stored[k]:
             last[name_] = max(last.get(name_, k), k)
     returned = {x.id for x in n.walk(stmts[-1]) if isinstance(x, gast.Name)} \
         if stmts and isinstance(stmts[-1], gast.Return) else set()
-    read = {x.id for s in stmts for x in n.walk(s)
-            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)}
     released = {}
     for name_, k in last.items():
         if name_ in arrays and name_ in top_level and name_ not in nested \

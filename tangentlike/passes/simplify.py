@@ -151,7 +151,8 @@ def _inlines_into(value, temp, expr, pure_call):
     """Whether `expr` may take the place of the read of `temp` in `value`: what `value`
     evaluates before or after that read writes nothing `expr` reads, and `value` does
     not write through `temp` into memory `expr` may share with another name."""
-    if written(value, pure_call) & reads(expr):
+    read = reads(expr)
+    if read and written(value, pure_call) & read:
         return False
     if _surely_zero(expr) and _argument_of_call(value, temp):
         return False        # a zero derivative stays named for zeros.py to guard the call

@@ -39,9 +39,17 @@ def measured_spread_shapes(blocks, body, plan, modules):
             blocks[id(writer)] = _measured(blocks[id(writer)], writer, name_,
                                            plan.spread[name_], modules)
     shapes = set(plan.spread.values())
-    return {key: dataclasses.replace(block, effects=dataclasses.replace(
-        block.effects, reads_before=block.effects.reads_before - shapes,
-        reads_after=block.effects.reads_after - shapes)) for key, block in blocks.items()}
+    return {key: _without_reads(block, shapes) for key, block in blocks.items()}
+
+
+def _without_reads(block, names):
+    """`block`, its effects reading none of `names` (the block itself if they read none)."""
+    effects = block.effects
+    if names.isdisjoint(effects.reads_before) and names.isdisjoint(effects.reads_after):
+        return block
+    return dataclasses.replace(block, effects=dataclasses.replace(
+        effects, reads_before=effects.reads_before - names,
+        reads_after=effects.reads_after - names))
 
 
 def kept_as_shapes(blocks, body, params, joint, namer, modules):
