@@ -47,7 +47,8 @@ empty, the way down is `while test:` (or `while not test:`) over the call's bran
 then the other branch.  A way down that tests the user's condition (`while True:`,
 `while test:`) is written `for _depth in range(_tl.levels_allowed()):` with `if not
 test: break` first where it was `while test:`, and `else: _tl.too_deep()`: it goes
-down at most a thousand times the recursion limit, then raises RecursionError.
+down at most a thousand times the recursion limit, then raises RecursionError.  Where
+a count of the levels stands for the frames, the loop's variable is that count.
 
 Running sums.  Where nothing follows the `if` but the `return` of a name v (or of a
 tuple of names), and A2 is only `v = v + t` (or `v = t + v`) for the call's result t
@@ -177,6 +178,7 @@ def as_loops(fdef, fresh, levels=None, runtime=None):
         head = [n.assign(count, n.call(_tape_method("pop")), line)]
         branch_if.test = n.name(count) if branch == "body" else n.not_(n.name(count))
     bound_before = set(params) | _bound(pre) | _bound(before_call)
+    counter = None
     sums = None if levels == "push" else _running_sums(
         fdef, targets, after_call, post, returned, bound_before)
     if sums is not None:
@@ -191,12 +193,16 @@ def as_loops(fdef, fresh, levels=None, runtime=None):
         kept = sorted((_read_first(after_call + post + [gast.Return(value=returned)])
                        & bound_before) - passed_on - _bound([call_stmt]))
         frames = fresh("_frames" if kept else "_levels")
-        level = [n.expr_stmt(n.call(gast.Attribute(value=n.name(frames), attr="append",
-                                                   ctx=gast.Load()), _names(kept)), line)
-                 if kept else n.set_line(gast.AugAssign(
-                     target=n.name(frames, True), op=gast.Add(), value=n.const(1)), line)]
-        start = [n.assign(frames, gast.List(elts=[], ctx=gast.Load()) if kept
-                          else n.const(0), line)]
+        if kept:
+            level = [n.expr_stmt(n.call(gast.Attribute(value=n.name(frames), attr="append",
+                                                       ctx=gast.Load()), _names(kept)), line)]
+            start = [n.assign(frames, gast.List(elts=[], ctx=gast.Load()), line)]
+        elif count is None:     # the bounded way down's own variable counts the levels
+            level, start, counter = [], [], frames
+        else:
+            level = [n.set_line(gast.AugAssign(target=n.name(frames, True), op=gast.Add(),
+                                               value=n.const(1)), line)]
+            start = [n.assign(frames, n.const(0), line)]
         note = f"the recursion as loops: down, keeping each level's values in {frames}; " \
             f"then up" if kept else \
             f"the recursion as loops: down, counting the levels in {frames}; then up"
@@ -206,7 +212,8 @@ def as_loops(fdef, fresh, levels=None, runtime=None):
     level += _assigned([p for p, _ in rebound], [a for _, a in rebound], line)
     setattr(branch_if, branch, before_call + level + [n.set_line(gast.Continue(), line)])
     hoisted, pre = _hoisted_nones(pre, branch_if, params)
-    down = _down(pre, branch_if, branch, count, runtime or _runtime_call, fresh, line)
+    down = _down(pre, branch_if, branch, count, runtime or _runtime_call, fresh, line,
+                 counter)
     if sums is not None:
         fdef.body = [
             n.comment(note), *aliases, *hoisted, *head, *start, *down,
@@ -244,14 +251,15 @@ def as_loops(fdef, fresh, levels=None, runtime=None):
     return fdef
 
 
-def _down(pre, branch_if, branch, count, runtime, fresh, line):
+def _down(pre, branch_if, branch, count, runtime, fresh, line, counter=None):
     """The way down: `while True:` over PRE and the `if` (whose call's branch ends in
     `continue`), `break` after it; where PRE is empty, `while test:` over the call's
     branch, then the other (where the levels are counted, `count`, `for _level in
     range(count)`); where the levels are counted and PRE is one pop of the tape that
     nothing else in the call's branch touches, a loop over the entries
     `runtime.popped` takes for the levels above the deepest, then its pop and the
-    other branch.  A way down that tests the user's condition is `_bounded`."""
+    other branch.  A way down that tests the user's condition is `_bounded` (its
+    variable named `counter`, where one counts the levels)."""
     level = getattr(branch_if, branch)
     other = branch_if.orelse if branch == "body" else branch_if.body
     uncounted = [s for s in level[:-1] if not (isinstance(s, gast.AugAssign)
@@ -269,16 +277,19 @@ def _down(pre, branch_if, branch, count, runtime, fresh, line):
     if not pre:         # nothing to run ahead of the test: the loop's own test
         done = n.not_(branch_if.test) if branch == "body" else branch_if.test
         body = [n.if_(done, [n.set_line(gast.Break(), line)], line=line), *level[:-1]]
-        return [_bounded(body, runtime, fresh, line), *other]
-    return [_bounded(pre + [branch_if, n.set_line(gast.Break(), line)], runtime, fresh, line)]
+        return [_bounded(body, runtime, counter or fresh("_depth"), line), *other]
+    return [_bounded(pre + [branch_if, n.set_line(gast.Break(), line)], runtime,
+                     counter or fresh("_depth"), line)]
 
 
-def _bounded(body, runtime, fresh, line):
-    """`for _depth in range(_tl.levels_allowed()): <body> else: _tl.too_deep()`: a way
-    down that tests the user's own condition goes down at most a thousand times the
+def _bounded(body, runtime, variable, line):
+    """`for <variable> in range(_tl.levels_allowed()): <body> else: _tl.too_deep()`: a
+    way down that tests the user's own condition goes down at most a thousand times the
     interpreter's recursion limit (the recursion itself stopped at the limit), so that a
-    recursion that never ends raises RecursionError rather than running forever."""
-    loop = n.for_(fresh("_depth"), n.call("range", runtime("levels_allowed")), body, line)
+    recursion that never ends raises RecursionError rather than running forever.  When
+    the loop breaks, `variable` is the number of levels it went down (each level but
+    the deepest ends in `continue`)."""
+    loop = n.for_(variable, n.call("range", runtime("levels_allowed")), body, line)
     loop.orelse = [n.expr_stmt(runtime("too_deep"), line)]
     return loop
 
