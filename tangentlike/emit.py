@@ -73,28 +73,45 @@ def _block_fields(cls):
 def _as_ast(node):
     """`gast.gast_to_ast(node)` as astor reads it: the same fields (positions left out;
     one node of each operator and context, which astor only reads the class of)."""
-    if isinstance(node, list):
-        return [_as_ast(x) for x in node]
-    if not isinstance(node, gast.AST):
-        return node
-    special = _SPECIAL.get(node.__class__)
-    if special is not None:
-        return special(node)
-    cls = _AST_CLASSES.get(node.__class__)
-    if cls is None:
-        cls = _AST_CLASSES[node.__class__] = getattr(ast, node.__class__.__name__, False)
-    if not cls:                           # (gast_to_ast drops a node ast does not know)
-        return None
-    if not node._fields:                  # an operator or a context
-        leaf = _AST_LEAVES.get(cls)
-        if leaf is None:
-            leaf = _AST_LEAVES[cls] = cls()
-        return leaf
-    return cls(**{f: _as_ast(getattr(node, f)) for f in node._fields if hasattr(node, f)})
+    return _CONVERTERS[node.__class__](node)
 
 
-_AST_CLASSES = {}       # gast class -> ast class (False: none)
-_AST_LEAVES = {}        # ast operator or context class -> its one node
+class _Converters(dict):
+    """class -> the function that makes the ast of a value of it (`_converter`)."""
+
+    def __missing__(self, cls):
+        convert = self[cls] = _converter(cls)
+        return convert
+
+
+_CONVERTERS = _Converters()
+_ABSENT = object()
+
+
+def _converter(cls):
+    """The function `_as_ast` applies to a value of class `cls`."""
+    if issubclass(cls, list):
+        return lambda x: [_as_ast(item) for item in x]
+    if not issubclass(cls, gast.AST):     # a name, a number, None, ...: as it is
+        return lambda x: x
+    if cls in _SPECIAL:
+        return _SPECIAL[cls]
+    ast_cls = getattr(ast, cls.__name__, None)
+    if ast_cls is None:                   # (gast_to_ast drops a node ast does not know)
+        return lambda x: None
+    if not cls._fields:                   # an operator or a context
+        leaf = ast_cls()
+        return lambda x: leaf
+    fields, converters = cls._fields, _CONVERTERS
+
+    def convert(x):
+        values = {}
+        for field in fields:
+            value = getattr(x, field, _ABSENT)
+            if value is not _ABSENT:
+                values[field] = converters[value.__class__](value)
+        return ast_cls(**values)
+    return convert
 
 
 def _arg(name_):
