@@ -34,7 +34,7 @@ def emit(functions, imports, docstring, trailer=()):
             node.value = n.const(_MARK % (len(texts) - 1))
         elif isinstance(node, gast.Name):
             read.add(node.id)
-    code = astor.to_source(_as_ast(module))
+    code = astor.to_source(_as_ast(module), pretty_source=_pretty_source)
     lines = []
     for line in code.splitlines():
         match = _MARK_LINE.match(line)
@@ -57,6 +57,22 @@ def emit(functions, imports, docstring, trailer=()):
         else:
             header.append(f"import {module_name} as {alias}")
     return "\n".join(header) + "\n\n\n" + "\n".join(lines) + "\n"
+
+
+def _pretty_source(pieces):
+    """astor's `pretty_source(pieces)`: the text of the pieces, its lines over 79
+    characters wrapped; astor's wrapping run only where the text has such a line or a
+    piece holds a line break after its start (a string over several lines)."""
+    text = "".join(pieces)
+    if ("\x00" in text or max(map(len, text.split("\n"))) > 79
+            or _BREAK_INSIDE.search("\x00".join(pieces))):
+        return astor.source_repr.pretty_source(pieces)
+    return text
+
+
+# a line break in a piece but at its start, or after a break at its start ("\x00" joins
+# the pieces; astor wraps the text between the pieces that open with a line break)
+_BREAK_INSIDE = re.compile(r"[^\x00\n]\n|\n[^\x00\n]")
 
 
 _BLOCK_FIELDS = {}       # node class -> its fields that hold blocks of statements
