@@ -25,15 +25,16 @@ def emit(functions, imports, docstring, trailer=()):
     module = gast.Module(body=list(functions) + list(trailer), type_ignores=[])
     texts, read = [], set()
     for node in n.walk(module):
-        for field in _block_fields(node.__class__):
+        if isinstance(node, gast.Name):
+            read.add(node.id)
+            continue
+        for field in _BLOCK_FIELDS[node.__class__]:
             block = getattr(node, field, None)     # a block of comments only is a block
             if isinstance(block, list) and block and all(map(n.is_comment, block)):
                 block.append(gast.Pass())
         if isinstance(node, gast.Expr) and n.is_comment(node):
             texts.append(node.value.value[len(n.COMMENT_PREFIX):])
             node.value = n.const(_MARK % (len(texts) - 1))
-        elif isinstance(node, gast.Name):
-            read.add(node.id)
     code = astor.to_source(_as_ast(module), pretty_source=_pretty_source)
     lines = []
     for line in code.splitlines():
@@ -75,15 +76,16 @@ def _pretty_source(pieces):
 _BREAK_INSIDE = re.compile(r"[^\x00\n]\n|\n[^\x00\n]")
 
 
-_BLOCK_FIELDS = {}       # node class -> its fields that hold blocks of statements
+class _BlockFields(dict):
+    """node class -> its fields that hold blocks of statements."""
+
+    def __missing__(self, cls):
+        fields = self[cls] = tuple(f for f in ("body", "orelse", "finalbody")
+                                   if f in cls._fields)
+        return fields
 
 
-def _block_fields(cls):
-    fields = _BLOCK_FIELDS.get(cls)
-    if fields is None:
-        fields = _BLOCK_FIELDS[cls] = tuple(f for f in ("body", "orelse", "finalbody")
-                                            if f in cls._fields)
-    return fields
+_BLOCK_FIELDS = _BlockFields()
 
 
 def _as_ast(node):
