@@ -47,12 +47,8 @@ class Inliner:
         ret = body.pop().value
         results = list(ret.elts) if isinstance(ret, gast.Tuple) else [ret]
         kept_at = [k for k in range(len(results)) if template.params[k] in wanted]
-        copies = n.copied(body + [results[k] for k in kept_at])   # (only what is kept)
-        body, kept = copies[:len(body)], copies[len(body):]
-        outputs = [None] * len(template.params)
-        for k, expr in zip(kept_at, kept):
-            outputs[k] = expr
-        uses, stored = _uses_and_stores(body, kept)
+        # (the template's own nodes: the names its specialized copies read and store)
+        uses, stored = _uses_and_stores(body, [results[k] for k in kept_at])
         substitution = {}
         for p in template.params:
             if p in bound:
@@ -73,8 +69,10 @@ class Inliner:
                 substitution[mod_name] = n.name(self.modules.name_for(module))
         if uses.get(XP):
             substitution[XP] = n.name(self.modules.name_for(math if scalar else numpy))
-        statements = [_specialized(s, substitution) for s in body]
-        outputs = [None if o is None else _specialized(o, substitution) for o in outputs]
+        statements = [_instantiated(s, substitution) for s in body]
+        outputs = [None] * len(template.params)
+        for k in kept_at:
+            outputs[k] = _instantiated(results[k], substitution)
         return statements, outputs
 
 
@@ -123,6 +121,36 @@ def _uses_and_stores(body, kept):
                 elif in_body and isinstance(sub.ctx, gast.Store):
                     stored.append(sub.id)
     return uses, stored
+
+
+def _instantiated(node, mapping):
+    """`_specialized(n.copied(node), mapping)` for `node`, a part of a template, made in
+    one pass: each node copied (its other attributes, marks included, as `copied` takes
+    them) with its fields specialized, then folded."""
+    if isinstance(node, gast.Name) and node.id in mapping:
+        replacement = n.copied(mapping[node.id])
+        if isinstance(node.ctx, gast.Store):
+            replacement.ctx = gast.Store()
+        return _specialized(replacement, {})
+    cls = node.__class__
+    new = cls.__new__(cls)
+    state, fields = new.__dict__, cls._fields
+    for key, value in node.__dict__.items():
+        if key not in fields:
+            value = n.copied(value)
+        elif isinstance(value, gast.AST):
+            value = _instantiated(value, mapping)
+        elif type(value) is list:
+            value = [_instantiated(x, mapping) if isinstance(x, gast.AST) else n.copied(x)
+                     for x in value]
+        else:
+            value = n.copied(value)
+        state[key] = value
+    if isinstance(new, gast.BinOp):
+        return _folded(new)
+    if isinstance(new, gast.UnaryOp):
+        return n.without_double_negation(new)
+    return new
 
 
 def _specialized(node, mapping):
