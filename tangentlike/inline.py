@@ -44,11 +44,11 @@ class Inliner:
         to `bindings`.
         """
         body = _resolve_static_ifs(_marked_body(template), bound)
-        ret = body.pop().value
+        returned = body.pop()
+        ret = returned.value
         results = list(ret.elts) if isinstance(ret, gast.Tuple) else [ret]
         kept_at = [k for k in range(len(results)) if template.params[k] in wanted]
-        # (the template's own nodes: the names its specialized copies read and store)
-        uses, stored = _uses_and_stores(body, [results[k] for k in kept_at])
+        uses, stored = _counted_names(template, body, returned, results, kept_at)
         substitution = {}
         for p in template.params:
             if p in bound:
@@ -86,6 +86,23 @@ def _marked_body(template):
         body = _MARKED[template] = n.copied(template.body)
         _mark_helpers(body, template.globals)
     return body
+
+
+_COUNTED = weakref.WeakKeyDictionary()    # template -> {its kept parts: _uses_and_stores}
+
+
+def _counted_names(template, body, returned, results, kept_at):
+    """`_uses_and_stores` of the statements `body` and the results at `kept_at` of the
+    statement `returned`, parts of `template`'s marked body (the names their specialized
+    copies read and store), found once for each choice of the parts."""
+    counted = _COUNTED.get(template)
+    if counted is None:
+        counted = _COUNTED[template] = {}
+    key = (tuple(map(id, body)), id(returned), tuple(kept_at))
+    found = counted.get(key)
+    if found is None:
+        found = counted[key] = _uses_and_stores(body, [results[k] for k in kept_at])
+    return found
 
 
 def _mark_helpers(body, template_globals):
