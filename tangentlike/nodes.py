@@ -9,7 +9,6 @@ in a fraction of the time.
 """
 
 import copy
-from collections import deque
 
 import gast
 
@@ -56,19 +55,17 @@ def walk(node):
     (`Load`, `Store`, `Add`, `Eq`, ...: leaves without fields, which their parents'
     `ctx`, `op` and `ops` tell), breadth first: `ast.walk`'s order otherwise (a node's
     children are taken before it is yielded, so it may be changed when it is)."""
-    todo = deque([node])
-    pop, push = todo.popleft, todo.append
+    todo = [node]              # (the nodes met, in order: the loop reads what it appends)
     fields_of = _WALKED_FIELDS
-    while todo:
-        node = pop()
+    for node in todo:
         for field in fields_of[node.__class__]:
             value = getattr(node, field, None)
             if isinstance(value, _AST):
-                push(value)
+                todo.append(value)
             elif isinstance(value, list):
                 for item in value:
                     if isinstance(item, _AST):
-                        push(item)
+                        todo.append(item)
         yield node
 
 
