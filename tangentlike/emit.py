@@ -72,8 +72,9 @@ def _pretty_source(pieces):
 
 
 # a line break in a piece but at its start, or after a break at its start ("\x00" joins
-# the pieces; astor wraps the text between the pieces that open with a line break)
-_BREAK_INSIDE = re.compile(r"[^\x00\n]\n|\n[^\x00\n]")
+# the pieces; astor wraps the text between the pieces that open with a line break): a
+# break before text or after it, the pattern opening with the break (a fast search)
+_BREAK_INSIDE = re.compile(r"\n(?:[^\x00\n]|(?<=[^\x00\n]\n))")
 
 
 class _BlockFields(dict):
