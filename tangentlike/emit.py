@@ -13,6 +13,8 @@ import re
 
 import astor
 import gast
+from astor.code_gen import SourceGenerator, set_precedence
+from astor.op_util import Precedence, get_op_precedence, get_op_symbol
 
 from . import nodes as n
 
@@ -35,7 +37,8 @@ def emit(functions, imports, docstring, trailer=()):
         if isinstance(node, gast.Expr) and n.is_comment(node):
             texts.append(node.value.value[len(n.COMMENT_PREFIX):])
             node.value = n.const(_MARK % (len(texts) - 1))
-    code = astor.to_source(_as_ast(module), pretty_source=_pretty_source)
+    code = astor.to_source(_as_ast(module), pretty_source=_pretty_source,
+                           source_generator_class=_SourceGenerator)
     lines = []
     for line in code.splitlines():
         match = _MARK_LINE.match(line)
@@ -58,6 +61,28 @@ def emit(functions, imports, docstring, trailer=()):
         else:
             header.append(f"import {module_name} as {alias}")
     return "\n".join(header) + "\n\n\n" + "\n".join(lines) + "\n"
+
+
+class _SourceGenerator(SourceGenerator):
+    """astor's generator, a binary operation (the commonest node in generated code) written
+    without a `Delimit` object: the same text, its parentheses dropped where astor's
+    `Delimit` drops them (the operator binds at least as tightly as its place needs)."""
+
+    def visit_BinOp(self, node):
+        op, left, right = node.op, node.left, node.right
+        self.write("(")
+        result = self.result
+        opening = len(result) - 1
+        p = get_op_precedence(op)
+        discard = p >= self.get__pp(node)
+        pow_ = isinstance(op, ast.Pow)
+        set_precedence((Precedence.Pow + 1) if pow_ else p, left)
+        set_precedence(Precedence.PowRHS if pow_ else (p + 1), right)
+        self.write(left, get_op_symbol(op, " %s "), right)
+        if discard:
+            result[opening] = ""
+        else:
+            result.append(")")
 
 
 def _pretty_source(pieces):
