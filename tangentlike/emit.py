@@ -19,6 +19,7 @@ from astor.op_util import Precedence, get_op_precedence, get_op_symbol
 from . import nodes as n
 
 _MARK = "__tangentlike_c%d__"
+_MARK_TEXT = re.compile(r"__tangentlike_c\d+__")
 _MARK_LINE = re.compile(r"^(\s*)(?P<q>['\"]{1,3})__tangentlike_c(\d+)__(?P=q)\s*$")
 
 
@@ -83,6 +84,18 @@ class _SourceGenerator(SourceGenerator):
             result[opening] = ""
         else:
             result.append(")")
+
+
+    def visit_Expr(self, node):
+        """A comment's marker (emit's string statement) written as its quoted text: the
+        line emit replaces with the comment; any other expression statement as astor
+        writes it."""
+        value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str) \
+                and _MARK_TEXT.fullmatch(value.value):
+            self.statement(node, repr(value.value))
+        else:
+            super().visit_Expr(node)
 
 
 def _pretty_source(pieces):
