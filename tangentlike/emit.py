@@ -168,7 +168,19 @@ def _converter(cls):
             if value is not _ABSENT:
                 values[field] = converters[value.__class__](value)
         return ast_cls(**values)
-    return convert
+
+    if fields != ast_cls._fields:
+        return convert
+
+    def convert_in_order(x):              # (the same fields, given in order: faster)
+        values = []
+        for field in fields:
+            value = getattr(x, field, _ABSENT)
+            if value is _ABSENT:          # (a field left out: by name)
+                return convert(x)
+            values.append(converters[value.__class__](value))
+        return ast_cls(*values)
+    return convert_in_order
 
 
 def _arg(name_):
@@ -185,7 +197,7 @@ def _function(cls):
 
 # the nodes gast spells differently from ast (gast/ast3.py's GAstToAst3, Python 3.8-3.11)
 _SPECIAL = {
-    gast.Name: lambda x: ast.Name(x.id, _as_ast(x.ctx)),  # (the context: a shared leaf)
+    gast.Name: lambda x: ast.Name(x.id, _CONVERTERS[x.ctx.__class__](x.ctx)),  # (a leaf)
     gast.Assign: lambda x: ast.Assign(_as_ast(x.targets), _as_ast(x.value)),
     gast.FunctionDef: _function(ast.FunctionDef),
     gast.AsyncFunctionDef: _function(ast.AsyncFunctionDef),
