@@ -69,6 +69,19 @@ class _SourceGenerator(SourceGenerator):
     without a `Delimit` object: the same text, its parentheses dropped where astor's
     `Delimit` drops them (the operator binds at least as tightly as its place needs)."""
 
+    _methods = {}        # node class -> the method that writes it
+
+    def visit(self, node):
+        """astor's `visit`: the method named for the node's class, found once a class."""
+        method = self._methods.get(node.__class__)
+        if method is None:
+            name_ = node.__class__.__name__
+            method = getattr(type(self), "visit_" + name_, None)
+            if method is None:
+                raise AttributeError(f"No defined handler for node of type {name_}")
+            self._methods[node.__class__] = method
+        return method(self, node)
+
     def visit_BinOp(self, node):
         op, left, right = node.op, node.left, node.right
         self.write("(")
