@@ -157,7 +157,7 @@ def _parts_run_once(stmt):
             continue
         if isinstance(node, gast.BinOp):
             yield node
-        todo.extend(gast.iter_child_nodes(node))
+        todo.extend(n.children(node))      # (no context or operator: neither is a BinOp)
 
 
 def _as_scaling(part):
