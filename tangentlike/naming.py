@@ -42,6 +42,17 @@ def assigned_names(node):
             if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load)}
 
 
+def names_and_assigned(node):
+    """(`names_in(node)`, `assigned_names(node)`), found in one walk."""
+    names, assigned = set(), set()
+    for x in n.walk(node):
+        if isinstance(x, gast.Name):
+            names.add(x.id)
+            if not isinstance(x.ctx, gast.Load):
+                assigned.add(x.id)
+    return names, assigned
+
+
 class Namer:
     """Hands out fresh names that never collide with the user's or each other."""
 
@@ -121,15 +132,19 @@ def clashing_names(fn, is_generated_meaning):
     """The names in GENERATED_NAMES that the user's FunctionDef `fn` uses for something
     else than the generated code does: any of them it binds or reads (`_` only when
     read), but a global that `is_generated_meaning(name)`, already the same module."""
-    found = set()
-    bound = assigned_names(fn)
-    for x in n.walk(fn):
-        if isinstance(x, gast.Name) and x.id in GENERATED_NAMES:
-            if x.id in _ONLY_ASSIGNED and not isinstance(x.ctx, gast.Load):
-                continue
-            if x.id not in bound and is_generated_meaning(x.id):
-                continue
-            found.add(x.id)
+    found, bound, generated = set(), set(), []
+    for x in n.walk(fn):                  # (assigned_names(fn) and the names to judge)
+        if isinstance(x, gast.Name):
+            if not isinstance(x.ctx, gast.Load):
+                bound.add(x.id)
+            if x.id in GENERATED_NAMES:
+                generated.append(x)
+    for x in generated:
+        if x.id in _ONLY_ASSIGNED and not isinstance(x.ctx, gast.Load):
+            continue
+        if x.id not in bound and is_generated_meaning(x.id):
+            continue
+        found.add(x.id)
     return found
 
 

@@ -42,7 +42,7 @@ from .errors import NoDerivativeError
 from .markers import OPTIONAL, optional_passes  # noqa: F401  (re-exported)
 from .forward import ForwardTransformer, shapes_from_operands, with_line_comments
 from .naming import ModuleNames
-from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, assigned_names, names_in,
+from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, names_and_assigned,
                      restore_user_names)
 from .normalize import normalize
 from .normalize.aux import split_aux
@@ -158,8 +158,9 @@ def frontend(draft):
         parsed.node = _Deletes().visit(parsed.node)
     check(parsed)
     _no_checkpointed_sweeps(parsed)
-    draft.namer = Namer(names_in(parsed.node) | set(parsed.namespace))
-    draft.modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
+    names, assigned = names_and_assigned(parsed.node)
+    draft.namer = Namer(names | set(parsed.namespace))
+    draft.modules = ModuleNames(parsed.namespace, assigned)
     if draft.request.has_aux:
         split_aux(parsed.node, draft.namer, draft.modules)
         parsed.namespace.setdefault(draft.modules.name_for(runtime), runtime)  # (_tl.aux)
