@@ -1173,6 +1173,22 @@ def cross_axis(x, y):
     return np.sum(np.sin(np.cross(x, y, axis=0) * W[:3, :2]))
 
 
+def _cross_takes_2_vectors():
+    """NumPy 2.0 deprecated 2-vectors in np.cross and a later NumPy (2.5) refuses them:
+    the cases with 2-vectors run where NumPy still takes them."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            np.cross(np.ones(2), np.ones(2))
+        except ValueError:
+            return False
+    return True
+
+
+_CROSS_TAKES_2_VECTORS = _cross_takes_2_vectors()
+
+
 def cross_2d(x, y):
     return np.sum(np.sin(np.cross(x, y) * np.arange(1.0, 4.0)))
 
@@ -1500,9 +1516,10 @@ def _cases():
         Case("cross-axes", cross_axes, (real(r, (3, 2)), real(r, (2, 3))), (0, 1),
              float32=True),
         Case("cross-axis-broadcast", cross_axis, (real(r, (3, 2)), real(r, (3, 1))), (0, 1)),
-        Case("cross-2-vectors", cross_2d, (real(r, (3, 2)), real(r, (2,))), (0, 1),
-             float32=True),
-        Case("cross-2-and-3-vectors", cross_mixed, (real(r, (2, 4)), real(r, (4, 3))), (0, 1)),
+        *([Case("cross-2-vectors", cross_2d, (real(r, (3, 2)), real(r, (2,))), (0, 1),
+                float32=True),
+           Case("cross-2-and-3-vectors", cross_mixed, (real(r, (2, 4)), real(r, (4, 3))),
+                (0, 1))] if _CROSS_TAKES_2_VECTORS else []),
         Case("astype-computed", astype_computed, (x23b,), float32=True),
         Case("einsum-sublists-output", einsum_sublists_output,
              (real(r, (2, 3)), real(r, (3, 4))), (0, 1)),
