@@ -19,14 +19,6 @@ def bad_try(x):
     return y
 
 
-def bad_try_star(x):
-    try:  # BAD
-        y = math.log(x)
-    except* ValueError:
-        y = 0.0
-    return y
-
-
 def bad_with(x, path):
     with open(path) as handle:  # BAD
         handle.write(str(x))
