@@ -58,10 +58,19 @@ def note_original_line(exc):
             break
     where = f"{last.tb_frame.f_code.co_filename}:{number}"
     if origin:
-        exc.add_note(f"tangentlike: raised in {sweep}, by the derivative of "
-                     f"{origin}\n  generated line ({where}): {generated}")
+        _add_note(exc, f"tangentlike: raised in {sweep}, by the derivative of "
+                       f"{origin}\n  generated line ({where}): {generated}")
     else:
-        exc.add_note(f"tangentlike: raised in generated code ({where}): {generated}")
+        _add_note(exc, f"tangentlike: raised in generated code ({where}): {generated}")
+
+
+def _add_note(exc, text):
+    """`exc.add_note(text)`; on Python 3.10, which has no add_note, the same list
+    (`__notes__`), which 3.10's tracebacks do not print."""
+    if hasattr(exc, "add_note"):
+        exc.add_note(text)
+    else:
+        exc.__notes__ = [*getattr(exc, "__notes__", ()), text]
 
 
 def explain_backward_failure(fn, frame):

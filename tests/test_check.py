@@ -3,6 +3,7 @@
 import inspect
 import linecache
 import math
+import os
 import sys
 import textwrap
 
@@ -92,7 +93,8 @@ def test_rejects_with_location(fn, construct):
     source_line = error.source_line.strip()
     assert source_line == linecache.getline(error.filename, error.line).strip()
     assert source_line in str(error)
-    assert f"bad_functions.py:{error.line}:{error.column}" in str(error)
+    assert f"{os.path.basename(inspect.getsourcefile(fn))}:{error.line}:{error.column}" \
+        in str(error)
 
 
 # (function, text the source line starts with at error.column)
