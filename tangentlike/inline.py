@@ -141,14 +141,14 @@ def _uses_and_stores(body, kept):
 
 
 def _instantiated(node, mapping):
-    """`_specialized(n.copied(node), mapping)` for `node`, a part of a template, made in
-    one pass: each node copied (its other attributes, marks included, as `copied` takes
-    them) with its fields specialized, then folded."""
+    """A copy of `node`, a part of a template, with each name in `mapping` replaced by a
+    copy of its expression, made in one pass: each node copied (its other attributes,
+    marks included, as `copied` takes them) with its fields instantiated, then folded."""
     if isinstance(node, gast.Name) and node.id in mapping:
         replacement = n.copied(mapping[node.id])
         if isinstance(node.ctx, gast.Store):
-            replacement.ctx = gast.Store()
-        return _specialized(replacement, {})
+            replacement.ctx = gast.Store()      # stored to where the name was
+        return _folded_tree(replacement)
     cls = node.__class__
     new = cls.__new__(cls)
     state, fields = new.__dict__, cls._fields
@@ -163,31 +163,24 @@ def _instantiated(node, mapping):
         else:
             value = n.copied(value)
         state[key] = value
-    if isinstance(new, gast.BinOp):
-        return _folded(new)
-    if isinstance(new, gast.UnaryOp):
-        return n.without_double_negation(new)
-    return new
+    return _simplified(new)
 
 
-def _specialized(node, mapping):
-    """`node`, a part of the template's own copy, changed in place: each name in
-    `mapping` replaced by a copy of its expression (stored to where the name was), then
-    the arithmetic that made trivial folded, from the leaves up."""
+def _folded_tree(node):
+    """`node` changed in place: the arithmetic made trivial folded, from the leaves up."""
     if isinstance(node, gast.Name):
-        if node.id not in mapping:
-            return node
-        replacement = n.copied(mapping[node.id])
-        if isinstance(node.ctx, gast.Store):
-            replacement.ctx = gast.Store()
-        return _specialized(replacement, {})
+        return node
     for field in node._fields:
         value = getattr(node, field, None)
         if isinstance(value, gast.AST):
-            setattr(node, field, _specialized(value, mapping))
+            setattr(node, field, _folded_tree(value))
         elif isinstance(value, list):
-            value[:] = [_specialized(x, mapping) if isinstance(x, gast.AST) else x
-                        for x in value]
+            value[:] = [_folded_tree(x) if isinstance(x, gast.AST) else x for x in value]
+    return _simplified(node)
+
+
+def _simplified(node):
+    """`node` with its own trivial arithmetic folded (its operands already are)."""
     if isinstance(node, gast.BinOp):
         return _folded(node)
     if isinstance(node, gast.UnaryOp):
