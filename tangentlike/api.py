@@ -12,6 +12,7 @@ higher.py.  A registration changes the rule registry, which invalidates every me
 import functools
 import types
 
+from .backends import check_backend
 from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signature, unwrap,
                        vjp_of, wrt_names)
 from .errors import TangentlikeError
@@ -24,12 +25,14 @@ from .rules import registry
 from .runtime import arg_kind
 
 
-def value_and_grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False):
+def value_and_grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False,
+                   backend="python"):
     """A function returning `(f(*args), gradient of f with respect to wrt)`.
 
     `optimize=False` turns every optional rewrite off (see `grad`).  With
     `has_aux=True`, `f` returns a pair `(value, aux)`, only `value` is differentiated,
     and the result is `((value, aux), gradient)` (aux from the same run of `f`).
+    `backend` is where the generated code runs (see `grad`).
 
     >>> import math, tangentlike as tl
     >>> def f(x):
@@ -39,7 +42,8 @@ def value_and_grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False):
     """
     fn = unwrap(f)
     names, single = wrt_names(fn, wrt)
-    gradient = Gradient(fn, names, single, check_nans, optimize=optimize, has_aux=has_aux)
+    gradient = Gradient(fn, names, single, check_nans, optimize=optimize, has_aux=has_aux,
+                        backend=backend)
 
     @functools.wraps(fn)
     def value_and_grad_fn(*args, **kwargs):
@@ -50,7 +54,7 @@ def value_and_grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False):
                 single)
 
 
-def grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False):
+def grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False, backend="python"):
     """A function returning the gradient of scalar-valued `f` with respect to `wrt`.
 
     `wrt` is a parameter position, a parameter name, or a tuple of them (then
@@ -79,15 +83,21 @@ def grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False):
     With `has_aux=True`, `f` returns a pair `(value, aux)`: the result is
     `(gradient of value, aux)`; `aux` (any numbers, arrays, containers, objects)
     is computed in the same run and receives no derivative.
+    `backend="numba"` runs the generated code compiled by Numba's nopython mode (the
+    extra `tangentlike[numba]`; compiled on the first call for each argument types,
+    cached on disk); where Numba cannot compile it, NumbaCompileError names the line.
+    `backend="auto"` uses Numba where it can and Python elsewhere, with a warning.
+    See docs/numba.md.
     """
     derivative = getattr(f, DERIVATIVE, None)
     if derivative is not None and derivative[0] in ("grad", "grad of grad") and not has_aux:
         _require_optimized(f, optimize)
+        _require_python(f, backend)
         return grad_of_gradient(f, wrt)
     fn = unwrap(f)
     names, single = wrt_names(fn, wrt)
     gradient = Gradient(fn, names, single, check_nans, gradient_only=True,
-                         optimize=optimize, has_aux=has_aux)
+                        optimize=optimize, has_aux=has_aux, backend=backend)
     if has_aux:
         @functools.wraps(fn)
         def grad_fn(*args, **kwargs):
@@ -121,12 +131,22 @@ def _require_optimized(derivative, optimize):
             "of a Python function); a derivative of a derivative is always optimized")
 
 
-def vjp(f, *primals, optimize=True, has_aux=False):
+def _require_python(derivative, backend):
+    """Derivatives of derivatives run in Python: say so rather than ignore a backend."""
+    check_backend(backend)
+    if backend != "python":
+        raise TangentlikeError(
+            f"backend={backend!r} applies to first derivatives (grad, value_and_grad, vjp, "
+            f"jvp of a Python function); a derivative of a derivative runs in Python")
+
+
+def vjp(f, *primals, optimize=True, has_aux=False, backend="python"):
     """`(f(*primals), pullback)`; `pullback(cotangent)` gives one adjoint per primal.
 
     Primals that are ints, bools, strings or None get `None`.  `optimize=False` turns
     every optional rewrite off (see `grad`).  With `has_aux=True`, `f` returns a pair
-    `(out, aux)` and the result is `(out, pullback, aux)`, as in JAX.
+    `(out, aux)` and the result is `(out, pullback, aux)`, as in JAX.  `backend` is
+    where the generated code runs (see `grad`).
 
     >>> import tangentlike as tl
     >>> def f(x, y):
@@ -135,10 +155,10 @@ def vjp(f, *primals, optimize=True, has_aux=False):
     >>> out, pullback([1.0, 0.0])
     ([6.0, 5.0], (3.0, 2.0))
     """
-    return vjp_of(unwrap(f), primals, optimize, has_aux)
+    return vjp_of(unwrap(f), primals, optimize, has_aux, backend)
 
 
-def jvp(f, primals, tangents, optimize=True, has_aux=False):
+def jvp(f, primals, tangents, optimize=True, has_aux=False, backend="python"):
     """`(f(*primals), tangent of the output)` in forward mode: the Jacobian of `f`
     at `primals` applied to `tangents` (one per primal; those of int, bool and str
     primals are ignored).
@@ -154,16 +174,19 @@ def jvp(f, primals, tangents, optimize=True, has_aux=False):
     optional rewrite off (see `grad`).  Called inside a differentiated function, with
     its primals and tangents written as two tuples, it is differentiated too (see
     docs/nesting.md and `higher.pushforward`).  With `has_aux=True`, `f` returns a pair
-    `(out, aux)` and the result is `(out, tangent of out, aux)`, as in JAX.
+    `(out, aux)` and the result is `(out, tangent of out, aux)`, as in JAX.  `backend`
+    is where the generated code runs (see `grad`).
     """
     derivative = getattr(f, DERIVATIVE, None)
     if derivative is not None and derivative[0] == "grad" and not has_aux:
         _require_optimized(f, optimize)
+        _require_python(f, backend)
         return jvp_of_gradient(f, tuple(primals), tuple(tangents))
-    return jvp_of(unwrap(f), primals, tangents, optimize, has_aux)
+    return jvp_of(unwrap(f), primals, tangents, optimize, has_aux, backend)
 
 
-def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=False):
+def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=False,
+           backend="python"):
     """The generated source of `f`'s derivative.
 
     mode: "reverse" or "forward"; args: example arguments the code is specialized
@@ -175,8 +198,11 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     (`wrt` and `mode` are `f`'s own): for arrays, the gradient only, which for a sum of
     terms elementwise in one array is a forward sweep.  For `f` a gradient of a
     gradient (`tl.grad(tl.grad(g))`), the code reverse mode generated from the inner
-    gradient's code (`args` as for calling `f`).
+    gradient's code (`args` as for calling `f`).  `backend="numba"` gives the same text:
+    the Numba backend compiles exactly this code (and, for the functions it calls, the
+    code `include_callees` shows), unchanged.
     """
+    check_backend(backend)
     if not isinstance(mode, str):
         raise TangentlikeError(
             f"source(f, mode, ...): mode is 'reverse' or 'forward', not a "
@@ -266,13 +292,12 @@ class Differentiable:
     by the class statement that defines it, through `__set_name__`.)
     """
 
-    def __init__(self, fn, wrt=0, optimize=True, has_aux=False):
+    def __init__(self, fn, wrt=0, optimize=True, has_aux=False, backend="python"):
         self.fn = fn
         self.wrt = wrt
-        self._optimize = optimize
+        self._options = dict(optimize=optimize, has_aux=has_aux, backend=backend)
         setattr(self, WRAPPED, fn)
-        self._gradient = Gradient(fn, *wrt_names(fn, wrt), optimize=optimize,
-                                  has_aux=has_aux)
+        self._gradient = Gradient(fn, *wrt_names(fn, wrt), **self._options)
         functools.update_wrapper(self, fn)
 
     def __set_name__(self, owner, name):
@@ -286,7 +311,7 @@ class Differentiable:
             raise TangentlikeError(f"{self.fn.__qualname__}: wrt names `self`; a method "
                                    f"decorated with tl.differentiate is differentiated "
                                    f"with respect to its other parameters")
-        self._gradient = Gradient(self.fn, names, single, optimize=self._optimize)
+        self._gradient = Gradient(self.fn, names, single, **self._options)
 
     def __get__(self, instance, owner=None):
         return self if instance is None else _BoundDifferentiable(self, instance)
@@ -421,11 +446,12 @@ for _made_outside, _what in ((vjp, "tl.vjp"),
     setattr(_made_outside, OUTSIDE_ONLY, _what)
 
 
-def differentiate(fn=None, *, wrt=0, optimize=True, has_aux=False):
+def differentiate(fn=None, *, wrt=0, optimize=True, has_aux=False, backend="python"):
     """Decorator: `@differentiate` or `@differentiate(wrt="x")` / `(wrt=(0, "y"))`;
     `@differentiate(optimize=False)` turns every optional rewrite off (see `grad`);
     `@differentiate(has_aux=True)`: the function returns `(value, aux)`, and `.grad`
-    gives `(gradient, aux)`, `.value_and_grad` `((value, aux), gradient)`."""
+    gives `(gradient, aux)`, `.value_and_grad` `((value, aux), gradient)`;
+    `@differentiate(backend="numba")`: the derivative runs compiled (see `grad`)."""
     if fn is None:
-        return lambda f: Differentiable(f, wrt, optimize, has_aux)
-    return Differentiable(fn, wrt, optimize, has_aux)
+        return lambda f: Differentiable(f, wrt, optimize, has_aux, backend)
+    return Differentiable(fn, wrt, optimize, has_aux, backend)

@@ -14,6 +14,7 @@ import inspect
 import numpy
 
 from . import environment
+from .backends import check_backend, on_backend
 from .errors import (HasAuxError, NonDifferentiableArgumentError, SourceUnavailableError,
                      TangentlikeError)
 from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
@@ -165,8 +166,9 @@ class Gradient:
     """
 
     def __init__(self, fn, wrt, single, check_nans=False, gradient_only=False,
-                 optimize=True, has_aux=False):
+                 optimize=True, has_aux=False, backend="python"):
         self.fn, self.wrt, self.single = fn, wrt, single
+        self.backend = check_backend(backend)   # where the generated code runs
         self.check_nans = check_nans
         self.has_aux = has_aux      # fn returns (value, aux): the value is differentiated
         self.optimize = optional_passes(optimize)      # the optional passes that run
@@ -228,7 +230,7 @@ class Gradient:
             self.specialized[kinds] = compiled
             self.reach = environment.Reach([c.__globals__ for c in self.specialized.values()])
         self.last_kinds = kinds
-        return compiled
+        return on_backend(compiled, self.backend, self.fn)
 
     def refuse_integral_arrays(self, args):
         """check_differentiable's verdict on a NumPy array `wrt` argument of integers or
@@ -352,7 +354,7 @@ class Gradient:
         return value, self.like_arguments(grads, args)
 
 
-def vjp_of(fn, primals, optimize=True, has_aux=False):
+def vjp_of(fn, primals, optimize=True, has_aux=False, backend="python"):
     """`(fn(*primals), pullback)` for a plain Python function (api.vjp's work); with
     has_aux, fn returns `(out, aux)` and the result is `(out, pullback, aux)`."""
     out = fn(*primals)
@@ -361,8 +363,8 @@ def vjp_of(fn, primals, optimize=True, has_aux=False):
     params = list(signature(fn).parameters)
     positions = [k for k, v in enumerate(primals)
                  if not isinstance(v, (bool, int, str)) and v is not None]
-    gradient = Gradient(fn, tuple(params[k] for k in positions), False,
-                         optimize=optimize, has_aux=has_aux) if positions else None
+    gradient = Gradient(fn, tuple(params[k] for k in positions), False, optimize=optimize,
+                        has_aux=has_aux, backend=backend) if positions else None
 
     def pullback(cotangent):
         check_cotangent(out, cotangent)
@@ -392,11 +394,12 @@ def located_aux_error(fn, exc):
                        f"return `value, aux` or leave has_aux out")
 
 
-def jvp_of(fn, primals, tangents, optimize=True, has_aux=False):
+def jvp_of(fn, primals, tangents, optimize=True, has_aux=False, backend="python"):
     """`(fn(*primals), tangent of the output)` in forward mode, for a plain Python
     function (api.jvp's work); with has_aux, fn returns `(out, aux)` and the result is
     `(out, tangent of out, aux)`."""
     primals, tangents = tuple(primals), tuple(tangents)
+    check_backend(backend)
     if len(primals) != len(tangents):
         raise TangentlikeError(f"jvp needs one tangent per primal: got {len(primals)} "
                                f"primals and {len(tangents)} tangents")
@@ -417,7 +420,7 @@ def jvp_of(fn, primals, tangents, optimize=True, has_aux=False):
                                f"none was given for {', '.join(missing)}")
     arguments = primals + tuple(p.default for p in rest)     # jvp_f takes every parameter
     kinds = {p: arg_kind(v) for p, v in zip(params, arguments)}
-    compiled = load(fn, wrt, kinds, "jvp", optimize, has_aux)[0]
+    compiled = on_backend(load(fn, wrt, kinds, "jvp", optimize, has_aux)[0], backend, fn)
     tangents = [shaped_like(tangents[k], primals[k]) for k in positions]
     try:
         out, tangent = compiled(*arguments, *tangents)

@@ -21,7 +21,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "tangentlike"
 LAYERS = [
     ("public", {"__init__", "__main__", "api", "higher", "products", "jacobians", "checking",
                 "cli"}),
-    ("dispatch", {"dispatch", "loader", "forensics"}),
+    ("dispatch", {"dispatch", "loader", "forensics", "backends"}),
     ("pipeline", {"pipeline"}),
     ("passes", {"passes", "zeros", "ownership"}),
     ("transforms", {"reverse", "forward", "inline", "emit"}),
