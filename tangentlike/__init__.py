@@ -31,6 +31,9 @@ from .errors import (  # noqa: E402
     NonFiniteError,
     NonDifferentiableArgumentError,
     NonScalarOutputError,
+    NumbaCompileError,
+    NumbaFallbackWarning,
+    NumbaUnavailableError,
     GradientCheckError,
     HasAuxError,
     RuleError,
@@ -56,5 +59,6 @@ __all__ = [
     "check_grads", "GradientCheckError",
     "TangentlikeError", "UnsupportedSyntaxError", "NoDerivativeError", "NonFiniteError",
     "NonScalarOutputError", "NonDifferentiableArgumentError", "SourceUnavailableError",
-    "RuleError", "HasAuxError", "__version__",
+    "RuleError", "HasAuxError", "NumbaCompileError", "NumbaUnavailableError",
+    "NumbaFallbackWarning", "__version__",
 ]

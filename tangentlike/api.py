@@ -12,7 +12,7 @@ higher.py.  A registration changes the rule registry, which invalidates every me
 import functools
 import types
 
-from .backends import check_backend
+from .backends import check_backend, passes_for
 from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signature, unwrap,
                        vjp_of, wrt_names)
 from .errors import TangentlikeError
@@ -198,9 +198,10 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     (`wrt` and `mode` are `f`'s own): for arrays, the gradient only, which for a sum of
     terms elementwise in one array is a forward sweep.  For `f` a gradient of a
     gradient (`tl.grad(tl.grad(g))`), the code reverse mode generated from the inner
-    gradient's code (`args` as for calling `f`).  `backend="numba"` gives the same text:
-    the Numba backend compiles exactly this code (and, for the functions it calls, the
-    code `include_callees` shows), unchanged.
+    gradient's code (`args` as for calling `f`).  `backend="numba"` gives the code the
+    Numba backend compiles, unchanged (and, for the functions it calls, the code
+    `include_callees` shows): made without the passes Numba cannot compile
+    (`backends.PYTHON_ONLY_PASSES`).
     """
     check_backend(backend)
     if not isinstance(mode, str):
@@ -214,8 +215,8 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     if derivative is not None and derivative[0] == "grad of grad":
         return GeneratedSource(nested_gradient_source(f, args))
     gradient = None
-    optimize = optional_passes(optimize) & optional_passes(
-        getattr(f, "__tangentlike_optimize__", True))
+    optimize = passes_for(backend, optional_passes(optimize) & optional_passes(
+        getattr(f, "__tangentlike_optimize__", True)))
     if isinstance(f, Differentiable):
         optimize &= f._gradient.optimize
     has_aux = derivative is not None and derivative[0].endswith(" with aux")

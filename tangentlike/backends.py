@@ -1,24 +1,31 @@
 """Where a generated derivative runs: `backend="python"`, `"numba"` or `"auto"`.
 
-Receives a generated function (the text tangentlike wrote and loaded, unchanged) and
-the user's function it derives from.  Guarantees:
+Receives a generated function (the text tangentlike wrote and loaded) and the user's
+function it derives from.  Guarantees:
 - "python" returns the generated function itself.
-- "numba" returns a function that runs the same generated code compiled by Numba's
-  nopython mode (`numba.njit`), with the generated functions and user functions it
-  calls compiled the same way (copies of them whose globals name the compiled
-  copies: the originals are untouched).  Compilation happens on the first call for
-  each combination of argument types, as Numba does; where Numba cannot compile the
-  code it raises `NumbaCompileError` naming the user's line and Numba's reason.
+- "numba" returns a function that runs the same text compiled by Numba's nopython mode
+  (`numba.njit`), with the Python functions it calls (generated sweeps and the user's
+  functions) compiled the same way: copies whose globals name each other's compiled
+  copies, the callees inlined where they do not recurse (so a tape filled by a callee
+  has a type where it is made); the originals are untouched.  Code for Numba is made
+  without the passes whose output only CPython runs (`PYTHON_ONLY_PASSES`), so
+  `tl.source(..., backend="numba")` is exactly what is compiled.  Compilation happens
+  on the first call for each combination of argument types, as Numba's does; where
+  Numba cannot compile the code, `NumbaCompileError` names the user's line and the
+  reason.  Numba freezes globals when it compiles: one that is rebound makes the code
+  compile again; one whose contents can change in place (an array) is refused.
 - "auto" is "numba" that falls back, with a `NumbaFallbackWarning` naming the same line
   and reason, to the Python function (for every later call of that derivative).
-- Numba's on-disk cache is used only where every function compiled is generated code
-  (a file of tangentlike's cache, whose name is the hash of everything it depends on),
-  so a second process does not compile again and no cached machine code can outlive a
-  change to a function it was compiled from.
+- Numba's disk cache is used only where every function compiled is generated code (a
+  file of tangentlike's cache, named by the hash of everything it depends on) and no
+  global is frozen, so a second process does not compile again and no cached machine
+  code outlives a change to what it was compiled from.
 Numba is imported on the first use of the backend, never at `import tangentlike`.
 """
 
+import dis
 import functools
+import inspect
 import linecache
 import os
 import re
@@ -27,23 +34,23 @@ import types
 import warnings
 import weakref
 
-from . import cache, runtime
-from .errors import TangentlikeError
+from . import cache
+from .errors import (NumbaCompileError, NumbaFallbackWarning, NumbaUnavailableError,
+                     TangentlikeError)
 
 BACKENDS = ("python", "numba", "auto")
 EXTRA = "pip install 'tangentlike[numba]'"
 
 
-class NumbaCompileError(TangentlikeError):
-    """backend="numba": Numba cannot compile a generated derivative (nopython mode)."""
+# optional passes whose code is for CPython only: `del` of a variable (release-arrays),
+# which Numba's nopython mode cannot compile and whose memory its reference counting
+# frees anyway, and cache-sized blocks through a Python helper (blocks)
+PYTHON_ONLY_PASSES = frozenset({"release-arrays", "blocks"})
 
 
-class NumbaUnavailableError(TangentlikeError, ImportError):
-    """backend="numba" was asked for where the numba package cannot be imported."""
-
-
-class NumbaFallbackWarning(UserWarning):
-    """backend="auto": a derivative runs in Python because Numba cannot compile it."""
+def passes_for(backend, passes):
+    """The optional passes (a frozenset of names) that make code for `backend`."""
+    return passes if backend == "python" else passes - PYTHON_ONLY_PASSES
 
 
 def check_backend(backend):
@@ -90,134 +97,148 @@ def _numba(required=True):
             f"backend='numba' needs the numba package, which cannot be imported here "
             f"({exc}); install the extra: {EXTRA}, or use backend='auto' (Numba where "
             f"it is installed, Python elsewhere)") from None
-    _teach_runtime(numba)
+    from .numba_runtime import teach
+    teach(numba)
     return numba
 
 
-@functools.cache
-def _teach_runtime(numba):
-    """Numba implementations of the helpers generated scalar code calls (tangentlike's
-    runtime and `reversed`, which Numba lacks), declared once with
-    `numba.extending.overload`, so the generated text compiles as it is.  Each gives
-    what the helper gives in Python for Numba's numbers, ranges, lists and arrays;
-    other types have no implementation (a compile error: "auto" falls back)."""
-    from numba.core import types as nt
-    from numba.extending import overload
-    from .numpy_runtime import basics, elementwise
-    import math
-    import operator
-
-    import numpy as np
-
-    number, array = (nt.Number, nt.Boolean), nt.Array
-
-    @overload(reversed)
-    def reversed_(seq):
-        if isinstance(seq, nt.RangeType):
-            return lambda seq: range(seq.start + (len(seq) - 1) * seq.step,
-                                     seq.start - seq.step, -seq.step)
-        if isinstance(seq, nt.List):
-            return lambda seq: seq[::-1]
-
-    @overload(operator.getitem)
-    def range_slice(r, s):
-        if isinstance(r, nt.RangeType) and isinstance(s, nt.SliceType):
-            def sliced(r, s):          # Python's own rule for slicing a range
-                first, last, step = s.indices(len(r))
-                return range(r.start + first * r.step, r.start + last * r.step,
-                             r.step * step)
-            return sliced
-
-    @overload(runtime.popped)
-    def popped(tape, count):
-        def last_reversed(tape, count):
-            start = len(tape) - int(count)
-            tail = tape[start:]
-            del tape[start:]
-            tail.reverse()
-            return tail
-        return last_reversed
-
-    for helper in (runtime.sign, basics.sign):
-        @overload(helper)
-        def sign(x):
-            if isinstance(x, number):
-                return lambda x: 1 if x > 0 else (-1 if x < 0 else 0)
-            if isinstance(x, array):
-                return lambda x: np.sign(x)
-
-    @overload(basics.nonzero)
-    def nonzero(x):
-        if isinstance(x, number):
-            return lambda x: x if x != 0 else 1.0
-        if isinstance(x, array):
-            return lambda x: np.where(x == 0, 1, x).astype(x.dtype)
-
-    @overload(elementwise.log_base)
-    def log_base(x):
-        if isinstance(x, number):
-            return lambda x: math.log(x) if x > 0 else 0.0
-        if isinstance(x, array):
-            return lambda x: np.log(np.where(x > 0, x, 1).astype(x.dtype))
-
-
 def _compiled_caller(generated, fn, fallback):
-    """A function that calls Numba's compilation of `generated`; on a compile error it
-    raises NumbaCompileError, or, with `fallback`, warns and runs `generated` from then
-    on."""
-    numba = _numba()
-    compile_errors = (numba.core.errors.NumbaError,)
-    dispatcher = jitted(generated)
-    current = [dispatcher]
+    """A function that calls Numba's compilation of `generated`, compiled again where a
+    global it froze was rebound; on a compile error it raises NumbaCompileError, or, with
+    `fallback`, warns and runs `generated` from then on."""
+    compile_errors = (_numba().core.errors.NumbaError, NumbaCompileError)
+    state = {}
+
+    def run(*args, **kwargs):
+        for value in (*args, *kwargs.values()):
+            if value.__class__ is list or value.__class__ is dict:
+                raise _container_argument(fn, value)
+        compilation = state.get("compilation")
+        if compilation is None or compilation.stale():
+            compilation = state["compilation"] = Compilation(generated, fn)
+        return compilation.dispatcher(*args, **kwargs)
 
     @functools.wraps(generated)
     def compiled(*args, **kwargs):
+        if "python" in state:
+            return generated(*args, **kwargs)
         try:
-            return current[0](*args, **kwargs)
+            return run(*args, **kwargs)
         except compile_errors as exc:
-            if current[0] is generated:
-                raise
-            error = located_error(exc, generated, fn)
+            error = exc if isinstance(exc, NumbaCompileError) else \
+                located_error(exc, generated, fn)
             if not fallback:
                 raise error from None
             warnings.warn(f"{error} (running it in Python instead)", NumbaFallbackWarning,
                           stacklevel=3)
-            current[0] = generated
+            state["python"] = True
             return generated(*args, **kwargs)
-    compiled.dispatcher = dispatcher
+    compiled.compilation = lambda: state.get("compilation")
     return compiled
 
 
-_JITTED = weakref.WeakKeyDictionary()     # Python function -> its Numba dispatcher
+def _container_argument(fn, value):
+    """NumbaCompileError for a list or dict argument, which Numba's nopython mode takes
+    only as "reflected" lists (deprecated, copied back after every call) or not at all."""
+    code = fn.__code__
+    return NumbaCompileError(
+        f"{code.co_filename}:{code.co_firstlineno}: backend='numba' cannot compile the "
+        f"derivative of {fn.__name__} for a {type(value).__name__} argument: Numba "
+        f"compiles numbers, tuples and NumPy arrays\nhint: pass a tuple or a NumPy array, "
+        f"or use backend='auto' to run in Python where Numba cannot compile")
 
 
-def jitted(function):
-    """Numba's dispatcher for a copy of `function` whose globals name the dispatchers of
-    the Python functions it calls (made the same way, cycles included)."""
-    made = {}
-    dispatcher = _jitted(function, made)
-    if all(map(_generated_file, made)):
-        for copy in made.values():
-            copy.enable_caching()
-    _JITTED.update(made)
-    return dispatcher
+# modules whose attributes are fixed: Numba may freeze what generated code reads of them
+_FIXED_MODULES = ("numpy", "math", "cmath", "operator", "tangentlike", "numba")
 
 
-def _jitted(function, made):
-    found = _JITTED.get(function) or made.get(function)
-    if found is not None:
-        return found
-    module = _module_for(function)
-    copy = types.FunctionType(function.__code__, module.__dict__, function.__name__,
-                              function.__defaults__, function.__closure__)
-    copy.__kwdefaults__ = function.__kwdefaults__
-    copy.__qualname__ = function.__qualname__
-    made[function] = dispatcher = _numba().njit(copy)
-    for name in _global_names(function.__code__):
-        value = module.__dict__.get(name)
+class Compilation:
+    """Numba's dispatchers for a generated function and the Python functions it calls
+    (copies whose globals name each other's dispatchers, cycles included), and the
+    globals Numba freezes at compile time where Python reads them live.
+
+    `guards`: (live namespace, name, value) of every number, string, tuple of them or
+    dispatcher a compiled function reads; `stale()` is true once one was rebound (then
+    compile again).  A global Numba would freeze whose contents can change (an array, a
+    list, an object, a module other than NumPy's and math's) is refused with
+    NumbaCompileError: Python would see its changes, the compiled code would not.
+    Numba's disk cache is on only where every function compiled is generated code and
+    nothing is frozen: its key knows neither a global's value nor a user's function."""
+
+    def __init__(self, generated, fn):
+        self.fn = fn                  # the user's function `generated` derives from
+        self.made, self.guards = {}, []
+        self.dispatcher = self._jitted(generated)
+        if not self.guards and all(map(_generated_file, self.made)):
+            for dispatcher in self.made.values():
+                dispatcher.enable_caching()
+
+    def stale(self):
+        return any(live.get(name, _MISSING) is not value for live, name, value in self.guards)
+
+    def _jitted(self, function):
+        found = self.made.get(function)
+        if found is not None:
+            return found
+        module = _module_for(function)
+        copy = types.FunctionType(function.__code__, module.__dict__, function.__name__,
+                                  function.__defaults__, function.__closure__)
+        copy.__kwdefaults__ = function.__kwdefaults__
+        copy.__qualname__ = function.__qualname__
+        inline = "never" if not self.made or _recursive(function) else "always"
+        self.made[function] = dispatcher = _numba().njit(copy, inline=inline)
+        for name in _globals_read(function.__code__):
+            if name in module.__dict__:
+                module.__dict__[name] = self._global(function, name, module.__dict__[name])
+        return dispatcher
+
+    def _global(self, function, name, value):
+        """What the compiled copy of `function` reads for its global `name`."""
         if isinstance(value, types.FunctionType):
-            module.__dict__[name] = _jitted(value, made)
-    return dispatcher
+            return self._jitted(value)
+        if isinstance(value, types.ModuleType):
+            if value.__name__.partition(".")[0] in _FIXED_MODULES:
+                return value
+        elif isinstance(value, (types.BuiltinFunctionType, type)) or _is_ufunc(value):
+            return value
+        elif _frozen_safely(value) or isinstance(value, _numba().core.dispatcher.Dispatcher):
+            self.guards.append((function.__globals__, name, value))
+            return value
+        user = self.fn if _generated_file(function) else function
+        raise NumbaCompileError(
+            f"{_reading(user, name)}: backend='numba' cannot compile the derivative of "
+            f"{self.fn.__name__}: it reads the global {name} (a {type(value).__module__}."
+            f"{type(value).__qualname__}), which Numba freezes when it compiles, while "
+            f"Python reads what it holds at each call\nhint: pass it as an argument, or use "
+            f"backend='auto' to run in Python where Numba cannot compile")
+
+
+def _reading(function, name):
+    """`file:line` of the first line of `function` that mentions `name`."""
+    code = function.__code__
+    try:
+        lines, first = inspect.getsourcelines(function)
+    except (OSError, TypeError):
+        return f"{code.co_filename}:{code.co_firstlineno}"
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    line = next((first + k for k, text in enumerate(lines[1:], 1) if pattern.search(text)),
+                first)
+    return f"{code.co_filename}:{line}"
+
+
+_MISSING = object()
+
+
+def _frozen_safely(value):
+    """A value Numba may freeze as a constant: immutable, so only a rebinding changes it."""
+    if isinstance(value, tuple):
+        return all(map(_frozen_safely, value))
+    return value is None or isinstance(value, (bool, int, float, complex, str))
+
+
+def _is_ufunc(value):
+    import numpy
+    return isinstance(value, numpy.ufunc)
 
 
 def _module_for(function):
@@ -234,17 +255,34 @@ def _module_for(function):
     return module
 
 
-def _global_names(code):
-    """The global names `code` and the code nested in it read."""
-    names = set(code.co_names)
+def _recursive(function):
+    """True when `function` calls itself, through the Python functions its globals name."""
+    seen, todo = set(), [function]
+    while todo:
+        current = todo.pop()
+        for name in _globals_read(current.__code__):
+            callee = current.__globals__.get(name)
+            if callee is function:
+                return True
+            if isinstance(callee, types.FunctionType) and callee not in seen:
+                seen.add(callee)
+                todo.append(callee)
+    return False
+
+
+def _globals_read(code):
+    """The global names `code` and the code nested in it load."""
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names |= _global_names(const)
+            names |= _globals_read(const)
     return names
 
 
 def _generated_file(function):
-    return function.__code__.co_filename.startswith(str(cache.cache_dir()))
+    """True for a function of a file of tangentlike's cache (named by its key's hash)."""
+    return os.path.dirname(function.__code__.co_filename) == str(cache.cache_dir())
 
 
 _NUMBA_LOCATION = re.compile(r'File "([^"]+)", line (\d+)')
@@ -263,7 +301,8 @@ def located_error(exc, generated, fn):
         lines = linecache.getlines(filename)
         if 0 < number <= len(lines):
             shown = f"\n  generated line ({filename}:{number}): {lines[number - 1].strip()}"
-        origin = _origin(lines, number)
+        origin = _origin(lines, number) or _same_statement(fn, lines[number - 1]
+                                                           if 0 < number <= len(lines) else "")
         if origin is not None:
             where = f"{fn.__code__.co_filename}:{origin}"
     return NumbaCompileError(
@@ -282,9 +321,17 @@ def _generated_place(text):
     return found
 
 
+_NO_HELPER = re.compile(r"Unknown attribute '(\w+)' of type Module\(<module '(tangentlike[\w.]*)'")
+
+
 def _reason(text):
     """Numba's reason, in a line: its first line that is not a pipeline stage, with the
     signature that had no implementation where it names one."""
+    helper = _NO_HELPER.search(text)
+    if helper is not None:
+        return (f"{helper.group(2)}.{helper.group(1)} has no Numba implementation (the "
+                f"backend compiles numbers, ranges and arrays: adjoints of lists, tuples "
+                f"and dicts run in Python)")
     lines = [line.strip() for line in text.splitlines()]
     for k, line in enumerate(lines):
         if not line or line.startswith("Failed in nopython mode pipeline"):
@@ -294,6 +341,24 @@ def _reason(text):
             return f"no Numba implementation of {signature or line}"
         return line
     return type(text).__name__
+
+
+def _same_statement(fn, generated_line):
+    """The first line of `fn` holding the generated line's statement, or its right-hand
+    side (the forward sweep copies the user's statements, a `return` as an assignment),
+    or None."""
+    text = generated_line.strip()
+    value = text.partition(" = ")[2] or text
+    if not value:
+        return None
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        return None
+    for k, line in enumerate(lines):
+        if line.strip() == text or value in line:
+            return first + k
+    return None
 
 
 _ORIGIN = re.compile(r"# (?:grad|tangent) of: .*\(line (\d+)\)\s*$")

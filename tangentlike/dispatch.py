@@ -14,7 +14,7 @@ import inspect
 import numpy
 
 from . import environment
-from .backends import check_backend, on_backend
+from .backends import check_backend, on_backend, passes_for
 from .errors import (HasAuxError, NonDifferentiableArgumentError, SourceUnavailableError,
                      TangentlikeError)
 from .forensics import backward_frame, explain_backward_failure, note_original_line, require_scalar
@@ -171,7 +171,7 @@ class Gradient:
         self.backend = check_backend(backend)   # where the generated code runs
         self.check_nans = check_nans
         self.has_aux = has_aux      # fn returns (value, aux): the value is differentiated
-        self.optimize = optional_passes(optimize)      # the optional passes that run
+        self.optimize = passes_for(backend, optional_passes(optimize))  # the optional passes
         self.form = "joint-checked" if check_nans else "joint"
         self.gradient_only = gradient_only and not check_nans and not has_aux \
             and bool(self.optimize)
@@ -420,6 +420,7 @@ def jvp_of(fn, primals, tangents, optimize=True, has_aux=False, backend="python"
                                f"none was given for {', '.join(missing)}")
     arguments = primals + tuple(p.default for p in rest)     # jvp_f takes every parameter
     kinds = {p: arg_kind(v) for p, v in zip(params, arguments)}
+    optimize = passes_for(backend, optional_passes(optimize))
     compiled = on_backend(load(fn, wrt, kinds, "jvp", optimize, has_aux)[0], backend, fn)
     tangents = [shaped_like(tangents[k], primals[k]) for k in positions]
     try:

@@ -102,3 +102,15 @@ class AliasedWriteError(UnsupportedSyntaxError):
     def __init__(self, construct, hint, *, written=None, other=None, **location):
         self.written, self.other = written, other
         super().__init__(construct, hint, **location)
+
+
+class NumbaCompileError(TangentlikeError):
+    """backend="numba": Numba cannot compile a generated derivative (nopython mode)."""
+
+
+class NumbaUnavailableError(TangentlikeError, ImportError):
+    """backend="numba" was asked for where the numba package cannot be imported."""
+
+
+class NumbaFallbackWarning(UserWarning):
+    """backend="auto": a derivative runs in Python because Numba cannot compile it."""

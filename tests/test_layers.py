@@ -36,7 +36,8 @@ BESIDE = {"rules": {"rules", "runtime", "numpy_runtime", "trees", "errors"},
           "runtime": {"runtime", "trees", "errors"},
           "trees": {"trees", "errors"},
           "revolve": {"revolve", "runtime", "trees", "errors", "checkpoints"},
-          "numpy_runtime": {"numpy_runtime", "runtime", "trees", "errors"}}
+          "numpy_runtime": {"numpy_runtime", "runtime", "trees", "errors"},
+          "numba_runtime": {"numba_runtime", "numpy_runtime", "runtime", "trees", "errors"}}
 
 
 def _modules():
