@@ -201,7 +201,7 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
     gradient's code (`args` as for calling `f`).  `backend="numba"` gives the code the
     Numba backend compiles, unchanged (and, for the functions it calls, the code
     `include_callees` shows): made without the passes Numba cannot compile
-    (`backends.PYTHON_ONLY_PASSES`).
+    (`markers.PYTHON_ONLY`).
     """
     check_backend(backend)
     if not isinstance(mode, str):

@@ -8,7 +8,7 @@ function it derives from.  Guarantees:
   functions) compiled the same way: copies whose globals name each other's compiled
   copies, the callees inlined where they do not recurse (so a tape filled by a callee
   has a type where it is made); the originals are untouched.  Code for Numba is made
-  without the passes whose output only CPython runs (`PYTHON_ONLY_PASSES`), so
+  without the passes whose output only CPython runs (`markers.PYTHON_ONLY`), so
   `tl.source(..., backend="numba")` is exactly what is compiled.  Compilation happens
   on the first call for each combination of argument types, as Numba's does; where
   Numba cannot compile the code, `NumbaCompileError` names the user's line and the
@@ -35,6 +35,7 @@ import warnings
 import weakref
 
 from . import cache
+from .markers import FOR_NUMBA
 from .errors import (NumbaCompileError, NumbaFallbackWarning, NumbaUnavailableError,
                      TangentlikeError)
 
@@ -42,15 +43,10 @@ BACKENDS = ("python", "numba", "auto")
 EXTRA = "pip install 'tangentlike[numba]'"
 
 
-# optional passes whose code is for CPython only: `del` of a variable (release-arrays),
-# which Numba's nopython mode cannot compile and whose memory its reference counting
-# frees anyway, and cache-sized blocks through a Python helper (blocks)
-PYTHON_ONLY_PASSES = frozenset({"release-arrays", "blocks"})
-
-
 def passes_for(backend, passes):
-    """The optional passes (a frozenset of names) that make code for `backend`."""
-    return passes if backend == "python" else passes - PYTHON_ONLY_PASSES
+    """The optional passes (a frozenset of names) that make code for `backend`: for Numba,
+    none of those whose code is for CPython only (markers.PYTHON_ONLY)."""
+    return passes if backend == "python" else passes & FOR_NUMBA
 
 
 def check_backend(backend):

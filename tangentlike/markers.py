@@ -28,7 +28,14 @@ COPY = "tangentlike_copy"   # how fixed code names runtime.copy (the loader puts
 
 # every optional pass, by name (each one's contract: its module's docstring)
 OPTIONAL = ("simplify", "in-place", "gradient-only", "elementwise-sweep", "named-parts",
-            "release-arrays", "blocks", "recursion-loops", "scale-in-place")
+            "release-arrays", "blocks", "recursion-loops", "scale-in-place", "tape-tuples")
+# the optional passes whose code is for CPython only, which code for Numba is made without
+# (and the code of the functions it calls): `del` of a variable (release-arrays), which
+# Numba's nopython mode cannot compile, cache-sized blocks through a Python helper
+# (blocks), and tuples among the tape's entries (tape-tuples), which leave a Numba list
+# without one type
+PYTHON_ONLY = frozenset({"release-arrays", "blocks", "tape-tuples"})
+FOR_NUMBA = frozenset(OPTIONAL) - PYTHON_ONLY
 
 
 def function_namespace(fn):
@@ -45,12 +52,15 @@ def function_namespace(fn):
 
 def optional_passes(optimize):
     """The optional passes an `optimize` argument asks for, as a frozenset: True,
-    every one; False, none; a collection of names, those."""
+    every one; False, none; "numba", every one but those for CPython only (what code
+    for Numba is made with); a collection of names, those."""
     if optimize is True or optimize is False:
         return frozenset(OPTIONAL) if optimize else frozenset()
+    if optimize == "numba":
+        return FOR_NUMBA
     if isinstance(optimize, str) or not hasattr(optimize, "__iter__"):
-        raise TangentlikeError(f"optimize={optimize!r}: pass True, False or a collection of "
-                               f"optional pass names ({', '.join(OPTIONAL)})")
+        raise TangentlikeError(f"optimize={optimize!r}: pass True, False, 'numba' or a "
+                               f"collection of optional pass names ({', '.join(OPTIONAL)})")
     passes = frozenset(optimize)
     unknown = passes - set(OPTIONAL)
     if unknown:

@@ -100,3 +100,17 @@ def teach(numba):
         if isinstance(x, array):
             dtype = x.dtype if isinstance(x.dtype, (nt.Float, nt.Complex)) else nt.float64
             return lambda x: np.zeros(x.shape, dtype)
+
+    @overload(runtime.copy)
+    def copy(x):
+        if isinstance(x, number):
+            return lambda x: x
+        if isinstance(x, array):
+            return lambda x: x.copy()
+
+    @overload(runtime.unshared)
+    def unshared(g, *values):          # (an array copied always: never shared, surely)
+        if isinstance(g, number):
+            return lambda g, *values: g
+        if isinstance(g, array):
+            return lambda g, *values: g.copy()

@@ -39,7 +39,7 @@ from .check import check
 from .emit import emit
 from .checkpoints import SWEEP
 from .errors import NoDerivativeError
-from .markers import OPTIONAL, optional_passes  # noqa: F401  (re-exported)
+from .markers import FOR_NUMBA, OPTIONAL, optional_passes  # noqa: F401  (re-exported)
 from .forward import ForwardTransformer, shapes_from_operands, with_line_comments
 from .naming import ModuleNames
 from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, names_and_assigned,
@@ -59,6 +59,7 @@ from .passes.recursion_loops import sweeps_as_loops
 from .passes.release_arrays import release_dead_arrays
 from .passes.scale_in_place import scaled_in_place
 from .passes.simplify import optimize_backward, optimize_primal, without_needless_spreads
+from .passes.tape_tuples import one_entry_per_value
 from .passes.tidy import tidy
 from .reverse import ReverseTransformer
 from .reverse.checkpointed import checkpointed_bindings, is_checkpointed
@@ -230,10 +231,7 @@ def _optimizer(draft):
     in_place = [p for p in draft.params if draft.kinds.get(p) == "array"] \
         if request.form == "grad" and request.runs("in-place") else []
     simplify = request.runs("simplify")
-
-    def pure(call):
-        """A call with a rule writes none of its arguments."""
-        return transformer.rule_of(call.func) is not None
+    pure = _pure(draft)             # a call with a rule writes none of its arguments
 
     def run(stmts, grads):
         live = {x.id for g in grads for x in n.walk(g) if isinstance(x, gast.Name)}
@@ -288,6 +286,12 @@ def recursion_loops(draft):
     draft.functions = list(sweeps_as_loops(
         *draft.functions, draft.namer.fresh,
         lambda name_, *args: draft.modules.call(runtime, name_, *args)))
+
+
+def tape_entries(draft):
+    """Without the optional pass "tape-tuples", one tape entry per value (its module)."""
+    if not draft.request.runs("tape-tuples"):
+        draft.functions = one_entry_per_value(draft.functions)
 
 
 def only_the_gradient(draft):
@@ -427,8 +431,7 @@ def guards(draft):
     """Mandatory: no zero sentinel reaches code that needs an array (zeros.guarded),
     and no in-place write reaches memory it must not (ownership.owned)."""
     transformer, namer, modules = draft.transformer, draft.namer, draft.modules
-    if not draft.request.passes:
-        _unoptimized_callees(draft.functions + draft.trailer)
+    _callees_made_alike(draft.functions + draft.trailer, draft.request.passes)
     derivatives = namer.derivatives()
     scalars = {d for d, x in derivatives.items() if transformer.kind.get(x) == "scalar"}
     fresh = set() if isinstance(transformer, ForwardTransformer) else \
@@ -481,6 +484,7 @@ _REVERSE = _FRONT + (Step("transform", _transformer(ReverseTransformer)),
 _ARRAYS = (Step("named-parts", named_parts, optional=True),
            Step("release-arrays", release_arrays, optional=True))
 _END = (Step("tidy", tidied), Step("guards", guards), Step("emit", emit_module))
+_REVERSE_END = (Step("tape-entries", tape_entries), Step("callees", reverse_callees)) + _END
 
 
 def _forward(prefix):
@@ -493,25 +497,24 @@ _JVP = "forward mode (Jacobian-vector product)"
 FORMS = {
     # value_and_grad_<f>: the value and the gradient, in reverse mode
     "joint": _REVERSE + (Step("joint", joint),) + _ARRAYS
-    + (Step("callees", reverse_callees),) + _END,
+    + _REVERSE_END,
     # the gradient only, where the value is a number (else as "joint")
     "grad": _REVERSE + (Step("joint", joint),
                         Step("gradient-only", only_the_gradient, optional=True)) + _ARRAYS
-    + (Step("scale-in-place", scale_in_place, optional=True),
-       Step("callees", reverse_callees)) + _END,
+    + (Step("scale-in-place", scale_in_place, optional=True),) + _REVERSE_END,
     # "joint" checking each adjoint block for NaN and infinity
     "joint-checked": _REVERSE + (Step("joint", joint),) + _ARRAYS
-    + (Step("callees", reverse_callees),) + _END,
+    + _REVERSE_END,
     # "joint" with the user functions it calls written out (differentiated again)
     "joint-inline": _REVERSE + (Step("joint", joint),) + _ARRAYS
-    + (Step("callees", reverse_callees),) + _END,
+    + _REVERSE_END,
     # forward_<f> and backward_<f>, for calls from generated code
     "split": _FRONT + (Step("names", split_names),
                        Step("transform", _transformer(ReverseTransformer)),
                        Step("aliases", alias_facts), Step("sweeps", sweeps),
                        Step("split", split),
                        Step("recursion-loops", recursion_loops, optional=True)) + _ARRAYS
-    + (Step("callees", reverse_callees),) + _END,
+    + _REVERSE_END,
     # jvp_<f>: forward mode
     "jvp": _forward("jvp") + (Step("assemble", _forward_function(_JVP)),
                               Step("simplify", simplify_forward, optional=True)) + _ARRAYS
@@ -568,12 +571,14 @@ def _origin(parsed):
     return f"{filename}:{line}"
 
 
-def _unoptimized_callees(nodes):
-    """Pass `optimize=False` to every runtime helper in `nodes` that makes a callee's
-    derivative, so that it is made with every optional pass off as well."""
-    for call in (x for node in nodes for x in n.walk(node) if isinstance(x, gast.Call)):
-        if getattr(call, "makes_callee", False):
-            call.keywords.append(gast.keyword(arg="optimize", value=n.const(False)))
+def _callees_made_alike(nodes, passes):
+    """`optimize=False` (or "numba") on every helper call in `nodes` that makes a callee's
+    derivative, where `passes` are none (or Numba's): the callee is made with them too."""
+    if passes in (frozenset(), FOR_NUMBA):
+        for call in (x for node in nodes for x in n.walk(node) if isinstance(x, gast.Call)):
+            if getattr(call, "makes_callee", False):
+                value = n.const("numba" if passes else False)
+                call.keywords.append(gast.keyword(arg="optimize", value=value))
 
 
 def _bindings(transformer, helper, entries):

@@ -32,7 +32,10 @@ failure decides the verdict:
    where the float32 gradient's inf or nan comes from an overflow in float32);
 7. the program with every `for ... in range(...)` loop run over
    `tl.checkpointed(range(...), snapshots=2)`: the primal and the gradient must be the
-   plain program's (to 1e-9); a loop checkpointing rejects (a clean error) skips this.
+   plain program's (to 1e-9); a loop checkpointing rejects (a clean error) skips this;
+8. where numba is installed, `tl.value_and_grad(f, backend="numba")`: the value and the
+   gradient must be the Python backend's (to 1e-9); a derivative Numba cannot compile
+   (NumbaCompileError, a clean error) skips this.
 
 After every entry point call, the arguments (primals and tangents, arrays, lists and
 dicts) must be unchanged.  f itself is always called on copies, since it may write
@@ -62,7 +65,8 @@ import numpy as np
 
 from . import generate
 
-CHECKS = ("grad", "repeat", "value_and_grad", "jvp", "autograd", "float32", "checkpointed")
+CHECKS = ("grad", "repeat", "value_and_grad", "jvp", "autograd", "float32", "checkpointed",
+          "numba")
 TIME_LIMIT_S = 20
 STEPS = (1e-6, 1e-4)          # central-difference steps, relative to max(1, |x|)
 ONE_SIDED_STEP = 1e-5         # forward vs backward differences, to see kinks
@@ -483,6 +487,36 @@ def check_value_and_grad(f, args, wrt, value, grad):
             mismatch(got, grad))
 
 
+def check_numba(f, args, wrt, value, grad):
+    """The derivative compiled by Numba against the Python backend's (`grad`)."""
+    import tangentlike as tl
+    if importlib.util.find_spec("numba") is None:
+        return "numba n/a"
+    calling = copy.deepcopy(args)
+    out = call_entry("value_and_grad (numba)", _compiled,
+                     tl.value_and_grad(f, wrt=wrt, backend="numba"), calling)
+    if out is None:
+        return "numba n/a"
+    require_unchanged("value_and_grad (numba)", args, calling)
+    got_value, got_grad = out
+    got = scalar_of(got_value)
+    require(got is not None and abs(got - value) <= 1e-9 * (1 + abs(value)),
+            "numba value vs f", f"got {got_value!r}, f gives {value!r}")
+    got = gradient_vector(got_grad, args, wrt)
+    require(np.allclose(got, grad, rtol=1e-9, atol=1e-12), "numba grad vs python grad",
+            mismatch(got, grad))
+    return "numba"
+
+
+def _compiled(derivative, args):
+    """derivative(*args), or None where Numba cannot compile it (a clean error)."""
+    import tangentlike as tl
+    try:
+        return derivative(*args)
+    except tl.NumbaCompileError:
+        return None
+
+
 def random_tangents(args, seed):
     """One tangent per argument: random floats in the shape of each (0 for ints)."""
     rng = np.random.default_rng(seed)
@@ -674,6 +708,7 @@ def run_checks(text, directory):
             ran.append(check_autograd(text, args, wrt, grad, reference))
         ran.append(check_float32(f, args, wrt, value, grad))
         ran.append(check_checkpointed(text, directory, args, wrt, value, grad))
+        ran.append(check_numba(f, args, wrt, value, grad))
     except _Skip as skip:
         return Verdict("skipped", "", str(skip))
     except _Fail as failure:
