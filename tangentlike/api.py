@@ -73,12 +73,13 @@ def grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False, backend="pyth
     a NaN or an infinity raises NonFiniteError naming the user's line.
     With `optimize=False` every optional pass is off (simplify, gradient-only,
     elementwise-sweep, blocks, in-place, named-parts, release-arrays,
-    recursion-loops, scale-in-place), in the
+    recursion-loops, scale-in-place, tape-tuples), in the
     functions `f` calls too: the result must be the same, so a difference points at a
     pass.  A collection of names runs those passes only, in this function's code
     (`tangentlike.pipeline.OPTIONAL` lists them; docs/architecture.md says what each
-    does).  The passes that make the code right (aliases, ownership, zero guards)
-    always run.  `tl.grad(f).generated(*args)` is the generated function the
+    does); `optimize="numba"`, every pass but those for CPython only (what
+    backend="numba" uses).  The passes that make the code right (aliases, ownership,
+    zero guards) always run.  `tl.grad(f).generated(*args)` is the generated function the
     gradient runs for those arguments.
     With `has_aux=True`, `f` returns a pair `(value, aux)`: the result is
     `(gradient of value, aux)`; `aux` (any numbers, arrays, containers, objects)

@@ -114,3 +114,10 @@ def teach(numba):
             return lambda g, *values: g
         if isinstance(g, array):
             return lambda g, *values: g.copy()
+
+    @overload(basics.is_zero)
+    def is_zero(b):                    # the zero sentinel is a number equal to 0
+        if isinstance(b, number):
+            return lambda b: b == 0
+        if isinstance(b, (array, nt.BaseTuple)):
+            return lambda b: False
