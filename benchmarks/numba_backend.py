@@ -387,17 +387,6 @@ def numba_import_seconds():
                                 text=True, check=True).stdout)
 
 
-def write_docs(text):
-    with open(DOCS, encoding="utf-8") as fh:
-        doc = fh.read()
-    if doc.count(START) != 1 or doc.count(END) != 1 or doc.index(START) > doc.index(END):
-        raise SystemExit(f"{DOCS}: expected one {START} followed by one {END}")
-    head, rest = doc.split(START)
-    _, tail = rest.split(END)
-    with open(DOCS, "w", encoding="utf-8") as fh:
-        fh.write(f"{head}{START}\n{text}\n{END}{tail}")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7,
@@ -439,8 +428,8 @@ def main(argv=None):
     text = table(results, jax_fns is not None)
     print(text)
     if args.write_docs:
-        write_docs(stamp(repeats, args.min_time, processes, numba_import_seconds())
-                   + "\n\n" + text)
+        measured = stamp(repeats, args.min_time, processes, numba_import_seconds())
+        run.write_docs(f"{measured}\n\n{text}", DOCS, START, END)
         log(f"wrote {DOCS}")
     return 0 if all_ok else 1
 

@@ -277,15 +277,16 @@ def stamp(repeats, min_time):
             f"one gradient call (tangentlike's difference in largest-array-argument units).")
 
 
-def write_docs(text):
-    with open(DOCS, encoding="utf-8") as fh:
+def write_docs(text, docs=DOCS, start=START, end=END):
+    """Replace what lies between the markers `start` and `end` of the page `docs`."""
+    with open(docs, encoding="utf-8") as fh:
         doc = fh.read()
-    if doc.count(START) != 1 or doc.count(END) != 1 or doc.index(START) > doc.index(END):
-        raise SystemExit(f"{DOCS}: expected one {START} followed by one {END}")
-    head, rest = doc.split(START)
-    _, tail = rest.split(END)
-    with open(DOCS, "w", encoding="utf-8") as fh:
-        fh.write(f"{head}{START}\n{text}\n{END}{tail}")
+    if doc.count(start) != 1 or doc.count(end) != 1 or doc.index(start) > doc.index(end):
+        raise SystemExit(f"{docs}: expected one {start} followed by one {end}")
+    head, rest = doc.split(start)
+    _, tail = rest.split(end)
+    with open(docs, "w", encoding="utf-8") as fh:
+        fh.write(f"{head}{start}\n{text}\n{end}{tail}")
 
 
 def selects(name, w):

@@ -119,8 +119,14 @@ def _pretty_source(pieces):
     text = "".join(pieces)
     if ("\x00" in text or max(map(len, text.split("\n"))) > 79
             or _BREAK_INSIDE.search("\x00".join(pieces))):
-        return astor.source_repr.pretty_source(pieces)
+        return _KEYWORD_BROKEN.sub(r",\n\2\1=", astor.source_repr.pretty_source(pieces))
     return text
+
+
+# astor may break a line between a keyword argument's name and its `=`: the break goes
+# before the name instead (a line cannot otherwise end in `, name` with the next opening
+# with a lone `=`)
+_KEYWORD_BROKEN = re.compile(r", (\w+)\n([ \t]+)=(?!=)")
 
 
 # a line break in a piece but at its start, or after a break at its start ("\x00" joins

@@ -283,3 +283,34 @@ def test_a_second_process_loads_the_compiled_derivative(tl_cache_dir):
     assert runs[0][0] == runs[1][0]
     assert not runs[0][1] and runs[1][1]         # compiled, then loaded from the cache
     assert runs[1][2] == "NullCache"
+
+
+# ---------------------------------------------------------------- code made for Numba
+
+def drag(v):
+    return 0.1 * v * abs(v)
+
+
+def fall(angle):
+    vx = 30.0 * math.cos(angle)
+    for _ in range(20):
+        if vx > 20.0:
+            vx = vx - 0.01 * drag(vx)
+        else:
+            vx = vx - 0.005 * drag(vx)
+    return vx
+
+
+def test_code_for_numba_keeps_one_value_per_tape_entry():
+    """Without the pass tape-tuples (code for Numba), a callee's saved values are one tape
+    entry each, as they are in the callee of a callee: a Numba list has one entry type."""
+    python = tl.source(fall, include_callees=True)
+    numba = tl.source(fall, include_callees=True, backend="numba") if importlib.util.find_spec(
+        "numba") else tl.source(fall, include_callees=True, optimize="numba")
+    assert "_tape.append((_t1, v))" in python and "_t1, v = _tape.pop()" in python
+    assert "_tape.append(_t1)\n    _tape.append(v)" in numba
+    assert "v = _tape.pop()\n    _t1 = _tape.pop()" in numba
+    assert "optimize='numba'" in numba and "optimize=" not in python
+    want = tl.grad(fall)(0.6)
+    assert tl.grad(fall, optimize="numba")(0.6) == pytest.approx(want, rel=1e-13)
+    assert tl.grad(fall, optimize=False)(0.6) == pytest.approx(want, rel=1e-13)

@@ -478,13 +478,19 @@ def check_value_and_grad(f, args, wrt, value, grad):
     require_unchanged("value_and_grad", args, calling)
     require(isinstance(out, tuple) and len(out) == 2, "value_and_grad structure",
             f"value_and_grad returned {out!r}")
+    require_value_and_gradient(out, args, wrt, value, grad, "value_and_grad value vs f",
+                               "value_and_grad gradient vs grad", 1e-7, 1e-9)
+
+
+def require_value_and_gradient(out, args, wrt, value, grad, value_check, grad_check, rtol,
+                               atol):
+    """`out`, a pair (value, gradient), agrees with f's `value` and with `grad`."""
     got_value, got_grad = out
     got = scalar_of(got_value)
-    require(got is not None and abs(got - value) <= 1e-9 * (1 + abs(value)),
-            "value_and_grad value vs f", f"got {got_value!r}, f gives {value!r}")
+    require(got is not None and abs(got - value) <= 1e-9 * (1 + abs(value)), value_check,
+            f"got {got_value!r}, f gives {value!r}")
     got = gradient_vector(got_grad, args, wrt)
-    require(np.allclose(got, grad, rtol=1e-7, atol=1e-9), "value_and_grad gradient vs grad",
-            mismatch(got, grad))
+    require(np.allclose(got, grad, rtol=rtol, atol=atol), grad_check, mismatch(got, grad))
 
 
 def check_numba(f, args, wrt, value, grad):
@@ -498,13 +504,8 @@ def check_numba(f, args, wrt, value, grad):
     if out is None:
         return "numba n/a"
     require_unchanged("value_and_grad (numba)", args, calling)
-    got_value, got_grad = out
-    got = scalar_of(got_value)
-    require(got is not None and abs(got - value) <= 1e-9 * (1 + abs(value)),
-            "numba value vs f", f"got {got_value!r}, f gives {value!r}")
-    got = gradient_vector(got_grad, args, wrt)
-    require(np.allclose(got, grad, rtol=1e-9, atol=1e-12), "numba grad vs python grad",
-            mismatch(got, grad))
+    require_value_and_gradient(out, args, wrt, value, grad, "numba value vs f",
+                               "numba grad vs python grad", 1e-9, 1e-12)
     return "numba"
 
 
