@@ -10,14 +10,20 @@ only comments, and nothing else changed.
 
 import ast
 import re
+import sys
+import warnings
 
-import astor
 import gast
-from astor.code_gen import SourceGenerator, set_precedence
-from astor.op_util import Precedence, get_op_precedence, get_op_symbol
+
+with warnings.catch_warnings():     # astor's import reads ast.Num, deprecated in 3.12
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import astor
+    from astor.code_gen import SourceGenerator, set_precedence
+    from astor.op_util import Precedence, get_op_precedence, get_op_symbol
 
 from . import nodes as n
 
+UNPARSE_FSTRINGS = sys.version_info >= (3, 12)   # (tests force it on older Pythons)
 _MARK = "__tangentlike_c%d__"
 _MARK_TEXT = re.compile(r"__tangentlike_c\d+__")
 _MARK_LINE = re.compile(r"^(\s*)(?P<q>['\"]{1,3})__tangentlike_c(\d+)__(?P=q)\s*$")
@@ -99,6 +105,15 @@ class _SourceGenerator(SourceGenerator):
             result[opening] = ""
         else:
             result.append(")")
+
+    def visit_JoinedStr(self, node):
+        """An f-string: astor writes it through ast.Str, deprecated in Python 3.12 and
+        gone in 3.14, where `ast.unparse` writes it (the same text wherever it is part
+        of an expression, which is where generated code has f-strings)."""
+        if UNPARSE_FSTRINGS:
+            self.write(ast.unparse(node))
+        else:
+            super().visit_JoinedStr(node)
 
     def visit_Expr(self, node):
         """A comment's marker (emit's string statement) written as its quoted text: the
