@@ -9,8 +9,12 @@ higher.py.  A registration changes the rule registry, which invalidates every me
 (`cache.CACHE.invalidate()`).
 """
 
+from __future__ import annotations
+
 import functools
 import types
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeVar, overload
 
 from .backends import check_backend, passes_for
 from .dispatch import (DERIVATIVE, WRAPPED, Gradient, bind, jvp_of, mark, signature, unwrap,
@@ -19,14 +23,18 @@ from .errors import TangentlikeError
 from .higher import derivative as higher_derivative
 from .higher import grad_of_gradient, hvp, jvp_of_gradient, nested_gradient_source, pushforward
 from .jacobians import hessian, jacobian
-from .markers import MAKES_GRADIENTS, OUTSIDE_ONLY, optional_passes
+from .markers import MAKES_GRADIENTS, OUTSIDE_ONLY, Backend, Optimize, Wrt, optional_passes
 from .products import hessian_product
 from .rules import registry
 from .runtime import arg_kind
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
-def value_and_grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False,
-                   backend="python"):
+
+def value_and_grad(f: Callable[..., Any], wrt: Wrt = 0, check_nans: bool = False,
+                   optimize: Optimize = True, has_aux: bool = False,
+                   backend: Backend = "python") -> Callable[..., tuple[Any, Any]]:
     """A function returning `(f(*args), gradient of f with respect to wrt)`.
 
     `optimize=False` turns every optional rewrite off (see `grad`).  With
@@ -48,13 +56,15 @@ def value_and_grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False,
     @functools.wraps(fn)
     def value_and_grad_fn(*args, **kwargs):
         return gradient.value_and_grad(args, kwargs)
-    value_and_grad_fn.__tangentlike_optimize__ = gradient.optimize
-    value_and_grad_fn.generated = _generated(gradient)
+    value_and_grad_fn.__tangentlike_optimize__ = gradient.optimize  # type: ignore[attr-defined]
+    value_and_grad_fn.generated = _generated(gradient)  # type: ignore[attr-defined]
     return mark(value_and_grad_fn, "value_and_grad" + " with aux" * has_aux, fn, names,
                 single)
 
 
-def grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False, backend="python"):
+def grad(f: Callable[..., Any], wrt: Wrt = 0, check_nans: bool = False,
+         optimize: Optimize = True, has_aux: bool = False,
+         backend: Backend = "python") -> Callable[..., Any]:
     """A function returning the gradient of scalar-valued `f` with respect to `wrt`.
 
     `wrt` is a parameter position, a parameter name, or a tuple of them (then
@@ -108,8 +118,8 @@ def grad(f, wrt=0, check_nans=False, optimize=True, has_aux=False, backend="pyth
         @functools.wraps(fn)
         def grad_fn(*args, **kwargs):
             return gradient.gradient(args, kwargs)
-    grad_fn.__tangentlike_optimize__ = gradient.optimize
-    grad_fn.generated = _generated(gradient)
+    grad_fn.__tangentlike_optimize__ = gradient.optimize  # type: ignore[attr-defined]
+    grad_fn.generated = _generated(gradient)  # type: ignore[attr-defined]
     return mark(grad_fn, "grad with aux" if has_aux else "grad", fn, names, single)
 
 
@@ -141,7 +151,8 @@ def _require_python(derivative, backend):
             f"jvp of a Python function); a derivative of a derivative runs in Python")
 
 
-def vjp(f, *primals, optimize=True, has_aux=False, backend="python"):
+def vjp(f: Callable[..., Any], *primals: Any, optimize: Optimize = True, has_aux: bool = False,
+        backend: Backend = "python") -> tuple[Any, ...]:
     """`(f(*primals), pullback)`; `pullback(cotangent)` gives one adjoint per primal.
 
     Primals that are ints, bools, strings or None get `None`.  `optimize=False` turns
@@ -159,7 +170,9 @@ def vjp(f, *primals, optimize=True, has_aux=False, backend="python"):
     return vjp_of(unwrap(f), primals, optimize, has_aux, backend)
 
 
-def jvp(f, primals, tangents, optimize=True, has_aux=False, backend="python"):
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        optimize: Optimize = True, has_aux: bool = False,
+        backend: Backend = "python") -> tuple[Any, ...]:
     """`(f(*primals), tangent of the output)` in forward mode: the Jacobian of `f`
     at `primals` applied to `tangents` (one per primal; those of int, bool and str
     primals are ignored).
@@ -186,8 +199,9 @@ def jvp(f, primals, tangents, optimize=True, has_aux=False, backend="python"):
     return jvp_of(unwrap(f), primals, tangents, optimize, has_aux, backend)
 
 
-def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=False,
-           backend="python"):
+def source(f: Callable[..., Any], mode: Literal["reverse", "forward"] = "reverse",
+           wrt: Wrt = 0, args: Sequence[Any] | None = None, optimize: Optimize = True,
+           include_callees: bool = False, backend: Backend = "python") -> GeneratedSource:
     """The generated source of `f`'s derivative.
 
     mode: "reverse" or "forward"; args: example arguments the code is specialized
@@ -212,7 +226,7 @@ def source(f, mode="reverse", wrt=0, args=None, optimize=True, include_callees=F
             f"tl.source(f, args=(x,))")
     if mode not in ("reverse", "forward"):
         raise TangentlikeError(f"mode={mode!r}: use 'reverse' or 'forward'")
-    derivative = getattr(f, DERIVATIVE, None)
+    derivative: Any = getattr(f, DERIVATIVE, None)
     if derivative is not None and derivative[0] == "grad of grad":
         return GeneratedSource(nested_gradient_source(f, args))
     gradient = None
@@ -272,7 +286,7 @@ def _callees_text(callees, optimize):
 class GeneratedSource(str):
     """Generated code: a plain `str` that Jupyter shows highlighted (with pygments)."""
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         try:
             from pygments import highlight
             from pygments.formatters import HtmlFormatter
@@ -294,7 +308,8 @@ class Differentiable:
     by the class statement that defines it, through `__set_name__`.)
     """
 
-    def __init__(self, fn, wrt=0, optimize=True, has_aux=False, backend="python"):
+    def __init__(self, fn: Callable[..., Any], wrt: Wrt = 0, optimize: Optimize = True,
+                 has_aux: bool = False, backend: Backend = "python") -> None:
         self.fn = fn
         self.wrt = wrt
         self._options = dict(optimize=optimize, has_aux=has_aux, backend=backend)
@@ -302,7 +317,7 @@ class Differentiable:
         self._gradient = Gradient(fn, *wrt_names(fn, wrt), **self._options)
         functools.update_wrapper(self, fn)
 
-    def __set_name__(self, owner, name):
+    def __set_name__(self, owner: type, name: str) -> None:
         """Defined in a class body: a method, whose `wrt` counts after `self`."""
         shifted = tuple(w + 1 if isinstance(w, int) else w for w in self.wrt) \
             if isinstance(self.wrt, tuple) else \
@@ -315,32 +330,40 @@ class Differentiable:
                                    f"with respect to its other parameters")
         self._gradient = Gradient(self.fn, names, single, **self._options)
 
-    def __get__(self, instance, owner=None):
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Differentiable: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None
+                ) -> _BoundDifferentiable: ...
+
+    def __get__(self, instance: object, owner: type | None = None
+                ) -> Differentiable | _BoundDifferentiable:
         return self if instance is None else _BoundDifferentiable(self, instance)
 
     @property
-    def last_kinds(self):
+    def last_kinds(self) -> dict[str, str] | None:
         kinds = self._gradient.last_kinds
         return None if kinds is None else dict(zip(self._gradient.params, kinds))
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
 
-    def value_and_grad(self, *args, **kwargs):
+    def value_and_grad(self, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
         """`(self(*args), gradient)` with respect to the decorator's `wrt`."""
         return self._gradient.value_and_grad(args, kwargs)
 
-    def grad(self, *args, **kwargs):
+    def grad(self, *args: Any, **kwargs: Any) -> Any:
         """The gradient with respect to the decorator's `wrt` (with has_aux,
         `(gradient, aux)`)."""
         value, grads = self._gradient.value_and_grad(args, kwargs)
         return (grads, value[1]) if self._gradient.has_aux else grads
 
-    def source(self, mode="reverse"):
+    def source(self, mode: Literal["reverse", "forward"] = "reverse") -> GeneratedSource:
         """The generated derivative source (for the argument kinds of the last call)."""
         return source(self, mode=mode, wrt=tuple(self._gradient.wrt))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<tangentlike.differentiate {self.fn.__qualname__}>"
 
 
@@ -349,33 +372,34 @@ class _BoundDifferentiable:
     `.grad` and `.value_and_grad` pass the instance as `self`.  Like a bound method it
     has `__func__` and `__self__` (generated code calling it differentiates `__func__`)."""
 
-    def __init__(self, differentiable, instance):
+    def __init__(self, differentiable: Differentiable, instance: object) -> None:
         self.__func__, self.__self__ = differentiable.fn, instance
         self._differentiable = differentiable
         setattr(self, WRAPPED, types.MethodType(differentiable.fn, instance))
         functools.update_wrapper(self, differentiable.fn)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.__func__(self.__self__, *args, **kwargs)
 
-    def value_and_grad(self, *args, **kwargs):
+    def value_and_grad(self, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
         """`(self(*args), gradient)` with respect to the decorator's `wrt` (after `self`)."""
         return self._differentiable.value_and_grad(self.__self__, *args, **kwargs)
 
-    def grad(self, *args, **kwargs):
+    def grad(self, *args: Any, **kwargs: Any) -> Any:
         """The gradient with respect to the decorator's `wrt` (counted after `self`)."""
         return self._differentiable.grad(self.__self__, *args, **kwargs)
 
-    def source(self, mode="reverse"):
+    def source(self, mode: Literal["reverse", "forward"] = "reverse") -> GeneratedSource:
         """The generated derivative source (for the argument kinds of the last call)."""
         return self._differentiable.source(mode)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<tangentlike.differentiate bound method {self.__func__.__qualname__} " \
                f"of {self.__self__!r}>"
 
 
-def register_adjoint(fn, *, broadcasts=False):
+def register_adjoint(fn: Callable[..., Any], *, broadcasts: bool = False
+                     ) -> Callable[[_F], _F]:
     """Decorator: register an adjoint rule (a template) for the callable `fn`.
 
     The template's parameters are `g` (the adjoint of the result), `ans` (the
@@ -389,19 +413,19 @@ def register_adjoint(fn, *, broadcasts=False):
     """
     decorate = registry.adjoint(fn, broadcasts=broadcasts)
 
-    def register(template):
+    def register(template: _F) -> _F:
         decorate(template)                  # (the registry invalidates cache.CACHE)
         return template
     return register
 
 
-def register_nondifferentiable(*fns, replace=False):
+def register_nondifferentiable(*fns: Callable[..., Any], replace: bool = False) -> None:
     """Declare callables whose results carry no derivative (e.g. `int`, random draws).
     A callable that has a derivative rule raises RuleError unless `replace=True`."""
     registry.nondifferentiable(*fns, replace=replace)
 
 
-def register_tangent(fn):
+def register_tangent(fn: Callable[..., Any]) -> Callable[[_F], _F]:
     """Decorator: register a tangent (forward-mode) rule template for the callable `fn`.
 
     The template's parameters are `ans` (the result), the callee's parameters and
@@ -414,13 +438,13 @@ def register_tangent(fn):
     """
     decorate = registry.tangent(fn)
 
-    def register(template):
+    def register(template: _F) -> _F:
         decorate(template)                  # (the registry invalidates cache.CACHE)
         return template
     return register
 
 
-def stop_gradient(x):
+def stop_gradient(x: _T) -> _T:
     """`x` itself, through which no derivative flows (a constant for tangentlike).
 
     >>> import tangentlike as tl
@@ -433,7 +457,7 @@ def stop_gradient(x):
 
 
 # what calls of tl.jvp and tl.hvp inside differentiated code become (normalize/lift.py)
-jvp.pushforward, hvp.hessian_product = pushforward, hessian_product
+jvp.pushforward, hvp.hessian_product = pushforward, hessian_product  # type: ignore[attr-defined]
 registry.built_in(lambda: registry.nondifferentiable(
     stop_gradient, grad, value_and_grad, higher_derivative, pushforward, hessian_product))
 setattr(grad, MAKES_GRADIENTS, "grad")
@@ -448,7 +472,20 @@ for _made_outside, _what in ((vjp, "tl.vjp"),
     setattr(_made_outside, OUTSIDE_ONLY, _what)
 
 
-def differentiate(fn=None, *, wrt=0, optimize=True, has_aux=False, backend="python"):
+@overload
+def differentiate(fn: Callable[..., Any], *, wrt: Wrt = 0, optimize: Optimize = True,
+                  has_aux: bool = False, backend: Backend = "python") -> Differentiable: ...
+
+
+@overload
+def differentiate(fn: None = None, *, wrt: Wrt = 0, optimize: Optimize = True,
+                  has_aux: bool = False, backend: Backend = "python"
+                  ) -> Callable[[Callable[..., Any]], Differentiable]: ...
+
+
+def differentiate(fn: Callable[..., Any] | None = None, *, wrt: Wrt = 0,
+                  optimize: Optimize = True, has_aux: bool = False, backend: Backend = "python"
+                  ) -> Differentiable | Callable[[Callable[..., Any]], Differentiable]:
     """Decorator: `@differentiate` or `@differentiate(wrt="x")` / `(wrt=(0, "y"))`;
     `@differentiate(optimize=False)` turns every optional rewrite off (see `grad`);
     `@differentiate(has_aux=True)`: the function returns `(value, aux)`, and `.grad`

@@ -19,17 +19,23 @@ directions drawn from `numpy.random.default_rng(seed)` (deterministic), each ent
 a direction normal, the step h = eps * max(1, max |x|).
 """
 
+from __future__ import annotations
+
 import inspect
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
 from . import api, higher
 from .errors import GradientCheckError, TangentlikeError
+from .markers import Wrt
 from .trees import field_names, is_pytree, rebuilt
 
 STEP = np.finfo(np.float64).eps ** (1 / 3)
 RTOL, ATOL = 1e-5, 1e-6
 MAX_ELEMENTS, DIRECTIONS = 64, 4
+_Mode = Literal["fwd", "rev"]
 
 
 def central_differences(call, x, step=STEP):
@@ -59,8 +65,11 @@ def agreement(ad, fd, rtol=RTOL, atol=ATOL):
     return abs_error, rel_error, abs_error <= atol + rtol * np.abs(fd)
 
 
-def check_grads(f, args, order=1, modes=("fwd", "rev"), rtol=RTOL, atol=ATOL, eps=STEP,
-                wrt=None, max_elements=MAX_ELEMENTS, directions=DIRECTIONS, seed=0):
+def check_grads(f: Callable[..., Any], args: Sequence[Any], order: Literal[1, 2] = 1,
+                modes: _Mode | Iterable[_Mode] = ("fwd", "rev"), rtol: float = RTOL,
+                atol: float = ATOL, eps: float = STEP, wrt: Wrt | None = None,
+                max_elements: int = MAX_ELEMENTS, directions: int = DIRECTIONS,
+                seed: int = 0) -> None:
     """Compare tangentlike's derivatives of `f` at `args` with central differences.
 
     order=1: in "rev" mode the gradient of `tl.grad` and of `tl.value_and_grad` (and

@@ -10,14 +10,21 @@ frontend (normalize/outline.py) recognises it as the iterable of a `for` stateme
 The schedules that run them in the backward sweep live in revolve.py.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from .errors import TangentlikeError
 
 CHECKPOINT = "__tangentlike_checkpoint__"      # on a function marked by `checkpoint`
 OUTLINED = "__tangentlike_outlined__"          # on the loop function outline.py makes
 SWEEP = "__tangentlike_checkpointed_sweep__"   # on the sweeps revolve.py makes
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-def checkpoint(function):
+
+def checkpoint(function: _F) -> _F:
     """Mark `function` so that reverse mode keeps only its arguments on the tape and
     recomputes its intermediates in the backward sweep.  The function itself is
     returned, unchanged: calling it is calling it.
@@ -35,7 +42,7 @@ def checkpoint(function):
     return function
 
 
-def checkpointed(iterations, *, snapshots):
+def checkpointed(iterations: range, *, snapshots: int) -> range:
     """`iterations` itself (a `range`), for `for i in tl.checkpointed(range(n),
     snapshots=k):`.  Reverse mode then keeps at most `snapshots` states of the loop
     instead of a tape of every step, and recomputes steps from them (a binomial

@@ -4,12 +4,16 @@ Receives: nothing (leaf module).  Guarantees: one hierarchy under
 `TangentlikeError`; located errors carry file, line, column and the user's line.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 
 class TangentlikeError(Exception):
     """Base class of every error tangentlike raises on purpose."""
 
 
-def _where(filename, line, column=None):
+def _where(filename: str | None, line: int | None, column: int | None = None) -> str:
     if filename is None:
         return ""
     if line is None:
@@ -20,8 +24,9 @@ def _where(filename, line, column=None):
 class UnsupportedSyntaxError(TangentlikeError):
     """A construct tangentlike cannot differentiate, located in the user's file."""
 
-    def __init__(self, construct, hint, *, filename=None, line=None, column=None,
-                 source_line=None):
+    def __init__(self, construct: str, hint: str | None, *, filename: str | None = None,
+                 line: int | None = None, column: int | None = None,
+                 source_line: str | None = None) -> None:
         self.construct = construct
         self.hint = hint
         self.filename = filename
@@ -39,8 +44,9 @@ class UnsupportedSyntaxError(TangentlikeError):
 class NoDerivativeError(TangentlikeError):
     """A call to a callable with no derivative rule and no Python source."""
 
-    def __init__(self, callee, *, filename=None, line=None, source_line=None, reason=None,
-                 hint=None):
+    def __init__(self, callee: str, *, filename: str | None = None, line: int | None = None,
+                 source_line: str | None = None, reason: str | None = None,
+                 hint: str | None = None) -> None:
         self.callee = callee
         self.filename = filename
         self.line = line
@@ -80,8 +86,9 @@ class GradientCheckError(TangentlikeError, AssertionError):
     """`check_grads` found a derivative that disagrees with finite differences.  Its
     attributes: `mode`, `argument` (name), `position`, `element`, `ad`, `fd`."""
 
-    def __init__(self, message, *, mode=None, argument=None, position=None, element=None,
-                 ad=None, fd=None):
+    def __init__(self, message: str, *, mode: str | None = None, argument: str | None = None,
+                 position: int | None = None, element: str | None = None, ad: Any = None,
+                 fd: Any = None) -> None:
         super().__init__(message)
         self.mode, self.argument, self.position = mode, argument, position
         self.element, self.ad, self.fd = element, ad, fd
@@ -99,7 +106,8 @@ class AliasedWriteError(UnsupportedSyntaxError):
     """A write into memory that another name the function still reads may share (a
     view or an alias), which tangentlike cannot yet differentiate exactly."""
 
-    def __init__(self, construct, hint, *, written=None, other=None, **location):
+    def __init__(self, construct: str, hint: str | None, *, written: str | None = None,
+                 other: str | None = None, **location: Any) -> None:
         self.written, self.other = written, other
         super().__init__(construct, hint, **location)
 

@@ -8,7 +8,11 @@ n-th derivative of a scalar function is forward mode applied n - 1 times over
 it.  No finite differences anywhere.
 """
 
+from __future__ import annotations
+
 import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import environment
 from .cache import CACHE
@@ -113,7 +117,7 @@ def _first_order(fn, wrt, kinds):
     return tangent_fn
 
 
-def hvp(f, primals, vectors):
+def hvp(f: Callable[..., Any], primals: Sequence[Any], vectors: Sequence[Any]) -> Any:
     """The Hessian of scalar `f` at `primals` times `vectors`, without forming it.
 
     One vector per primal (those of int, bool and str primals are ignored); the
@@ -175,7 +179,7 @@ def jvp_of_gradient(gradient, primals, tangents):
     return gradient(*primals), tangent[0] if single else tangent
 
 
-def derivative(f, order=1):
+def derivative(f: Callable[..., Any], order: int = 1) -> Callable[..., float]:
     """The `order`-th derivative of a scalar function of one float, as a function.
 
     Order 1 is the generated forward-mode function `jvp_<f>`; each further order

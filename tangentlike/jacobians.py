@@ -13,6 +13,11 @@ per argument when `wrt` is a tuple, one per output when the function returns a
 tuple.  No finite differences anywhere; the arguments are never written to.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
 import numpy as np
 
 from .dispatch import Gradient, jvp_of, unwrap, vjp_of, wrt_names
@@ -20,12 +25,14 @@ from .errors import NonDifferentiableArgumentError, TangentlikeError
 from .forensics import require_scalar
 from .higher import forward_over_reverse
 from .loader import signature
+from .markers import Wrt
 from .runtime import grad_like, zeros_like
 
 MODES = ("auto", "fwd", "rev")
 
 
-def jacobian(f, wrt=0, mode="auto"):
+def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: Literal["auto", "fwd", "rev"] = "auto"
+             ) -> Callable[..., Any]:
     """A function returning the Jacobian of `f` at its arguments.
 
     `wrt` is an argument (position or name) or a tuple of them; `mode` is "fwd" (one
@@ -100,7 +107,7 @@ def _reverse_rows(fn, args, positions, out, one_output, blocks):
                 blocks[i][j][index] = adjoints[k]
 
 
-def hessian(f, wrt=0):
+def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., Any]:
     """A function returning the Hessian of scalar `f`, one Hessian-vector product
     (forward over reverse) per coordinate of the `wrt` arguments.
 
@@ -130,7 +137,7 @@ def hessian(f, wrt=0):
     return hessian_fn
 
 
-def gradhessian(f, wrt=0):
+def gradhessian(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., tuple[Any, Any]]:
     """A function returning `(gradient, Hessian)` of scalar `f`, both with respect to
     `wrt` and laid out as `tl.grad(f, wrt)` and `tl.hessian(f, wrt)` lay them out.
 
@@ -147,7 +154,8 @@ def gradhessian(f, wrt=0):
     return gradhessian_fn
 
 
-def value_grad_hessian(f, wrt=0):
+def value_grad_hessian(f: Callable[..., Any], wrt: Wrt = 0
+                       ) -> Callable[..., tuple[Any, Any, Any]]:
     """A function returning `(value, gradient, Hessian)` of scalar `f`: the value and
     gradient from one reverse-mode call, the Hessian as `tl.hessian` makes it.
 
@@ -187,7 +195,7 @@ def _hessian_at(fn, names, positions, args, single):
     return rows[0][0] if single else tuple(rows)
 
 
-def laplacian(f, wrt=0):
+def laplacian(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., float]:
     """A function returning the trace of the Hessian of scalar `f` (sum of d²f/dxᵢ²)."""
     hess = hessian(f, wrt)
 
@@ -200,7 +208,7 @@ def laplacian(f, wrt=0):
     return laplacian_fn
 
 
-def divergence(f, wrt=0):
+def divergence(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., float]:
     """A function returning the divergence of a vector field R³ -> R³ (trace of its Jacobian)."""
     jac = jacobian(f, wrt)
 
@@ -209,7 +217,7 @@ def divergence(f, wrt=0):
     return divergence_fn
 
 
-def curl(f, wrt=0):
+def curl(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., np.ndarray]:
     """A function returning the curl of a vector field R³ -> R³."""
     jac = jacobian(f, wrt)
 

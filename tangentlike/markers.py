@@ -7,6 +7,9 @@ run generated code that is already cached without importing the parser, the
 analyses or the rules (DESIGN.md §8: the transform side is imported on a miss).
 """
 
+from collections.abc import Collection, Sequence
+from typing import Literal
+
 from .errors import TangentlikeError
 
 DERIVATIVE = "__tangentlike_derivative__"    # set on every derivative tangentlike makes
@@ -36,6 +39,14 @@ OPTIONAL = ("simplify", "in-place", "gradient-only", "elementwise-sweep", "named
 # without one type
 PYTHON_ONLY = frozenset({"release-arrays", "blocks", "tape-tuples"})
 FOR_NUMBA = frozenset(OPTIONAL) - PYTHON_ONLY
+
+# the types of the options of the public API (its annotations; defined at run time so
+# that typing.get_type_hints resolves them): `wrt`, a parameter position, a name, or a
+# tuple of them (dispatch.wrt_names); `optimize` (optional_passes); `backend`
+# (backends.check_backend)
+Wrt = int | str | Sequence[int | str]
+Optimize = bool | Literal["numba"] | Collection[str]
+Backend = Literal["python", "numba", "auto"]
 
 
 def function_namespace(fn):
