@@ -13,22 +13,22 @@ The reference, with example sessions, is docs/cli.md.
 """
 
 import argparse
-import ast
 import contextlib
-import importlib.util
 import inspect
+import json
 import os
-import pathlib
 import signal
 import sys
 import threading
-import traceback
+import time
 
 import numpy as np
 
 import tangentlike as tl
 
 from . import cache, checking
+from .cli_inputs import CommandError, arguments, copies as _copies, describe as _describe
+from .cli_inputs import name_of as _name, with_function
 from .dispatch import Gradient, unwrap
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
@@ -41,10 +41,17 @@ EXIT_BROKEN_PIPE = 128 + 13             # as if killed by SIGPIPE, like other Un
 # tl.check_grads(order=2) after the table.
 STEP, RTOL, ATOL = checking.STEP, checking.RTOL, checking.ATOL
 ROWS_PER_ARRAY = 10      # an array with more elements shows its first 3 and its 5 worst
+PROGRESS_AFTER, PROGRESS_EVERY = 0.5, 0.1     # seconds: `check`'s progress line on a TTY
 
 
-class CommandError(Exception):
-    """A usage error: reported as one line on stderr, exit status 2."""
+class _BadCommandLine(Exception):
+    """argparse's error (its usage line already printed), reported by main."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        raise _BadCommandLine(f"{self.prog}: error: {message}")
 
 
 def main(argv=None):
@@ -54,14 +61,22 @@ def main(argv=None):
     tangentlike ...
     0
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         options = _parser().parse_args(argv)
-    except SystemExit as exit_:                # --help, --version, or an argparse error
+    except SystemExit as exit_:                # --help, --version
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    except _BadCommandLine as error:
+        print(error, file=sys.stderr)
+        if "--json" in argv:
+            _print_json({"error": str(error).partition(": error: ")[2], "status": EXIT_USAGE})
+        return EXIT_USAGE
     try:
         return options.run(options)
     except (CommandError, tl.TangentlikeError) as error:
         print(f"tangentlike: error: {error}", file=sys.stderr)
+        if getattr(options, "json", False):
+            _print_json({"error": str(error), "status": EXIT_USAGE})
         return EXIT_USAGE
     except BrokenPipeError:                    # `tangentlike show ... | head`: the reader left
         with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -73,14 +88,14 @@ def main(argv=None):
 
 
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tangentlike",
         description="Show, evaluate, check and debug the derivative tangentlike generates "
                     "for a Python function.  Exit status: 0 ok, 1 check mismatch, 2 error.")
     parser.add_argument("--version", action="version", version=f"tangentlike {tl.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def function_command(name, summary, run, extra=""):
+    def function_command(name, summary, run, extra="", json_output=True):
         usage = f"tangentlike {name} FILE.py:FUNC [--at NAME=VALUE ...] [--wrt NAME ...]"
         usage += f"\n{' ' * len(f'usage: tangentlike {name} ')}{extra}" if extra else ""
         sub = commands.add_parser(name, help=summary, description=summary, usage=usage)
@@ -91,22 +106,29 @@ def _parser():
                               "e.g. loop counts), lists (become float64 arrays), or "
                               "@FILE.npy; quote lists for the shell: 'w=[1, 2]'")
         sub.add_argument("--wrt", nargs="+", action="extend", default=[], metavar="NAME",
-                         help="parameters to differentiate with respect to (default: every "
-                              "argument that is a float or a float array)")
-        sub.set_defaults(run=lambda options: _with_function(options, run))
+                         help="parameters to differentiate with respect to (default: the "
+                              "float parameters: not ints used as counts or indices, bools, "
+                              "strings; an int given for one is passed as a float)")
+        if json_output:
+            sub.add_argument("--json", action="store_true",
+                             help="print one JSON object on stdout (errors too: "
+                                  "{\"error\": ...}); schema in docs/cli.md")
+        sub.set_defaults(run=lambda options: with_function(options, run))
         return sub
 
     show = function_command("show", "print the generated derivative source", _show,
-                            "[--mode {reverse,forward}] [--no-optimize] [--include-callees]")
+                            "[--mode {reverse,forward}] [--no-optimize] [--include-callees] "
+                            "[--json]")
     show.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                       help="reverse mode (the gradient; default) or forward mode")
     show.add_argument("--no-optimize", action="store_true",
                       help="show the code before the optimize stage")
     show.add_argument("--include-callees", action="store_true",
                       help="also show the derivatives of the user functions it calls")
-    function_command("grad", "print the value and the gradient", _grad)
+    function_command("grad", "print the value and the gradient", _grad, "[--json]")
     check = function_command("check", "compare the gradient with central finite differences",
-                             _check, "[--rtol RTOL] [--atol ATOL] [--order {1,2}]")
+                             _check, "[--rtol RTOL] [--atol ATOL] [--order {1,2}] [--step H] "
+                                     "[--sample N [--seed S]] [--json]")
     check.add_argument("--rtol", type=float, default=RTOL,
                        help=f"relative tolerance (default {RTOL:g})")
     check.add_argument("--atol", type=float, default=ATOL,
@@ -114,110 +136,22 @@ def _parser():
     check.add_argument("--order", type=int, choices=(1, 2), default=1,
                        help="2: also check second derivatives (Hessian-vector products, "
                             "with tl.check_grads)")
-    function_command("debug", "step through the generated derivative under pdb", _debug)
+    check.add_argument("--step", type=float, default=STEP, metavar="H",
+                       help=f"finite-difference step, relative: h = H * max(1, |x|) "
+                            f"(default {STEP:.3g}, the cube root of float64 epsilon)")
+    check.add_argument("--sample", type=int, metavar="N",
+                       help="check N elements chosen at random of each array with more "
+                            "than N (default: every element)")
+    check.add_argument("--seed", type=int, default=0, metavar="S",
+                       help="seed of --sample's random choice (default 0)")
+    function_command("debug", "step through the generated derivative under pdb", _debug,
+                     json_output=False)
     cache_command = commands.add_parser(
         "cache", help="show or clear the cache of generated code",
         description="info: where the cache is and what it holds; clear: delete its entries")
     cache_command.add_argument("action", choices=("info", "clear"))
     cache_command.set_defaults(run=_cache)
     return parser
-
-
-# -- loading FILE.py:FUNC ---------------------------------------------------------------
-
-
-def _with_function(options, command):
-    """Import the target, run `command(options, fn)`, then undo the import's side effects."""
-    file_name, sep, qualname = _target(options).rpartition(":")
-    if not sep or not file_name or not qualname:
-        raise CommandError(f"expected FILE.py:FUNC (e.g. model.py:loss), got {options.target!r}")
-    path = pathlib.Path(file_name)
-    if not path.is_file():
-        raise CommandError(f"{file_name}: no such file")
-    directory = path.resolve().parent
-    modules_before = set(sys.modules)
-    sys.path.insert(0, str(directory))
-    try:
-        module = _import(path.resolve(), file_name)
-        return command(options, _lookup(module, qualname, file_name))
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(str(directory))
-        _forget_modules(set(sys.modules) - modules_before, directory)
-
-
-def _target(options):
-    """FILE.py:FUNC, also when written after --at or --wrt (whose value lists swallow it)."""
-    if options.target is None:
-        for values in (options.at, options.wrt):
-            if values and ":" in values[-1] and "=" not in values[-1]:
-                options.target = values.pop()
-                break
-        else:
-            raise CommandError(f"which function? e.g. tangentlike {options.command} "
-                               f"model.py:loss --at x=0.3")
-    return options.target
-
-
-def _forget_modules(new, directory):
-    """Drop the newly imported modules that live in `directory` (the file, its sibling
-    modules and packages), so a later command may load other files of the same names.
-    Modules from elsewhere (say numpy's, imported lazily) stay: reloading those is unsafe."""
-    local = set()
-    for name in new:
-        file = getattr(sys.modules[name], "__file__", None)
-        if file and "." not in name:
-            place = pathlib.Path(file).resolve().parent
-            if directory in (place, place.parent if place.name == name else None):
-                local.add(name)
-    for name in new:
-        if name.partition(".")[0] in local:
-            del sys.modules[name]
-
-
-def _import(path, shown):
-    """The module executed from `path`, named after the file (`model.py` -> `model`)."""
-    name = "".join(c if c.isalnum() or c == "_" else "_" for c in path.stem)
-    name = name if name.isidentifier() else f"_{name}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None:
-        raise CommandError(f"{shown}: not a Python file (expected FILE.py)")
-    module = importlib.util.module_from_spec(spec)
-    if name not in sys.modules:            # never shadow a loaded module such as `math`
-        sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as error:
-        raise CommandError(f"cannot import {shown}: {_describe(error)}") from None
-    return module
-
-
-def _lookup(module, qualname, shown):
-    """`module.<qualname>` (dots allowed), or a CommandError listing what the file defines."""
-    found = module
-    for part in qualname.split("."):
-        if not hasattr(found, part):
-            defined = sorted(k for k, v in vars(module).items()
-                             if callable(v) and not isinstance(v, type)
-                             and getattr(v, "__module__", None) == module.__name__)
-            listing = f" (it defines: {', '.join(defined)})" if defined else ""
-            raise CommandError(f"{shown} has no function {qualname!r}{listing}")
-        found = getattr(found, part)
-    if not callable(found):
-        raise CommandError(f"{qualname!r} in {shown} is not a function "
-                           f"(it is a {type(found).__name__})")
-    return found
-
-
-def _describe(error):
-    """`Type: first line of the message (file:line)`, located at the innermost user frame."""
-    if isinstance(error, SyntaxError):
-        return f"SyntaxError: {error.msg} ({error.filename}:{error.lineno})"
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not f.filename.startswith("<frozen") and f.filename != __file__]
-    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-    message = str(error).strip().splitlines()
-    return f"{type(error).__name__}{': ' + message[0] if message else ''}{where}"
 
 
 def _evaluate(fn, thunk):
@@ -230,111 +164,38 @@ def _evaluate(fn, thunk):
         raise CommandError(f"evaluating {_name(fn)} raised {_describe(error)}") from None
 
 
-def _name(fn):
-    return getattr(fn, "__name__", repr(fn))
-
-
-# -- arguments: --at and --wrt ----------------------------------------------------------
-
 
 def _arguments(fn, options, lenient=False):
-    """(values of fn's parameters in order, as a dict; wrt names) from --at and --wrt.
-
-    A parameter not given takes its default; without one it is an error, or (`lenient`,
-    for `show`) a float, so the code is specialized as if a float were passed.
-    """
-    given = {}
-    for item in options.at:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier():
-            raise CommandError(f"--at {item!r}: expected NAME=VALUE, e.g. x=0.3 or w=@w.npy")
-        if name in given:
-            raise CommandError(f"--at: {name} is given twice")
-        given[name] = _value(f"--at {name}={text.strip()}", text.strip())
-    try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError):
-        raise CommandError(f"{_name(fn)} is not a Python function (no signature)") from None
-    parameters = [p for p in signature.parameters.values()
-                  if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if any(p.kind is p.KEYWORD_ONLY for p in parameters):
-        raise CommandError(f"{_name(fn)} has keyword-only parameters; the command line "
-                           f"passes arguments by position (write a small wrapper function)")
-    names = [p.name for p in parameters]
-    for name in list(given) + list(options.wrt):
-        if name not in names:
-            raise CommandError(f"{_name(fn)} has no parameter {name!r} "
-                               f"(its parameters: {', '.join(names) or 'none'})")
-    values, missing = {}, []
-    for p in parameters:
-        if p.name in given:
-            values[p.name] = given[p.name]
-        elif p.default is not p.empty:
-            values[p.name] = p.default
-        elif lenient:
-            values[p.name] = 1.0
-        else:
-            missing.append(p.name)
-    if missing:
-        raise CommandError(f"missing a value for {', '.join(missing)}: add "
-                           f"{' '.join(m + '=...' for m in missing)} to --at")
-    wrt = tuple(dict.fromkeys(options.wrt)) or tuple(
-        k for k, v in values.items() if _differentiable(v))
-    if not wrt:
-        raise CommandError(f"{_name(fn)} has no float or float-array argument to "
-                           f"differentiate (ints are loop counts): pass e.g. x=1.0, or "
-                           f"name one with --wrt")
+    """cli_inputs.arguments from --at and --wrt; its notes go to stderr."""
+    values, wrt, notes = arguments(fn, options.at, options.wrt, lenient)
+    for note in notes:
+        print(f"tangentlike: note: {note}", file=sys.stderr)
     return values, wrt
 
 
-def _value(where, text):
-    """The Python value of one --at literal (lists -> float64 arrays) or @FILE.npy."""
-    if text.startswith("@"):
-        try:
-            array = np.load(text[1:], allow_pickle=False)
-        except Exception as error:  # noqa: BLE001 - OSError, ValueError, EOFError, ...
-            raise CommandError(f"{where}: cannot load {text[1:]}: {_describe(error)}") from None
-        if not isinstance(array, np.ndarray):
-            array.close()
-            raise CommandError(f"{where}: {text[1:]} holds several arrays; "
-                               f"save one with numpy.save to a .npy file")
-        return array
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise CommandError(f"{where}: not a Python literal (expected a number, a list of "
-                           f"numbers, or @FILE.npy)") from None
+# -- --json ----------------------------------------------------------------------------
+
+
+def _print_json(record):
+    print(json.dumps(_jsonable(record), allow_nan=False))
+
+
+def _jsonable(value):
+    """Arrays as nested lists, NumPy numbers as Python's; NaN and infinities, which JSON
+    cannot spell, as the strings "nan", "inf", "-inf" (float() reads them back)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        if not _all_numbers(value):
-            raise CommandError(f"{where}: a list must hold only numbers "
-                               f"(or lists of numbers of equal lengths)")
-        try:
-            return np.array(value, dtype=np.float64)
-        except ValueError:
-            raise CommandError(f"{where}: nested lists must have equal lengths") from None
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise CommandError(f"{where}: a {type(value).__name__} is not accepted (expected a "
-                       f"number, a list of numbers, or @FILE.npy)")
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.ndarray, np.generic)):
+        return _jsonable(value.tolist())
+    if isinstance(value, float) and not np.isfinite(value):
+        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
 
 
-def _all_numbers(value):
-    if isinstance(value, (list, tuple)):
-        return all(map(_all_numbers, value))
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _differentiable(value):
-    """Floats and floating-point arrays; ints, bools, strings and None are not."""
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind == "f"
-    return isinstance(value, (float, np.floating))
-
-
-def _copies(values):
-    """The argument values with arrays copied, so a function that mutates them is harmless."""
-    return tuple(v.copy() if isinstance(v, np.ndarray) else v for v in values.values())
+def _function_name(options, fn):
+    return options.target.rpartition(":")[2] if options.target else _name(fn)
 
 
 # -- show ------------------------------------------------------------------------------
@@ -344,7 +205,11 @@ def _show(options, fn):
     values, wrt = _arguments(fn, options, lenient=True)
     text = tl.source(fn, mode=options.mode, wrt=wrt, args=tuple(values.values()),
                       **_source_options(options))
-    _print_code(text)
+    if options.json:
+        _print_json({"function": _function_name(options, fn), "wrt": wrt,
+                     "mode": options.mode, "source": text})
+    else:
+        _print_code(text)
     return EXIT_OK
 
 
@@ -367,12 +232,7 @@ def _source_options(options):
 def _print_code(text):
     """Print Python source, highlighted when stdout is a terminal and pygments is installed
     (and NO_COLOR is not set)."""
-    stream = sys.stdout
-    try:
-        terminal = stream.isatty()
-    except (AttributeError, ValueError):
-        terminal = False
-    if terminal and not os.environ.get("NO_COLOR"):
+    if _terminal(sys.stdout) and not os.environ.get("NO_COLOR"):
         try:
             from pygments import highlight
             from pygments.formatters import TerminalFormatter
@@ -381,7 +241,14 @@ def _print_code(text):
             pass
         else:
             text = highlight(text, PythonLexer(), TerminalFormatter())
-    stream.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 # -- grad ------------------------------------------------------------------------------
@@ -390,7 +257,11 @@ def _print_code(text):
 def _grad(options, fn):
     values, wrt = _arguments(fn, options)
     value, grads = _evaluate(fn, lambda: tl.value_and_grad(fn, wrt=wrt)(*_copies(values)))
-    _print_results(fn, values, value, wrt, grads)
+    if options.json:
+        _print_json({"function": _function_name(options, fn), "wrt": wrt,
+                     "value": _scalar(value), "gradient": dict(zip(wrt, grads))})
+    else:
+        _print_results(fn, values, value, wrt, grads)
     return EXIT_OK
 
 
@@ -424,49 +295,120 @@ def _format(value, indent=0):
 
 
 def _check(options, fn):
+    step, sample, rtol, atol = options.step, options.sample, options.rtol, options.atol
+    if not (np.isfinite(step) and step > 0):
+        raise CommandError(f"--step {step!r}: the step must be a positive number, e.g. 1e-6")
+    if sample is not None and sample < 1:
+        raise CommandError(f"--sample {sample}: expected a positive number of elements")
     values, wrt = _arguments(fn, options)
     value, grads = _evaluate(fn, lambda: tl.value_and_grad(fn, wrt=wrt)(*_copies(values)))
     call = _scalar_call(fn, values)
     original = _evaluate(fn, lambda: call(None, None))
-    rtol, atol = options.rtol, options.atol
+    rng = np.random.default_rng(options.seed)
+    chosen = {name: _elements(np.size(values[name]), sample, rng) for name in wrt}
+    rows, records, count, failed = [], [], 0, 0
+    with _Progress(sum(map(len, chosen.values()))) as tick:
+        for name, gradient in zip(wrt, grads):
+            x, elements = values[name], chosen[name]
+            ad = np.ravel(np.asarray(gradient, dtype=np.float64))[elements]
+            fd = _evaluate(fn, lambda: _central_differences(call, name, x, step, elements,
+                                                            tick))
+            abs_error, rel_error, ok = checking.agreement(ad, fd, rtol, atol)
+            count += ok.size
+            failed += int(ok.size - np.count_nonzero(ok))
+            columns = (ad, fd, abs_error, rel_error, ok)
+            rows += _rows(name, np.shape(x), elements, columns, options)
+            records += [{"input": name, "index": _index(x, k) or None, "ad": a, "fd": f,
+                         "abs_error": e, "rel_error": r, "ok": bool(good)}
+                        for k, a, f, e, r, good in zip(elements, *columns)]
+    value_ok = _close(_scalar(value), original, rtol, atol)
+    status = EXIT_MISMATCH if failed or not value_ok else EXIT_OK
+    if options.json:
+        second = None
+        if status == EXIT_OK and options.order == 2:
+            message = _check_second_order(fn, values, wrt, options)
+            second = {"ok": message is None, "message": message}
+            status = EXIT_OK if message is None else EXIT_MISMATCH
+        _print_json({"function": _function_name(options, fn), "wrt": wrt, "value": value,
+                     "function_value": original, "value_ok": value_ok, "rtol": rtol,
+                     "atol": atol, "step": step, "sample": sample, "seed": options.seed,
+                     "elements": {n: {"size": np.size(values[n]), "checked": len(chosen[n])}
+                                  for n in wrt},
+                     "checked": count, "failed": failed, "rows": records,
+                     "second_order": second, "ok": status == EXIT_OK})
+        return status
     print(f"{_call_text(fn, values)} = {_format(value)}")
-    rows, count, failed = [], 0, 0
-    for name, gradient in zip(wrt, grads):
-        ad = np.asarray(gradient, dtype=np.float64)
-        fd = _evaluate(fn, lambda: _central_differences(call, name, values[name]))
-        abs_error, rel_error, ok = checking.agreement(ad, fd, rtol, atol)
-        count += ok.size
-        failed += int(ok.size - np.count_nonzero(ok))
-        rows += _rows(name, np.ndim(values[name]), ad, fd, abs_error, rel_error, ok)
     _print_table(["input", "AD", "finite difference", "abs error", "rel error", ""], rows)
     criterion = f"|AD - FD| <= {atol:g} + {rtol:g} * |FD|"
-    value_ok = _close(_scalar(value), original, rtol, atol)
     if failed:
         print(f"MISMATCH: {failed} of {count} partial derivatives differ from central "
               f"differences ({criterion} fails)")
     if not value_ok:
         print(f"MISMATCH: the derivative code computes the value {_scalar(value)!r}, "
               f"the function itself {original!r}")
-    if failed or not value_ok:
-        return EXIT_MISMATCH
+    if status != EXIT_OK:
+        return status
     print(f"OK: the value and {count} partial derivative{'s' * (count != 1)} agree with "
           f"central differences ({criterion})")
     if options.order == 2:
-        return _check_second_order(fn, values, wrt, rtol, atol)
+        message = _check_second_order(fn, values, wrt, options)
+        print(f"MISMATCH: {message}" if message else
+              "OK: second derivatives (Hessian-vector products) agree with central "
+              "differences of the gradient")
+        return EXIT_OK if message is None else EXIT_MISMATCH
     return EXIT_OK
 
 
-def _check_second_order(fn, values, wrt, rtol, atol):
-    """`tl.check_grads(order=2)` with respect to the --wrt arguments."""
+def _check_second_order(fn, values, wrt, options):
+    """`tl.check_grads(order=2)` with respect to the --wrt arguments: None, or its message."""
     try:
-        _evaluate(fn, lambda: checking.check_grads(fn, _copies(values), order=2, wrt=wrt,
-                                                   rtol=rtol, atol=atol))
+        _evaluate(fn, lambda: checking.check_grads(
+            fn, _copies(values), order=2, wrt=wrt, rtol=options.rtol, atol=options.atol,
+            eps=options.step))
     except tl.GradientCheckError as mismatch:
-        print(f"MISMATCH: {mismatch}")
-        return EXIT_MISMATCH
-    print("OK: second derivatives (Hessian-vector products) agree with central "
-          "differences of the gradient")
-    return EXIT_OK
+        return str(mismatch)
+    return None
+
+
+def _elements(size, sample, rng):
+    """The flat positions `check` compares: all, or `sample` of them at random, in order."""
+    if sample is None or size <= sample:
+        return np.arange(size)
+    return np.sort(rng.choice(size, sample, replace=False))
+
+
+def _index(x, flat):
+    """The index of flat position `flat` of `x`, as a list (empty for a number)."""
+    return [int(i) for i in np.unravel_index(flat, np.shape(x))]
+
+
+class _Progress:
+    """`with _Progress(total) as tick`: `tick()` after each finite difference; a line on
+    stderr counts them, only when stderr is a terminal and the check has run for
+    PROGRESS_AFTER seconds, and is erased at the end."""
+
+    def __init__(self, total):
+        self.total, self.done, self.written = total, 0, False
+        self.on = _terminal(sys.stderr)
+        self.start = self.shown = time.monotonic()
+
+    def __enter__(self):
+        return self.tick
+
+    def tick(self):
+        self.done += 1
+        now = time.monotonic()
+        if self.on and now - self.start >= PROGRESS_AFTER and (
+                not self.written or now - self.shown >= PROGRESS_EVERY
+                or self.done == self.total):
+            sys.stderr.write(f"\rchecking: {self.done} of {self.total} finite differences")
+            sys.stderr.flush()
+            self.written, self.shown = True, now
+
+    def __exit__(self, *exception):
+        if self.written:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _scalar_call(fn, values):
@@ -490,36 +432,52 @@ def _close(a, b, rtol, atol):
     return abs(a - b) <= atol + rtol * abs(b) or a == b          # a == b: infinities
 
 
-def _central_differences(call, name, x):
-    """(f(x + h) - f(x - h)) / 2h for each element of `x`, h = STEP * max(1, |x|)."""
-    return checking.central_differences(lambda value: call(name, value), x, STEP)
+def _central_differences(call, name, x, step, elements, tick):
+    """(f(x + h) - f(x - h)) / 2h at the flat positions `elements` of `x` (a number is
+    one element), h = step * max(1, |x|): checking.central_differences, element by element."""
+    if not isinstance(x, np.ndarray):
+        fd = checking.central_differences(lambda value: call(name, value), x, step)
+        tick()
+        return np.array([fd])
+    out = np.empty(len(elements), dtype=np.float64)
+    for k, flat in enumerate(elements):
+        index = np.unravel_index(flat, x.shape)
+        up, down = x.copy(), x.copy()
+        h = step * max(1.0, abs(float(x[index])))
+        up[index] += h
+        down[index] -= h
+        out[k] = (call(name, up) - call(name, down)) / float(up[index] - down[index])
+        tick()
+    return out
 
 
-def _rows(name, ndim, ad, fd, abs_error, rel_error, ok):
-    """Table rows for one input.  An array of more than ROWS_PER_ARRAY elements shows its
-    first 3 elements and the 5 worst of the rest (largest error, NaN first), `...` for
-    the gaps, and a note."""
-    flat = [np.ravel(a) for a in (ad, fd, abs_error, rel_error, ok)]
-    size = flat[0].size
-    if size <= ROWS_PER_ARRAY:
-        chosen = range(size)
+def _rows(name, shape, elements, columns, options):
+    """Table rows for one input.  More than ROWS_PER_ARRAY checked elements show the
+    first 3 and the 5 worst of the rest (largest error, NaN first), `...` for the gaps,
+    and a note; a note says when --sample checked some of the elements only."""
+    checked, size = len(elements), int(np.prod(shape))
+    if checked <= ROWS_PER_ARRAY:
+        chosen = range(checked)
     else:
-        rest = -np.nan_to_num(flat[2][3:], nan=np.inf)
+        rest = -np.nan_to_num(columns[2][3:], nan=np.inf)
         chosen = [0, 1, 2] + sorted((3 + np.argsort(rest, kind="stable")[:5]).tolist())
     rows, previous = [], -1
     for k in chosen:
         if k != previous + 1:
             rows.append(["  ..."])
-        index = ", ".join(map(str, np.unravel_index(k, np.shape(ad))))
-        a, f, e, r, good = (v[k] for v in flat)
-        rows.append([f"{name}[{index}]" if ndim else name, f"{a:.12g}", f"{f:.12g}",
+        index = ", ".join(map(str, np.unravel_index(elements[k], shape)))
+        a, f, e, r, good = (v[k] for v in columns)
+        rows.append([f"{name}[{index}]" if shape else name, f"{a:.12g}", f"{f:.12g}",
                      f"{e:.1e}", f"{r:.1e}", "ok" if good else "MISMATCH"])
         previous = k
-    if len(chosen) < size:
-        if previous != size - 1:
+    if len(chosen) < checked:
+        if previous != checked - 1:
             rows.append(["  ..."])
-        rows.append([f"  ({name}: 8 of {size} elements shown: the first 3, then the 5 "
+        rows.append([f"  ({name}: 8 of {checked} elements shown: the first 3, then the 5 "
                      f"with the largest errors)"])
+    if checked < size:
+        rows.append([f"  ({name}: {checked} of {size} elements checked, chosen at random: "
+                     f"--sample {options.sample} --seed {options.seed})"])
     return rows
 
 

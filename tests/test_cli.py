@@ -6,6 +6,7 @@ sibling demo_helpers.py).  Every test has its own TANGENTLIKE_CACHE_DIR (the aut
 """
 
 import io
+import json
 import math
 import os
 import pathlib
@@ -265,10 +266,10 @@ def test_check_truncates_long_arrays_but_checks_every_element(capsys):
 def test_check_shows_the_worst_elements(capsys, monkeypatch):
     w = np.linspace(0.1, 2.0, 20)
 
-    def wrong(call, name, x):           # finite differences that are off at element 13
+    def wrong(call, name, x, step, elements, tick):   # finite differences off at element 13
         fd = np.sin(x) + x * np.cos(x)
         fd[13] += 1.0
-        return fd
+        return fd[elements]
 
     monkeypatch.setattr(cli, "_central_differences", wrong)
     status, out, _ = run(capsys, "check", target("wave"), "--at", f"w={w.tolist()}")
@@ -403,8 +404,15 @@ ERRORS = [
      "{tmp}/two.npz holds several arrays", EVALUATING),
     (["demo.py:f", "--at", "a=@{tmp}/notes.txt", "b=1.0"], "cannot load {tmp}/notes.txt: ",
      EVALUATING),
-    (["demo.py:power_sum", "--at", "x=1", "n=3"],
+    (["demo.py:power_sum", "--at", "x=True", "n=3"],
      "power_sum has no float or float-array argument to differentiate", EVALUATING),
+    (["demo.py:total", "--at", "xs=[1.0, 2.0]"], "total takes *xs: the command line gives "
+     "each --at value to a named parameter", EVALUATING + ("show",)),
+    (["demo.py:total"], "write a wrapper with named parameters", EVALUATING + ("show",)),
+    (["demo.py:f", "--at", "a=1.0", "b=1.0", "--step", "0"],
+     "--step 0.0: the step must be a positive number", ("check",)),
+    (["demo.py:f", "--at", "a=1.0", "b=1.0", "--sample", "0"],
+     "--sample 0: expected a positive number of elements", ("check",)),
     (["demo.py:power_sum", "--at", "x=1.0", "n=3", "--wrt", "n"],
      "cannot differentiate power_sum with respect to 'n'", EVALUATING),
     (["demo.py:log_of", "--at", "x=-1.0"], "evaluating log_of raised ValueError: math domain "
@@ -525,7 +533,10 @@ def test_documented_sessions_still_run(capsys, monkeypatch, tmp_path, command, t
         assert masked(err.splitlines()[0]) == masked(documented.splitlines()[0])
     else:
         expected = 1 if "\nMISMATCH: " in "\n" + documented else 0
-        assert (status, err) == (expected, ""), \
+        lines = documented.splitlines(keepends=True)
+        notes = "".join(line for line in lines if line.startswith("tangentlike: note: "))
+        documented = "".join(line for line in lines if not line.startswith("tangentlike: "))
+        assert (status, err) == (expected, notes), \
             f"docs/cli.md is out of date: `{command}` now exits {status}: {err}"
         if command.split()[1] in ("grad", "check"):
             assert out.splitlines()[0] == documented.splitlines()[0]
@@ -535,3 +546,199 @@ def masked(line):
     """`line` with the repository's path as `<repo>` and generated file names masked."""
     line = line.replace(str(REPO), "<repo>")
     return re.sub(r"\S*tl_[0-9a-f]{24}\.py", "<generated file>", line)
+
+
+# -- the default selection: float parameters; ints given for them become floats ----------
+
+
+def test_show_without_at_leaves_loop_counts_alone(capsys):
+    status, out, err = run(capsys, "show", target("power_sum"))
+    assert (status, err) == (0, "")
+    assert "with respect to x, reverse mode" in out and "return s, bx" in out
+
+
+def test_an_int_for_a_float_parameter_becomes_a_float_with_a_note(capsys):
+    status, out, err = run(capsys, "grad", target("f"), "--at", "a=2", "b=3.0")
+    assert status == 0
+    assert out == ("f(a=2.0, b=3.0) = 1.791759469228055\n"
+                   "df/da = 0.5\n"
+                   "df/db = 0.3333333333333333\n")
+    assert err == ("tangentlike: note: --at a=2 is passed as the float 2.0, as a is "
+                   "differentiated (to pass the int, name the parameters to differentiate "
+                   "with --wrt)\n")
+    status, out, err = run(capsys, "grad", target("power_sum"), "--at", "x=1", "n=3")
+    assert status == 0 and out.startswith("power_sum(x=1.0, n=3) = ")
+    assert "--at x=1 is passed as the float 1.0" in err and "n=3" not in err
+    # named with --wrt: converted too; left out: stays an int, no note
+    status, out, err = run(capsys, "grad", target("f"), "--at", "a=2", "b=3", "--wrt", "b")
+    assert status == 0 and out.splitlines() == ["f(a=2, b=3.0) = 1.791759469228055",
+                                                 "df/db = 0.3333333333333333"]
+    assert err == ("tangentlike: note: --at b=3 is passed as the float 3.0, as b is "
+                   "differentiated (to pass the int, leave b out of --wrt)\n")
+
+
+def test_ints_by_annotation_or_default_are_not_differentiated(capsys):
+    status, out, err = run(capsys, "grad", target("scaled"), "--at", "x=2", "k=3")
+    assert status == 0 and out.splitlines() == ["scaled(x=2.0, k=3, offset=2) = 8.0",
+                                                 "dscaled/dx = 3.0"]
+    assert err.count("note:") == 1 and "x=2" in err
+    status, out, _ = run(capsys, "show", target("scaled"))
+    assert status == 0 and "with respect to x, reverse mode" in out
+    status, out, err = run(capsys, "grad", target("scaled"), "--at", "x=2.0", "k=3",
+                           "--wrt", "offset")
+    assert status == 0 and out.splitlines()[-1] == "dscaled/doffset = 1.0"
+    assert "the default offset=2 is passed as the float 2.0" in err
+
+
+# -- --json ------------------------------------------------------------------------------
+
+
+def test_grad_json(capsys):
+    status, out, err = run(capsys, "grad", target("loss"), "--json", "--at", "w=[0.5, -0.25]",
+                           "x=[[1, 2], [3, 4], [5, 6]]")
+    assert (status, err) == (0, "")
+    record = json.loads(out)
+    assert set(record) == {"function", "wrt", "value", "gradient"}
+    assert record["function"] == "loss" and record["wrt"] == ["w", "x"]
+    assert record["value"] == pytest.approx(0.7935779254200465, rel=1e-12)
+    assert np.allclose(record["gradient"]["w"], [5.37908599, 6.74564798])
+    assert np.shape(record["gradient"]["x"]) == (3, 2)
+    status, out, _ = run(capsys, "grad", target("f"), "--at", "a=2.0", "b=3.0", "--json")
+    assert json.loads(out) == {"function": "f", "wrt": ["a", "b"], "value": 1.791759469228055,
+                               "gradient": {"a": 0.5, "b": 0.3333333333333333}}
+
+
+def test_json_spells_non_finite_numbers_as_strings():
+    assert cli._jsonable({"a": [math.nan, math.inf], "b": np.float64(-math.inf)}) == \
+        {"a": ["nan", "inf"], "b": "-inf"}
+
+
+def test_check_json(capsys):
+    status, out, err = run(capsys, "check", target("wave"), "--json", "--at",
+                           "w=[[0.1, 0.2], [0.3, 0.4]]")
+    assert (status, err) == (0, "")
+    record = json.loads(out)
+    assert record["ok"] is True and record["value_ok"] is True
+    assert (record["checked"], record["failed"], record["second_order"]) == (4, 0, None)
+    assert record["elements"] == {"w": {"size": 4, "checked": 4}}
+    assert [row["index"] for row in record["rows"]] == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    row = record["rows"][0]
+    assert set(row) == {"input", "index", "ad", "fd", "abs_error", "rel_error", "ok"}
+    assert row["ad"] == pytest.approx(math.sin(0.1) + 0.1 * math.cos(0.1), rel=1e-12)
+    assert row["fd"] == pytest.approx(row["ad"], rel=1e-8) and row["ok"] is True
+    status, out, _ = run(capsys, "check", target("step"), "--at", "x=0.0", "--json")
+    record = json.loads(out)
+    assert status == 1 and record["ok"] is False and record["failed"] == 1
+    assert record["rows"] == [dict(record["rows"][0], input="x", index=None, ad=1.0,
+                                   ok=False)]
+    status, out, _ = run(capsys, "check", target("loss"), "--json", "--order", "2", "--at",
+                         "w=[0.5, 0.2]", "x=[[1, 2], [3, 4], [5, 6]]", "--wrt", "w")
+    assert status == 0 and json.loads(out)["second_order"] == {"ok": True, "message": None}
+
+
+def test_show_json(capsys):
+    status, out, err = run(capsys, "show", target("power_sum"), "--json")
+    assert (status, err) == (0, "")
+    record = json.loads(out)
+    assert record["function"] == "power_sum" and record["wrt"] == ["x"]
+    assert record["mode"] == "reverse"
+    assert "def value_and_grad_power_sum(x, n, bs=1.0):" in record["source"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["grad", target("nope"), "--json"], "has no function 'nope'"),
+    (["check", target("log_of"), "--at", "x=-1.0", "--json"], "math domain error"),
+    (["show", target("total"), "--json"], "total takes *xs"),
+    (["check", target("f"), "--rtol", "tight", "--json"], "argument --rtol: invalid float"),
+])
+def test_json_errors(capsys, argv, message):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and err.count("error: ") == 1
+    record = json.loads(out)
+    assert set(record) == {"error", "status"} and record["status"] == 2
+    assert message in record["error"] and record["error"] in err
+
+
+# -- check: --step, --sample, progress ---------------------------------------------------
+
+
+def test_check_step_is_the_relative_finite_difference_step(capsys, monkeypatch):
+    seen = []
+    real = cli._central_differences
+
+    def spy(call, name, x, step, elements, tick):
+        seen.append(step)
+        return real(call, name, x, step, elements, tick)
+
+    monkeypatch.setattr(cli, "_central_differences", spy)
+    status, out, _ = run(capsys, "check", target("f"), "--at", "a=2.0", "b=3.0",
+                         "--step", "1e-4", "--json")
+    assert status == 0 and seen == [1e-4, 1e-4] and json.loads(out)["step"] == 1e-4
+    fd = json.loads(out)["rows"][0]["fd"]
+    h = 1e-4 * 2.0                                   # h = step * max(1, |a|)
+    assert fd == pytest.approx((math.log((2 + h) * 3) - math.log((2 - h) * 3)) / (2 * h),
+                               rel=1e-9)
+    # a huge step makes the finite difference wrong enough to fail
+    assert run(capsys, "check", target("f"), "--at", "a=2.0", "b=3.0", "--step", "0.5")[0] == 1
+
+
+def test_check_sample_checks_random_elements_reproducibly(capsys):
+    w = np.linspace(0.1, 3.0, 200).tolist()
+    argv = ["check", target("wave"), "--at", f"w={w}", "--sample", "12"]
+    status, out, _ = run(capsys, *argv, "--json")
+    record = json.loads(out)
+    assert status == 0 and record["checked"] == 12 and record["sample"] == 12
+    assert record["elements"] == {"w": {"size": 200, "checked": 12}}
+    picked = [row["index"][0] for row in record["rows"]]
+    assert picked == sorted(set(picked)) and len(picked) == 12
+    assert [row["index"][0] for row in json.loads(run(capsys, *argv, "--json")[1])["rows"]] \
+        == picked                                                   # same seed, same pick
+    other = json.loads(run(capsys, *argv, "--seed", "7", "--json")[1])["rows"]
+    assert [row["index"][0] for row in other] != picked
+    status, out, _ = run(capsys, *argv)
+    lines = out.splitlines()
+    assert status == 0
+    assert "  (w: 12 of 200 elements checked, chosen at random: --sample 12 --seed 0)" in lines
+    assert lines[-1].startswith("OK: the value and 12 partial derivatives agree")
+    # arrays no longer than N, and numbers, are checked whole
+    status, out, _ = run(capsys, "check", target("f"), "--at", "a=2.0", "b=3.0",
+                         "--sample", "1", "--json")
+    assert status == 0 and json.loads(out)["checked"] == 2
+
+
+def test_check_progress_only_on_a_terminal(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", 0.0)
+    argv = ["check", target("wave"), "--at", f"w={np.linspace(0.1, 2, 20).tolist()}"]
+    status, out, err = run(capsys, *argv)                 # capsys's stderr: not a terminal
+    assert (status, err) == (0, "")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(argv) == 0
+    shown = terminal.getvalue()
+    assert "\rchecking: 1 of 20 finite differences" in shown
+    assert "\rchecking: 20 of 20 finite differences" in shown
+    assert shown.endswith("\r\x1b[K")                    # erased at the end
+    assert "checking:" not in capsys.readouterr().out
+
+
+def test_check_progress_is_off_in_a_pipe(tl_cache_dir):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    done = subprocess.run([sys.executable, "-c",
+                           "import sys; from tangentlike import cli; cli.PROGRESS_AFTER = 0; "
+                           "sys.exit(cli.main(sys.argv[1:]))", "check", target("wave"),
+                           "--at", "w=[0.1, 0.2, 0.3]"],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+# -- varargs -----------------------------------------------------------------------------
+
+
+def test_varargs_get_the_real_reason(capsys):
+    status, out, err = run(capsys, "grad", target("total"), "--at", "xs=[1.0, 2.0]")
+    assert (status, out) == (2, "")
+    assert err == ("tangentlike: error: total takes *xs: the command line gives each --at "
+                   "value to a named parameter, so it cannot call a function through *xs "
+                   "(its named parameters: none); write a wrapper with named parameters, "
+                   "e.g. `def g(x0, x1): return total(x0, x1)`, and name that\n")

@@ -20,7 +20,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "tangentlike"
 # top to bottom; a module may import its own layer and the layers below it
 LAYERS = [
     ("public", {"__init__", "__main__", "api", "higher", "products", "jacobians", "checking",
-                "cli"}),
+                "cli", "cli_inputs"}),
     ("dispatch", {"dispatch", "loader", "forensics", "backends"}),
     ("pipeline", {"pipeline"}),
     ("passes", {"passes", "zeros", "ownership"}),

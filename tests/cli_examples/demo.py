@@ -76,3 +76,13 @@ def guarded(x):
 def decorated(x, y):
     """Decorated with @tl.differentiate: the command line uses the plain function."""
     return x * y + math.exp(x)
+
+
+def total(*xs):
+    """Varargs: the command line cannot fill *xs from named --at values."""
+    return sum(x * x for x in xs)
+
+
+def scaled(x, k: int, offset=2):
+    """`k` is annotated int and `offset` has an int default: neither is differentiated."""
+    return x * k + offset
