@@ -150,6 +150,7 @@ def gradhessian(f, wrt=0):
 def value_grad_hessian(f, wrt=0):
     """A function returning `(value, gradient, Hessian)` of scalar `f`: the value and
     gradient from one reverse-mode call, the Hessian as `tl.hessian` makes it.
+    `wrt` is as for `tl.hessian` (an argument, or a tuple of them for blocks).
 
     >>> import tangentlike as tl
     >>> def f(x):
@@ -188,7 +189,9 @@ def _hessian_at(fn, names, positions, args, single):
 
 
 def laplacian(f, wrt=0):
-    """A function returning the trace of the Hessian of scalar `f` (sum of d²f/dxᵢ²)."""
+    """A function returning the trace of the Hessian of scalar `f` (sum of d²f/dxᵢ²).
+
+    `wrt` is the argument (a position or a name) the second derivatives are taken in."""
     hess = hessian(f, wrt)
 
     def laplacian_fn(*args):
@@ -201,7 +204,9 @@ def laplacian(f, wrt=0):
 
 
 def divergence(f, wrt=0):
-    """A function returning the divergence of a vector field R³ -> R³ (trace of its Jacobian)."""
+    """A function returning the divergence of a vector field R³ -> R³ (trace of its Jacobian).
+
+    `f` maps the argument `wrt` (a position or a name) to a vector of its size."""
     jac = jacobian(f, wrt)
 
     def divergence_fn(*args):
@@ -210,7 +215,9 @@ def divergence(f, wrt=0):
 
 
 def curl(f, wrt=0):
-    """A function returning the curl of a vector field R³ -> R³."""
+    """A function returning the curl of a vector field R³ -> R³.
+
+    `f` maps the argument `wrt` (a position or a name, a 3-vector) to a 3-vector."""
     jac = jacobian(f, wrt)
 
     def curl_fn(*args):
