@@ -37,7 +37,9 @@ def value_and_grad(f: Callable[..., Any], wrt: Wrt = 0, check_nans: bool = False
                    backend: Backend = "python") -> Callable[..., tuple[Any, Any]]:
     """A function returning `(f(*args), gradient of f with respect to wrt)`.
 
-    `optimize=False` turns every optional rewrite off (see `grad`).  With
+    `f` must return a scalar; `wrt` is as for `grad`, and so is `check_nans=True`
+    (a NaN or an infinity in the backward sweep raises NonFiniteError naming the
+    user's line).  `optimize=False` turns every optional rewrite off (see `grad`).  With
     `has_aux=True`, `f` returns a pair `(value, aux)`, only `value` is differentiated,
     and the result is `((value, aux), gradient)` (aux from the same run of `f`).
     `backend` is where the generated code runs (see `grad`).
@@ -405,6 +407,8 @@ def register_adjoint(fn: Callable[..., Any], *, broadcasts: bool = False
     The template's parameters are `g` (the adjoint of the result), `ans` (the
     result) and the callee's parameters; it returns one expression per
     differentiable parameter.  It is inlined into generated code.
+    `broadcasts=True` declares that `fn` broadcasts its arguments like a NumPy ufunc:
+    each adjoint the template returns is then summed back to its argument's shape.
 
     >>> import math, tangentlike as tl
     >>> @tl.register_adjoint(math.gamma)
@@ -421,7 +425,9 @@ def register_adjoint(fn: Callable[..., Any], *, broadcasts: bool = False
 
 def register_nondifferentiable(*fns: Callable[..., Any], replace: bool = False) -> None:
     """Declare callables whose results carry no derivative (e.g. `int`, random draws).
-    A callable that has a derivative rule raises RuleError unless `replace=True`."""
+
+    `fns` are the callables.  A callable that has a derivative rule raises RuleError
+    unless `replace=True`, which replaces its rule."""
     registry.nondifferentiable(*fns, replace=replace)
 
 
@@ -490,7 +496,11 @@ def differentiate(fn: Callable[..., Any] | None = None, *, wrt: Wrt = 0,
     `@differentiate(optimize=False)` turns every optional rewrite off (see `grad`);
     `@differentiate(has_aux=True)`: the function returns `(value, aux)`, and `.grad`
     gives `(gradient, aux)`, `.value_and_grad` `((value, aux), gradient)`;
-    `@differentiate(backend="numba")`: the derivative runs compiled (see `grad`)."""
+    `@differentiate(backend="numba")`: the derivative runs compiled (see `grad`).
+
+    `fn` is the function (given when the decorator is used without parentheses); the
+    result calls it unchanged and adds `.grad`, `.value_and_grad` and `.source`.
+    `wrt`, `optimize`, `has_aux` and `backend` mean what they mean for `grad`."""
     if fn is None:
         return lambda f: Differentiable(f, wrt, optimize, has_aux, backend)
     return Differentiable(fn, wrt, optimize, has_aux, backend)

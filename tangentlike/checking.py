@@ -82,6 +82,13 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], order: Literal[1, 2]
     (default: every argument holding floats).  Returns None; a mismatch raises
     GradientCheckError.
 
+    `f` is the function and `args` a tuple of its arguments.  `modes` is "fwd", "rev"
+    or a tuple of them.  An AD value passes when |AD - FD| <= atol + rtol * |FD|;
+    `eps` sets the step of the central differences, h = eps * max(1, |x|).  An
+    argument with at most `max_elements` differentiable elements is checked along each
+    element's unit vector; a larger one along `directions` random directions drawn from
+    `numpy.random.default_rng(seed)`, so a check is repeatable.
+
     >>> import math, tangentlike as tl
     >>> def f(x, y):
     ...     return x * math.sin(y)

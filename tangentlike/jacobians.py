@@ -158,6 +158,7 @@ def value_grad_hessian(f: Callable[..., Any], wrt: Wrt = 0
                        ) -> Callable[..., tuple[Any, Any, Any]]:
     """A function returning `(value, gradient, Hessian)` of scalar `f`: the value and
     gradient from one reverse-mode call, the Hessian as `tl.hessian` makes it.
+    `wrt` is as for `tl.hessian` (an argument, or a tuple of them for blocks).
 
     >>> import tangentlike as tl
     >>> def f(x):
@@ -196,7 +197,9 @@ def _hessian_at(fn, names, positions, args, single):
 
 
 def laplacian(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., float]:
-    """A function returning the trace of the Hessian of scalar `f` (sum of d²f/dxᵢ²)."""
+    """A function returning the trace of the Hessian of scalar `f` (sum of d²f/dxᵢ²).
+
+    `wrt` is the argument (a position or a name) the second derivatives are taken in."""
     hess = hessian(f, wrt)
 
     def laplacian_fn(*args):
@@ -209,7 +212,9 @@ def laplacian(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., float]:
 
 
 def divergence(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., float]:
-    """A function returning the divergence of a vector field R³ -> R³ (trace of its Jacobian)."""
+    """A function returning the divergence of a vector field R³ -> R³ (trace of its Jacobian).
+
+    `f` maps the argument `wrt` (a position or a name) to a vector of its size."""
     jac = jacobian(f, wrt)
 
     def divergence_fn(*args):
@@ -218,7 +223,9 @@ def divergence(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., float]:
 
 
 def curl(f: Callable[..., Any], wrt: Wrt = 0) -> Callable[..., np.ndarray]:
-    """A function returning the curl of a vector field R³ -> R³."""
+    """A function returning the curl of a vector field R³ -> R³.
+
+    `f` maps the argument `wrt` (a position or a name, a 3-vector) to a 3-vector."""
     jac = jacobian(f, wrt)
 
     def curl_fn(*args):
