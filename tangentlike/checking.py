@@ -139,9 +139,11 @@ class _Check:
             self.directions = [(j, np.eye(1, self.x.size, j)[0]) for j in range(self.x.size)]
 
     # -- the arguments as one vector --------------------------------------------------
-    def arguments(self, vector, zero_rest=False):
+    def arguments(self, vector, zero_rest=False, widened=False):
         """The arguments with the differentiated leaves taken from `vector` (the others,
-        for tangents `zero_rest`, zeros of their structure)."""
+        for tangents `zero_rest`, zeros of their structure), in their dtypes, or
+        `widened` to float64 (where central differences are taken: a float32 argument
+        moved by a step of 1e-6 would round it away)."""
         out, start = [], 0
         sizes = iter([np.size(leaf) for _, _, leaf in self.leaves])
         for k, a in enumerate(self.args):
@@ -152,8 +154,9 @@ class _Check:
             for _, leaf in _leaves(a, ""):
                 size = next(sizes)
                 piece = vector[start:start + size]
-                parts.append(piece.reshape(np.shape(leaf)).astype(leaf.dtype)
-                             if isinstance(leaf, np.ndarray) else float(piece[0]))
+                parts.append(piece.reshape(np.shape(leaf)).astype(
+                    np.float64 if widened else leaf.dtype)
+                    if isinstance(leaf, np.ndarray) else float(piece[0]))
                 start += size
             out.append(_replaced(a, iter(parts), zero_ints=zero_rest))
         return tuple(out)
@@ -177,7 +180,7 @@ class _Check:
         return (function(up) - function(down)) / (up[j] - down[j])
 
     def output(self, vector):
-        return _vector(self.f(*self.arguments(vector)))
+        return _vector(self.f(*self.arguments(vector, widened=True)))
 
     # -- the checks ---------------------------------------------------------------------
     def reverse(self):
@@ -218,7 +221,7 @@ class _Check:
         gradient = api.grad(self.f, wrt=wrt)
 
         def gradient_at(vector):
-            return self.gradient_vector(gradient(*self.arguments(vector)))
+            return self.gradient_vector(gradient(*self.arguments(vector, widened=True)))
         floats = all(isinstance(self.args[k], float) for k in self.positions)
         rows = None
         if "rev" in modes and floats and not self.random:
@@ -322,7 +325,7 @@ def _leaves(x, path):
     inside = _children(x)
     if inside is not None:
         return [leaf for step, v in inside for leaf in _leaves(v, path + step)]
-    if isinstance(x, float) or isinstance(x, np.ndarray) and x.dtype.kind == "f":
+    if isinstance(x, (float, np.floating)) or isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return [(path, x)]
     return []
 

@@ -242,5 +242,20 @@ def test_the_command_line_checks_second_order(capsys, wrong_cube_rule):
 
 def test_the_command_line_and_check_grads_share_their_differences():
     assert cli.STEP == tl.checking.STEP and (cli.RTOL, cli.ATOL) == (1e-5, 1e-6)
-    fd = cli._central_differences(lambda name, x: np.sum(x ** 3), "w", np.array([1.0, 2.0]))
+    fd = cli._central_differences(lambda name, x: np.sum(x ** 3), "w", np.array([1.0, 2.0]),
+                                  cli.STEP, [0, 1], lambda: None)
     np.testing.assert_allclose(fd, [3.0, 12.0], rtol=1e-8)
+
+
+def sine_sum(x):
+    return np.sum(np.sin(x) * x)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_float32_arrays_are_checked_against_differences_in_float64(order):
+    """A step of 1e-6 would round away in float32: the differences are taken in float64,
+    and a float32 scalar output is a number like a float64 one."""
+    x = np.linspace(0.1, 1.0, 5).astype(np.float32)
+    before = x.copy()
+    assert tl.check_grads(sine_sum, (x,), order=order) is None
+    np.testing.assert_array_equal(x, before)
