@@ -359,6 +359,7 @@ def grad_like(b, x):
             out = np.zeros_like(x)
             out[...] = b
             return out
+        b = of_type(b, x)
         b = writable(b)                  # the caller may update its gradient in place
         if b.dtype != x.dtype and np.issubdtype(x.dtype, np.floating):
             b = b.astype(x.dtype)
@@ -368,6 +369,39 @@ def grad_like(b, x):
     if isinstance(x, complex):
         return complex(b)
     return b
+
+
+def eager_together(grads, args):
+    """`grads` (one per argument of `args`), computed in one graph where some must be:
+    a lazy gradient (a Dask collection) of an eager argument (a number, a NumPy array)
+    is computed (its type is its argument's, grad_like), and with it every other lazy
+    gradient is persisted (computed in the cluster's memory; still a Dask array).  One
+    `float(b)` or `np.asarray(b)` per gradient, then the caller's `compute()` of the
+    lazy ones, would send one graph each, sharing the keys of their common intermediates
+    with other dependencies (Dask fuses each graph its own way): the work done twice,
+    and the "Detected different `run_spec`" warning of a cluster's scheduler, which may
+    still hold those keys from the graph before."""
+    lazy = [k for k, b in enumerate(grads) if hasattr(b, "__dask_graph__")]
+    if len(lazy) < 2 or all(hasattr(args[k], "__dask_graph__") for k in lazy):
+        return grads
+    import dask                 # (installed: the gradients are its collections)
+    grads = list(grads)
+    for k, value in zip(lazy, dask.persist(*[grads[k] for k in lazy])):
+        grads[k] = value        # (an eager argument's is gathered from it by grad_like)
+    return grads
+
+
+def of_type(b, x):
+    """The array `b` as an array of the type of `x`, its shape: what a NumPy argument
+    mixed with another array type (Dask) gets.  For a NumPy `x`, a `b` of another type
+    is converted (a lazy Dask array is computed here: its argument is NumPy's, eager);
+    for another type, a NumPy `b` (or one of a third type) is added to `x`'s zeros, which
+    NumPy dispatches to `x`'s type (a Dask array with `x`'s chunks)."""
+    if isinstance(b, x.__class__):
+        return b
+    if isinstance(x, (np.ndarray, np.generic)):
+        return b if isinstance(b, (np.ndarray, np.generic)) else np.asarray(b)
+    return np.zeros_like(x) + b
 
 
 def broadcast_like(t, x):
