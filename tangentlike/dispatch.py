@@ -5,7 +5,7 @@ the arguments are bound as Python binds them, that every `wrt` argument is one
 tangentlike can differentiate (or a located NonDifferentiableArgumentError), and
 that the generated function called is the one for these argument kinds, made by the
 pipeline once (loader.load) and refreshed when a rule or a global it reads changed.
-Gradients come back with their arguments' types and shapes (runtime.grad_like).
+Gradients come back with their arguments' types and shapes (results.grad_like).
 Below the public API: api.py and higher.py build on `Gradient`, `jvp_of`, `vjp_of`.
 """
 
@@ -21,7 +21,8 @@ from .forensics import backward_frame, explain_backward_failure, note_original_l
 from .loader import load, load_cached, signature
 from .markers import WRAPPED, optional_passes
 from .rules import registry
-from .runtime import arg_kind, grad_like
+from .results import eager_together, grad_like
+from .runtime import arg_kind
 from .trees import field_names, is_pytree, value_and_aux
 
 DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
@@ -318,6 +319,7 @@ class Gradient:
         if len(positions) == 1:
             result = grad_like(grads, args[positions[0]])
             return result if self.single else (result,)
+        grads = eager_together(grads, [args[k] for k in positions])
         return tuple([grad_like(g, args[k]) for g, k in zip(grads, positions)])
 
     def explain(self, exc, seed):
@@ -430,9 +432,9 @@ def jvp_of(fn, primals, tangents, optimize=True, has_aux=False, backend="python"
     except Exception as exc:
         note_original_line(exc)
         raise
-    if has_aux:
-        return out[0], tangent[0], out[1]
-    return out, tangent
+    if has_aux:       # the tangent of the output in the output's type (results.grad_like)
+        return out[0], grad_like(tangent[0], out[0]), out[1]
+    return out, grad_like(tangent, out)
 
 
 def shaped_like(tangent, primal):

@@ -21,7 +21,8 @@ from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .forensics import require_scalar
-from .runtime import add, arg_kind, grad_like, zeros_like
+from .results import grad_like
+from .runtime import add, arg_kind, zeros_like
 from .markers import GENERATED_MODULE
 
 

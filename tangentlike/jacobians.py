@@ -26,7 +26,8 @@ from .forensics import require_scalar
 from .higher import forward_over_reverse
 from .loader import signature
 from .markers import Wrt
-from .runtime import grad_like, zeros_like
+from .results import grad_like
+from .runtime import zeros_like
 
 MODES = ("auto", "fwd", "rev")
 

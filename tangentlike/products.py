@@ -26,7 +26,8 @@ from .dispatch import Gradient, mark, shaped_like, unwrap
 from .errors import NoDerivativeError, TangentlikeError, UnsupportedSyntaxError
 from .higher import forward_over_reverse
 from .loader import load, signature
-from .runtime import add, arg_kind, grad_like, unbroadcast, zeros_like
+from .results import grad_like
+from .runtime import add, arg_kind, unbroadcast, zeros_like
 
 
 def hessian_product(f, free=0):

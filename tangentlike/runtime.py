@@ -339,37 +339,6 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
 
 
-def grad_like(b, x):
-    """The adjoint `b` in the type and shape of its primal `x`."""
-    if b.__class__ is np.ndarray and x.__class__ is np.ndarray and b.dtype == x.dtype \
-            and b.shape == x.shape and b.flags.writeable:
-        return b                                        # the common case, at once
-    if x.__class__ is float:
-        return b if b.__class__ is float else float(b)
-    if is_pytree(x):                     # a NamedTuple or dataclass of the same type
-        return rebuilt(x, [grad_like(item(b, k), getattr(x, name))
-                           for k, name in enumerate(field_names(x))])
-    if isinstance(x, (list, tuple)):
-        parts = [grad_like(item(b, k), v) for k, v in enumerate(x)]
-        return parts if isinstance(x, list) else tuple(parts)
-    if isinstance(x, dict):
-        return {k: grad_like(item(b, k), v) for k, v in x.items()}
-    if _is_array(x):
-        if not _is_array(b) or b.shape != x.shape:
-            out = np.zeros_like(x)
-            out[...] = b
-            return out
-        b = writable(b)                  # the caller may update its gradient in place
-        if b.dtype != x.dtype and np.issubdtype(x.dtype, np.floating):
-            b = b.astype(x.dtype)
-        return b
-    if isinstance(x, float):
-        return float(b)
-    if isinstance(x, complex):
-        return complex(b)
-    return b
-
-
 def broadcast_like(t, x):
     """The tangent `t` spread to the shape of its primal `x` (after broadcasting)."""
     if _is_array(x) and (not _is_array(t) or t.shape != x.shape):

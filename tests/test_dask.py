@@ -79,3 +79,80 @@ def test_gradient_of_dask_arrays_is_a_dask_array(w):
     kinds = [type(g).__name__ for g in gradients(w, got)]
     assert all(isinstance(g, da.Array) for g in gradients(w, got)), \
         f"gradients of Dask arrays came back as {kinds}"
+
+
+# -- a gradient has its own argument's type (issue 17) ----------------------------------
+
+def mixed(x, y, s):
+    return np.sum(x * y + np.sin(x) * y * s)
+
+
+def mixed_vector(x, y):
+    return x * y
+
+
+X = np.linspace(0.0, 1.0, 6)
+Y = np.linspace(1.0, 2.0, 6)
+
+
+def on_dask(a):
+    return da.from_array(a, chunks=3)
+
+
+def expected_mixed(wrt):
+    return tl.grad(mixed, wrt=wrt)(X, Y, 0.5)
+
+
+@pytest.mark.parametrize("dask_args", [(0,), (1,), (0, 1)], ids=["x", "y", "x,y"])
+@pytest.mark.parametrize("entry", ["grad", "value_and_grad", "vjp"])
+def test_each_gradient_has_its_own_arguments_type(entry, dask_args):
+    args = [on_dask(a) if k in dask_args else a for k, a in enumerate((X, Y))] + [0.5]
+    if entry == "grad":
+        got = tl.grad(mixed, wrt=(0, 1, 2))(*args)
+    elif entry == "value_and_grad":
+        value, got = tl.value_and_grad(mixed, wrt=(0, 1, 2))(*args)
+        assert isinstance(value, da.Array)
+        np.testing.assert_allclose(value.compute(), mixed(X, Y, 0.5), rtol=RTOL)
+    else:
+        _, pullback = tl.vjp(mixed, *args)
+        got = pullback(1.0)
+    for k, (g, e) in enumerate(zip(got, expected_mixed((0, 1, 2)))):
+        if k == 2:
+            assert type(g) is float
+        elif k in dask_args:
+            assert isinstance(g, da.Array), f"the gradient of Dask argument {k} is {type(g)}"
+        else:
+            assert type(g) is np.ndarray, f"the gradient of NumPy argument {k} is {type(g)}"
+        np.testing.assert_allclose(computed(g), e, rtol=RTOL)
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_single_gradient_has_its_arguments_type(wrt):
+    got = tl.grad(mixed, wrt=wrt)(X, on_dask(Y), 0.5)
+    assert isinstance(got, da.Array) if wrt == 1 else type(got) is np.ndarray
+    np.testing.assert_allclose(computed(got), expected_mixed(wrt), rtol=RTOL)
+
+
+def test_vjp_of_an_array_output_follows_each_argument():
+    out, pullback = tl.vjp(mixed_vector, X, on_dask(Y))
+    assert isinstance(out, da.Array)
+    for cotangent in (np.ones(6), on_dask(np.ones(6))):
+        bx, by = pullback(cotangent)
+        assert type(bx) is np.ndarray and isinstance(by, da.Array)
+        np.testing.assert_allclose(bx, Y, rtol=RTOL)
+        np.testing.assert_allclose(by.compute(), X, rtol=RTOL)
+
+
+ONES = np.ones(6)
+DX, DY, DONES = on_dask(X), on_dask(Y), on_dask(ONES)
+
+
+@pytest.mark.parametrize("primals, tangents", [
+    ((X, DY), (ONES, ONES)), ((X, Y), (ONES, DONES)), ((DX, DY), (DONES, DONES)),
+], ids=["dask-primal", "dask-tangent-only", "all-dask"])
+def test_jvp_tangent_has_the_outputs_type(primals, tangents):
+    """The tangent of the output is of the output's type, whatever the tangents' types."""
+    out, tangent = tl.jvp(mixed_vector, primals, tangents)
+    assert type(tangent) is type(out)
+    assert isinstance(out, da.Array) == any(isinstance(p, da.Array) for p in primals)
+    np.testing.assert_allclose(computed(tangent), X + Y, rtol=RTOL)

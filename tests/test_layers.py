@@ -21,7 +21,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "tangentlike"
 LAYERS = [
     ("public", {"__init__", "__main__", "api", "higher", "products", "jacobians", "checking",
                 "cli", "cli_inputs"}),
-    ("dispatch", {"dispatch", "loader", "forensics", "backends"}),
+    ("dispatch", {"dispatch", "loader", "forensics", "backends", "results"}),
     ("pipeline", {"pipeline"}),
     ("passes", {"passes", "zeros", "ownership"}),
     ("transforms", {"reverse", "forward", "inline", "emit"}),

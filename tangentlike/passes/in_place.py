@@ -30,7 +30,7 @@ Preserves the result because
   Preserved to the parameter's precision only, for mixed dtypes: `b + e` widens to
   e's dtype where `b += e` keeps b's, so a float32 parameter whose adjoint gets a
   float32 contribution first and float64 ones later is summed in float32.  The
-  gradient is cast to the parameter's dtype either way (runtime.grad_like), and the
+  gradient is cast to the parameter's dtype either way (results.grad_like), and the
   two agree to float32's rounding (tests/test_passes.py); for float64 parameters
   and real contributions nothing can widen the sum and the results are identical.
 """
