@@ -7,14 +7,12 @@ gradient given CuPy arrays must equal the one given NumPy arrays and be a CuPy a
 GPU.  `benchmarks/cupy_check.py` runs the same check at the benchmark sizes and times it.
 """
 
-import importlib.util
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 import tangentlike as tl
+from benchmark_workloads import load_workloads
 
 cupy = pytest.importorskip("cupy")
 try:
@@ -23,19 +21,7 @@ try:
 except Exception as error:                      # no driver or no device
     pytest.skip(f"cupy cannot use a GPU: {error}", allow_module_level=True)
 
-WORKLOADS_PY = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "workloads.py"
 RTOL = 1e-6
-
-
-def load_workloads():
-    """benchmarks/workloads.py as the module `benchmark_workloads` (it is not a package)."""
-    name = "benchmark_workloads"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, WORKLOADS_PY)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 WORKLOADS = [w.small() for w in load_workloads().WORKLOADS if w.name in ("W4-100", "W5", "W7")]

@@ -6,29 +6,15 @@ of the W4, W5 and W7 benchmark workloads, given chunked Dask arrays, must equal
 their NumPy gradients, and stay Dask arrays (a gradient has its argument's type).
 """
 
-import importlib.util
-import pathlib
-import sys
 
 import dask.array as da
 import numpy as np
 import pytest
 
 import tangentlike as tl
+from benchmark_workloads import load_workloads
 
-WORKLOADS_PY = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "workloads.py"
 RTOL = 1e-9
-
-
-def load_workloads():
-    """benchmarks/workloads.py as the module `benchmark_workloads` (it is not a package)."""
-    name = "benchmark_workloads"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, WORKLOADS_PY)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 WORKLOADS = [w.small() for w in load_workloads().WORKLOADS if w.name in ("W4-100", "W5", "W7")]

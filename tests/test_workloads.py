@@ -5,31 +5,17 @@ central differences on a few coordinates and against autograd, and tangentlike's
 gradient against the hand-written one (rtol 1e-9, as benchmarks/run.py does).
 """
 
-import importlib.util
 import inspect
 import math
-import pathlib
-import sys
 
 import autograd
 import numpy as np
 import pytest
 
 import tangentlike as tl
+from benchmark_workloads import load_workloads
 
-WORKLOADS_PY = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "workloads.py"
 RTOL = 1e-9
-
-
-def load_workloads():
-    """benchmarks/workloads.py as the module `benchmark_workloads` (it is not a package)."""
-    name = "benchmark_workloads"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, WORKLOADS_PY)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 ALL_SMALL = [w.small() for w in load_workloads().WORKLOADS]
