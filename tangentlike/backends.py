@@ -120,7 +120,9 @@ def _compiled_caller(generated, fn, fallback):
             return generated(*args, **kwargs)
         try:
             return run(*args, **kwargs)
-        except compile_errors as exc:
+        except Exception as exc:
+            if not (isinstance(exc, compile_errors) or _raised_compiling(exc)):
+                raise                     # raised by the compiled code: the user's to see
             error = exc if isinstance(exc, NumbaCompileError) else \
                 located_error(exc, generated, fn)
             if not fallback:
@@ -131,6 +133,19 @@ def _compiled_caller(generated, fn, fallback):
             return generated(*args, **kwargs)
     compiled.compilation = lambda: state.get("compilation")
     return compiled
+
+
+def _raised_compiling(exc):
+    """Whether `exc` came out of Numba compiling (its dispatcher's `_compile_for_args`),
+    as some of Numba's own overloads raise an AttributeError or a TypeError there, not
+    a NumbaError; an exception the compiled code raises does not pass through it."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "_compile_for_args" and f"{os.sep}numba{os.sep}" in code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _container_argument(fn, value):

@@ -314,3 +314,31 @@ def test_code_for_numba_keeps_one_value_per_tape_entry():
     want = tl.grad(fall)(0.6)
     assert tl.grad(fall, optimize="numba")(0.6) == pytest.approx(want, rel=1e-13)
     assert tl.grad(fall, optimize=False)(0.6) == pytest.approx(want, rel=1e-13)
+
+
+def det_in_loop(x, y):
+    s = 0.0
+    for _ in range(3):
+        t = x * 0.5
+        s = s + np.linalg.det(np.outer(t, y) * 0.2 + np.eye(2))
+    return s
+
+
+def divides(x, d):
+    return x / d
+
+
+@needs_numba
+def test_an_error_numba_raises_compiling_is_a_compile_error_and_one_the_code_raises_is_its():
+    """Some of Numba's own overloads raise AttributeError, not a NumbaError, while they
+    compile (np.linalg.det of a value that may be None, found by the fuzzer): that is a
+    compile error too, and "auto" falls back; an exception the compiled code raises
+    reaches the caller as it is."""
+    x, y = np.array([0.3, 0.7]), np.array([0.2, -0.4])
+    with pytest.raises(NumbaCompileError, match="cannot compile the derivative of det_in"):
+        tl.grad(det_in_loop, backend="numba")(x, y)
+    with pytest.warns(NumbaFallbackWarning):
+        got = tl.grad(det_in_loop, backend="auto")(x, y)
+    np.testing.assert_allclose(got, tl.grad(det_in_loop)(x, y), rtol=1e-13)
+    with pytest.raises(ZeroDivisionError):
+        tl.grad(divides, backend="numba")(1.0, 0.0)
