@@ -32,7 +32,7 @@ from .errors import GradientCheckError, TangentlikeError
 from .markers import Wrt
 from .trees import field_names, is_pytree, rebuilt
 
-STEP = np.finfo(np.float64).eps ** (1 / 3)
+STEP = float(np.finfo(np.float64).eps) ** (1 / 3)
 RTOL, ATOL = 1e-5, 1e-6
 MAX_ELEMENTS, DIRECTIONS = 64, 4
 _Mode = Literal["fwd", "rev"]
