@@ -333,3 +333,94 @@ def test_a_write_into_the_array_a_loop_runs_over_is_a_located_error(f, arg, hint
     with pytest.raises(AliasedWriteError) as info:
         tl.grad(f)(arg.copy())
     assert hint in str(info.value) and "test_aliases.py" in str(info.value)
+
+
+# -- what a user function's result shares (aliases/walk.py, returns_sharing) -------------
+
+def _new_forces(x, k):
+    f = np.zeros_like(x)
+    f[:-1] += k * np.diff(x)
+    return f
+
+
+def _the_argument(x, k):
+    return x
+
+
+def _a_view_of_it(x, k):
+    return x[1:] if k > 0 else x[:-1]
+
+
+def _an_item_of(xs, k):
+    return xs[0]
+
+
+def _deeper(x, k):
+    return _a_view_of_it(x, k) * 1.0 if k > 5 else _a_view_of_it(x, k)
+
+
+def _recursive(x, k):
+    return x if k <= 0 else _recursive(x, k - 1)
+
+
+def writes_after_a_new_result(x):
+    y = x * 1.0
+    f = _new_forces(y, 2.0)
+    y += 0.5 * f                 # f is new: y shares nothing with it
+    return np.sum(y * f) + np.sum(y * y)
+
+
+def writes_after_the_argument_back(x):
+    y = x * 1.0
+    f = _the_argument(y, 2.0)
+    y += 0.5
+    return np.sum(f * f)
+
+
+def writes_after_a_view_back(x):
+    y = x * 1.0
+    f = _deeper(y, 1.0)
+    y *= 2.0
+    return np.sum(f * f)
+
+
+def writes_after_a_recursive_result(x):
+    y = x * 1.0
+    f = _recursive(y, 2)
+    y *= 3.0
+    return np.sum(f * y)
+
+
+def writes_after_an_item_back(x):
+    y = x * 1.0
+    f = _an_item_of([y, x], 0)
+    y += 1.0
+    return np.sum(f * f)
+
+
+def test_a_helper_returning_a_new_array_shares_nothing_with_its_arguments():
+    """A user function's result shares the arguments its return statements may give back
+    (or views, items of them), read in its own code: here none (a new zeros_like array,
+    written into), so writing into the argument afterwards is exact."""
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    before = x.copy()
+    g = tl.grad(writes_after_a_new_result)(x)
+    np.testing.assert_allclose(g, central_difference(writes_after_a_new_result, (x,)),
+                               rtol=1e-6, atol=1e-8)
+    assert np.array_equal(x, before)
+
+
+@pytest.mark.parametrize("f", [writes_after_the_argument_back, writes_after_a_view_back,
+                               writes_after_a_recursive_result, writes_after_an_item_back])
+def test_a_helper_returning_its_argument_or_part_of_it_still_shares_it(f):
+    """Its argument, a view of it, an item of a list holding it, or a recursive function
+    (whose return is not read: it may share any argument): a later write into the argument
+    is seen through the result, exactly or as a located error, never a guess."""
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    before = x.copy()
+    try:
+        g = tl.grad(f)(x)
+    except AliasedWriteError:
+        return
+    np.testing.assert_allclose(g, central_difference(f, (x.copy(),)), rtol=1e-6, atol=1e-8)
+    assert np.array_equal(x, before)

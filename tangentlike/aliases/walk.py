@@ -53,11 +53,39 @@ def writes_into_parameters(fn, seen=None):
     return frozenset(walker.parameters_written)
 
 
+def returns_sharing(fn, calling=frozenset()):
+    """The positions and names of the parameters of user function `fn` whose objects (or
+    what they hold) its return value may share; None (every parameter) when it cannot be
+    read or is among the functions `calling` it (a recursion): a caller's alias facts
+    for `y = fn(x)` (a new array, or x's memory)."""
+    if fn in calling:
+        return None
+    key = (fn, getattr(fn, "__code__", None))
+    if key in _RETURNS_SHARING:       # (sound in any context: a cycle cut made it None)
+        return _RETURNS_SHARING[key]
+    try:
+        parsed = parse_function(fn)
+    except Exception:                                       # no source: may share any
+        return None
+    walker = Walker(parsed, {}, strict=False, calling=calling | {fn})
+    walker.run()
+    returned = walker.with_contents(walker.returned)
+    shared = [k for k, p in enumerate(walker.params)
+              if walker.with_contents({("param", p)}) & returned]
+    found = _RETURNS_SHARING[key] = frozenset(shared) | {walker.params[k] for k in shared}
+    return found
+
+
+_RETURNS_SHARING = {}     # (function, its code) -> returns_sharing's answer
+
+
 class Walker:
     """One walk over a function, in source order, gathering the facts of its writes."""
 
-    def __init__(self, parsed, kinds, seen=None, strict=True, arg_kinds=None):
+    def __init__(self, parsed, kinds, seen=None, strict=True, arg_kinds=None,
+                 calling=frozenset()):
         self.parsed = parsed
+        self.calling = calling          # the user functions whose returns this walk reads
         self.fn = parsed.node
         self.kinds = kinds
         self.seen = seen if seen is not None else set()
@@ -68,6 +96,7 @@ class Walker:
             x.id for x in n.walk(self.fn) if isinstance(x, gast.Name)
             and isinstance(x.ctx, gast.Store)}
         self.written, self.parameters_written = set(), set()
+        self.returned = set()           # the objects a return statement may give back
         self.contents = {}              # object -> the objects it may hold (list items)
         self.fixes = {}                 # id(statement) -> statements that follow it
         self.immutable = {("param", p) for p, k in (arg_kinds or {}).items()
@@ -115,6 +144,8 @@ class Walker:
                     break
                 before = merged
             return self.block(s.orelse, dict(before))
+        if isinstance(s, gast.Return) and s.value is not None:
+            self.returned |= self.shares(s.value, points)
         if isinstance(s, (gast.FunctionDef, gast.Return, gast.Pass, gast.Break,
                           gast.Continue, gast.Raise, gast.Assert, gast.Global,
                           gast.Nonlocal, gast.Delete, gast.Import, gast.ImportFrom)):
@@ -259,9 +290,15 @@ class Walker:
                                             for k in expr.keywords))
                 self.hold(new, self.with_contents(given) - given | named)
                 return new
-            if self.user_call(expr) is None and not is_view_call(expr) and not choosing:
+            callee = self.user_call(expr)
+            if callee is None and not is_view_call(expr) and not choosing:
                 return new              # other functions and methods compute a new value
             operands = list(expr.args) + [k.value for k in expr.keywords]
+            if callee is not None:      # what the callee's return may share, if known
+                shared = returns_sharing(callee, self.calling)
+                if shared is not None:
+                    operands = [a for k, a in enumerate(expr.args) if k in shared] + [
+                        kw.value for kw in expr.keywords if kw.arg in shared]
             out = frozenset().union(*(self.shares(e, points) for e in operands))
             if isinstance(func, gast.Attribute):
                 receiver = self.shares(func.value, points)
