@@ -168,9 +168,9 @@ class Compilation:
     (copies whose globals name each other's dispatchers, cycles included), and the
     globals Numba freezes at compile time where Python reads them live.
 
-    `guards`: (live namespace, name, value) of every number, string, tuple of them or
-    dispatcher a compiled function reads; `stale()` is true once one was rebound (then
-    compile again).  A global Numba would freeze whose contents can change (an array, a
+    `guards`: (how to read it now, value) of every number, string, tuple of them or
+    dispatcher a compiled function reads from its globals or an enclosing function;
+    `stale()` is true once one was rebound (then compile again).  A global Numba would freeze whose contents can change (an array, a
     list, an object, a module other than NumPy's and math's) is refused with
     NumbaCompileError: Python would see its changes, the compiled code would not.
     Numba's disk cache is on only where every function compiled is generated code and
@@ -185,7 +185,7 @@ class Compilation:
                 dispatcher.enable_caching()
 
     def stale(self):
-        return any(live.get(name, _MISSING) is not value for live, name, value in self.guards)
+        return any(read() is not value for read, value in self.guards)
 
     def _jitted(self, function):
         found = self.made.get(function)
@@ -201,7 +201,21 @@ class Compilation:
         for name in _globals_read(function.__code__):
             if name in module.__dict__:
                 module.__dict__[name] = self._global(function, name, module.__dict__[name])
+        for name, cell in zip(function.__code__.co_freevars, function.__closure__ or ()):
+            self._enclosed(function, name, cell)
         return dispatcher
+
+    def _enclosed(self, function, name, cell):
+        """A value `function` reads from an enclosing function (Numba freezes it too):
+        guarded where only a rebinding can change it, else refused."""
+        try:
+            value = cell.cell_contents
+        except ValueError:                  # (an empty cell: Numba will say so)
+            return
+        if _frozen_safely(value):
+            self.guards.append((functools.partial(_cell_contents, cell), value))
+            return
+        raise self._frozen_error(function, name, value, "from an enclosing function")
 
     def _global(self, function, name, value):
         """What the compiled copy of `function` reads for its global `name`."""
@@ -213,12 +227,16 @@ class Compilation:
         elif isinstance(value, (types.BuiltinFunctionType, type)) or _is_ufunc(value):
             return value
         elif _frozen_safely(value) or isinstance(value, _numba().core.dispatcher.Dispatcher):
-            self.guards.append((function.__globals__, name, value))
+            self.guards.append((functools.partial(function.__globals__.get, name, _MISSING),
+                                value))
             return value
+        raise self._frozen_error(function, name, value, "the global")
+
+    def _frozen_error(self, function, name, value, where):
         user = self.fn if _generated_file(function) else function
-        raise NumbaCompileError(
+        return NumbaCompileError(
             f"{_reading(user, name)}: backend='numba' cannot compile the derivative of "
-            f"{self.fn.__name__}: it reads the global {name} (a {type(value).__module__}."
+            f"{self.fn.__name__}: it reads {where} {name} (a {type(value).__module__}."
             f"{type(value).__qualname__}), which Numba freezes when it compiles, while "
             f"Python reads what it holds at each call\nhint: pass it as an argument, or use "
             f"backend='auto' to run in Python where Numba cannot compile")
@@ -238,6 +256,13 @@ def _reading(function, name):
 
 
 _MISSING = object()
+
+
+def _cell_contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return _MISSING
 
 
 def _frozen_safely(value):

@@ -196,6 +196,54 @@ def test_a_global_rebound_after_compiling_is_read_as_python_reads_it(monkeypatch
     assert list(auto(np.ones(2))) == [5.0, 7.0]
 
 
+def _make_scale(k):
+    def scale(n):
+        return k * n
+    return scale
+
+
+def _make_lookup(table):
+    def lookup(n):
+        return table[n]
+    return lookup
+
+
+scale_by = _make_scale(3.0)
+look_up = _make_lookup(np.array([1.0, 2.0, 4.0]))
+
+
+def uses_an_enclosed_number(x, n):
+    return x * x * scale_by(n)
+
+
+def uses_an_enclosed_array(x, n):
+    return x * x * look_up(n)
+
+
+@needs_numba
+def test_what_a_function_reads_from_an_enclosing_one_is_frozen_safely_or_refused():
+    """A closure's cells are frozen by Numba as globals are: a number is guarded (a
+    rebound cell compiles again), an array refused ("auto" reads it live in Python)."""
+    g = tl.grad(uses_an_enclosed_number, backend="numba")
+    assert g(1.0, 2) == 12.0
+    scale_by.__closure__[0].cell_contents = 5.0
+    try:
+        assert g(1.0, 2) == 20.0 == tl.grad(uses_an_enclosed_number)(1.0, 2)
+    finally:
+        scale_by.__closure__[0].cell_contents = 3.0
+    with pytest.raises(NumbaCompileError, match="reads from an enclosing function table"):
+        tl.grad(uses_an_enclosed_array, backend="numba")(1.0, 2)
+    with pytest.warns(NumbaFallbackWarning):
+        auto = tl.grad(uses_an_enclosed_array, backend="auto")
+        assert auto(1.0, 2) == 8.0
+    table = look_up.__closure__[0].cell_contents
+    table[2] = 10.0
+    try:
+        assert auto(1.0, 2) == 20.0
+    finally:
+        table[2] = 4.0
+
+
 # ---------------------------------------------------------------- errors and fallback
 
 def log_base_two(x):
