@@ -9,31 +9,15 @@ what tangentlike supports.  benchmarks/practitioners.py times the same programs.
 """
 
 import copy
-import importlib.util
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 import tangentlike as tl
+from benchmark_workloads import load_benchmark
 from oracles import assert_grad_close, autograd_grad, central_difference
 
-PROGRAMS_PY = (pathlib.Path(__file__).resolve().parent.parent
-               / "benchmarks" / "practitioners" / "programs.py")
-
-
-def _load_programs():
-    name = "practitioners_programs"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, PROGRAMS_PY)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-PROGRAMS = _load_programs().PROGRAMS
+PROGRAMS = load_benchmark("practitioners/programs.py", "practitioners_programs").PROGRAMS
 
 # Program name -> (exception type tangentlike raises, why): findings, not test bugs.
 # (spring_chain_verlet was one, an AliasedWriteError on a helper's new array, until the
