@@ -1,4 +1,4 @@
-"""Stage 4, analyze: activity, value kinds, and what the backward sweep must record.
+"""Stage 4, analyze: activity, and what the backward sweep must record.
 
 Receives a normalized function (see normalize/ for its statement forms).
 Guarantees:
@@ -6,11 +6,7 @@ Guarantees:
   a `wrt` parameter through differentiable operations (varied) AND reach the
   returned value (useful).  Only active names get adjoints.  (`flow` gives the two
   sets, which `opaque_reads` reads too.)
-- `kinds(fn, arg_kinds, resolve, call_kind)` -> name -> a kind, in the one vocabulary
-  argument kinds use (runtime.arg_kind): "scalar" (a Python number), "array" (an
-  array, or a number that may be one: `+` accumulates), "scalars" (a list, tuple or
-  dict of Python numbers) or "other" (other containers, objects, ...); `call_kind(call,
-  kinds)` may tell the kind of what a call into a user function returns.
+- the kinds of names and expressions: value_kinds.py.
 - `plan_ifs(body, blocks, resolve)` -> a frozen IfPlans: which `if`s the backward
   sweep replays by re-evaluating their test instead of recording the branch taken,
   and the one name each restores first.
@@ -20,7 +16,7 @@ Guarantees:
   names that may be unbound there.  `Effects` (frozen) says what the backward side
   of one statement touches; `loop_headers` gives those of the `for` headers.
 
-Activity and kinds are flow-insensitive over names; the restores are a forward
+Activity is flow-insensitive over names; the restores are a forward
 dataflow over the structured statements with loop fixpoints.  None mutates.
 """
 
@@ -34,15 +30,6 @@ from .runtime import arg_kind  # noqa: F401  (a value's kind: runtime's, analyse
 
 
 DIFF_ATTRIBUTES = {"T", "real", "imag", "mT"}
-_SCALAR, _ARRAY, _SCALARS, _OTHER = "scalar", "array", "scalars", "other"   # arg_kind's
-
-
-def _join(a, b):
-    if a == b:
-        return a
-    if {a, b} == {_SCALAR, _ARRAY}:
-        return _ARRAY
-    return _OTHER
 
 
 # -- the effects of simple statements ----------------------------------------
@@ -203,140 +190,6 @@ def opaque_reads(fn, wrt, resolve, params=(), facts=None):
     return out
 
 
-# -- kinds -------------------------------------------------------------------------
-
-
-def kinds(fn, arg_kinds, resolve, call_kind=None):
-    """Flow-insensitive kind of every name (see module docstring)."""
-    kind = {p: as_kind(k) for p, k in arg_kinds.items()}
-    assignments = []
-    for s in simple_statements(fn.body):
-        target, value = target_and_value(s)
-        if target is None or isinstance(value, gast.Constant) and value.value is None:
-            continue                # `_t1 = None`: a placeholder, never computed with
-        whole = isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-        assignments.append((target, value if whole else _ElementWrite(value)))
-    for_targets = [s.target.id for s in _loops(fn.body) if isinstance(s, gast.For)]
-    for name_ in for_targets:
-        kind.setdefault(name_, _SCALAR)
-    changed = True
-    while changed:
-        changed = False
-        for target, value in assignments:
-            if isinstance(value, _ElementWrite):
-                element = expression_kind(value.value, kind, resolve, call_kind)
-                if kind.get(target) == _ARRAY and element in (_SCALAR, _ARRAY):
-                    new = _ARRAY                     # writing into an array
-                else:
-                    new = _SCALARS if element == _SCALAR else _OTHER
-            else:
-                new = expression_kind(value, kind, resolve, call_kind)
-            old = kind.get(target)
-            joined = new if old is None else _join(old, new)
-            if joined != old:
-                kind[target] = joined
-                changed = True
-    return kind
-
-
-class _ElementWrite:
-    """`x[i] = value` or `x.append(value)`: x stays a sequence of numbers if value is one."""
-
-    def __init__(self, value):
-        self.value = value
-
-
-def _loops(stmts):
-    for s in stmts:
-        if isinstance(s, (gast.For, gast.While)):
-            yield s
-            yield from _loops(s.body)
-        elif isinstance(s, gast.If):
-            yield from _loops(s.body)
-            yield from _loops(s.orelse)
-
-
-def expression_kind(e, kind, resolve, call_kind=None):
-    if isinstance(e, gast.Constant):
-        return _SCALAR if isinstance(e.value, (int, float, complex)) else _OTHER
-    if isinstance(e, gast.Name):
-        return kind.get(e.id, _SCALAR)
-    if isinstance(e, gast.BinOp):
-        left = expression_kind(e.left, kind, resolve, call_kind)
-        right = expression_kind(e.right, kind, resolve, call_kind)
-        if _SCALARS in (left, right):      # list repetition and concatenation
-            pair = {left, right}
-            if isinstance(e.op, gast.Mult) and pair <= {_SCALARS, _SCALAR} \
-                    or isinstance(e.op, gast.Add) and pair == {_SCALARS}:
-                return _SCALARS
-            return _OTHER
-        joined = _join(left, right)
-        return _join(joined, _ARRAY) if isinstance(e.op, gast.MatMult) else joined
-    if isinstance(e, gast.UnaryOp):
-        return expression_kind(e.operand, kind, resolve, call_kind)
-    if isinstance(e, (gast.Compare, gast.BoolOp)):
-        return _SCALAR
-    if isinstance(e, (gast.List, gast.Tuple)):
-        elements = {expression_kind(x, kind, resolve, call_kind) for x in e.elts}
-        return _SCALARS if elements <= {_SCALAR} else _OTHER
-    if isinstance(e, gast.Dict):
-        values = {expression_kind(x, kind, resolve, call_kind) for x in e.values}
-        return _SCALARS if values <= {_SCALAR} else _OTHER
-    if isinstance(e, gast.Call):
-        rule = resolve(e.func)
-        if rule is None:
-            inferred = call_kind(e, kind) if call_kind is not None else None
-            return inferred or _OTHER
-        args = [expression_kind(a, kind, resolve, call_kind) for a in e.args]
-        if rule.callable in (list, tuple) and args == [_SCALARS]:
-            return _SCALARS
-        if rule.callable is len:
-            return _SCALAR
-        if rule.scalar and all(a == _SCALAR for a in args):
-            return _SCALAR
-        module = getattr(rule.callable, "__module__", None) or ""
-        if module.startswith("numpy") or type(rule.callable).__name__ == "ufunc":
-            return _ARRAY
-        return _OTHER
-    if isinstance(e, gast.Subscript):
-        base = expression_kind(e.value, kind, resolve, call_kind)
-        if base == _SCALARS and not isinstance(e.slice, gast.Slice):
-            return _SCALAR
-        return _ARRAY if base in (_ARRAY, _SCALAR) else _OTHER
-    if isinstance(e, gast.Attribute) and e.attr in DIFF_ATTRIBUTES:
-        return expression_kind(e.value, kind, resolve, call_kind)
-    if isinstance(e, gast.Attribute) and dotted_name(e) in kind:    # module.constant
-        return kind[dotted_name(e)]
-    return _OTHER
-
-
-def dotted_name(e):
-    """'a.b.c' for the expression a.b.c, None for anything else."""
-    path = []
-    while isinstance(e, gast.Attribute):
-        path.append(e.attr)
-        e = e.value
-    return ".".join([e.id] + path[::-1]) if isinstance(e, gast.Name) and path else None
-
-
-
-
-def callee_kinds(signature, bound, expr_kind):
-    """The argument kinds (arg_kind's words) a call passes to a user function."""
-    out = []
-    for p, param in signature.parameters.items():
-        if p in bound:
-            out.append(expr_kind(bound[p]))
-        else:
-            out.append(arg_kind(param.default))
-    return tuple(out)
-
-
-def as_kind(word):
-    """An arg_kind word as the kind of an expression."""
-    return word if word in (_SCALAR, _ARRAY, _SCALARS) else _OTHER
-
-
 # -- what must be recorded ---------------------------------------------------------
 
 
@@ -366,7 +219,18 @@ def loop_headers(body):
     """id(for loop) -> the Effects of its header: it assigns its target, and its
     backward version reads the names its iterable reads (it replays the bounds)."""
     return {id(s): Effects(assigns={s.target.id}, reads_after=set(n.loaded_names(s.iter)))
-            for s in _loops(body) if isinstance(s, gast.For)}
+            for s in loops(body) if isinstance(s, gast.For)}
+
+
+def loops(stmts):
+    """Every loop (For/While) in `stmts`, outer ones first."""
+    for s in stmts:
+        if isinstance(s, (gast.For, gast.While)):
+            yield s
+            yield from loops(s.body)
+        elif isinstance(s, gast.If):
+            yield from loops(s.body)
+            yield from loops(s.orelse)
 
 
 _PURE_TEST_NODES = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Compare,

@@ -35,6 +35,7 @@ from . import nodes as n
 from .rules import lookup
 from .rules.methods import method_callable
 from .syntax import OPERATORS, is_leaf
+from .trees import ARRAY_KINDS
 
 @dataclasses.dataclass(frozen=True)
 class BroadcastPlan:
@@ -129,7 +130,7 @@ def _loose_names(body, view, out_name, loose, users):
     self_reducing = {name_ for name_, s in writer.items()
                      if isinstance(s.value, gast.BinOp)
                      and isinstance(s.value.op, gast.MatMult)
-                     and view.expr_kind(s.value) == "array"}
+                     and view.expr_kind(s.value) in ARRAY_KINDS}
     candidates = [name_ for name_, s in writer.items()
                   if stores.get(name_) == 1 and loads.get(name_) == 1 and name_ in user
                   and name_ not in view.params and name_ != out_name
@@ -213,7 +214,7 @@ def _elementwise_leaves(view, e, writers, spread, summed):
 def _elementwise(view, e, top=True):
     """Arithmetic operators and NumPy ufuncs applied elementwise to arrays, all the
     way down to names and constants."""
-    if top and view.expr_kind(e) != "array":
+    if top and view.expr_kind(e) not in ARRAY_KINDS:
         return False
     if is_leaf(e):
         return not top

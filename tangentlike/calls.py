@@ -2,7 +2,7 @@
 
 Receives a parsed and normalized function, the `wrt` names and the argument
 kinds.  Guarantees `FunctionView`: its parameters and locals, its active names
-(analyze.activity, a frozenset) and value kinds (analyze.kinds, a read-only mapping,
+(analyze.activity, a frozenset) and value kinds (value_kinds.kinds, a read-only mapping,
 including the kinds of module-level values it reads and of what user functions it
 calls return), both computed once (the reverse transformer's named result replaces
 them by extended copies, `with_named_result`); a located error where an attribute
@@ -21,6 +21,7 @@ import gast
 
 from . import analyze
 from . import nodes as n
+from . import value_kinds
 from .cache import CACHE
 from .check import check
 from .errors import TangentlikeError, UnsupportedSyntaxError
@@ -31,7 +32,7 @@ from .parse import (DERIVATIVE, MAKES_GRADIENTS, is_user_function,  # noqa: F401
                     parse_function)
 from .rules import lookup
 from .rules.methods import method_callable
-from .trees import class_of, contained_word
+from .trees import ARRAY_KINDS, NUMERIC_KINDS, class_of, contained_word
 
 _LITERALS = (bool, int, float, complex, str, bytes, type(None))
 
@@ -87,8 +88,9 @@ class FunctionView:
         opaque = analyze.opaque_reads(fn, self.wrt, self.rule_of, self.params, facts)
         if opaque:
             raise self.opaque_read(opaque[0])
-        self.kind = types.MappingProxyType(analyze.kinds(
-            fn, self.with_globals(arg_kinds), self.rule_of, self.call_kind))
+        self.integers = value_kinds.integer_names(fn, arg_kinds, self.rule_of)
+        self.kind = types.MappingProxyType(value_kinds.kinds(
+            fn, self.with_globals(arg_kinds), self.rule_of, self.call_kind, self.integers))
         self.derivatives = derivative_locals(fn.body, self.callee)
 
     def with_named_result(self, name_, value):
@@ -168,18 +170,19 @@ class FunctionView:
                 attributes.append(node)
         for name_ in sorted(read - set(self.locals)):
             if name_ in self.parsed.namespace:
-                kinds[name_] = analyze.arg_kind(self.parsed.namespace[name_])
+                kinds[name_] = unranked(analyze.arg_kind(self.parsed.namespace[name_]))
         for node in attributes:               # module.constant (a written-out helper's)
-            dotted = analyze.dotted_name(node)
+            dotted = value_kinds.dotted_name(node)
             if dotted and dotted.partition(".")[0] not in self.locals \
                     and inspect.ismodule(self.callee(node.value)):
                 value = self.callee(node)
                 if isinstance(value, (int, float)) or hasattr(value, "shape"):
-                    kinds[dotted] = analyze.arg_kind(value)
+                    kinds[dotted] = unranked(analyze.arg_kind(value))
         return kinds
 
     def expr_kind(self, e):
-        return analyze.expression_kind(e, self.kind, self.rule_of, self.call_kind)
+        return value_kinds.expression_kind(e, self.kind, self.rule_of, self.call_kind,
+                                       self.integers)
 
     def call_kind(self, call, kind):
         """The kind of what a call into a user function returns (None if unknown)."""
@@ -191,10 +194,11 @@ class FunctionView:
             bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
         except TypeError:
             return None
-        kinds = analyze.callee_kinds(
+        kinds = value_kinds.callee_kinds(
             signature, bound.arguments,
-            lambda e: analyze.expression_kind(e, kind, self.rule_of, self.call_kind))
-        return analyze.as_kind(self.result_kind(obj, kinds))
+            lambda e: value_kinds.expression_kind(e, kind, self.rule_of, self.call_kind,
+                                              self.integers))
+        return value_kinds.as_kind(self.result_kind(obj, kinds))
 
     # -- what a call refers to ----------------------------------------------------------
     def callee(self, func):
@@ -244,7 +248,7 @@ class FunctionView:
         dict (whose methods have no Python source to differentiate): an argument of
         such a kind, or a local only ever assigned literals of them."""
         if name_ in self.params:
-            return self.arg_kinds.get(name_) in ("scalar", "scalars", "array")
+            return self.arg_kinds.get(name_) in NUMERIC_KINDS | {"scalars"}
         values = [s.value for s in analyze.simple_statements(self.fn.body)
                   if isinstance(s, gast.Assign) and n.is_name(s.targets[0], name_)]
         return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.Dict,
@@ -255,7 +259,7 @@ class FunctionView:
         positional = inspect.Signature([
             inspect.Parameter(f"a{k}", inspect.Parameter.POSITIONAL_ONLY)
             for k in range(len(value.args))])
-        return (self.trees or "other",) + tuple(analyze.callee_kinds(
+        return (self.trees or "other",) + tuple(value_kinds.callee_kinds(
             positional, {f"a{k}": a for k, a in enumerate(value.args)}, self.argument_kind))
 
     def argument_kind(self, e):
@@ -268,6 +272,12 @@ class FunctionView:
             return self.arg_kinds[e.id]
         kind = self.expr_kind(e)
         return self.trees if kind == "other" and self.trees else kind
+
+
+def unranked(kind):
+    """A global's kind as the code may assume it: "array" for a ranked one (its rank is
+    not part of the cache key, and rebinding it to another array must stay right)."""
+    return "array" if kind in ARRAY_KINDS else kind
 
 
 def local_names(body, params, namespace):

@@ -23,7 +23,7 @@ from .markers import WRAPPED, optional_passes
 from .rules import registry
 from .results import eager_together, grad_like
 from .runtime import arg_kind
-from .trees import field_names, is_pytree, value_and_aux
+from .trees import ARRAY_KINDS, array_kind, field_names, is_pytree, value_and_aux
 
 DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
 
@@ -60,10 +60,16 @@ def bind(fn, args, kwargs):
     return bound.arguments
 
 
+# Values that hold no other value (the common arguments, answered at once).
+_ATOMS = frozenset({float, int, bool, complex, str, type(None), numpy.float64, numpy.ndarray})
+
+
 def special_tuple(value):
     """A tuple subclass other than a NamedTuple in `value`, or None: its gradient would
     be read through its attributes, which are constants to tangentlike (never a silent
     zero).  NamedTuples and dataclasses are pytrees (trees.py)."""
+    if value.__class__ in _ATOMS:
+        return None
     if isinstance(value, tuple) and type(value) is not tuple and not is_pytree(value):
         return value
     return next((s for s in map(special_tuple, _parts(value)) if s is not None), None)
@@ -81,6 +87,9 @@ def integral_array(value):
     """An array (NumPy's or any with a dtype and a shape: Dask, CuPy) or NumPy scalar of
     integers or booleans in `value`, or None: an adjoint made like it would hold integers,
     so a gradient would be rounded (never a silent wrong value: its argument is refused)."""
+    if value.__class__ in _ATOMS:
+        return None if value.__class__ is not numpy.ndarray or value.dtype.kind not in "biu" \
+            else value
     dtype = getattr(value, "dtype", None)
     if dtype is not None and hasattr(value, "shape"):
         return value if getattr(dtype, "kind", "") in "biu" else None
@@ -154,7 +163,16 @@ def mark(derivative, kind, fn, names, single):
     return derivative
 
 
-KIND_BY_TYPE = {float, int, numpy.ndarray}     # types whose values all have one kind
+# What `type_key` gives for values whose type alone decides their kind (a NumPy
+# array's rank and dtype decide its kind: `type_key` gives that kind for it).
+KIND_BY_TYPE = {float, int, *ARRAY_KINDS}
+
+
+def type_key(args):
+    """The types of `args`, a NumPy array's kind in the place of its type: a memo key
+    for the kinds, where every part is in KIND_BY_TYPE."""
+    return tuple([a.__class__ if a.__class__ is not numpy.ndarray else array_kind(a)
+                  for a in args])
 AUX_SEED = (1.0, 0.0)       # the seed of a has_aux function's (value, aux): value only
 
 
@@ -205,7 +223,7 @@ class Gradient:
 
     def generated(self, args):
         self.current()
-        types = tuple(map(type, args))                  # floats and arrays: kinds by type
+        types = type_key(args)                  # floats and arrays: kinds by type
         known = self.by_type.get(types)
         if known is not None:
             self.refuse_integral_arrays(args)
@@ -277,7 +295,7 @@ class Gradient:
     def possible_forms(self, kinds):
         """`forms` before it asks whether the function sums elementwise terms (which
         reads its source): the forms a cached derivative of `kinds` may have."""
-        if not (self.gradient_only and "array" in kinds):
+        if not (self.gradient_only and not ARRAY_KINDS.isdisjoint(kinds)):
             return [self.form]
         return ["grad-elementwise", "grad"] if "elementwise-sweep" in self.optimize \
             else ["grad"]
@@ -285,7 +303,7 @@ class Gradient:
     def _sums_elementwise(self, kinds):
         """True when the gradient is one forward sweep: one array `wrt` that the function
         is a sum of elementwise terms in (see `elementwise`)."""
-        if len(self.positions) != 1 or kinds[self.positions[0]] != "array":
+        if len(self.positions) != 1 or kinds[self.positions[0]] not in ARRAY_KINDS:
             return False
         from .elementwise import sums_elementwise
         from .parse import parse_function
@@ -294,8 +312,7 @@ class Gradient:
     def gradient(self, args, kwargs):
         """The gradient alone (`tl.grad`).  For arguments whose types have been seen, this
         skips what `value_and_grad` looks up again on every call (a few microseconds)."""
-        known = None if kwargs else self.gradient_by_type.get(
-            (args[0].__class__,) if len(args) == 1 else tuple(map(type, args)))
+        known = None if kwargs else self.gradient_by_type.get(type_key(args))
         if known is None or self.version != registry.VERSION[0] or self.reach.changed():
             return self.value_and_grad(args, kwargs)[1]      # (which calls `current`)
         self.refuse_integral_arrays(args)

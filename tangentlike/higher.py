@@ -16,8 +16,8 @@ from typing import Any
 
 from . import environment
 from .cache import CACHE
-from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, unwrap, vjp_of,
-                       wrt_names)
+from .dispatch import (KIND_BY_TYPE, Gradient, jvp_of, mark, shaped_like, type_key, unwrap,
+                       vjp_of, wrt_names)
 from .loader import load, signature
 from .errors import TangentlikeError, UnsupportedSyntaxError
 from .forensics import require_scalar
@@ -134,7 +134,7 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], vectors: Sequence[Any]) -
     (4.0, 6.0)
     """
     primals, vectors = tuple(primals), tuple(vectors)
-    types = tuple(map(type, primals))
+    types = type_key(primals)
     kinds = types if KIND_BY_TYPE.issuperset(types) else tuple(map(arg_kind, primals))
     try:
         plan = CACHE.hvp_plans.get(f, {}).get(kinds)

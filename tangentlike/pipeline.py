@@ -65,6 +65,7 @@ from .reverse import ReverseTransformer
 from .reverse.checkpointed import checkpointed_bindings, is_checkpointed
 from .version import __version__
 from .zeros import guarded
+from .trees import ARRAY_KINDS
 
 @dataclasses.dataclass(frozen=True)
 class Request:
@@ -228,7 +229,7 @@ def _optimizer(draft):
     "simplify" and "in-place" (array adjoints accumulated in place, only in the
     gradient-only form: never in code differentiated again)."""
     request, transformer, namer = draft.request, draft.transformer, draft.namer
-    in_place = [p for p in draft.params if draft.kinds.get(p) == "array"] \
+    in_place = [p for p in draft.params if draft.kinds.get(p) in ARRAY_KINDS] \
         if request.form == "grad" and request.runs("in-place") else []
     simplify = request.runs("simplify")
     pure = _pure(draft)             # a call with a rule writes none of its arguments
@@ -324,7 +325,7 @@ def scale_in_place(draft):
     surely floating: dispatch refuses the others on every call."""
     if draft.arrays:
         names = array_names(draft.transformer, draft.params, draft.namer.adjoint)
-        floating = [w for w in draft.request.wrt if draft.kinds.get(w) == "array"]
+        floating = [w for w in draft.request.wrt if draft.kinds.get(w) in ARRAY_KINDS]
         for function in draft.functions:
             function.body = scaled_in_place(function.body, names, floating)
 
@@ -445,8 +446,8 @@ def guards(draft):
               _module_names(draft), numbers)
 
 
-_KIND_WORDS = {"scalar": "Python number", "array": "array", "scalars": "list of numbers",
-               "other": "other value"}
+_KIND_WORDS = {"scalar": "Python number", "array": "array", "vector": "1-D array",
+               "matrix": "2-D array", "scalars": "list of numbers", "other": "other value"}
 
 
 def emit_module(draft):

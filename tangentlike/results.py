@@ -22,6 +22,8 @@ def grad_like(b, x):
         return b                                        # the common case, at once
     if x.__class__ is float:
         return b if b.__class__ is float else float(b)
+    if x.__class__ is list and b.__class__ is list and len(b) == len(x):
+        return [grad_like(part, v) for part, v in zip(b, x)]
     if is_pytree(x):                     # a NamedTuple or dataclass of the same type
         return rebuilt(x, [grad_like(item(b, k), getattr(x, name))
                            for k, name in enumerate(field_names(x))])

@@ -137,7 +137,7 @@ def backward_actions(n, snapshots):
 
 # -- tl.checkpointed: the driver -------------------------------------------------------------
 
-_DIFFERENTIABLE = ("scalar", "array", "scalars")
+_DIFFERENTIABLE = ("scalar", "array", "vector", "matrix", "scalars")
 
 
 def loop_pair(step, wrt, kinds, carried, optimize=True):

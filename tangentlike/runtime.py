@@ -32,22 +32,33 @@ UPDATES_FIRST_ARGUMENT = frozenset({"add_at", "extract", "pop_last", "popped",
                                     "restore_item", "set_tangent_at", "append_tangent"})
 
 
+# What `_is_array` answers for the classes generated code holds most (it runs per
+# statement): a class not listed is asked for a shape and a dtype.
+_KNOWN_ARRAY_CLASS = {np.ndarray: True, float: False, int: False, bool: False,
+                      complex: False, np.float64: False, list: False, tuple: False,
+                      dict: False, type(None): False, str: False}
+# The classes of the numbers an adjoint of a number is held in.
+_NUMBER_CLASSES = frozenset({float, np.float64})
+
+
 def _is_array(x):
-    cls = x.__class__
-    if cls is np.ndarray:                    # the common cases first: it runs per statement
-        return True
-    if cls is float or cls is int:
-        return False
+    known = _KNOWN_ARRAY_CLASS.get(x.__class__)
+    if known is not None:
+        return known
     return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (float, int))
 
 
 def _is_zero(b):
+    if b.__class__ is float:
+        return b == 0.0
     return isinstance(b, (int, float)) and b == 0.0
 
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, or to the shape `x` when it is a tuple
     (undoing NumPy broadcasting)."""
+    if g.__class__ in _NUMBER_CLASSES:          # a number stands for any shape
+        return g
     if g.__class__ is np.ndarray and x.__class__ is np.ndarray:     # the common case
         shape = x.shape
     elif not _is_array(g):
@@ -120,9 +131,20 @@ def writable(b):
 
 
 def add_at(b, x, index, g):
-    """`b` (adjoint of container `x`) with `g` accumulated at `x[index]`."""
+    """`b` (adjoint of container `x`) with `g` accumulated at `x[index]`.  A list
+    adjoint is made one level deep: a part that is itself a container starts as the
+    zero sentinel."""
+    if g.__class__ in _NUMBER_CLASSES:          # a number's adjoint, in a loop mostly
+        if b.__class__ is list and index.__class__ is int:
+            part = b[index]
+            if part.__class__ in _NUMBER_CLASSES:
+                b[index] = part + g
+                return b
+        elif b.__class__ is np.ndarray and is_element(index, b.ndim) and b.flags.writeable:
+            b[index] += g
+            return b
     if _is_zero(b):
-        b = zeros_like(x)           # (materialized even for a zero g: callers index it)
+        b = _zero_parts(x)          # (materialized even for a zero g: callers index it)
     b = writable(b)
     if _is_zero(g):
         return b
@@ -134,6 +156,33 @@ def add_at(b, x, index, g):
         return b
     b[index] = add(b[index], g)
     return b
+
+
+def is_element(index, ndim):
+    """Whether `index` selects one element of an array of `ndim` dimensions: an int, or
+    a tuple of `ndim` ints (no position repeats; `b[index] += g` adds g once)."""
+    if index.__class__ is int:
+        return ndim == 1
+    return index.__class__ is tuple and len(index) == ndim \
+        and all(i.__class__ is int for i in index)
+
+
+def _zero_parts(x):
+    """A zero adjoint of container `x` one level deep (`zeros_like` for an array or a
+    number in it, the zero sentinel for a container in it, which `add` and `item`
+    take as the zero of any structure)."""
+    if isinstance(x, (list, tuple)) and not is_pytree(x):
+        return [_zero_part(v) for v in x]
+    if x.__class__ is dict:
+        return {k: _zero_part(v) for k, v in x.items()}
+    return zeros_like(x)
+
+
+def _zero_part(v):
+    if v.__class__ in _NUMBER_CLASSES or v.__class__ is int:
+        return 0.0
+    return zeros_like(v) if _is_array(v) else 0.0 if isinstance(v, (list, tuple, dict)) \
+        or is_pytree(v) else zeros_like(v)
 
 
 def item(b, index):
@@ -150,6 +199,9 @@ def extract(b, index):
     if _is_zero(b):
         return 0.0
     value = b[index]
+    if value.__class__ in _NUMBER_CLASSES and b.__class__ is list:
+        b[index] = 0.0                      # a number in a list: the loop case
+        return value
     if _is_array(value):
         value = value.copy()
     if isinstance(b, dict):
@@ -194,7 +246,7 @@ def copy(x):
     """A copy of `x` that shares no array, list or dict with it (numbers and other
     objects are kept as they are): what generated code writes into is its own."""
     if isinstance(x, list):
-        return [copy(v) for v in x]
+        return [v if v.__class__ in _NUMBER_CLASSES else copy(v) for v in x]
     if isinstance(x, tuple):
         return tuple(copy(v) for v in x) if x.__class__ is tuple else x
     if isinstance(x, dict):

@@ -2,7 +2,7 @@
 results of functions differentiated with has_aux=True.
 
 Beside the layers, like runtime.py (which re-exports the helpers generated code
-calls, and `arg_kind`): imports only `errors`.  Guarantees:
+calls, and `arg_kind`): imports only `errors` (and numpy).  Guarantees:
 
 - `arg_kind(value)`: how a value passed to a function specializes its generated code.
 - `is_pytree(x)`: x is a NamedTuple or a dataclass instance; `field_names(x)` its
@@ -31,11 +31,27 @@ import copy
 import dataclasses
 import inspect
 
+import numpy
+
 from .errors import HasAuxError, TangentlikeError
 
 
+# The kinds of arrays: "vector" and "matrix" are NumPy arrays of one and two dimensions
+# and a floating dtype (an integer index into them reads a number or a row), "array"
+# any other array, or a number that may be one.
+RANKED_KINDS = {1: "vector", 2: "matrix"}
+ARRAY_KINDS = frozenset({"array", *RANKED_KINDS.values()})
+NUMERIC_KINDS = ARRAY_KINDS | {"scalar"}
+
+
+def array_kind(a):
+    """The kind of NumPy array `a`: ranked (RANKED_KINDS) for a floating dtype."""
+    return RANKED_KINDS.get(a.ndim, "array") if a.dtype.kind == "f" else "array"
+
+
 def arg_kind(value):
-    """'scalar', 'array', 'scalars' (list/tuple of numbers), a pytree's kind (trees.py:
+    """'scalar', 'array', 'vector' or 'matrix' (ARRAY_KINDS), 'scalars' (list/tuple of numbers),
+    a pytree's kind (trees.py:
     'pytree:...', or 'tree:...' for containers holding pytrees), 'object:...' or
     'other': how a value passed to a function specializes its generated code."""
     if value.__class__ is float:
@@ -45,7 +61,7 @@ def arg_kind(value):
     if isinstance(value, (int, float)):
         return "scalar"
     if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return "array"
+        return array_kind(value) if value.__class__ is numpy.ndarray else "array"
     if is_pytree(value):
         return kind_word(value, arg_kind)
     if isinstance(value, (list, tuple)) and all(

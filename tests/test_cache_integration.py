@@ -136,12 +136,14 @@ def test_new_argument_kind_transforms_again():
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(g(np.array(2.0)), 12.0)          # a 0-d array is an array
     assert transforms() == before + 2
-    gx = g(x)
+    gx = g(x)                          # a 1-D float array is a vector: its own code
+    assert transforms() == before + 3
     assert isinstance(gx, np.ndarray) and gx.shape == x.shape
     np.testing.assert_allclose(gx, 6.0 * x)
     assert g(3.0) == pytest.approx(18.0)                     # floats again: memoized
     assert tl.grad(kinds_f)(np.array([4.0]))[0] == pytest.approx(24.0)
-    assert transforms() == before + 2
+    np.testing.assert_allclose(g(np.ones((2, 2, 2))), 6.0)   # an array of 3-D: memoized
+    assert transforms() == before + 3
 
 
 def test_decorated_new_argument_kind_transforms_again():

@@ -58,7 +58,7 @@ def test_show_wrt_and_at_specialize_the_code(capsys):
                          "--at", "w=[0.1, 0.2]", "x=[[1, 2], [3, 4]]")
     assert status == 0
     assert "with respect to w, reverse mode" in out
-    assert "for w: array, x: array" in out
+    assert "for w: 1-D array, x: 2-D array" in out
     # an int given with --at is a loop count, not differentiated by default
     status, out, _ = run(capsys, "show", target("power_sum"), "--at", "n=3")
     assert status == 0 and "with respect to x, reverse mode" in out

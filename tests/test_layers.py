@@ -25,7 +25,7 @@ LAYERS = [
     ("pipeline", {"pipeline"}),
     ("passes", {"passes", "zeros", "ownership"}),
     ("transforms", {"reverse", "forward", "inline", "emit"}),
-    ("analyses", {"analyze", "aliases", "elementwise", "calls", "environment",
+    ("analyses", {"analyze", "value_kinds", "aliases", "elementwise", "calls", "environment",
                   "broadcast_plan"}),
     ("frontend", {"parse", "check", "normalize"}),
     ("vocabulary", {"nodes", "naming", "errors", "version", "cache", "syntax", "checkpoints",

@@ -429,7 +429,7 @@ def test_specialized_on_field_kinds():
     np.testing.assert_allclose(g2.x, [-1.2, 2.0])
     np.testing.assert_allclose(g2.y, [0.7, 0.1])
     assert "x=scalar" in tl.source(lambda_free_sum, args=(Point(0.7, -1.2),))
-    assert "x=array" in tl.source(lambda_free_sum, args=(g2,))
+    assert "x=vector" in tl.source(lambda_free_sum, args=(g2,))
 
 
 def lambda_free_sum(p):

@@ -1,7 +1,7 @@
 """Aliases: which of the user's names may share memory, and which writes are safe.
 
 Receives a checked `ParsedFunction` (its source form, where `u *= 2` is still an
-in-place write) and the kinds of its names (analyze.kinds: a name of kind "scalar"
+in-place write) and the kinds of its names (value_kinds.kinds: a name of kind "scalar"
 holds a Python number, so `s += 1` rebinds it).  Computes, flow-sensitively, the
 objects each name may point to: an argument, a global, or the object made by one
 statement.  A basic subscript (`x[1:]`, `x[0]` of a matrix, `x[..., None]`), a view

@@ -35,7 +35,7 @@ class Views:
 
     def __init__(self, parsed, kinds, locals_):
         self.parsed = parsed
-        self.kinds = kinds                  # name -> kind (analyze.kinds)
+        self.kinds = kinds                  # name -> kind (value_kinds.kinds)
         self.locals = locals_               # the names the function binds
         self.made_names = set()             # names the fixes introduce
 

@@ -9,7 +9,7 @@ and the rewrites (rewrites.py) share, and what ownership.py reads (`VIEW_CALLS`)
   memory allows (`MAYBE_VIEWS`); methods and NumPy functions that write into an
   object (`MUTATING_METHODS`, `NUMPY_WRITERS`) and the one the transformers follow
   (`FOLLOWED_METHODS`); attributes that are plain values (`VALUE_ATTRIBUTES`); the
-  kinds (analyze.kinds) of arrays and of containers (`ARRAY_KINDS`, `CONTAINER_KINDS`);
+  kinds (value_kinds.kinds) of arrays and of containers (`ARRAY_KINDS`, `CONTAINER_KINDS`);
   full reductions, whose NumPy scalars nothing can write into (`full_reduction`);
 - questions about one expression, asked without the program around it
   (`may_share_any`, `surely_advanced`, `base_name`, `all_names`);
@@ -24,6 +24,7 @@ import gast
 
 from .. import nodes as n
 from ..markers import COPY  # noqa: F401  (re-exported)
+from ..trees import ARRAY_KINDS  # noqa: F401  (re-exported)
 
 
 # NumPy functions and array methods whose result may be a view of their argument
@@ -43,7 +44,6 @@ VIEW_CALLS = frozenset({
 ITEM_METHODS = frozenset({"get", "setdefault", "values", "items", "keys", "pop"})
 # builtins that return one of their arguments
 CHOOSING_BUILTINS = frozenset({"min", "max"})
-ARRAY_KINDS = frozenset({"array"})
 CONTAINER_KINDS = frozenset({"scalars"})
 # attributes that are plain values, never views
 VALUE_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes",

@@ -1,7 +1,7 @@
 """Aliases: the walk that follows which objects each name may be, and records writes.
 
 Receives a checked `ParsedFunction` (its source form, where `u *= 2` is still an
-in-place write), the kinds of its names (analyze.kinds) and of the arguments of the
+in-place write), the kinds of its names (value_kinds.kinds) and of the arguments of the
 call (`arg_kinds`: a "scalar" argument is a number, nothing writes into it; an
 "array" one surely a NumPy array).  Walks the body once in source order (a loop
 until its state no longer changes, the branches of an `if` joined), flow-sensitively:
@@ -102,7 +102,7 @@ class Walker:
         self.immutable = {("param", p) for p, k in (arg_kinds or {}).items()
                           if k == "scalar"}     # objects that are numbers
         self.arrays = {("param", p) for p, k in (arg_kinds or {}).items()
-                       if k == "array"}         # objects that are surely NumPy arrays
+                       if k in ARRAY_KINDS}     # objects that are surely NumPy arrays
         self.copies = set()             # id(binding) whose value must be a copy
         self.order = StatementOrder.of(self.fn)     # the statements, numbered
         self.views = Views(parsed, kinds, self.locals)    # how names reach their roots

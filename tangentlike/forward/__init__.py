@@ -25,6 +25,7 @@ import gast
 
 from .. import analyze
 from .. import nodes as n
+from .. import value_kinds
 from .. import numpy_runtime, runtime
 from ..calls import FunctionView
 from ..errors import NoDerivativeError
@@ -36,6 +37,7 @@ from .forms import (OPERATOR_SYNTAX, ZERO, factored_tangent, operator_tangent, s
                     without_zeros)
 # (the pipeline's steps and passes import these from here)
 from .forms import elementwise_operands, shapes_from_operands, with_line_comments  # noqa: F401
+from ..trees import ARRAY_KINDS, NUMERIC_KINDS
 
 RESULT = "__tangentlike_result__"      # the returned value, until it is named
 
@@ -206,8 +208,7 @@ class ForwardTransformer(FunctionView):
             return False
         for e in n.walk(value):
             if isinstance(e, gast.Subscript) and not self.full_tangent(e.value) \
-                    or isinstance(e, gast.Name) and self.kind.get(e.id) not in ("scalar",
-                                                                              "array"):
+                    or isinstance(e, gast.Name) and self.kind.get(e.id) not in NUMERIC_KINDS:
                 return True
             if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Add, gast.Sub)) \
                     and not all(self.carries_shape(x) for x in (e.left, e.right)):
@@ -249,7 +250,7 @@ class ForwardTransformer(FunctionView):
         parameter (its tangent is given, shaped like it), or a constant."""
         if not isinstance(e, gast.Name) or e.id not in self.active:
             return True
-        return e.id in self.wrt and self.kind.get(e.id) == "array"
+        return e.id in self.wrt and self.kind.get(e.id) in ARRAY_KINDS
 
     def carries_shape(self, e):
         """An operand that cannot make the result larger than its tangent: a number, or
@@ -343,7 +344,7 @@ class ForwardTransformer(FunctionView):
         params = list(signature.parameters)
         active = [p for p in params if p in bound.arguments
                   and analyze.diff_reads(bound.arguments[p], self.rule_of) & self.active]
-        kinds = analyze.callee_kinds(signature, bound.arguments, self.argument_kind)
+        kinds = value_kinds.callee_kinds(signature, bound.arguments, self.argument_kind)
         key = (obj, tuple(active), tuple(kinds))
         if key == self.own_key:
             name_ = self.own_name

@@ -1,6 +1,6 @@
 """Normalize, first pass on the user's code: method calls of known classes as calls.
 
-Receives a function body and the kinds of its arguments (analyze.kinds: "object:
+Receives a function body and the kinds of its arguments (value_kinds.kinds: "object:
 mod.Class" for an argument specialized on its class, "pytree:mod.Class(...)" for a
 NamedTuple or dataclass).  Guarantees that every call
 `obj.method(args)` (and `obj(args)`) on an object whose class is known, an argument

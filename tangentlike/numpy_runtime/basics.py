@@ -11,9 +11,7 @@ and `lift` return views of theirs.
 
 import numpy as np
 
-
-def _is_array(x):
-    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (float, int))
+from ..runtime import _is_array  # noqa: F401  (one definition, with its fast path)
 
 
 def is_zero(b):

@@ -14,13 +14,14 @@ from .. import nodes as n
 from .. import numpy_runtime
 from ..naming import helper_of
 from .named_parts import named_repeated_parts
+from ..trees import ARRAY_KINDS
 
 
 def with_named_parts(function, transformer, kinds, namer, modules):
     """`function`'s body with the parts of its array parameters that it reads more than
     once (`x[:-1]`) taken once and named (`named_repeated_parts`)."""
     arrays = [a.id for a in function.args.posonlyargs + function.args.args
-              + function.args.kwonlyargs if kinds.get(a.id) == "array"]
+              + function.args.kwonlyargs if kinds.get(a.id) in ARRAY_KINDS]
     def passes_safely(call, name_):
         """Runtime helpers write at most their first argument, and `zeros_for` not even
         that; NumPy functions with a rule write none (`np.add.at` has no rule)."""
@@ -37,6 +38,6 @@ def array_names(transformer, params, derived):
     """The names of `transformer`'s function that hold arrays (a number or an array, by
     the kinds analysis), with their tangents or adjoints (`derived(name)`), less the
     parameters and theirs."""
-    numeric = {name_ for name_, kind in transformer.kind.items() if kind == "array"}
+    numeric = {name_ for name_, kind in transformer.kind.items() if kind in ARRAY_KINDS}
     return (numeric | {derived(v) for v in numeric}) - set(params) - \
         {derived(p) for p in params}

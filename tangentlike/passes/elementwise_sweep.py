@@ -27,6 +27,7 @@ from ..naming import helper_of
 from .effects import replace_name
 from .hvp import reduced_to
 from .simplify import without_needless_spreads
+from ..trees import ARRAY_KINDS, NUMERIC_KINDS
 
 
 def seeded_with_ones(function, param, transformer):
@@ -89,9 +90,9 @@ def blocked_arrays(parsed, kinds, function):
     args = function.args
     positional = [a.id for a in args.posonlyargs + args.args]
     if args.vararg or args.kwarg or args.kwonlyargs or \
-            any(kinds.get(p) not in ("scalar", "array") for p in positional):
+            any(kinds.get(p) not in NUMERIC_KINDS for p in positional):
         return ()
-    arrays = [p for p in positional if kinds[p] == "array"]
+    arrays = [p for p in positional if kinds[p] in ARRAY_KINDS]
     return tuple(positional.index(p) for p in arrays) \
         if blocks_elementwise(parsed, arrays) else ()
 

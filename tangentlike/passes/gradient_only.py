@@ -22,6 +22,7 @@ from ..naming import helper_of
 from .dead_stores import without_dead_stores
 from .effects import replace_name
 from .simplify import simplified
+from ..trees import ARRAY_KINDS
 
 
 _FULL_REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var",
@@ -39,7 +40,7 @@ def returns_a_number(transformer):
         return False
     function = transformer.callee(value.func)
     if function is None:                                     # a.sum() on an array
-        return not value.args and transformer.expr_kind(value.func.value) == "array"
+        return not value.args and transformer.expr_kind(value.func.value) in ARRAY_KINDS
     return function is getattr(numpy, value.func.attr, None) and len(value.args) == 1
 
 

@@ -31,6 +31,7 @@ from ..rules import display_name, lookup
 from ..rules.methods import PACKED, method_callable
 from ..syntax import OPERATORS, is_leaf
 from .split_calls import SplitCalls, user_callee
+from ..trees import ARRAY_KINDS, NUMERIC_KINDS
 
 ZERO = 0.0
 
@@ -142,12 +143,15 @@ class AdjointBlocks:
             stmts.append(n.assign(g.id, self.inliner.helper("pop_last", n.name(badj))))
         elif index is not None:
             g = n.name(self.namer.temp("_b"))
-            if kind.get(target) == "array":
+            if kind.get(target) in ARRAY_KINDS:
                 # an array adjoint may be a read-only broadcast view: extract writes into it
                 stmts.append(n.assign(badj, self.inliner.helper("writable", n.name(badj))))
             extracted = self.inliner.helper("extract", n.name(badj), n.index_value(index))
-            if kind.get(target) != "scalars" and is_leaf(value):
+            part = gast.Subscript(value=n.name(target), slice=n.copied(index), ctx=gast.Load())
+            if kind.get(target) != "scalars" and is_leaf(value) \
+                    and self.view.expr_kind(part) != "scalar":
                 # `y[a:b] = v` may broadcast v into the slice: reduce back to v's shape
+                # (not needed where the part is a number: a vector's, at an integer)
                 extracted = self.inliner.helper("unbroadcast", extracted, n.copied(value))
             stmts.append(n.assign(g.id, extracted))
         else:
@@ -206,11 +210,14 @@ class AdjointBlocks:
         for key in order:
             group = [c for c in contributions if key_of(c) == key]
             badj = self.namer.adjoint(key[0])
-            if group[0].index is not None and kind.get(key[0]) == "array" \
+            if group[0].index is not None and kind.get(key[0]) in ARRAY_KINDS \
                     and basic_index(group[0].index, kind):
                 # in place, reducing a broadcast contribution to the part's shape itself
                 values, spread = [c.value for c in group], []
-                if len(values) == 1 and _reduction_of(values[0], key[0], group[0].index):
+                if len(values) == 1 and _reduction_of(values[0], key[0], group[0].index) \
+                        and self.view.expr_kind(values[0].args[-1]) != "scalar":
+                    # (a number's part stays summed by its own call: `one_shapes` are the
+                    # shapes of the array operands, and in-place adds trust them)
                     spread = values[0].args[1:-1]         # the shape the value stands for
                     values = [values[0].args[0]]
                 total, helper = _factored_sum(values), "add_at"
@@ -226,7 +233,7 @@ class AdjointBlocks:
                     "add_at", n.name(badj), n.name(key[0]), n.index_value(group[0].index),
                     total)))
                 continue
-            if kind.get(key[0]) in ("scalar", "array"):
+            if kind.get(key[0]) in NUMERIC_KINDS:
                 total = _plus(n.name(badj), _factored_sum([c.value for c in group]))
             else:
                 total = n.name(badj)

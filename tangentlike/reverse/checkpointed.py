@@ -58,7 +58,7 @@ def checkpointed_bindings(transformer, callees, functions, namespace):
             names = outline.body.__code__.co_varnames[1:outline.body.__code__.co_argcount]
             state = names[:outline.carried]
             body_wrt = tuple(x for x, k in zip(names, kinds[1:])
-                             if x in wrt or x in state and k in ("scalar", "array", "scalars"))
+                             if x in wrt or x in state and k in ("scalar", "array", "vector", "matrix", "scalars"))
             entries.append((outline.body, body_wrt, kinds, "split"))
         else:
             entries.append((c.function, wrt, kinds, "split"))

@@ -24,6 +24,7 @@ import gast
 
 from .. import analyze
 from .. import nodes as n
+from .. import value_kinds
 from ..errors import NoDerivativeError
 from ..naming import mark_backward
 from ..syntax import TAPE
@@ -76,7 +77,7 @@ class SplitCalls:
         params = list(inspect.signature(obj).parameters)
         active = [p for p in params if p in bound.arguments
                   and analyze.diff_reads(bound.arguments[p], view.rule_of) & view.active]
-        kinds = analyze.callee_kinds(inspect.signature(obj), bound.arguments,
+        kinds = value_kinds.callee_kinds(inspect.signature(obj), bound.arguments,
                                      view.argument_kind)
         callee = self.pair(obj, value.func, tuple(active), tuple(kinds))
         call = n.copied(value)

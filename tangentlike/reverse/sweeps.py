@@ -24,6 +24,7 @@ import gast
 from .. import nodes as n
 from ..nodes import comment
 from ..syntax import POP, PUSH, TAPE
+from ..trees import ARRAY_KINDS
 
 
 class Sweeps:
@@ -70,8 +71,9 @@ class Sweeps:
         if restore and (target is None or _base_name(target) in restore):
             self.uses_tape = True
             if isinstance(target, gast.Subscript) \
-                    and self.view.kind.get(target.value.id) == "array":
-                snapshot = self.inliner.helper("snapshot", n.load(target))
+                    and self.view.kind.get(target.value.id) in ARRAY_KINDS:
+                snapshot = n.load(target) if self.view.expr_kind(n.load(target)) == "scalar" \
+                    else self.inliner.helper("snapshot", n.load(target))  # (a number: kept)
                 primal.append(n.expr_stmt(n.call(PUSH, snapshot)))
                 pops.append(n.assign(n.store(target), n.call(POP)))
             elif isinstance(target, gast.Subscript):

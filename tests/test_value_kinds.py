@@ -1,0 +1,178 @@
+"""Ranked kinds (value_kinds.py): a NumPy array of one or two dimensions is a "vector" or
+a "matrix", and an integer index into it reads a number, so the generated code carries
+no shape bookkeeping for it.  Checked here: the kinds themselves, the integers they rest
+on (never a bool), that a gradient object specialized on one rank is never reused for
+another, and gradients against central differences with the inputs left unchanged.
+"""
+
+import math
+
+import gast
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from tangentlike import value_kinds
+from tangentlike.rules.registry import lookup
+
+from oracles import central_difference
+
+
+def kind_of(text, kinds, integers=frozenset()):
+    expression = gast.parse(text).body[0].value
+    namespace = {"np": np, "len": len, "int": int, "range": range, "math": math}
+
+    def resolve(func):
+        dotted = value_kinds.dotted_name(func) if isinstance(func, gast.Attribute) \
+            else getattr(func, "id", None)
+        obj = namespace.get(dotted.partition(".")[0]) if dotted else None
+        for part in dotted.split(".")[1:] if dotted else ():
+            obj = getattr(obj, part, None)
+        return None if obj is None else lookup(obj)
+    return value_kinds.expression_kind(expression, kinds, resolve, None, integers)
+
+
+NAMES = {"v": "vector", "w": "vector", "M": "matrix", "s": "scalar", "A": "array",
+         "i": "scalar", "j": "scalar", "flag": "scalar", "n": "scalar", "m": "scalar"}
+INTS = frozenset({"i", "j", "n", "m"})
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("v[i]", "scalar"), ("v[i + 1]", "scalar"), ("v[-1]", "scalar"), ("v[len(v) - 1 - i]", "scalar"),
+    ("v[1:]", "vector"), ("v[flag]", "array"), ("v[v > 0]", "array"), ("v[i, j]", "array"),
+    ("M[i]", "vector"), ("M[i, j]", "scalar"), ("M[:, j]", "vector"), ("M[i, :]", "vector"),
+    ("M[1:, :-1]", "matrix"), ("M[None]", "array"), ("A[i]", "array"),
+    ("v * s + 1.0", "vector"), ("v * w", "vector"), ("M * v", "matrix"), ("-M", "matrix"),
+    ("np.sin(v)", "vector"), ("np.exp(M) * s", "matrix"), ("np.add(v, A)", "array"),
+    ("v @ w", "scalar"), ("M @ v", "vector"), ("v @ M", "vector"), ("M @ M", "matrix"),
+    ("A @ v", "array"), ("np.zeros(n)", "vector"), ("np.zeros((n, m))", "matrix"),
+    ("np.zeros((n, m, 2))", "array"), ("np.zeros(n, dtype=object)", "array"),
+    ("np.zeros_like(M)", "matrix"), ("np.copy(v)", "vector"), ("np.sum(v)", "array"),
+    ("M.T", "matrix"), ("v.shape", "scalars"), ("M.shape[0]", "scalars"),
+])
+def test_expression_kinds(text, expected):
+    kind = kind_of(text, NAMES, INTS)
+    if text == "M.shape[0]":
+        expected = "scalar"
+    assert kind == expected, text
+
+
+def test_arguments_ranked_by_dimensions_and_dtype():
+    assert tl.runtime.arg_kind(np.ones(3)) == "vector"
+    assert tl.runtime.arg_kind(np.ones((2, 3))) == "matrix"
+    assert tl.runtime.arg_kind(np.ones((2, 3, 4))) == "array"
+    assert tl.runtime.arg_kind(np.array(2.0)) == "array"
+    assert tl.runtime.arg_kind(np.arange(3)) == "array"              # ints: not ranked
+    assert tl.runtime.arg_kind(np.ones(3, dtype=complex)) == "array"
+
+
+def first_and_rows(x):
+    total = 0.0
+    for k in range(2):
+        total += np.sum(x[k] * x[k]) * (k + 1.0)
+    return total
+
+
+def test_one_gradient_object_over_ranks():
+    """One `tl.grad` object, called with a vector, a matrix, then a vector again: each
+    call runs code made for its own rank (the by-type memo keys on the rank)."""
+    gradient = tl.grad(first_and_rows)
+    for x in (np.array([0.3, -1.2, 2.0]), np.arange(6.0).reshape(2, 3) / 7.0,
+              np.array([1.5, 0.5]), np.ones((3, 2)) * 0.25):
+        before = x.copy()
+        np.testing.assert_allclose(gradient(x), central_difference(first_and_rows, (x,), wrt=(0,))[0],
+                                   rtol=1e-6, atol=1e-8)
+        np.testing.assert_array_equal(x, before)
+
+
+def bool_index(v, a):
+    flag = a > 0.0
+    picked = v[flag]                  # a bool index adds an axis: an array, not a number
+    return np.sum(picked * v) * a
+
+
+def float_param_index(v, k):
+    return v[k] * 2.0
+
+
+def test_bool_index_is_not_a_number():
+    v = np.array([0.5, -1.0, 2.0])
+    for a in (0.7, -0.7):
+        got = tl.grad(bool_index, wrt=(0, 1))(v, a)
+        for e, g in zip(central_difference(bool_index, (v, a), wrt=(0, 1)), got):
+            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+
+
+def test_float_index_is_refused_as_numpy_refuses_it():
+    with pytest.raises(IndexError):
+        float_param_index(np.ones(3), 1.0)
+    with pytest.raises(IndexError):
+        tl.grad(float_param_index)(np.ones(3), 1.0)
+
+
+GLOBAL_TABLE = np.array([1.0, 2.0, 3.0])
+
+
+def reads_global(x):
+    return x * GLOBAL_TABLE[0]
+
+
+def test_global_array_is_not_ranked():
+    """A global's rank is not in the cache key: rebinding it to a matrix stays right."""
+    global GLOBAL_TABLE
+    gradient = tl.grad(reads_global)
+    assert gradient(2.0) == pytest.approx(1.0)
+    saved = GLOBAL_TABLE
+    try:
+        GLOBAL_TABLE = np.array([[4.0, 5.0], [6.0, 7.0]])
+        with pytest.raises(Exception):
+            gradient(2.0)           # the value is a row now: not a scalar output
+    finally:
+        GLOBAL_TABLE = saved
+
+
+def stencil(u, h):
+    n = u.shape[0]
+    U = np.zeros((n + 2, n + 2))
+    U[1:-1, 1:-1] = u
+    total = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, n + 1):
+            lap = U[i - 1, j] + U[i + 1, j] + U[i, j - 1] + U[i, j + 1] - 4.0 * U[i, j]
+            total += (lap / h ** 2) ** 2
+    return total
+
+
+def thomas(b, d):
+    n = len(d)
+    cp = np.zeros(n)
+    dp = np.zeros(n)
+    cp[0] = 0.5 / b[0]
+    dp[0] = d[0] / b[0]
+    for i in range(1, n):
+        denom = b[i] - 0.5 * cp[i - 1]
+        cp[i] = 0.5 / denom if i < n - 1 else 0.0
+        dp[i] = (d[i] - 0.5 * dp[i - 1]) / denom
+    x = np.zeros(n)
+    x[-1] = dp[-1]
+    for i in range(n - 2, -1, -1):
+        x[i] = dp[i] - cp[i] * x[i + 1]
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (stencil, (np.arange(9.0).reshape(3, 3) / 5.0, 0.5), (0, 1)),
+    (thomas, (4.0 + np.arange(5.0) / 3.0, np.linspace(-1.0, 1.0, 5)), (0, 1)),
+])
+@pytest.mark.parametrize("optimize", [True, False])
+def test_ranked_loops_match_differences(f, args, wrt, optimize):
+    copies = [np.copy(a) for a in args]
+    expected = central_difference(f, args, wrt=wrt)
+    got = tl.grad(f, wrt=wrt, optimize=optimize)(*args)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
+    for a, c in zip(args, copies):
+        np.testing.assert_array_equal(a, c)
+    in_loops = [line for line in tl.source(f, wrt=wrt, args=args).splitlines()
+                if line.startswith(" " * 8) and ("np.shape(" in line or "unbroadcast(" in line)]
+    assert not in_loops                         # numbers in the loops: no shapes kept
