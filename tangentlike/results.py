@@ -15,6 +15,9 @@ from .runtime import _is_array, item, writable
 from .trees import field_names, is_pytree, rebuilt
 
 
+_FLOATS = frozenset({float, np.float64})
+
+
 def grad_like(b, x):
     """The adjoint `b` in the type and shape of its primal `x`."""
     if b.__class__ is np.ndarray and x.__class__ is np.ndarray and b.dtype == x.dtype \
@@ -23,6 +26,8 @@ def grad_like(b, x):
     if x.__class__ is float:
         return b if b.__class__ is float else float(b)
     if x.__class__ is list and b.__class__ is list and len(b) == len(x):
+        if set(map(type, x)) <= _FLOATS:                    # a list of floats, at once
+            return [part if part.__class__ is float else float(part) for part in b]
         return [grad_like(part, v) for part, v in zip(b, x)]
     if is_pytree(x):                     # a NamedTuple or dataclass of the same type
         return rebuilt(x, [grad_like(item(b, k), getattr(x, name))

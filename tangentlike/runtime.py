@@ -172,6 +172,8 @@ def _zero_parts(x):
     number in it, the zero sentinel for a container in it, which `add` and `item`
     take as the zero of any structure)."""
     if isinstance(x, (list, tuple)) and not is_pytree(x):
+        if set(map(type, x)) <= _NUMBER_CLASSES:
+            return [0.0] * len(x)
         return [_zero_part(v) for v in x]
     if x.__class__ is dict:
         return {k: _zero_part(v) for k, v in x.items()}

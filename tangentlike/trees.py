@@ -44,6 +44,9 @@ ARRAY_KINDS = frozenset({"array", *RANKED_KINDS.values()})
 NUMERIC_KINDS = ARRAY_KINDS | {"scalar"}
 
 
+_NUMBER_TYPES = frozenset({float, int, numpy.float64})    # (the common ones, at once)
+
+
 def array_kind(a):
     """The kind of NumPy array `a`: ranked (RANKED_KINDS) for a floating dtype."""
     return RANKED_KINDS.get(a.ndim, "array") if a.dtype.kind == "f" else "array"
@@ -64,8 +67,8 @@ def arg_kind(value):
         return array_kind(value) if value.__class__ is numpy.ndarray else "array"
     if is_pytree(value):
         return kind_word(value, arg_kind)
-    if isinstance(value, (list, tuple)) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+    if isinstance(value, (list, tuple)) and (set(map(type, value)) <= _NUMBER_TYPES or all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
         return "scalars"
     if isinstance(value, (list, tuple, dict)):
         tree = contained_word(map(arg_kind, value.values() if isinstance(value, dict)

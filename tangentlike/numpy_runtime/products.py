@@ -27,18 +27,43 @@ def _product_shape(a, b):
 
 def matmul_adjoint_a(g, a, b):
     """The adjoint of `a` in `a @ b`; `g` may be broadcast wider than the product."""
-    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and b.__class__ is np.ndarray \
-            and a.ndim == 2 and b.ndim == 2 and g.shape == (a.shape[0], b.shape[1]):
-        return g @ b.T
+    plain = _plain_adjoint(g, a, b, True)
+    if plain is not None:
+        return plain
     return _tl.matmul_adjoint_a(_tl.unbroadcast(g, _product_shape(a, b)), a, b)
 
 
 def matmul_adjoint_b(g, a, b):
     """The adjoint of `b` in `a @ b`; `g` may be broadcast wider than the product."""
-    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and b.__class__ is np.ndarray \
-            and a.ndim == 2 and b.ndim == 2 and g.shape == (a.shape[0], b.shape[1]):
-        return a.T @ g
+    plain = _plain_adjoint(g, a, b, False)
+    if plain is not None:
+        return plain
     return _tl.matmul_adjoint_b(_tl.unbroadcast(g, _product_shape(a, b)), a, b)
+
+
+_NUMBERS = (float, np.float64)
+
+
+def _plain_adjoint(g, a, b, of_a):
+    """The adjoint of `a` (`of_a`) or of `b` in `a @ b` (which is `np.dot(a, b)` for
+    them) for NumPy arrays of one or two dimensions and `g` of exactly the product's
+    shape, by one product; else None (the general helpers handle the rest)."""
+    if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray \
+            or not 1 <= a.ndim <= 2 or not 1 <= b.ndim <= 2:
+        return None
+    ranks = (a.ndim, b.ndim)
+    shape = {(2, 2): (a.shape[0], b.shape[-1]), (2, 1): (a.shape[0],),
+             (1, 2): (b.shape[-1],), (1, 1): ()}[ranks]
+    if not (g.__class__ is np.ndarray and g.shape == shape
+            or shape == () and g.__class__ in _NUMBERS):
+        return None
+    if ranks == (2, 2):
+        return g @ b.T if of_a else a.T @ g
+    if ranks == (2, 1):
+        return np.outer(g, b) if of_a else g @ a
+    if ranks == (1, 2):
+        return b @ g if of_a else np.outer(a, g)
+    return g * b if of_a else g * a
 
 
 def _dot_axes(a, b):
@@ -48,6 +73,9 @@ def _dot_axes(a, b):
 
 def dot_adjoint_a(g, a, b):
     """The adjoint of `a` in `np.dot(a, b)`."""
+    plain = _plain_adjoint(g, a, b, True)
+    if plain is not None:
+        return plain
     if _ndim(a) == 0 or _ndim(b) == 0:
         return sum_like(g * b, a) if _ndim(a) == 0 else g * b
     k = _dot_axes(a, b)
@@ -58,6 +86,9 @@ def dot_adjoint_a(g, a, b):
 
 def dot_adjoint_b(g, a, b):
     """The adjoint of `b` in `np.dot(a, b)`."""
+    plain = _plain_adjoint(g, a, b, False)
+    if plain is not None:
+        return plain
     if _ndim(a) == 0 or _ndim(b) == 0:
         return sum_like(g * a, b) if _ndim(b) == 0 else g * a
     k = _dot_axes(a, b)

@@ -593,7 +593,14 @@ class _Builder:
                         f"np.min({v})", f"{name}.max()",
                         f"np.sum({name}.reshape({self.n}, 1) * {name})",
                         f"np.sum(np.outer({name}, {v})[np.outer({name}, {name}) > 0.26])",
-                        f"np.sum(({name} * 2.0)[{name} > {self.rng.choice(_THRESHOLDS)}])"]
+                        f"np.sum(({name} * 2.0)[{name} > {self.rng.choice(_THRESHOLDS)}])",
+                        f"np.sum({name}[{self.scalar_leaf()} > 0.1] * {v})"]   # a bool index
+            if self.has("I"):          # an element at a loop index (ranked kinds)
+                options += [f"{name}[{self.pick('I')} % {self.n}]"] * 3
+        if self.has("M") and self.has("I"):
+            name, i, j = self.pick("M"), self.pick("I"), self.pick("I")
+            options += [f"{name}[{i} % {self.r}, {j} % {self.n}]",
+                        f"np.sum({name}[{i} % {self.r}] * {name}[{j} % {self.r}, :])"]
         if self.has("M"):
             a = self.matrix(depth - 1)
             name = self.pick("M")
