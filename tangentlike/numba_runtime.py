@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from . import runtime
-from .numpy_runtime import basics, elementwise
+from .numpy_runtime import basics, containers, elementwise
 
 
 @functools.cache
@@ -100,6 +100,13 @@ def teach(numba):
         if isinstance(x, array):
             dtype = x.dtype if isinstance(x.dtype, (nt.Float, nt.Complex)) else nt.float64
             return lambda x: np.zeros(x.shape, dtype)
+
+    @overload(containers.check_unpacking)
+    def check_unpacking(sequence, count):
+        def check(sequence, count):
+            if len(sequence) != count:
+                raise ValueError("cannot unpack a sequence of another length")
+        return check
 
     @overload(runtime.copy)
     def copy(x):

@@ -36,7 +36,7 @@ _WRITES_FIRST = runtime.UPDATES_FIRST_ARGUMENT | numpy_runtime.UPDATES_FIRST_ARG
 # ... and return it (or a new zero container when it was the zero sentinel)
 _RETURNS_FIRST = {"add", "add_at", "subtract_at", "writable", "unbroadcast", "spread", "item",
                   "set_tangent_at", "append_tangent", "broadcast_like", "unreduce",
-                  "expand", "reduce_like", "dense", "select_first"}
+                  "expand", "reduce_like", "dense", "select_first", "uniterated"}
 # helpers and NumPy functions whose result is always a new object
 _FRESH = {"copy", "snapshot", "zeros_for", "zeros_like", "extract", "item_before",
           "common_shape", "shape", "ndim", "size", "len", "zeros", "ones", "empty", "full",

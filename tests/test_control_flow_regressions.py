@@ -898,3 +898,30 @@ def item_read_after_its_write(x):
 
 def test_item_read_after_its_write():
     assert tl.grad(item_read_after_its_write)(0.7) == pytest.approx(2.1)
+
+
+def three_values(x):
+    return x, 2.0 * x, 3.0 * x
+
+
+def unpacks_two_of_three(x):
+    a, b = three_values(x)
+    return a * b
+
+
+def unpacks_three(x):
+    a, b, c = three_values(x)
+    return a * b + c
+
+
+def test_unpacking_a_sequence_of_another_length_raises_as_python_does():
+    """`a, b = f(x)` is written as indexing in the generated code; it still refuses a
+    sequence of three values, in both modes (never a gradient where f raises)."""
+    with pytest.raises(ValueError):
+        unpacks_two_of_three(1.5)
+    with pytest.raises(ValueError, match="cannot unpack 3 values into 2 names"):
+        tl.grad(unpacks_two_of_three)(1.5)
+    with pytest.raises(ValueError, match="cannot unpack 3 values into 2 names"):
+        tl.jvp(unpacks_two_of_three, (1.5,), (1.0,))
+    assert tl.grad(unpacks_three)(1.5) == pytest.approx(4.0 * 1.5 + 3.0)
+    assert tl.jvp(unpacks_three, (1.5,), (1.0,))[1] == pytest.approx(4.0 * 1.5 + 3.0)

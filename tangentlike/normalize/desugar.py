@@ -168,6 +168,8 @@ class Desugar(WritingOut, Loops):
         else:
             source = self.namer.temp()
             out += self.assign_to(n.name(source, store=True), value, line)
+        out.append(n.set_line(gast.Expr(value=self.runtime_call(
+            "check_unpacking", n.name(source), n.const(len(elts)))), line))
         for k, t in enumerate(elts):
             out += self.assign_to(t, n.subscript(source, n.const(k)), line)
         return out

@@ -56,7 +56,7 @@ FAMILIES = {
         "mT", "nonzero", "sign", "zeros_for"),
     "blocks": ("BLOCK", "in_blocks"),
     "broadcasting": ("axes_of", "common_shape", "expand", "spread", "sum_like", "unreduce"),
-    "containers": ("dict_tangent", "items", "items_tangent", "iterated", "iterated_tangent",
+    "containers": ("check_unpacking", "dict_tangent", "items", "items_tangent", "iterated", "iterated_tangent",
         "keys", "merged", "merged_tangent", "sorted_tangent", "undict", "uniterated",
         "unitems", "unmerged", "unsorted", "unvalues", "values", "values_tangent"),
     "creation": ("arange_adjoint", "arange_tangent", "index_trick_adjoint",

@@ -35,6 +35,13 @@ def keys(mapping):
     return list(mapping)
 
 
+def check_unpacking(sequence, count):
+    """Refuse, as Python's `a, b = sequence` does, a sequence that has not `count`
+    items (unpacking is written as indexing: `a = sequence[0]`)."""
+    if len(sequence) != count:
+        raise ValueError(f"cannot unpack {len(sequence)} values into {count} names")
+
+
 def iterated(xs):
     """What `for x in xs` runs over, as a sequence: a dict's keys, else `xs` itself."""
     return list(xs) if isinstance(xs, dict) else xs

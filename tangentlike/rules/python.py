@@ -227,7 +227,7 @@ def merged_t(ans, mapping, extra, dmapping, dextra):
     return _ntl.merged_tangent(mapping, extra, dmapping, dextra)
 
 
-nondifferentiable(_ntl.keys)
+nondifferentiable(_ntl.keys, _ntl.check_unpacking)
 
 nondifferentiable(builtins.len, builtins.int, builtins.bool, builtins.round, builtins.range,
                   builtins.isinstance, builtins.str, builtins.print, builtins.type,
