@@ -135,6 +135,8 @@ def add_at(b, x, index, g):
     adjoint is made one level deep: a part that is itself a container starts as the
     zero sentinel."""
     if g.__class__ in _NUMBER_CLASSES:          # a number's adjoint, in a loop mostly
+        if b.__class__ is float and b == 0.0 and index.__class__ is int:
+            b = _zero_parts(x)                  # (the zero sentinel, made a container)
         if b.__class__ is list and index.__class__ is int:
             part = b[index]
             if part.__class__ in _NUMBER_CLASSES:
@@ -171,7 +173,8 @@ def _zero_parts(x):
     """A zero adjoint of container `x` one level deep (`zeros_like` for an array or a
     number in it, the zero sentinel for a container in it, which `add` and `item`
     take as the zero of any structure)."""
-    if isinstance(x, (list, tuple)) and not is_pytree(x):
+    if x.__class__ is tuple or x.__class__ is list or isinstance(x, (list, tuple)) \
+            and not is_pytree(x):
         if set(map(type, x)) <= _NUMBER_CLASSES:
             return [0.0] * len(x)
         return [_zero_part(v) for v in x]
@@ -189,6 +192,8 @@ def _zero_part(v):
 
 def item(b, index):
     """`b[index]` where `b` may be the zero sentinel."""
+    if b.__class__ is list:
+        return b[index]
     if _is_zero(b):
         return 0.0
     if isinstance(b, dict):

@@ -18,8 +18,10 @@ Flow-insensitive over names (a name's kind joins those of all its bindings); not
 mutates.  A ranked kind is exact where it is claimed: it is given to an argument
 only for a NumPy array of that many dimensions (the cache keys on it), and kept only
 through what keeps the number of dimensions for NumPy arrays (elementwise arithmetic
-and ufuncs of ranked values and numbers, `@`, integer and slice indexing,
-`np.zeros(n)`, `np.zeros((n, m))`, `np.zeros_like`, `.T`); anything else is "array".
+and ufuncs of ranked values and numbers, `@` and `np.dot`, integer and slice
+indexing, `np.zeros(n)`, `np.zeros((n, m))`, `np.zeros_like`, `np.outer`, `np.diag`,
+`.T`) or makes a number of them (`np.sum(v)` and the other reductions of a whole
+array); anything else is "array".
 """
 
 import gast
@@ -219,6 +221,9 @@ def _shape_of(e):
 # `dtype` could hold objects).
 _CREATORS = frozenset({numpy.zeros, numpy.ones, numpy.empty})
 _LIKES = frozenset({numpy.zeros_like, numpy.ones_like, numpy.empty_like, numpy.copy})
+# ... whose result is a number for one ranked array (no axis: all of it)
+_TO_NUMBER = frozenset({numpy.sum, numpy.mean, numpy.max, numpy.min, numpy.prod,
+                        numpy.trace, numpy.linalg.norm})
 
 
 def _call_kind(rule, call, args):
@@ -238,6 +243,14 @@ def _call_kind(rule, call, args):
             return _of_rank(len(lengths))
     if function in _LIKES and len(args) == 1 and _rank(args[0]):
         return args[0]
+    if function in _TO_NUMBER and len(args) == 1 and _rank(args[0]):
+        return _SCALAR
+    if function is numpy.dot and len(args) == 2:
+        return _matmul(*args)
+    if function is numpy.outer and len(args) == 2 and {_rank(a) for a in args} == {1}:
+        return "matrix"
+    if function is numpy.diag and len(args) == 1 and _rank(args[0]):
+        return _of_rank(3 - _rank(args[0]))             # a vector's matrix, a matrix's
     return _ARRAY
 
 

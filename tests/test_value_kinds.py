@@ -47,7 +47,10 @@ INTS = frozenset({"i", "j", "n", "m"})
     ("v @ w", "scalar"), ("M @ v", "vector"), ("v @ M", "vector"), ("M @ M", "matrix"),
     ("A @ v", "array"), ("np.zeros(n)", "vector"), ("np.zeros((n, m))", "matrix"),
     ("np.zeros((n, m, 2))", "array"), ("np.zeros(n, dtype=object)", "array"),
-    ("np.zeros_like(M)", "matrix"), ("np.copy(v)", "vector"), ("np.sum(v)", "array"),
+    ("np.zeros_like(M)", "matrix"), ("np.copy(v)", "vector"), ("np.sum(v)", "scalar"),
+    ("np.max(M)", "scalar"), ("np.sum(A)", "array"), ("np.sum(v, axis=0)", "array"),
+    ("np.dot(M, v)", "vector"), ("np.dot(v, w)", "scalar"), ("np.outer(v, w)", "matrix"),
+    ("np.diag(v)", "matrix"), ("np.diag(M)", "vector"), ("np.linalg.norm(v)", "scalar"),
     ("M.T", "matrix"), ("v.shape", "scalars"), ("M.shape[0]", "scalars"),
 ])
 def test_expression_kinds(text, expected):
