@@ -182,7 +182,11 @@ class FunctionView:
 
     def expr_kind(self, e):
         return value_kinds.expression_kind(e, self.kind, self.rule_of, self.call_kind,
-                                       self.integers)
+                                           self.integers)
+
+    def is_number(self, e):
+        """Whether expression `e` is a number by the kinds."""
+        return self.expr_kind(e) == "scalar"
 
     def call_kind(self, call, kind):
         """The kind of what a call into a user function returns (None if unknown)."""

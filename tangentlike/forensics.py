@@ -75,7 +75,10 @@ def _add_note(exc, text):
 
 def explain_backward_failure(fn, frame):
     """Raise NonScalarOutputError when a backward sweep failed because the output (the
-    value the generated function returns first) is not a scalar."""
+    value the generated function returns first; a `grad_` function returns none) is
+    not a scalar."""
+    if frame.f_code.co_name.startswith("grad_"):
+        return                  # the gradient-only form returns no value to check
     lines = linecache.getlines(frame.f_code.co_filename)
     returns = [line.strip() for line in lines[frame.f_code.co_firstlineno - 1:]
                if line.strip().startswith("return ")]

@@ -242,7 +242,7 @@ def _optimizer(draft):
             stmts = optimize_backward(stmts, live, assigned - set(transformer.locals), pure)
         if not in_place:
             return stmts
-        stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place)
+        stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place, transformer.is_number)
         stmts = without_dead_stores(stmts, live, transformer.one_shapes, pure)
         return summed_in_place(stmts, [namer.adjoint(p) for p in in_place])
     run.primal = (lambda primal, backward: optimize_primal(primal, namer.temporaries,

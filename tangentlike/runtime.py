@@ -184,10 +184,7 @@ def _zero_parts(x):
 
 
 def _zero_part(v):
-    if v.__class__ in _NUMBER_CLASSES or v.__class__ is int:
-        return 0.0
-    return zeros_like(v) if _is_array(v) else 0.0 if isinstance(v, (list, tuple, dict)) \
-        or is_pytree(v) else zeros_like(v)
+    return 0.0 if isinstance(v, (list, tuple, dict)) or is_pytree(v) else zeros_like(v)
 
 
 def item(b, index):

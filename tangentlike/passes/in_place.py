@@ -11,8 +11,10 @@ and that nothing differentiates the code again (the pipeline runs this pass in t
 concern).  ownership.owned runs after it, as after every pass.
 
 Rewrites (`accumulated_in_place`): `bx = _ntl.add_at(bx, x, i, g, s)` (`subtract_at`)
-with `x` in `arrays`, `s` in `one_shapes` and `i` a constant basic index becomes
-`bx[i] += g` (`-=`) once `bx` is surely an array of its own: the zero sentinel just
+with `x` in `arrays`, `s` in `one_shapes` and `i` a constant basic index, or `bx =
+_ntl.add_at(bx, x, i, g)` where the kinds say `x[i]` is a number (`i` an int in every
+dimension of a ranked array: value_kinds), becomes `bx[i] += g` (`-=`) once `bx` is
+surely an array of its own: the zero sentinel just
 before it (`bx = 0.0`, nothing touching `bx` between) becomes `bx = _ntl.zeros_for(x)`,
 or an earlier such accumulation in the same block made it.  The pipeline then drops
 the shapes no longer read (dead_stores).  (`summed_in_place`): `b = b + e` (`- e`)
@@ -24,7 +26,9 @@ Preserves the result because
 - `add_at` adds `g` into `bx[i]` in place itself, after making the zero sentinel
   `zeros_for(x)` and a read-only array writable; with a constant basic index the
   part is a view without repeated elements, and with `s` in `one_shapes`, `g` needs
-  no summing, so `bx[i] += g` adds the same values into the same array;
+  no summing, so `bx[i] += g` adds the same values into the same array; at an index
+  of ints the part is one element and `g`, the adjoint of a number, is a number (were
+  it an array of more than one element, `+=` would raise, never add a wrong value);
 - `b` never shares its array with another name, so adding into it changes nothing
   but `b`, and the first `+=` on the number 0.0 makes a new array, as `+` did.
   Preserved to the parameter's precision only, for mixed dtypes: `b + e` widens to
@@ -47,24 +51,47 @@ from .named_parts import constant_index
 _ADD_AT = {numpy_runtime.add_at: gast.Add, numpy_runtime.subtract_at: gast.Sub}
 
 
-def accumulated_in_place(stmts, one_shapes, arrays):
+def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: False,
+                         made=frozenset()):
     """`bx[i] += g` for `bx = _ntl.add_at(bx, x, slice_i, g, s)` (`-=` for subtract_at)
     where `x` is one of `arrays` (parameters holding arrays, not lists of them) and `s`
     is in `one_shapes`, the shapes of operands that surely have one shape (so
     `g` is at most the part's shape and needs no summing), once `bx` is surely an array
     of its own: made from the zero sentinel (`bx = 0.0` becomes `bx = _ntl.zeros_for(x)`
     when nothing reads `bx` in between) or by an earlier such accumulation in the same
-    run of statements (the helper makes its result writable)."""
-    out, made, zero = [], set(), {}          # zero: name -> position of `bx = 0.0` in out
+    run of statements (the helper makes its result writable), or before an `if` or a
+    loop that binds `bx` only in such accumulations (`made`: those names, in a body)."""
+    out, made, zero = [], set(made), {}      # zero: name -> position of `bx = 0.0` in out
+
+    def accumulation_of(s):
+        return _one_shape_accumulation(s, one_shapes, arrays, reads_number)
+
+    def materialize(target, accumulation):         # `bx = 0.0` -> `bx = zeros_for(x)`
+        module = n.dotted_text(accumulation.value.func).rpartition(".")[0]  # (its alias)
+        sentinel = out[zero.pop(target)]
+        sentinel.value = mark_helper(n.call(f"{module}.zeros_for",
+                                            n.copied(accumulation.value.args[1])),
+                                     numpy_runtime.zeros_for)
+        made.add(target)
     for s in stmts:
-        accumulation = None if isinstance(s, (gast.If, gast.For, gast.While)) \
-            else _one_shape_accumulation(s, one_shapes, arrays)
+        compound = isinstance(s, (gast.If, gast.For, gast.While))
+        accumulation = None if compound else accumulation_of(s)
         if accumulation is None:
-            if isinstance(s, (gast.If, gast.For, gast.While)):
+            kept = set()
+            if compound:
+                # an adjoint the compound statement only accumulates into stays one
+                # array of its own through it: made before it, in place inside it
+                for target in sorted(set(zero) | made):
+                    found = _only_accumulated(s, target, accumulation_of)
+                    if found is not None:
+                        if target in zero:
+                            materialize(target, found)
+                        kept.add(target)
                 for field in ("body", "orelse"):
                     setattr(s, field, accumulated_in_place(getattr(s, field), one_shapes,
-                                                       arrays))
-            touched = {x.id for x in n.walk(s) if isinstance(x, gast.Name)}
+                                                           arrays, reads_number,
+                                                           made & kept))
+            touched = {x.id for x in n.walk(s) if isinstance(x, gast.Name)} - kept
             made -= touched
             zero = {k: v for k, v in zero.items() if k not in touched}
             if isinstance(s, gast.Assign) and n.is_name(s.targets[0]) and is_zero(s.value):
@@ -73,12 +100,7 @@ def accumulated_in_place(stmts, one_shapes, arrays):
             continue
         target, op, index, value = accumulation
         if target in zero:
-            module = n.dotted_text(s.value.func).rpartition(".")[0]      # (its alias)
-            sentinel = out[zero.pop(target)]
-            sentinel.value = mark_helper(n.call(f"{module}.zeros_for",
-                                                n.copied(s.value.args[1])),
-                                         numpy_runtime.zeros_for)
-            made.add(target)
+            materialize(target, s)
         if target not in made:
             made.add(target)
             out.append(s)
@@ -87,6 +109,24 @@ def accumulated_in_place(stmts, one_shapes, arrays):
                                                                 store=True),
                                              op=op, value=value), n.line_of(s)))
     return out
+
+
+def _only_accumulated(s, target, accumulation_of):
+    """The first statement in compound `s` accumulating into `target` (as
+    `accumulation_of` recognises one) when every binding of `target` in `s` is one,
+    else None."""
+    found = None
+    for x in n.walk(s):
+        if isinstance(x, gast.Assign) and any(n.is_name(t, target) for t in x.targets):
+            accumulation = accumulation_of(x)
+            if accumulation is None or accumulation[0] != target:
+                return None
+            found = found or x
+        elif isinstance(x, gast.Name) and x.id == target and isinstance(x.ctx, gast.Store) \
+                and not any(x is t for a in n.walk(s) if isinstance(a, gast.Assign)
+                            for t in a.targets):
+            return None                  # bound another way (a loop target, unpacking)
+    return found
 
 
 def summed_in_place(stmts, accumulators):
@@ -166,14 +206,17 @@ class _SummedInPlace(n.Transformer):
         return node
 
 
-def _one_shape_accumulation(s, one_shapes, arrays):
+def _one_shape_accumulation(s, one_shapes, arrays, reads_number):
     """(target, operator, index, value) of `bx = _ntl.add_at(bx, x, i, g, s)` with `x`
-    in `arrays`, `s` in `one_shapes` and `i` a constant index, else None."""
+    in `arrays`, `s` in `one_shapes` and `i` a constant index, or of `bx =
+    _ntl.add_at(bx, x, i, g)` where `x[i]` reads a number (`reads_number`), else None."""
     if not (isinstance(s, gast.Assign) and n.is_name(s.targets[0])
-            and isinstance(s.value, gast.Call) and len(s.value.args) == 5
+            and isinstance(s.value, gast.Call) and len(s.value.args) in (4, 5)
             and not s.value.keywords):
         return None
     helper = helper_of(s.value)
+    if len(s.value.args) == 4:
+        return _element_accumulation(s, helper, arrays, reads_number)
     b, x, index, g, shape = s.value.args
     index = _as_index(index)
     if helper not in _ADD_AT or not n.is_name(b, s.targets[0].id) \
@@ -182,6 +225,21 @@ def _one_shape_accumulation(s, one_shapes, arrays):
             or index is None:
         return None
     return b.id, _ADD_AT[helper](), index, g
+
+
+def _element_accumulation(s, helper, arrays, reads_number):
+    """(target, operator, index, value) of `bx = _ntl.add_at(bx, x, i, g)` where `x` is
+    in `arrays` and `x[i]` is a number by the kinds (ints in every dimension), else
+    None."""
+    b, x, index, g = s.value.args
+    if helper not in _ADD_AT or not n.is_name(b, s.targets[0].id) or not n.is_name(x) \
+            or x.id not in arrays or any(isinstance(e, (gast.Call, gast.Slice))
+                                         for e in n.walk(index)):
+        return None
+    if not reads_number(gast.Subscript(value=n.copied(x), slice=n.copied(index),
+                                       ctx=gast.Load())):
+        return None
+    return b.id, _ADD_AT[helper](), n.copied(index), g
 
 
 def _as_index(value):

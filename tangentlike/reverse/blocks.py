@@ -147,9 +147,8 @@ class AdjointBlocks:
                 # an array adjoint may be a read-only broadcast view: extract writes into it
                 stmts.append(n.assign(badj, self.inliner.helper("writable", n.name(badj))))
             extracted = self.inliner.helper("extract", n.name(badj), n.index_value(index))
-            part = gast.Subscript(value=n.name(target), slice=n.copied(index), ctx=gast.Load())
             if kind.get(target) != "scalars" and is_leaf(value) \
-                    and self.view.expr_kind(part) != "scalar":
+                    and not self.reads_number(target, index):
                 # `y[a:b] = v` may broadcast v into the slice: reduce back to v's shape
                 # (not needed where the part is a number: a vector's, at an integer)
                 extracted = self.inliner.helper("unbroadcast", extracted, n.copied(value))
@@ -196,6 +195,12 @@ class AdjointBlocks:
             stmts.append(n.assign(badj, n.const(ZERO)))
         return stmts
 
+    def reads_number(self, container, index):
+        """Whether `container[index]` is a number by the kinds (an element of a ranked
+        array at integers: the index selects one position)."""
+        part = gast.Subscript(value=n.name(container), slice=n.copied(index), ctx=gast.Load())
+        return self.view.is_number(part)
+
     # -- adjoints: summed, and taken down expressions -----------------------------------
     def accumulate(self, contributions):
         kind = self.view.kind
@@ -211,7 +216,8 @@ class AdjointBlocks:
             group = [c for c in contributions if key_of(c) == key]
             badj = self.namer.adjoint(key[0])
             if group[0].index is not None and kind.get(key[0]) in ARRAY_KINDS \
-                    and basic_index(group[0].index, kind):
+                    and (basic_index(group[0].index, kind)
+                         or self.reads_number(key[0], group[0].index)):
                 # in place, reducing a broadcast contribution to the part's shape itself
                 values, spread = [c.value for c in group], []
                 if len(values) == 1 and _reduction_of(values[0], key[0], group[0].index) \
