@@ -32,8 +32,7 @@ UPDATES_FIRST_ARGUMENT = frozenset({"add_at", "extract", "pop_last", "popped",
                                     "restore_item", "set_tangent_at", "append_tangent"})
 
 
-# What `_is_array` answers for the classes generated code holds most (it runs per
-# statement): a class not listed is asked for a shape and a dtype.
+# `_is_array` of the classes generated code holds most (others: a shape and a dtype?)
 _KNOWN_ARRAY_CLASS = {np.ndarray: True, float: False, int: False, bool: False,
                       complex: False, np.float64: False, list: False, tuple: False,
                       dict: False, type(None): False, str: False}
@@ -49,9 +48,7 @@ def _is_array(x):
 
 
 def _is_zero(b):
-    if b.__class__ is float:
-        return b == 0.0
-    return isinstance(b, (int, float)) and b == 0.0
+    return b == 0.0 if b.__class__ is float else isinstance(b, (int, float)) and b == 0.0
 
 
 def unbroadcast(g, x):
@@ -124,6 +121,8 @@ def add(a, b):
 
 def writable(b):
     """`b`, or a copy of it when it is a read-only array (a broadcast view)."""
+    if b.__class__ is float:
+        return b
     flags = getattr(b, "flags", None)
     if flags is not None and getattr(flags, "writeable", True) is False:
         return b.copy()
@@ -161,8 +160,7 @@ def add_at(b, x, index, g):
 
 
 def is_element(index, ndim):
-    """Whether `index` selects one element of an array of `ndim` dimensions: an int, or
-    a tuple of `ndim` ints (no position repeats; `b[index] += g` adds g once)."""
+    """Whether `index` (an int, or a tuple of `ndim` ints) selects one array element."""
     if index.__class__ is int:
         return ndim == 1
     return index.__class__ is tuple and len(index) == ndim \
@@ -173,11 +171,9 @@ def _zero_parts(x):
     """A zero adjoint of container `x` one level deep (`zeros_like` for an array or a
     number in it, the zero sentinel for a container in it, which `add` and `item`
     take as the zero of any structure)."""
-    if x.__class__ is tuple or x.__class__ is list or isinstance(x, (list, tuple)) \
-            and not is_pytree(x):
-        if set(map(type, x)) <= _NUMBER_CLASSES:
-            return [0.0] * len(x)
-        return [_zero_part(v) for v in x]
+    if isinstance(x, (list, tuple)) and not is_pytree(x):
+        numbers = set(map(type, x)) <= _NUMBER_CLASSES
+        return [0.0] * len(x) if numbers else [_zero_part(v) for v in x]
     if x.__class__ is dict:
         return {k: _zero_part(v) for k, v in x.items()}
     return zeros_like(x)
@@ -200,6 +196,10 @@ def item(b, index):
 
 def extract(b, index):
     """`b[index]`, leaving zero in its place (reversing `x[index] = value`)."""
+    if b.__class__ is np.ndarray and is_element(index, b.ndim):
+        value = b[index]                    # one element of an array: the loop case
+        b[index] = 0
+        return value
     if _is_zero(b):
         return 0.0
     value = b[index]

@@ -16,6 +16,8 @@ from ..runtime import _is_array  # noqa: F401  (one definition, with its fast pa
 
 def is_zero(b):
     """Whether `b` is the zero sentinel (a Python number equal to 0)."""
+    if b.__class__ is float:
+        return b == 0
     return isinstance(b, (int, float)) and b == 0
 
 

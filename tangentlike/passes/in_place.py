@@ -51,8 +51,15 @@ from .named_parts import constant_index
 _ADD_AT = {numpy_runtime.add_at: gast.Add, numpy_runtime.subtract_at: gast.Sub}
 
 
-def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: False,
-                         made=frozenset()):
+def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: False):
+    """`_in_place` below, for the `arrays` that no statement of `stmts` binds (each
+    holds one array throughout: `zeros_for(x)` has its shape wherever it is made)."""
+    bound = {x.id for s in stmts for x in n.walk(s)
+             if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+    return _in_place(stmts, one_shapes, [a for a in arrays if a not in bound], reads_number)
+
+
+def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
     """`bx[i] += g` for `bx = _ntl.add_at(bx, x, slice_i, g, s)` (`-=` for subtract_at)
     where `x` is one of `arrays` (parameters holding arrays, not lists of them) and `s`
     is in `one_shapes`, the shapes of operands that surely have one shape (so
@@ -88,9 +95,8 @@ def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: Fa
                             materialize(target, found)
                         kept.add(target)
                 for field in ("body", "orelse"):
-                    setattr(s, field, accumulated_in_place(getattr(s, field), one_shapes,
-                                                           arrays, reads_number,
-                                                           made & kept))
+                    setattr(s, field, _in_place(getattr(s, field), one_shapes, arrays,
+                                                reads_number, made & kept))
             touched = {x.id for x in n.walk(s) if isinstance(x, gast.Name)} - kept
             made -= touched
             zero = {k: v for k, v in zero.items() if k not in touched}
