@@ -91,6 +91,14 @@ class FunctionView:
         self.integers = value_kinds.integer_names(fn, arg_kinds, self.rule_of)
         self.kind = types.MappingProxyType(value_kinds.kinds(
             fn, self.with_globals(arg_kinds), self.rule_of, self.call_kind, self.integers))
+        if self.result_kind is not None and any(self.integer_call(c) for c in n.walk(fn)
+                                                if isinstance(c, gast.Call)):
+            # again, with the ints user functions return (`i = find(xs, x)`: xs[i])
+            self.integers = value_kinds.integer_names(fn, arg_kinds, self.rule_of,
+                                                      self.integer_call)
+            self.kind = types.MappingProxyType(value_kinds.kinds(
+                fn, self.with_globals(arg_kinds), self.rule_of, self.call_kind,
+                self.integers))
         self.derivatives = derivative_locals(fn.body, self.callee)
 
     def with_named_result(self, name_, value):
@@ -203,6 +211,21 @@ class FunctionView:
             lambda e: value_kinds.expression_kind(e, kind, self.rule_of, self.call_kind,
                                               self.integers))
         return value_kinds.as_kind(self.result_kind(obj, kinds))
+
+    def integer_call(self, call):
+        """Whether a call into a user function surely returns an int (by the kinds of
+        its arguments so far: kinds only ever narrow, so the answer stays true)."""
+        obj = self.callee(call.func)
+        if self.result_kind is None or not is_user_function(obj) \
+                or not hasattr(self, "kind"):
+            return False
+        signature = inspect.signature(obj)
+        try:
+            bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except TypeError:
+            return False
+        return returns_integer(obj, value_kinds.callee_kinds(signature, bound.arguments,
+                                                             self.expr_kind))
 
     # -- what a call refers to ----------------------------------------------------------
     def callee(self, func):
@@ -325,20 +348,41 @@ def result_kind(fn, kinds):
     return guess
 
 
+def returns_integer(fn, kinds):
+    """Whether `fn` called with arguments of `kinds` surely returns an int (or a float
+    NumPy refuses as an index): value_kinds.returns_integers of its normalized body.
+    A recursive call is assumed not to.  (Memoized: CACHE.result_kinds.)"""
+    key = (fn, kinds, "integer")
+    if key not in CACHE.result_kinds:
+        CACHE.result_kinds[key] = False                 # while analysing itself
+        view = _view_of(fn, kinds)
+        CACHE.result_kinds[key] = view is not None and value_kinds.returns_integers(
+            view.fn, view.integers, view.rule_of, view.integer_call)
+    return CACHE.result_kinds[key]
+
+
 def _infer_result_kind(fn, kinds):
+    view = _view_of(fn, kinds)
+    if view is None:
+        return "other"
+    returns = [s.value for s in n.walk(view.fn) if isinstance(s, gast.Return)
+               and s.value is not None]
+    words = {view.expr_kind(r) for r in returns}
+    return words.pop() if len(words) == 1 else "other"
+
+
+def _view_of(fn, kinds):
+    """The FunctionView of `fn`'s normalized body for arguments of `kinds` (nothing
+    differentiated), or None where tangentlike cannot read it."""
     try:
         parsed = parse_function(fn)
         check(parsed)
     except TangentlikeError:
-        return "other"
+        return None
     namer = Namer(names_in(parsed.node) | set(parsed.namespace))
     params = list(inspect.signature(fn).parameters)
     arg_kinds = dict(zip(params, kinds))
     modules = ModuleNames(parsed.namespace, assigned_names(parsed.node))
     normalized = normalize(parsed, namer, any(k not in ("scalar", "scalars") for k in kinds),
                            arg_kinds, modules)
-    view = FunctionView(parsed, normalized, [], arg_kinds, result_kind)
-    returns = [s.value for s in n.walk(normalized) if isinstance(s, gast.Return)
-               and s.value is not None]
-    words = {view.expr_kind(r) for r in returns}
-    return words.pop() if len(words) == 1 else "other"
+    return FunctionView(parsed, normalized, [], arg_kinds, result_kind)

@@ -9,7 +9,7 @@ Guarantees:
   array, or a number that may be one: `+` accumulates), "scalars" (a list, tuple or
   dict of Python numbers) or "other" (other containers, objects, ...); `call_kind(call,
   kinds)` may tell the kind of what a call into a user function returns.
-- `integer_names(fn, arg_kinds, resolve)` -> the names that surely hold ints (or
+- `integer_names(fn, arg_kinds, resolve, integer_call)` -> the names that surely hold ints (or
   floats, which NumPy refuses as an index; never a bool): an index made of them into
   a vector or a matrix reads a number or a row.
 - `expression_kind(e, ...)` -> the kind of one expression, by the same rules.
@@ -120,14 +120,14 @@ class _ElementWrite:
 _INTEGER_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)
 
 
-def integer_names(fn, arg_kinds, resolve):
+def integer_names(fn, arg_kinds, resolve, integer_call=None):
     """The names that, as an index, select one position (an int) or are refused (a
     float): never a bool, whose index adds an axis.  Every binding of one is a `for`
     over `range(...)`, a parameter of kind "scalar" (a bool argument's kind is
     "other"), or an assignment of an integer expression (an int
-    literal, `len(...)`, `int(...)`, `p.shape[k]` of a ranked parameter `p` never
-    rebound, or `s[k]` of a name `s` only ever bound to such a `p.shape`, and
-    `+ - * // %` of integers)."""
+    literal, `len(...)`, `int(...)`, a call `integer_call` says returns one,
+    `p.shape[k]` of a ranked parameter `p` never rebound, or `s[k]` of a name `s` only
+    ever bound to such a `p.shape`, and `+ - * // %` of integers)."""
     bindings, stores = {}, {}
     for x in _own_scope(fn.body):
         if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store):
@@ -157,10 +157,19 @@ def integer_names(fn, arg_kinds, resolve):
     while changed:
         changed = False
         for x in sorted(names):
-            if not all(_is_integer(v, names | shaped, resolve) for v in bindings.get(x, [])):
+            if not all(_is_integer(v, names | shaped, resolve, integer_call)
+                       for v in bindings.get(x, [])):
                 names.discard(x)
                 changed = True
     return frozenset(names | shaped)
+
+
+def returns_integers(fn, integers, resolve, integer_call=None):
+    """Whether every `return` of `fn` returns an int (by `integers`, as above)."""
+    returns = [s.value for s in _own_scope(fn.body) if isinstance(s, gast.Return)]
+    return bool(returns) and all(r is not None and _is_integer(r, integers, resolve,
+                                                                  integer_call)
+                                 for r in returns)
 
 
 def _own_scope(stmts):
@@ -181,21 +190,24 @@ def _own_scope(stmts):
         stack.extend(gast.iter_child_nodes(x))
 
 
-def _is_integer(e, integers, resolve):
+def _is_integer(e, integers, resolve, integer_call=None):
     """Whether `e` surely is an int; `integers`: the names that are, and ("shape", p)
-    for the ranked parameters `p`, never rebound, whose `.shape[k]` is."""
+    for the ranked parameters `p`, never rebound, whose `.shape[k]` is;
+    `integer_call(call)`: whether a call into a user function returns one."""
     if isinstance(e, gast.Constant):
         return type(e.value) is int
     if isinstance(e, gast.Name):
         return e.id in integers
     if isinstance(e, gast.BinOp):
-        return isinstance(e.op, _INTEGER_OPERATORS) and _is_integer(e.left, integers, resolve) \
-            and _is_integer(e.right, integers, resolve)
+        return isinstance(e.op, _INTEGER_OPERATORS) \
+            and _is_integer(e.left, integers, resolve, integer_call) \
+            and _is_integer(e.right, integers, resolve, integer_call)
     if isinstance(e, gast.UnaryOp):
         return isinstance(e.op, (gast.USub, gast.UAdd)) \
-            and _is_integer(e.operand, integers, resolve)
+            and _is_integer(e.operand, integers, resolve, integer_call)
     if isinstance(e, gast.Call):
-        return getattr(resolve(e.func), "callable", None) in (len, int)
+        return getattr(resolve(e.func), "callable", None) in (len, int) \
+            or integer_call is not None and bool(integer_call(e))
     return ("shape", _shape_entry(e)) in integers
 
 

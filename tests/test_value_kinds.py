@@ -179,3 +179,40 @@ def test_ranked_loops_match_differences(f, args, wrt, optimize):
     in_loops = [line for line in tl.source(f, wrt=wrt, args=args).splitlines()
                 if line.startswith(" " * 8) and ("np.shape(" in line or "unbroadcast(" in line)]
     assert not in_loops                         # numbers in the loops: no shapes kept
+
+
+def find_interval(knots, x):
+    i = 0
+    while i < len(knots) - 2 and x > knots[i + 1]:
+        i += 1
+    return i
+
+
+def is_positive(a):
+    return a > 0.0
+
+
+def spline_like(values, knots, x):
+    i = find_interval(knots, x)             # an int a user function returns: a number
+    return values[i] * (x - knots[i]) + values[i + 1] * x
+
+
+def bool_from_helper(v, a):
+    picked = v[is_positive(a)]              # a bool a user function returns: an array
+    return np.sum(picked * v) * a
+
+
+def test_ints_returned_by_user_functions():
+    knots, values = np.linspace(0.0, 3.0, 5), np.array([0.5, -1.0, 2.0, 0.3, 1.1])
+    args = (values, knots, 1.7)
+    got = tl.grad(spline_like, wrt=(0, 2))(*args)
+    for e, g in zip(central_difference(spline_like, args, wrt=(0, 2)), got):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+    in_loops = [line for line in tl.source(spline_like, wrt=(0, 2), args=args).splitlines()
+                if "unbroadcast(" in line or "np.shape(" in line]
+    assert not in_loops
+    v = np.array([0.5, -1.0, 2.0])
+    for a in (0.7, -0.7):
+        got = tl.grad(bool_from_helper, wrt=(0, 1))(v, a)
+        for e, g in zip(central_difference(bool_from_helper, (v, a), wrt=(0, 1)), got):
+            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
