@@ -198,6 +198,19 @@ class FunctionView:
 
     def call_kind(self, call, kind):
         """The kind of what a call into a user function returns (None if unknown)."""
+        found = self.user_call(call, lambda e: value_kinds.expression_kind(
+            e, kind, self.rule_of, self.call_kind, self.integers))
+        return None if found is None else value_kinds.as_kind(self.result_kind(*found))
+
+    def integer_call(self, call):
+        """Whether a call into a user function surely returns an int (by the kinds of
+        its arguments so far: kinds only ever narrow, so the answer stays true)."""
+        found = self.user_call(call, self.expr_kind) if hasattr(self, "kind") else None
+        return found is not None and returns_integer(*found)
+
+    def user_call(self, call, expr_kind):
+        """(the user function `call` calls, the kinds of the arguments it passes, by
+        `expr_kind`), or None for any other call."""
         obj = self.callee(call.func)
         if self.result_kind is None or not is_user_function(obj):
             return None
@@ -206,26 +219,7 @@ class FunctionView:
             bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
         except TypeError:
             return None
-        kinds = value_kinds.callee_kinds(
-            signature, bound.arguments,
-            lambda e: value_kinds.expression_kind(e, kind, self.rule_of, self.call_kind,
-                                              self.integers))
-        return value_kinds.as_kind(self.result_kind(obj, kinds))
-
-    def integer_call(self, call):
-        """Whether a call into a user function surely returns an int (by the kinds of
-        its arguments so far: kinds only ever narrow, so the answer stays true)."""
-        obj = self.callee(call.func)
-        if self.result_kind is None or not is_user_function(obj) \
-                or not hasattr(self, "kind"):
-            return False
-        signature = inspect.signature(obj)
-        try:
-            bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
-        except TypeError:
-            return False
-        return returns_integer(obj, value_kinds.callee_kinds(signature, bound.arguments,
-                                                             self.expr_kind))
+        return obj, value_kinds.callee_kinds(signature, bound.arguments, expr_kind)
 
     # -- what a call refers to ----------------------------------------------------------
     def callee(self, func):
