@@ -230,7 +230,7 @@ class _Guards:
         test = self.unsafe_test(node, maybe)
         if test is None:
             return node
-        guard = gast.IfExp(test=test, body=n.const(0.0), orelse=node)
+        guard = gast.IfExp(test=test, body=n.const(0.0), orelse=_without_guards_on(node, test))
         guard._zero_guard = True
         return guard
 
@@ -292,7 +292,13 @@ class _Guards:
                     self.may_be_zero(a, maybe) for a in expr.args)) \
                     and not self.has_unsafe_use(expr, maybe):
                 # an item of a tuple's adjoint, or another helper given the sentinel
-                # (these write nothing: tested on its value)
+                # (these write nothing: tested on its value); a helper other than
+                # `item` is linear in its derivative operands, so zero when they all
+                # are: tested on them, not computed twice
+                tests = [self.zero_test(a, maybe, build)
+                         for a in self.derivative_operands(expr)] if word != "item" else []
+                if tests and None not in tests:
+                    return _joined(gast.And(), tests) if build else True
                 return self.is_zero(n.copied(expr)) \
                     if build else True
             return None
@@ -350,9 +356,25 @@ def _is_zero(expr):
 
 
 def _joined(op, tests):
+    if all(isinstance(t, gast.AST) for t in tests):      # (a test written once)
+        tests = list({gast.dump(t): t for t in tests}.values())
     if len(tests) < 2:
         return tests[0] if tests else None
     return gast.BoolOp(op=op, values=tests)
+
+
+def _without_guards_on(node, test):
+    """`node` with each guard inside it that tests `test` replaced by its value: inside
+    a guard on `test`, that test is known false."""
+    if _is_guard(node) and gast.dump(node.test) == gast.dump(test):
+        return _without_guards_on(node.orelse, test)
+    for field, value in gast.iter_fields(node):
+        if isinstance(value, gast.AST):
+            setattr(node, field, _without_guards_on(value, test))
+        elif isinstance(value, list):
+            value[:] = [_without_guards_on(v, test) if isinstance(v, gast.AST) else v
+                        for v in value]
+    return node
 
 
 _VALUE = "value"
