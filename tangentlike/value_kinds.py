@@ -20,8 +20,8 @@ only for a NumPy array of that many dimensions (the cache keys on it), and kept 
 through what keeps the number of dimensions for NumPy arrays (elementwise arithmetic
 and ufuncs of ranked values and numbers, `@` and `np.dot`, integer and slice
 indexing, `np.zeros(n)`, `np.zeros((n, m))`, `np.zeros_like`, `np.outer`, `np.diag`,
-`.T`) or makes a number of them (`np.sum(v)` and the other reductions of a whole
-array); anything else is "array".
+`.T`, `.copy()`) or makes a number of them (`np.sum(v)`, `v.sum()` and the other
+reductions of a whole array); anything else is "array".
 """
 
 import gast
@@ -326,7 +326,17 @@ def expression_kind(e, kind, resolve, call_kind=None, integers=frozenset()):
     return _OTHER
 
 
+# Methods of a ranked array, without arguments: the kind of their result.
+_SAME_KIND_METHODS = frozenset({"copy"})
+_NUMBER_METHODS = frozenset({"sum", "mean", "max", "min", "prod", "trace"})
+
+
 def _call(e, of, kind, resolve, call_kind):
+    if isinstance(e.func, gast.Attribute) and not e.args and not e.keywords \
+            and e.func.attr in _SAME_KIND_METHODS | _NUMBER_METHODS:
+        owner = of(e.func.value)
+        if _rank(owner):                       # a NumPy array's own method: `v.copy()`
+            return owner if e.func.attr in _SAME_KIND_METHODS else _SCALAR
     rule = resolve(e.func)
     if rule is None:
         inferred = call_kind(e, kind) if call_kind is not None else None

@@ -51,6 +51,8 @@ INTS = frozenset({"i", "j", "n", "m"})
     ("np.max(M)", "scalar"), ("np.sum(A)", "array"), ("np.sum(v, axis=0)", "array"),
     ("np.dot(M, v)", "vector"), ("np.dot(v, w)", "scalar"), ("np.outer(v, w)", "matrix"),
     ("np.diag(v)", "matrix"), ("np.diag(M)", "vector"), ("np.linalg.norm(v)", "scalar"),
+    ("M.copy()", "matrix"), ("v.sum()", "scalar"),
+    ("v.sum(axis=0)", "other"), ("A.copy()", "other"),      # (methods: no rule here)
     ("M.T", "matrix"), ("v.shape", "scalars"), ("M.shape[0]", "scalars"),
 ])
 def test_expression_kinds(text, expected):
