@@ -9,9 +9,9 @@ Guarantees:
   array, or a number that may be one: `+` accumulates), "scalars" (a list, tuple or
   dict of Python numbers) or "other" (other containers, objects, ...); `call_kind(call,
   kinds)` may tell the kind of what a call into a user function returns.
-- `integer_names(fn, arg_kinds, resolve, integer_call)` -> the names that surely hold ints (or
-  floats, which NumPy refuses as an index; never a bool): an index made of them into
-  a vector or a matrix reads a number or a row.
+- `integer_names(fn, arg_kinds, resolve, integer_call)` -> the names that surely hold
+  ints (or floats, which NumPy refuses as an index; never a bool): an index made of
+  them into a vector or a matrix reads a number or a row.
 - `expression_kind(e, ...)` -> the kind of one expression, by the same rules.
 
 Flow-insensitive over names (a name's kind joins those of all its bindings); nothing
