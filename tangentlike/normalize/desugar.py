@@ -60,6 +60,8 @@ class Desugar(WritingOut, Loops):
         self.nested = {}        # nested function name -> its FunctionDef (lambdas too)
         self.inlining = []      # names of the nested functions (and callees) being inlined
         self.own_names = assigned_names(parsed.node)
+        self.rebound = {x.id for x in n.walk(parsed.node)      # (parameters among them)
+                        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
         self.dicts = _dict_locals(parsed.node)
 
     def block(self, stmts):
@@ -290,9 +292,12 @@ class Desugar(WritingOut, Loops):
         return value
 
     def kept(self, e, out, line):
-        """`e`, named by a temporary when arrays are about and it is a compound value."""
-        if self.arrays and isinstance(e, (gast.BinOp, gast.UnaryOp)) \
-                and any(isinstance(x, gast.Name) for x in n.walk(e)):
+        """`e`, named by a temporary when arrays are about and it is a compound value
+        that may be one (it reads a name other than a parameter of kind "scalar")."""
+        names = [x.id for x in n.walk(e) if isinstance(x, gast.Name)]
+        if self.arrays and isinstance(e, (gast.BinOp, gast.UnaryOp)) and names \
+                and not all(self.kinds.get(x) == "scalar" and x not in self.rebound
+                            for x in names):
             return self.hoist(e, out, line)
         return e
 
