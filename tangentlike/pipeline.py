@@ -64,7 +64,7 @@ from .passes.tidy import tidy
 from .reverse import ReverseTransformer
 from .reverse.checkpointed import checkpointed_bindings, is_checkpointed
 from .version import __version__
-from .zeros import guarded
+from .zeros import derivative_numbers, guarded
 from .trees import ARRAY_KINDS
 
 @dataclasses.dataclass(frozen=True)
@@ -434,7 +434,7 @@ def guards(draft):
     transformer, namer, modules = draft.transformer, draft.namer, draft.modules
     _callees_made_alike(draft.functions + draft.trailer, draft.request.passes)
     derivatives = namer.derivatives()
-    scalars = {d for d, x in derivatives.items() if transformer.kind.get(x) == "scalar"}
+    scalars = derivative_numbers(draft.functions + draft.trailer, derivatives, transformer)
     fresh = set() if isinstance(transformer, ForwardTransformer) else \
         {c.backward for c in transformer.callees.values()}
     numbers = {p for p in draft.params if draft.kinds.get(p) == "scalar"}

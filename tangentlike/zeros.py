@@ -26,7 +26,8 @@ import gast
 
 from . import nodes as n
 from . import numpy_runtime
-from .naming import NUMPY_RUNTIME, RUNTIME, is_backward_call, mark_helper
+from . import runtime
+from .naming import NUMPY_RUNTIME, RUNTIME, helper_of, is_backward_call, mark_helper
 from .runtime import UPDATES_FIRST_ARGUMENT
 
 # numpy_runtime helpers written for an adjoint that may be the sentinel
@@ -59,6 +60,85 @@ def guarded(fn, derivative, numpy_runtime_name, helpers=(RUNTIME,),
                     backward)
     guard.block(fn.body, frozenset())
     return fn
+
+
+def derivative_numbers(functions, derivatives, view):
+    """The derivative names (`derivatives`: name -> its primal, None for a temporary)
+    that only hold numbers in `functions`: those of primals of kind "scalar" (by the
+    transformer `view`'s kinds), and the temporaries `number_temporaries` finds."""
+    found = {d for d, x in derivatives.items() if x is not None and view.kind.get(x) == "scalar"}
+    temporaries = {d for d, x in derivatives.items() if x is None}
+
+    def element_is_number(adjoint, index):
+        x = derivatives.get(adjoint)
+        return x is not None and (view.kind.get(x) == "scalars" or view.is_number(
+            gast.Subscript(value=n.name(x), slice=n.copied(index), ctx=gast.Load())))
+
+    def is_math_function(func):
+        return getattr(view.callee(func), "__module__", None) == "math"
+    for fn in functions:
+        found |= number_temporaries(fn, temporaries, found,
+                                    lambda name_: view.kind.get(name_) == "scalar",
+                                    element_is_number, is_math_function)
+    return found
+
+
+_NUMBER_OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.FloorDiv,
+                     gast.Mod)
+
+
+def number_temporaries(fn, temporaries, numbers, is_number, element_is_number,
+                       is_math_function):
+    """The `temporaries` (derivative names, `_b1`...) that only ever hold numbers in
+    `fn`: each binding of one is a number literal, a name in `numbers` or one that
+    `is_number(name)` says holds a number (a primal name of kind "scalar"), arithmetic
+    or a conditional expression of those, a function of the `math` module of them
+    (`is_math_function(func)`), or the element `_tl.extract(b, i)` / `_tl.item(b, i)`
+    of an adjoint `b` whose primal's element there is a number (`element_is_number(b,
+    i)`).  To a greatest fixpoint: a temporary bound in another way (unpacking, another
+    call) is not one."""
+    bindings = {}
+    for s in n.statements(fn):
+        if isinstance(s, (gast.Assign, gast.AugAssign)):
+            targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+            for t in targets:
+                for x in n.walk(t):
+                    if isinstance(x, gast.Name) and x.id in temporaries:
+                        plain = n.is_name(t) and isinstance(s, gast.Assign)
+                        bindings.setdefault(x.id, []).append(s.value if plain else None)
+        elif isinstance(s, gast.For):
+            for x in n.walk(s.target):
+                if isinstance(x, gast.Name) and x.id in temporaries:
+                    bindings.setdefault(x.id, []).append(None)
+    found = set(bindings)
+    changed = True
+    while changed:
+        changed = False
+        known = set(numbers) | found
+
+        def number(e):
+            if isinstance(e, gast.Constant):
+                return type(e.value) in (int, float)
+            if isinstance(e, gast.Name):
+                return e.id in known or e.id not in temporaries and is_number(e.id)
+            if isinstance(e, gast.BinOp):
+                return isinstance(e.op, _NUMBER_OPERATORS) and number(e.left) \
+                    and number(e.right)
+            if isinstance(e, gast.UnaryOp):
+                return isinstance(e.op, (gast.USub, gast.UAdd)) and number(e.operand)
+            if isinstance(e, gast.IfExp):
+                return number(e.body) and number(e.orelse)
+            if isinstance(e, gast.Call) and not e.keywords:
+                if helper_of(e) in (runtime.extract, runtime.item) and len(e.args) == 2 \
+                        and n.is_name(e.args[0]):
+                    return element_is_number(e.args[0].id, e.args[1])
+                return is_math_function(e.func) and all(number(a) for a in e.args)
+            return False
+        for name_ in sorted(found):
+            if not all(v is not None and number(v) for v in bindings[name_]):
+                found.discard(name_)
+                changed = True
+    return frozenset(found)
 
 
 def _holding_derivatives(fn, names, backward=frozenset()):
