@@ -245,8 +245,8 @@ def _call_kind(rule, call, args):
     if call.keywords:
         return _ARRAY
     if isinstance(function, numpy.ufunc) and function.signature is None \
-            and len(args) == function.nin and any(_rank(a) for a in args):
-        return _broadcast(args)
+            and len(args) == function.nin and None not in map(_rank, args):
+        return _broadcast(args)         # (of numbers only: a NumPy scalar, a number)
     if function in _CREATORS and len(args) == 1:
         lengths = call.args[0].elts if isinstance(call.args[0], gast.Tuple) else None
         if args[0] == _SCALAR:

@@ -71,8 +71,10 @@ def derivative_numbers(functions, derivatives, view):
 
     def element_is_number(adjoint, index):
         x = derivatives.get(adjoint)
-        return x is not None and (view.kind.get(x) == "scalars" or view.is_number(
-            gast.Subscript(value=n.name(x), slice=n.copied(index), ctx=gast.Load())))
+        return x is not None and (view.kind.get(x) == "scalars" or index is not None
+                                  and view.is_number(gast.Subscript(
+                                      value=n.name(x), slice=n.copied(index),
+                                      ctx=gast.Load())))
 
     def is_math_function(func):
         return getattr(view.callee(func), "__module__", None) == "math"
@@ -94,8 +96,8 @@ def number_temporaries(fn, temporaries, numbers, is_number, element_is_number,
     `is_number(name)` says holds a number (a primal name of kind "scalar"), arithmetic
     or a conditional expression of those, a function of the `math` module of them
     (`is_math_function(func)`), or the element `_tl.extract(b, i)` / `_tl.item(b, i)`
-    of an adjoint `b` whose primal's element there is a number (`element_is_number(b,
-    i)`).  To a greatest fixpoint: a temporary bound in another way (unpacking, another
+    (`_tl.pop_last(b)`) of an adjoint `b` whose primal's element there (every element:
+    `i` None) is a number (`element_is_number(b, i)`).  To a greatest fixpoint: a temporary bound in another way (unpacking, another
     call) is not one."""
     bindings = {}
     for s in n.statements(fn):
@@ -132,6 +134,9 @@ def number_temporaries(fn, temporaries, numbers, is_number, element_is_number,
                 if helper_of(e) in (runtime.extract, runtime.item) and len(e.args) == 2 \
                         and n.is_name(e.args[0]):
                     return element_is_number(e.args[0].id, e.args[1])
+                if helper_of(e) is runtime.pop_last and len(e.args) == 1 \
+                        and n.is_name(e.args[0]):                # (its last element)
+                    return element_is_number(e.args[0].id, None)
                 return is_math_function(e.func) and all(number(a) for a in e.args)
             return False
         for name_ in sorted(found):

@@ -43,7 +43,7 @@ INTS = frozenset({"i", "j", "n", "m"})
     ("M[i]", "vector"), ("M[i, j]", "scalar"), ("M[:, j]", "vector"), ("M[i, :]", "vector"),
     ("M[1:, :-1]", "matrix"), ("M[None]", "array"), ("A[i]", "array"),
     ("v * s + 1.0", "vector"), ("v * w", "vector"), ("M * v", "matrix"), ("-M", "matrix"),
-    ("np.sin(v)", "vector"), ("np.exp(M) * s", "matrix"), ("np.add(v, A)", "array"),
+    ("np.sin(v)", "vector"), ("np.exp(s)", "scalar"), ("np.maximum(s, 0.0)", "scalar"), ("np.exp(M) * s", "matrix"), ("np.add(v, A)", "array"),
     ("v @ w", "scalar"), ("M @ v", "vector"), ("v @ M", "vector"), ("M @ M", "matrix"),
     ("A @ v", "array"), ("np.zeros(n)", "vector"), ("np.zeros((n, m))", "matrix"),
     ("np.zeros((n, m, 2))", "array"), ("np.zeros(n, dtype=object)", "array"),
