@@ -63,9 +63,9 @@ from .passes.tape_tuples import one_entry_per_value
 from .passes.tidy import tidy
 from .reverse import ReverseTransformer
 from .reverse.checkpointed import checkpointed_bindings, is_checkpointed
+from .trees import ARRAY_KINDS
 from .version import __version__
 from .zeros import derivative_numbers, guarded
-from .trees import ARRAY_KINDS
 
 @dataclasses.dataclass(frozen=True)
 class Request:

@@ -33,11 +33,11 @@ from ..inline import Inliner
 from ..rules import lookup
 from ..rules.methods import PACKED, method_callable
 from ..syntax import OPERATORS, POP, PUSH, TAPE, is_leaf
+from ..trees import ARRAY_KINDS, NUMERIC_KINDS
 from .forms import (OPERATOR_SYNTAX, ZERO, factored_tangent, operator_tangent, scalars_first,
                     without_zeros)
 # (the pipeline's steps and passes import these from here)
 from .forms import elementwise_operands, shapes_from_operands, with_line_comments  # noqa: F401
-from ..trees import ARRAY_KINDS, NUMERIC_KINDS
 
 RESULT = "__tangentlike_result__"      # the returned value, until it is named
 

@@ -13,8 +13,8 @@ it is given.
 from .. import nodes as n
 from .. import numpy_runtime
 from ..naming import helper_of
-from .named_parts import named_repeated_parts
 from ..trees import ARRAY_KINDS
+from .named_parts import named_repeated_parts
 
 
 def with_named_parts(function, transformer, kinds, namer, modules):

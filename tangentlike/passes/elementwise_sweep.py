@@ -24,10 +24,10 @@ from ..elementwise import blocks_elementwise
 from ..errors import TangentlikeError
 from ..forward import elementwise_operands
 from ..naming import helper_of
+from ..trees import ARRAY_KINDS, NUMERIC_KINDS
 from .effects import replace_name
 from .hvp import reduced_to
 from .simplify import without_needless_spreads
-from ..trees import ARRAY_KINDS, NUMERIC_KINDS
 
 
 def seeded_with_ones(function, param, transformer):

@@ -19,10 +19,10 @@ import numpy
 
 from .. import nodes as n
 from ..naming import helper_of
+from ..trees import ARRAY_KINDS
 from .dead_stores import without_dead_stores
 from .effects import replace_name
 from .simplify import simplified
-from ..trees import ARRAY_KINDS
 
 
 _FULL_REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var",

@@ -30,8 +30,8 @@ from ..naming import helper_of
 from ..rules import display_name, lookup
 from ..rules.methods import PACKED, method_callable
 from ..syntax import OPERATORS, is_leaf
-from .split_calls import SplitCalls, user_callee
 from ..trees import ARRAY_KINDS, NUMERIC_KINDS
+from .split_calls import SplitCalls, user_callee
 
 ZERO = 0.0
 
