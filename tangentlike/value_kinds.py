@@ -356,11 +356,10 @@ def _call(e, of, kind, resolve, call_kind):
 
 def dotted_name(e):
     """'a.b.c' for the expression a.b.c, None for anything else."""
-    path = []
-    while isinstance(e, gast.Attribute):
-        path.append(e.attr)
-        e = e.value
-    return ".".join([e.id] + path[::-1]) if isinstance(e, gast.Name) and path else None
+    if not isinstance(e, gast.Attribute):
+        return None
+    text = n.dotted_text(e)
+    return None if text.startswith("(...)") else text
 
 
 def callee_kinds(signature, bound, expr_kind):
