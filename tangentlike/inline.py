@@ -61,9 +61,9 @@ class Inliner:
                 temp = self.namer.temp("_b")
                 bindings.append(n.assign(temp, n.copied(expr)))
                 substitution[key] = n.name(temp)
-        for target in stored:
-            if target not in substitution:
-                substitution[target] = n.name(self.namer.temp("_t"))
+        for target in stored:              # (a derivative temporary: it may hold one,
+            if target not in substitution:  # and the zero guards must see it)
+                substitution[target] = n.name(self.namer.temp("_b"))
         for mod_name, module in template.globals.items():
             if uses.get(mod_name):
                 substitution[mod_name] = n.name(self.modules.name_for(module))

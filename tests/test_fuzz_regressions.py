@@ -311,7 +311,17 @@ def checkpointed_loop_ignores_stacked_array(x, s):
     return s + np.sum(x * x)
 
 
+# inline.py: a rule template's local holding an adjoint (the pieces np.append's adjoint
+# splits) was named like a primal temporary, so no zero guard saw it indexed
+def appended_then_unused(x, n, *, w=0.5):
+    s3 = w
+    t8 = x
+    w = np.append(x[0], t8)
+    return s3
+
+
 CASES = [
+    (appended_then_unused, (X4, 4), (0,), (np.zeros(4),)),
     (callee_ignores_stacked_array, (X3, 0.7), (0, 1), (np.ones(3), 2.0)),
     (checkpointed_loop_ignores_stacked_array, (X3, 0.7), (0, 1), (2 * X3, 0.125)),
     (transposed_guarded_adjoint, (X4, 0.9785, Z23), (0, 1, 2),
