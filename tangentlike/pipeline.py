@@ -54,7 +54,7 @@ from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_one
 from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
 from .passes.hvp import reduced_to as tangent_of_gradient_reduced
 from .passes.hvp import tangent_of_gradient_only
-from .passes.in_place import accumulated_in_place, summed_in_place
+from .passes.in_place import accumulated_in_place, accumulators, summed_in_place
 from .passes.recursion_loops import sweeps_as_loops
 from .passes.release_arrays import release_dead_arrays
 from .passes.scale_in_place import scaled_in_place
@@ -229,7 +229,7 @@ def _optimizer(draft):
     "simplify" and "in-place" (array adjoints accumulated in place, only in the
     gradient-only form: never in code differentiated again)."""
     request, transformer, namer = draft.request, draft.transformer, draft.namer
-    in_place = [p for p in draft.params if draft.kinds.get(p) in ARRAY_KINDS] \
+    in_place = accumulators(draft.params, draft.kinds, transformer) \
         if request.form == "grad" and request.runs("in-place") else []
     simplify = request.runs("simplify")
     pure = _pure(draft)             # a call with a rule writes none of its arguments

@@ -218,3 +218,18 @@ def test_ints_returned_by_user_functions():
         got = tl.grad(bool_from_helper, wrt=(0, 1))(v, a)
         for e, g in zip(central_difference(bool_from_helper, (v, a), wrt=(0, 1)), got):
             np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+
+
+def test_a_ranked_local_adjoint_is_accumulated_in_place():
+    """The pass "in-place" takes a ranked local bound once at the top (`U` here): its
+    adjoint is made an array once, then added into element by element."""
+    args = (np.arange(9.0).reshape(3, 3) / 5.0, 0.5)
+    source = tl.source(tl.grad(stencil, wrt=(0, 1)), args=args)
+    assert "bU = _ntl.zeros_for(U)" in source and "bU[i, j] -=" in source
+    without = tl.source(tl.grad(stencil, wrt=(0, 1), optimize={"simplify"}), args=args)
+    assert "bU[i, j] -=" not in without
+    expected = central_difference(stencil, args, wrt=(0, 1))
+    for optimize in (True, {"simplify"}):
+        got = tl.grad(stencil, wrt=(0, 1), optimize=optimize)(*args)
+        for e, g in zip(expected, got):
+            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)

@@ -1,8 +1,9 @@
 """Pass "in-place": array adjoints accumulated in place, in the gradient-only function.
 
 Requires: the backward sweep after "simplify" (or as the reverse stage made it), in
-core form; `arrays`, the parameters that hold NumPy arrays (by the kinds analysis:
-not lists of them); `one_shapes`, the names of the shapes the reverse stage proved
+core form; `arrays`, the names that hold NumPy arrays (`accumulators`: the array
+parameters, by the kinds analysis, not lists of them, and the ranked locals bound
+once at the top of the function); `one_shapes`, the names of the shapes the reverse stage proved
 to be the shape of every operand they were taken of (`x[1:] * x[:-1]`: both have
 len(x) - 1 elements), so a contribution `g` needs no summing down to its part; the
 add_at helpers recognised by their `naming.helper_of` mark (never by their text);
@@ -45,10 +46,27 @@ import gast
 from .. import nodes as n
 from .. import numpy_runtime
 from ..naming import helper_of, mark_helper
+from ..trees import ARRAY_KINDS
 from .effects import is_zero
 from .named_parts import constant_index
 
 _ADD_AT = {numpy_runtime.add_at: gast.Add, numpy_runtime.subtract_at: gast.Sub}
+
+
+def accumulators(params, arg_kinds, view):
+    """The names whose adjoints `accumulated_in_place` may take: the parameters of an
+    array kind, and the locals of a ranked kind (surely NumPy arrays: value_kinds)
+    bound once, by a statement at the top of the function's body (so bound wherever
+    the backward sweep is; a binding in a loop or a branch leaves them out)."""
+    top = {s.targets[0].id for s in view.fn.body if isinstance(s, gast.Assign)
+           and len(s.targets) == 1 and n.is_name(s.targets[0])}
+    stores = {}
+    for x in n.walk(view.fn):
+        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store):
+            stores[x.id] = stores.get(x.id, 0) + 1
+    ranked = [x for x in sorted(top) if stores.get(x) == 1 and x not in params
+              and view.kind.get(x) in ("vector", "matrix")]
+    return [p for p in params if arg_kinds.get(p) in ARRAY_KINDS] + ranked
 
 
 def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: False):
