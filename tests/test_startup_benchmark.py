@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from benchmark_workloads import load_benchmark
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 STARTUP_PY = ROOT / "benchmarks" / "startup.py"
@@ -22,18 +23,7 @@ STEP = 1e-5            # central differences: error about STEP**2, and 1e-16 / S
 RTOL, ATOL = 1e-6, 1e-9
 
 
-def load_startup():
-    """benchmarks/startup.py as the module `benchmark_startup` (it is not a package)."""
-    name = "benchmark_startup"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, STARTUP_PY)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-STARTUP = load_startup()
+STARTUP = load_benchmark("startup.py", "benchmark_startup")
 
 
 def import_generated(family, size, directory):

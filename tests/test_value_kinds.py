@@ -32,6 +32,22 @@ def kind_of(text, kinds, integers=frozenset()):
     return value_kinds.expression_kind(expression, kinds, resolve, None, integers)
 
 
+def assert_matches_differences(f, args, wrt, optimize=True):
+    """tl.grad of `f` (reverse mode) equals central differences, and so does tl.jvp
+    (forward mode) along ones in `wrt`; neither changes `args`."""
+    before = [np.copy(a) for a in args]
+    expected = central_difference(f, args, wrt=wrt)
+    got = tl.grad(f, wrt=wrt, optimize=optimize)(*args)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
+    tangents = tuple(np.ones_like(a, dtype=float) if k in wrt else np.zeros_like(a, dtype=float)
+                     for k, a in enumerate(args))
+    _, slope = tl.jvp(f, args, tangents, optimize=optimize)
+    assert slope == pytest.approx(sum(np.sum(e) for e in expected), rel=1e-6, abs=1e-6)
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
+
+
 NAMES = {"v": "vector", "w": "vector", "M": "matrix", "s": "scalar", "A": "array",
          "i": "scalar", "j": "scalar", "flag": "scalar", "n": "scalar", "m": "scalar"}
 INTS = frozenset({"i", "j", "n", "m"})
@@ -101,11 +117,8 @@ def float_param_index(v, k):
 
 
 def test_bool_index_is_not_a_number():
-    v = np.array([0.5, -1.0, 2.0])
     for a in (0.7, -0.7):
-        got = tl.grad(bool_index, wrt=(0, 1))(v, a)
-        for e, g in zip(central_difference(bool_index, (v, a), wrt=(0, 1)), got):
-            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+        assert_matches_differences(bool_index, (np.array([0.5, -1.0, 2.0]), a), (0, 1))
 
 
 def test_float_index_is_refused_as_numpy_refuses_it():
@@ -171,13 +184,7 @@ def thomas(b, d):
 ])
 @pytest.mark.parametrize("optimize", [True, False])
 def test_ranked_loops_match_differences(f, args, wrt, optimize):
-    copies = [np.copy(a) for a in args]
-    expected = central_difference(f, args, wrt=wrt)
-    got = tl.grad(f, wrt=wrt, optimize=optimize)(*args)
-    for e, g in zip(expected, got):
-        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
-    for a, c in zip(args, copies):
-        np.testing.assert_array_equal(a, c)
+    assert_matches_differences(f, args, wrt, optimize)
     in_loops = [line for line in tl.source(f, wrt=wrt, args=args).splitlines()
                 if line.startswith(" " * 8) and ("np.shape(" in line or "unbroadcast(" in line)]
     assert not in_loops                         # numbers in the loops: no shapes kept
@@ -207,17 +214,12 @@ def bool_from_helper(v, a):
 def test_ints_returned_by_user_functions():
     knots, values = np.linspace(0.0, 3.0, 5), np.array([0.5, -1.0, 2.0, 0.3, 1.1])
     args = (values, knots, 1.7)
-    got = tl.grad(spline_like, wrt=(0, 2))(*args)
-    for e, g in zip(central_difference(spline_like, args, wrt=(0, 2)), got):
-        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+    assert_matches_differences(spline_like, args, (0, 2))
     in_loops = [line for line in tl.source(spline_like, wrt=(0, 2), args=args).splitlines()
                 if "unbroadcast(" in line or "np.shape(" in line]
     assert not in_loops
-    v = np.array([0.5, -1.0, 2.0])
     for a in (0.7, -0.7):
-        got = tl.grad(bool_from_helper, wrt=(0, 1))(v, a)
-        for e, g in zip(central_difference(bool_from_helper, (v, a), wrt=(0, 1)), got):
-            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+        assert_matches_differences(bool_from_helper, (np.array([0.5, -1.0, 2.0]), a), (0, 1))
 
 
 def test_a_ranked_local_adjoint_is_accumulated_in_place():
@@ -228,8 +230,5 @@ def test_a_ranked_local_adjoint_is_accumulated_in_place():
     assert "bU = _ntl.zeros_for(U)" in source and "bU[i, j] -=" in source
     without = tl.source(tl.grad(stencil, wrt=(0, 1), optimize={"simplify"}), args=args)
     assert "bU[i, j] -=" not in without
-    expected = central_difference(stencil, args, wrt=(0, 1))
     for optimize in (True, {"simplify"}):
-        got = tl.grad(stencil, wrt=(0, 1), optimize=optimize)(*args)
-        for e, g in zip(expected, got):
-            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
+        assert_matches_differences(stencil, args, (0, 1), optimize)
