@@ -925,3 +925,25 @@ def test_unpacking_a_sequence_of_another_length_raises_as_python_does():
         tl.jvp(unpacks_two_of_three, (1.5,), (1.0,))
     assert tl.grad(unpacks_three)(1.5) == pytest.approx(4.0 * 1.5 + 3.0)
     assert tl.jvp(unpacks_three, (1.5,), (1.0,))[1] == pytest.approx(4.0 * 1.5 + 3.0)
+
+
+def unpacks_a_dict_argument(x, d):
+    k1, k2 = d                                   # a dict unpacks into its keys
+    return d[k1] * x + d[k2] * x * x
+
+
+def unpacks_a_local_dict(x):
+    d = {"p": x, "q": 2.0 * x}
+    first, second = d
+    return d[first] * d[second]
+
+
+def test_unpacking_a_dict_gives_its_keys():
+    d = {"a": 1.5, "b": -0.5}
+    assert tl.grad(unpacks_a_dict_argument, wrt=(0, 1))(0.7, d) == \
+        (pytest.approx(1.5 - 2 * 0.5 * 0.7), {"a": pytest.approx(0.7), "b": pytest.approx(0.49)})
+    assert d == {"a": 1.5, "b": -0.5}
+    assert tl.jvp(unpacks_a_dict_argument, (0.7, d), (1.0, {"a": 0.0, "b": 0.0}))[1] == \
+        pytest.approx(1.5 - 2 * 0.5 * 0.7)
+    assert tl.grad(unpacks_a_local_dict)(0.7) == pytest.approx(4.0 * 0.7)
+    assert tl.jvp(unpacks_a_local_dict, (0.7,), (1.0,))[1] == pytest.approx(4.0 * 0.7)

@@ -147,7 +147,8 @@ class Desugar(WritingOut, Loops):
         return True
 
     def unpack(self, target, value, line):
-        """`a, b = e`: element-wise when e is a literal of the same length."""
+        """`a, b = e`: element-wise when e is a literal of the same length; else by
+        index into what iterating `e` gives (Loops.iterable), its length checked."""
         out = []
         elts = target.elts
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
@@ -165,6 +166,7 @@ class Desugar(WritingOut, Loops):
             for t, v in zip(elts, value.elts):
                 out += self.assign_to(t, v, line)
             return out
+        value = self.iterable(value)       # what unpacking iterates (a dict's keys)
         if isinstance(value, gast.Name):
             source = value.id
         else:
