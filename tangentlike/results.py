@@ -11,11 +11,8 @@ never calls these.
 
 import numpy as np
 
-from .runtime import _is_array, item, writable
+from .runtime import NUMBER_CLASSES, _is_array, item, writable
 from .trees import field_names, is_pytree, rebuilt
-
-
-_FLOATS = frozenset({float, np.float64})
 
 
 def grad_like(b, x):
@@ -26,7 +23,7 @@ def grad_like(b, x):
     if x.__class__ is float:
         return b if b.__class__ is float else float(b)
     if x.__class__ is list and b.__class__ is list and len(b) == len(x):
-        if set(map(type, x)) <= _FLOATS:                    # a list of floats, at once
+        if set(map(type, x)) <= NUMBER_CLASSES:                    # a list of floats, at once
             return [part if part.__class__ is float else float(part) for part in b]
         return [grad_like(part, v) for part, v in zip(b, x)]
     if is_pytree(x):                     # a NamedTuple or dataclass of the same type

@@ -37,7 +37,7 @@ _KNOWN_ARRAY_CLASS = {np.ndarray: True, float: False, int: False, bool: False,
                       complex: False, np.float64: False, list: False, tuple: False,
                       dict: False, type(None): False, str: False}
 # The classes of the numbers an adjoint of a number is held in.
-_NUMBER_CLASSES = frozenset({float, np.float64})
+NUMBER_CLASSES = frozenset({float, np.float64})
 
 
 def _is_array(x):
@@ -54,7 +54,7 @@ def _is_zero(b):
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, or to the shape `x` when it is a tuple
     (undoing NumPy broadcasting)."""
-    if g.__class__ in _NUMBER_CLASSES:          # a number stands for any shape
+    if g.__class__ in NUMBER_CLASSES:          # a number stands for any shape
         return g
     if g.__class__ is np.ndarray and x.__class__ is np.ndarray:     # the common case
         shape = x.shape
@@ -133,12 +133,12 @@ def add_at(b, x, index, g):
     """`b` (adjoint of container `x`) with `g` accumulated at `x[index]`.  A list
     adjoint is made one level deep: a part that is itself a container starts as the
     zero sentinel."""
-    if g.__class__ in _NUMBER_CLASSES:          # a number's adjoint, in a loop mostly
+    if g.__class__ in NUMBER_CLASSES:          # a number's adjoint, in a loop mostly
         if b.__class__ is float and b == 0.0 and index.__class__ is int:
             b = _zero_parts(x)                  # (the zero sentinel, made a container)
         if b.__class__ is list and index.__class__ is int:
             part = b[index]
-            if part.__class__ in _NUMBER_CLASSES:
+            if part.__class__ in NUMBER_CLASSES:
                 b[index] = part + g
                 return b
         elif b.__class__ is np.ndarray and is_element(index, b.ndim) and b.flags.writeable:
@@ -172,7 +172,7 @@ def _zero_parts(x):
     number in it, the zero sentinel for a container in it, which `add` and `item`
     take as the zero of any structure)."""
     if isinstance(x, (list, tuple)) and not is_pytree(x):
-        numbers = set(map(type, x)) <= _NUMBER_CLASSES
+        numbers = set(map(type, x)) <= NUMBER_CLASSES
         return [0.0] * len(x) if numbers else [_zero_part(v) for v in x]
     if x.__class__ is dict:
         return {k: _zero_part(v) for k, v in x.items()}
@@ -203,7 +203,7 @@ def extract(b, index):
     if _is_zero(b):
         return 0.0
     value = b[index]
-    if value.__class__ in _NUMBER_CLASSES and b.__class__ is list:
+    if value.__class__ in NUMBER_CLASSES and b.__class__ is list:
         b[index] = 0.0                      # a number in a list: the loop case
         return value
     if _is_array(value):
@@ -250,7 +250,7 @@ def copy(x):
     """A copy of `x` that shares no array, list or dict with it (numbers and other
     objects are kept as they are): what generated code writes into is its own."""
     if isinstance(x, list):
-        return [v if v.__class__ in _NUMBER_CLASSES else copy(v) for v in x]
+        return [v if v.__class__ in NUMBER_CLASSES else copy(v) for v in x]
     if isinstance(x, tuple):
         return tuple(copy(v) for v in x) if x.__class__ is tuple else x
     if isinstance(x, dict):

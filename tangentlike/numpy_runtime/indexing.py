@@ -20,8 +20,6 @@ from .broadcasting import spread, sum_like
 # here (as runtime.py declares its own).
 UPDATES_FIRST_ARGUMENT = frozenset({"add_at", "subtract_at"})
 
-_NUMBERS = frozenset({float, np.float64})
-
 
 def add_at(b, x, index, g, shape=None):
     """`b` (the adjoint of array `x`) with `g` added at `x[index]`, after summing `g`
@@ -46,7 +44,7 @@ def _accumulate_at(b, x, index, g, shape, subtract):
             b = np.zeros_like(x) + b if is_zero(b) or not _is_array(b) else _writable(b)
         if (g.__class__ is float or g.__class__ is int) and g == 0:
             return b
-        if g.__class__ in _NUMBERS and (shape is None or shape == ()) \
+        if g.__class__ in _tl.NUMBER_CLASSES and (shape is None or shape == ()) \
                 and _tl.is_element(index, b.ndim):
             if subtract:                  # one element: the loop case
                 b[index] -= g

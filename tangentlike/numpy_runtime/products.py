@@ -41,9 +41,6 @@ def matmul_adjoint_b(g, a, b):
     return _tl.matmul_adjoint_b(_tl.unbroadcast(g, _product_shape(a, b)), a, b)
 
 
-_NUMBERS = (float, np.float64)
-
-
 def _plain_adjoint(g, a, b, of_a):
     """The adjoint of `a` (`of_a`) or of `b` in `a @ b` (which is `np.dot(a, b)` for
     them) for NumPy arrays of one or two dimensions and `g` of exactly the product's
@@ -55,7 +52,7 @@ def _plain_adjoint(g, a, b, of_a):
     shape = {(2, 2): (a.shape[0], b.shape[-1]), (2, 1): (a.shape[0],),
              (1, 2): (b.shape[-1],), (1, 1): ()}[ranks]
     if not (g.__class__ is np.ndarray and g.shape == shape
-            or shape == () and g.__class__ in _NUMBERS):
+            or shape == () and g.__class__ in _tl.NUMBER_CLASSES):
         return None
     if ranks == (2, 2):
         return g @ b.T if of_a else a.T @ g
