@@ -225,12 +225,12 @@ def sweeps(draft):
 
 
 def _optimizer(draft):
-    """`run(backward, grads)` and `run.primal(primal, backward)`: the optional passes
-    "simplify" and "in-place" (array adjoints accumulated in place, only in the
-    gradient-only form: never in code differentiated again)."""
+    """`run(backward, grads)` and `run.primal(primal, backward)`: the passes "simplify"
+    and "in-place" (only in forms never differentiated again: higher.py differentiates
+    "joint-inline", never code calling a split pair)."""
     request, transformer, namer = draft.request, draft.transformer, draft.namer
     in_place = accumulators(draft.params, draft.kinds, transformer) \
-        if request.form == "grad" and request.runs("in-place") else []
+        if request.form in ("grad", "split") and request.runs("in-place") else []
     simplify = request.runs("simplify")
     pure = _pure(draft)             # a call with a rule writes none of its arguments
 

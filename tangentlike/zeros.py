@@ -95,8 +95,8 @@ def number_temporaries(fn, temporaries, numbers, is_number, element_is_number,
     `fn`: each binding of one is a number literal, a name in `numbers` or one that
     `is_number(name)` says holds a number (a primal name of kind "scalar"), arithmetic
     or a conditional expression of those, a function of the `math` module of them
-    (`is_math_function(func)`), or the element `_tl.extract(b, i)` / `_tl.item(b, i)`
-    (`_tl.pop_last(b)`) of an adjoint `b` whose primal's element there (every element:
+    (`is_math_function(func)`), or the element `b[i]`, `_tl.extract(b, i)` or
+    `_tl.item(b, i)` (`_tl.pop_last(b)`) of an adjoint `b` whose primal's element there (every element:
     `i` None) is a number (`element_is_number(b, i)`).  To a greatest fixpoint: a temporary bound in another way (unpacking, another
     call) is not one."""
     bindings = {}
@@ -130,6 +130,8 @@ def number_temporaries(fn, temporaries, numbers, is_number, element_is_number,
                 return isinstance(e.op, (gast.USub, gast.UAdd)) and number(e.operand)
             if isinstance(e, gast.IfExp):
                 return number(e.body) and number(e.orelse)
+            if isinstance(e, gast.Subscript) and n.is_name(e.value):      # `b[i]`
+                return element_is_number(e.value.id, e.slice)
             if isinstance(e, gast.Call) and not e.keywords:
                 if helper_of(e) in (runtime.extract, runtime.item) and len(e.args) == 2 \
                         and n.is_name(e.args[0]):
@@ -228,7 +230,9 @@ class _Guards:
                     maybe = maybe | {t.id} if zero else maybe - {t.id}
                 else:
                     self.uses(t, maybe, s, None)
-                    maybe = maybe | (_targets(t) & self.derivative if may_be_zero else set())
+                    if may_be_zero and not isinstance(t, gast.Subscript):   # unpacked:
+                        maybe = maybe | (_targets(t) & self.derivative)    # each may be
+                    # (a store into an element leaves the container a container)
             return frozenset(maybe)
         if isinstance(s, (gast.Expr, gast.Return, gast.AugAssign)):
             if getattr(s, "value", None) is not None:

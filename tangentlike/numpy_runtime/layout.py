@@ -232,6 +232,12 @@ def pad_tangent(t, array, pad_width, mode, tvalues):
 def _diagonal_embed(g, a, offset, axis1, axis2):
     """Zeros like `a` with `g` (the shape of np.diagonal's result) on that diagonal."""
     shape = _shape(a)
+    if g.__class__ is np.ndarray and a.__class__ is np.ndarray and g.ndim == 1 \
+            and len(shape) == 2 and (axis1, axis2) == (0, 1):
+        out = np.zeros(shape, np.result_type(g.dtype, _dtype(a)))   # (g * eye's type)
+        rows = np.arange(max(0, -offset), max(0, -offset) + g.shape[0])
+        out[rows, rows + offset] = g            # a matrix: g on its diagonal, by index
+        return out
     n, m = shape[axis1], shape[axis2]
     eye = np.eye(n, m, k=offset, dtype=_dtype(a), like=a)
     if _is_array(g):

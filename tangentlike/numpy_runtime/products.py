@@ -44,23 +44,29 @@ def matmul_adjoint_b(g, a, b):
 def _plain_adjoint(g, a, b, of_a):
     """The adjoint of `a` (`of_a`) or of `b` in `a @ b` (which is `np.dot(a, b)` for
     them) for NumPy arrays of one or two dimensions and `g` of exactly the product's
-    shape, by one product; else None (the general helpers handle the rest)."""
-    if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray \
-            or not 1 <= a.ndim <= 2 or not 1 <= b.ndim <= 2:
+    shape, by one product (an outer product as `g[:, None] * b`, which is np.outer's
+    value without its conversions); else None (the general helpers handle the rest)."""
+    if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
         return None
     ranks = (a.ndim, b.ndim)
-    shape = {(2, 2): (a.shape[0], b.shape[-1]), (2, 1): (a.shape[0],),
-             (1, 2): (b.shape[-1],), (1, 1): ()}[ranks]
-    if not (g.__class__ is np.ndarray and g.shape == shape
-            or shape == () and g.__class__ in _tl.NUMBER_CLASSES):
+    if ranks == (1, 1):
+        if g.__class__ not in _tl.NUMBER_CLASSES and not (g.__class__ is np.ndarray
+                                                          and g.shape == ()):
+            return None
+        return g * b if of_a else g * a
+    shape = _PLAIN_SHAPES.get(ranks)
+    if shape is None or g.__class__ is not np.ndarray or g.shape != shape(a.shape, b.shape):
         return None
     if ranks == (2, 2):
         return g @ b.T if of_a else a.T @ g
     if ranks == (2, 1):
-        return np.outer(g, b) if of_a else g @ a
-    if ranks == (1, 2):
-        return b @ g if of_a else np.outer(a, g)
-    return g * b if of_a else g * a
+        return g[:, None] * b if of_a else g @ a
+    return b @ g if of_a else a[:, None] * g
+
+
+# the shape of `a @ b` from the shapes of NumPy arrays of these ranks
+_PLAIN_SHAPES = {(2, 2): lambda sa, sb: (sa[0], sb[1]), (2, 1): lambda sa, sb: sa[:1],
+                 (1, 2): lambda sa, sb: sb[1:]}
 
 
 def _dot_axes(a, b):

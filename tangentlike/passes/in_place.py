@@ -1,4 +1,5 @@
-"""Pass "in-place": array adjoints accumulated in place, in the gradient-only function.
+"""Pass "in-place": array adjoints accumulated in place, in the gradient-only function
+and in the backward sweep of a split pair.
 
 Requires: the backward sweep after "simplify" (or as the reverse stage made it), in
 core form; `arrays`, the names that hold NumPy arrays (`accumulators`: the array
@@ -8,8 +9,9 @@ to be the shape of every operand they were taken of (`x[1:] * x[:-1]`: both have
 len(x) - 1 elements), so a contribution `g` needs no summing down to its part; the
 add_at helpers recognised by their `naming.helper_of` mark (never by their text);
 and that nothing differentiates the code again (the pipeline runs this pass in the
-"grad" form only: a write in place would be the next derivative's alias analysis'
-concern).  ownership.owned runs after it, as after every pass.
+"grad" and "split" forms only: higher.py differentiates "joint-inline", and never
+code that calls a split pair; a write in place would be the next derivative's alias
+analysis' concern).  ownership.owned runs after it, as after every pass.
 
 Rewrites (`accumulated_in_place`): `bx = _ntl.add_at(bx, x, i, g, s)` (`subtract_at`)
 with `x` in `arrays`, `s` in `one_shapes` and `i` a constant basic index, or `bx =
@@ -17,11 +19,15 @@ _ntl.add_at(bx, x, i, g)` where the kinds say `x[i]` is a number (`i` an int in 
 dimension of a ranked array: value_kinds), becomes `bx[i] += g` (`-=`) once `bx` is
 surely an array of its own: the zero sentinel just
 before it (`bx = 0.0`, nothing touching `bx` between) becomes `bx = _ntl.zeros_for(x)`,
-or an earlier such accumulation in the same block made it.  The pipeline then drops
-the shapes no longer read (dead_stores).  (`summed_in_place`): `b = b + e` (`- e`)
+or an earlier such accumulation in the same block made it.  On such an array (an `if`
+or a loop keeps it one when it binds it only in such accumulations or `bx =
+_tl.writable(bx)`), `bx = _tl.writable(bx)` goes, and `v = _tl.extract(bx, i)`, where
+the kinds say `x[i]` is a number, becomes `v = bx[i]` and `bx[i] = 0.0`.  The
+pipeline then drops the shapes no longer read (dead_stores).  (`summed_in_place`): `b = b + e` (`- e`)
 becomes `b += e` (`-=`) for the adjoint `b` of an array parameter that the code only
-ever sets to the zero sentinel or to an array of its own (`zeros_for`, `add_at(b,
-...)`, `b + e`), and reads only in its own accumulations and in `return`.
+ever sets to the zero sentinel or to an array of its own (`zeros_for`, `copy`,
+`add_at(b, ...)`, `b + e`), and reads only in its own accumulations, in `return` and after
+the last statement that binds it.
 
 Preserves the result because
 - `add_at` adds `g` into `bx[i]` in place itself, after making the zero sentinel
@@ -30,8 +36,12 @@ Preserves the result because
   no summing, so `bx[i] += g` adds the same values into the same array; at an index
   of ints the part is one element and `g`, the adjoint of a number, is a number (were
   it an array of more than one element, `+=` would raise, never add a wrong value);
-- `b` never shares its array with another name, so adding into it changes nothing
-  but `b`, and the first `+=` on the number 0.0 makes a new array, as `+` did.
+- an array of its own is writable, so `writable` returns it as it is; `extract` of
+  one element of an array reads it and stores 0 there, which is what `v = bx[i]`
+  and `bx[i] = 0.0` do (an element of a ranked array: `bx` has `x`'s shape);
+- `b` never shares its array with another name while it is added into (a name that
+  reads it after its last binding comes after the last addition), so adding into it
+  changes nothing but `b`, and the first `+=` on the number 0.0 makes a new array, as `+` did.
   Preserved to the parameter's precision only, for mixed dtypes: `b + e` widens to
   e's dtype where `b += e` keeps b's, so a float32 parameter whose adjoint gets a
   float32 contribution first and float64 ones later is summed in float32.  The
@@ -44,7 +54,7 @@ Preserves the result because
 import gast
 
 from .. import nodes as n
-from .. import numpy_runtime
+from .. import numpy_runtime, runtime
 from ..naming import helper_of, mark_helper
 from ..trees import ARRAY_KINDS
 from .effects import is_zero
@@ -86,7 +96,8 @@ def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
     when nothing reads `bx` in between) or by an earlier such accumulation in the same
     run of statements (the helper makes its result writable), or before an `if` or a
     loop that binds `bx` only in such accumulations (`made`: those names, in a body)."""
-    out, made, zero = [], set(made), {}      # zero: name -> position of `bx = 0.0` in out
+    out, made, zero = [], dict(made), {}     # made: name -> the array it is shaped like;
+    #                                           zero: name -> position of `bx = 0.0` in out
 
     def accumulation_of(s):
         return _one_shape_accumulation(s, one_shapes, arrays, reads_number)
@@ -97,8 +108,12 @@ def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
         sentinel.value = mark_helper(n.call(f"{module}.zeros_for",
                                             n.copied(accumulation.value.args[1])),
                                      numpy_runtime.zeros_for)
-        made.add(target)
+        made[target] = accumulation.value.args[1].id
     for s in stmts:
+        owned = _on_own_array(s, made, reads_number)
+        if owned is not None:                     # writable(b), extract(b, i): b is made
+            out.extend(owned)
+            continue
         compound = isinstance(s, (gast.If, gast.For, gast.While))
         accumulation = None if compound else accumulation_of(s)
         if accumulation is None:
@@ -106,17 +121,18 @@ def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
             if compound:
                 # an adjoint the compound statement only accumulates into stays one
                 # array of its own through it: made before it, in place inside it
-                for target in sorted(set(zero) | made):
-                    found = _only_accumulated(s, target, accumulation_of)
-                    if found is not None:
+                for target in sorted(set(zero) | set(made)):
+                    only, found = _only_accumulated(s, target, accumulation_of)
+                    if only and (target in made or found is not None):
                         if target in zero:
                             materialize(target, found)
                         kept.add(target)
                 for field in ("body", "orelse"):
                     setattr(s, field, _in_place(getattr(s, field), one_shapes, arrays,
-                                                reads_number, made & kept))
+                                                reads_number,
+                                                {k: made[k] for k in kept if k in made}))
             touched = {x.id for x in n.walk(s) if isinstance(x, gast.Name)} - kept
-            made -= touched
+            made = {k: v for k, v in made.items() if k not in touched}
             zero = {k: v for k, v in zero.items() if k not in touched}
             if isinstance(s, gast.Assign) and n.is_name(s.targets[0]) and is_zero(s.value):
                 zero[s.targets[0].id] = len(out)           # the zero sentinel
@@ -126,7 +142,7 @@ def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
         if target in zero:
             materialize(target, s)
         if target not in made:
-            made.add(target)
+            made[target] = s.value.args[1].id
             out.append(s)
             continue
         out.append(n.set_line(gast.AugAssign(target=n.subscript(n.name(target), index,
@@ -136,29 +152,65 @@ def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
 
 
 def _only_accumulated(s, target, accumulation_of):
-    """The first statement in compound `s` accumulating into `target` (as
-    `accumulation_of` recognises one) when every binding of `target` in `s` is one,
-    else None."""
+    """(whether every binding of `target` in compound `s` keeps it an array of its own:
+    an accumulation `accumulation_of` recognises, or `target = writable(target)`; the
+    first such accumulation, or None)."""
     found = None
     for x in n.walk(s):
         if isinstance(x, gast.Assign) and any(n.is_name(t, target) for t in x.targets):
+            if _helper_on(x, runtime.writable) == target:
+                continue
             accumulation = accumulation_of(x)
             if accumulation is None or accumulation[0] != target:
-                return None
+                return False, None
             found = found or x
         elif isinstance(x, gast.Name) and x.id == target and isinstance(x.ctx, gast.Store) \
                 and not any(x is t for a in n.walk(s) if isinstance(a, gast.Assign)
                             for t in a.targets):
-            return None                  # bound another way (a loop target, unpacking)
-    return found
+            return False, None           # bound another way (a loop target, unpacking)
+    return True, found
+
+
+def _helper_on(s, helper):
+    """`b` where `s` is `b = helper(b)` (`helper` a runtime function, by its mark), else
+    None."""
+    if isinstance(s, gast.Assign) and len(s.targets) == 1 and n.is_name(s.targets[0]) \
+            and helper_of(s.value) is helper and len(s.value.args) == 1 \
+            and n.is_name(s.value.args[0], s.targets[0].id):
+        return s.targets[0].id
+    return None
+
+
+def _on_own_array(s, made, reads_number):
+    """What `s` becomes when it works on an adjoint `b` in `made` (a writable array of
+    its own, shaped like `made[b]`), or None: `b = _tl.writable(b)` does nothing to it
+    (no statement); `v = _tl.extract(b, i)`, where the kinds say `made[b][i]` is a
+    number, reads the element and leaves zero in its place as the helper does: `v =
+    b[i]` and `b[i] = 0.0`."""
+    if _helper_on(s, runtime.writable) in made:
+        return []
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and n.is_name(s.targets[0])
+            and helper_of(s.value) is runtime.extract and len(s.value.args) == 2):
+        return None
+    b, index = s.value.args
+    if not n.is_name(b) or b.id not in made or n.is_name(s.targets[0], b.id) \
+            or any(isinstance(e, (gast.Call, gast.Slice)) for e in n.walk(index)) \
+            or not reads_number(gast.Subscript(value=n.name(made[b.id]),
+                                               slice=n.copied(index), ctx=gast.Load())):
+        return None
+    line = n.line_of(s)
+    return [n.assign(s.targets[0].id, n.subscript(b.id, n.copied(index)), line),
+            n.assign(n.subscript(b.id, n.copied(index), store=True), n.const(0.0), line)]
 
 
 def summed_in_place(stmts, accumulators):
     """`b += e` for `b = b + e` (`-=` for `-`), where `b` is one of `accumulators` (the
     adjoints of array parameters) and `stmts` only ever set `b` to the zero sentinel or
-    to an array of its own (`_ntl.zeros_for(x)`, the result of `_ntl.add_at(b, ...)`),
-    add into it, and return it, reading it nowhere else.  `b` then never shares its
-    array with another name (the first `+=` on the number 0.0 makes a new array), so
+    to an array of its own (`_ntl.zeros_for(x)`, `_tl.copy(...)`, the result of
+    `_ntl.add_at(b, ...)`),
+    add into it, and return it, reading it elsewhere only after the last statement that
+    binds it.  `b` then never shares its array with another name while it is added
+    into (the first `+=` on the number 0.0 makes a new array), so
     adding in place changes nothing but `b`, and saves an allocation per statement:
     in a loop over time steps, one per step."""
     owned = set(accumulators)
@@ -173,10 +225,23 @@ def summed_in_place(stmts, accumulators):
         elif isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store) \
                 and id(x) not in assigned:
             owned.discard(x.id)               # a loop target, an unpacked name, ...
-    allowed = _allowed_reads(stmts, owned)
+    allowed = _allowed_reads(stmts, owned) | _reads_after_last_binding(stmts, owned)
     owned -= {x.id for x in nodes if isinstance(x, gast.Name)
               and isinstance(x.ctx, gast.Load) and id(x) not in allowed}
     return [_SummedInPlace(owned).visit(s) for s in stmts] if owned else stmts
+
+
+def _reads_after_last_binding(stmts, owned):
+    """The ids of the reads of `owned` names in the statements after the last one that
+    binds the name (an alias made there sees no addition in place: none follows)."""
+    last = {}
+    for k, stmt in enumerate(stmts):
+        for x in n.walk(stmt):
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store) and x.id in owned:
+                last[x.id] = k
+    return {id(x) for k, stmt in enumerate(stmts) for x in n.walk(stmt)
+            if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Load)
+            and x.id in last and k > last[x.id]}
 
 
 def _owned_value(value, b):
@@ -188,7 +253,7 @@ def _owned_value(value, b):
         return True
     if isinstance(value, gast.Call) and value.args:
         helper = helper_of(value)
-        return helper is numpy_runtime.zeros_for or helper in _ADD_AT \
+        return helper in (numpy_runtime.zeros_for, runtime.copy) or helper in _ADD_AT \
             and n.is_name(value.args[0], b)
     return False
 
