@@ -196,6 +196,10 @@ class FunctionView:
         """Whether expression `e` is a number by the kinds."""
         return self.expr_kind(e) == "scalar"
 
+    def is_math(self, func):
+        """Whether `func` names a function of the `math` module."""
+        return getattr(self.callee(func), "__module__", None) == "math"
+
     def call_kind(self, call, kind):
         """The kind of what a call into a user function returns (None if unknown)."""
         found = self.user_call(call, lambda e: value_kinds.expression_kind(

@@ -31,7 +31,8 @@ COPY = "tangentlike_copy"   # how fixed code names runtime.copy (the loader puts
 
 # every optional pass, by name (each one's contract: its module's docstring)
 OPTIONAL = ("simplify", "in-place", "gradient-only", "elementwise-sweep", "named-parts",
-            "release-arrays", "blocks", "recursion-loops", "scale-in-place", "tape-tuples")
+            "release-arrays", "blocks", "recursion-loops", "scale-in-place", "tape-tuples",
+            "recompute")
 # the optional passes whose code is for CPython only, which code for Numba is made without
 # (and the code of the functions it calls): `del` of a variable (release-arrays), which
 # Numba's nopython mode cannot compile, cache-sized blocks through a Python helper

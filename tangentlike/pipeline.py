@@ -54,6 +54,7 @@ from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_one
 from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
 from .passes.hvp import reduced_to as tangent_of_gradient_reduced
 from .passes.hvp import tangent_of_gradient_only
+from .passes.recompute import plan_recomputation
 from .passes.in_place import accumulated_in_place, accumulators, summed_in_place
 from .passes.recursion_loops import sweeps_as_loops
 from .passes.release_arrays import release_dead_arrays
@@ -221,13 +222,12 @@ def alias_facts(draft):
 
 
 def sweeps(draft):
-    draft.transformer.sweeps()
+    draft.transformer.sweeps(plan_recomputation if draft.request.runs("recompute") else None)
 
 
 def _optimizer(draft):
-    """`run(backward, grads)` and `run.primal(primal, backward)`: the passes "simplify"
-    and "in-place" (only in forms never differentiated again: higher.py differentiates
-    "joint-inline", never code calling a split pair)."""
+    """`run(backward, grads)`, `run.primal(primal, backward)`: passes "simplify" and
+    "in-place" (in forms never differentiated again: higher.py's is "joint-inline")."""
     request, transformer, namer = draft.request, draft.transformer, draft.namer
     in_place = accumulators(draft.params, draft.kinds, transformer) \
         if request.form in ("grad", "split") and request.runs("in-place") else []

@@ -129,7 +129,7 @@ CONTRACTS = {"simplify": "simplify", "in-place": "in_place", "gradient-only": "g
              "elementwise-sweep": "elementwise_sweep", "named-parts": "named_parts",
              "release-arrays": "release_arrays", "blocks": "elementwise_sweep",
              "recursion-loops": "recursion_loops", "scale-in-place": "scale_in_place",
-             "tape-tuples": "tape_tuples"}
+             "tape-tuples": "tape_tuples", "recompute": "recompute"}
 
 
 def test_every_optional_pass_has_a_contract():

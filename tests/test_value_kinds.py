@@ -17,6 +17,7 @@ from tangentlike import value_kinds
 from tangentlike.passes.in_place import summed_in_place
 from tangentlike.rules.registry import lookup
 
+from matching import assert_matches_differences
 from oracles import central_difference
 
 
@@ -32,22 +33,6 @@ def kind_of(text, kinds, integers=frozenset()):
             obj = getattr(obj, part, None)
         return None if obj is None else lookup(obj)
     return value_kinds.expression_kind(expression, kinds, resolve, None, integers)
-
-
-def assert_matches_differences(f, args, wrt, optimize=True):
-    """tl.grad of `f` (reverse mode) equals central differences, and so does tl.jvp
-    (forward mode) along ones in `wrt`; neither changes `args`."""
-    before = [np.copy(a) for a in args]
-    expected = central_difference(f, args, wrt=wrt)
-    got = tl.grad(f, wrt=wrt, optimize=optimize)(*args)
-    for e, g in zip(expected, got):
-        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
-    tangents = tuple(np.ones_like(a, dtype=float) if k in wrt else np.zeros_like(a, dtype=float)
-                     for k, a in enumerate(args))
-    _, slope = tl.jvp(f, args, tangents, optimize=optimize)
-    assert slope == pytest.approx(sum(np.sum(e) for e in expected), rel=1e-6, abs=1e-6)
-    for a, b in zip(args, before):
-        np.testing.assert_array_equal(a, b)
 
 
 NAMES = {"v": "vector", "w": "vector", "M": "matrix", "s": "scalar", "A": "array",

@@ -3,6 +3,7 @@ requires, what it rewrites, why that preserves the result), in the order the
 pipeline runs them (pipeline.FORMS; `pipeline.OPTIONAL` names them):
 
     elementwise-sweep  elementwise_sweep.py  picks the "grad-elementwise" form
+    recompute          recompute.py          the restore plan of every reverse form
     simplify           simplify.py           both sweeps, as they are assembled
     in-place           in_place.py           the backward sweeps of "grad" and "split"
     gradient-only      gradient_only.py      the "grad" form's joint function

@@ -28,6 +28,8 @@ reverse.split_calls); the if plans (analyze.py); the shapes kept instead of valu
 """
 
 
+import dataclasses
+
 import gast
 
 from .. import analyze
@@ -85,8 +87,9 @@ class ReverseTransformer(FunctionView):
         return self.restore_plan.restores
 
     # -- entry points -------------------------------------------------------------
-    def sweeps(self):
-        """Build the primal and backward sweeps (before assembling them into functions)."""
+    def sweeps(self, recompute=None):
+        """Build the primal and backward sweeps (before assembling them into functions).
+        `recompute`: the pass "recompute"'s planner (passes/recompute.py), or None."""
         body = list(self.fn.body)
         ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
         value_node = ret.value if ret is not None and ret.value is not None else n.const(None)
@@ -112,8 +115,15 @@ class ReverseTransformer(FunctionView):
         blocks, shapes = kept_as_shapes(blocks, body, self.params, joint, self.namer, modules)
         self.locals.extend(shapes)
         headers = {**analyze.loop_headers(body), **ifs.headers}
-        self.restore_plan = analyze.plan_restores(
-            body, {k: b.effects for k, b in blocks.items()}, headers, self.params, ifs.forced)
+        effects = {k: b.effects for k, b in blocks.items()}
+        if recompute is not None:
+            plan = recompute(body, effects, headers, lambda x: self.is_number(n.name(x)),
+                             self.is_math)
+            effects = plan.effects
+            blocks = {k: dataclasses.replace(b, head=list(plan.at[k]) + b.head)
+                      if k in plan.at else b for k, b in blocks.items()}
+        self.restore_plan = analyze.plan_restores(body, effects, headers, self.params,
+                                                  ifs.forced)
         sweeps = Sweeps(self, blocks, self.restore_plan.restores, ifs, self.check_nans)
         self.primal, self.backward = sweeps.build(body)
         self.callees = adjoints.calls.callees

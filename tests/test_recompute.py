@@ -1,0 +1,141 @@
+"""The pass "recompute": cheap numbers a loop computes are recomputed by the backward
+sweep instead of being kept on the tape (passes/recompute.py).  Each program is
+checked in both modes, against central differences and autograd, with the pass on,
+off and with every pass off; the tape is checked to shrink only where the contract
+allows it."""
+
+import math
+
+import pytest
+
+import tangentlike as tl
+from matching import assert_matches_differences
+from tangentlike.pipeline import OPTIONAL
+
+WITHOUT = frozenset(OPTIONAL) - {"recompute"}
+
+
+def pendulum(theta, omega, length, steps):
+    for _ in range(steps):
+        alpha = -(9.81 / length) * math.sin(theta)
+        theta = theta + 0.01 * omega
+        omega = omega + 0.01 * alpha
+    return 0.5 * omega ** 2 + 9.81 * (1.0 - math.cos(theta))
+
+
+def orbit(anomalies, e, a):
+    total = 0.0
+    for M in anomalies:
+        E = M + e * math.sin(M)
+        x = a * (math.cos(E) - e)
+        y = a * math.sqrt(1.0 - e * e) * math.sin(E)
+        total += math.sqrt(x * x + y * y)
+    return total
+
+
+def operand_rebound(x, n):
+    y = 0.0
+    for i in range(n):
+        t = math.sin(x)
+        x = x * 0.5 + 0.1           # binds t's operand before t is read: kept on the tape
+        y = y + t * x
+    return y
+
+
+def read_after_the_loop(x, n):
+    t = 0.0
+    for i in range(n):
+        t = math.sin(x * i)
+        x = x + 0.1 * t
+    return t * x
+
+
+def breaks(x, n):
+    y = 0.0
+    for i in range(n):
+        t = math.exp(-x * i)
+        if t < 0.2:
+            break
+        y = y + t * x
+    return y
+
+
+def while_true(x):
+    y = 0.0
+    k = 0.0
+    while True:
+        t = math.cos(x + k)
+        y = y + t * t
+        k = k + 0.5
+        if k > 3.0:
+            break
+    return y
+
+
+def nested(x, n):
+    s = 0.0
+    for i in range(n):
+        for j in range(n):
+            t = math.sin(x * i + j)
+            s = s + t * t * x
+    return s
+
+
+def damped(x, c):
+    for _ in range(4):
+        u = math.tanh(c * x)
+        x = x - 0.1 * u
+    return x
+
+
+def calls_a_loop(x, c):
+    total = 0.0
+    for k in range(3):
+        total = total + damped(x + k, c)
+    return total
+
+
+CASES = [
+    (pendulum, (0.4, 0.1, 1.3, 30), (0, 1, 2)),
+    (orbit, ([0.3, 1.1, 2.5, 4.0], 0.2, 1.5), (1, 2)),
+    (operand_rebound, (0.7, 5), (0,)),
+    (read_after_the_loop, (0.7, 5), (0,)),
+    (breaks, (0.3, 20), (0,)),
+    (while_true, (0.3,), (0,)),
+    (nested, (0.3, 4), (0,)),
+    (calls_a_loop, (0.3, 0.8), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=[c[0].__name__ for c in CASES])
+@pytest.mark.parametrize("optimize", [True, WITHOUT, False], ids=["on", "off", "none"])
+def test_gradients_agree(f, args, wrt, optimize):
+    assert_matches_differences(f, args, wrt, optimize)
+
+
+def _pushes_in_loops(f, args, wrt, optimize=True):
+    source = tl.source(tl.grad(f, wrt=wrt, optimize=optimize), args=args,
+                       include_callees=True)
+    return sum(1 for line in source.splitlines()
+               if line.startswith(" " * 8) and "_push(" in line)
+
+
+def test_the_tape_keeps_only_what_cannot_be_recomputed():
+    """The pendulum keeps theta (overwritten) but not sin(theta); the orbit keeps
+    nothing per point: every number is recomputed from the anomaly (the loop's
+    element) and the parameters."""
+    args = (0.4, 0.1, 1.3, 30)
+    assert _pushes_in_loops(pendulum, args, (0, 1, 2)) == 1
+    assert _pushes_in_loops(pendulum, args, (0, 1, 2), WITHOUT) == 2
+    source = tl.source(tl.grad(pendulum, wrt=(0, 1, 2)), args=args)
+    assert "_t1 = math.sin(theta)" in source.split("backward sweep")[1]
+    orbit_args = ([0.3, 1.1, 2.5, 4.0], 0.2, 1.5)
+    assert _pushes_in_loops(orbit, orbit_args, (1, 2)) \
+        < _pushes_in_loops(orbit, orbit_args, (1, 2), WITHOUT)
+
+
+def test_what_the_contract_excludes_stays_on_the_tape():
+    """An operand bound between `t = e` and its reader, and a `t` read after the
+    loop: the tape keeps `t` (the values are checked in test_gradients_agree)."""
+    for f, args in ((operand_rebound, (0.7, 5)), (read_after_the_loop, (0.7, 5))):
+        assert _pushes_in_loops(f, args, (0,)) == _pushes_in_loops(f, args, (0,), WITHOUT)
