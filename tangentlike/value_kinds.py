@@ -312,8 +312,8 @@ def expression_kind(e, kind, resolve, call_kind=None, integers=frozenset()):
         return _call(e, of, kind, resolve, call_kind)
     if isinstance(e, gast.Subscript):
         base = of(e.value)
-        if base == _SCALARS and not isinstance(e.slice, gast.Slice):
-            return _SCALAR
+        if base == _SCALARS:             # an element, or a slice: numbers again
+            return _SCALARS if isinstance(e.slice, gast.Slice) else _SCALAR
         if _rank(base):
             return _subscript_kind(base, e.slice, integers, resolve)
         return _ARRAY if base in _NUMERIC else _OTHER

@@ -6,6 +6,8 @@ allows it."""
 
 import math
 
+import numpy as np
+
 import pytest
 
 import tangentlike as tl
@@ -139,3 +141,48 @@ def test_what_the_contract_excludes_stays_on_the_tape():
     loop: the tape keeps `t` (the values are checked in test_gradients_agree)."""
     for f, args in ((operand_rebound, (0.7, 5)), (read_after_the_loop, (0.7, 5))):
         assert _pushes_in_loops(f, args, (0,)) == _pushes_in_loops(f, args, (0,), WITHOUT)
+
+
+def moving_averages(prices, a, b):
+    fast = prices[0]
+    slow = prices[0]
+    signal = 0.0
+    for p in prices[1:]:
+        fast = a * p + (1 - a) * fast
+        slow = b * p + (1 - b) * slow
+        signal += (fast - slow) ** 2
+    return signal
+
+
+def moving_averages_written(prices, a):
+    fast = prices[0]
+    signal = 0.0
+    for k in range(1, len(prices)):
+        p = prices[k]
+        prices[k - 1] = 0.5 * p          # a container changes: elements stay on the tape
+        fast = a * p + (1 - a) * fast
+        signal += fast * prices[k - 1]
+    return signal
+
+
+ELEMENT_CASES = [
+    (moving_averages, ([1.0, 1.3, 0.7, 1.1, 1.6, 0.9], 0.3, 0.6), (0, 1, 2)),
+    (moving_averages, (np.array([1.0, 1.3, 0.7, 1.1, 1.6, 0.9]), 0.3, 0.6), (0, 1, 2)),
+    (moving_averages_written, (np.array([1.0, 1.3, 0.7, 1.1, 1.6, 0.9]), 0.3), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", ELEMENT_CASES,
+                         ids=["list", "vector", "written"])
+@pytest.mark.parametrize("optimize", [True, WITHOUT, False], ids=["on", "off", "none"])
+def test_elements_are_read_again(f, args, wrt, optimize):
+    assert_matches_differences(f, args, wrt, optimize)
+
+
+def test_an_element_is_read_again_only_where_no_container_changes():
+    for args in ELEMENT_CASES[0][1], ELEMENT_CASES[1][1]:
+        assert _pushes_in_loops(moving_averages, args, (0, 1, 2)) == 2     # fast, slow
+    args = ELEMENT_CASES[2][1]
+    source = tl.source(tl.grad(moving_averages_written, wrt=(0, 1)), args=args)
+    backward = [line.strip() for line in source.split("backward sweep")[1].splitlines()]
+    assert "p = prices[k]" not in backward and "p = _pop()" in backward

@@ -4,17 +4,19 @@ instead of being kept on the tape.
 Requires: the function's body after normalization; the Effects of each simple
 statement's backward block (`effects`: what it assigns and which names it reads, before
 or after the statement) and of each loop's and if's header (`headers`), before the
-restore plan is made from them; `is_number(name)`, true for names the kinds say hold
-a number (immutable: a value recomputed from them is the value they gave), and
-`is_math(func)`, true for a function of the `math` module.  The reverse stage's
-invariant: the backward block of statement s runs with every name it reads after s
-holding the value it held just after s (the restore plan pushes what later
-statements overwrite, and their blocks pop it back).
+restore plan is made from them; the kinds (`view.is_number(e)`: `e` is a number,
+immutable), `view.is_math(func)` (a function of the `math` module) and
+`view.rule_of(func)` (the call has a rule).  The reverse stage's invariant: the
+backward block of statement s runs with every name it reads after s holding the
+value it held just after s (the restore plan pushes what later statements
+overwrite, and their blocks pop it back).
 
 Rewrites (`plan_recomputation`): in the body of a loop, a statement `t = e` where
 - `t` is a local bound nowhere else, and `e` is at most RECOMPUTED_OPERATIONS
-  operations (arithmetic, a `math` function) of numbers, constants and such `t`s,
-  none of them `t` itself;
+  operations (arithmetic, a `math` function, an element `c[i]` that is a number) of
+  numbers, constants and such `t`s, none of them `t` itself; an element only where
+  nothing in the function changes a container (no item or attribute assigned, every
+  call has a rule and no `out=`: no user function, no method that changes its object);
 - every backward block that reads `t` is the block of `t = e` (reading `t` after
   it) or of a simple statement after it in the same loop body;
 - each operand the plan does not recompute itself is bound outside the loop, is a
@@ -31,9 +33,10 @@ runs first among those reading `t` (in one pass of the loop's backward sweep), a
 then, by the invariant, the operands hold the values they held just after R(t),
 which are those they held when `t = e` ran (nothing between binds them; a
 recomputed operand was recomputed at its own R, at or before this one, from values
-equally unchanged), so the copy computes the same number (the same operations on
-the same numbers).  Nothing else binds `t` until the block of `t = e` has run: its
-own restore is gone, and no other statement binds it.
+equally unchanged; a container is the same object, whose elements nothing
+changes), so the copy computes the same number (the same operations on the same
+numbers).  Nothing else binds `t` until the block of `t = e` has run: its own
+restore is gone, and no other statement binds it.
 """
 
 import dataclasses
@@ -59,8 +62,11 @@ class RecomputePlan:
     effects: types.MappingProxyType
 
 
-def plan_recomputation(body, effects, headers, is_number, is_math):
-    """The RecomputePlan of `body` (see the module docstring)."""
+def plan_recomputation(body, effects, headers, view):
+    """The RecomputePlan of `body` (see the module docstring); `view` (the reverse
+    transformer) says what is a number (`is_number`), a `math` function (`is_math`)
+    and which calls have rules (`rule_of`)."""
+    fixed = _changes_no_container(body, view.rule_of)
     stores = {}
     for x in n.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store):
@@ -71,7 +77,7 @@ def plan_recomputation(body, effects, headers, is_number, is_math):
             reads.setdefault(name_, set()).add(key)
     at, moved = {}, {}
     for loop in loops(body):
-        chosen = _chosen(loop, effects, stores, reads, is_number, is_math)
+        chosen = _chosen(loop, effects, stores, reads, lambda e: _cheap(e, view, fixed))
         for t, (i, operands, last) in sorted(chosen.items(), key=lambda c: c[1][0]):
             at.setdefault(id(loop.body[last]), []).append(n.copied(loop.body[i]))
             moved.setdefault(id(loop.body[last]), set()).update(operands - set(chosen))
@@ -89,7 +95,7 @@ def plan_recomputation(body, effects, headers, is_number, is_math):
                          types.MappingProxyType(new))
 
 
-def _chosen(loop, effects, stores, reads, is_number, is_math):
+def _chosen(loop, effects, stores, reads, cheap):
     """t -> (position of `t = e` in the loop's body, the names e reads, R(t)) for the
     statements of `loop`'s body recomputed."""
     body = loop.body
@@ -103,7 +109,9 @@ def _chosen(loop, effects, stores, reads, is_number, is_math):
                 and n.is_name(s.targets[0]) and id(s) in effects):
             continue
         t = s.targets[0].id
-        operands = _cheap_operands(s.value, is_number, is_math)
+        cost = cheap(s.value)
+        operands = cost[0] if cost is not None and 1 <= cost[1] <= RECOMPUTED_OPERATIONS \
+            else None
         if stores.get(t) != 1 or operands is None or t in operands \
                 or t in effects[id(s)].reads_before:
             continue
@@ -144,28 +152,43 @@ def _restored(name_, bound_in_loop, read_in_loop, targets):
     return name_ not in bound_in_loop or name_ in targets or name_ in read_in_loop
 
 
-def _cheap_operands(e, is_number, is_math):
-    """The names `e` reads when it is at most RECOMPUTED_OPERATIONS operations on
-    numbers and number constants, else None."""
-    called = {id(y) for c in n.walk(e) if isinstance(c, gast.Call) for y in n.walk(c.func)}
-    names, operations = set(), 0
-    for x in n.walk(e):
-        if id(x) in called:
-            continue                         # (`math.sin`: is_math says what it is)
-        if isinstance(x, gast.Name):
-            if not is_number(x.id):
-                return None
-            names.add(x.id)
-        elif isinstance(x, gast.Constant):
-            if type(x.value) not in (int, float):
-                return None
-        elif isinstance(x, (gast.BinOp, gast.UnaryOp, gast.Call)):
-            if isinstance(x, gast.BinOp) and not isinstance(x.op, _NUMBER_OPERATORS) \
-                    or isinstance(x, gast.UnaryOp) and not isinstance(x.op, (gast.USub,
-                                                                               gast.UAdd)) \
-                    or isinstance(x, gast.Call) and (x.keywords or not is_math(x.func)):
-                return None
-            operations += 1
-        elif not isinstance(x, (gast.operator, gast.unaryop, gast.expr_context)):
+def _cheap(e, view, fixed):
+    """(the names `e` reads, its number of operations) when `e` is arithmetic, `math`
+    functions and elements of containers that never change (`fixed`) on numbers and
+    number constants, else None."""
+    if isinstance(e, gast.Constant):
+        return (set(), 0) if type(e.value) in (int, float) else None
+    if isinstance(e, gast.Name):
+        return ({e.id}, 0) if view.is_number(e) else None
+    if isinstance(e, gast.BinOp) and isinstance(e.op, _NUMBER_OPERATORS) \
+            or isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
+        parts = [e.left, e.right] if isinstance(e, gast.BinOp) else [e.operand]
+    elif isinstance(e, gast.Call) and not e.keywords and view.is_math(e.func):
+        parts = e.args
+    elif isinstance(e, gast.Subscript) and isinstance(e.ctx, gast.Load) \
+            and n.is_name(e.value) and fixed and view.is_number(e):
+        index = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
+        found = [_cheap(x, view, fixed) for x in index]
+        if None in found:
             return None
-    return names if 1 <= operations <= RECOMPUTED_OPERATIONS else None
+        return {e.value.id}.union(*(f[0] for f in found)), 1 + sum(f[1] for f in found)
+    else:
+        return None
+    found = [_cheap(x, view, fixed) for x in parts]
+    if None in found:
+        return None
+    return set().union(*(f[0] for f in found)), 1 + sum(f[1] for f in found)
+
+
+def _changes_no_container(body, rule_of):
+    """Whether nothing in `body` changes a container's contents: no item or attribute
+    is assigned, and every call has a rule (no user function, no method that changes
+    its object) and no `out=`.  An element read then reads the same number wherever
+    the container's name is bound to the same object."""
+    for x in n.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(x, (gast.Subscript, gast.Attribute)) and isinstance(x.ctx, gast.Store):
+            return False
+        if isinstance(x, gast.Call) and (rule_of(x.func) is None
+                                         or any(k.arg == "out" for k in x.keywords)):
+            return False
+    return True

@@ -117,8 +117,7 @@ class ReverseTransformer(FunctionView):
         headers = {**analyze.loop_headers(body), **ifs.headers}
         effects = {k: b.effects for k, b in blocks.items()}
         if recompute is not None:
-            plan = recompute(body, effects, headers, lambda x: self.is_number(n.name(x)),
-                             self.is_math)
+            plan = recompute(body, effects, headers, self)
             effects = plan.effects
             blocks = {k: dataclasses.replace(b, head=list(plan.at[k]) + b.head)
                       if k in plan.at else b for k, b in blocks.items()}

@@ -733,6 +733,7 @@ class _Builder:
 
     def scalar_menu(self):
         return [(self.assign_scalar, 5), (self.update_scalar, 4), (self.augment_scalar, 2),
+                (self.cheap_value_then_rebind, 1),
                 (self.swap, 1), (self.chained_assign, 1), (self.tuple_assign, 1),
                 (self.annotated_assign, 1), (self.if_statement, 3), (self.object_state, 1)]
 
@@ -777,6 +778,22 @@ class _Builder:
         self.emit(self.rng.choice((f"{name} = math.tanh({expr})",
                                    f"{name} = 0.5 * {name} + 0.3 * math.sin({expr})",
                                    f"{name} = {name} * 0.9 + {expr} * 0.1")))
+
+    def cheap_value_then_rebind(self):
+        """A number cheap to recompute, one of its operands rebound, both read (in
+        either order): the pass "recompute" may recompute it only where nothing
+        rebinds an operand before its last reader."""
+        if not self.has("S"):
+            return self.assign_scalar()
+        a = self.pick("S")
+        value = self.fresh("c")
+        self.emit(f"{value} = math.sin({a}) * {self.const()} + {a}")
+        rebind = f"{a} = {a} * 0.7 + {self.scalar(1)} * 0.2"
+        use = f"{self.pick('S')} += {value} * {a}"
+        for line in (rebind, use) if self.chance(0.5) else (use, rebind):
+            self.emit(line)
+        self.scope.add("S", value)
+        self.feature("recompute_hazard")
 
     def augment_scalar(self):
         if not self.has("S"):
