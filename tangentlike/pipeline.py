@@ -230,7 +230,7 @@ def _optimizer(draft):
     "in-place" (in forms never differentiated again: higher.py's is "joint-inline")."""
     request, transformer, namer = draft.request, draft.transformer, draft.namer
     in_place = accumulators(draft.params, draft.kinds, transformer) \
-        if request.form in ("grad", "split") and request.runs("in-place") else []
+        if request.form in ("grad", "split") and request.runs("in-place") else {}
     simplify = request.runs("simplify")
     pure = _pure(draft)             # a call with a rule writes none of its arguments
 
@@ -244,7 +244,7 @@ def _optimizer(draft):
             return stmts
         stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place, transformer.is_number)
         stmts = without_dead_stores(stmts, live, transformer.one_shapes, pure)
-        return summed_in_place(stmts, [namer.adjoint(p) for p in in_place])
+        return summed_in_place(stmts, {namer.adjoint(p): k for p, k in in_place.items()})
     run.primal = (lambda primal, backward: optimize_primal(primal, namer.temporaries,
                                                            backward, pure)) \
         if simplify else (lambda primal, backward: primal)

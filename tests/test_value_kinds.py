@@ -289,10 +289,42 @@ def test_an_adjoint_read_after_its_last_addition_is_summed_in_place():
     for optimize in (True, {"simplify"}, False):
         assert_matches_differences(jacobi, args, (0, 1), optimize)
     read_between = gast.parse("bx = 0.0\nbx = bx + g\nc = bx\nbx = bx + h\n").body
-    assert "+=" not in tl_unparse(summed_in_place(read_between, ["bx"]))
+    assert "+=" not in tl_unparse(summed_in_place(read_between, {"bx": "vector"}))
     read_after = gast.parse("bx = 0.0\nbx = bx + g\nbx = bx + h\nc = bx\n").body
-    assert tl_unparse(summed_in_place(read_after, ["bx"])).count("bx += ") == 2
+    assert tl_unparse(summed_in_place(read_after, {"bx": "vector"})).count("bx += ") == 2
 
 
 def tl_unparse(stmts):
     return "\n".join(astor.to_source(gast.gast_to_ast(s)) for s in stmts)
+
+
+def prefix_sums(xs):
+    out = [0.0] * len(xs)
+    running = 0.0
+    for i, x in enumerate(xs):
+        running += x
+        out[i] = running
+    return out
+
+
+def drawdown(log_returns):
+    cumulative = prefix_sums(log_returns)
+    peak = cumulative[0]
+    penalty = 0.0
+    for c in cumulative:
+        if c > peak:
+            peak = c
+        penalty += (peak - c) ** 2
+    return penalty
+
+
+def test_a_list_of_numbers_adjoint_is_accumulated_in_place():
+    """A list of numbers' adjoint (kind "scalars") is made `[0.0] * len(xs)` and added
+    into element by element in a split backward sweep; never summed with `+=` (which
+    would extend a list)."""
+    args = ([0.01, -0.02, 0.015, -0.03, 0.02, 0.005],)
+    source = tl.source(tl.grad(drawdown), args=args, include_callees=True)
+    assert "bxs = [0.0] * len(xs)" in source and "bxs[i] += brunning" in source
+    for optimize in (True, {"simplify"}, False):
+        assert_matches_differences(drawdown, args, (0,), optimize)
+        assert isinstance(tl.grad(drawdown, optimize=optimize)(*args), list)

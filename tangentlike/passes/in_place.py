@@ -2,9 +2,10 @@
 and in the backward sweep of a split pair.
 
 Requires: the backward sweep after "simplify" (or as the reverse stage made it), in
-core form; `arrays`, the names that hold NumPy arrays (`accumulators`: the array
-parameters, by the kinds analysis, not lists of them, and the ranked locals bound
-once at the top of the function); `one_shapes`, the names of the shapes the reverse stage proved
+core form; `arrays`, the names that hold NumPy arrays or lists of numbers, with
+their kinds (`accumulators`: such parameters, by the kinds analysis, not lists of
+arrays, and the ranked locals and lists of numbers bound once at the top of the
+function); `one_shapes`, the names of the shapes the reverse stage proved
 to be the shape of every operand they were taken of (`x[1:] * x[:-1]`: both have
 len(x) - 1 elements), so a contribution `g` needs no summing down to its part; the
 add_at helpers recognised by their `naming.helper_of` mark (never by their text);
@@ -18,8 +19,10 @@ with `x` in `arrays`, `s` in `one_shapes` and `i` a constant basic index, or `bx
 _ntl.add_at(bx, x, i, g)` where the kinds say `x[i]` is a number (`i` an int in every
 dimension of a ranked array: value_kinds), becomes `bx[i] += g` (`-=`) once `bx` is
 surely an array of its own: the zero sentinel just
-before it (`bx = 0.0`, nothing touching `bx` between) becomes `bx = _ntl.zeros_for(x)`,
-or an earlier such accumulation in the same block made it.  On such an array (an `if`
+before it (`bx = 0.0`, nothing touching `bx` between) becomes `bx = _ntl.zeros_for(x)`
+(`bx = [0.0] * len(x)` for a list of numbers, whose element accumulations are
+`_tl.add_at(bx, x, i, g)`; never at a slice), or an earlier such accumulation in the
+same block made it.  On such an array (an `if`
 or a loop keeps it one when it binds it only in such accumulations or `bx =
 _tl.writable(bx)`), `bx = _tl.writable(bx)` goes, and `v = _tl.extract(bx, i)`, where
 the kinds say `x[i]` is a number, becomes `v = bx[i]` and `bx[i] = 0.0`.  The
@@ -36,6 +39,8 @@ Preserves the result because
   no summing, so `bx[i] += g` adds the same values into the same array; at an index
   of ints the part is one element and `g`, the adjoint of a number, is a number (were
   it an array of more than one element, `+=` would raise, never add a wrong value);
+  a list of numbers' adjoint made by the helper is a list of numbers (runtime's
+  `_zero_parts`), where `add_at` adds a number at an element as `bx[i] += g` does;
 - an array of its own is writable, so `writable` returns it as it is; `extract` of
   one element of an array reads it and stores 0 there, which is what `v = bx[i]`
   and `bx[i] = 0.0` do (an element of a ranked array: `bx` has `x`'s shape);
@@ -61,22 +66,26 @@ from .effects import is_zero
 from .named_parts import constant_index
 
 _ADD_AT = {numpy_runtime.add_at: gast.Add, numpy_runtime.subtract_at: gast.Sub}
+_ACCUMULATED = ARRAY_KINDS | {"scalars"}
+_ACCUMULATED_LOCALS = {"vector", "matrix", "scalars"}
 
 
 def accumulators(params, arg_kinds, view):
-    """The names whose adjoints `accumulated_in_place` may take: the parameters of an
-    array kind, and the locals of a ranked kind (surely NumPy arrays: value_kinds)
-    bound once, by a statement at the top of the function's body (so bound wherever
-    the backward sweep is; a binding in a loop or a branch leaves them out)."""
+    """The names whose adjoints `accumulated_in_place` may take, with their kinds: the
+    parameters of an array kind or lists of numbers ("scalars"), and the locals of a
+    ranked kind (surely NumPy arrays: value_kinds) or lists of numbers bound once, by a
+    statement at the top of the function's body (so bound wherever the backward sweep
+    is; a binding in a loop or a branch leaves them out)."""
     top = {s.targets[0].id for s in view.fn.body if isinstance(s, gast.Assign)
            and len(s.targets) == 1 and n.is_name(s.targets[0])}
     stores = {}
     for x in n.walk(view.fn):
         if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store):
             stores[x.id] = stores.get(x.id, 0) + 1
-    ranked = [x for x in sorted(top) if stores.get(x) == 1 and x not in params
-              and view.kind.get(x) in ("vector", "matrix")]
-    return [p for p in params if arg_kinds.get(p) in ARRAY_KINDS] + ranked
+    found = {p: arg_kinds[p] for p in params if arg_kinds.get(p) in _ACCUMULATED}
+    found.update({x: view.kind[x] for x in sorted(top) if stores.get(x) == 1
+                  and x not in params and view.kind.get(x) in _ACCUMULATED_LOCALS})
+    return found
 
 
 def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: False):
@@ -84,7 +93,8 @@ def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: Fa
     holds one array throughout: `zeros_for(x)` has its shape wherever it is made)."""
     bound = {x.id for s in stmts for x in n.walk(s)
              if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-    return _in_place(stmts, one_shapes, [a for a in arrays if a not in bound], reads_number)
+    return _in_place(stmts, one_shapes, {a: k for a, k in arrays.items() if a not in bound},
+                     reads_number)
 
 
 def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
@@ -103,11 +113,15 @@ def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
         return _one_shape_accumulation(s, one_shapes, arrays, reads_number)
 
     def materialize(target, accumulation):         # `bx = 0.0` -> `bx = zeros_for(x)`
-        module = n.dotted_text(accumulation.value.func).rpartition(".")[0]  # (its alias)
+        x = accumulation.value.args[1]
         sentinel = out[zero.pop(target)]
-        sentinel.value = mark_helper(n.call(f"{module}.zeros_for",
-                                            n.copied(accumulation.value.args[1])),
-                                     numpy_runtime.zeros_for)
+        if arrays[x.id] == "scalars":                   # `[0.0] * len(xs)`
+            sentinel.value = n.binop(gast.List(elts=[n.const(0.0)], ctx=gast.Load()),
+                                     gast.Mult(), n.call("len", n.copied(x)))
+        else:
+            module = n.dotted_text(accumulation.value.func).rpartition(".")[0]  # (its alias)
+            sentinel.value = mark_helper(n.call(f"{module}.zeros_for", n.copied(x)),
+                                         numpy_runtime.zeros_for)
         made[target] = accumulation.value.args[1].id
     for s in stmts:
         owned = _on_own_array(s, made, reads_number)
@@ -205,7 +219,8 @@ def _on_own_array(s, made, reads_number):
 
 def summed_in_place(stmts, accumulators):
     """`b += e` for `b = b + e` (`-=` for `-`), where `b` is one of `accumulators` (the
-    adjoints of array parameters) and `stmts` only ever set `b` to the zero sentinel or
+    adjoints of array parameters: name -> its primal's kind; a list's is left alone,
+    where `+=` would extend it) and `stmts` only ever set `b` to the zero sentinel or
     to an array of its own (`_ntl.zeros_for(x)`, `_tl.copy(...)`, the result of
     `_ntl.add_at(b, ...)`),
     add into it, and return it, reading it elsewhere only after the last statement that
@@ -213,7 +228,7 @@ def summed_in_place(stmts, accumulators):
     into (the first `+=` on the number 0.0 makes a new array), so
     adding in place changes nothing but `b`, and saves an allocation per statement:
     in a loop over time steps, one per step."""
-    owned = set(accumulators)
+    owned = {b for b, kind in dict(accumulators).items() if kind in ARRAY_KINDS}
     nodes = [x for stmt in stmts for x in n.walk(stmt)]
     assigned = {id(t) for a in nodes if isinstance(a, gast.Assign) for t in a.targets}
     for x in nodes:
@@ -309,7 +324,8 @@ def _one_shape_accumulation(s, one_shapes, arrays, reads_number):
     b, x, index, g, shape = s.value.args
     index = _as_index(index)
     if helper not in _ADD_AT or not n.is_name(b, s.targets[0].id) \
-            or not n.is_name(x) or x.id not in arrays or not n.is_name(shape) \
+            or not n.is_name(x) or arrays.get(x.id) in (None, "scalars") \
+            or not n.is_name(shape) \
             or shape.id not in one_shapes \
             or index is None:
         return None
@@ -321,9 +337,12 @@ def _element_accumulation(s, helper, arrays, reads_number):
     in `arrays` and `x[i]` is a number by the kinds (ints in every dimension), else
     None."""
     b, x, index, g = s.value.args
-    if helper not in _ADD_AT or not n.is_name(b, s.targets[0].id) or not n.is_name(x) \
-            or x.id not in arrays or any(isinstance(e, (gast.Call, gast.Slice))
-                                         for e in n.walk(index)):
+    if not n.is_name(b, s.targets[0].id) or not n.is_name(x) or x.id not in arrays \
+            or any(isinstance(e, (gast.Call, gast.Slice)) for e in n.walk(index)):
+        return None
+    if helper is runtime.add_at and arrays[x.id] == "scalars":
+        helper = numpy_runtime.add_at             # (the same addition, on a list)
+    if helper not in _ADD_AT:
         return None
     if not reads_number(gast.Subscript(value=n.copied(x), slice=n.copied(index),
                                        ctx=gast.Load())):
