@@ -65,6 +65,10 @@ class Names(list):
 class FunctionView:
     """The base of the reverse and forward transformers (no AST is changed here)."""
 
+    # the derivative temporaries that a callee's backward sweep binds to the adjoint of
+    # a number (a reverse transformer's calls fill it)
+    number_results = frozenset()
+
     def __init__(self, parsed, fn, wrt, arg_kinds, result_kind=None):
         self.params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
         # the user's parameter names -> theirs in `fn` (normalize may shelter some)

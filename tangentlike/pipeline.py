@@ -436,7 +436,7 @@ def guards(draft):
     derivatives = namer.derivatives()
     scalars = derivative_numbers(draft.functions + draft.trailer, derivatives, transformer)
     fresh = set() if isinstance(transformer, ForwardTransformer) else \
-        {c.backward for c in transformer.callees.values()}
+        {c.backward for c in transformer.callees.values()} | set((transformer.own_names or ())[1:])
     numbers = {p for p in draft.params if draft.kinds.get(p) == "scalar"}
     for function in draft.functions:
         guarded(function, set(derivatives) - scalars,

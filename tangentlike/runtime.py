@@ -171,7 +171,8 @@ def _zero_parts(x):
     """A zero adjoint of container `x` one level deep (`zeros_like` for an array or a
     number in it, the zero sentinel for a container in it, which `add` and `item`
     take as the zero of any structure)."""
-    if isinstance(x, (list, tuple)) and not is_pytree(x):
+    if x.__class__ is list or x.__class__ is tuple or isinstance(x, (list, tuple)) \
+            and not is_pytree(x):                  # (a NamedTuple is a pytree)
         numbers = set(map(type, x)) <= NUMBER_CLASSES
         return [0.0] * len(x) if numbers else [_zero_part(v) for v in x]
     if x.__class__ is dict:

@@ -65,8 +65,11 @@ def guarded(fn, derivative, numpy_runtime_name, helpers=(RUNTIME,),
 def derivative_numbers(functions, derivatives, view):
     """The derivative names (`derivatives`: name -> its primal, None for a temporary)
     that only hold numbers in `functions`: those of primals of kind "scalar" (by the
-    transformer `view`'s kinds), and the temporaries `number_temporaries` finds."""
+    transformer `view`'s kinds), those a callee's backward sweep binds to the adjoint
+    of a number (`view.number_results`), and the temporaries `number_temporaries`
+    finds."""
     found = {d for d, x in derivatives.items() if x is not None and view.kind.get(x) == "scalar"}
+    found |= view.number_results & set(derivatives)
     temporaries = {d for d, x in derivatives.items() if x is None}
 
     def element_is_number(adjoint, index):

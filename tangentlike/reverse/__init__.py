@@ -126,6 +126,7 @@ class ReverseTransformer(FunctionView):
         sweeps = Sweeps(self, blocks, self.restore_plan.restores, ifs, self.check_nans)
         self.primal, self.backward = sweeps.build(body)
         self.callees = adjoints.calls.callees
+        self.number_results = frozenset(adjoints.calls.numbers)
         self.uses_tape = adjoints.uses_tape or sweeps.uses_tape
         self.unbound = sorted(self.restore_plan.unbound)
         self.inits = [n.assign(self.namer.adjoint(v), n.const(ZERO))

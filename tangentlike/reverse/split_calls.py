@@ -61,6 +61,7 @@ class SplitCalls:
         self.view = view
         self.namer, self.inliner = view.namer, view.inliner
         self.callees = {}
+        self.numbers = set()       # the temporaries that hold the adjoint of a number
 
     def user_call(self, s, target, value):
         """`target = h(args)` through h's forward/backward pair (split motion)."""
@@ -91,6 +92,8 @@ class SplitCalls:
             call.keywords = list(call.keywords) + [gast.keyword(arg=TAPE, value=n.name(TAPE))]
         primal = n.set_line(n.assign(target, call), n.line_of(s))
         temps = [self.namer.temp("_b") for _ in active]
+        self.numbers.update(t for p, t in zip(active, temps)
+                            if kinds[params.index(p)] == "scalar")
         head = self.backward_call(callee.backward, target, temps)
         return head, primal, [(bound.arguments[p], temp) for p, temp in zip(active, temps)]
 
