@@ -97,7 +97,19 @@ def calls_a_loop(x, c):
     return total
 
 
+def copies(x, n):
+    s = 0.0
+    for i in range(n):
+        y = x                       # a copy of a number: recomputed
+        s = s + y * y
+        z = x                       # ... but not this one: x is rebound before s reads z
+        x = math.sin(x) + 0.1 * i
+        s = s + z * x
+    return s
+
+
 CASES = [
+    (copies, (0.4, 6), (0,)),
     (pendulum, (0.4, 0.1, 1.3, 30), (0, 1, 2)),
     (orbit, ([0.3, 1.1, 2.5, 4.0], 0.2, 1.5), (1, 2)),
     (operand_rebound, (0.7, 5), (0,)),

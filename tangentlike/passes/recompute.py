@@ -13,7 +13,8 @@ overwrite, and their blocks pop it back).
 
 Rewrites (`plan_recomputation`): in the body of a loop, a statement `t = e` where
 - `t` is a local bound nowhere else, and `e` is at most RECOMPUTED_OPERATIONS
-  operations (arithmetic, a `math` function, an element `c[i]` that is a number) of
+  operations (arithmetic, a `math` function, an element `c[i]` that is a number;
+  none: a copy of a number, a constant) of
   numbers, constants and such `t`s, none of them `t` itself; an element only where
   nothing in the function changes a container (no item or attribute assigned, every
   call has a rule and no `out=`: no user function, no method that changes its object);
@@ -110,7 +111,7 @@ def _chosen(loop, effects, stores, reads, cheap):
             continue
         t = s.targets[0].id
         cost = cheap(s.value)
-        operands = cost[0] if cost is not None and 1 <= cost[1] <= RECOMPUTED_OPERATIONS \
+        operands = cost[0] if cost is not None and cost[1] <= RECOMPUTED_OPERATIONS \
             else None
         if stores.get(t) != 1 or operands is None or t in operands \
                 or t in effects[id(s)].reads_before:
