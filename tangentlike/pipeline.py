@@ -18,9 +18,8 @@ ordered list of named steps (FORMS), run top to bottom over one `Draft`:
     emit       names restored, module text with its imports and docstring
 
 An optional pass runs when its name is in `request.passes` (`optimize=True`: all
-of OPTIONAL; False: none; or a collection of names); each one's contract is in its
-module's docstring (passes/).  With every optional pass off the generated code computes the same
-values: tests/test_passes.py checks it pass by pass over the program corpus.
+of OPTIONAL; False: none; or a collection of names), its contract in its module's
+docstring (passes/); with each off, the values are the same (tests/test_passes.py).
 """
 
 import dataclasses
@@ -227,10 +226,12 @@ def sweeps(draft):
 
 def _optimizer(draft):
     """`run(backward, grads)`, `run.primal(primal, backward)`: passes "simplify" and
-    "in-place" (in forms never differentiated again: higher.py's is "joint-inline")."""
+    "in-place" (never where higher.py differentiates: "joint-inline", generated code)."""
     request, transformer, namer = draft.request, draft.transformer, draft.namer
+    never_again = request.form in ("grad", "split") or request.form == "joint" \
+        and _is_users(draft.parsed)
     in_place = accumulators(draft.params, draft.kinds, transformer) \
-        if request.form in ("grad", "split") and request.runs("in-place") else {}
+        if never_again and request.runs("in-place") else {}
     simplify = request.runs("simplify")
     pure = _pure(draft)             # a call with a rule writes none of its arguments
 
@@ -321,8 +322,7 @@ def release_arrays(draft):
 
 def scale_in_place(draft):
     """Temporaries scaled by a number as they die, in their own memory (the "grad" form
-    only: its code is never differentiated again).  The array `wrt` arguments are
-    surely floating: dispatch refuses the others on every call."""
+    only).  Array `wrt` arguments are floating: dispatch refuses the others."""
     if draft.arrays:
         names = array_names(draft.transformer, draft.params, draft.namer.adjoint)
         floating = [w for w in draft.request.wrt if draft.kinds.get(w) in ARRAY_KINDS]

@@ -39,7 +39,7 @@ FALLS_BACK = {
     "break_and_continue", "builtin_min_max_list", "builtin_sum_len", "dict_arg",
     "dict_const_keys", "early_return_in_loop[0]", "early_return_in_loop[2]",
     "early_return_in_loop[end]", "for_break", "for_break_wrt_limit", "for_continue",
-    "for_enumerate", "for_enumerate_zip", "for_over_list", "for_over_tuple_arg",
+    "for_enumerate", "for_enumerate_zip", "for_over_list",
     "for_range_len", "for_zip", "horner_neg_step", "list_append", "list_comp",
     "list_comp_filter", "list_comp_range", "list_item_assign", "list_literal_index",
     "list_of_lists_arg", "list_prefix_sums", "math_log_base", "matvec_lists",

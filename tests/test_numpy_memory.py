@@ -158,8 +158,8 @@ def test_sum_of_a_temporary_spreads_the_seed():
     is not kept: the value and gradient peak no higher than the hand-written ones."""
     x = RNG.uniform(-2.0, 2.0, 7)
     (value, got), calls = _calls(tl.value_and_grad(sum_over_slices), (x,))
-    assert calls["numpy.shape"] == 1 and calls["numpy_runtime.common_shape"] == 0
-    assert calls.total("numpy_runtime.add_at", "numpy_runtime.subtract_at") == 3
+    assert calls["numpy.shape"] == 0 and calls["numpy_runtime.common_shape"] == 0  # in place
+    assert calls.total("numpy_runtime.add_at", "numpy_runtime.subtract_at") == 0  # in place
     assert calls["numpy_runtime.unreduce"] == calls["runtime.unbroadcast"] == 0
     assert value == pytest.approx(sum_over_slices(x))
     assert_grad_close(got, central_difference(sum_over_slices, (x,), 0), rtol=1e-6, atol=1e-8)

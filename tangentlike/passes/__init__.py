@@ -5,7 +5,7 @@ pipeline runs them (pipeline.FORMS; `pipeline.OPTIONAL` names them):
     elementwise-sweep  elementwise_sweep.py  picks the "grad-elementwise" form
     recompute          recompute.py          the restore plan of every reverse form
     simplify           simplify.py           both sweeps, as they are assembled
-    in-place           in_place.py           the backward sweeps of "grad" and "split"
+    in-place           in_place.py           the backward sweeps of "grad", "split", "joint"
     gradient-only      gradient_only.py      the "grad" form's joint function
     named-parts        named_parts.py        every form over arrays
     release-arrays     release_arrays.py     every form over arrays

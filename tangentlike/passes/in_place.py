@@ -1,18 +1,18 @@
-"""Pass "in-place": array adjoints accumulated in place, in the gradient-only function
-and in the backward sweep of a split pair.
+"""Pass "in-place": array adjoints accumulated in place, in the code of the user's
+functions that nothing differentiates again (the forms "grad", "joint" and "split").
 
 Requires: the backward sweep after "simplify" (or as the reverse stage made it), in
 core form; `arrays`, the names that hold NumPy arrays or lists of numbers, with
 their kinds (`accumulators`: such parameters, by the kinds analysis, not lists of
-arrays, and the ranked locals and lists of numbers bound once at the top of the
-function); `one_shapes`, the names of the shapes the reverse stage proved
+arrays, and the ranked locals bound once at the top of the function); `one_shapes`, the names of the shapes the reverse stage proved
 to be the shape of every operand they were taken of (`x[1:] * x[:-1]`: both have
 len(x) - 1 elements), so a contribution `g` needs no summing down to its part; the
 add_at helpers recognised by their `naming.helper_of` mark (never by their text);
 and that nothing differentiates the code again (the pipeline runs this pass in the
-"grad" and "split" forms only: higher.py differentiates "joint-inline", and never
-code that calls a split pair; a write in place would be the next derivative's alias
-analysis' concern).  ownership.owned runs after it, as after every pass.
+"grad", "split" and, for the user's functions, "joint" forms only: higher.py
+differentiates "joint-inline" of the user's code, "joint" of generated code, and
+never code that calls a split pair; a write in place would be the next derivative's
+alias analysis' concern).  ownership.owned runs after it, as after every pass.
 
 Rewrites (`accumulated_in_place`): `bx = _ntl.add_at(bx, x, i, g, s)` (`subtract_at`)
 with `x` in `arrays`, `s` in `one_shapes` and `i` a constant basic index, or `bx =
@@ -67,15 +67,15 @@ from .named_parts import constant_index
 
 _ADD_AT = {numpy_runtime.add_at: gast.Add, numpy_runtime.subtract_at: gast.Sub}
 _ACCUMULATED = ARRAY_KINDS | {"scalars"}
-_ACCUMULATED_LOCALS = {"vector", "matrix", "scalars"}
+_ACCUMULATED_LOCALS = {"vector", "matrix"}     # (a local's "scalars" may be a dict)
 
 
 def accumulators(params, arg_kinds, view):
     """The names whose adjoints `accumulated_in_place` may take, with their kinds: the
-    parameters of an array kind or lists of numbers ("scalars"), and the locals of a
-    ranked kind (surely NumPy arrays: value_kinds) or lists of numbers bound once, by a
-    statement at the top of the function's body (so bound wherever the backward sweep
-    is; a binding in a loop or a branch leaves them out)."""
+    parameters of an array kind or lists or tuples of numbers ("scalars": arg_kind
+    calls a dict "other"), and the locals of a ranked kind (surely NumPy arrays:
+    value_kinds) bound once, by a statement at the top of the function's body (so bound
+    wherever the backward sweep is; a binding in a loop or a branch leaves them out)."""
     top = {s.targets[0].id for s in view.fn.body if isinstance(s, gast.Assign)
            and len(s.targets) == 1 and n.is_name(s.targets[0])}
     stores = {}
