@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from benchmark_workloads import load_benchmark
 from matching import assert_matches_differences
 from tangentlike.pipeline import OPTIONAL
 
@@ -155,15 +156,8 @@ def test_what_the_contract_excludes_stays_on_the_tape():
         assert _pushes_in_loops(f, args, (0,)) == _pushes_in_loops(f, args, (0,), WITHOUT)
 
 
-def moving_averages(prices, a, b):
-    fast = prices[0]
-    slow = prices[0]
-    signal = 0.0
-    for p in prices[1:]:
-        fast = a * p + (1 - a) * fast
-        slow = b * p + (1 - b) * slow
-        signal += (fast - slow) ** 2
-    return signal
+moving_averages = load_benchmark("practitioners/programs.py",
+                                 "practitioners_programs").ema_crossover_signal
 
 
 def moving_averages_written(prices, a):

@@ -17,6 +17,7 @@ from tangentlike import value_kinds
 from tangentlike.passes.in_place import summed_in_place
 from tangentlike.rules.registry import lookup
 
+from benchmark_workloads import load_benchmark
 from matching import assert_matches_differences
 from oracles import central_difference
 
@@ -33,6 +34,9 @@ def kind_of(text, kinds, integers=frozenset()):
             obj = getattr(obj, part, None)
         return None if obj is None else lookup(obj)
     return value_kinds.expression_kind(expression, kinds, resolve, None, integers)
+
+
+PRACTITIONERS = load_benchmark("practitioners/programs.py", "practitioners_programs")
 
 
 NAMES = {"v": "vector", "w": "vector", "M": "matrix", "s": "scalar", "A": "array",
@@ -221,23 +225,6 @@ def test_a_ranked_local_adjoint_is_accumulated_in_place():
         assert_matches_differences(stencil, args, (0, 1), optimize)
 
 
-def thomas_solve(b, d):
-    n = len(d)
-    cp = np.zeros(n)
-    dp = np.zeros(n)
-    cp[0] = 0.5 / b[0]
-    dp[0] = d[0] / b[0]
-    for i in range(1, n):
-        denom = b[i] - 0.5 * cp[i - 1]
-        cp[i] = 0.5 / denom
-        dp[i] = (d[i] - 0.5 * dp[i - 1]) / denom
-    x = np.zeros(n)
-    x[-1] = dp[-1]
-    for i in range(n - 2, -1, -1):
-        x[i] = dp[i] - cp[i] * x[i + 1]
-    return x
-
-
 def smoothed_last_row(A, w):
     B = A.copy()
     for i in range(1, A.shape[0]):
@@ -250,7 +237,8 @@ def smoothed_last_row(A, w):
 
 
 def solved_then_smoothed(b, d, w):
-    x = thomas_solve(b, d)
+    off_diagonal = np.full_like(d, 0.5)
+    x = PRACTITIONERS.thomas_solve(off_diagonal, b, off_diagonal, d)
     return smoothed_last_row(np.outer(x, d), w) + np.sum(x * x)
 
 
@@ -270,19 +258,11 @@ def test_a_split_backward_sweep_works_in_place():
         assert_matches_differences(solved_then_smoothed, args, (0, 1, 2), optimize)
 
 
-def jacobi(A, rhs, iterations):
-    D = np.diag(A)
-    R = A - np.diag(D)
-    x = np.zeros_like(rhs)
-    for _ in range(iterations):
-        x = (rhs - R @ x) / D
-    return x @ x
-
-
 def test_an_adjoint_read_after_its_last_addition_is_summed_in_place():
     """`bR = bR + e` becomes `bR += e` where `bR` is read elsewhere only after the
     last statement binding it (here: after the loop), and not where a read comes
     before another addition (the alias it may make would see the addition)."""
+    jacobi = PRACTITIONERS.jacobi_objective
     rng = np.random.default_rng(4)
     args = (rng.uniform(-1.0, 1.0, (4, 4)) + 8.0 * np.eye(4), rng.standard_normal(4), 5)
     assert "bR += " in tl.source(tl.grad(jacobi, wrt=(0, 1)), args=args)
@@ -298,30 +278,11 @@ def tl_unparse(stmts):
     return "\n".join(astor.to_source(gast.gast_to_ast(s)) for s in stmts)
 
 
-def prefix_sums(xs):
-    out = [0.0] * len(xs)
-    running = 0.0
-    for i, x in enumerate(xs):
-        running += x
-        out[i] = running
-    return out
-
-
-def drawdown(log_returns):
-    cumulative = prefix_sums(log_returns)
-    peak = cumulative[0]
-    penalty = 0.0
-    for c in cumulative:
-        if c > peak:
-            peak = c
-        penalty += (peak - c) ** 2
-    return penalty
-
-
 def test_a_list_of_numbers_adjoint_is_accumulated_in_place():
     """A list of numbers' adjoint (kind "scalars") is made `[0.0] * len(xs)` and added
     into element by element in a split backward sweep; never summed with `+=` (which
     would extend a list)."""
+    drawdown = PRACTITIONERS.drawdown_penalty       # (its prefix sums: a split callee)
     args = ([0.01, -0.02, 0.015, -0.03, 0.02, 0.005],)
     source = tl.source(tl.grad(drawdown), args=args, include_callees=True)
     assert "bxs = [0.0] * len(xs)" in source and "bxs[i] += brunning" in source
