@@ -12,10 +12,11 @@ value it held just after s (the restore plan pushes what later statements
 overwrite, and their blocks pop it back).
 
 Rewrites (`plan_recomputation`): in the body of a loop, a statement `t = e` where
-- `t` is a local bound nowhere else, and `e` is at most RECOMPUTED_OPERATIONS
-  operations (arithmetic, a `math` function, an element `c[i]` that is a number;
-  none: a copy of a number, a constant) of
-  numbers, constants and such `t`s, none of them `t` itself; an element only where
+- `t` is a local bound nowhere else (not a parameter), and `e` is at most
+  RECOMPUTED_OPERATIONS operations (arithmetic, a `math` function, an element `c[i]`
+  that is a number; none: a copy of a number, a constant) of numbers, constants and
+  such `t`s bound before it in the loop's body (a `t` bound after it is the last
+  pass's value), none of them `t` itself; an element only where
   nothing in the function changes a container (no item or attribute assigned, every
   call has a rule and no `out=`: no user function, no method that changes its object);
 - every backward block that reads `t` is the block of `t = e` (reading `t` after
@@ -63,10 +64,11 @@ class RecomputePlan:
     effects: types.MappingProxyType
 
 
-def plan_recomputation(body, effects, headers, view):
+def plan_recomputation(body, effects, headers, view, restores_first=frozenset()):
     """The RecomputePlan of `body` (see the module docstring); `view` (the reverse
     transformer) says what is a number (`is_number`), a `math` function (`is_math`)
-    and which calls have rules (`rule_of`)."""
+    and which calls have rules (`rule_of`); `restores_first`: the ids of the
+    statements whose block restores what they overwrote before its adjoint code."""
     fixed = _changes_no_container(body, view.rule_of)
     stores = {}
     for x in n.walk(gast.Module(body=body, type_ignores=[])):
@@ -78,7 +80,8 @@ def plan_recomputation(body, effects, headers, view):
             reads.setdefault(name_, set()).add(key)
     at, moved = {}, {}
     for loop in loops(body):
-        chosen = _chosen(loop, effects, stores, reads, lambda e: _cheap(e, view, fixed))
+        chosen = _chosen(loop, effects, stores, reads, lambda e: _cheap(e, view, fixed),
+                         restores_first, set(view.params))
         for t, (i, operands, last) in sorted(chosen.items(), key=lambda c: c[1][0]):
             at.setdefault(id(loop.body[last]), []).append(n.copied(loop.body[i]))
             moved.setdefault(id(loop.body[last]), set()).update(operands - set(chosen))
@@ -90,16 +93,26 @@ def plan_recomputation(body, effects, headers, view):
         if key not in moved:
             new[key] = e
             continue
-        new[key] = dataclasses.replace(e, reads_after=(e.reads_after - gone) | moved[key],
-                                       reads_before=e.reads_before - gone)
+        before = moved[key] if key in restores_first else set()    # (after its restore)
+        new[key] = dataclasses.replace(e, reads_before=(e.reads_before - gone) | before,
+                                       reads_after=(e.reads_after - gone)
+                                       | (moved[key] - before))
     return RecomputePlan(types.MappingProxyType({k: tuple(v) for k, v in at.items()}),
                          types.MappingProxyType(new))
 
 
-def _chosen(loop, effects, stores, reads, cheap):
+def _chosen(loop, effects, stores, reads, cheap, restores_first, params):
     """t -> (position of `t = e` in the loop's body, the names e reads, R(t)) for the
     statements of `loop`'s body recomputed."""
     body = loop.body
+
+    def bound_from(i, r, name_):
+        """Does a statement after i up to r bind `name_` (where r's own block restores
+        the name before the copy runs, r does not count)?"""
+        at_r = effects[id(body[r])]
+        undone = at_r.assigns - at_r.partial if id(body[r]) in restores_first else set()
+        return name_ in n.stored_names(body[i + 1:r]) \
+            or name_ in n.stored_names(body[r:r + 1]) - undone
     bound_in_loop = n.stored_names(body)
     read_in_loop = {name_ for x in n.walk(loop) if id(x) in effects
                     for name_ in effects[id(x)].reads_after | effects[id(x)].reads_before}
@@ -113,7 +126,7 @@ def _chosen(loop, effects, stores, reads, cheap):
         cost = cheap(s.value)
         operands = cost[0] if cost is not None and cost[1] <= RECOMPUTED_OPERATIONS \
             else None
-        if stores.get(t) != 1 or operands is None or t in operands \
+        if stores.get(t) != 1 or t in params or operands is None or t in operands \
                 or t in effects[id(s)].reads_before:
             continue
         readers = [j for j in range(i, len(body)) if id(body[j]) in effects
@@ -128,7 +141,8 @@ def _chosen(loop, effects, stores, reads, cheap):
         bad = {t for t, (i, operands, _) in candidates.items()
                if any(o not in candidates and not _restored(o, bound_in_loop, read_in_loop,
                                                            targets)
-                      or o not in candidates and o in n.stored_names(body[i + 1:last[t] + 1])
+                      or o not in candidates and bound_from(i, last[t], o)
+                      or o in candidates and candidates[o][0] > i    # (the last pass's)
                       for o in operands)}
         if not bad:
             return {t: (i, operands, last[t]) for t, (i, operands, _) in candidates.items()}

@@ -117,10 +117,11 @@ class ReverseTransformer(FunctionView):
         headers = {**analyze.loop_headers(body), **ifs.headers}
         effects = {k: b.effects for k, b in blocks.items()}
         if recompute is not None:
-            plan = recompute(body, effects, headers, self)
+            first = {k for k, b in blocks.items() if b.restore_first}
+            plan = recompute(body, effects, headers, self, first)
             effects = plan.effects
-            blocks = {k: dataclasses.replace(b, head=list(plan.at[k]) + b.head)
-                      if k in plan.at else b for k, b in blocks.items()}
+            blocks = {k: _recomputing(b, plan.at[k]) if k in plan.at else b
+                      for k, b in blocks.items()}
         self.restore_plan = analyze.plan_restores(body, effects, headers, self.params,
                                                   ifs.forced)
         sweeps = Sweeps(self, blocks, self.restore_plan.restores, ifs, self.check_nans)
@@ -253,6 +254,14 @@ class ReverseTransformer(FunctionView):
 
     def none_inits(self, unbound):
         return [n.assign(v, n.const(None), self.line) for v in unbound]
+
+
+def _recomputing(block, stmts):
+    """`block` with `stmts` run first: after its restore where that comes first (the
+    values before its statement), else before everything (passes/recompute.py)."""
+    if block.restore_first:
+        return dataclasses.replace(block, stmts=list(stmts) + block.stmts)
+    return dataclasses.replace(block, head=list(stmts) + block.head)
 
 
 def _arithmetic_operands(e):

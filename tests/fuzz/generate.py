@@ -785,7 +785,9 @@ class _Builder:
         rebinds an operand before its last reader."""
         if not self.has("S"):
             return self.assign_scalar()
-        a = self.pick("S")
+        scalars = [p.name for p in self.params if p.name in self.scope.names["S"]]
+        # (a parameter: bound before the loop without an assignment, read first in it)
+        a = self.rng.choice(scalars) if scalars and self.chance(0.5) else self.pick("S")
         value = self.fresh("c")
         self.emit(f"{value} = math.sin({a}) * {self.const()} + {a}")
         rebind = f"{a} = {a} * 0.7 + {self.scalar(1)} * 0.2"
