@@ -24,16 +24,18 @@ Rewrites (`plan_recomputation`): in the body of a loop, a statement `t = e` wher
 - each operand the plan does not recompute itself is bound outside the loop, is a
   loop's target, or is read by some backward block of the loop (its value is
   restored anyway: recomputing never adds to the tape), and no statement from `t =
-  e` to R(t) binds it,
-is recomputed: a copy of `t = e` runs at the start of the block of statement R(t),
-the last of the statements after it whose block reads `t` or recomputes a `t'` that
-reads `t`.  The blocks reading `t` no longer read it from the tape; the block of
+  e` to R(t) binds it (R(t) itself may bind it where its block restores what its
+  statement overwrote before its adjoint code: `E = E - f(E, t)`),
+is recomputed: a copy of `t = e` runs at the start of the block of statement R(t)
+(right after its restore, where that comes first), R(t) being the last of the
+statements after it whose block reads `t` or recomputes a `t'` that reads `t`.  The blocks reading `t` no longer read it from the tape; the block of
 R(t) reads the operands instead (so the restore plan keeps them, and not `t`).
 
 Preserves the result because the blocks run in reverse order: the block of R(t)
 runs first among those reading `t` (in one pass of the loop's backward sweep), and
-then, by the invariant, the operands hold the values they held just after R(t),
-which are those they held when `t = e` ran (nothing between binds them; a
+then, by the invariant, the operands hold the values they held just after R(t)
+(just before it, after a restore that comes first: R's restore gives back what R
+overwrote), which are those they held when `t = e` ran (nothing between binds them; a
 recomputed operand was recomputed at its own R, at or before this one, from values
 equally unchanged; a container is the same object, whose elements nothing
 changes), so the copy computes the same number (the same operations on the same
