@@ -243,7 +243,8 @@ def _optimizer(draft):
             stmts = optimize_backward(stmts, live, assigned - set(transformer.locals), pure)
         if not in_place:
             return stmts
-        stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place, transformer.is_number)
+        stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place,
+                                     transformer.is_number, live)
         stmts = without_dead_stores(stmts, live, transformer.one_shapes, pure)
         return summed_in_place(stmts, {namer.adjoint(p): k for p, k in in_place.items()})
     run.primal = (lambda primal, backward: optimize_primal(primal, namer.temporaries,
@@ -283,8 +284,7 @@ def split(draft):
 
 
 def recursion_loops(draft):
-    """The split sweeps (forward, backward), each as loops where it calls itself once
-    per level."""
+    """The split sweeps, each as loops where it calls itself once per level."""
     draft.functions = list(sweeps_as_loops(
         *draft.functions, draft.namer.fresh,
         lambda name_, *args: draft.modules.call(runtime, name_, *args)))

@@ -88,13 +88,52 @@ def accumulators(params, arg_kinds, view):
     return found
 
 
-def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: False):
+def accumulated_in_place(stmts, one_shapes, arrays, reads_number=lambda part: False,
+                         live=None):
     """`_in_place` below, for the `arrays` that no statement of `stmts` binds (each
-    holds one array throughout: `zeros_for(x)` has its shape wherever it is made)."""
+    holds one array throughout: `zeros_for(x)` has its shape wherever it is made);
+    `live`: the names read after `stmts` (None: every name, and no zeroing goes)."""
     bound = {x.id for s in stmts for x in n.walk(s)
              if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-    return _in_place(stmts, one_shapes, {a: k for a, k in arrays.items() if a not in bound},
-                     reads_number)
+    out = _in_place(stmts, one_shapes, {a: k for a, k in arrays.items() if a not in bound},
+                    reads_number)
+    return out if live is None else _without_last_zeroing(out, live)
+
+
+def _without_last_zeroing(stmts, live):
+    """`stmts` less the zeroing `b[i] = 0.0` of an extracted element (at the top level)
+    that nothing reads after: `b` is not in `live` nor loaded by a later statement, and
+    every load of
+    it before is an element read or its own accumulation (so no other name holds its
+    array and sees the store)."""
+    out = []
+    for k, s in enumerate(stmts):
+        b = s.targets[0].value.id if getattr(s, "_zeroing", False) else None
+        if b is None or b in live or _loaded(stmts[k + 1:], b) \
+                or not _only_own_loads(stmts[:k], b):
+            out.append(s)
+    return out
+
+
+def _loaded(stmts, b):
+    return any(isinstance(x, gast.Name) and x.id == b and isinstance(x.ctx, gast.Load)
+               for s in stmts for x in n.walk(s))
+
+
+def _only_own_loads(stmts, b):
+    """Whether every load of `b` in `stmts` reads an element (`b[i]`, `b[i] += g`) or is
+    the first argument of its own rebinding `b = helper(b, ...)`."""
+    allowed = set()
+    for s in stmts:
+        for x in n.walk(s):
+            if isinstance(x, gast.Subscript) and n.is_name(x.value, b):
+                allowed.add(id(x.value))
+            elif isinstance(x, gast.Assign) and n.is_name(x.targets[0], b) \
+                    and isinstance(x.value, gast.Call) and x.value.args \
+                    and n.is_name(x.value.args[0], b):
+                allowed.add(id(x.value.args[0]))
+    return all(id(x) in allowed for s in stmts for x in n.walk(s)
+               if isinstance(x, gast.Name) and x.id == b and isinstance(x.ctx, gast.Load))
 
 
 def _in_place(stmts, one_shapes, arrays, reads_number, made=frozenset()):
@@ -214,7 +253,13 @@ def _on_own_array(s, made, reads_number):
         return None
     line = n.line_of(s)
     return [n.assign(s.targets[0].id, n.subscript(b.id, n.copied(index)), line),
-            n.assign(n.subscript(b.id, n.copied(index), store=True), n.const(0.0), line)]
+            _zeroing(n.assign(n.subscript(b.id, n.copied(index), store=True), n.const(0.0),
+                              line))]
+
+
+def _zeroing(s):
+    s._zeroing = True              # (dropped where nothing reads it: _without_last_zeroing)
+    return s
 
 
 def summed_in_place(stmts, accumulators):
