@@ -78,13 +78,10 @@ def derivative_numbers(functions, derivatives, view):
                                   and view.is_number(gast.Subscript(
                                       value=n.name(x), slice=n.copied(index),
                                       ctx=gast.Load())))
-
-    def is_math_function(func):
-        return getattr(view.callee(func), "__module__", None) == "math"
     for fn in functions:
         found |= number_temporaries(fn, temporaries, found,
                                     lambda name_: view.kind.get(name_) == "scalar",
-                                    element_is_number, is_math_function)
+                                    element_is_number, view.is_math)
     return found
 
 

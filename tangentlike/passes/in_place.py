@@ -109,15 +109,10 @@ def _without_last_zeroing(stmts, live):
     out = []
     for k, s in enumerate(stmts):
         b = s.targets[0].value.id if getattr(s, "_zeroing", False) else None
-        if b is None or b in live or _loaded(stmts[k + 1:], b) \
+        if b is None or b in live or any(b in n.names_read(x) for x in stmts[k + 1:]) \
                 or not _only_own_loads(stmts[:k], b):
             out.append(s)
     return out
-
-
-def _loaded(stmts, b):
-    return any(isinstance(x, gast.Name) and x.id == b and isinstance(x.ctx, gast.Load)
-               for s in stmts for x in n.walk(s))
 
 
 def _only_own_loads(stmts, b):
