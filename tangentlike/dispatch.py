@@ -23,7 +23,8 @@ from .markers import WRAPPED, optional_passes
 from .rules import registry
 from .results import eager_together, grad_like
 from .runtime import arg_kind
-from .trees import ARRAY_KINDS, array_kind, field_names, is_pytree, value_and_aux
+from .trees import (ARRAY_KINDS, array_kind, field_names, holds_only_numbers, is_pytree,
+                    value_and_aux)
 
 DERIVATIVE = "__tangentlike_derivative__"       # what a derivative made here is of
 
@@ -64,20 +65,11 @@ def bind(fn, args, kwargs):
 _ATOMS = frozenset({float, int, bool, complex, str, type(None), numpy.float64, numpy.ndarray})
 
 
-def _numbers_only(value):
-    """Whether `value` is a plain list or tuple of Python and NumPy floats and ints."""
-    return (value.__class__ is list or value.__class__ is tuple) \
-        and set(map(type, value)) <= _NUMBERS
-
-
-_NUMBERS = frozenset({float, int, bool, numpy.float64})
-
-
 def special_tuple(value):
     """A tuple subclass other than a NamedTuple in `value`, or None: its gradient would
     be read through its attributes, which are constants to tangentlike (never a silent
     zero).  NamedTuples and dataclasses are pytrees (trees.py)."""
-    if value.__class__ in _ATOMS or _numbers_only(value):
+    if value.__class__ in _ATOMS or holds_only_numbers(value):
         return None
     if isinstance(value, tuple) and type(value) is not tuple and not is_pytree(value):
         return value
@@ -99,7 +91,7 @@ def integral_array(value):
     if value.__class__ in _ATOMS:
         return None if value.__class__ is not numpy.ndarray or value.dtype.kind not in "biu" \
             else value
-    if _numbers_only(value):
+    if holds_only_numbers(value):
         return None
     dtype = getattr(value, "dtype", None)
     if dtype is not None and hasattr(value, "shape"):

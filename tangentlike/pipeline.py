@@ -48,11 +48,10 @@ from .normalize.aux import split_aux
 from .ownership import owned
 from .parse import parse_function
 from .passes.arrays import array_names, with_named_parts
-from .passes.dead_stores import without_dead_stores
+from .passes.dead_stores import live_in, without_dead_stores
 from .passes.elementwise_sweep import blocked_arrays, in_blocks, seeded_with_ones
 from .passes.gradient_only import gradient_only, returns_a_number, seeded_with_one
-from .passes.hvp import reduced_to as tangent_of_gradient_reduced
-from .passes.hvp import tangent_of_gradient_only
+from .passes.hvp import reduced_to as tangent_of_gradient_reduced, tangent_of_gradient_only
 from .passes.recompute import plan_recomputation
 from .passes.in_place import accumulated_in_place, accumulators, summed_in_place
 from .passes.recursion_loops import sweeps_as_loops
@@ -225,8 +224,8 @@ def sweeps(draft):
 
 
 def _optimizer(draft):
-    """`run(backward, grads)`, `run.primal(primal, backward)`: passes "simplify" and
-    "in-place" (never where higher.py differentiates: "joint-inline", generated code)."""
+    """`run(backward, grads)`, `run.primal(primal, backward)`, `run.live_in`: "simplify"
+    and "in-place" (never where higher.py differentiates: "joint-inline", generated code)."""
     request, transformer, namer = draft.request, draft.transformer, draft.namer
     never_again = request.form in ("grad", "split") or request.form == "joint" \
         and _is_users(draft.parsed)
@@ -250,6 +249,7 @@ def _optimizer(draft):
     run.primal = (lambda primal, backward: optimize_primal(primal, namer.temporaries,
                                                            backward, pure)) \
         if simplify else (lambda primal, backward: primal)
+    run.live_in = live_in                 # (an analysis: sound with every pass off)
     return run
 
 

@@ -4,7 +4,8 @@ results of functions differentiated with has_aux=True.
 Beside the layers, like runtime.py (which re-exports the helpers generated code
 calls, and `arg_kind`): imports only `errors` (and numpy).  Guarantees:
 
-- `arg_kind(value)`: how a value passed to a function specializes its generated code.
+- `arg_kind(value)`: how a value passed to a function specializes its generated code;
+  `holds_only_numbers(value)`: a plain list or tuple of numbers and such lists, nested.
 - `is_pytree(x)`: x is a NamedTuple or a dataclass instance; `field_names(x)` its
   fields in order (a dataclass's `dataclasses.fields`, init=False ones included).
 - `kind_word(x, kind_of)`: the kind (runtime.arg_kind's vocabulary) of a pytree,
@@ -70,6 +71,8 @@ def arg_kind(value):
     if isinstance(value, (list, tuple)) and (set(map(type, value)) <= _NUMBER_TYPES or all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
         return "scalars"
+    if holds_only_numbers(value):
+        return "other"                           # (nested: no pytree inside, found at once)
     if isinstance(value, (list, tuple, dict)):
         tree = contained_word(map(arg_kind, value.values() if isinstance(value, dict)
                                   else value))
@@ -80,6 +83,29 @@ def arg_kind(value):
             and hasattr(value, "__dict__") and not isinstance(value, type):
         return f"object:{cls.__module__}.{cls.__qualname__}"   # its methods can be resolved
     return "other"
+
+
+_LEAVES = frozenset({float, int, bool, numpy.float64})
+_NEST_DEPTH = 200               # (deeper, or a list holding itself: the careful walks)
+
+
+def holds_only_numbers(value):
+    """Whether `value` is a plain list or tuple whose items, at any depth, are plain
+    lists, tuples and numbers (float, int, bool, numpy.float64)."""
+    if value.__class__ is not list and value.__class__ is not tuple:
+        return False
+    pending = [(value, 0)]
+    while pending:
+        container, depth = pending.pop()
+        for item in container:
+            cls = item.__class__
+            if cls is list or cls is tuple:
+                if depth == _NEST_DEPTH:
+                    return False
+                pending.append((item, depth + 1))
+            elif cls not in _LEAVES:
+                return False
+    return True
 
 
 def is_pytree(x):

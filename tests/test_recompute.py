@@ -257,3 +257,67 @@ def test_values_carried_around_the_loop(f, optimize):
     hessian = tl.grad(tl.grad(f))(0.6, 4)      # (higher orders are always optimized)
     expected = central_difference(tl.grad(f), (0.6, 4), wrt=(0,))[0]
     assert hessian == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
+def horner(coeffs, x):
+    result = 0.0
+    for c in reversed(coeffs):       # an index `len(coeffs) - 1 - i`: recomputed
+        result = result * x + c
+    return result
+
+
+def horner_fit(coeffs, xs, ys):
+    err = 0.0
+    for x, y in zip(xs, ys):
+        err += (horner(coeffs, x) - y) ** 2
+    return err
+
+
+def clipped(x, n):
+    s = 0.0
+    for i in range(n):
+        t = min(abs(x - 0.1 * i), max(x, 0.3))     # abs, min and max of numbers
+        s = s + t * x
+    return s
+
+
+def appends(xs, n):
+    ys = list(xs)
+    s = 0.0
+    for i in range(n):
+        m = len(ys) - 1              # the length changes in the loop: kept on the tape
+        ys.append(ys[m] * 0.5)
+        s = s + ys[m] * ys[m]
+    return s
+
+
+BUILTIN_CASES = [
+    (horner_fit, (np.array([0.3, -1.2, 0.7, 2.0]), [0.1, 0.6, -0.4], [1.0, 0.2, -0.3]),
+     (0,)),
+    (horner_fit, ([0.3, -1.2, 0.7, 2.0], [0.1, 0.6, -0.4], [1.0, 0.2, -0.3]), (0,)),
+    (clipped, (0.45, 6), (0,)),
+    (clipped, (0.23, 6), (0,)),
+    (appends, ([0.4, 1.3], 3), (0,)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", BUILTIN_CASES,
+                         ids=["horner-vector", "horner-list", "clipped-a", "clipped-b",
+                              "appends"])
+@pytest.mark.parametrize("optimize", [True, WITHOUT, False], ids=["on", "off", "none"])
+def test_lengths_and_number_builtins_are_recomputed(f, args, wrt, optimize):
+    assert_matches_differences(f, args, wrt, optimize)
+
+
+def test_a_split_callee_keeps_nothing_per_step_that_it_can_recompute():
+    """Horner's reversed loop reads coeffs[len(coeffs) - 1 - i]: the backward sweep
+    computes the index again from i, and the callee's tape holds only what its
+    backward sweep reads before binding it (coeffs and x, not the last index)."""
+    args = BUILTIN_CASES[0][1]
+    source = tl.source(tl.grad(horner_fit), args=args, include_callees=True)
+    forward = source.split("def forward_horner")[1].split("def backward_horner")[0]
+    assert "_push(" not in forward and "_tape.append((coeffs, x))" in forward
+    assert _pushes_in_loops(clipped, (0.45, 6), (0,)) == 0
+    assert _pushes_in_loops(clipped, (0.45, 6), (0,), WITHOUT) > 0
+    assert _pushes_in_loops(appends, ([0.4, 1.3], 3), (0,)) \
+        == _pushes_in_loops(appends, ([0.4, 1.3], 3), (0,), WITHOUT)

@@ -26,6 +26,7 @@ import numpy_rule_cases
 import statement_forms
 import tangentlike as tl
 from tangentlike.cache import CACHE
+from tangentlike.passes.dead_stores import live_in
 import test_ownership
 from directions import dot, random_like, wrt_positions, zero_like
 from oracles import assert_grad_close, central_difference
@@ -124,6 +125,34 @@ def test_no_pass_moves_a_read_across_a_write(code, removable, live, rewrite):
     assert got.keys() == expected.keys()
     for name in live:
         np.testing.assert_array_equal(got[name], expected[name])
+
+
+LIVENESS_CASES = {
+    "loop target": ("for i in range(3):\n    t = i * 2\n    s = s + t\n", {"s"}, {"s"}),
+    "loop target read after": ("for i in range(n):\n    s = s + i\nr = s + i\n",
+                               {"r"}, {"s", "n", "i"}),
+    "bound in both branches": ("if s > 0:\n    t = 1.0\nelse:\n    t = 2.0\nr = t * s\n",
+                               {"r"}, {"s"}),
+    "bound in one branch": ("if s > 0:\n    t = 1.0\nr = t * s\n", {"r"}, {"s", "t"}),
+    "updated": ("t += 1.0\nr = t\n", {"r"}, {"t"}),
+    "deleted": ("r = s\ndel t\n", {"r"}, {"s", "t"}),
+    "while": ("while s < 5.0:\n    s = s + k\n    k = 1.0\n", {"s"}, {"s", "k"}),
+    "read then bound in a loop": ("for i in range(2):\n    r = t\n    t = 1.0\n",
+                                  {"r"}, {"t", "r"}),
+}
+
+
+@pytest.mark.parametrize("code, live_out, expected", LIVENESS_CASES.values(),
+                         ids=list(LIVENESS_CASES))
+def test_live_in_is_what_the_code_reads_before_binding(code, live_out, expected):
+    """`live_in` (passes/dead_stores.py) names exactly what the statements need bound:
+    run with only those names (and a list's builtins), they compute the same values."""
+    stmts = gast.parse(code).body
+    found = live_in(stmts, live_out) - {"range"}
+    assert found == expected
+    full = {"s": 1.5, "t": 0.5, "k": 0.7, "n": 2, "i": 7, "r": 0.0}
+    narrow = {name: value for name, value in full.items() if name in found}
+    assert _run(stmts, live_out, dict(narrow)) == _run(stmts, live_out, dict(full))
 
 
 def test_every_runtime_helper_that_writes_an_argument_is_declared():

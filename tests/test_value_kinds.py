@@ -78,6 +78,37 @@ def test_arguments_ranked_by_dimensions_and_dtype():
     assert tl.runtime.arg_kind(np.ones(3, dtype=complex)) == "array"
 
 
+def test_nested_lists_of_numbers_are_recognized_at_once():
+    """`holds_only_numbers` answers for plain nests of numbers (the common argument of
+    recursive code); anything else inside takes the careful walks, whose verdicts
+    stand: a pytree inside gives a tree kind, an integer array inside is refused."""
+    from collections import namedtuple
+
+    from tangentlike.trees import holds_only_numbers
+    nest = [1.0, [2, [np.float64(3.0), (4.0, True)]], []]
+    assert holds_only_numbers(nest) and holds_only_numbers((1.0,))
+    assert tl.runtime.arg_kind(nest) == "other"
+    assert tl.runtime.arg_kind([1.0, 2.0]) == "scalars"
+    Point = namedtuple("Point", "x y")
+    for other in ([1.0, [np.ones(2)]], [1.0, [Point(1.0, 2.0)]], [1.0, ["a"]], 1.0,
+                  np.ones(2), {"a": 1.0}, Point(1.0, 2.0)):
+        assert not holds_only_numbers(other)
+    assert tl.runtime.arg_kind([1.0, [Point(1.0, 2.0)]]).startswith("tree:")
+    deep = [1.0]
+    for _ in range(300):
+        deep = [deep, 0.5]
+    assert not holds_only_numbers(deep)          # (deeper than the fast walk goes)
+
+    def tree_sum(node):
+        total = 0.0
+        for child in node:
+            total += tree_sum(child) if isinstance(child, list) else child * child
+        return total
+    assert tl.grad(tree_sum)([1.0, [2.0, [3.0]]]) == [2.0, [4.0, [6.0]]]
+    with pytest.raises(tl.NonDifferentiableArgumentError, match="int64"):
+        tl.grad(tree_sum)([1.0, [np.arange(2)]])
+
+
 def first_and_rows(x):
     total = 0.0
     for k in range(2):

@@ -35,6 +35,13 @@ def without_dead_stores(stmts, live_out, removable, pure_call=None):
                                             pure_call=pure_call)[0])
 
 
+def live_in(stmts, live_out=()):
+    """The names `stmts` may read before binding them, given `live_out` read after
+    them (the `for` target of a loop is bound before its body; `t += e` and `del t`
+    need `t`)."""
+    return dead_stores(stmts, set(live_out), frozenset(), rewrite=False)[1]
+
+
 def dead_stores(stmts, live, removable, rewrite, pure_call=None):
     """(statements, live-in) of `stmts` given the names live after them; with `rewrite`,
     the statements are those left (and the blocks nested in them rewritten)."""
@@ -56,10 +63,12 @@ def dead_stores(stmts, live, removable, rewrite, pure_call=None):
             live = l1 | l2 | reads(s.test)
         elif isinstance(s, (gast.For, gast.While)):
             header = s.iter if isinstance(s, gast.For) else s.test
+            bound_first = {s.target.id} if isinstance(s, gast.For) and n.is_name(s.target) \
+                else set()                       # (each pass binds it before its body)
             loop_live = set(live)
             while True:
                 _, inner = dead_stores(s.body, loop_live, removable, False, pure_call)
-                grown = loop_live | inner | reads(header)
+                grown = loop_live | (inner - bound_first) | reads(header)
                 if grown == loop_live:
                     break
                 loop_live = grown
@@ -68,10 +77,19 @@ def dead_stores(stmts, live, removable, rewrite, pure_call=None):
                 s.body = body or [gast.Pass()]
             live = loop_live
         else:
-            live |= reads(s)
+            live |= reads(s) | _updated_or_deleted(s)
         out.append(s)
     out.reverse()
     return out, live
+
+
+def _updated_or_deleted(s):
+    """The names `s` needs bound without loading them: `t += e` and `del t`."""
+    if isinstance(s, gast.AugAssign) and n.is_name(s.target):
+        return {s.target.id}
+    if isinstance(s, gast.Delete):
+        return {t.id for t in s.targets if n.is_name(t)}
+    return set()
 
 
 def drop_orphan_comments(stmts):

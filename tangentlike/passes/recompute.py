@@ -13,10 +13,11 @@ overwrite, and their blocks pop it back).
 
 Rewrites (`plan_recomputation`): in the body of a loop, a statement `t = e` where
 - `t` is a local bound nowhere else (not a parameter), and `e` is at most
-  RECOMPUTED_OPERATIONS operations (arithmetic, a `math` function, an element `c[i]`
-  that is a number; none: a copy of a number, a constant) of numbers, constants and
+  RECOMPUTED_OPERATIONS operations (arithmetic, a `math` function, `abs`, `min` or
+  `max`, an element `c[i]` that is a number, `len(c)`; none: a copy of a number, a
+  constant) of numbers, constants and
   such `t`s bound before it in the loop's body (a `t` bound after it is the last
-  pass's value), none of them `t` itself; an element only where
+  pass's value), none of them `t` itself; an element or a length only where
   nothing in the function changes a container (no item or attribute assigned, every
   call has a rule and no `out=`: no user function, no method that changes its object);
 - every backward block that reads `t` is the block of `t = e` (reading `t` after
@@ -180,8 +181,11 @@ def _cheap(e, view, fixed):
     if isinstance(e, gast.BinOp) and isinstance(e.op, _NUMBER_OPERATORS) \
             or isinstance(e, gast.UnaryOp) and isinstance(e.op, (gast.USub, gast.UAdd)):
         parts = [e.left, e.right] if isinstance(e, gast.BinOp) else [e.operand]
-    elif isinstance(e, gast.Call) and not e.keywords and view.is_math(e.func):
+    elif isinstance(e, gast.Call) and not e.keywords and _is_number_function(e.func, view):
         parts = e.args
+    elif isinstance(e, gast.Call) and not e.keywords and len(e.args) == 1 \
+            and n.is_name(e.args[0]) and fixed and view.callee(e.func) is len:
+        return {e.args[0].id}, 1               # (the same object, whose size nothing changes)
     elif isinstance(e, gast.Subscript) and isinstance(e.ctx, gast.Load) \
             and n.is_name(e.value) and fixed and view.is_number(e):
         index = e.slice.elts if isinstance(e.slice, gast.Tuple) else [e.slice]
@@ -195,6 +199,13 @@ def _cheap(e, view, fixed):
     if None in found:
         return None
     return set().union(*(f[0] for f in found)), 1 + sum(f[1] for f in found)
+
+
+def _is_number_function(func, view):
+    """Whether `func` names a function of the `math` module or `abs`, `min` or `max`: of
+    numbers, a number computed from them alone."""
+    obj = view.callee(func)
+    return view.is_math(func) or any(obj is f for f in (abs, min, max))
 
 
 def _changes_no_container(body, rule_of):

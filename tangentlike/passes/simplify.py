@@ -63,7 +63,7 @@ from .. import nodes as n
 from .. import numpy_runtime, runtime
 from ..inline import without_negation
 from ..naming import helper_called, helper_of, mark_helper
-from .dead_stores import dead_stores, drop_orphan_comments
+from .dead_stores import dead_stores, drop_orphan_comments, live_in
 from .effects import is_zero, load_counts, reads, replace_name, tape_free, written
 
 
@@ -90,7 +90,7 @@ def optimize_primal(stmts, temporaries, backward, pure_call=None):
     expression when the backward sweep does not read them (`_t1 = sin(p); s = s + _t1`
     becomes `s = s + sin(p)` again).  A call moves only past statements it cannot
     observe: next to its use, or anywhere when `pure_call(call)` says it is pure."""
-    needed = {x.id for s in backward for x in n.walk(s) if isinstance(x, gast.Name)}
+    needed = live_in(backward)          # (what it binds before reading is not needed)
     return _inline_single_use(stmts, load_counts(stmts), set(temporaries) - needed,
                               adjacent_only=True, pure_call=pure_call)
 

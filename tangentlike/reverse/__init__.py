@@ -160,9 +160,8 @@ class ReverseTransformer(FunctionView):
         (one adjoint, or a tuple of them when there are several)."""
         backward = optimize(self.inits + self.backward, self.grads)
         primal = optimize.primal(self.primal, backward)
-        primal_names = set(self.locals)
-        saved = sorted({x.id for stmt in backward for x in n.walk(stmt)
-                        if isinstance(x, gast.Name) and x.id in primal_names})
+        returned = {x.id for g in self.grads for x in n.walk(g) if isinstance(x, gast.Name)}
+        saved = sorted(optimize.live_in(backward, returned) & set(self.locals))
         recomputed = self.recomputable(primal, saved)
         saved = [v for v in saved if v not in {stmt.targets[0].id for stmt in recomputed}]
         saved_tuple = gast.Tuple(elts=[n.name(v) for v in saved], ctx=gast.Load())
