@@ -28,6 +28,7 @@ import gast
 import numpy
 
 from . import nodes as n
+from . import numpy_runtime
 from .analyze import DIFF_ATTRIBUTES, loops, simple_statements, target_and_value
 from .runtime import arg_kind
 
@@ -346,6 +347,8 @@ def _call(e, of, kind, resolve, call_kind):
         return _SCALARS
     if rule.callable is len:
         return _SCALAR
+    if rule.callable is numpy_runtime.iterated and args and args[0] in _NUMERIC:
+        return args[0]                          # (an array itself; a number: an error)
     if rule.scalar and all(a == _SCALAR for a in args):
         return _SCALAR
     module = getattr(rule.callable, "__module__", None) or ""

@@ -81,3 +81,40 @@ def test_a_dict_is_read_as_a_list_of_its_items():
     assert "_ntl.items(d)" in text and "_ntl.unitems(" in text
     text = tl.source(param_loop, args=({"w": np.ones(2)},))
     assert "_ntl.iterated(p)" in text and "_ntl.values(p)" in text
+
+
+def _pair(x):
+    return x * 2.0, x + 1.0
+
+
+def _running(xs):
+    out = [0.0] * len(xs)
+    total = 0.0
+    for i, x in enumerate(xs):
+        total = total + x
+        out[i] = total
+    return out
+
+
+def _sequences(x, X, w):
+    a, b = _pair(x)                  # every `return` a tuple display
+    s = a * b
+    for r in X @ w - x:              # arithmetic no dict supports
+        s = s + r * r
+    for c in _running([x, a, b]):    # a callee's local only ever a list
+        s = s + c
+    return s
+
+
+def test_what_is_surely_a_sequence_is_indexed_as_it_is():
+    """Unpacking and loops index a value that surely indexes the way it iterates
+    (normalize/loops.py `is_sequence`); anything that may be a dict or an iterator is
+    read through `_ntl.iterated`, which gives a dict's keys."""
+    args = (0.7, np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([0.3, -0.2]))
+    text = tl.source(tl.grad(_sequences), args=args)
+    assert "iterated" not in text
+    expected = central_difference(_sequences, args, 0)
+    assert tl.grad(_sequences)(*args) == pytest.approx(expected, rel=1e-7)
+    for case in CASES:
+        if case.name.startswith(("unpacked", "looped")):
+            assert "_ntl.iterated(" in tl.source(tl.grad(case.fn), args=case.args)

@@ -38,7 +38,7 @@ from ..naming import assigned_names
 from ..rules import lookup
 from ..rules.methods import method_callable
 from .definitions import renamed_copy
-from .loops import Loops
+from .loops import Loops, locals_made_by
 from .write_out import WritingOut, is_plain_function
 
 
@@ -62,7 +62,8 @@ class Desugar(WritingOut, Loops):
         self.own_names = assigned_names(parsed.node)
         self.rebound = {x.id for x in n.walk(parsed.node)      # (parameters among them)
                         if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-        self.dicts = _dict_locals(parsed.node)
+        self.dicts = locals_made_by(parsed.node, _makes_dict)
+        self.sequences = locals_made_by(parsed.node, self.makes_sequence)
 
     def block(self, stmts):
         out = []
@@ -496,17 +497,6 @@ class Desugar(WritingOut, Loops):
 
 
 _NONLINEAR = (gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.Mod)
-
-
-def _dict_locals(fdef):
-    """The names `fdef` only ever assigns dict literals or dict(...) (`d = {...}`)."""
-    literal_targets, dicts, others = set(), set(), set()
-    for node in n.walk(fdef):            # (breadth first: an Assign before its targets)
-        if isinstance(node, gast.Assign) and _makes_dict(node.value):
-            literal_targets.update(id(t) for t in node.targets)
-        elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
-            (dicts if id(node) in literal_targets else others).add(node.id)
-    return dicts - others
 
 
 def _makes_dict(e):

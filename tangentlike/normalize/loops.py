@@ -19,11 +19,18 @@ read of `i` sees the value the primal read, restored from the tape where it chan
 import builtins
 
 import gast
+import numpy
 
 from .. import nodes as n
+from ..errors import TangentlikeError
+from ..naming import assigned_names
+from ..parse import is_user_function, parse_function
 
 
 _PURE_BUILTINS = {"len", "int", "min", "max", "abs", "round"}
+# arithmetic that neither a dict nor a set supports (the result, if any, is no mapping)
+_NO_SET_OPERATORS = (gast.Add, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow,
+                     gast.MatMult)
 
 
 class Loops:
@@ -102,15 +109,30 @@ class Loops:
         return self.hoist(e, out, line).id
 
     def iterable(self, e):
-        """`e` as a sequence of what `for` gives: a dict's keys (`_ntl.keys(d)`), and,
-        for an argument that may be a dict (of kind "other"), `_ntl.iterated(xs)`."""
+        """`e` as a sequence whose items, by index, are what `for` gives: a dict's keys
+        (`_ntl.keys(d)`); `e` itself where it is surely a sequence (`is_sequence`);
+        else `_ntl.iterated(e)` (a dict's keys, a list of what an iterator gives)."""
         if self.modules is None:
             return e
         if self.is_mapping(e):
             return self.runtime_call("keys", e)
-        if isinstance(e, gast.Name) and self.kinds.get(e.id) == "other":
-            return self.runtime_call("iterated", e)
-        return e
+        if self.is_sequence(e):
+            return e
+        return self.runtime_call("iterated", e)
+
+    def is_sequence(self, e):
+        """Whether `e` surely indexes the way it iterates, or fails as iterating it
+        would (never a dict, a set or an iterator): `makes_sequence`, an argument of a
+        kind that is not "other", a container of pytrees or an object, never
+        rebound, or a local only ever assigned what `makes_sequence` accepts."""
+        if isinstance(e, gast.Name) and e.id in self.own_names:
+            if e.id in self.kinds and e.id not in self.rebound:
+                return not self.kinds[e.id].startswith(("other", "tree:", "object:"))
+            return e.id in self.sequences
+        return self.makes_sequence(e)
+
+    def makes_sequence(self, e):
+        return makes_sequence(e, self.resolve)
 
     def builtin_callee(self, e):
         if isinstance(e, gast.Call) and isinstance(e.func, gast.Name):
@@ -132,3 +154,64 @@ class Loops:
             if isinstance(sub, gast.Name) and sub.id in assigned:
                 return False
         return True
+
+
+def makes_sequence(e, resolve, depth=0):
+    """Whether `e` (read where `resolve` gives the objects of module-level names) is a
+    list, tuple or str display or comprehension; a slice `x[a:b]`; arithmetic no dict
+    or set supports (a `-` only of such a value); the result of list, tuple, sorted,
+    range, a NumPy function or a function of the user's whose every `return` is one
+    of these (or a local only ever assigned them: `returns_sequences`); a module's
+    list, tuple, str or array."""
+    if isinstance(e, (gast.List, gast.Tuple, gast.ListComp, gast.UnaryOp)) \
+            or isinstance(e, gast.Constant) and isinstance(e.value, str) \
+            or isinstance(e, gast.Subscript) and isinstance(e.slice, gast.Slice) \
+            or isinstance(e, gast.BinOp) and isinstance(e.op, _NO_SET_OPERATORS):
+        return True
+    if isinstance(e, gast.BinOp) and isinstance(e.op, gast.Sub):
+        return makes_sequence(e.left, resolve, depth) or makes_sequence(e.right, resolve, depth)
+    named = e.func if isinstance(e, gast.Call) else e
+    obj = resolve(named) if isinstance(named, (gast.Name, gast.Attribute)) else None
+    if not isinstance(e, gast.Call):
+        return isinstance(obj, (list, tuple, str, numpy.ndarray))
+    return any(obj is f for f in (list, tuple, sorted, range)) \
+        or str(getattr(obj, "__module__", None)).startswith("numpy") \
+        or depth < _CALLEE_DEPTH and returns_sequences(obj, depth + 1)
+
+
+_CALLEE_DEPTH = 2          # (a callee's callee's returns are read; deeper ones are not)
+
+
+def locals_made_by(fdef, makes):
+    """The names `fdef` only ever assigns values `makes(e)` accepts (`d = {...}`)."""
+    literal_targets, made, others = set(), set(), set()
+    for node in n.walk(fdef):            # (breadth first: an Assign before its targets)
+        if isinstance(node, gast.Assign) and makes(node.value):
+            literal_targets.update(id(t) for t in node.targets if isinstance(t, gast.Name))
+        elif isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            (made if id(node) in literal_targets else others).add(node.id)
+    return made - others
+
+
+def returns_sequences(fn, depth=1):
+    """Whether `fn` is a function of the user's (no generator, no nested function)
+    whose every `return` gives what `makes_sequence` accepts or a local only ever
+    assigned such values."""
+    if not is_user_function(fn):
+        return False
+    try:
+        parsed = parse_function(fn, shared=True)
+    except TangentlikeError:
+        return False
+    node = parsed.node
+    if any(isinstance(x, (gast.Yield, gast.YieldFrom, gast.FunctionDef, gast.Lambda))
+           for x in n.walk(node) if x is not node):
+        return False
+    own = assigned_names(node)
+
+    def makes(e):
+        return makes_sequence(e, lambda x: parsed.resolve_expression(x, own), depth)
+    made = locals_made_by(node, makes)
+    returns = [x.value for x in n.walk(node) if isinstance(x, gast.Return)]
+    return bool(returns) and all(r is not None and (makes(r) or n.is_name(r) and r.id in made)
+                                 for r in returns)

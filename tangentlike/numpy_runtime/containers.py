@@ -43,8 +43,13 @@ def check_unpacking(sequence, count):
 
 
 def iterated(xs):
-    """What `for x in xs` runs over, as a sequence: a dict's keys, else `xs` itself."""
-    return list(xs) if isinstance(xs, dict) else xs
+    """What `for x in xs` (and `a, b = xs`) runs over, as a sequence to index: `xs`
+    itself for a list, tuple, str, range or array; a dict's keys; a list of what any
+    other iterable gives."""
+    if isinstance(xs, (list, tuple, str, range)) or hasattr(xs, "shape") \
+            and hasattr(xs, "dtype"):
+        return xs
+    return list(xs)
 
 
 def items_tangent(mapping, dmapping):

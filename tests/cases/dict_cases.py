@@ -127,6 +127,42 @@ def arrays_dict(x, y):
     return total
 
 
+def _by_position(x):
+    return {0: x, 1: 2.0 * x}
+
+
+def _by_name(x):
+    return {"u": x * x, "v": np.sin(x)}
+
+
+def unpacked_from_a_call(x):
+    a, b = _by_position(x)           # the keys (0, 1), as Python unpacks a dict
+    return x * (a + b + 1.0)
+
+
+def unpacked_through_a_local(x):
+    d = _by_position(x)
+    a, b = d
+    return x * (a + b + 1.0) + d[1] * d[0]
+
+
+def looped_over_a_call(x):
+    s = 0.0
+    for k in _by_name(x):            # string keys: a loop by position would fail
+        s = s + x * len(k)
+    return s
+
+
+def looped_over_a_local_call(x):
+    d = _by_position(x)
+    s = 0.0
+    for k in d:
+        s = s + d[k] * (k + 1.0)
+    for i, k in enumerate(reversed(d)):
+        s = s + x * k * i
+    return s
+
+
 def _cases():
     p = {"w": np.array([0.3, -0.5]), "b": np.array([1.2, -0.4])}
     return [
@@ -146,6 +182,10 @@ def _cases():
         Case("param-items", param_items, (p,)),
         Case("param-loop", param_loop, (p,)),
         Case("param-copies", param_copies, (p,)),
+        Case("unpacked-from-a-call", unpacked_from_a_call, (0.7,)),
+        Case("unpacked-through-a-local", unpacked_through_a_local, (0.7,)),
+        Case("looped-over-a-call", looped_over_a_call, (0.7,)),
+        Case("looped-over-a-local-call", looped_over_a_local_call, (0.7,)),
         Case("arrays-dict", arrays_dict, (np.array([0.3, -0.5, 0.9]), np.array([1.1, 0.2])),
              (0, 1)),
     ]

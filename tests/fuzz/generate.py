@@ -242,6 +242,7 @@ class _Builder:
         self.indent = 0
         self.counter = 0
         self.helpers = []        # (name, param kinds, result kind, recursive)
+        self.pair_keys = {}      # helper returning a pair -> its dict keys (None: a tuple)
         self.params = []
         self.writes = False
         self.features = set()
@@ -409,7 +410,7 @@ class _Builder:
     def helper(self):
         self.in_helper = True
         kind = self.rng.choice(("scalar", "scalar", "recursive", "vector", "default",
-                                "apply"))
+                                "apply", "pair"))
         if kind == "vector" and self.family in ("scalar", "containers"):
             kind = "recursive"
         name = f"h{len(self.helpers)}"
@@ -478,6 +479,46 @@ class _Builder:
         self.indent -= 1
         self.helpers.append((name, "VS", "V", False))
         self.feature("helper_array")
+
+    def helper_pair(self, name):
+        """Two numbers in a tuple, or in a dict keyed by positions (in either order) or
+        by strings: unpacking a dict gives its keys, a loop over it its keys too."""
+        self.open_helper(name, [("a", "S"), ("b", "S")])
+        self.emit(f"def {name}(a, b):")
+        self.indent += 1
+        self.emit_body(self.rng.randint(0, 2), menu=self.scalar_menu())
+        keys = self.rng.choice((None, (0, 1), (1, 0), ("p", "q")))
+        first, second = self.scalar(2), self.scalar(1)
+        self.emit(f"return {first}, {second}" if keys is None else
+                  f"return {{{keys[0]!r}: {first}, {keys[1]!r}: {second}}}")
+        self.indent -= 1
+        self.helpers.append((name, "SS", "P", False))
+        self.pair_keys[name] = keys
+        self.feature("helper_pair")
+
+    def pair_call(self):
+        """`u, w = h(...)` of a tuple or an int-keyed dict, or a loop over what h returns
+        (a dict's keys, read back through the dict)."""
+        pairs = [h for h in self.helpers if h[2] == "P"]
+        if not pairs or self.in_helper or not self.has("S"):
+            return self.assign_scalar()
+        name = self.rng.choice(pairs)[0]
+        call = f"{name}({self.scalar(1)}, {self.scalar(1)})"
+        keys = self.pair_keys[name]
+        target = self.pick("S")
+        if keys != ("p", "q") and self.chance(0.5):
+            u, w = self.fresh("s"), self.fresh("s")
+            self.emit(f"{u}, {w} = {call}")
+            self.emit(f"{target} = {target} * 0.8 + ({u} + 0.5) * ({w} - 0.25) * 0.3")
+            self.feature("unpack_call")
+            return
+        held = self.fresh("d")
+        self.emit(f"{held} = {call}")
+        item = self.fresh("v")
+        self.emit(f"for {item} in {held}:")
+        read = item if keys is None else f"{held}[{item}]"
+        self.emit(f"    {target} = {target} * 0.8 + {read} * 0.3")
+        self.feature("loop_over_call")
 
     def helper_apply(self, name):
         self.open_helper(name, [("a", "S")])
@@ -735,7 +776,8 @@ class _Builder:
         return [(self.assign_scalar, 5), (self.update_scalar, 4), (self.augment_scalar, 2),
                 (self.cheap_value_then_rebind, 1),
                 (self.swap, 1), (self.chained_assign, 1), (self.tuple_assign, 1),
-                (self.annotated_assign, 1), (self.if_statement, 3), (self.object_state, 1)]
+                (self.annotated_assign, 1), (self.if_statement, 3), (self.object_state, 1),
+                (self.pair_call, 1)]
 
     def control_menu(self):
         return [(self.for_range, 3), (self.while_counter, 2), (self.while_true, 2),
