@@ -12,7 +12,10 @@ else:
   `bx = _ntl.spread(x, s, y)`, `bt = g.T`) or to a read-only broadcast view
   (`bx = _ntl.unreduce(g, x)`) is copied where it is bound, when that memory may be
   written later by any name, or when the derivative value is returned (the caller
-  may write into what it gets).
+  may write into what it gets).  A value handed over is not shared: a derivative
+  name bound once to a value nothing else holds (a fresh call, a generated backward
+  sweep's result) and read once, by a later statement of its block (`_b2 =
+  backward_h(...); bx = _b2`), leaves the object to the name that takes it.
 
 It never copies a user value: NumPy semantics between the user's own names (a write
 through `t = x` changes `x`) are the alias analysis' concern (aliases/).  The facts
@@ -80,13 +83,14 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
     statements = list(n.every_statement(fn.body))
     writes = memory.written(statements, fn.body)
     escapes = writes | memory.returned_derivatives(fn.body, derivative)
+    handed_over = _handed_over(fn.body, derivative, fresh_calls, memory)
     edges = {}                              # id(Assign) -> (target names, shared names)
     for s in statements:
         if isinstance(s, gast.Assign):
             targets = {x.id for t in s.targets for x in n.walk(t)
                        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
             shared = set() if _called(s.value) in fresh_calls else \
-                memory.may_share(s.value) - targets - scalars
+                memory.may_share(s.value) - targets - scalars - handed_over.get(id(s), set())
             targets -= scalars
             if (shared or _may_be_read_only(s.value)) and targets:
                 edges[id(s)] = (targets, shared, s)
@@ -115,6 +119,42 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
         fn.body = [n.assign(p, _copy_call(copy, n.name(p))) for p in entry] + fn.body
         fn.body.insert(0, n.comment("the function writes into its arguments: work on copies"))
     return fn
+
+
+def _handed_over(body, derivative, fresh_calls, memory):
+    """id(statement) -> the derivative names whose value it takes over: a name bound
+    once, to a value that shares nothing (a fresh call, a generated backward sweep's
+    result), and read once, by a later statement of the same block.  Nothing else
+    ever holds that object, so the name that takes it owns it."""
+    stores, loads = {}, {}
+    for x in n.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(x, gast.Name) and x.id in derivative:
+            counts = loads if isinstance(x.ctx, gast.Load) else stores
+            counts[x.id] = counts.get(x.id, 0) + 1
+    once = {name_ for name_, k in stores.items() if k == 1 and loads.get(name_) == 1}
+    out = {}
+    for block in _blocks(body):
+        fresh = set()
+        for s in block:
+            if isinstance(s, gast.Assign):
+                read = {x.id for x in n.walk(s.value) if isinstance(x, gast.Name)} & fresh
+                if read:
+                    out[id(s)] = read
+            if isinstance(s, gast.Assign) and (_called(s.value) in fresh_calls or not (
+                    memory.may_share(s.value) or _may_be_read_only(s.value))):
+                fresh |= {x.id for t in s.targets for x in n.walk(t)
+                          if isinstance(x, gast.Name) and x.id in once}
+    return out
+
+
+def _blocks(body):
+    """`body` and every statement list nested in it."""
+    yield body
+    for s in n.every_statement(body):
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                yield inner
 
 
 def _called(expr):

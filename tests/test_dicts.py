@@ -118,3 +118,33 @@ def test_what_is_surely_a_sequence_is_indexed_as_it_is():
     for case in CASES:
         if case.name.startswith(("unpacked", "looped")):
             assert "_ntl.iterated(" in tl.source(tl.grad(case.fn), args=case.args)
+
+
+def test_iterated_indexes_the_way_python_iterates():
+    from tangentlike.numpy_runtime import iterated
+    xs, t, a = [1.0, 2.0], (3.0,), np.ones((2, 3))
+    assert iterated(xs) is xs and iterated(t) is t and iterated(a) is a
+    assert iterated({"p": 1.0, "q": 2.0}) == ["p", "q"]
+    assert iterated(zip([1, 2], [3, 4])) == [(1, 3), (2, 4)]
+    assert iterated(v * 2 for v in (1, 2)) == [2, 4]
+    assert iterated(range(3)) == range(3) and iterated("ab") == "ab"
+    with pytest.raises(TypeError):
+        iterated(1.5)                         # as `for v in 1.5` does
+
+
+def _zipped(x):
+    return {"a": x, "b": x * x}
+
+
+def iterates_what_is_not_a_sequence(x):
+    s = 0.0
+    for k, v in zip(_zipped(x), [x, 2.0 * x]):     # a dict's keys beside a list
+        s = s + v * len(k)
+    return s
+
+
+def test_zip_over_a_dict_a_call_returned():
+    expected = central_difference(iterates_what_is_not_a_sequence, (0.7,), 0)
+    assert tl.grad(iterates_what_is_not_a_sequence)(0.7) == pytest.approx(expected, rel=1e-7)
+    assert tl.jvp(iterates_what_is_not_a_sequence, (0.7,), (1.0,))[1] \
+        == pytest.approx(expected, rel=1e-7)

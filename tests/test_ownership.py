@@ -186,3 +186,56 @@ def test_generated_code_copies_only_what_is_written(derivative):
     assert not any(args[0] is x for args in calls.arguments("runtime.copy"))
     got = got[1] if derivative is tl.value_and_grad else got
     assert_grad_close(got, np.full_like(X, c))
+
+
+def _owned_source(code, derivative, fresh_calls=()):
+    import astor
+    import gast
+
+    from tangentlike.ownership import owned
+    fn = gast.parse(code).body[0]
+    fn = owned(fn, set(derivative), lambda: "_tl", fresh_calls=set(fresh_calls))
+    return astor.to_source(gast.gast_to_ast(fn))
+
+
+def test_a_fresh_value_handed_over_once_is_not_copied():
+    """A derivative bound once to a value nothing else holds (a generated backward
+    sweep's result) and read once, later in the same block, is handed over: the name
+    that takes it owns it (ownership.py `_handed_over`).  Read in a loop it was bound
+    before, or read twice, it is copied as before."""
+    handed = ("def f(g, _tape):\n"
+              "    _b2 = backward_h(g, _tape)\n"
+              "    bx = _b2\n"
+              "    bx += g\n"
+              "    return bx\n")
+    assert "_tl.copy" not in _owned_source(handed, {"_b2", "bx", "g"}, {"backward_h"})
+    in_loop = ("def f(g, _tape):\n"
+               "    _b2 = backward_h(g, _tape)\n"
+               "    for i in range(3):\n"
+               "        bx = _b2\n"
+               "        bx += g\n"
+               "    return bx\n")
+    assert "bx = _tl.copy(_b2)" in _owned_source(in_loop, {"_b2", "bx", "g"}, {"backward_h"})
+    twice = ("def f(g, _tape):\n"
+             "    _b2 = backward_h(g, _tape)\n"
+             "    bx = _b2\n"
+             "    bx += g\n"
+             "    return bx, _b2\n")
+    assert "_tl.copy" in _owned_source(twice, {"_b2", "bx", "g"}, {"backward_h"})
+
+
+def pairwise(xs, lo, hi):
+    if hi - lo == 1:
+        return np.sin(xs[lo]) ** 2
+    mid = (lo + hi) // 2
+    return pairwise(xs, lo, mid) + pairwise(xs, mid, hi) * 0.5
+
+
+def test_recursion_hands_its_adjoints_over():
+    xs = np.linspace(-1.0, 1.0, 6)
+    before = xs.copy()
+    g = tl.grad(pairwise)(xs, 0, 6)
+    assert_grad_close(g, central_difference(pairwise, (xs, 0, 6), 0), rtol=1e-7)
+    np.testing.assert_array_equal(xs, before)
+    text = tl.source(tl.grad(pairwise), args=(xs, 0, 6), include_callees=True)
+    assert "_tl.copy(_b" not in text
