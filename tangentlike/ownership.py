@@ -83,14 +83,15 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
     statements = list(n.every_statement(fn.body))
     writes = memory.written(statements, fn.body)
     escapes = writes | memory.returned_derivatives(fn.body, derivative)
-    handed_over = _handed_over(fn.body, derivative, fresh_calls, memory)
+    handed = handed_over(fn.body, derivative, lambda value: _called(value) in fresh_calls
+                         or not (memory.may_share(value) or _may_be_read_only(value)))
     edges = {}                              # id(Assign) -> (target names, shared names)
     for s in statements:
         if isinstance(s, gast.Assign):
             targets = {x.id for t in s.targets for x in n.walk(t)
                        if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
             shared = set() if _called(s.value) in fresh_calls else \
-                memory.may_share(s.value) - targets - scalars - handed_over.get(id(s), set())
+                memory.may_share(s.value) - targets - scalars - handed.get(id(s), set())
             targets -= scalars
             if (shared or _may_be_read_only(s.value)) and targets:
                 edges[id(s)] = (targets, shared, s)
@@ -121,14 +122,14 @@ def owned(fn, derivative, runtime_name, scalars=(), fresh_calls=(), modules=None
     return fn
 
 
-def _handed_over(body, derivative, fresh_calls, memory):
-    """id(statement) -> the derivative names whose value it takes over: a name bound
-    once, to a value that shares nothing (a fresh call, a generated backward sweep's
-    result), and read once, by a later statement of the same block.  Nothing else
-    ever holds that object, so the name that takes it owns it."""
+def handed_over(body, names, shares_nothing):
+    """id(statement) -> the `names` whose value it takes over: a name bound once, to a
+    value that `shares_nothing(value)` says nothing else holds (a fresh call, a
+    generated backward sweep's result), and read once, by a later assignment of the
+    same block.  The name that takes the object then owns it."""
     stores, loads = {}, {}
     for x in n.walk(gast.Module(body=body, type_ignores=[])):
-        if isinstance(x, gast.Name) and x.id in derivative:
+        if isinstance(x, gast.Name) and x.id in names:
             counts = loads if isinstance(x.ctx, gast.Load) else stores
             counts[x.id] = counts.get(x.id, 0) + 1
     once = {name_ for name_, k in stores.items() if k == 1 and loads.get(name_) == 1}
@@ -140,11 +141,15 @@ def _handed_over(body, derivative, fresh_calls, memory):
                 read = {x.id for x in n.walk(s.value) if isinstance(x, gast.Name)} & fresh
                 if read:
                     out[id(s)] = read
-            if isinstance(s, gast.Assign) and (_called(s.value) in fresh_calls or not (
-                    memory.may_share(s.value) or _may_be_read_only(s.value))):
+            if isinstance(s, gast.Assign) and shares_nothing(s.value):
                 fresh |= {x.id for t in s.targets for x in n.walk(t)
                           if isinstance(x, gast.Name) and x.id in once}
     return out
+
+
+def calls_one_of(functions):
+    """`value -> whether it is a call of one of `functions` (by name)`."""
+    return lambda value: _called(value) in functions
 
 
 def _blocks(body):

@@ -245,7 +245,8 @@ def _optimizer(draft):
         stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place,
                                      transformer.is_number, live)
         stmts = without_dead_stores(stmts, live, transformer.one_shapes, pure)
-        return summed_in_place(stmts, {namer.adjoint(p): k for p, k in in_place.items()})
+        return summed_in_place(stmts, {namer.adjoint(p): k for p, k in in_place.items()},
+                               transformer.fresh_calls())
     run.primal = (lambda primal, backward: optimize_primal(primal, namer.temporaries,
                                                            backward, pure)) \
         if simplify else (lambda primal, backward: primal)
@@ -435,8 +436,7 @@ def guards(draft):
     _callees_made_alike(draft.functions + draft.trailer, draft.request.passes)
     derivatives = namer.derivatives()
     scalars = derivative_numbers(draft.functions + draft.trailer, derivatives, transformer)
-    fresh = set() if isinstance(transformer, ForwardTransformer) else \
-        {c.backward for c in transformer.callees.values()} | set((transformer.own_names or ())[1:])
+    fresh = transformer.fresh_calls()
     numbers = {p for p in draft.params if draft.kinds.get(p) == "scalar"}
     for function in draft.functions:
         guarded(function, set(derivatives) - scalars,

@@ -306,6 +306,28 @@ def test_an_adjoint_read_after_its_last_addition_is_summed_in_place():
     assert tl_unparse(summed_in_place(read_after, {"bx": "vector"})).count("bx += ") == 2
 
 
+def test_a_backward_sweeps_result_handed_over_is_summed_in_place():
+    """`_b2 = backward_h(...); bx = _b2; bx = bx + _b1`: the backward sweep's result is
+    the adjoint's own array (ownership.handed_over), so the addition goes in place;
+    not where `_b2` is bound before a loop that hands it over on every pass, nor
+    where `_b2` is read again."""
+    handed = gast.parse("_b2 = backward_h(g)\nbx = _b2\n_b1 = backward_h(g)\n"
+                        "bx = bx + _b1\n").body
+    assert "bx += _b1" in tl_unparse(summed_in_place(handed, {"bx": "vector"}, {"backward_h"}))
+    assert "+=" not in tl_unparse(summed_in_place(handed, {"bx": "vector"}))
+    in_loop = gast.parse("_b2 = backward_h(g)\nfor i in range(2):\n    bx = _b2\n"
+                         "    bx = bx + g\n").body
+    assert "+=" not in tl_unparse(summed_in_place(in_loop, {"bx": "vector"}, {"backward_h"}))
+    read_again = gast.parse("_b2 = backward_h(g)\nbx = _b2\nbx = bx + g\nc = _b2\n").body
+    assert "+=" not in tl_unparse(summed_in_place(read_again, {"bx": "vector"},
+                                                  {"backward_h"}))
+    split_energy = PRACTITIONERS.binary_split_energy
+    xs = np.linspace(-2.0, 2.0, 8)
+    assert "bxs += _b1" in tl.source(tl.grad(split_energy), args=(xs,), include_callees=True)
+    for optimize in (True, {"simplify"}, False):
+        assert_matches_differences(split_energy, (xs,), (0,), optimize)
+
+
 def tl_unparse(stmts):
     return "\n".join(astor.to_source(gast.gast_to_ast(s)) for s in stmts)
 

@@ -53,6 +53,10 @@ class ForwardTransformer(FunctionView):
     functions it calls through their own `jvp_<h>`, in the order met).
     """
 
+    def fresh_calls(self):
+        """None: forward mode calls no backward sweeps."""
+        return set()
+
     def __init__(self, parsed, fn, wrt, arg_kinds, namer, modules, result_kind=None,
                  own=None):
         if _uses_tape(fn.body):

@@ -29,8 +29,10 @@ the kinds say `x[i]` is a number, becomes `v = bx[i]` and `bx[i] = 0.0`.  The
 pipeline then drops the shapes no longer read (dead_stores).  (`summed_in_place`): `b = b + e` (`- e`)
 becomes `b += e` (`-=`) for the adjoint `b` of an array parameter that the code only
 ever sets to the zero sentinel or to an array of its own (`zeros_for`, `copy`,
-`add_at(b, ...)`, `b + e`), and reads only in its own accumulations, in `return` and after
-the last statement that binds it.
+`add_at(b, ...)`, `b + e`, a generated backward sweep's result handed over to it:
+`_b2 = backward_h(...); b = _b2`, `_b2` read nowhere else, ownership.handed_over), and
+reads only in its own accumulations, in `return` and after the last statement that
+binds it.
 
 Preserves the result because
 - `add_at` adds `g` into `bx[i]` in place itself, after making the zero sentinel
@@ -61,6 +63,7 @@ import gast
 from .. import nodes as n
 from .. import numpy_runtime, runtime
 from ..naming import helper_of, mark_helper
+from ..ownership import calls_one_of, handed_over
 from ..trees import ARRAY_KINDS
 from .effects import is_zero
 from .named_parts import constant_index
@@ -257,12 +260,13 @@ def _zeroing(s):
     return s
 
 
-def summed_in_place(stmts, accumulators):
+def summed_in_place(stmts, accumulators, fresh_calls=()):
     """`b += e` for `b = b + e` (`-=` for `-`), where `b` is one of `accumulators` (the
     adjoints of array parameters: name -> its primal's kind; a list's is left alone,
     where `+=` would extend it) and `stmts` only ever set `b` to the zero sentinel or
     to an array of its own (`_ntl.zeros_for(x)`, `_tl.copy(...)`, the result of
-    `_ntl.add_at(b, ...)`),
+    `_ntl.add_at(b, ...)`, a value handed over from a call of `fresh_calls`, the
+    generated backward sweeps: ownership.handed_over),
     add into it, and return it, reading it elsewhere only after the last statement that
     binds it.  `b` then never shares its array with another name while it is added
     into (the first `+=` on the number 0.0 makes a new array), so
@@ -271,11 +275,14 @@ def summed_in_place(stmts, accumulators):
     owned = {b for b, kind in dict(accumulators).items() if kind in ARRAY_KINDS}
     nodes = [x for stmt in stmts for x in n.walk(stmt)]
     assigned = {id(t) for a in nodes if isinstance(a, gast.Assign) for t in a.targets}
+    handed = handed_over(stmts, {x.id for x in nodes if isinstance(x, gast.Name)},
+                         calls_one_of(fresh_calls))
     for x in nodes:
         if isinstance(x, gast.Assign):
             for target in x.targets:
                 if isinstance(target, gast.Name) and target.id in owned \
-                        and not _owned_value(x.value, target.id):
+                        and not _owned_value(x.value, target.id) \
+                        and not (n.is_name(x.value) and x.value.id in handed.get(id(x), ())):
                     owned.discard(target.id)
         elif isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store) \
                 and id(x) not in assigned:

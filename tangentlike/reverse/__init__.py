@@ -87,6 +87,11 @@ class ReverseTransformer(FunctionView):
         return self.restore_plan.restores
 
     # -- entry points -------------------------------------------------------------
+    def fresh_calls(self):
+        """The names of the backward sweeps the code calls (the callees' split pairs', its
+        own in recursion): each returns values nothing else holds."""
+        return {c.backward for c in self.callees.values()} | set((self.own_names or ())[1:])
+
     def sweeps(self, recompute=None):
         """Build the primal and backward sweeps (before assembling them into functions).
         `recompute`: the pass "recompute"'s planner (passes/recompute.py), or None."""
