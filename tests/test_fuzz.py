@@ -35,7 +35,7 @@ REQUIRED_FEATURES = {
     "loop_item_write", "matrix_write", "mask_write", "double_mask_write", "masked_read",
     "outer_mask", "list_read", "list_append", "list_write", "dict_read", "dict_write",
     "call_into_item", "one_reduction", "recompute_hazard", "helper_pair", "unpack_call",
-    "loop_over_call",
+    "loop_over_call", "builtin_over_call",
 }
 
 CORRECT = """\

@@ -215,6 +215,9 @@ class Desugar(WritingOut, Loops):
             return self.expr(view, out, line, top)
         if isinstance(e, gast.Call) and self.is_dict_call(e) and (e.keywords or not e.args):
             return self.expr(self.dict_call_parts(e), out, line, top)
+        if isinstance(e, gast.Call) and self.iterates_argument(e) \
+                and not self.is_sequence(e.args[0]):     # sum(d): a dict's keys
+            e.args[0] = self.iterable(e.args[0])
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute):     # the value a method is called on
                 e.func.value = self.expr(e.func.value, out, line)
@@ -350,6 +353,16 @@ class Desugar(WritingOut, Loops):
         if func.value.id in self.kinds:
             return self.kinds[func.value.id] == "other"
         return func.value.id in self.dicts
+
+    def iterates_argument(self, call):
+        """Whether `call` is sum, list, tuple, any or all of an iterable, or min or max of
+        one: these read what iterating it gives (a dict's keys)."""
+        obj = self.resolve(call.func) if isinstance(call.func, gast.Name) else None
+        if self.modules is None or not call.args or isinstance(call.args[0], gast.Starred):
+            return False
+        if any(obj is f for f in (min, max)):
+            return len(call.args) == 1
+        return any(obj is f for f in (sum, list, tuple, any, all))
 
     def runtime_call(self, helper, *args):
         """`_ntl.<helper>(*args)` (numpy_runtime), its module name resolvable here."""

@@ -158,12 +158,13 @@ class Loops:
 
 def makes_sequence(e, resolve, depth=0):
     """Whether `e` (read where `resolve` gives the objects of module-level names) is a
-    list, tuple or str display or comprehension; a slice `x[a:b]`; arithmetic no dict
+    list, tuple or str display, a list comprehension or a generator expression (made a
+    list); a slice `x[a:b]`; arithmetic no dict
     or set supports (a `-` only of such a value); the result of list, tuple, sorted,
     range, a NumPy function or a function of the user's whose every `return` is one
     of these (or a local only ever assigned them: `returns_sequences`); a module's
     list, tuple, str or array."""
-    if isinstance(e, (gast.List, gast.Tuple, gast.ListComp, gast.UnaryOp)) \
+    if isinstance(e, (gast.List, gast.Tuple, gast.ListComp, gast.GeneratorExp, gast.UnaryOp)) \
             or isinstance(e, gast.Constant) and isinstance(e.value, str) \
             or isinstance(e, gast.Subscript) and isinstance(e.slice, gast.Slice) \
             or isinstance(e, gast.BinOp) and isinstance(e.op, _NO_SET_OPERATORS):

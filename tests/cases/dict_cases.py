@@ -163,6 +163,16 @@ def looped_over_a_local_call(x):
     return s
 
 
+def builtins_over_a_call(x):
+    d = _by_position(x)                        # sum, max, list and tuple read the keys
+    return x * (sum(_by_position(x)) + max(d) + list(d)[1] + tuple(d)[0]) + d[0] * d[1]
+
+
+def builtins_over_a_display(x):
+    d = {0: x, 1: 2.0 * x}
+    return x * (sum(d) + min(d)) + sum(d.values())
+
+
 def _cases():
     p = {"w": np.array([0.3, -0.5]), "b": np.array([1.2, -0.4])}
     return [
@@ -186,6 +196,8 @@ def _cases():
         Case("unpacked-through-a-local", unpacked_through_a_local, (0.7,)),
         Case("looped-over-a-call", looped_over_a_call, (0.7,)),
         Case("looped-over-a-local-call", looped_over_a_local_call, (0.7,)),
+        Case("builtins-over-a-call", builtins_over_a_call, (0.7,)),
+        Case("builtins-over-a-display", builtins_over_a_display, (0.7,)),
         Case("arrays-dict", arrays_dict, (np.array([0.3, -0.5, 0.9]), np.array([1.1, 0.2])),
              (0, 1)),
     ]

@@ -506,6 +506,12 @@ class _Builder:
         call = f"{name}({self.scalar(1)}, {self.scalar(1)})"
         keys = self.pair_keys[name]
         target = self.pick("S")
+        if keys != ("p", "q") and self.chance(0.3):
+            read = self.rng.choice(("sum({})", "max({})", "min({})", "list({})[1]",
+                                    "tuple({})[0]"))
+            self.emit(f"{target} = {target} * 0.8 + {read.format(call)} * 0.3")
+            self.feature("builtin_over_call")
+            return
         if keys != ("p", "q") and self.chance(0.5):
             u, w = self.fresh("s"), self.fresh("s")
             self.emit(f"{u}, {w} = {call}")
