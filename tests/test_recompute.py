@@ -259,18 +259,9 @@ def test_values_carried_around_the_loop(f, optimize):
     assert hessian == pytest.approx(expected, rel=1e-5, abs=1e-6)
 
 
-def horner(coeffs, x):
-    result = 0.0
-    for c in reversed(coeffs):       # an index `len(coeffs) - 1 - i`: recomputed
-        result = result * x + c
-    return result
-
-
-def horner_fit(coeffs, xs, ys):
-    err = 0.0
-    for x, y in zip(xs, ys):
-        err += (horner(coeffs, x) - y) ** 2
-    return err
+# Horner's rule over `reversed(coeffs)`: an index `len(coeffs) - 1 - i`, recomputed
+horner_fit = load_benchmark("practitioners/programs.py",
+                            "practitioners_programs").polynomial_fit_error
 
 
 def clipped(x, n):
