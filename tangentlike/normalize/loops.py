@@ -8,12 +8,16 @@ Receives a `for` statement of the user's.  Guarantees `for NAME in range(...):` 
 bounds the body does not change (a bound that reads what the loop writes, or calls
 other than pure builtins, is computed once before the loop): a loop over a list,
 tuple, array, `enumerate`, `zip` or `reversed` becomes a loop over the indices of
-the sequence (named first unless it is a name; a dict's keys, `_ntl.keys(d)`, and an
-argument that may be a dict through `_ntl.iterated`), its target assigned the item at
-the head of the body; a target that is not a name, or a name the body binds again (an
-inner loop over `i` inside a loop over `i`), is assigned from a fresh index (`for _i
-in range(...): i = _i`): the backward sweep replays the loop over `_i`, and every
-read of `i` sees the value the primal read, restored from the tape where it changed.
+the sequence (named first unless it is a name), its target assigned the item at
+the head of the body.  Indexing gives what iterating gives: a surely-dict is read as
+`_ntl.keys(d)`, and anything not surely a sequence (`is_sequence`: it may be a dict,
+a set, an iterator) through `_ntl.iterated`, which makes it one; unpacking `a, b = e`
+and the builtins that iterate an argument (`sum`, `min`, `max`, `list`, `tuple`) read
+their argument the same way (desugar.py).  A loop's target that is not a name, or a
+name the body binds again (an inner loop over `i` inside a loop over `i`), is
+assigned from a fresh index (`for _i in range(...): i = _i`): the backward sweep
+replays the loop over `_i`, and every read of `i` sees the value the primal read,
+restored from the tape where it changed.
 """
 
 import builtins
