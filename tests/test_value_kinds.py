@@ -328,6 +328,34 @@ def test_a_backward_sweeps_result_handed_over_is_summed_in_place():
         assert_matches_differences(split_energy, (xs,), (0,), optimize)
 
 
+def _pairs_by_key(x):
+    return {0: x, 1: x * x}
+
+
+def local_containers(xs, w):
+    ys = PRACTITIONERS.prefix_sums(xs)        # surely a list: accumulated in place
+    d = _pairs_by_key(w)                      # a dict of numbers: kind "scalars" too
+    zs = [w, 2.0 * w]
+    zs.append(w * w)                          # its length changes: left to add_at
+    s = 0.0
+    for k in range(len(ys)):
+        s = s + ys[k] * d[k % 2] + zs[k % 3] * ys[k]
+    return s
+
+
+def test_a_local_list_a_callee_returns_is_accumulated_in_place():
+    """A local of kind "scalars" bound at the top to what is surely a list or a tuple
+    (here: a callee whose `return` gives a local only ever a list) gets `[0.0] *
+    len(ys)` and `bys[k] += g`; a dict of numbers (the same kind) and a list whose
+    methods are called keep `_tl.add_at`."""
+    args = ([0.3, -1.2, 0.5, 0.9], 0.7)
+    source = tl.source(tl.grad(local_containers, wrt=(0, 1)), args=args)
+    assert "bys = [0.0] * len(ys)" in source and "bys[k] += " in source
+    assert "bd = [0.0]" not in source and "bzs = [0.0]" not in source
+    for optimize in (True, {"simplify"}, False):
+        assert_matches_differences(local_containers, args, (0, 1), optimize)
+
+
 def tl_unparse(stmts):
     return "\n".join(astor.to_source(gast.gast_to_ast(s)) for s in stmts)
 

@@ -63,6 +63,7 @@ import gast
 from .. import nodes as n
 from .. import numpy_runtime, runtime
 from ..naming import helper_of, mark_helper
+from ..normalize.loops import makes_sequence
 from ..ownership import calls_one_of, handed_over
 from ..trees import ARRAY_KINDS
 from .effects import is_zero
@@ -70,24 +71,32 @@ from .named_parts import constant_index
 
 _ADD_AT = {numpy_runtime.add_at: gast.Add, numpy_runtime.subtract_at: gast.Sub}
 _ACCUMULATED = ARRAY_KINDS | {"scalars"}
-_ACCUMULATED_LOCALS = {"vector", "matrix"}     # (a local's "scalars" may be a dict)
+_ACCUMULATED_LOCALS = {"vector", "matrix"}     # (a local's "scalars" may be a dict: one is
+#                                                 taken only where it is surely a sequence)
 
 
 def accumulators(params, arg_kinds, view):
     """The names whose adjoints `accumulated_in_place` may take, with their kinds: the
     parameters of an array kind or lists or tuples of numbers ("scalars": arg_kind
     calls a dict "other"), and the locals of a ranked kind (surely NumPy arrays:
-    value_kinds) bound once, by a statement at the top of the function's body (so bound
-    wherever the backward sweep is; a binding in a loop or a branch leaves them out)."""
-    top = {s.targets[0].id for s in view.fn.body if isinstance(s, gast.Assign)
+    value_kinds), or of kind "scalars" bound to what is surely a list or a tuple
+    (normalize.loops.makes_sequence: a display, a sequence a callee returns, ...) whose
+    methods are never called (`xs.append(v)` changes its length), bound once, by a
+    statement at the top of the function's body (so bound wherever the
+    backward sweep is; a binding in a loop or a branch leaves them out)."""
+    top = {s.targets[0].id: s.value for s in view.fn.body if isinstance(s, gast.Assign)
            and len(s.targets) == 1 and n.is_name(s.targets[0])}
     stores = {}
     for x in n.walk(view.fn):
         if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store):
             stores[x.id] = stores.get(x.id, 0) + 1
+    receivers = {x.func.value.id for x in n.walk(view.fn) if isinstance(x, gast.Call)
+                 and isinstance(x.func, gast.Attribute) and n.is_name(x.func.value)}
     found = {p: arg_kinds[p] for p in params if arg_kinds.get(p) in _ACCUMULATED}
-    found.update({x: view.kind[x] for x in sorted(top) if stores.get(x) == 1
-                  and x not in params and view.kind.get(x) in _ACCUMULATED_LOCALS})
+    found.update({x: view.kind[x] for x, value in sorted(top.items())
+                  if stores.get(x) == 1 and x not in params
+                  and (view.kind.get(x) in _ACCUMULATED_LOCALS or view.kind.get(x) == "scalars"
+                       and x not in receivers and makes_sequence(value, view.callee))})
     return found
 
 
