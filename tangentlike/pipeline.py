@@ -40,9 +40,8 @@ from .checkpoints import SWEEP
 from .errors import NoDerivativeError
 from .markers import FOR_NUMBA, OPTIONAL, optional_passes  # noqa: F401  (re-exported)
 from .forward import ForwardTransformer, shapes_from_operands, with_line_comments
-from .naming import ModuleNames
-from .naming import (GENERATED_MODULE, GENERATED_NAMES, Namer, names_and_assigned,
-                     restore_user_names)
+from .naming import (GENERATED_MODULE, GENERATED_NAMES, ModuleNames, Namer,
+                     names_and_assigned, restore_user_names)
 from .normalize import normalize
 from .normalize.aux import split_aux
 from .ownership import owned
@@ -239,7 +238,8 @@ def _optimizer(draft):
         if simplify:
             assigned = {x.id for s in stmts for x in n.walk(s)
                         if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
-            stmts = optimize_backward(stmts, live, assigned - set(transformer.locals), pure)
+            stmts = optimize_backward(stmts, live, assigned - set(transformer.locals), pure,
+                                      never_again and transformer.unpacked_lengths())
         if not in_place:
             return stmts
         stmts = accumulated_in_place(stmts, transformer.one_shapes, in_place,

@@ -27,6 +27,7 @@ import statement_forms
 import tangentlike as tl
 from tangentlike.cache import CACHE
 from tangentlike.passes.dead_stores import live_in
+from tangentlike.passes.simplify import optimize_backward
 import test_ownership
 from directions import dot, random_like, wrt_positions, zero_like
 from oracles import assert_grad_close, central_difference
@@ -598,3 +599,84 @@ def test_a_derivative_of_a_derivative_says_it_is_always_optimized():
         tl.grad(tl.grad(statement_forms.m_sin), optimize=False)
     with pytest.raises(tl.TangentlikeError, match="optimize=False"):
         tl.jvp(tl.grad(statement_forms.m_sin, optimize=False), (0.3,), (1.0,))
+
+
+PLACEMENT_CASES = {      # code, the add_at calls left
+    "pair": ("bt = 0.0\nbt = _tl.add_at(bt, t, 1, g1)\nbk = 0.0\n"
+             "bt = _tl.add_at(bt, t, 0, g0)\n", 0),
+    "negative place": ("bt = 0.0\nbt = _tl.add_at(bt, t, -1, g1)\n", 0),
+    "reads a name set to zero between": (
+        "bt = 0.0\nbt = _tl.add_at(bt, t, 1, g1)\ng0 = 0.0\n"
+        "bt = _tl.add_at(bt, t, 0, g0)\n", 1),
+    "one place twice": ("bt = 0.0\nbt = _tl.add_at(bt, t, 0, g0)\n"
+                        "bt = _tl.add_at(bt, t, 0, g1)\n", 1),
+    "not zero": ("bt = [1.0, 2.0]\nbt = _tl.add_at(bt, t, 0, g0)\n", 1),
+    "reads itself": ("bt = 0.0\nbt = _tl.add_at(bt, t, 0, g0)\n"
+                     "bt = _tl.add_at(bt, t, 1, bt[0])\n", 1),
+    "calls": ("bt = 0.0\nbt = _tl.add_at(bt, t, 0, float(g0))\n", 1),
+    "a place out of range": ("bt = 0.0\nbt = _tl.add_at(bt, t, 0, g0)\n"
+                             "bt = _tl.add_at(bt, t, 5, g1)\n", 1),
+}
+
+
+@pytest.mark.parametrize("code, add_ats", PLACEMENT_CASES.values(), ids=list(PLACEMENT_CASES))
+def test_placements_into_a_zero_list_adjoint_are_one_display(code, add_ats):
+    """simplify (given `lengths`, code nothing differentiates again): add_at into the
+    zero adjoint of a list or tuple of known length becomes a list display, where the
+    contract allows; the values are the helper's."""
+    from tangentlike.naming import mark_helper
+    stmts = gast.parse(code).body
+    for s in stmts:
+        if isinstance(s.value, gast.Call):
+            mark_helper(s.value, tl.runtime.add_at)
+    rewritten = optimize_backward(copy.deepcopy(stmts), {"bt"}, set(), lengths={"t": 2})
+    text = "\n".join(ast.unparse(gast.gast_to_ast(s)) for s in rewritten)
+    assert ("[" in text) == ("[1.0, 2.0]" in code or add_ats < code.count("add_at")), text
+    assert text.count("add_at") == add_ats, text
+
+    def scope():
+        return {"_tl": tl.runtime, "t": (0.5, 1.5), "g0": 2.0, "g1": -3.0, "bk": 1.0}
+    if "5" in code:
+        with pytest.raises(IndexError):        # (raised by both: the helper's own error)
+            _run(stmts, ["bt"], scope())
+        return
+    assert _run(stmts, ["bt"], scope()) == _run(rewritten, ["bt"], scope())
+
+
+def _pair(x, y, a):
+    return a * x - x * y, x * y - a * y
+
+
+def _pair_dict(x, y, a):
+    return {0: a * x - x * y, 1: x * y - a * y}
+
+
+def stages(x, y, a, steps):
+    for _ in range(steps):
+        k1x, k1y = _pair(x, y, a)
+        k2x, k2y = _pair(x + 0.1 * k1x, y + 0.1 * k1y, a)
+        x, y = x + 0.05 * (k1x + k2x), y + 0.05 * (k1y + k2y)
+    return x * y
+
+
+def stages_dict(x, y, a, steps):
+    for _ in range(steps):
+        k1x, k1y = _pair_dict(x, y, a)        # the keys 0, 1: no derivative through them
+        x, y = x + 0.05 * (k1x + k1y) * x, y * (1.0 + 0.1 * a)
+    return x * y
+
+
+@pytest.mark.parametrize("optimize", [True, {"simplify"}, False], ids=["on", "simplify", "none"])
+def test_a_tuple_result_s_adjoint_is_built_as_a_list(optimize):
+    from matching import assert_matches_differences
+    args = (0.6, 0.9, 0.7, 4)
+    assert_matches_differences(stages, args, (0, 1, 2), optimize)
+    assert_matches_differences(stages_dict, args, (0, 1, 2), optimize)
+    if optimize is True:
+        text = tl.source(tl.grad(stages, wrt=(0, 1, 2)), args=args)
+        assert "_tl.add_at" not in text and "backward__pair([" in text
+        text = tl.source(tl.grad(stages_dict, wrt=(0, 1, 2)), args=args)
+        assert "_ntl.iterated(" in text and "_tl.add_at(" in text    # (keys: no lengths)
+    second = tl.grad(tl.grad(stages, wrt=0), wrt=0)(*args)     # (the joint-inline form)
+    expected = central_difference(tl.grad(stages, wrt=0), args, 0)
+    assert second == pytest.approx(expected, rel=1e-5)

@@ -18,6 +18,10 @@ Rewrites, over a backward sweep (`optimize_backward`):
   (`bx = bx + e` -> `bx = e`, `bx - e` -> `-e`, `_tl.add(bx, e)` -> `e`, and
   `bx = _tl.writable(bx)` of a zero bx is dropped): forward dataflow of the names
   bound to the number zero, over branches (both must agree) and loops (to a fixpoint);
+  where the caller gives `lengths` (code nothing differentiates again), consecutive
+  `bt = _tl.add_at(bt, t, c, g)` into a zero `bt`, `t` surely a list or tuple of
+  `lengths[t]` numbers, constant places each once, become one list display
+  `bt = [g0, g1]` (0.0 at a place none sets);
 - dead stores to removable (generated) names are removed (passes/dead_stores.py);
 - a removable name read exactly once, bound to an expression that does not touch the
   tape and writes nothing, is folded into its reader when no statement between (nor
@@ -36,7 +40,10 @@ vouch for moves only into the statement right after it.
 Preserves the result because
 - a name bound to the number 0.0 keeps it until rebound (a number cannot be written
   in place), and `0.0 + e` is `e` (for `_tl.add`, a copy of `e`: the result may now
-  share e's memory, which ownership.owned guards before any write in place); a loop
+  share e's memory, which ownership.owned guards before any write in place); add_at
+  on the zero sentinel of a list or tuple of k numbers makes `[0.0] * k` and sets
+  `0.0 + g` at each place, which the display holds (a negative place counts from
+  the end, as indexing does; `g` reads nothing the run writes); a loop
   is entered from its head and from the end of its body only, and leaves from its
   head or from a `break` that ends the body, so the fixpoint holds at every entry;
 - a folded expression is evaluated once, as before, with the same values: nothing
@@ -67,11 +74,13 @@ from .dead_stores import dead_stores, drop_orphan_comments, live_in
 from .effects import is_zero, load_counts, reads, replace_name, tape_free, written
 
 
-def optimize_backward(stmts, live_out, removable, pure_call=None):
+def optimize_backward(stmts, live_out, removable, pure_call=None, lengths=None):
     """Optimized copy of `stmts`; `removable` are the names DCE may delete stores to.
     `pure_call(call)`: whether a call writes none of its arguments (a call with a rule);
-    other calls are taken to write every name they are given."""
-    stmts, _ = _zero_pass(stmts, frozenset(), rewrite=True)
+    other calls are taken to write every name they are given.  `lengths`: the names
+    that surely hold a list or a tuple of that many numbers (code nothing
+    differentiates again: the list displays made from them are not for a next rule)."""
+    stmts, _ = _zero_pass(stmts, frozenset(), rewrite=True, lengths=lengths or {})
     stmts, _ = dead_stores(stmts, set(live_out), removable, rewrite=True,
                            pure_call=pure_call)
     stmts = _inline_single_use(stmts, load_counts(stmts, live_out), removable,
@@ -290,10 +299,19 @@ def _is_one(e):
 # -- known-zero adjoints --------------------------------------------------------------
 
 
-def _zero_pass(stmts, zeros, rewrite):
+def _zero_pass(stmts, zeros, rewrite, lengths=None):
     out = []
     zeros = set(zeros)
-    for s in stmts:
+    lengths, merged = lengths or {}, set()
+    for k, s in enumerate(stmts):
+        if id(s) in merged:
+            continue                        # (placed by the display made before it)
+        run = _placements(stmts, k, zeros, lengths) if lengths else []
+        if run:
+            merged |= {id(found[4]) for found in run}
+            out.append(_placed(run, lengths) if rewrite else s)
+            zeros.discard(run[0][0])
+            continue
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             target = s.targets[0].id
             value = s.value
@@ -308,8 +326,8 @@ def _zero_pass(stmts, zeros, rewrite):
                         s = n.set_line(n.assign(target, value), n.line_of(s))
                 zeros.discard(target)
         elif isinstance(s, gast.If):
-            body, z1 = _zero_pass(s.body, zeros, rewrite)
-            orelse, z2 = _zero_pass(s.orelse, zeros, rewrite)
+            body, z1 = _zero_pass(s.body, zeros, rewrite, lengths)
+            orelse, z2 = _zero_pass(s.orelse, zeros, rewrite, lengths)
             if rewrite:
                 s.body, s.orelse = body, orelse
             zeros = z1 & z2
@@ -318,18 +336,72 @@ def _zero_pass(stmts, zeros, rewrite):
             if isinstance(s, gast.For):
                 head -= set(n.stored_names([n.assign(s.target, n.const(0))]))
             while True:
-                _, end = _zero_pass(s.body, head, rewrite=False)
+                _, end = _zero_pass(s.body, head, rewrite=False, lengths=lengths)
                 new_head = head & end
                 if new_head == head:
                     break
                 head = new_head
             if rewrite:
-                s.body, _ = _zero_pass(s.body, head, rewrite=True)
+                s.body, _ = _zero_pass(s.body, head, rewrite=True, lengths=lengths)
             zeros = head
         else:
             zeros -= written(s)
         out.append(s)
     return out, zeros
+
+
+_PLACES = 8          # (a longer list's adjoint stays add_at: a display that long reads badly)
+
+
+def _placements(stmts, k, zeros, lengths):
+    """The statements from `stmts[k]` on that place numbers into a zero adjoint of a
+    list or tuple of known length: `b = _tl.add_at(b, xs, c, g)` with `b` in `zeros`,
+    `xs` in `lengths` (at most _PLACES numbers), `c` an int constant, each at a place of its own, no `g` calling
+    anything or reading `b`; between them only comment markers and other names set
+    to zero (`bk = 0.0`), which no later `g` reads (empty: none)."""
+    run, places, zeroed = [], set(), set()
+    for s in stmts[k:]:
+        if run and n.is_comment(s):
+            continue
+        if run and isinstance(s, gast.Assign) and n.is_name(s.targets[0]) \
+                and is_zero(s.value) and s.targets[0].id not in run[0][:2]:
+            zeroed.add(s.targets[0].id)
+            continue
+        found = _placement(s)
+        if found is None or found[1] not in lengths or found[0] not in zeros \
+                or run and found[:2] != run[0][:2]:
+            break
+        size = lengths[found[1]]
+        place = found[2] % size if -size <= found[2] < size <= _PLACES else None
+        if place is None or place in places \
+                or n.names_read(found[3]) & (zeroed | {found[0]}) \
+                or any(isinstance(x, gast.Call) for x in n.walk(found[3])):
+            break
+        places.add(place)
+        run.append(found + (s,))
+    return run
+
+
+def _placement(s):
+    """(b, xs, c, g) of `b = _tl.add_at(b, xs, c, g)` with `c` an int constant, else None."""
+    if not (isinstance(s, gast.Assign) and n.is_name(s.targets[0])
+            and helper_of(s.value) is runtime.add_at and len(s.value.args) == 4
+            and not s.value.keywords):
+        return None
+    b, xs, c, g = s.value.args
+    if not (n.is_name(b, s.targets[0].id) and n.is_name(xs)) or n.int_value(c) is None:
+        return None
+    return b.id, xs.id, n.int_value(c), g
+
+
+def _placed(run, lengths):
+    """`b = [g0, 0.0, g2]`: the placements `run` into the zero adjoint `b` (what add_at
+    makes of them: zero parts for a list or tuple of numbers, `0.0 + g` at each place)."""
+    b, xs = run[0][:2]
+    parts = [n.const(0.0) for _ in range(lengths[xs])]
+    for _, _, c, g, _ in run:
+        parts[c % lengths[xs]] = g
+    return n.set_line(n.assign(b, gast.List(elts=parts, ctx=gast.Load())), n.line_of(run[0][4]))
 
 
 def _drop_zero_term(value, target):

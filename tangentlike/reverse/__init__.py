@@ -32,7 +32,7 @@ import dataclasses
 
 import gast
 
-from .. import analyze
+from .. import analyze, numpy_runtime
 from .. import nodes as n
 from ..broadcast_plan import plan_broadcasts
 from ..calls import FunctionView
@@ -87,6 +87,21 @@ class ReverseTransformer(FunctionView):
         return self.restore_plan.restores
 
     # -- entry points -------------------------------------------------------------
+    def unpacked_lengths(self):
+        """name -> k for the names bound once that the function unpacks into k names
+        (`_ntl.check_unpacking(t, k)`) and that hold numbers by the kinds ("scalars"):
+        a list or a tuple of k numbers (normalize unpacks a dict through its keys)."""
+        stores, out = {}, {}
+        for x in n.walk(self.fn):
+            if isinstance(x, gast.Name) and not isinstance(x.ctx, gast.Load):
+                stores[x.id] = stores.get(x.id, 0) + 1
+            elif isinstance(x, gast.Call) and len(x.args) == 2 and n.is_name(x.args[0]) \
+                    and self.callee(x.func) is numpy_runtime.check_unpacking \
+                    and isinstance(x.args[1], gast.Constant):
+                out[x.args[0].id] = x.args[1].value
+        return {t: k for t, k in out.items()
+                if stores.get(t) == 1 and self.kind.get(t) == "scalars"}
+
     def fresh_calls(self):
         """The names of the backward sweeps the code calls (the callees' split pairs', its
         own in recursion): each returns values nothing else holds."""
