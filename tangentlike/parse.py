@@ -14,8 +14,10 @@ import builtins
 import copy
 import functools
 import inspect
+import io
 import sys
 import textwrap
+import tokenize
 from dataclasses import dataclass, field
 
 import gast
@@ -53,6 +55,12 @@ class ParsedFunction:
     def file_line(self, node):
         return self.location(node)[1]
 
+    def code_line(self, node):
+        """(file line, the source line of `node` stripped, less a trailing `# comment`):
+        the text the generated code's `# grad of:` comments quote."""
+        _, line, _, text = self.location(node)
+        return line, _without_comment(text).strip()
+
     def resolve(self, name):
         """The object `name` refers to inside the function, or KeyError."""
         if name in self.namespace:
@@ -76,6 +84,20 @@ class ParsedFunction:
             return None
         wrapped = getattr(obj, WRAPPED, None) if not isinstance(obj, type) else None
         return wrapped if inspect.isfunction(wrapped) or inspect.ismethod(wrapped) else obj
+
+
+def _without_comment(text):
+    """`text`, one source line, less its `# comment` (a `#` inside a string stays; a line
+    that does not tokenize alone, a string left open, stays whole)."""
+    if "#" not in text:
+        return text
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                return text[:token.start[1]].rstrip()
+    except (tokenize.TokenError, SyntaxError):
+        pass                          # (an open bracket ends the line: comments came first)
+    return text
 
 
 def _lambda_in(module, fn):

@@ -132,3 +132,21 @@ def test_golden_gradients_in_closed_form():
     for a in (0.25, 2.0, 10.0):
         assert tl.grad(golden_functions.newton_sqrt)(a) == pytest.approx(
             0.5 / math.sqrt(a), rel=1e-9)
+
+
+def commented(x, label="#x"):
+    y = x * len(label)     # the user's own remark
+    return y * (x + 1.0)  # another one
+
+
+def test_comments_quote_the_line_without_its_own_comment():
+    """`# grad of:` and `# tangent of:` quote the user's statement, not the `# comment`
+    at the end of its line (a `#` inside a string stays)."""
+    reverse = tl.source(tl.grad(commented), args=(0.5,))
+    forward = tl.source(commented, mode="forward", args=(0.5,))
+    assert "# tangent of: y = x * len(label)  (line" in forward
+    for text in (reverse, forward):
+        assert "remark" not in text and "another one" not in text
+    assert "# grad of: y = x * len(label)  (line" in reverse
+    assert "# grad of: return y * (x + 1.0)  (line" in reverse
+    assert tl.grad(commented)(0.5) == pytest.approx(2 * 2 * 0.5 + 2.0)

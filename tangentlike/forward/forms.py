@@ -288,5 +288,5 @@ def _reads_any(node, names):
 
 
 def _tangent_comment(parsed, s):
-    _, line, _, text = parsed.location(s)
-    return n.comment(f"tangent of: {text.strip()}  (line {line})")
+    line, text = parsed.code_line(s)
+    return n.comment(f"tangent of: {text}  (line {line})")

@@ -117,8 +117,8 @@ class Sweeps:
                                                 n.const(f"{text.strip()}  ({filename}:{line})")))]
 
     def comment_for(self, s):
-        filename, line, _, text = self.view.parsed.location(s)
-        return comment(f"grad of: {text.strip()}  (line {line})")
+        line, text = self.view.parsed.code_line(s)
+        return comment(f"grad of: {text}  (line {line})")
 
     def build_if(self, s):
         pb, bb = self.build(s.body)
