@@ -148,3 +148,24 @@ def test_zip_over_a_dict_a_call_returned():
     assert tl.grad(iterates_what_is_not_a_sequence)(0.7) == pytest.approx(expected, rel=1e-7)
     assert tl.jvp(iterates_what_is_not_a_sequence, (0.7,), (1.0,))[1] \
         == pytest.approx(expected, rel=1e-7)
+
+
+def _squares(x):
+    return {0: x, 1: x * x}
+
+
+def keys_and_values_twice(x):
+    s = 0.0
+    for k in _squares(x):                      # through _ntl.iterated: a dict's keys
+        s = s + _squares(x)[k] * (k + 1.0) + k * x
+    a, b = _squares(x)
+    return s * x + sum(_squares(x)) * x + a + b
+
+
+def test_second_derivatives_through_a_dict_s_keys():
+    """`_ntl.uniterated`, the adjoint of iterating what may be a dict, has rules of its
+    own: reverse over reverse and forward over reverse follow it."""
+    gradient = tl.grad(keys_and_values_twice)
+    expected = central_difference(gradient, (0.7,), 0)
+    assert tl.grad(gradient)(0.7) == pytest.approx(expected, rel=1e-6)
+    assert tl.hessian(keys_and_values_twice)(0.7) == pytest.approx(expected, rel=1e-6)

@@ -152,3 +152,13 @@ def fill_like_adjoint_t(ans, g, g0, dg):
 @adjoint(_tl.restored)
 def restored(g, ans, container, index, value):
     return _tl.zeroed_at(g, index), 0.0, _tl.item(g, index)
+
+
+@adjoint(_ntl.uniterated)
+def uniterated(g, ans, g0, xs):
+    return _ntl.uniterated(g, xs), 0.0
+
+
+@tangent(_ntl.uniterated)
+def uniterated_t(ans, g0, xs, dg0):
+    return _ntl.uniterated(dg0, xs)
