@@ -215,9 +215,8 @@ class Desugar(WritingOut, Loops):
             return self.expr(view, out, line, top)
         if isinstance(e, gast.Call) and self.is_dict_call(e) and (e.keywords or not e.args):
             return self.expr(self.dict_call_parts(e), out, line, top)
-        if isinstance(e, gast.Call) and self.iterates_argument(e) \
-                and not self.is_sequence(e.args[0]):     # sum(d): a dict's keys
-            e.args[0] = self.iterable(e.args[0])
+        if isinstance(e, gast.Call) and self.iterates_argument(e):
+            e.args[0] = self.iterable(e.args[0])         # sum(d): a dict's keys
         if isinstance(e, gast.Call):
             if isinstance(e.func, gast.Attribute):     # the value a method is called on
                 e.func.value = self.expr(e.func.value, out, line)
